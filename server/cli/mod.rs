@@ -1,0 +1,5 @@
+//! Command-line shell.
+
+pub fn main() -> i32 {
+    0
+}

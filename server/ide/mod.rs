@@ -1,0 +1,67 @@
+//! Editor features computed from an [`Analysis`](crate::analysis::Analysis): hover,
+//! completion and document symbols. Pure functions of (text, analysis, byte offset).
+
+use crate::diag::Span;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hover {
+    /// Markdown.
+    pub markdown: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompletionKind {
+    Field,
+    EnumValue,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    pub label: String,
+    pub kind: CompletionKind,
+    /// Short type information, e.g. `string` or `object`.
+    pub detail: Option<String>,
+    /// Markdown documentation.
+    pub documentation: Option<String>,
+    /// Text inserted in place of the word being typed.
+    pub insert_text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SymbolKind {
+    /// A ClusterPolicy or Policy document.
+    Policy,
+    /// One entry of `spec.rules`.
+    Rule,
+    /// A section of a rule: match, exclude, validate, mutate, ...
+    Section,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Symbol {
+    pub name: String,
+    pub detail: Option<String>,
+    pub kind: SymbolKind,
+    /// The whole node.
+    pub span: Span,
+    /// The part to highlight when the symbol is selected (usually the name).
+    pub selection_span: Span,
+    pub children: Vec<Symbol>,
+}
+
+pub fn hover(_text: &str, _analysis: &crate::analysis::Analysis, _offset: usize) -> Option<Hover> {
+    None
+}
+
+pub fn completion(
+    _text: &str,
+    _analysis: &crate::analysis::Analysis,
+    _offset: usize,
+) -> Vec<Completion> {
+    Vec::new()
+}
+
+pub fn document_symbols(_text: &str, _analysis: &crate::analysis::Analysis) -> Vec<Symbol> {
+    Vec::new()
+}

@@ -1,0 +1,14 @@
+//! kyverno-ls: a language server and command-line checker for Kyverno policies.
+//!
+//! The core (`yaml`, `policy`, `checks`, `analysis`, `ide`) is synchronous and does no I/O;
+//! `cli` and `lsp` are thin shells over it. See ARCHITECTURE.md.
+
+pub mod analysis;
+pub mod checks;
+pub mod cli;
+pub mod diag;
+pub mod ide;
+pub mod lsp;
+pub mod policy;
+pub mod text;
+pub mod yaml;

@@ -1,0 +1,1 @@
+//! Kyverno policy model.

@@ -1,0 +1,287 @@
+//! Unit tests of the policy model and its schema rendering.
+
+use serde_json::{Value, json};
+
+use super::*;
+
+/// A realistic policy in the style of the Kyverno "drop all capabilities" sample.
+fn drop_all_capabilities() -> Value {
+    json!({
+        "apiVersion": "kyverno.io/v1",
+        "kind": "ClusterPolicy",
+        "metadata": {
+            "name": "require-drop-all",
+            "annotations": {
+                "policies.kyverno.io/title": "Drop All Capabilities",
+                "policies.kyverno.io/severity": "medium"
+            }
+        },
+        "spec": {
+            "validationFailureAction": "Enforce",
+            "background": true,
+            "rules": [
+                {
+                    "name": "require-drop-all",
+                    "match": {
+                        "any": [
+                            {"resources": {"kinds": ["Pod"], "operations": ["CREATE", "UPDATE"]}}
+                        ]
+                    },
+                    "exclude": {
+                        "any": [{"resources": {"namespaces": ["kube-system"]}}]
+                    },
+                    "preconditions": {
+                        "all": [
+                            {
+                                "key": "{{ request.operation || 'BACKGROUND' }}",
+                                "operator": "NotEquals",
+                                "value": "DELETE"
+                            }
+                        ]
+                    },
+                    "validate": {
+                        "message": "Containers must drop `ALL` capabilities.",
+                        "pattern": {
+                            "spec": {
+                                "containers": [
+                                    {"securityContext": {"capabilities": {"drop": ["ALL"]}}}
+                                ]
+                            }
+                        }
+                    }
+                },
+                {
+                    "name": "require-drop-all-foreach",
+                    "match": {"all": [{"resources": {"kinds": ["Pod"]}}]},
+                    "validate": {
+                        "failureAction": "Audit",
+                        "message": "Every container must drop `ALL` capabilities.",
+                        "foreach": [
+                            {
+                                "list": "request.object.spec.[ephemeralContainers, initContainers, containers][]",
+                                "preconditions": {
+                                    "any": [{"key": "{{ element.name }}", "operator": "NotIn", "value": ["istio-proxy"]}]
+                                },
+                                "deny": {
+                                    "conditions": {
+                                        "all": [
+                                            {
+                                                "key": "ALL",
+                                                "operator": "AnyNotIn",
+                                                "value": "{{ element.securityContext.capabilities.drop[].to_upper(@) || `[]` }}"
+                                            }
+                                        ]
+                                    }
+                                }
+                            }
+                        ]
+                    }
+                }
+            ]
+        }
+    })
+}
+
+#[test]
+fn realistic_cluster_policy_deserializes() {
+    let doc = drop_all_capabilities();
+    let policy: v1::ClusterPolicy = serde_json::from_value(doc.clone()).expect("valid policy");
+
+    assert_eq!(policy.api_version, Some(meta::V1ApiVersion::V1));
+    assert_eq!(policy.kind, Some(meta::ClusterPolicyKind::ClusterPolicy));
+    let metadata = policy.metadata.as_ref().unwrap();
+    assert_eq!(metadata.name.as_deref(), Some("require-drop-all"));
+    assert_eq!(
+        policy.spec.validation_failure_action,
+        Some(v1::ValidationFailureAction::Enforce)
+    );
+    assert!(policy.spec.validation_failure_action.unwrap().is_enforce());
+    assert_eq!(policy.spec.background, Some(true));
+
+    let rules = policy.spec.rules.as_ref().unwrap();
+    assert_eq!(rules.len(), 2);
+    let rule = &rules[0];
+    assert_eq!(rule.name, "require-drop-all");
+    let any = rule.r#match.any.as_ref().unwrap();
+    let resources = any[0].resources.as_ref().unwrap();
+    assert_eq!(resources.kinds.as_deref(), Some(&["Pod".to_string()][..]));
+    assert_eq!(
+        resources.operations.as_deref(),
+        Some(&[v1::Operation::Create, v1::Operation::Update][..])
+    );
+    // v1 preconditions are free-form (the legacy plain-list form is also accepted).
+    assert_eq!(
+        rule.preconditions.as_ref().unwrap()["all"][0]["operator"],
+        "NotEquals"
+    );
+    let validate = rule.validate.as_ref().unwrap();
+    assert_eq!(
+        validate.pattern.as_ref().unwrap()["spec"]["containers"][0]["securityContext"]["capabilities"]
+            ["drop"][0],
+        "ALL"
+    );
+
+    let foreach = &rules[1]
+        .validate
+        .as_ref()
+        .unwrap()
+        .foreach
+        .as_ref()
+        .unwrap()[0];
+    let pre = foreach.preconditions.as_ref().unwrap();
+    assert_eq!(
+        pre.any.as_ref().unwrap()[0].operator,
+        Some(v1::ConditionOperator::NotIn)
+    );
+    assert!(foreach.deny.as_ref().unwrap().conditions.is_some());
+
+    // Serializing gives the document back (absent fields stay absent).
+    assert_eq!(serde_json::to_value(&policy).unwrap(), doc);
+}
+
+#[test]
+fn v2beta1_policy_has_structured_preconditions() {
+    let mut doc = drop_all_capabilities();
+    doc["apiVersion"] = json!("kyverno.io/v2beta1");
+    doc["kind"] = json!("Policy");
+    doc["metadata"]["namespace"] = json!("team-a");
+    let policy: v2beta1::Policy = serde_json::from_value(doc).expect("valid policy");
+    let rule = &policy.spec.rules.as_ref().unwrap()[0];
+    let all = rule.preconditions.as_ref().unwrap().all.as_ref().unwrap();
+    assert_eq!(
+        all[0].operator,
+        Some(v2beta1::RuleConditionOperator::NotEquals)
+    );
+    assert_eq!(all[0].value, Some(json!("DELETE")));
+}
+
+#[test]
+fn unknown_fields_and_wrong_tags_are_rejected() {
+    let mut doc = drop_all_capabilities();
+    doc["spec"]["rules"][0]["mtach"] = json!({});
+    let err = serde_json::from_value::<v1::ClusterPolicy>(doc).unwrap_err();
+    assert!(err.to_string().contains("mtach"), "{err}");
+
+    let mut doc = drop_all_capabilities();
+    doc["apiVersion"] = json!("kyverno.io/v2beta1");
+    assert!(serde_json::from_value::<v1::ClusterPolicy>(doc).is_err());
+
+    let mut doc = drop_all_capabilities();
+    doc["kind"] = json!("Policy");
+    assert!(serde_json::from_value::<v1::ClusterPolicy>(doc).is_err());
+
+    // v2beta1 rule-level conditions do not accept the deprecated `In` operator.
+    let mut doc = drop_all_capabilities();
+    doc["apiVersion"] = json!("kyverno.io/v2beta1");
+    doc["spec"]["rules"][0]["preconditions"]["all"][0]["operator"] = json!("In");
+    assert!(serde_json::from_value::<v2beta1::ClusterPolicy>(doc).is_err());
+}
+
+#[test]
+fn null_is_treated_as_absent() {
+    let doc = json!({
+        "spec": {"rules": null, "background": null, "webhookConfiguration": null},
+        "metadata": null
+    });
+    let policy: v1::ClusterPolicy = serde_json::from_value(doc).unwrap();
+    assert!(policy.spec.rules.is_none());
+    assert!(policy.metadata.is_none());
+}
+
+/// Follows a `$ref` of `schema` into `root`'s `$defs`.
+fn resolve<'a>(root: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema.get("$ref").and_then(Value::as_str) {
+        Some(r) => &root["$defs"][r.strip_prefix("#/$defs/").unwrap()],
+        None => schema,
+    }
+}
+
+#[test]
+fn validation_failure_action_renders_as_plain_string_enum() {
+    let schema = json_schema(PolicyKind::ClusterPolicy, ApiVersion::V1);
+    let spec = resolve(&schema, &schema["properties"]["spec"]);
+    let prop = &spec["properties"]["validationFailureAction"];
+    assert_eq!(prop["type"], "string");
+    assert_eq!(
+        prop["enum"],
+        json!(["audit", "enforce", "Audit", "Enforce"])
+    );
+    let description = prop["description"].as_str().unwrap();
+    assert!(description.contains("Enforce"), "{description}");
+    let keys: Vec<&str> = prop
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["type", "enum", "description", "default"]);
+}
+
+#[test]
+fn schema_shape() {
+    for kind in PolicyKind::ALL {
+        for version in ApiVersion::ALL {
+            let schema = json_schema(kind, version);
+            assert_eq!(
+                schema["$schema"],
+                "https://json-schema.org/draft/2020-12/schema"
+            );
+            assert_eq!(
+                schema["properties"]["apiVersion"]["enum"],
+                json!([version.as_str()])
+            );
+            assert_eq!(schema["properties"]["kind"]["enum"], json!([kind.as_str()]));
+            assert_eq!(schema["required"], json!(["spec"]));
+            assert_eq!(schema["additionalProperties"], json!(false));
+            // Free-form subtrees carry no type constraint.
+            assert_eq!(
+                schema["properties"]["status"]
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .collect::<Vec<_>>(),
+                ["description"]
+            );
+            // Optional fields are not "T or null", enums are never `oneOf`/`const`.
+            let text = serde_json::to_string(&schema).unwrap();
+            assert!(
+                !text.contains("\"null\""),
+                "{kind:?} {version:?} mentions null"
+            );
+            assert!(
+                !text.contains("\"const\""),
+                "{kind:?} {version:?} uses const"
+            );
+        }
+    }
+}
+
+#[test]
+fn all_schemas_names() {
+    let names: Vec<&str> = all_schemas().into_iter().map(|(name, _)| name).collect();
+    assert_eq!(
+        names,
+        [
+            "clusterpolicy-v1.json",
+            "policy-v1.json",
+            "clusterpolicy-v2beta1.json",
+            "policy-v2beta1.json"
+        ]
+    );
+}
+
+#[test]
+fn kind_and_version_round_trip() {
+    for kind in PolicyKind::ALL {
+        assert_eq!(PolicyKind::from_kind(kind.as_str()), Some(kind));
+    }
+    for version in ApiVersion::ALL {
+        assert_eq!(
+            ApiVersion::from_api_version(version.as_str()),
+            Some(version)
+        );
+    }
+    assert_eq!(ApiVersion::V1.as_str(), "kyverno.io/v1");
+    assert_eq!(PolicyKind::from_kind("clusterpolicy"), None);
+    assert_eq!(ApiVersion::from_api_version("kyverno.io/v2"), None);
+}

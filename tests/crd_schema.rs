@@ -1,0 +1,538 @@
+//! Compares the generated JSON Schemas with the Kyverno CRDs' `openAPIV3Schema`, property by
+//! property, for both kinds and both versions.
+//!
+//! The CRDs are read-only reference data kept outside the repository, in
+//! `../shared/kyverno-crds/` relative to the crate root.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use kyverno_ls::policy::{ApiVersion, PolicyKind, json_schema};
+use saphyr::{LoadableYamlNode, Scalar, Yaml};
+use serde_json::{Map, Value};
+
+/// What an allow-list entry exempts from the comparison.
+#[derive(Clone, Copy, PartialEq)]
+enum Exempt {
+    /// The whole subtree at the path.
+    Subtree,
+    /// Only this keyword at the path (the rest is still compared).
+    Keyword(&'static str),
+}
+
+/// Places where our model deliberately differs from the CRD, with the reason.
+const ALLOW_LIST: &[(&str, Exempt, &str)] = &[
+    (
+        "metadata",
+        Exempt::Subtree,
+        "the CRD only says `type: object`; we model Kubernetes ObjectMeta so that typos and \
+         wrong types in metadata are caught and hover text is available",
+    ),
+    (
+        "status",
+        Exempt::Subtree,
+        "written by Kyverno, never by policy authors; kept free-form instead of mirroring the \
+         CRD's large status schema (conditions, autogen rules, ...)",
+    ),
+    (
+        "apiVersion",
+        Exempt::Keyword("enum"),
+        "the CRD accepts any string (the API server routes on it before validating); each of \
+         our schemas is for one version, so exactly one value is valid",
+    ),
+    (
+        "kind",
+        Exempt::Keyword("enum"),
+        "the CRD accepts any string (the API server routes on it before validating); each of \
+         our schemas is for one kind, so exactly one value is valid",
+    ),
+];
+
+/// CRD keywords that carry no validation we need to mirror.
+const IGNORED_KEYWORDS: &[&str] = &[
+    "description",
+    "x-kubernetes-map-type",
+    "x-kubernetes-list-type",
+    "x-kubernetes-list-map-keys",
+];
+
+/// Validation keywords whose values must be equal in the CRD and in our schema. (`format` is
+/// handled separately: schemars adds `int64` to every `i64`.)
+const COMPARED_KEYWORDS: &[&str] = &[
+    "enum",
+    "default",
+    "maxLength",
+    "minLength",
+    "minimum",
+    "maximum",
+    "pattern",
+    "maxItems",
+    "minItems",
+    "oneOf",
+    "not",
+];
+
+/// Structural keywords handled by the walk itself.
+const STRUCTURAL_KEYWORDS: &[&str] = &[
+    "type",
+    "properties",
+    "items",
+    "additionalProperties",
+    "required",
+    "format",
+    "x-kubernetes-preserve-unknown-fields",
+    "x-kubernetes-int-or-string",
+];
+
+fn crd_path(file: &str) -> String {
+    format!(
+        "{}/../shared/kyverno-crds/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+fn yaml_to_json(yaml: &Yaml) -> Value {
+    match yaml {
+        Yaml::Value(Scalar::Null) => Value::Null,
+        Yaml::Value(Scalar::Boolean(b)) => Value::Bool(*b),
+        Yaml::Value(Scalar::Integer(i)) => Value::from(*i),
+        Yaml::Value(Scalar::FloatingPoint(f)) => Value::from(f.into_inner()),
+        Yaml::Value(Scalar::String(s)) => Value::String(s.to_string()),
+        Yaml::Representation(s, _, _) => Value::String(s.to_string()),
+        Yaml::Sequence(items) => Value::Array(items.iter().map(yaml_to_json).collect()),
+        Yaml::Mapping(map) => {
+            let mut out = Map::new();
+            for (k, v) in map {
+                let key = match yaml_to_json(k) {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                out.insert(key, yaml_to_json(v));
+            }
+            Value::Object(out)
+        }
+        Yaml::Tagged(_, inner) => yaml_to_json(inner),
+        other => panic!("unsupported YAML node in CRD: {other:?}"),
+    }
+}
+
+/// The `openAPIV3Schema` of each version served by a CRD file.
+fn crd_schemas(file: &str) -> BTreeMap<String, Value> {
+    let path = crd_path(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
+    let docs = Yaml::load_from_str(&text).unwrap_or_else(|e| panic!("parsing {path}: {e}"));
+    assert_eq!(docs.len(), 1, "{path}: expected one YAML document");
+    let crd = yaml_to_json(&docs[0]);
+    let versions = crd["spec"]["versions"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{path}: no spec.versions"));
+    versions
+        .iter()
+        .map(|v| {
+            let name = v["name"].as_str().expect("version name").to_string();
+            let schema = v["schema"]["openAPIV3Schema"].clone();
+            assert!(schema.is_object(), "{path} {name}: no openAPIV3Schema");
+            (name, schema)
+        })
+        .collect()
+}
+
+struct Walk<'a> {
+    defs: &'a Map<String, Value>,
+    problems: Vec<String>,
+    /// Number of schema nodes (property paths) compared.
+    compared: usize,
+    allow_listed: BTreeSet<&'static str>,
+}
+
+impl<'a> Walk<'a> {
+    /// Follows `$ref`s into `$defs`, keeping sibling keywords (e.g. `description`).
+    fn resolve(&self, schema: &'a Value) -> Value {
+        let mut current = schema.clone();
+        for _ in 0..32 {
+            let Some(reference) = current.get("$ref").and_then(Value::as_str) else {
+                return current;
+            };
+            let name = reference
+                .strip_prefix("#/$defs/")
+                .unwrap_or_else(|| panic!("unexpected $ref {reference}"));
+            let target = self
+                .defs
+                .get(name)
+                .unwrap_or_else(|| panic!("dangling $ref {reference}"));
+            let mut merged = target.as_object().cloned().unwrap_or_default();
+            for (k, v) in current.as_object().unwrap() {
+                if k != "$ref" {
+                    merged.insert(k.clone(), v.clone());
+                }
+            }
+            current = Value::Object(merged);
+        }
+        panic!("$ref cycle");
+    }
+
+    fn problem(&mut self, path: &str, msg: impl std::fmt::Display) {
+        self.problems.push(format!("{}: {msg}", display(path)));
+    }
+
+    fn walk(&mut self, path: &str, crd: &Value, ours: &Value) {
+        if let Some((entry, _, _)) = ALLOW_LIST
+            .iter()
+            .find(|(p, exempt, _)| *p == path && *exempt == Exempt::Subtree)
+        {
+            self.allow_listed.insert(entry);
+            return;
+        }
+        self.compared += 1;
+        let ours = self.resolve(ours);
+        let crd_obj = crd.as_object().expect("CRD schema node is an object");
+        let empty = Map::new();
+        let ours_obj = match &ours {
+            Value::Object(o) => o,
+            Value::Bool(true) => &empty,
+            other => {
+                self.problem(path, format!("unexpected schema {other}"));
+                return;
+            }
+        };
+
+        for key in crd_obj.keys() {
+            let k = key.as_str();
+            if !IGNORED_KEYWORDS.contains(&k)
+                && !COMPARED_KEYWORDS.contains(&k)
+                && !STRUCTURAL_KEYWORDS.contains(&k)
+            {
+                self.problem(
+                    path,
+                    format!("CRD keyword `{k}` is not checked by this test"),
+                );
+            }
+        }
+
+        // Free-form subtrees: the CRD preserves unknown fields and declares no structure.
+        let crd_preserve =
+            crd_obj.get("x-kubernetes-preserve-unknown-fields") == Some(&Value::Bool(true));
+        let crd_structured = ["properties", "items", "additionalProperties"]
+            .iter()
+            .any(|k| crd_obj.contains_key(*k));
+        let crd_free = crd_preserve && !crd_structured;
+        let ours_free = ![
+            "type",
+            "properties",
+            "items",
+            "additionalProperties",
+            "enum",
+            "anyOf",
+            "oneOf",
+            "allOf",
+            "const",
+        ]
+        .iter()
+        .any(|k| ours_obj.contains_key(*k));
+        if crd_free != ours_free {
+            self.problem(
+                path,
+                format!("free-form in CRD: {crd_free}, free-form in our schema: {ours_free}"),
+            );
+            return;
+        }
+        if crd_free {
+            if let Some(t) = crd_obj.get("type") {
+                self.problem(
+                    path,
+                    format!("CRD free-form node has type {t}, ours has none"),
+                );
+            }
+            return;
+        }
+
+        // int-or-string
+        if crd_obj.get("x-kubernetes-int-or-string") == Some(&Value::Bool(true)) {
+            let expected = serde_json::json!([{"type": "integer"}, {"type": "string"}]);
+            if ours_obj.get("anyOf") != Some(&expected) {
+                self.problem(
+                    path,
+                    "CRD is int-or-string, ours is not anyOf [integer, string]",
+                );
+            }
+        } else if crd_obj.get("type") != ours_obj.get("type") {
+            self.problem(
+                path,
+                format!(
+                    "type differs: CRD {}, ours {}",
+                    show(crd_obj.get("type")),
+                    show(ours_obj.get("type"))
+                ),
+            );
+        }
+
+        for k in COMPARED_KEYWORDS {
+            if let Some((entry, _, _)) = ALLOW_LIST
+                .iter()
+                .find(|(p, exempt, _)| *p == path && *exempt == Exempt::Keyword(k))
+            {
+                self.allow_listed.insert(entry);
+                continue;
+            }
+            if crd_obj.get(*k) != ours_obj.get(*k) {
+                self.problem(
+                    path,
+                    format!(
+                        "`{k}` differs: CRD {}, ours {}",
+                        show(crd_obj.get(*k)),
+                        show(ours_obj.get(*k))
+                    ),
+                );
+            }
+        }
+        if let Some(format) = crd_obj.get("format") {
+            if ours_obj.get("format") != Some(format) {
+                self.problem(
+                    path,
+                    format!(
+                        "`format` differs: CRD {format}, ours {}",
+                        show(ours_obj.get("format"))
+                    ),
+                );
+            }
+        }
+
+        let required = |o: &Map<String, Value>| -> BTreeSet<String> {
+            o.get("required")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let (crd_req, our_req) = (required(crd_obj), required(ours_obj));
+        if crd_req != our_req {
+            self.problem(
+                path,
+                format!("required differs: CRD {crd_req:?}, ours {our_req:?}"),
+            );
+        }
+
+        // Objects with declared properties.
+        let crd_props = crd_obj.get("properties").and_then(Value::as_object);
+        let our_props = ours_obj.get("properties").and_then(Value::as_object);
+        match (crd_props, our_props) {
+            (Some(crd_props), Some(our_props)) => {
+                let closed = ours_obj.get("additionalProperties") == Some(&Value::Bool(false));
+                if crd_preserve && closed {
+                    self.problem(path, "CRD preserves unknown fields, ours rejects them");
+                }
+                if !crd_preserve && !closed {
+                    self.problem(
+                        path,
+                        "CRD rejects unknown fields, ours lacks additionalProperties: false",
+                    );
+                }
+                for (name, crd_child) in crd_props {
+                    let child_path = join(path, name);
+                    match our_props.get(name) {
+                        Some(our_child) => self.walk(&child_path, crd_child, our_child),
+                        None => self.problem(&child_path, "in the CRD, missing from our schema"),
+                    }
+                }
+                for name in our_props.keys().filter(|n| !crd_props.contains_key(*n)) {
+                    self.problem(&join(path, name), "in our schema, not in the CRD");
+                }
+            }
+            (Some(_), None) => self.problem(path, "CRD declares properties, ours does not"),
+            (None, Some(_)) => self.problem(path, "ours declares properties, the CRD does not"),
+            (None, None) => {}
+        }
+
+        // Maps.
+        match (
+            crd_obj.get("additionalProperties"),
+            ours_obj.get("additionalProperties"),
+        ) {
+            (Some(crd_ap @ Value::Object(_)), Some(our_ap @ Value::Object(_))) => {
+                self.walk(&format!("{path}{{}}"), crd_ap, our_ap)
+            }
+            (Some(crd_ap), our_ap) if Some(crd_ap) != our_ap => self.problem(
+                path,
+                format!(
+                    "additionalProperties differs: CRD {crd_ap}, ours {}",
+                    show(our_ap)
+                ),
+            ),
+            (None, Some(Value::Object(_))) => self.problem(path, "ours is a map, the CRD is not"),
+            _ => {}
+        }
+        if crd_props.is_none()
+            && crd_obj.get("type").and_then(Value::as_str) == Some("object")
+            && !crd_obj.contains_key("additionalProperties")
+            && !crd_preserve
+        {
+            self.problem(
+                path,
+                "CRD object without properties: add it to the allow-list",
+            );
+        }
+
+        // Arrays.
+        match (crd_obj.get("items"), ours_obj.get("items")) {
+            (Some(crd_items), Some(our_items)) => {
+                self.walk(&format!("{path}[]"), crd_items, our_items)
+            }
+            (Some(_), None) => self.problem(path, "CRD declares items, ours does not"),
+            (None, Some(_)) => self.problem(path, "ours declares items, the CRD does not"),
+            (None, None) => {}
+        }
+    }
+}
+
+fn join(path: &str, name: &str) -> String {
+    if path.is_empty() {
+        name.to_string()
+    } else {
+        format!("{path}.{name}")
+    }
+}
+
+fn display(path: &str) -> &str {
+    if path.is_empty() { "<root>" } else { path }
+}
+
+fn show(v: Option<&Value>) -> String {
+    v.map_or_else(|| "<none>".to_string(), Value::to_string)
+}
+
+/// Compares one kind and version; returns (number of paths compared, problems).
+fn compare(kind: PolicyKind, version: ApiVersion, crd_file: &str) -> (usize, Vec<String>) {
+    let crd_version = version.as_str().strip_prefix("kyverno.io/").unwrap();
+    let crds = crd_schemas(crd_file);
+    let crd = crds
+        .get(crd_version)
+        .unwrap_or_else(|| panic!("{crd_file}: no version {crd_version}"));
+    let ours = json_schema(kind, version);
+    let defs = ours
+        .get("$defs")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let mut walk = Walk {
+        defs: &defs,
+        problems: Vec::new(),
+        compared: 0,
+        allow_listed: BTreeSet::new(),
+    };
+    walk.walk("", crd, &ours);
+    for (entry, _, _) in ALLOW_LIST {
+        if !walk.allow_listed.contains(entry) {
+            walk.problems
+                .push(format!("{entry}: allow-list entry not used (stale?)"));
+        }
+    }
+    (walk.compared, walk.problems)
+}
+
+fn check(kind: PolicyKind, version: ApiVersion, crd_file: &str) {
+    let (compared, problems) = compare(kind, version, crd_file);
+    println!(
+        "{} {}: {compared} property paths compared with {crd_file}",
+        kind.as_str(),
+        version.as_str()
+    );
+    assert!(
+        problems.is_empty(),
+        "{} {} differs from {crd_file} at {} place(s):\n  {}",
+        kind.as_str(),
+        version.as_str(),
+        problems.len(),
+        problems.join("\n  ")
+    );
+    // Guard against a walk that silently stops early.
+    assert!(compared > 500, "only {compared} paths compared");
+}
+
+#[test]
+fn cluster_policy_v1_matches_crd() {
+    check(
+        PolicyKind::ClusterPolicy,
+        ApiVersion::V1,
+        "kyverno.io_clusterpolicies.yaml",
+    );
+}
+
+#[test]
+fn cluster_policy_v2beta1_matches_crd() {
+    check(
+        PolicyKind::ClusterPolicy,
+        ApiVersion::V2beta1,
+        "kyverno.io_clusterpolicies.yaml",
+    );
+}
+
+#[test]
+fn policy_v1_matches_crd() {
+    check(
+        PolicyKind::Policy,
+        ApiVersion::V1,
+        "kyverno.io_policies.yaml",
+    );
+}
+
+#[test]
+fn policy_v2beta1_matches_crd() {
+    check(
+        PolicyKind::Policy,
+        ApiVersion::V2beta1,
+        "kyverno.io_policies.yaml",
+    );
+}
+
+/// Every property of every generated schema carries a description (it is the hover text).
+#[test]
+fn every_property_is_documented() {
+    fn visit(path: &str, schema: &Value, missing: &mut Vec<String>) {
+        match schema {
+            Value::Object(obj) => {
+                if let Some(Value::Object(props)) = obj.get("properties") {
+                    for (name, prop) in props {
+                        let documented = prop
+                            .get("description")
+                            .and_then(Value::as_str)
+                            .is_some_and(|d| !d.trim().is_empty());
+                        if !documented {
+                            missing.push(format!("{path}.{name}"));
+                        }
+                    }
+                }
+                for (k, v) in obj {
+                    visit(&format!("{path}/{k}"), v, missing);
+                }
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    visit(&format!("{path}/{i}"), v, missing);
+                }
+            }
+            _ => {}
+        }
+    }
+    for kind in PolicyKind::ALL {
+        for version in ApiVersion::ALL {
+            let schema = json_schema(kind, version);
+            let mut missing = Vec::new();
+            visit("", &schema, &mut missing);
+            if let Some(Value::Object(defs)) = schema.get("$defs") {
+                for (name, def) in defs {
+                    if def.get("description").is_none() {
+                        missing.push(format!("$defs/{name} (the type itself)"));
+                    }
+                }
+            }
+            assert!(
+                missing.is_empty(),
+                "{} {}: undocumented: {missing:?}",
+                kind.as_str(),
+                version.as_str()
+            );
+        }
+    }
+}

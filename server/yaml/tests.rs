@@ -1,0 +1,186 @@
+use super::*;
+use crate::diag::Severity;
+
+fn one(text: &str) -> Node {
+    let docs = parse(text, &Limits::default());
+    assert_eq!(docs.len(), 1, "{docs:?}");
+    assert!(docs[0].diagnostics.is_empty(), "{:?}", docs[0].diagnostics);
+    docs[0].root.clone().unwrap()
+}
+
+fn src<'a>(text: &'a str, n: &Node) -> &'a str {
+    &text[n.span.clone()]
+}
+
+#[test]
+fn spans_of_keys_values_and_items() {
+    let t = "a: 1\nb:\n  - x\n  - {k: v}\nc: \"q\"\n";
+    let root = one(t);
+    let m = root.as_mapping().unwrap();
+    assert_eq!(src(t, &m[0].key), "a");
+    assert_eq!(src(t, &m[0].value), "1");
+    assert_eq!(m[0].value.as_scalar().unwrap().value, Resolved::Int(1));
+    assert_eq!(src(t, &m[1].value), "- x\n  - {k: v}");
+    let items = m[1].value.as_sequence().unwrap();
+    assert_eq!(src(t, &items[1]), "{k: v}");
+    assert_eq!(src(t, &m[2].value), "\"q\"");
+    assert_eq!(
+        m[2].value.as_scalar().unwrap().style,
+        ScalarStyle::DoubleQuoted
+    );
+    assert_eq!(src(t, &root), "a: 1\nb:\n  - x\n  - {k: v}\nc: \"q\"");
+}
+
+#[test]
+fn byte_offsets_after_multibyte_text() {
+    let t = "a: \"🙂é\"\nb: x\n";
+    let root = one(t);
+    let b = root.get("b").unwrap();
+    assert_eq!(b.span, 15..16);
+    assert_eq!(src(t, b), "x");
+}
+
+#[test]
+fn anchors_are_not_part_of_the_value_span() {
+    let t = "a: &x hello\nb: *x\nc: !!str 12\n";
+    let root = one(t);
+    assert_eq!(src(t, root.get("a").unwrap()), "hello");
+    assert_eq!(root.get("b").unwrap().as_str(), Some("hello"));
+    let c = root.get("c").unwrap();
+    assert_eq!(src(t, c), "12");
+    assert_eq!(c.as_scalar().unwrap().value, Resolved::Str);
+}
+
+#[test]
+fn kubernetes_reads_yaml_1_1_booleans() {
+    let root = one("a: yes\nb: 'yes'\nc: off\nd: 0777\n");
+    assert_eq!(
+        root.to_json(),
+        serde_json::json!({"a": true, "b": "yes", "c": false, "d": 511})
+    );
+}
+
+#[test]
+fn merge_keys_are_applied() {
+    let root = one("base: &b {x: 1, z: 2}\nd:\n  <<: *b\n  z: 3\n");
+    assert_eq!(
+        root.get("d").unwrap().to_json(),
+        serde_json::json!({"z": 3, "x": 1})
+    );
+    // go-yaml v2 reads a plain `y` key as the boolean true, and Kubernetes then as "true".
+    assert_eq!(one("y: 1\n").to_json(), serde_json::json!({"true": 1}));
+}
+
+#[test]
+fn duplicate_key_points_at_both() {
+    let t = "a: 1\nb: 2\na: 3\n";
+    let docs = parse(t, &Limits::default());
+    let d = &docs[0].diagnostics;
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].code, "duplicate-key");
+    assert_eq!(d[0].span, 10..11);
+    assert_eq!(d[0].related[0].span, 0..1);
+    assert_eq!(
+        d[0].message,
+        "Duplicate key `a`: Kubernetes rejects a mapping that repeats a key. Remove one of them or merge their contents."
+    );
+}
+
+#[test]
+fn a_broken_document_does_not_hide_the_others() {
+    let t = "a: 1\n---\nb: [1, 2\n---\nc: 3\n";
+    let docs = parse(t, &Limits::default());
+    assert_eq!(docs.len(), 3);
+    assert!(docs[0].root.is_some());
+    assert!(docs[1].root.is_none());
+    assert_eq!(docs[1].diagnostics[0].code, "yaml-syntax");
+    assert_eq!(
+        docs[2].root.as_ref().unwrap().to_json(),
+        serde_json::json!({"c": 3})
+    );
+}
+
+#[test]
+fn syntax_error_position() {
+    let t = "x: 1\n---\na: b: c\n";
+    let docs = parse(t, &Limits::default());
+    let d = &docs[1].diagnostics[0];
+    assert_eq!(
+        d.message,
+        "YAML syntax error: mapping values are not allowed in this context"
+    );
+    assert_eq!(d.span, 13..14);
+    assert_eq!(&t[d.span.clone()], ":");
+}
+
+#[test]
+fn alias_bomb_is_stopped() {
+    let mut t = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        let p = i - 1;
+        t.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    let docs = parse(&t, &Limits::default());
+    let d = &docs[0].diagnostics[0];
+    assert_eq!(d.code, "alias-expansion-limit");
+    assert_eq!(d.severity, Severity::Error);
+    assert!(docs[0].root.is_none());
+}
+
+#[test]
+fn deep_nesting_is_a_diagnostic() {
+    let t = "- ".repeat(30_000) + "x\n";
+    let docs = parse(&t, &Limits::default());
+    assert_eq!(docs[0].diagnostics[0].code, "nesting-too-deep");
+    let t = "[".repeat(100_000);
+    let docs = parse(&t, &Limits::default());
+    assert_eq!(docs[0].diagnostics[0].code, "nesting-too-deep");
+}
+
+fn check_map(t: &str, key: &str, needle: &str, expected_source: &str) {
+    let root = one(t);
+    let node = root.get(key).unwrap();
+    let s = node.as_scalar().unwrap();
+    let map = value_map(t, node).unwrap();
+    assert!(map.exact, "decoding of {:?} was not exact", s.style);
+    let v = s
+        .text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in {:?}", s.text));
+    let span = map.span(v..v + needle.len());
+    assert_eq!(&t[span], expected_source);
+}
+
+#[test]
+fn value_offsets_map_back_to_source() {
+    check_map("k: hello {{ x }}\n", "k", "{{ x }}", "{{ x }}");
+    check_map("k: one\n  two {{ y }}\n", "k", "{{ y }}", "{{ y }}");
+    check_map("k: 'it''s {{ y }}'\n", "k", "{{ y }}", "{{ y }}");
+    check_map("k: 'it''s'\n", "k", "'", "''");
+    check_map("k: \"a\\tb {{ z }}\"\n", "k", "\tb", "\\tb");
+    check_map("k: \"a\\u00e9 {{ z }}\"\n", "k", "{{ z }}", "{{ z }}");
+    check_map("k: \"🙂 {{ z }}\"\n", "k", "{{ z }}", "{{ z }}");
+    check_map(
+        "k: \"line \\\n  more {{ z }}\"\n",
+        "k",
+        "more {{ z }}",
+        "more {{ z }}",
+    );
+    check_map("k: |\n  first\n  {{ a }}\n", "k", "{{ a }}", "{{ a }}");
+    check_map("k: |-\n    x\n    é {{ a }}\n", "k", "{{ a }}", "{{ a }}");
+    check_map(
+        "k: >\n  one\n  two {{ b }}\n\n  three\n",
+        "k",
+        "{{ b }}",
+        "{{ b }}",
+    );
+    check_map(
+        "k: >\n  one\n  two {{ b }}\n\n  three\n",
+        "k",
+        "three",
+        "three",
+    );
+    check_map("k:\n  - x\nj: |+\n  keep\n\n", "j", "keep", "keep");
+}

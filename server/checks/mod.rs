@@ -1,1 +1,482 @@
-//! Schema and Kyverno checks.
+//! Checks of one policy document: the schema the API server enforces, then the rules Kyverno
+//! itself enforces that a CRD cannot express.
+//!
+//! One walk over the YAML tree and the compiled schema side by side; Kyverno's own checks hook
+//! in where the walk reaches the schema type they concern (a `Rule`, a `Validation`, ...).
+
+mod conditions;
+mod kyverno;
+pub mod schema;
+mod suggest;
+
+use crate::diag::{DiagTag, Diagnostic, Span};
+use crate::policy::{ApiVersion, PolicyKind};
+use crate::yaml::{Node, NodeKind, Resolved, yaml11_only_bool};
+use schema::{Additional, SchemaId, Schemas, Ty};
+
+pub use suggest::did_you_mean;
+
+/// A step of the path from the document root to a node, for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+pub fn path_string(path: &[Seg]) -> String {
+    let mut s = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(k) => {
+                if !s.is_empty() {
+                    s.push('.');
+                }
+                s.push_str(k);
+            }
+            Seg::Index(i) => s.push_str(&format!("[{i}]")),
+        }
+    }
+    if s.is_empty() {
+        "the document".to_string()
+    } else {
+        s
+    }
+}
+
+/// What a document is, decided from its `apiVersion` and `kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocKind {
+    Policy(PolicyKind, ApiVersion),
+    /// Anything else: resources, test manifests, values files. Only YAML syntax is checked.
+    Other,
+}
+
+pub fn classify(root: &Node) -> DocKind {
+    let api = root.get("apiVersion").and_then(Node::as_str);
+    let kind = root.get("kind").and_then(Node::as_str);
+    match (
+        api.and_then(ApiVersion::from_api_version),
+        kind.and_then(PolicyKind::from_kind),
+    ) {
+        (Some(v), Some(k)) => DocKind::Policy(k, v),
+        _ => DocKind::Other,
+    }
+}
+
+/// Diagnostics for one document root. Documents that are not Kyverno policies get none,
+/// except a policy kind under an `apiVersion` that does not serve it.
+pub fn check_document(root: &Node) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    match classify(root) {
+        DocKind::Policy(kind, version) => {
+            let schemas = Schemas::get();
+            let mut w = Walker {
+                schemas,
+                out: &mut out,
+                path: Vec::new(),
+                kind,
+            };
+            w.node(root, schemas.root(kind, version), None);
+            kyverno::check_policy(root, kind, &mut out);
+        }
+        DocKind::Other => check_api_version(root, &mut out),
+    }
+    out
+}
+
+fn check_api_version(root: &Node, out: &mut Vec<Diagnostic>) {
+    let (Some(api), Some(kind)) = (
+        root.get("apiVersion"),
+        root.get("kind").and_then(Node::as_str),
+    ) else {
+        return;
+    };
+    let Some(api_text) = api.as_str() else { return };
+    if PolicyKind::from_kind(kind).is_some() && api_text.starts_with("kyverno.io/") {
+        out.push(Diagnostic::error(
+            "unknown-api-version",
+            api.span.clone(),
+            format!("Kyverno serves {kind} as `kyverno.io/v1` or `kyverno.io/v2beta1`, not `{api_text}`."),
+        ));
+    }
+}
+
+struct Walker<'a> {
+    schemas: &'a Schemas,
+    out: &'a mut Vec<Diagnostic>,
+    path: Vec<Seg>,
+    kind: PolicyKind,
+}
+
+/// Where to report a problem about a whole mapping: the key that introduces it, else its first
+/// key, else the node.
+fn anchor_span(node: &Node, key: Option<&Node>) -> Span {
+    if let Some(k) = key {
+        return k.span.clone();
+    }
+    match node.as_mapping().and_then(|m| m.first()) {
+        Some(e) => e.key.span.clone(),
+        None => node.span.clone(),
+    }
+}
+
+fn describe_found(node: &Node) -> String {
+    match &node.kind {
+        NodeKind::Mapping(_) => "a mapping".to_string(),
+        NodeKind::Sequence(_) => "a list".to_string(),
+        NodeKind::Scalar(s) => match s.value {
+            Resolved::Str => format!("the string `{}`", short(&s.text)),
+            Resolved::Bool(b) => format!(
+                "the boolean `{}`",
+                if yaml11_only_bool(&s.text).is_some() {
+                    s.text.clone()
+                } else {
+                    b.to_string()
+                }
+            ),
+            Resolved::Int(_) => format!("the integer `{}`", s.text),
+            Resolved::Float(_) => format!("the number `{}`", s.text),
+            Resolved::Null => "nothing".to_string(),
+        },
+    }
+}
+
+fn short(s: &str) -> String {
+    let one_line = s.lines().next().unwrap_or("");
+    if one_line.chars().count() > 40 || one_line.len() < s.len() {
+        format!("{}…", one_line.chars().take(40).collect::<String>())
+    } else {
+        one_line.to_string()
+    }
+}
+
+fn article(ty: Ty) -> &'static str {
+    match ty {
+        Ty::Object => "a mapping (an object)",
+        Ty::Array => "a list",
+        Ty::String => "a string",
+        Ty::Integer => "an integer",
+        Ty::Number => "a number",
+        Ty::Boolean => "a boolean (true or false)",
+    }
+}
+
+impl Walker<'_> {
+    fn here(&self) -> String {
+        path_string(&self.path)
+    }
+
+    /// Checks `node` against schema `id`. `key` is the mapping key that introduced it.
+    fn node(&mut self, node: &Node, id: SchemaId, key: Option<&Node>) {
+        let s = self.schemas.node(id);
+        // The API server drops null values before validating: `field:` with nothing after it
+        // is the same as no field at all.
+        if node.is_null() {
+            return;
+        }
+        let Some(ty) = s.ty else {
+            if s.properties.is_empty() {
+                self.free_form(node, key);
+                return;
+            }
+            // Properties without a type: treat as an object.
+            self.object(node, id, key);
+            return;
+        };
+        let ok = match (ty, &node.kind) {
+            (Ty::Object, NodeKind::Mapping(_)) => {
+                self.object(node, id, key);
+                true
+            }
+            (Ty::Array, NodeKind::Sequence(items)) => {
+                if let Some(item_schema) = s.items {
+                    for (i, item) in items.iter().enumerate() {
+                        self.path.push(Seg::Index(i));
+                        self.node(item, item_schema, None);
+                        self.path.pop();
+                    }
+                }
+                true
+            }
+            (Ty::String, NodeKind::Scalar(sc)) if sc.value == Resolved::Str => {
+                self.string(node, &sc.text, id);
+                true
+            }
+            (Ty::Integer, NodeKind::Scalar(sc)) => match sc.value {
+                Resolved::Int(i) => {
+                    self.minimum(node, i as f64, id);
+                    true
+                }
+                Resolved::Float(f) if f.fract() == 0.0 => true,
+                _ => false,
+            },
+            (Ty::Number, NodeKind::Scalar(sc)) => {
+                matches!(sc.value, Resolved::Int(_) | Resolved::Float(_))
+            }
+            (Ty::Boolean, NodeKind::Scalar(sc)) => matches!(sc.value, Resolved::Bool(_)),
+            _ => false,
+        };
+        if !ok {
+            self.wrong_type(node, ty);
+        }
+    }
+
+    fn wrong_type(&mut self, node: &Node, ty: Ty) {
+        let mut msg = format!(
+            "{} must be {}, found {}.",
+            self.here(),
+            article(ty),
+            describe_found(node)
+        );
+        if ty == Ty::String {
+            if let NodeKind::Scalar(sc) = &node.kind {
+                if yaml11_only_bool(&sc.text).is_some() && sc.value != Resolved::Str {
+                    msg.push_str(&format!(
+                        " Kubernetes reads a plain `{}` as a boolean (YAML 1.1); quote it: \"{}\".",
+                        sc.text, sc.text
+                    ));
+                } else {
+                    msg.push_str(&format!(" Quote it to make it a string: \"{}\".", sc.text));
+                }
+            }
+        }
+        self.out
+            .push(Diagnostic::error("wrong-type", node.span.clone(), msg));
+    }
+
+    fn string(&mut self, node: &Node, text: &str, id: SchemaId) {
+        let s = self.schemas.node(id);
+        if let Some(values) = &s.enum_values {
+            if !values.iter().any(|v| v == text) {
+                let list = values
+                    .iter()
+                    .map(|v| format!("`{v}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let mut msg = format!(
+                    "Invalid value `{}` for {}: expected one of {list}.",
+                    short(text),
+                    self.field_name()
+                );
+                if let Some(best) = did_you_mean(text, values.iter().map(String::as_str)) {
+                    msg.push_str(&format!(" Did you mean `{best}`?"));
+                }
+                self.out
+                    .push(Diagnostic::error("invalid-enum", node.span.clone(), msg));
+            } else if text == "audit" || text == "enforce" {
+                let fixed = if text == "audit" { "Audit" } else { "Enforce" };
+                self.out.push(
+                    Diagnostic::warning(
+                        "deprecated",
+                        node.span.clone(),
+                        format!("The lowercase `{text}` is deprecated; write `{fixed}`."),
+                    )
+                    .with_tag(DiagTag::Deprecated),
+                );
+            }
+        }
+        if let Some(max) = s.max_length {
+            let len = text.chars().count() as u64;
+            if len > max {
+                self.out.push(Diagnostic::error(
+                    "value-too-long",
+                    node.span.clone(),
+                    format!(
+                        "{} is {len} characters long; at most {max} are allowed.",
+                        self.here()
+                    ),
+                ));
+            }
+        }
+    }
+
+    fn minimum(&mut self, node: &Node, v: f64, id: SchemaId) {
+        if let Some(min) = self.schemas.node(id).minimum {
+            if v < min {
+                self.out.push(Diagnostic::error(
+                    "value-out-of-range",
+                    node.span.clone(),
+                    format!("{} must be at least {min}, found {v}.", self.here()),
+                ));
+            }
+        }
+    }
+
+    /// The last key of the path, for messages about a value.
+    fn field_name(&self) -> String {
+        match self.path.last() {
+            Some(Seg::Key(k)) => format!("`{k}`"),
+            _ => self.here(),
+        }
+    }
+
+    fn object(&mut self, node: &Node, id: SchemaId, key: Option<&Node>) {
+        let s = self.schemas.node(id);
+        let Some(entries) = node.as_mapping() else {
+            return;
+        };
+        for e in entries {
+            let name = e.key.key_string();
+            let target = match s.property(&name) {
+                Some(p) => Some(p),
+                None => match &s.additional {
+                    Additional::Schema(a) => Some(*a),
+                    Additional::Any => None,
+                    Additional::Forbidden => {
+                        self.unknown_field(
+                            &e.key,
+                            &name,
+                            s.properties.iter().map(|(n, _)| n.as_str()),
+                        );
+                        None
+                    }
+                },
+            };
+            if let Some(t) = target {
+                self.path.push(Seg::Key(name.clone()));
+                self.property(&name, &e.value, t, &e.key, s.def_name.as_deref());
+                self.path.pop();
+            }
+        }
+        let present = |f: &str| node.get(f).is_some_and(|v| !v.is_null());
+        for req in &s.required {
+            if !present(req) {
+                self.out.push(Diagnostic::error(
+                    "missing-field",
+                    anchor_span(node, key),
+                    format!("{} is missing the required field `{req}`.", self.here()),
+                ));
+            }
+        }
+        if !s.exactly_one_of.is_empty() {
+            let set: Vec<&String> = s.exactly_one_of.iter().filter(|f| present(f)).collect();
+            if set.len() != 1 {
+                let options = or_list(&s.exactly_one_of);
+                let msg = if set.is_empty() {
+                    format!("{} needs exactly one of {options}.", self.here())
+                } else {
+                    format!(
+                        "{} sets {}; exactly one of {options} is allowed.",
+                        self.here(),
+                        and_list(&set)
+                    )
+                };
+                self.out
+                    .push(Diagnostic::error("one-of", anchor_span(node, key), msg));
+            }
+        }
+        for group in &s.not_together {
+            if group.iter().all(|f| present(f)) {
+                let last = group
+                    .last()
+                    .and_then(|f| node.entry(f))
+                    .map(|e| e.key.span.clone());
+                self.out.push(Diagnostic::error(
+                    "conflicting-fields",
+                    last.unwrap_or_else(|| anchor_span(node, key)),
+                    format!(
+                        "{} cannot set {} together; keep one.",
+                        self.here(),
+                        and_list(&group.iter().collect::<Vec<_>>())
+                    ),
+                ));
+            }
+        }
+        match s.def_name.as_deref() {
+            Some("Rule") => kyverno::check_rule(node, &self.here(), self.out),
+            Some("Validation") => kyverno::check_validation(node, key, &self.here(), self.out),
+            Some("MatchResources") => kyverno::check_match(node, key, &self.path, self.out),
+            Some("Condition" | "RuleCondition") => {
+                conditions::check_typed_condition(node, self.out)
+            }
+            _ => {}
+        }
+    }
+
+    fn property(
+        &mut self,
+        name: &str,
+        value: &Node,
+        id: SchemaId,
+        key: &Node,
+        parent_def: Option<&str>,
+    ) {
+        let free = self.schemas.node(id).is_free_form();
+        let is_conditions = name == "preconditions"
+            || (name == "conditions" && parent_def.is_some_and(|d| d.ends_with("Deny")));
+        if free && is_conditions {
+            conditions::check_conditions(value, &self.here(), self.out);
+        }
+        self.node(value, id, Some(key));
+    }
+
+    fn unknown_field<'b>(
+        &mut self,
+        key: &Node,
+        name: &str,
+        valid: impl Iterator<Item = &'b str> + Clone,
+    ) {
+        let mut msg = format!("Unknown field `{name}` in {}.", self.here());
+        if let Some(best) = did_you_mean(name, valid.clone()) {
+            msg.push_str(&format!(" Did you mean `{best}`?"));
+        } else {
+            let list: Vec<&str> = valid.collect();
+            msg.push_str(&format!(" Valid fields: {}.", list.join(", ")));
+        }
+        let _ = self.kind;
+        self.out
+            .push(Diagnostic::error("unknown-field", key.span.clone(), msg));
+    }
+
+    /// Free-form subtrees (patterns, patches, condition values) take any value, but YAML 1.1
+    /// booleans there are a classic surprise: `country: no` is `false` to Kubernetes.
+    fn free_form(&mut self, node: &Node, _key: Option<&Node>) {
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            match &n.kind {
+                NodeKind::Scalar(_) => yaml11_warning(n, self.out),
+                NodeKind::Sequence(items) => stack.extend(items.iter().rev()),
+                NodeKind::Mapping(entries) => {
+                    for e in entries.iter().rev() {
+                        yaml11_warning(&e.key, self.out);
+                        stack.push(&e.value);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn yaml11_warning(n: &Node, out: &mut Vec<Diagnostic>) {
+    if let NodeKind::Scalar(sc) = &n.kind {
+        if let (Resolved::Bool(b), Some(_)) = (sc.value, yaml11_only_bool(&sc.text)) {
+            if sc.style == crate::yaml::ScalarStyle::Plain {
+                out.push(Diagnostic::warning(
+                    "yaml11-boolean",
+                    n.span.clone(),
+                    format!("Kubernetes reads a plain `{}` as the boolean {b} (YAML 1.1). Quote it (\"{}\") if you mean the string.", sc.text, sc.text),
+                ));
+            }
+        }
+    }
+}
+
+fn or_list<S: AsRef<str>>(items: &[S]) -> String {
+    join_with(items.iter().map(|s| s.as_ref()), "or")
+}
+
+fn and_list<S: AsRef<str>>(items: &[S]) -> String {
+    join_with(items.iter().map(|s| s.as_ref()), "and")
+}
+
+fn join_with<'a>(items: impl Iterator<Item = &'a str>, word: &str) -> String {
+    let v: Vec<String> = items.map(|s| format!("`{s}`")).collect();
+    match v.len() {
+        0 => String::new(),
+        1 => v[0].clone(),
+        n => format!("{} {word} {}", v[..n - 1].join(", "), v[n - 1]),
+    }
+}
+
+#[cfg(test)]
+mod tests;

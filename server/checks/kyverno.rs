@@ -1,0 +1,338 @@
+//! Rules Kyverno's admission webhook enforces on policies that the CRD schema cannot express.
+
+use super::{Seg, anchor_span, and_list, or_list};
+use crate::diag::{DiagTag, Diagnostic, Severity, Span};
+use crate::policy::PolicyKind;
+use crate::yaml::Node;
+
+const RULE_ACTIONS: &[&str] = &["validate", "mutate", "generate", "verifyImages"];
+const VALIDATE_KINDS: &[&str] = &[
+    "pattern",
+    "anyPattern",
+    "deny",
+    "foreach",
+    "podSecurity",
+    "cel",
+    "manifests",
+    "assert",
+];
+const CONTROLLERS: &[&str] = &[
+    "DaemonSet",
+    "Deployment",
+    "Job",
+    "StatefulSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "CronJob",
+];
+const AUTOGEN_ANNOTATION: &str = "pod-policies.kyverno.io/autogen-controllers";
+
+fn present<'a>(node: &'a Node, field: &str) -> Option<&'a crate::yaml::Entry> {
+    node.entry(field).filter(|e| !e.value.is_null())
+}
+
+fn rule_label(rule: &Node) -> String {
+    match rule.get("name").and_then(Node::as_str) {
+        Some(n) => format!("Rule `{n}`"),
+        None => "This rule".to_string(),
+    }
+}
+
+/// Exactly one of the entries named in `options`: none or several is an error.
+fn exactly_one(
+    node: &Node,
+    options: &[&str],
+    none: impl FnOnce() -> (Span, String),
+    several: impl Fn(&str, &str) -> String,
+    code: &'static str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let set: Vec<&crate::yaml::Entry> = options.iter().filter_map(|o| present(node, o)).collect();
+    match set.as_slice() {
+        [] => {
+            let (span, msg) = none();
+            out.push(Diagnostic::error(code, span, msg));
+        }
+        [_] => {}
+        [first, rest @ ..] => {
+            let first_name = first.key.key_string();
+            for e in rest {
+                let name = e.key.key_string();
+                out.push(
+                    Diagnostic::error(code, e.key.span.clone(), several(&first_name, &name))
+                        .with_related(
+                            first.key.span.clone(),
+                            format!("`{first_name}` is set here"),
+                        ),
+                );
+            }
+        }
+    }
+}
+
+pub fn check_rule(rule: &Node, _path: &str, out: &mut Vec<Diagnostic>) {
+    let label = rule_label(rule);
+    exactly_one(
+        rule,
+        RULE_ACTIONS,
+        || {
+            let at = rule
+                .get("name")
+                .map_or_else(|| anchor_span(rule, None), |n| n.span.clone());
+            (
+                at,
+                format!(
+                    "{label} does nothing: add one of {}.",
+                    or_list(RULE_ACTIONS)
+                ),
+            )
+        },
+        |first, this| {
+            format!(
+                "{label} already has `{first}`; a rule does exactly one of {}. Move `{this}` into a rule of its own.",
+                or_list(RULE_ACTIONS)
+            )
+        },
+        "rule-type",
+        out,
+    );
+}
+
+pub fn check_validation(v: &Node, key: Option<&Node>, _path: &str, out: &mut Vec<Diagnostic>) {
+    exactly_one(
+        v,
+        VALIDATE_KINDS,
+        || {
+            (
+                anchor_span(v, key),
+                format!("`validate` needs one of {}.", or_list(VALIDATE_KINDS)),
+            )
+        },
+        |first, this| {
+            format!(
+                "`validate` already has `{first}`; a rule validates in one way only, so move `{this}` into a rule of its own."
+            )
+        },
+        "validate-type",
+        out,
+    );
+}
+
+pub fn check_match(m: &Node, key: Option<&Node>, path: &[Seg], out: &mut Vec<Diagnostic>) {
+    let which = match path.last() {
+        Some(Seg::Key(k)) => k.as_str(),
+        _ => "match",
+    };
+    let non_empty = |f: &str| {
+        m.get(f).is_some_and(|v| match &v.kind {
+            crate::yaml::NodeKind::Sequence(s) => !s.is_empty(),
+            crate::yaml::NodeKind::Mapping(e) => !e.is_empty(),
+            crate::yaml::NodeKind::Scalar(_) => !v.is_null(),
+        })
+    };
+    let fields = [
+        "any",
+        "all",
+        "resources",
+        "subjects",
+        "roles",
+        "clusterRoles",
+    ];
+    if which == "match" && !fields.iter().any(|f| non_empty(f)) {
+        out.push(Diagnostic::error(
+            "empty-match",
+            anchor_span(m, key),
+            "`match` selects nothing, so the rule never applies: add `any` (or `all`) with at least one resource filter, for example `- resources: {kinds: [Pod]}`.",
+        ));
+    }
+    for legacy in ["resources", "subjects", "roles", "clusterRoles"] {
+        if let Some(e) = present(m, legacy) {
+            out.push(
+                Diagnostic::warning(
+                    "deprecated",
+                    e.key.span.clone(),
+                    format!("`{which}.{legacy}` without `any` or `all` is the legacy form; write it as `{which}: {{any: [{{{legacy}: ...}}]}}`."),
+                )
+                .with_tag(DiagTag::Deprecated),
+            );
+        }
+    }
+}
+
+pub fn check_policy(root: &Node, kind: PolicyKind, out: &mut Vec<Diagnostic>) {
+    if kind == PolicyKind::ClusterPolicy {
+        if let Some(ns) = root.get("metadata").and_then(|m| present(m, "namespace")) {
+            out.push(Diagnostic::warning(
+                "cluster-policy-namespace",
+                ns.key.span.clone(),
+                "A ClusterPolicy is cluster-scoped, so `metadata.namespace` is ignored. Remove it, or use kind `Policy` to apply the rules in one namespace only.",
+            ));
+        }
+    }
+    let Some(rules) = root
+        .get("spec")
+        .and_then(|s| s.get("rules"))
+        .and_then(Node::as_sequence)
+    else {
+        return;
+    };
+    let mut seen: Vec<(&str, Span)> = Vec::new();
+    for rule in rules {
+        let Some(name) = rule.get("name") else {
+            continue;
+        };
+        let Some(text) = name.as_str() else { continue };
+        if let Some((_, first)) = seen.iter().find(|(n, _)| *n == text) {
+            out.push(
+                Diagnostic::error(
+                    "duplicate-rule-name",
+                    name.span.clone(),
+                    format!("Another rule of this policy is already named `{text}`; rule names must be unique within a policy."),
+                )
+                .with_related(first.clone(), format!("`{text}` is first used here")),
+            );
+        } else {
+            seen.push((text, name.span.clone()));
+        }
+    }
+    check_autogen(root, rules, out);
+}
+
+/// Every resource filter (`resources` block) of a rule's match and exclude.
+fn resource_blocks(rule: &Node) -> Vec<&Node> {
+    let mut blocks = Vec::new();
+    for section in ["match", "exclude"] {
+        let Some(m) = rule.get(section) else { continue };
+        if let Some(r) = m.get("resources") {
+            blocks.push(r);
+        }
+        for list in ["any", "all"] {
+            for f in m.get(list).and_then(Node::as_sequence).unwrap_or_default() {
+                if let Some(r) = f.get("resources") {
+                    blocks.push(r);
+                }
+            }
+        }
+    }
+    blocks
+}
+
+fn kinds(block: &Node) -> Vec<&Node> {
+    block
+        .get("kinds")
+        .and_then(Node::as_sequence)
+        .map(|k| k.iter().collect())
+        .unwrap_or_default()
+}
+
+fn is_pod(kind: &Node) -> bool {
+    kind.as_str()
+        .is_some_and(|k| k.rsplit('/').next() == Some("Pod"))
+}
+
+/// Kyverno generates rules for Pod controllers only for policies that meet its conditions;
+/// say so where an author asked for it or would expect it.
+fn check_autogen(root: &Node, rules: &[Node], out: &mut Vec<Diagnostic>) {
+    let annotation = root
+        .get("metadata")
+        .and_then(|m| m.get("annotations"))
+        .and_then(|a| a.get(AUTOGEN_ANNOTATION));
+    let requested = annotation.and_then(Node::as_str).map(str::trim);
+    if let (Some(a), Some(text)) = (annotation, requested) {
+        if text != "none" {
+            for c in text.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+                if !CONTROLLERS.contains(&c) {
+                    out.push(Diagnostic::warning(
+                        "unknown-controller",
+                        a.span.clone(),
+                        format!("`{c}` is not a Pod controller Kyverno generates rules for; use `none` or a comma-separated list of {}.", or_list(CONTROLLERS)),
+                    ));
+                }
+            }
+        }
+    }
+    if requested == Some("none") {
+        return;
+    }
+    let matches_pod = rules.iter().any(|r| {
+        r.get("match").is_some()
+            && resource_blocks(r)
+                .iter()
+                .any(|b| kinds(b).iter().any(|k| is_pod(k)))
+    });
+    if !matches_pod {
+        return;
+    }
+    let Some((span, reason)) = autogen_blocker(rules) else {
+        return;
+    };
+    let controllers = "Deployments, CronJobs and other Pod controllers";
+    match (annotation, requested) {
+        (Some(a), Some(_)) => out.push(
+            Diagnostic::warning(
+                "autogen-not-possible",
+                a.span.clone(),
+                format!("Kyverno cannot generate rules for the controllers listed here: {reason}."),
+            )
+            .with_related(span, reason),
+        ),
+        _ => out.push(Diagnostic::new(
+            "autogen-not-possible",
+            Severity::Information,
+            span,
+            format!("Kyverno will not generate rules for {controllers} from this policy because {reason}; those are checked only when their Pods are created."),
+        )),
+    }
+}
+
+/// The first thing in the policy that stops Kyverno's autogen, with the reason.
+fn autogen_blocker(rules: &[Node]) -> Option<(Span, String)> {
+    for rule in rules {
+        if let Some(g) = present(rule, "generate") {
+            return Some((
+                g.key.span.clone(),
+                "the policy has a `generate` rule".into(),
+            ));
+        }
+        if let Some(m) = rule.get("mutate") {
+            let foreach = m
+                .get("foreach")
+                .and_then(Node::as_sequence)
+                .unwrap_or_default();
+            for holder in std::iter::once(m).chain(foreach.iter()) {
+                if let Some(p) = present(holder, "patchesJson6902") {
+                    return Some((
+                        p.key.span.clone(),
+                        "a mutate rule uses `patchesJson6902`".into(),
+                    ));
+                }
+            }
+        }
+        for block in resource_blocks(rule) {
+            for field in ["name", "names", "selector", "annotations"] {
+                if let Some(e) = present(block, field) {
+                    return Some((
+                        e.key.span.clone(),
+                        format!("a resource filter uses `{field}`"),
+                    ));
+                }
+            }
+            let ks = kinds(block);
+            if ks.len() > 1 && ks.iter().any(|k| is_pod(k)) {
+                let others: Vec<&str> = ks
+                    .iter()
+                    .filter(|k| !is_pod(k))
+                    .filter_map(|k| k.as_str())
+                    .collect();
+                let span = block
+                    .get("kinds")
+                    .map_or(block.span.clone(), |k| k.span.clone());
+                return Some((
+                    span,
+                    format!("`Pod` is listed together with {}", and_list(&others)),
+                ));
+            }
+        }
+    }
+    None
+}

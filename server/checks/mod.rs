@@ -248,22 +248,24 @@ impl Walker<'_> {
         let s = self.schemas.node(id);
         if let Some(values) = &s.enum_values {
             if !values.iter().any(|v| v == text) {
-                let list = values
+                // Deprecated spellings stay valid but are not advertised.
+                let current: Vec<&str> = values
                     .iter()
-                    .map(|v| format!("`{v}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                    .map(String::as_str)
+                    .filter(|v| !is_deprecated_value(v))
+                    .collect();
                 let mut msg = format!(
-                    "Invalid value `{}` for {}: expected one of {list}.",
+                    "Invalid value `{}` for {}: expected {}.",
                     short(text),
-                    self.field_name()
+                    self.field_name(),
+                    or_list(&current)
                 );
-                if let Some(best) = did_you_mean(text, values.iter().map(String::as_str)) {
+                if let Some(best) = did_you_mean(text, current.iter().copied()) {
                     msg.push_str(&format!(" Did you mean `{best}`?"));
                 }
                 self.out
                     .push(Diagnostic::error("invalid-enum", node.span.clone(), msg));
-            } else if text == "audit" || text == "enforce" {
+            } else if is_deprecated_value(text) {
                 let fixed = if text == "audit" { "Audit" } else { "Enforce" };
                 self.out.push(
                     Diagnostic::warning(
@@ -459,6 +461,10 @@ fn yaml11_warning(n: &Node, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+fn is_deprecated_value(v: &str) -> bool {
+    v == "audit" || v == "enforce"
 }
 
 fn or_list<S: AsRef<str>>(items: &[S]) -> String {

@@ -41,5 +41,11 @@ mod tests {
         assert_eq!(did_you_mean("zzz", fields.iter().copied()), None);
         let ops = ["Equals", "NotEquals", "AnyIn"];
         assert_eq!(did_you_mean("Equalz", ops.iter().copied()), Some("Equals"));
+        let actions = ["audit", "enforce", "Audit", "Enforce"];
+        assert_eq!(did_you_mean("Audt", actions.iter().copied()), Some("Audit"));
+        assert_eq!(
+            did_you_mean("enforc", actions.iter().copied()),
+            Some("enforce")
+        );
     }
 }

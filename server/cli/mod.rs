@@ -1,5 +1,75 @@
-//! Command-line shell.
+//! Command-line shell: argument parsing, file reading and rendering. All analysis is the
+//! core's (`analysis::analyze`), the same code path the language server uses.
+
+mod check;
+mod render;
+
+use std::path::PathBuf;
+
+const USAGE: &str = "\
+kyverno-ls: language server and checker for Kyverno policies
+
+Usage:
+  kyverno-ls [serve]                      speak the Language Server Protocol on stdio
+  kyverno-ls check [--format text|json] PATH...
+                                          check policy files or directories (recursively,
+                                          .yaml and .yml); exit 1 if any error is found
+  kyverno-ls schema --out DIR             write the policies' JSON Schemas into DIR
+  kyverno-ls --help | --version
+";
 
 pub fn main() -> i32 {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    run(&args, &mut std::io::stdout(), &mut std::io::stderr())
+}
+
+/// Runs a command with its arguments; returns the process exit code.
+pub fn run(args: &[String], out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> i32 {
+    let Some(cmd) = args.first() else {
+        return crate::lsp::serve_stdio();
+    };
+    let rest = &args[1..];
+    match cmd.as_str() {
+        "serve" => crate::lsp::serve_stdio(),
+        "check" => match check::Options::parse(rest) {
+            Ok(opts) => check::run(&opts, out, err),
+            Err(e) => usage_error(err, &e),
+        },
+        "schema" => schema(rest, out, err),
+        "-h" | "--help" | "help" => {
+            let _ = write!(out, "{USAGE}");
+            0
+        }
+        "-V" | "--version" => {
+            let _ = writeln!(out, "kyverno-ls {}", env!("CARGO_PKG_VERSION"));
+            0
+        }
+        other => usage_error(err, &format!("unknown command `{other}`")),
+    }
+}
+
+fn usage_error(err: &mut dyn std::io::Write, msg: &str) -> i32 {
+    let _ = writeln!(err, "error: {msg}\n\n{USAGE}");
+    2
+}
+
+fn schema(args: &[String], out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> i32 {
+    let dir = match args {
+        [flag, dir] if flag == "--out" => PathBuf::from(dir),
+        _ => return usage_error(err, "schema takes `--out DIR`"),
+    };
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        let _ = writeln!(err, "error: cannot create {}: {e}", dir.display());
+        return 2;
+    }
+    for (name, schema) in crate::policy::all_schemas() {
+        let path = dir.join(name);
+        let text = serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n";
+        if let Err(e) = std::fs::write(&path, text) {
+            let _ = writeln!(err, "error: cannot write {}: {e}", path.display());
+            return 2;
+        }
+        let _ = writeln!(out, "wrote {}", path.display());
+    }
     0
 }

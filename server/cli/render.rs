@@ -1,0 +1,114 @@
+//! Rendering of diagnostics: rustc-style text for people, one JSON object for tools.
+
+use std::fmt::Write as _;
+
+use serde_json::json;
+
+use super::check::FileReport;
+use crate::diag::{Diagnostic, Severity};
+use crate::text::LineIndex;
+
+pub fn json(reports: &[FileReport]) -> String {
+    let files: Vec<serde_json::Value> = reports
+        .iter()
+        .map(|r| {
+            let index = LineIndex::new(&r.text);
+            let diagnostics: Vec<serde_json::Value> = r
+                .diagnostics
+                .iter()
+                .map(|d| {
+                    let s = index.position_utf16(&r.text, d.span.start);
+                    let e = index.position_utf16(&r.text, d.span.end);
+                    json!({
+                        "code": d.code,
+                        "severity": d.severity.as_str(),
+                        "message": d.message,
+                        "range": {
+                            "start": {"line": s.line, "character": s.character},
+                            "end": {"line": e.line, "character": e.character},
+                        },
+                    })
+                })
+                .collect();
+            json!({"path": r.path, "diagnostics": diagnostics})
+        })
+        .collect();
+    json!({ "files": files }).to_string()
+}
+
+pub fn text(reports: &[FileReport]) -> String {
+    let mut s = String::new();
+    let (mut errors, mut warnings, mut with_problems) = (0, 0, 0);
+    for r in reports {
+        if r.diagnostics.is_empty() {
+            continue;
+        }
+        with_problems += 1;
+        let index = LineIndex::new(&r.text);
+        for d in &r.diagnostics {
+            match d.severity {
+                Severity::Error => errors += 1,
+                Severity::Warning => warnings += 1,
+                _ => {}
+            }
+            diagnostic(&mut s, r, &index, d);
+        }
+    }
+    let plural = |n: usize, w: &str| {
+        if n == 1 {
+            format!("{n} {w}")
+        } else {
+            format!("{n} {w}s")
+        }
+    };
+    let _ = writeln!(
+        s,
+        "{}, {} in {} ({} checked)",
+        plural(errors, "error"),
+        plural(warnings, "warning"),
+        plural(with_problems, "file"),
+        plural(reports.len(), "file"),
+    );
+    s
+}
+
+/// Line and column (1-based, in characters) of a byte offset.
+fn human_position(text: &str, index: &LineIndex, offset: usize) -> (usize, usize) {
+    let offset = crate::text::clamp_to_char(text, offset);
+    let line = index.line_of(offset);
+    let col = text[index.line_start(line)..offset].chars().count();
+    (line + 1, col + 1)
+}
+
+fn line_text<'a>(text: &'a str, index: &LineIndex, line: usize) -> &'a str {
+    let start = index.line_start(line);
+    let end = if line + 1 < index.line_count() {
+        index.line_start(line + 1)
+    } else {
+        text.len()
+    };
+    text[start..end].trim_end_matches(['\n', '\r'])
+}
+
+fn diagnostic(s: &mut String, r: &FileReport, index: &LineIndex, d: &Diagnostic) {
+    let (line, col) = human_position(&r.text, index, d.span.start);
+    let _ = writeln!(s, "{}[{}]: {}", d.severity.as_str(), d.code, d.message);
+    let gutter = line.to_string().len();
+    let pad = " ".repeat(gutter);
+    let _ = writeln!(s, "{pad}--> {}:{line}:{col}", r.path);
+    let src = line_text(&r.text, index, line - 1);
+    let _ = writeln!(s, "{pad} |");
+    let _ = writeln!(s, "{line} | {}", src.replace('\t', " "));
+    // Carets from the start of the range to its end or the end of the line.
+    let start = crate::text::clamp_to_char(&r.text, d.span.start);
+    let line_start = index.line_start(line - 1);
+    let line_end = line_start + src.len();
+    let end = crate::text::clamp_to_char(&r.text, d.span.end.min(line_end).max(start));
+    let width = r.text[start..end].chars().count().max(1);
+    let _ = writeln!(s, "{pad} | {}{}", " ".repeat(col - 1), "^".repeat(width));
+    for rel in &d.related {
+        let (l, c) = human_position(&r.text, index, rel.span.start);
+        let _ = writeln!(s, "{pad} = note: {} ({}:{l}:{c})", rel.message, r.path);
+    }
+    s.push('\n');
+}

@@ -1,7 +1,16 @@
 //! Editor features computed from an [`Analysis`](crate::analysis::Analysis): hover,
 //! completion and document symbols. Pure functions of (text, analysis, byte offset).
 
+mod completion;
+mod hover;
+pub mod locate;
+mod symbols;
+
 use crate::diag::Span;
+
+pub use completion::completion;
+pub use hover::hover;
+pub use symbols::document_symbols;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hover {
@@ -50,18 +59,5 @@ pub struct Symbol {
     pub children: Vec<Symbol>,
 }
 
-pub fn hover(_text: &str, _analysis: &crate::analysis::Analysis, _offset: usize) -> Option<Hover> {
-    None
-}
-
-pub fn completion(
-    _text: &str,
-    _analysis: &crate::analysis::Analysis,
-    _offset: usize,
-) -> Vec<Completion> {
-    Vec::new()
-}
-
-pub fn document_symbols(_text: &str, _analysis: &crate::analysis::Analysis) -> Vec<Symbol> {
-    Vec::new()
-}
+#[cfg(test)]
+mod tests;

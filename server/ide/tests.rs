@@ -1,0 +1,100 @@
+use super::*;
+use crate::analysis::analyze;
+
+const POLICY: &str = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: p\nspec:\n  validationFailureAction: Audit\n  rules:\n  - name: r\n    match:\n      any:\n      - resources:\n          kinds: [Pod]\n    validate:\n      message: m\n      pattern: {}\n";
+
+#[test]
+fn hover_on_a_key_shows_its_documentation() {
+    let off = POLICY.find("validationFailureAction").unwrap() + 3;
+    let h = hover(POLICY, &analyze(POLICY), off).unwrap();
+    assert_eq!(&POLICY[h.span.clone()], "validationFailureAction");
+    assert!(
+        h.markdown
+            .starts_with("**`validationFailureAction`** · *string*\n\nDeprecated"),
+        "{}",
+        h.markdown
+    );
+    assert!(
+        h.markdown
+            .ends_with("Allowed values: `audit`, `enforce`, `Audit`, `Enforce` · Default: `Audit`"),
+        "{}",
+        h.markdown
+    );
+    let off = POLICY.find("kinds").unwrap();
+    let h = hover(POLICY, &analyze(POLICY), off).unwrap();
+    assert!(
+        h.markdown.starts_with("**`kinds`** · *list*"),
+        "{}",
+        h.markdown
+    );
+    let off = POLICY.find("Pod").unwrap();
+    let h = hover(POLICY, &analyze(POLICY), off).unwrap();
+    assert_eq!(&POLICY[h.span], "Pod");
+    assert!(h.markdown.starts_with("**`kinds`**"));
+}
+
+#[test]
+fn hover_works_in_a_document_that_does_not_parse() {
+    let t = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nspec:\n  background: [\n  rules:\n  - name: r\n    match:\n";
+    let a = analyze(t);
+    assert!(a.documents[0].doc.root.is_none());
+    let off = t.find("match").unwrap() + 1;
+    let h = hover(t, &a, off).unwrap();
+    assert!(
+        h.markdown
+            .starts_with("**`match`** · *MatchResources object*"),
+        "{}",
+        h.markdown
+    );
+}
+
+fn labels(text: &str, offset: usize) -> Vec<String> {
+    completion(text, &analyze(text), offset)
+        .into_iter()
+        .map(|c| c.label)
+        .collect()
+}
+
+#[test]
+fn completes_rule_keys_while_typing() {
+    let t = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nspec:\n  rules:\n  - name: r\n    prec\n    match: {}\n";
+    let off = t.find("prec").unwrap() + 4;
+    let l = labels(t, off);
+    assert!(l.contains(&"preconditions".to_string()), "{l:?}");
+    assert!(
+        !l.contains(&"name".to_string()) && !l.contains(&"match".to_string()),
+        "{l:?}"
+    );
+}
+
+#[test]
+fn completes_enum_values() {
+    let t = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nspec:\n  validationFailureAction: \n";
+    let off = t.find(": \n").unwrap() + 2;
+    assert_eq!(labels(t, off), ["audit", "enforce", "Audit", "Enforce"]);
+    let t = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nspec:\n  background: t\n";
+    let off = t.find(" t\n").unwrap() + 2;
+    assert_eq!(labels(t, off), ["true", "false"]);
+}
+
+#[test]
+fn no_completion_outside_policies() {
+    let t = "apiVersion: v1\nkind: Pod\nspec:\n  \n";
+    assert!(labels(t, t.len() - 1).is_empty());
+}
+
+#[test]
+fn symbols_of_a_policy() {
+    let s = document_symbols(POLICY, &analyze(POLICY));
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0].name, "p");
+    assert_eq!(s[0].detail.as_deref(), Some("ClusterPolicy"));
+    let r = &s[0].children[0];
+    assert_eq!(
+        (r.name.as_str(), r.detail.as_deref()),
+        ("r", Some("validate"))
+    );
+    let names: Vec<&str> = r.children.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["match", "validate"]);
+    assert_eq!(&POLICY[r.selection_span.clone()], "r");
+}

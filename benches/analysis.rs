@@ -1,1 +1,91 @@
-fn main() {}
+//! Whole-file analysis (parse, schema and Kyverno checks) as done on every keystroke.
+//! Run: `cargo bench --bench analysis`.
+
+use criterion::{Criterion, black_box, criterion_group, criterion_main};
+
+/// A realistic policy of about 100 lines: three rules, preconditions, foreach, anyPattern.
+fn policy_100_lines() -> String {
+    let mut t = String::from(
+        "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: pod-hardening\n  annotations:\n    policies.kyverno.io/title: Pod hardening\n    policies.kyverno.io/severity: medium\n    policies.kyverno.io/subject: Pod\n    policies.kyverno.io/description: >-\n      Containers get a default set of Linux capabilities that most workloads never\n      use. Every container, init container and ephemeral container must drop ALL of\n      them and add back only what it needs. System namespaces are exempt, and\n      DELETE requests are not checked. The same rule is repeated three times to\n      reach the size of a typical hand-written policy, which is what an editor\n      re-analyses on every keystroke.\nspec:\n  validationFailureAction: Audit\n  background: true\n  rules:\n",
+    );
+    for i in 0..3 {
+        t.push_str(&format!(
+            "    - name: rule-{i}
+      match:
+        any:
+          - resources:
+              kinds:
+                - Pod
+      exclude:
+        any:
+          - resources:
+              namespaces:
+                - kube-system
+      preconditions:
+        all:
+          - key: \"{{{{ request.operation || 'BACKGROUND' }}}}\"
+            operator: NotEquals
+            value: DELETE
+      validate:
+        message: Containers must drop `ALL` capabilities.
+        foreach:
+          - list: request.object.spec.[ephemeralContainers, initContainers, containers][]
+            deny:
+              conditions:
+                all:
+                  - key: ALL
+                    operator: AnyNotIn
+                    value: \"{{{{ element.securityContext.capabilities.drop[].to_upper(@) || `[]` }}}}\"
+"
+        ));
+    }
+    t
+}
+
+fn pod(i: usize) -> String {
+    format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: pod-{i}\n  labels:\n    app: web\nspec:\n  containers:\n    - name: app\n      image: nginx:1.27\n      securityContext:\n        capabilities:\n          drop: [ALL]\n"
+    )
+}
+
+fn multi_document(lines: usize) -> String {
+    let mut t = String::new();
+    let mut i = 0;
+    while t.lines().count() < lines {
+        if !t.is_empty() {
+            t.push_str("---\n");
+        }
+        if i % 2 == 0 {
+            t.push_str(&policy_100_lines())
+        } else {
+            t.push_str(&pod(i))
+        }
+        i += 1;
+    }
+    t
+}
+
+fn bench(c: &mut Criterion) {
+    let small = policy_100_lines();
+    let big = multi_document(5_000);
+    eprintln!(
+        "policy: {} lines; multi-document file: {} lines",
+        small.lines().count(),
+        big.lines().count()
+    );
+    // Build the compiled schemas outside the measurement: that happens once per process.
+    kyverno_ls::analysis::analyze(&small);
+    c.bench_function("analyze policy (100 lines)", |b| {
+        b.iter(|| kyverno_ls::analysis::analyze(black_box(&small)))
+    });
+    c.bench_function("analyze multi-document file (5000 lines)", |b| {
+        b.iter(|| kyverno_ls::analysis::analyze(black_box(&big)))
+    });
+    let yaml_only = |t: &str| kyverno_ls::yaml::parse(t, &kyverno_ls::yaml::Limits::default());
+    c.bench_function("parse YAML only (100 lines)", |b| {
+        b.iter(|| yaml_only(black_box(&small)))
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,134 @@
+//! Hostile input through the real binary: each file gives diagnostics (or a clear error) and
+//! exit code 0 or 1. A watchdog turns a hang into a failure instead of a stuck CI run.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn check_json(bytes: &[u8]) -> (i32, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hostile.yaml");
+    std::fs::write(&path, bytes).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kyverno-ls"))
+        .args(["check", "--format", "json"])
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > Duration::from_secs(120) {
+            child.kill().unwrap();
+            panic!("kyverno-ls check did not finish");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    (status.code().unwrap(), json)
+}
+
+fn codes(json: &serde_json::Value) -> Vec<String> {
+    json["files"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn alias_bomb() {
+    let mut t = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..12 {
+        let p = i - 1;
+        t.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    let (code, json) = check_json(t.as_bytes());
+    assert_eq!(code, 1);
+    assert_eq!(codes(&json), ["alias-expansion-limit"]);
+    let d = &json["files"][0]["diagnostics"][0];
+    // a0..a4 and the first `*a4` of a5 fit in 200,000 nodes; the second `*a4` does not.
+    assert_eq!(
+        d["range"]["start"],
+        serde_json::json!({"line": 5, "character": 14})
+    );
+}
+
+#[test]
+fn deep_block_nesting() {
+    let t = "- ".repeat(30_000) + "x\n";
+    let (code, json) = check_json(t.as_bytes());
+    assert_eq!(code, 1);
+    assert_eq!(codes(&json), ["nesting-too-deep"]);
+    // Indented block mappings, 30,000 deep, one key per line.
+    let mut t = String::new();
+    for i in 0..30_000 {
+        t.push_str(&" ".repeat(i.min(200)));
+        t.push_str("k:\n");
+        if i >= 200 {
+            break;
+        }
+    }
+    let (_, json) = check_json(t.as_bytes());
+    assert_eq!(codes(&json), ["nesting-too-deep"]);
+}
+
+#[test]
+fn hundred_thousand_open_brackets() {
+    let (code, json) = check_json("[".repeat(100_000).as_bytes());
+    assert_eq!(code, 1);
+    assert_eq!(codes(&json), ["nesting-too-deep"]);
+}
+
+#[test]
+fn invalid_utf8() {
+    let (code, json) = check_json(b"apiVersion: v1\nkind: \xff\xfe Pod\n");
+    assert_eq!(code, 1);
+    assert_eq!(codes(&json), ["invalid-utf8"]);
+    let d = &json["files"][0]["diagnostics"][0];
+    assert_eq!(
+        d["range"]["start"],
+        serde_json::json!({"line": 1, "character": 6})
+    );
+}
+
+#[test]
+fn nul_bytes() {
+    let (code, json) = check_json(b"apiVersion: v1\nkind: Po\0d\n---\nkind: x\0\n");
+    assert_eq!(code, 1);
+    assert_eq!(codes(&json), ["yaml-syntax", "yaml-syntax"]);
+    let d = &json["files"][0]["diagnostics"][0];
+    assert_eq!(
+        d["range"]["start"],
+        serde_json::json!({"line": 1, "character": 8})
+    );
+}
+
+#[test]
+fn twenty_megabytes() {
+    let line = "key: value value value value value value value value value value\n";
+    let t = line.repeat(20 * 1024 * 1024 / line.len() + 1);
+    let (code, json) = check_json(t.as_bytes());
+    assert_eq!(code, 1);
+    assert_eq!(codes(&json), ["file-too-large"]);
+}
+
+#[test]
+fn many_small_documents_are_fine() {
+    let t = "---\nkind: Pod\n".repeat(50_000);
+    let (code, json) = check_json(t.as_bytes());
+    assert_eq!(code, 0);
+    assert!(codes(&json).is_empty());
+}

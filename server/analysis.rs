@@ -60,7 +60,7 @@ pub fn analyze(text: &str) -> Analysis {
             DocAnalysis { doc, kind }
         })
         .collect();
-    diagnostics.sort_by(|a, b| (a.span.start, a.span.end).cmp(&(b.span.start, b.span.end)));
+    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     Analysis {
         documents,
         diagnostics,

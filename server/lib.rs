@@ -8,6 +8,7 @@ pub mod checks;
 pub mod cli;
 pub mod diag;
 pub mod ide;
+pub mod jmespath;
 pub mod lsp;
 pub mod policy;
 pub mod text;

@@ -54,7 +54,7 @@ pub fn analyze(text: &str) -> Analysis {
         .map(|doc| {
             diagnostics.extend(doc.diagnostics.iter().cloned());
             let kind = doc.root.as_ref().map(|root| {
-                diagnostics.extend(checks::check_document(root));
+                diagnostics.extend(checks::check_document(text, root));
                 checks::classify(root)
             });
             DocAnalysis { doc, kind }

@@ -23,64 +23,7 @@ use serde_json::Value;
 const MIN_CASES: usize = 45;
 
 /// Cases whose expectation is right but not yet met, with what is wrong today.
-const KNOWN_BUGS: &[(&str, &str)] = &[
-    (
-        "yaml-tab-indentation",
-        "the range is the `-` after the tabs instead of the tab characters",
-    ),
-    (
-        "yaml-unclosed-flow",
-        "reported as \"illegal placement of ':'\" at the next key instead of at the unclosed `[`",
-    ),
-    (
-        "unknown-field-kinds-typo",
-        "no error for the `resources` filter left without `kinds`",
-    ),
-    (
-        "match-filter-without-kinds",
-        "no error for a match filter without `kinds` (Kyverno rejects it)",
-    ),
-    (
-        "pattern-label-not-string",
-        "a non-string label value in a pattern is only a yaml11 warning (Kyverno rejects it)",
-    ),
-    (
-        "wrong-type-string-for-boolean",
-        "the message does not say to remove the quotes",
-    ),
-    (
-        "missing-spec",
-        "the message starts with a lowercase `the document`",
-    ),
-    (
-        "context-two-sources",
-        "the range is the entry's first key instead of the second source",
-    ),
-    (
-        "autogen-unknown-controller",
-        "the range is the whole annotation value, and no did-you-mean",
-    ),
-    (
-        "v2beta1-broken",
-        "`deprecated` warnings beside the errors for fields v2beta1 rejects",
-    ),
-    (
-        "match-legacy-resources-with-any",
-        "no error for `resources` beside `any` (Kyverno rejects it); the warning says \"without any\"",
-    ),
-    (
-        "condition-request-operation-value",
-        "no error for a `request.operation` value other than CREATE/UPDATE/DELETE/CONNECT",
-    ),
-    (
-        "foreach-without-list",
-        "no error for a validate `foreach` entry without `list`",
-    ),
-    (
-        "context-reserved-name",
-        "no error for a context entry named after a built-in variable",
-    ),
-];
+const KNOWN_BUGS: &[(&str, &str)] = &[];
 
 fn known_bug(name: &str) -> Option<&'static str> {
     KNOWN_BUGS

@@ -44,14 +44,14 @@ const CONDITION_FIELDS: &[&str] = &["key", "operator", "value", "message"];
 /// A free-form condition block: `{any: [...], all: [...]}` or a bare list.
 pub fn check_conditions(node: &Node, path: &str, out: &mut Vec<Diagnostic>) {
     match &node.kind {
-        NodeKind::Sequence(items) => items.iter().for_each(|c| check_condition(c, false, out)),
+        NodeKind::Sequence(items) => items.iter().for_each(|c| check_condition(c, None, out)),
         NodeKind::Mapping(entries) => {
             for e in entries {
                 let k = e.key.key_string();
                 match k.as_str() {
                     "any" | "all" => match &e.value.kind {
                         NodeKind::Sequence(items) => {
-                            items.iter().for_each(|c| check_condition(c, false, out))
+                            items.iter().for_each(|c| check_condition(c, None, out))
                         }
                         _ if e.value.is_null() => {}
                         _ => out.push(Diagnostic::error(
@@ -62,12 +62,16 @@ pub fn check_conditions(node: &Node, path: &str, out: &mut Vec<Diagnostic>) {
                     },
                     _ => {
                         let mut msg = format!(
-                            "Unknown field `{k}` in {path}: Kyverno reads only `any` and `all` here."
+                            "Unknown field `{k}` in {path}: Kyverno reads only `any` and `all` here and ignores the rest, so these conditions never apply."
                         );
                         if let Some(b) = did_you_mean(&k, ["any", "all"].into_iter()) {
                             msg.push_str(&format!(" Did you mean `{b}`?"));
                         }
-                        out.push(Diagnostic::error("unknown-field", e.key.span.clone(), msg));
+                        out.push(Diagnostic::warning(
+                            "unknown-field",
+                            e.key.span.clone(),
+                            msg,
+                        ));
                     }
                 }
             }
@@ -81,8 +85,9 @@ pub fn check_conditions(node: &Node, path: &str, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// One condition. When `typed`, the schema walk has already checked its fields and operator.
-fn check_condition(c: &Node, typed: bool, out: &mut Vec<Diagnostic>) {
+/// One condition. `typed` holds the operators the schema allows when the schema walk has
+/// already checked the condition's fields and operator.
+fn check_condition(c: &Node, typed: Option<&[String]>, out: &mut Vec<Diagnostic>) {
     let Some(entries) = c.as_mapping() else {
         out.push(Diagnostic::error(
             "wrong-type",
@@ -91,7 +96,7 @@ fn check_condition(c: &Node, typed: bool, out: &mut Vec<Diagnostic>) {
         ));
         return;
     };
-    for e in entries.iter().filter(|_| !typed) {
+    for e in entries.iter().filter(|_| typed.is_none()) {
         let k = e.key.key_string();
         if !CONDITION_FIELDS.contains(&k.as_str()) {
             let mut msg = format!("Unknown field `{k}` in a condition: Kyverno ignores it.");
@@ -127,9 +132,15 @@ fn check_condition(c: &Node, typed: bool, out: &mut Vec<Diagnostic>) {
             format!("This condition has no {list}: Kyverno rejects a condition without `key`, `operator` and `value`."),
         ));
     }
+    check_operation_values(c, out);
     if let Some(op) = c.get("operator") {
-        match op.as_str() {
-            Some(text) if typed => deprecated_operator(op, text, out),
+        match (op.as_str(), typed) {
+            // An operator outside the schema's enum is already an error there.
+            (Some(text), Some(allowed)) => {
+                if allowed.iter().any(|a| a == text) {
+                    deprecated_operator(op, text, out);
+                }
+            }
             _ => check_operator(op, out),
         }
     }
@@ -141,14 +152,14 @@ fn check_operator(op: &Node, out: &mut Vec<Diagnostic>) {
         return;
     }
     if !OPERATORS.contains(&text) {
+        let current: Vec<&str> = OPERATORS
+            .iter()
+            .copied()
+            .filter(|o| deprecated(o).is_none())
+            .collect();
         let mut msg = format!(
-            "Unknown operator `{text}`: expected one of {}.",
-            OPERATORS
-                .iter()
-                .filter(|o| deprecated(o).is_none())
-                .map(|o| format!("`{o}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            "Invalid value `{text}` for `operator`: expected {}.",
+            super::or_list(&current)
         );
         if let Some(b) = did_you_mean(text, OPERATORS.iter().copied()) {
             msg.push_str(&format!(" Did you mean `{b}`?"));
@@ -172,7 +183,41 @@ fn deprecated_operator(op: &Node, text: &str, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// A condition the schema already typed (`foreach` preconditions, v2beta1 conditions).
-pub fn check_typed_condition(c: &Node, out: &mut Vec<Diagnostic>) {
-    check_condition(c, true, out);
+/// A condition the schema already typed (`foreach` preconditions, v2beta1 conditions); its
+/// operator enum is `operators`, checked by the schema walk.
+pub fn check_typed_condition(c: &Node, operators: Option<&[String]>, out: &mut Vec<Diagnostic>) {
+    check_condition(c, Some(operators.unwrap_or_default()), out);
+}
+
+const OPERATIONS: &[&str] = &["CREATE", "UPDATE", "DELETE", "CONNECT"];
+
+/// Kyverno checks the values of a condition whose key is exactly `{{request.operation}}`:
+/// anything but an admission operation can never match.
+fn check_operation_values(c: &Node, out: &mut Vec<Diagnostic>) {
+    let Some(key) = c.get("key").and_then(Node::as_str) else {
+        return;
+    };
+    let compact: String = key.chars().filter(|ch| !ch.is_whitespace()).collect();
+    if compact != "{{request.operation}}" {
+        return;
+    }
+    let Some(value) = c.get("value") else { return };
+    let values: Vec<&Node> = match &value.kind {
+        NodeKind::Sequence(items) => items.iter().collect(),
+        _ => vec![value],
+    };
+    for v in values {
+        let Some(text) = v.as_str() else { continue };
+        if OPERATIONS.contains(&text) {
+            continue;
+        }
+        let mut msg = format!(
+            "Invalid value `{text}` for `request.operation`: expected {}.",
+            super::or_list(OPERATIONS)
+        );
+        if let Some(b) = did_you_mean(text, OPERATIONS.iter().copied()) {
+            msg.push_str(&format!(" Did you mean `{b}`?"));
+        }
+        out.push(Diagnostic::error("invalid-enum", v.span.clone(), msg));
+    }
 }

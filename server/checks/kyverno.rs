@@ -1,9 +1,10 @@
 //! Rules Kyverno's admission webhook enforces on policies that the CRD schema cannot express.
 
-use super::{Seg, anchor_span, and_list, or_list};
+use super::schema::SchemaNode;
+use super::{Seg, anchor_span, and_list, capitalize, or_list};
 use crate::diag::{DiagTag, Diagnostic, Severity, Span};
 use crate::policy::PolicyKind;
-use crate::yaml::Node;
+use crate::yaml::{Node, NodeKind};
 
 const RULE_ACTIONS: &[&str] = &["validate", "mutate", "generate", "verifyImages"];
 const VALIDATE_KINDS: &[&str] = &[
@@ -118,16 +119,23 @@ pub fn check_validation(v: &Node, key: Option<&Node>, _path: &str, out: &mut Vec
     );
 }
 
-pub fn check_match(m: &Node, key: Option<&Node>, path: &[Seg], out: &mut Vec<Diagnostic>) {
+pub fn check_match(
+    m: &Node,
+    key: Option<&Node>,
+    path: &[Seg],
+    schema: &SchemaNode,
+    out: &mut Vec<Diagnostic>,
+) {
     let which = match path.last() {
         Some(Seg::Key(k)) => k.as_str(),
         _ => "match",
     };
+    let here = super::path_string(path);
     let non_empty = |f: &str| {
         m.get(f).is_some_and(|v| match &v.kind {
-            crate::yaml::NodeKind::Sequence(s) => !s.is_empty(),
-            crate::yaml::NodeKind::Mapping(e) => !e.is_empty(),
-            crate::yaml::NodeKind::Scalar(_) => !v.is_null(),
+            NodeKind::Sequence(s) => !s.is_empty(),
+            NodeKind::Mapping(e) => !e.is_empty(),
+            NodeKind::Scalar(_) => !v.is_null(),
         })
     };
     let fields = [
@@ -145,8 +153,25 @@ pub fn check_match(m: &Node, key: Option<&Node>, path: &[Seg], out: &mut Vec<Dia
             "`match` selects nothing, so the rule never applies: add `any` (or `all`) with at least one resource filter, for example `- resources: {kinds: [Pod]}`.",
         ));
     }
+    let modern = ["any", "all"].into_iter().find(|f| present(m, f).is_some());
     for legacy in ["resources", "subjects", "roles", "clusterRoles"] {
-        if let Some(e) = present(m, legacy) {
+        // Fields this version does not have are reported as unknown by the schema walk.
+        if schema.property(legacy).is_none() {
+            continue;
+        }
+        let Some(e) = present(m, legacy) else {
+            continue;
+        };
+        if let Some(modern) = modern {
+            out.push(Diagnostic::error(
+                "conflicting-fields",
+                e.key.span.clone(),
+                format!(
+                    "{} cannot set `{modern}` and `{legacy}` together; keep one.",
+                    capitalize(&here)
+                ),
+            ));
+        } else {
             out.push(
                 Diagnostic::warning(
                     "deprecated",
@@ -157,9 +182,168 @@ pub fn check_match(m: &Node, key: Option<&Node>, path: &[Seg], out: &mut Vec<Dia
             );
         }
     }
+    if which == "match" {
+        require_kinds(m, &here, modern.is_none(), out);
+    }
 }
 
-pub fn check_policy(root: &Node, kind: PolicyKind, out: &mut Vec<Diagnostic>) {
+/// Kyverno rejects a `match` filter that does not name the kinds it applies to.
+fn require_kinds(m: &Node, here: &str, legacy: bool, out: &mut Vec<Diagnostic>) {
+    let mut filters: Vec<(String, &Node)> = Vec::new();
+    if legacy && present(m, "resources").is_some() {
+        filters.push((here.to_string(), m));
+    }
+    for list in ["any", "all"] {
+        for (i, f) in m
+            .get(list)
+            .and_then(Node::as_sequence)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            filters.push((format!("{here}.{list}[{i}]"), f));
+        }
+    }
+    for (path, f) in filters {
+        if f.as_mapping().is_none() {
+            continue;
+        }
+        let has_kinds = f
+            .get("resources")
+            .and_then(|r| r.get("kinds"))
+            .and_then(Node::as_sequence)
+            .is_some_and(|k| !k.is_empty());
+        if has_kinds {
+            continue;
+        }
+        let (span, msg) = match f.entry("resources") {
+            Some(e) => (
+                e.key.span.clone(),
+                format!(
+                    "{}.resources is missing the required field `kinds`: Kyverno rejects a `match` filter that does not list the kinds it applies to.",
+                    capitalize(&path)
+                ),
+            ),
+            None => (
+                anchor_span(f, None),
+                format!(
+                    "{} has no `resources.kinds`: Kyverno rejects a `match` filter that does not list the kinds it applies to.",
+                    capitalize(&path)
+                ),
+            ),
+        };
+        out.push(Diagnostic::error("missing-field", span, msg));
+    }
+}
+
+/// Settings of the whole policy that Kyverno rejects together.
+pub fn check_spec(spec: &Node, out: &mut Vec<Diagnostic>) {
+    let is_false = |f: &str| {
+        spec.get(f).is_some_and(|v| {
+            v.as_scalar()
+                .is_some_and(|s| s.value == crate::yaml::Resolved::Bool(false))
+        })
+    };
+    if is_false("admission") && is_false("background") {
+        if let Some(e) = spec.entry("admission") {
+            out.push(Diagnostic::error(
+                "no-processing",
+                e.key.span.clone(),
+                "With both `admission: false` and `background: false` the policy never runs, and Kyverno rejects it. Enable one of them.",
+            ));
+        }
+    }
+}
+
+/// Variables Kyverno defines itself; a context entry may not take their names.
+const RESERVED_NAMES: &[&str] = &[
+    "request",
+    "images",
+    "element",
+    "elementIndex",
+    "serviceAccountName",
+    "serviceAccountNamespace",
+];
+
+pub fn check_context_entry(entry: &Node, out: &mut Vec<Diagnostic>) {
+    let Some(name) = entry.get("name") else {
+        return;
+    };
+    let Some(text) = name.as_str() else { return };
+    if let Some(r) = RESERVED_NAMES.iter().find(|r| **r == text) {
+        out.push(Diagnostic::error(
+            "reserved-name",
+            name.span.clone(),
+            format!("The context entry name `{text}` conflicts with Kyverno's built-in variable `{r}`; Kyverno rejects it. Choose another name."),
+        ));
+    }
+}
+
+pub fn check_context_variable(v: &Node, key: Option<&Node>, here: &str, out: &mut Vec<Diagnostic>) {
+    if present(v, "value").is_none() && present(v, "jmesPath").is_none() {
+        out.push(Diagnostic::error(
+            "missing-field",
+            anchor_span(v, key),
+            format!(
+                "{} needs `value` or `jmesPath`: Kyverno rejects a variable with neither.",
+                capitalize(here)
+            ),
+        ));
+    }
+}
+
+/// A `foreach` entry iterates over `list`; Kyverno rejects one without it.
+pub fn check_foreach(entry: &Node, key: Option<&Node>, subject: &str, out: &mut Vec<Diagnostic>) {
+    if present(entry, "list").is_none() {
+        out.push(Diagnostic::error(
+            "missing-field",
+            anchor_span(entry, key),
+            format!("{subject} is missing the required field `list`."),
+        ));
+    }
+}
+
+/// Kyverno rejects patterns whose `metadata.labels` or `metadata.annotations` hold anything
+/// but strings: label and annotation values are always strings in Kubernetes.
+pub fn check_pattern_metadata(pattern: &Node, here: &str, out: &mut Vec<Diagnostic>) {
+    let Some(meta) = pattern.get("metadata") else {
+        return;
+    };
+    for field in ["labels", "annotations"] {
+        for e in meta
+            .get(field)
+            .and_then(Node::as_mapping)
+            .unwrap_or_default()
+        {
+            let NodeKind::Scalar(sc) = &e.value.kind else {
+                continue;
+            };
+            if sc.value == crate::yaml::Resolved::Str {
+                continue;
+            }
+            let path = format!(
+                "{}.metadata.{field}.{}",
+                capitalize(here),
+                e.key.key_string()
+            );
+            let mut msg = format!(
+                "{path} must be a string, found {}.",
+                super::describe_found(&e.value)
+            );
+            if crate::yaml::yaml11_only_bool(&sc.text).is_some() {
+                msg.push_str(&format!(
+                    " Kubernetes reads a plain `{}` as a boolean (YAML 1.1); quote it: \"{}\".",
+                    sc.text, sc.text
+                ));
+            } else {
+                msg.push_str(&format!(" Quote it to make it a string: \"{}\".", sc.text));
+            }
+            out.push(Diagnostic::error("wrong-type", e.value.span.clone(), msg));
+        }
+    }
+}
+
+pub fn check_policy(source: &str, root: &Node, kind: PolicyKind, out: &mut Vec<Diagnostic>) {
     if kind == PolicyKind::ClusterPolicy {
         if let Some(ns) = root.get("metadata").and_then(|m| present(m, "namespace")) {
             out.push(Diagnostic::warning(
@@ -195,7 +379,7 @@ pub fn check_policy(root: &Node, kind: PolicyKind, out: &mut Vec<Diagnostic>) {
             seen.push((text, name.span.clone()));
         }
     }
-    check_autogen(root, rules, out);
+    check_autogen(source, root, rules, out);
 }
 
 /// Every resource filter (`resources` block) of a rule's match and exclude.
@@ -232,7 +416,7 @@ fn is_pod(kind: &Node) -> bool {
 
 /// Kyverno generates rules for Pod controllers only for policies that meet its conditions;
 /// say so where an author asked for it or would expect it.
-fn check_autogen(root: &Node, rules: &[Node], out: &mut Vec<Diagnostic>) {
+fn check_autogen(source: &str, root: &Node, rules: &[Node], out: &mut Vec<Diagnostic>) {
     let annotation = root
         .get("metadata")
         .and_then(|m| m.get("annotations"))
@@ -240,14 +424,27 @@ fn check_autogen(root: &Node, rules: &[Node], out: &mut Vec<Diagnostic>) {
     let requested = annotation.and_then(Node::as_str).map(str::trim);
     if let (Some(a), Some(text)) = (annotation, requested) {
         if text != "none" {
-            for c in text.split(',').map(str::trim).filter(|c| !c.is_empty()) {
-                if !CONTROLLERS.contains(&c) {
-                    out.push(Diagnostic::warning(
-                        "unknown-controller",
-                        a.span.clone(),
-                        format!("`{c}` is not a Pod controller Kyverno generates rules for; use `none` or a comma-separated list of {}.", or_list(CONTROLLERS)),
-                    ));
+            let raw = a.as_str().unwrap_or_default();
+            let map = crate::yaml::value_map(source, a);
+            let mut at = 0;
+            for item in raw.split(',') {
+                let start = at + (item.len() - item.trim_start().len());
+                let name = item.trim();
+                at += item.len() + 1;
+                if name.is_empty() || CONTROLLERS.contains(&name) {
+                    continue;
                 }
+                let span = map
+                    .as_ref()
+                    .map_or(a.span.clone(), |m| m.span(start..start + name.len()));
+                let mut msg = format!(
+                    "`{name}` is not a Pod controller Kyverno generates rules for; use `none` or a comma-separated list of {}.",
+                    or_list(CONTROLLERS)
+                );
+                if let Some(best) = super::did_you_mean(name, CONTROLLERS.iter().copied()) {
+                    msg.push_str(&format!(" Did you mean `{best}`?"));
+                }
+                out.push(Diagnostic::warning("unknown-controller", span, msg));
             }
         }
     }

@@ -11,7 +11,7 @@ mod suggest;
 
 use crate::diag::{DiagTag, Diagnostic, Span};
 use crate::policy::{ApiVersion, PolicyKind};
-use crate::yaml::{Node, NodeKind, Resolved, yaml11_only_bool};
+use crate::yaml::{Node, NodeKind, Resolved, ScalarStyle, yaml11_only_bool};
 use schema::{Additional, SchemaId, Schemas, Ty};
 
 pub use suggest::did_you_mean;
@@ -65,7 +65,7 @@ pub fn classify(root: &Node) -> DocKind {
 
 /// Diagnostics for one document root. Documents that are not Kyverno policies get none,
 /// except a policy kind under an `apiVersion` that does not serve it.
-pub fn check_document(root: &Node) -> Vec<Diagnostic> {
+pub fn check_document(source: &str, root: &Node) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     match classify(root) {
         DocKind::Policy(kind, version) => {
@@ -77,7 +77,14 @@ pub fn check_document(root: &Node) -> Vec<Diagnostic> {
                 kind,
             };
             w.node(root, schemas.root(kind, version), None);
-            kyverno::check_policy(root, kind, &mut out);
+            kyverno::check_policy(source, root, kind, &mut out);
+            // A value already reported as the wrong type needs no YAML 1.1 warning as well.
+            let errors: Vec<Span> = out
+                .iter()
+                .filter(|d| d.code == "wrong-type")
+                .map(|d| d.span.clone())
+                .collect();
+            out.retain(|d| d.code != "yaml11-boolean" || !errors.contains(&d.span));
         }
         DocKind::Other => check_api_version(root, &mut out),
     }
@@ -166,6 +173,11 @@ impl Walker<'_> {
         path_string(&self.path)
     }
 
+    /// [`Self::here`] for the start of a sentence.
+    fn subject(&self) -> String {
+        capitalize(&self.here())
+    }
+
     /// Checks `node` against schema `id`. `key` is the mapping key that introduced it.
     fn node(&mut self, node: &Node, id: SchemaId, key: Option<&Node>) {
         let s = self.schemas.node(id);
@@ -224,10 +236,29 @@ impl Walker<'_> {
     fn wrong_type(&mut self, node: &Node, ty: Ty) {
         let mut msg = format!(
             "{} must be {}, found {}.",
-            self.here(),
+            self.subject(),
             article(ty),
             describe_found(node)
         );
+        if let NodeKind::Scalar(sc) = &node.kind {
+            let quoted = matches!(
+                sc.style,
+                ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted
+            );
+            let unquoted = crate::yaml::resolve_plain_scalar(&sc.text);
+            let fits = match (ty, unquoted) {
+                (Ty::Boolean, Resolved::Bool(_)) => Some("a boolean"),
+                (Ty::Integer, Resolved::Int(_)) => Some("an integer"),
+                (Ty::Number, Resolved::Int(_) | Resolved::Float(_)) => Some("a number"),
+                _ => None,
+            };
+            if let (true, Some(what)) = (quoted, fits) {
+                msg.push_str(&format!(
+                    " Remove the quotes to make it {what}: {}.",
+                    sc.text
+                ));
+            }
+        }
         if ty == Ty::String {
             if let NodeKind::Scalar(sc) = &node.kind {
                 if yaml11_only_bool(&sc.text).is_some() && sc.value != Resolved::Str {
@@ -285,7 +316,7 @@ impl Walker<'_> {
                     node.span.clone(),
                     format!(
                         "{} is {len} characters long; at most {max} are allowed.",
-                        self.here()
+                        self.subject()
                     ),
                 ));
             }
@@ -298,7 +329,7 @@ impl Walker<'_> {
                 self.out.push(Diagnostic::error(
                     "value-out-of-range",
                     node.span.clone(),
-                    format!("{} must be at least {min}, found {v}.", self.here()),
+                    format!("{} must be at least {min}, found {v}.", self.subject()),
                 ));
             }
         }
@@ -346,7 +377,7 @@ impl Walker<'_> {
                 self.out.push(Diagnostic::error(
                     "missing-field",
                     anchor_span(node, key),
-                    format!("{} is missing the required field `{req}`.", self.here()),
+                    format!("{} is missing the required field `{req}`.", self.subject()),
                 ));
             }
         }
@@ -354,17 +385,24 @@ impl Walker<'_> {
             let set: Vec<&String> = s.exactly_one_of.iter().filter(|f| present(f)).collect();
             if set.len() != 1 {
                 let options = or_list(&s.exactly_one_of);
-                let msg = if set.is_empty() {
-                    format!("{} needs exactly one of {options}.", self.here())
-                } else {
-                    format!(
-                        "{} sets {}; exactly one of {options} is allowed.",
-                        self.here(),
-                        and_list(&set)
+                let (span, msg) = if set.is_empty() {
+                    (
+                        anchor_span(node, key),
+                        format!("{} needs exactly one of {options}.", self.subject()),
                     )
+                } else {
+                    // Point at the second source: the first one is fine on its own.
+                    let second = node
+                        .entry(set[1])
+                        .map_or_else(|| anchor_span(node, key), |e| e.key.span.clone());
+                    let msg = format!(
+                        "{} sets {}; exactly one of {options} is allowed.",
+                        self.subject(),
+                        and_list(&set)
+                    );
+                    (second, msg)
                 };
-                self.out
-                    .push(Diagnostic::error("one-of", anchor_span(node, key), msg));
+                self.out.push(Diagnostic::error("one-of", span, msg));
             }
         }
         for group in &s.not_together {
@@ -378,18 +416,28 @@ impl Walker<'_> {
                     last.unwrap_or_else(|| anchor_span(node, key)),
                     format!(
                         "{} cannot set {} together; keep one.",
-                        self.here(),
+                        self.subject(),
                         and_list(&group.iter().collect::<Vec<_>>())
                     ),
                 ));
             }
         }
+        let here = self.here();
         match s.def_name.as_deref() {
-            Some("Rule") => kyverno::check_rule(node, &self.here(), self.out),
-            Some("Validation") => kyverno::check_validation(node, key, &self.here(), self.out),
-            Some("MatchResources") => kyverno::check_match(node, key, &self.path, self.out),
+            Some("Spec") => kyverno::check_spec(node, self.out),
+            Some("Rule") => kyverno::check_rule(node, &here, self.out),
+            Some("Validation") => kyverno::check_validation(node, key, &here, self.out),
+            Some("MatchResources") => kyverno::check_match(node, key, &self.path, s, self.out),
+            Some("ContextEntry") => kyverno::check_context_entry(node, self.out),
+            Some("ContextVariable") => kyverno::check_context_variable(node, key, &here, self.out),
+            Some("ForEachValidation" | "ForEachMutation") => {
+                kyverno::check_foreach(node, key, &capitalize(&here), self.out)
+            }
             Some("Condition" | "RuleCondition") => {
-                conditions::check_typed_condition(node, self.out)
+                let operators = s
+                    .property("operator")
+                    .and_then(|o| self.schemas.node(o).enum_values.clone());
+                conditions::check_typed_condition(node, operators.as_deref(), self.out)
             }
             _ => {}
         }
@@ -408,6 +456,13 @@ impl Walker<'_> {
             || (name == "conditions" && parent_def.is_some_and(|d| d.ends_with("Deny")));
         if free && is_conditions {
             conditions::check_conditions(value, &self.here(), self.out);
+        }
+        if name == "pattern" {
+            kyverno::check_pattern_metadata(value, &self.here(), self.out);
+        } else if name == "anyPattern" {
+            for (i, p) in value.as_sequence().unwrap_or_default().iter().enumerate() {
+                kyverno::check_pattern_metadata(p, &format!("{}[{i}]", self.here()), self.out);
+            }
         }
         self.node(value, id, Some(key));
     }
@@ -460,6 +515,15 @@ fn yaml11_warning(n: &Node, out: &mut Vec<Diagnostic>) {
                 ));
             }
         }
+    }
+}
+
+/// A path at the start of a sentence: paths are identifiers and keep their case, but the
+/// root is called "the document".
+pub fn capitalize(path: &str) -> String {
+    match path.strip_prefix("the ") {
+        Some(rest) => format!("The {rest}"),
+        None => path.to_string(),
     }
 }
 

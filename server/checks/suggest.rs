@@ -4,7 +4,9 @@
 /// in another case, or within an edit distance of about a third of its length.
 pub fn did_you_mean<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let lower = word.to_lowercase();
-    let mut best: Option<(usize, &'a str)> = None;
+    // Ranked by case-insensitive distance, then by exact distance, so `Audt` prefers `Audit`
+    // over `audit`.
+    let mut best: Option<((usize, usize), &'a str)> = None;
     for c in candidates {
         if c == word {
             continue;
@@ -15,8 +17,9 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -
             strsim::damerau_levenshtein(&lower, &c.to_lowercase())
         };
         let limit = (word.chars().count().max(c.chars().count()) / 3).clamp(1, 3);
-        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
-            best = Some((d, c));
+        let rank = (d, strsim::damerau_levenshtein(word, c));
+        if d <= limit && best.is_none_or(|(br, _)| rank < br) {
+            best = Some((rank, c));
         }
     }
     best.map(|(_, c)| c)

@@ -92,16 +92,8 @@ pub fn parse_document(text: &str, range: Range<usize>, limits: &Limits) -> Optio
         match event {
             Err(e) => {
                 let at = b.offsets.byte(e.marker().index()).min(range.end);
-                let span = one_char(text, at);
-                b.diagnostics.push(if e.info().contains("recursion limit") {
-                    too_deep(span, limits.max_depth)
-                } else {
-                    Diagnostic::error(
-                        "yaml-syntax",
-                        span,
-                        format!("YAML syntax error: {}", e.info()),
-                    )
-                });
+                b.diagnostics
+                    .push(syntax_error(text, at, e.info(), b.open_flow(), limits));
                 failed = true;
                 break;
             }
@@ -131,6 +123,59 @@ pub fn parse_document(text: &str, range: Range<usize>, limits: &Limits) -> Optio
     })
 }
 
+/// A diagnostic for a parser error at `at`, placed where the author can fix it.
+fn syntax_error(
+    text: &str,
+    at: usize,
+    info: &str,
+    open_flow: Option<usize>,
+    limits: &Limits,
+) -> Diagnostic {
+    if info.contains("recursion limit") {
+        return too_deep(one_char(text, at), limits.max_depth);
+    }
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    if info.contains("tab") {
+        // Point at the tabs themselves, not at what follows them.
+        let indent =
+            text[line_start..].len() - text[line_start..].trim_start_matches([' ', '\t']).len();
+        if text[line_start..line_start + indent].contains('\t') {
+            return Diagnostic::error(
+                "yaml-syntax",
+                line_start..line_start + indent,
+                format!("YAML syntax error: {info}"),
+            );
+        }
+    }
+    // The parser notices an unclosed `[` or `{` only lines later, at some unrelated `:`.
+    if let Some(open) = open_flow {
+        let gave_up_later = text[open..at].contains('\n');
+        let unclosed_kind = [
+            "illegal placement",
+            "did not find expected ',' or",
+            "end of stream",
+            "unexpected end",
+        ]
+        .iter()
+        .any(|m| info.contains(m));
+        if gave_up_later && unclosed_kind {
+            let bracket = &text[open..open + 1];
+            let close = if bracket == "[" { "]" } else { "}" };
+            return Diagnostic::error(
+                "yaml-syntax",
+                open..open + 1,
+                format!("YAML syntax error: this `{bracket}` is never closed; add the matching `{close}`."),
+            )
+            .with_related(one_char(text, at), format!("the parser gave up here: {info}"));
+        }
+    }
+    Diagnostic::error(
+        "yaml-syntax",
+        one_char(text, at),
+        format!("YAML syntax error: {info}"),
+    )
+}
+
 fn too_deep(span: Span, max: usize) -> Diagnostic {
     Diagnostic::error(
         "nesting-too-deep",
@@ -151,6 +196,19 @@ fn one_char(text: &str, at: usize) -> Span {
 }
 
 impl Builder<'_> {
+    /// Where the innermost open flow collection (`[` or `{`) starts, if any.
+    fn open_flow(&self) -> Option<usize> {
+        self.stack.iter().rev().find_map(|f| match f {
+            Frame::Seq {
+                flow: true, start, ..
+            }
+            | Frame::Map {
+                flow: true, start, ..
+            } => Some(*start),
+            _ => None,
+        })
+    }
+
     /// The byte offset of a node's own text: after any `&anchor` and `!tag` properties.
     fn skip_properties(&self, mut at: usize, end: usize) -> usize {
         let bytes = self.text.as_bytes();

@@ -13,7 +13,7 @@ mod split;
 use crate::diag::{Diagnostic, Span};
 
 pub use offsets::ValueMap;
-pub use resolve::{Resolved, yaml11_only_bool};
+pub use resolve::{Resolved, resolve_plain as resolve_plain_scalar, yaml11_only_bool};
 
 /// How a scalar was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

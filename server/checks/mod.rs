@@ -5,6 +5,7 @@
 //! in where the walk reaches the schema type they concern (a `Rule`, a `Validation`, ...).
 
 mod conditions;
+pub mod expressions;
 mod kyverno;
 pub mod schema;
 mod suggest;

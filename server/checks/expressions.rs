@@ -1,0 +1,227 @@
+//! Where JMESPath lives in a policy: `{{ }}` templates in any string (value or key) of a rule,
+//! and the braceless fields that hold a bare expression (`foreach[].list`, context
+//! `jmesPath`s). Each site knows what is in scope there: the context entries defined before
+//! it, how deep in `foreach` it is, and whether the policy runs in the background.
+
+use std::ops::Range;
+
+use crate::jmespath::template;
+use crate::yaml::{Node, NodeKind};
+
+/// What an expression may refer to at its site.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// Names of the rule's context entries defined before this site.
+    pub context: Vec<String>,
+    /// How many `foreach` levels enclose the site (`element` needs at least one).
+    pub foreach_depth: usize,
+    /// `spec.background` (default true): user-information variables are forbidden.
+    pub background: bool,
+}
+
+/// One expression in a policy.
+#[derive(Debug, Clone)]
+pub struct Site<'a> {
+    /// The scalar holding the expression.
+    pub node: &'a Node,
+    /// Byte range of the expression in the scalar's text.
+    pub expr: Range<usize>,
+    /// A bare expression field rather than a `{{ }}` template.
+    pub braceless: bool,
+    pub scope: Scope,
+}
+
+/// Fields of a context entry source whose value is a bare JMESPath expression.
+const BRACELESS_SOURCES: &[&str] = &["variable", "apiCall", "imageRegistry", "globalReference"];
+
+/// Every expression of every rule of a policy document.
+pub fn collect(root: &Node) -> Vec<Site<'_>> {
+    let mut out = Vec::new();
+    let background = root
+        .get("spec")
+        .and_then(|s| s.get("background"))
+        .and_then(Node::as_scalar)
+        .is_none_or(|s| s.value != crate::yaml::Resolved::Bool(false));
+    let rules = root
+        .get("spec")
+        .and_then(|s| s.get("rules"))
+        .and_then(Node::as_sequence)
+        .unwrap_or_default();
+    for rule in rules {
+        let Some(entries) = rule.as_mapping() else {
+            continue;
+        };
+        let context = rule
+            .get("context")
+            .and_then(Node::as_sequence)
+            .unwrap_or_default();
+        let names: Vec<String> = context
+            .iter()
+            .filter_map(|c| c.get("name").and_then(Node::as_str))
+            .map(str::to_string)
+            .collect();
+        let full = Scope {
+            context: names.clone(),
+            foreach_depth: 0,
+            background,
+        };
+        for e in entries {
+            match e.key.as_str() {
+                // Kyverno does not substitute variables in match and exclude.
+                Some("match" | "exclude") => {}
+                Some("context") => {
+                    for (i, entry) in context.iter().enumerate() {
+                        let scope = Scope {
+                            context: names[..i.min(names.len())].to_vec(),
+                            ..full.clone()
+                        };
+                        context_entry(entry, &scope, &mut out);
+                    }
+                }
+                _ => walk(&e.value, &full, &mut out),
+            }
+        }
+    }
+    out
+}
+
+fn context_entry<'a>(entry: &'a Node, scope: &Scope, out: &mut Vec<Site<'a>>) {
+    for e in entry.as_mapping().unwrap_or_default() {
+        let is_source = e
+            .key
+            .as_str()
+            .is_some_and(|k| BRACELESS_SOURCES.contains(&k));
+        if !is_source {
+            walk(&e.value, scope, out);
+            continue;
+        }
+        for f in e.value.as_mapping().unwrap_or_default() {
+            if f.key.as_str() == Some("jmesPath") {
+                braceless(&f.value, scope, out);
+            } else {
+                walk(&f.value, scope, out);
+            }
+        }
+    }
+}
+
+fn braceless<'a>(node: &'a Node, scope: &Scope, out: &mut Vec<Site<'a>>) {
+    let Some(text) = node.as_string_value() else {
+        return;
+    };
+    if text.contains("{{") {
+        // Templates are substituted first; the result is the expression.
+        templates(node, scope, out);
+    } else if !text.trim().is_empty() {
+        let start = text.len() - text.trim_start().len();
+        out.push(Site {
+            node,
+            expr: start..text.trim_end().len(),
+            braceless: true,
+            scope: scope.clone(),
+        });
+    }
+}
+
+fn templates<'a>(node: &'a Node, scope: &Scope, out: &mut Vec<Site<'a>>) {
+    let Some(text) = node.as_string_value() else {
+        return;
+    };
+    if !text.contains("{{") {
+        return;
+    }
+    for t in template::find(text) {
+        // `{{ @ }}` stands for the current path in mutate patterns, not an expression.
+        if text[t.expr.clone()].trim() == "@" {
+            continue;
+        }
+        out.push(Site {
+            node,
+            expr: t.expr,
+            braceless: false,
+            scope: scope.clone(),
+        });
+    }
+}
+
+/// Templates in every string and key below `node`; `foreach` opens a scope for `element`.
+/// Recursion is bounded by the YAML layer's depth limit.
+fn walk<'a>(node: &'a Node, scope: &Scope, out: &mut Vec<Site<'a>>) {
+    match &node.kind {
+        NodeKind::Scalar(_) => templates(node, scope, out),
+        NodeKind::Sequence(items) => items.iter().for_each(|i| walk(i, scope, out)),
+        NodeKind::Mapping(entries) => entries.iter().for_each(|e| entry(e, scope, out)),
+    }
+}
+
+fn entry<'a>(e: &'a crate::yaml::Entry, scope: &Scope, out: &mut Vec<Site<'a>>) {
+    templates(&e.key, scope, out);
+    if let (Some("foreach"), Some(items)) = (e.key.as_str(), e.value.as_sequence()) {
+        let inner = Scope {
+            foreach_depth: scope.foreach_depth + 1,
+            ..scope.clone()
+        };
+        for item in items {
+            foreach_item(item, scope, &inner, out);
+        }
+    } else {
+        walk(&e.value, scope, out);
+    }
+}
+
+/// A `foreach` entry: its `list` is evaluated outside the element scope it opens.
+fn foreach_item<'a>(item: &'a Node, outer: &Scope, inner: &Scope, out: &mut Vec<Site<'a>>) {
+    for e in item.as_mapping().unwrap_or_default() {
+        if e.key.as_str() == Some("list") {
+            braceless(&e.value, outer, out);
+        } else {
+            entry(e, inner, out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sites(text: &str) -> Vec<(String, bool, usize, Vec<String>)> {
+        let docs = crate::yaml::parse(text, &crate::yaml::Limits::default());
+        let root = docs[0].root.as_ref().unwrap();
+        collect(root)
+            .into_iter()
+            .map(|s| {
+                (
+                    s.node.as_str().unwrap()[s.expr].to_string(),
+                    s.braceless,
+                    s.scope.foreach_depth,
+                    s.scope.context,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn finds_every_site_with_its_scope() {
+        let t = "spec:\n  rules:\n  - name: r\n    match: {any: [{resources: {kinds: ['{{ not.this }}']}}]}\n    context:\n    - name: a\n      variable:\n        jmesPath: request.object\n    - name: b\n      variable:\n        value: '{{ a.x }}'\n    preconditions:\n      all:\n      - key: '{{ b }}'\n        operator: Equals\n        value: x\n    validate:\n      foreach:\n      - list: request.object.spec.containers\n        foreach:\n        - list: element.ports\n          deny:\n            conditions:\n              any:\n              - key: '{{ element.containerPort }}'\n                operator: Equals\n                value: 80\n";
+        let s = sites(t);
+        let v = |e: &str, b: bool, d: usize, c: &[&str]| {
+            (
+                e.to_string(),
+                b,
+                d,
+                c.iter().map(|x| x.to_string()).collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(
+            s,
+            vec![
+                v("request.object", true, 0, &[]),
+                v("a.x", false, 0, &["a"]),
+                v("b", false, 0, &["a", "b"]),
+                v("request.object.spec.containers", true, 0, &["a", "b"]),
+                v("element.ports", true, 1, &["a", "b"]),
+                v("element.containerPort", false, 2, &["a", "b"]),
+            ]
+        );
+    }
+}

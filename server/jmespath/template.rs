@@ -1,0 +1,113 @@
+//! `{{ expression }}` templates inside policy strings, found the way Kyverno finds them.
+//!
+//! Kyverno's pattern is `(^|[^\\])(\{\{(?:\{[^{}]*\}|[^{}])*\}\})`: a `{{` not preceded by a
+//! backslash, a body of non-brace characters or single-level `{...}` groups (multi-select
+//! hashes, JSON objects), then `}}`. A nested `{{ a-{{ b }} }}` therefore matches only the
+//! inner `{{ b }}`; the outer one is evaluated after the inner is substituted.
+
+use std::ops::Range;
+
+/// One `{{ ... }}` occurrence in a string value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    /// Byte range of the whole `{{ ... }}` in the value.
+    pub range: Range<usize>,
+    /// Byte range of the expression (trimmed, without a leading `-`).
+    pub expr: Range<usize>,
+    /// `{{- expr }}`: substituted once, its result not scanned again.
+    pub shallow: bool,
+}
+
+/// The templates of `s`, in order, non-overlapping.
+pub fn find(s: &str) -> Vec<Template> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 1 < b.len() {
+        if b[i] == b'{' && b[i + 1] == b'{' && (i == 0 || b[i - 1] != b'\\') {
+            if let Some(end) = body_end(b, i + 2) {
+                out.push(template(s, i, end));
+                i = end;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The end (exclusive, after `}}`) of a template body starting at `j`, if it closes.
+fn body_end(b: &[u8], mut j: usize) -> Option<usize> {
+    while j < b.len() {
+        match b[j] {
+            b'}' => return (b.get(j + 1) == Some(&b'}')).then_some(j + 2),
+            b'{' => {
+                // A single-level group: `{` then non-braces then `}`.
+                let close = b[j + 1..].iter().position(|&c| c == b'{' || c == b'}')?;
+                if b[j + 1 + close] != b'}' {
+                    return None;
+                }
+                j += close + 2;
+            }
+            _ => j += 1,
+        }
+    }
+    None
+}
+
+fn template(s: &str, start: usize, end: usize) -> Template {
+    let inner = start + 2..end - 2;
+    let text = &s[inner.clone()];
+    let lead = text.len() - text.trim_start().len();
+    let mut expr_start = inner.start + lead;
+    let expr_end = inner.start + text.trim_end().len().max(lead);
+    let mut shallow = false;
+    if s[expr_start..expr_end].starts_with('-') {
+        shallow = true;
+        let after = &s[expr_start + 1..expr_end];
+        expr_start += 1 + (after.len() - after.trim_start().len());
+    }
+    Template {
+        range: start..end,
+        expr: expr_start..expr_end.max(expr_start),
+        shallow,
+    }
+}
+
+/// Whether `s` is exactly one template and nothing else: its value then keeps the result's
+/// type (number, object...) instead of becoming a string.
+pub fn is_whole(s: &str) -> bool {
+    matches!(find(s).as_slice(), [t] if t.range == (0..s.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exprs(s: &str) -> Vec<&str> {
+        find(s).into_iter().map(|t| &s[t.expr]).collect()
+    }
+
+    #[test]
+    fn finds_templates_like_kyverno() {
+        assert_eq!(
+            exprs("{{ request.object.metadata.name }}"),
+            ["request.object.metadata.name"]
+        );
+        assert_eq!(exprs("a-{{x}}-b {{ y }}"), ["x", "y"]);
+        assert_eq!(exprs(r"not \{{ this }} but {{ that }}"), ["that"]);
+        assert_eq!(exprs("{{ a-{{ b }} }}"), ["b"]);
+        assert_eq!(
+            exprs("{{ {name: metadata.name} }}"),
+            ["{name: metadata.name}"]
+        );
+        assert_eq!(exprs("{{ unclosed"), Vec::<&str>::new());
+        assert_eq!(exprs("{{}}"), [""]);
+        let t = &find("{{- element.name }}")[0];
+        assert!(t.shallow);
+        assert_eq!(&"{{- element.name }}"[t.expr.clone()], "element.name");
+        assert!(is_whole("{{ a }}"));
+        assert!(!is_whole(" {{ a }}"));
+        assert!(!is_whole("{{ a }}{{ b }}"));
+    }
+}

@@ -1,0 +1,73 @@
+//! The `LanguageServer` implementation: routes each message to its handler module.
+
+use std::sync::Arc;
+
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::{
+    CompletionParams, CompletionResponse, DidChangeTextDocumentParams, DidCloseTextDocumentParams,
+    DidOpenTextDocumentParams, DocumentSymbolParams, DocumentSymbolResponse, Hover, HoverParams,
+    InitializeParams, InitializeResult,
+};
+use tower_lsp_server::{Client, LanguageServer};
+
+use super::state::State;
+use super::{completion, hover, initialize, symbols, sync};
+
+pub struct Backend {
+    client: Client,
+    state: Arc<State>,
+}
+
+impl Backend {
+    pub(crate) fn new(client: Client, state: Arc<State>) -> Self {
+        Backend { client, state }
+    }
+
+    /// The answer to a message that was not JSON (see `framing.rs`).
+    pub(crate) async fn parse_error(&self) -> Result<()> {
+        Err(Error::parse_error())
+    }
+
+    /// The answer to JSON that was not a JSON-RPC message (see `framing.rs`).
+    pub(crate) async fn invalid_request(&self) -> Result<()> {
+        Err(Error::invalid_request())
+    }
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        Ok(initialize::initialize(&self.state, &params))
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        self.state.request_shutdown();
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        sync::did_open(&self.state, &self.client, params);
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        sync::did_change(&self.state, params);
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        sync::did_close(&self.state, &self.client, params).await;
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        Ok(hover::hover(&self.state, params).await)
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        Ok(completion::completion(&self.state, params).await)
+    }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        Ok(symbols::document_symbols(&self.state, params).await)
+    }
+}

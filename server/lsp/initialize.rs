@@ -1,0 +1,58 @@
+//! `initialize`: negotiates the position encoding and announces what the server does.
+
+use tower_lsp_server::ls_types::{
+    CompletionOptions, HoverProviderCapability, InitializeParams, InitializeResult, OneOf,
+    ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind,
+    TextDocumentSyncOptions,
+};
+
+use super::position::Encoding;
+use super::state::State;
+
+/// Characters that open completion besides word characters (which every client handles).
+/// None: after `key: ` a value is offered as soon as its first letter is typed, and a space
+/// trigger would fire on every space in free text.
+const COMPLETION_TRIGGERS: &[&str] = &[];
+
+pub fn initialize(state: &State, params: &InitializeParams) -> InitializeResult {
+    let offered = params
+        .capabilities
+        .general
+        .as_ref()
+        .and_then(|g| g.position_encodings.as_deref());
+    let encoding = Encoding::negotiate(offered);
+    state.set_encoding(encoding);
+    InitializeResult {
+        capabilities: capabilities(encoding),
+        server_info: Some(ServerInfo {
+            name: "kyverno-ls".to_owned(),
+            version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+        }),
+        offset_encoding: None,
+    }
+}
+
+fn capabilities(encoding: Encoding) -> ServerCapabilities {
+    ServerCapabilities {
+        position_encoding: Some(encoding.kind()),
+        text_document_sync: Some(TextDocumentSyncCapability::Options(
+            TextDocumentSyncOptions {
+                open_close: Some(true),
+                change: Some(TextDocumentSyncKind::INCREMENTAL),
+                ..TextDocumentSyncOptions::default()
+            },
+        )),
+        hover_provider: Some(HoverProviderCapability::Simple(true)),
+        completion_provider: Some(CompletionOptions {
+            trigger_characters: (!COMPLETION_TRIGGERS.is_empty()).then(|| {
+                COMPLETION_TRIGGERS
+                    .iter()
+                    .map(|c| (*c).to_owned())
+                    .collect()
+            }),
+            ..CompletionOptions::default()
+        }),
+        document_symbol_provider: Some(OneOf::Left(true)),
+        ..ServerCapabilities::default()
+    }
+}

@@ -1,0 +1,1085 @@
+//! The language server over in-process pipes: whole JSON-RPC messages in, whole messages out.
+//!
+//! Most tests drive the server with `FakeCore`, whose answers are simple functions of the
+//! text, so that every expected message here is exact and independent of the real core. The
+//! `real_core_*` tests run the real core.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
+
+use kyverno_ls::analysis::Analysis;
+use kyverno_ls::diag::{DiagTag, Diagnostic, Severity};
+use kyverno_ls::ide::{self, Completion, CompletionKind, Symbol, SymbolKind};
+use kyverno_ls::lsp::{self, Analyzer};
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, DuplexStream};
+use tokio::task::JoinHandle;
+
+// ---------------------------------------------------------------------------------------------
+// Harness
+
+/// Long enough for a loaded machine; only reached when a test is about to fail.
+const TIMEOUT: Duration = Duration::from_secs(20);
+const URI: &str = "file:///work/policy.yaml";
+
+/// A client connected to a server running on the test's runtime.
+struct Session {
+    to_server: Option<DuplexStream>,
+    from_server: BufReader<DuplexStream>,
+    server: JoinHandle<i32>,
+    next_id: i64,
+    /// Messages read while looking for another one, oldest first.
+    unclaimed: VecDeque<Value>,
+}
+
+impl Session {
+    fn start(core: Arc<dyn Analyzer>) -> Self {
+        let (to_server, server_in) = tokio::io::duplex(1 << 16);
+        let (server_out, from_server) = tokio::io::duplex(1 << 16);
+        let server = tokio::spawn(lsp::serve_with(server_in, server_out, core));
+        Session {
+            to_server: Some(to_server),
+            from_server: BufReader::new(from_server),
+            server,
+            next_id: 0,
+            unclaimed: VecDeque::new(),
+        }
+    }
+
+    fn fake() -> Self {
+        Self::start(Arc::new(FakeCore::default()))
+    }
+
+    async fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        let framed = format!("Content-Length: {}\r\n\r\n{body}", body.len());
+        let input = self.to_server.as_mut().expect("input already closed");
+        input.write_all(framed.as_bytes()).await.unwrap();
+    }
+
+    /// The next message from the server, or `None` once it has closed its output.
+    async fn read_message(&mut self) -> Option<Value> {
+        let read = async {
+            let mut length = None;
+            loop {
+                let mut line = String::new();
+                if self.from_server.read_line(&mut line).await.unwrap() == 0 {
+                    return None;
+                }
+                let line = line.trim_end();
+                if line.is_empty() {
+                    break;
+                }
+                if let Some(n) = line.strip_prefix("Content-Length: ") {
+                    length = Some(n.parse::<usize>().unwrap());
+                }
+            }
+            let mut body = vec![0; length.expect("no Content-Length header")];
+            self.from_server.read_exact(&mut body).await.unwrap();
+            Some(serde_json::from_slice(&body).unwrap())
+        };
+        tokio::time::timeout(TIMEOUT, read)
+            .await
+            .expect("timed out waiting for the server")
+    }
+
+    /// The first message (unclaimed ones first) that `wanted` accepts; others stay unclaimed.
+    async fn find(&mut self, what: &str, wanted: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.unclaimed.iter().position(&wanted) {
+            return self.unclaimed.remove(i).unwrap();
+        }
+        loop {
+            let message = self
+                .read_message()
+                .await
+                .unwrap_or_else(|| panic!("server closed its output before {what}"));
+            if wanted(&message) {
+                return message;
+            }
+            self.unclaimed.push_back(message);
+        }
+    }
+
+    /// Sends a request and returns the whole response message.
+    async fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+            .await;
+        self.find(&format!("the response to {method}"), |m| {
+            m["id"] == id && m.get("method").is_none()
+        })
+        .await
+    }
+
+    async fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}))
+            .await;
+    }
+
+    /// The next `textDocument/publishDiagnostics` notification, whole.
+    async fn diagnostics(&mut self) -> Value {
+        self.find("publishDiagnostics", |m| {
+            m["method"] == "textDocument/publishDiagnostics"
+        })
+        .await
+    }
+
+    /// `initialize` (whose whole response is returned) followed by `initialized`.
+    async fn initialize_with(&mut self, capabilities: Value) -> Value {
+        let response = self
+            .request(
+                "initialize",
+                json!({"processId": null, "rootUri": null, "capabilities": capabilities}),
+            )
+            .await;
+        self.notify("initialized", json!({})).await;
+        response
+    }
+
+    async fn initialize(&mut self) -> Value {
+        self.initialize_with(json!({})).await
+    }
+
+    async fn open(&mut self, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": URI, "languageId": "yaml", "version": 1, "text": text}}),
+        )
+        .await;
+    }
+
+    async fn change(&mut self, version: i32, changes: Value) {
+        self.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": URI, "version": version}, "contentChanges": changes}),
+        )
+        .await;
+    }
+
+    /// Waits for the server to finish and returns its exit code.
+    async fn finished(self) -> i32 {
+        tokio::time::timeout(TIMEOUT, self.server)
+            .await
+            .expect("the server did not stop")
+            .unwrap()
+    }
+}
+
+fn pos(line: u32, character: u32) -> Value {
+    json!({"line": line, "character": character})
+}
+
+fn range(l0: u32, c0: u32, l1: u32, c1: u32) -> Value {
+    json!({"start": pos(l0, c0), "end": pos(l1, c1)})
+}
+
+fn at(line: u32, character: u32) -> Value {
+    json!({"textDocument": {"uri": URI}, "position": pos(line, character)})
+}
+
+fn publish(version: Option<i32>, diagnostics: Value) -> Value {
+    let mut params = json!({"uri": URI, "diagnostics": diagnostics});
+    if let Some(v) = version {
+        params["version"] = json!(v);
+    }
+    json!({"jsonrpc": "2.0", "method": "textDocument/publishDiagnostics", "params": params})
+}
+
+fn response(id: i64, result: Value) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "result": result})
+}
+
+// ---------------------------------------------------------------------------------------------
+// A core whose answers are easy to predict
+
+/// - diagnostics: every `bad` (the first an error, later ones warnings that point back at the
+///   first and are tagged unnecessary) then every `old` (information, tagged deprecated);
+/// - hover: the word under the cursor and the byte offset the server computed;
+/// - completion: two fixed items, one carrying the offset;
+/// - symbols: found by searching `SYMBOLS_DOC`'s shape.
+///
+/// With a gate, analysing a text that contains `slow` says so, then waits until the test
+/// opens the gate.
+#[derive(Default)]
+struct FakeCore {
+    gate: Option<Gate>,
+}
+
+struct Gate {
+    /// Async on the test's side: the server runs on the test's (single) thread.
+    entered: tokio::sync::mpsc::UnboundedSender<()>,
+    open: Mutex<mpsc::Receiver<()>>,
+}
+
+impl Analyzer for FakeCore {
+    fn analyze(&self, text: &str) -> Analysis {
+        if let (Some(gate), true) = (&self.gate, text.contains("slow")) {
+            let _ = gate.entered.send(());
+            // An error means the test ended, which opens the gate too.
+            let _ = gate.open.lock().unwrap().recv();
+        }
+        let mut diagnostics = Vec::new();
+        let mut first = None;
+        for (at, _) in text.match_indices("bad") {
+            let span = at..at + 3;
+            diagnostics.push(match &first {
+                None => {
+                    first = Some(span.clone());
+                    Diagnostic::error("bad-word", span, "`bad` is not allowed")
+                }
+                Some(first) => Diagnostic::warning("bad-word", span, "`bad` again")
+                    .with_related(first.clone(), "first `bad` here")
+                    .with_tag(DiagTag::Unnecessary),
+            });
+        }
+        for (at, _) in text.match_indices("old") {
+            diagnostics.push(
+                Diagnostic::new(
+                    "old-word",
+                    Severity::Information,
+                    at..at + 3,
+                    "`old` is deprecated",
+                )
+                .with_tag(DiagTag::Deprecated),
+            );
+        }
+        Analysis {
+            diagnostics,
+            ..Analysis::default()
+        }
+    }
+
+    fn hover(&self, text: &str, _: &Analysis, offset: usize) -> Option<ide::Hover> {
+        let is_word = |c: char| !c.is_whitespace() && !"[],:\"".contains(c);
+        let start = text[..offset]
+            .rfind(|c| !is_word(c))
+            .map_or(0, |i| i + text[i..].chars().next().unwrap().len_utf8());
+        let end = text[offset..]
+            .find(|c| !is_word(c))
+            .map_or(text.len(), |i| offset + i);
+        (start < end).then(|| ide::Hover {
+            markdown: format!("offset {offset}: `{}`", &text[start..end]),
+            span: start..end,
+        })
+    }
+
+    fn completion(&self, _: &str, _: &Analysis, offset: usize) -> Vec<Completion> {
+        vec![
+            Completion {
+                label: "spec".into(),
+                kind: CompletionKind::Field,
+                detail: Some(format!("offset {offset}")),
+                documentation: Some("The policy **spec**.".into()),
+                insert_text: "spec:".into(),
+            },
+            Completion {
+                label: "Enforce".into(),
+                kind: CompletionKind::EnumValue,
+                detail: None,
+                documentation: None,
+                insert_text: "Enforce".into(),
+            },
+        ]
+    }
+
+    fn document_symbols(&self, text: &str, _: &Analysis) -> Vec<Symbol> {
+        let find = |s: &str| text.find(s).map(|i| i..i + s.len());
+        let (Some(name), Some(rule), Some(rule_name), Some(validate)) = (
+            find("demo"),
+            find("- name"),
+            find("🙂 check"),
+            find("validate: {}"),
+        ) else {
+            return Vec::new();
+        };
+        let end = text.trim_end().len();
+        vec![Symbol {
+            name: "demo".into(),
+            detail: Some("ClusterPolicy".into()),
+            kind: SymbolKind::Policy,
+            span: 0..end,
+            selection_span: name,
+            children: vec![Symbol {
+                name: "🙂 check".into(),
+                detail: None,
+                kind: SymbolKind::Rule,
+                span: rule.start..end,
+                selection_span: rule_name,
+                children: vec![Symbol {
+                    name: "validate".into(),
+                    detail: None,
+                    kind: SymbolKind::Section,
+                    span: validate.clone(),
+                    selection_span: validate.start..validate.start + "validate".len(),
+                    children: Vec::new(),
+                }],
+            }],
+        }]
+    }
+}
+
+/// Line 2 has a two-byte `é` before `old`; line 0 an emoji (2 UTF-16 units, 4 bytes) before `bad`.
+const DOC: &str = "a: 🙂 bad\nb: ok\nc: [bad, \"é\"] old\n";
+
+/// `DOC`'s diagnostics with UTF-16 columns.
+fn doc_diagnostics_utf16() -> Value {
+    json!([
+        {"range": range(0, 6, 0, 9), "severity": 1, "code": "bad-word", "source": "kyverno-ls",
+         "message": "`bad` is not allowed"},
+        {"range": range(2, 4, 2, 7), "severity": 2, "code": "bad-word", "source": "kyverno-ls",
+         "message": "`bad` again", "tags": [1],
+         "relatedInformation": [{"location": {"uri": URI, "range": range(0, 6, 0, 9)},
+                                 "message": "first `bad` here"}]},
+        {"range": range(2, 14, 2, 17), "severity": 3, "code": "old-word", "source": "kyverno-ls",
+         "message": "`old` is deprecated", "tags": [2]},
+    ])
+}
+
+const SYMBOLS_DOC: &str = "kind: ClusterPolicy # 🙂
+metadata:
+  name: demo
+spec:
+  rules:
+  - name: \"🙂 check\"
+    validate: {}
+";
+
+// ---------------------------------------------------------------------------------------------
+// Lifecycle
+
+#[tokio::test]
+async fn initialize_announces_capabilities_and_server_info() {
+    let mut s = Session::fake();
+    let response = s.initialize().await;
+    assert_eq!(
+        response,
+        json!({"jsonrpc": "2.0", "id": 1, "result": {
+            "capabilities": {
+                "positionEncoding": "utf-16",
+                "textDocumentSync": {"openClose": true, "change": 2},
+                "hoverProvider": true,
+                "completionProvider": {},
+                "documentSymbolProvider": true,
+            },
+            "serverInfo": {"name": "kyverno-ls", "version": env!("CARGO_PKG_VERSION")},
+        }})
+    );
+}
+
+#[tokio::test]
+async fn initialize_chooses_utf8_when_the_client_offers_it() {
+    let mut s = Session::fake();
+    let response = s
+        .initialize_with(json!({"general": {"positionEncodings": ["utf-16", "utf-8"]}}))
+        .await;
+    assert_eq!(
+        response["result"]["capabilities"]["positionEncoding"],
+        "utf-8"
+    );
+
+    let mut s = Session::fake();
+    let response = s
+        .initialize_with(json!({"general": {"positionEncodings": ["utf-32", "utf-16"]}}))
+        .await;
+    assert_eq!(
+        response["result"]["capabilities"]["positionEncoding"],
+        "utf-16"
+    );
+}
+
+#[tokio::test]
+async fn shutdown_then_exit_stops_the_server_with_code_0() {
+    let mut s = Session::fake();
+    s.initialize().await;
+    assert_eq!(
+        s.request("shutdown", Value::Null).await,
+        response(2, Value::Null)
+    );
+    s.send(json!({"jsonrpc": "2.0", "method": "exit"})).await;
+    // The input stays open, as some clients leave it: `exit` alone must end the server.
+    assert_eq!(s.read_message().await, None);
+    assert!(s.unclaimed.is_empty());
+    assert_eq!(s.finished().await, 0);
+}
+
+#[tokio::test]
+async fn exit_without_shutdown_stops_the_server_with_code_1() {
+    let mut s = Session::fake();
+    s.initialize().await;
+    s.open(DOC).await;
+    s.diagnostics().await;
+    s.send(json!({"jsonrpc": "2.0", "method": "exit"})).await;
+    assert_eq!(s.finished().await, 1);
+}
+
+#[tokio::test]
+async fn end_of_input_stops_the_server() {
+    let mut s = Session::fake();
+    s.initialize().await;
+    s.to_server = None;
+    assert_eq!(s.finished().await, 1);
+}
+
+#[tokio::test]
+async fn malformed_messages_do_not_stop_the_server() {
+    let mut s = Session::fake();
+    s.initialize().await;
+    s.open(DOC).await;
+    s.diagnostics().await;
+
+    // Not JSON, then JSON that is not JSON-RPC 2.0: each gets its error, and the session goes on.
+    let input = s.to_server.as_mut().unwrap();
+    input
+        .write_all(b"Content-Length: 5\r\n\r\n{oops")
+        .await
+        .unwrap();
+    let error = s
+        .find("the parse error", |m| m.get("error").is_some())
+        .await;
+    assert_eq!(
+        error,
+        json!({"jsonrpc": "2.0", "id": null,
+               "error": {"code": -32700, "message": "Parse error"}})
+    );
+    s.send(json!({"jsonrpc": "1.0", "id": 99, "method": "textDocument/hover"}))
+        .await;
+    let error = s.find("the invalid request error", |m| m["id"] == 99).await;
+    assert_eq!(
+        error,
+        json!({"jsonrpc": "2.0", "id": 99,
+               "error": {"code": -32600, "message": "Invalid request"}})
+    );
+    // Parameters of the wrong shape, and a range far outside the text.
+    s.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": URI}}),
+    )
+    .await;
+    s.change(2, json!([{"range": range(90, 5, 99, 0), "text": " old"}]))
+        .await;
+    let diagnostics = s.diagnostics().await;
+    assert_eq!(diagnostics["params"]["version"], 2);
+    assert_eq!(
+        diagnostics["params"]["diagnostics"][3]["range"],
+        range(3, 1, 3, 4)
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Diagnostics
+
+#[tokio::test]
+async fn open_publishes_diagnostics_with_utf16_ranges_related_and_tags() {
+    let mut s = Session::fake();
+    s.initialize().await;
+    s.open(DOC).await;
+    assert_eq!(
+        s.diagnostics().await,
+        publish(Some(1), doc_diagnostics_utf16())
+    );
+}
+
+#[tokio::test]
+async fn incremental_changes_apply_after_multibyte_characters() {
+    let mut s = Session::fake();
+    s.initialize().await;
+    s.open(DOC).await;
+    s.diagnostics().await;
+
+    // Insert ` bad` just after `]` on line 2 (UTF-16 column 13, byte 14: `é` is one unit and
+    // two bytes), then, in the same notification, rename `a` on line 0.
+    s.change(
+        2,
+        json!([
+            {"range": range(2, 13, 2, 13), "text": " bad"},
+            {"range": range(0, 0, 0, 1), "text": "key"},
+        ]),
+    )
+    .await;
+    // The text is now "key: 🙂 bad\nb: ok\nc: [bad, \"é\"] bad old\n".
+    let again = |at: Value| {
+        json!({"range": at, "severity": 2, "code": "bad-word", "source": "kyverno-ls",
+               "message": "`bad` again", "tags": [1],
+               "relatedInformation": [{"location": {"uri": URI, "range": range(0, 8, 0, 11)},
+                                       "message": "first `bad` here"}]})
+    };
+    assert_eq!(
+        s.diagnostics().await,
+        publish(
+            Some(2),
+            json!([
+                {"range": range(0, 8, 0, 11), "severity": 1, "code": "bad-word",
+                 "source": "kyverno-ls", "message": "`bad` is not allowed"},
+                again(range(2, 4, 2, 7)),
+                again(range(2, 14, 2, 17)),
+                {"range": range(2, 18, 2, 21), "severity": 3, "code": "old-word",
+                 "source": "kyverno-ls", "message": "`old` is deprecated", "tags": [2]},
+            ])
+        )
+    );
+
+    // A change without a range replaces the text.
+    s.change(3, json!([{"text": "nothing\nold"}])).await;
+    assert_eq!(
+        s.diagnostics().await,
+        publish(
+            Some(3),
+            json!([{"range": range(1, 0, 1, 3), "severity": 3, "code": "old-word",
+                    "source": "kyverno-ls", "message": "`old` is deprecated", "tags": [2]}])
+        )
+    );
+}
+
+#[tokio::test]
+async fn utf8_positions_count_bytes_both_ways() {
+    let mut s = Session::fake();
+    s.initialize_with(json!({"general": {"positionEncodings": ["utf-8"]}}))
+        .await;
+    s.open(DOC).await;
+    let diagnostics = s.diagnostics().await;
+    let d = &diagnostics["params"]["diagnostics"];
+    assert_eq!(d[0]["range"], range(0, 8, 0, 11));
+    assert_eq!(
+        d[1]["relatedInformation"][0]["location"]["range"],
+        range(0, 8, 0, 11)
+    );
+    assert_eq!(d[2]["range"], range(2, 15, 2, 18));
+
+    // Byte column 14 is just after `]`, as UTF-16 column 13 was.
+    s.change(2, json!([{"range": range(2, 14, 2, 14), "text": " bad"}]))
+        .await;
+    let diagnostics = s.diagnostics().await;
+    let ranges: Vec<_> = diagnostics["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["range"].clone())
+        .collect();
+    assert_eq!(
+        ranges,
+        [
+            range(0, 8, 0, 11),
+            range(2, 4, 2, 7),
+            range(2, 15, 2, 18),
+            range(2, 19, 2, 22)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn close_clears_diagnostics() {
+    let mut s = Session::fake();
+    s.initialize().await;
+    s.open(DOC).await;
+    s.diagnostics().await;
+    s.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": URI}}),
+    )
+    .await;
+    assert_eq!(s.diagnostics().await, publish(None, json!([])));
+    // Forgotten: requests about it have no result.
+    let hover = s.request("textDocument/hover", at(0, 6)).await;
+    assert_eq!(hover, response(hover["id"].as_i64().unwrap(), Value::Null));
+}
+
+#[tokio::test]
+async fn results_for_an_outdated_version_are_never_published() {
+    let (open_gate, open) = mpsc::channel();
+    let (entered, mut gate_entered) = tokio::sync::mpsc::unbounded_channel();
+    let mut s = Session::start(Arc::new(FakeCore {
+        gate: Some(Gate {
+            entered,
+            open: Mutex::new(open),
+        }),
+    }));
+    s.initialize().await;
+    s.open("fine").await;
+    assert_eq!(s.diagnostics().await, publish(Some(1), json!([])));
+
+    // Version 2's analysis is held at the gate until version 3 is in.
+    s.change(2, json!([{"text": "slow bad"}])).await;
+    tokio::time::timeout(TIMEOUT, gate_entered.recv())
+        .await
+        .expect("version 2 was not analysed");
+    s.change(3, json!([{"text": "old"}])).await;
+    // Answered from version 3, so version 3 has been applied.
+    let symbols = s.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": URI}}),
+    );
+    assert_eq!(symbols.await, response(2, json!([])));
+    open_gate.send(()).unwrap();
+
+    assert_eq!(
+        s.diagnostics().await,
+        publish(
+            Some(3),
+            json!([{"range": range(0, 0, 0, 3), "severity": 3, "code": "old-word",
+                    "source": "kyverno-ls", "message": "`old` is deprecated", "tags": [2]}])
+        )
+    );
+    assert!(s.unclaimed.is_empty());
+}
+
+#[tokio::test]
+async fn quick_changes_end_with_the_last_version_published() {
+    let mut s = Session::fake();
+    s.initialize().await;
+    s.open(DOC).await;
+    s.diagnostics().await;
+    s.change(2, json!([{"range": range(1, 3, 1, 5), "text": "bad"}]))
+        .await;
+    s.change(3, json!([{"text": "old"}])).await;
+
+    // Version 2 may or may not be published, depending on timing; version 3 must be, last.
+    let mut versions = Vec::new();
+    let last = loop {
+        let message = s.diagnostics().await;
+        versions.push(message["params"]["version"].as_i64().unwrap());
+        if versions.last() == Some(&3) {
+            break message;
+        }
+    };
+    assert!(versions == [3] || versions == [2, 3], "{versions:?}");
+    assert_eq!(
+        last,
+        publish(
+            Some(3),
+            json!([{"range": range(0, 0, 0, 3), "severity": 3, "code": "old-word",
+                    "source": "kyverno-ls", "message": "`old` is deprecated", "tags": [2]}])
+        )
+    );
+    // Nothing follows version 3.
+    let hover = s.request("textDocument/hover", at(0, 1)).await;
+    assert_eq!(hover["id"], 2);
+    assert!(s.unclaimed.is_empty(), "{:?}", s.unclaimed);
+}
+
+#[tokio::test]
+async fn keystrokes_sent_back_to_back_apply_in_order() {
+    let mut s = Session::fake();
+    s.initialize().await;
+    s.open("").await;
+    s.diagnostics().await;
+    // Typed one character per change, without waiting: any reordering garbles the words.
+    let typed = "bad old ".repeat(3);
+    for (i, c) in typed.chars().enumerate() {
+        let column = i as u32;
+        s.change(
+            i as i32 + 2,
+            json!([{"range": range(0, column, 0, column), "text": c.to_string()}]),
+        )
+        .await;
+    }
+    let last = typed.len() as i64 + 1;
+    let message = loop {
+        let message = s.diagnostics().await;
+        if message["params"]["version"] == last {
+            break message;
+        }
+    };
+    let bad = |column: u32, first| {
+        let mut d = json!({"range": range(0, column, 0, column + 3), "severity": 2,
+                           "code": "bad-word", "source": "kyverno-ls", "message": "`bad` again",
+                           "tags": [1],
+                           "relatedInformation": [{"location": {"uri": URI, "range": range(0, 0, 0, 3)},
+                                                   "message": "first `bad` here"}]});
+        if first {
+            d = json!({"range": range(0, 0, 0, 3), "severity": 1, "code": "bad-word",
+                       "source": "kyverno-ls", "message": "`bad` is not allowed"});
+        }
+        d
+    };
+    let old = |column: u32| {
+        json!({"range": range(0, column, 0, column + 3), "severity": 3, "code": "old-word",
+               "source": "kyverno-ls", "message": "`old` is deprecated", "tags": [2]})
+    };
+    assert_eq!(
+        message,
+        publish(
+            Some(last as i32),
+            json!([
+                bad(0, true),
+                bad(8, false),
+                bad(16, false),
+                old(4),
+                old(12),
+                old(20)
+            ])
+        )
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+
+#[tokio::test]
+async fn hover_maps_positions_both_ways() {
+    let mut s = Session::fake();
+    s.initialize().await;
+    s.open(DOC).await;
+
+    // UTF-16 column 15 of line 2 is the `l` of `old`, at byte 18 + 16 (`é` is two bytes).
+    assert_eq!(
+        s.request("textDocument/hover", at(2, 15)).await,
+        response(
+            2,
+            json!({"contents": {"kind": "markdown", "value": "offset 34: `old`"},
+                   "range": range(2, 14, 2, 17)})
+        )
+    );
+    // Column 4 of line 0 is inside the emoji's surrogate pair: it means the emoji.
+    assert_eq!(
+        s.request("textDocument/hover", at(0, 4)).await,
+        response(
+            3,
+            json!({"contents": {"kind": "markdown", "value": "offset 3: `🙂`"},
+                   "range": range(0, 3, 0, 5)})
+        )
+    );
+    // Past the end of a line: the end of that line (before its line break).
+    assert_eq!(
+        s.request("textDocument/hover", at(1, 40)).await,
+        response(
+            4,
+            json!({"contents": {"kind": "markdown", "value": "offset 17: `ok`"},
+                   "range": range(1, 3, 1, 5)})
+        )
+    );
+}
+
+#[tokio::test]
+async fn completion_lists_items_with_kinds_and_markdown_documentation() {
+    let mut s = Session::fake();
+    s.initialize().await;
+    s.open(DOC).await;
+    assert_eq!(
+        s.request("textDocument/completion", at(1, 3)).await,
+        response(
+            2,
+            json!([
+                {"label": "spec", "kind": 10, "detail": "offset 15",
+                 "documentation": {"kind": "markdown", "value": "The policy **spec**."},
+                 "insertText": "spec:"},
+                {"label": "Enforce", "kind": 20},
+            ])
+        )
+    );
+}
+
+#[tokio::test]
+async fn document_symbols_form_a_tree() {
+    let mut s = Session::fake();
+    s.initialize().await;
+    s.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": URI, "languageId": "yaml", "version": 1,
+                                "text": SYMBOLS_DOC}}),
+    )
+    .await;
+    assert_eq!(
+        s.request(
+            "textDocument/documentSymbol",
+            json!({"textDocument": {"uri": URI}})
+        )
+        .await,
+        response(
+            2,
+            json!([{
+                "name": "demo", "detail": "ClusterPolicy", "kind": 5,
+                "range": range(0, 0, 6, 16), "selectionRange": range(2, 8, 2, 12),
+                "children": [{
+                    "name": "🙂 check", "kind": 6,
+                    "range": range(5, 2, 6, 16), "selectionRange": range(5, 11, 5, 19),
+                    "children": [{
+                        "name": "validate", "kind": 8,
+                        "range": range(6, 4, 6, 16), "selectionRange": range(6, 4, 6, 12),
+                    }],
+                }],
+            }])
+        )
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The real core
+
+/// A policy whose YAML breaks after multi-byte text, so positions depend on the encoding.
+const BROKEN_POLICY: &str = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: demo # 🙂 é
+spec:
+  rules:
+  - name: \"🙂 check\"
+    match: {any: [{resources: {kinds: [Pod]}}
+";
+
+/// The diagnostics message for the core's findings on `text`, positioned by the CLI's line
+/// index (an implementation independent of the server's).
+fn published_by_core(text: &str, version: i32) -> Value {
+    let index = kyverno_ls::text::LineIndex::new(text);
+    let range = |span: &std::ops::Range<usize>| {
+        let (start, end) = (
+            index.position_utf16(text, span.start),
+            index.position_utf16(text, span.end),
+        );
+        json!({"start": {"line": start.line, "character": start.character},
+               "end": {"line": end.line, "character": end.character}})
+    };
+    let diagnostics: Vec<Value> = kyverno_ls::analysis::analyze(text)
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let mut v = json!({
+                "range": range(&d.span),
+                "severity": match d.severity {
+                    Severity::Error => 1, Severity::Warning => 2,
+                    Severity::Information => 3, Severity::Hint => 4,
+                },
+                "code": d.code, "source": "kyverno-ls", "message": d.message,
+            });
+            if !d.related.is_empty() {
+                v["relatedInformation"] = d
+                    .related
+                    .iter()
+                    .map(|r| {
+                        json!({"location": {"uri": URI, "range": range(&r.span)},
+                                    "message": r.message})
+                    })
+                    .collect();
+            }
+            if !d.tags.is_empty() {
+                v["tags"] = d
+                    .tags
+                    .iter()
+                    .map(|t| match t {
+                        DiagTag::Deprecated => json!(2),
+                        DiagTag::Unnecessary => json!(1),
+                    })
+                    .collect();
+            }
+            v
+        })
+        .collect();
+    publish(Some(version), json!(diagnostics))
+}
+
+#[tokio::test]
+async fn real_core_diagnostics_match_the_cli_positions() {
+    let mut s = Session::start(Arc::new(lsp::Kyverno));
+    s.initialize().await;
+    s.open(BROKEN_POLICY).await;
+    assert_eq!(s.diagnostics().await, published_by_core(BROKEN_POLICY, 1));
+}
+
+/// Trailing ` x` after a quoted scalar on line 2, which holds an emoji (2 UTF-16 units, 4 bytes)
+/// and `é` (1 unit, 2 bytes).
+const BAD_YAML: &str = "kind: ClusterPolicy\nmetadata:\n  name: \"🙂 é\" x\nspec: {}\n";
+
+#[tokio::test]
+async fn real_core_yaml_syntax_error_is_published_at_its_column() {
+    let mut s = Session::start(Arc::new(lsp::Kyverno));
+    s.initialize().await;
+    s.open(BAD_YAML).await;
+    assert_eq!(
+        s.diagnostics().await,
+        publish(
+            Some(1),
+            json!([{"range": range(2, 15, 2, 16), "severity": 1, "code": "yaml-syntax",
+                    "source": "kyverno-ls",
+                    "message": "YAML syntax error: invalid trailing content after double-quoted scalar"}])
+        )
+    );
+    // Deleting ` x` fixes it.
+    s.change(2, json!([{"range": range(2, 14, 2, 16), "text": ""}]))
+        .await;
+    assert_eq!(s.diagnostics().await, publish(Some(2), json!([])));
+}
+
+/// `patern` (for `pattern`) on line 11, after an emoji and `é` on the same line.
+const TYPO_POLICY: &str = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: demo
+spec:
+  rules:
+  - name: check
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    validate: {message: \"🙂 é\", patern: {}}
+";
+
+fn typo_diagnostics(patern: Value) -> Value {
+    json!([
+        {"range": range(11, 4, 11, 12), "severity": 1, "code": "validate-type",
+         "source": "kyverno-ls",
+         "message": "`validate` needs one of `pattern`, `anyPattern`, `deny`, `foreach`, \
+                     `podSecurity`, `cel`, `manifests` or `assert`."},
+        {"range": patern, "severity": 1, "code": "unknown-field", "source": "kyverno-ls",
+         "message": "Unknown field `patern` in spec.rules[0].validate. Did you mean `pattern`?"},
+    ])
+}
+
+#[tokio::test]
+async fn real_core_schema_errors_follow_an_edit_after_multibyte_text() {
+    let mut s = Session::start(Arc::new(lsp::Kyverno));
+    s.initialize().await;
+    s.open(TYPO_POLICY).await;
+    assert_eq!(
+        s.diagnostics().await,
+        publish(Some(1), typo_diagnostics(range(11, 32, 11, 38)))
+    );
+    // UTF-16 column 34 is between `pa` and `tern`; as a byte column it would be before `p`.
+    s.change(2, json!([{"range": range(11, 34, 11, 34), "text": "t"}]))
+        .await;
+    assert_eq!(s.diagnostics().await, publish(Some(2), json!([])));
+}
+
+#[tokio::test]
+async fn real_core_schema_errors_in_utf8_columns() {
+    let mut s = Session::start(Arc::new(lsp::Kyverno));
+    s.initialize_with(json!({"general": {"positionEncodings": ["utf-8", "utf-16"]}}))
+        .await;
+    s.open(TYPO_POLICY).await;
+    assert_eq!(
+        s.diagnostics().await,
+        publish(Some(1), typo_diagnostics(range(11, 35, 11, 41)))
+    );
+    s.change(2, json!([{"range": range(11, 37, 11, 37), "text": "t"}]))
+        .await;
+    assert_eq!(s.diagnostics().await, publish(Some(2), json!([])));
+}
+
+/// A valid policy with multi-byte text in names and values.
+const POLICY: &str = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: \"🙂 demo\"
+spec:
+  validationFailureAction: Audit
+  rules:
+  - name: \"🙂 check\"
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    validate:
+      message: \"🙂 é\"
+      pattern: {}
+";
+
+#[tokio::test]
+async fn real_core_hover_on_a_value_after_multibyte_text() {
+    let mut s = Session::start(Arc::new(lsp::Kyverno));
+    s.initialize().await;
+    s.open(POLICY).await;
+    assert_eq!(s.diagnostics().await, publish(Some(1), json!([])));
+    // On `é`, after the emoji: the value `"🙂 é"` spans UTF-16 columns 15 to 21.
+    assert_eq!(
+        s.request("textDocument/hover", at(13, 19)).await,
+        response(
+            2,
+            json!({"contents": {"kind": "markdown",
+                                "value": "**`message`** · *string*\n\n\
+                                          Message reported when validation fails; variables allowed."},
+                   "range": range(13, 15, 13, 21)})
+        )
+    );
+}
+
+#[tokio::test]
+async fn real_core_completion_of_enum_values_and_keys() {
+    let mut s = Session::start(Arc::new(lsp::Kyverno));
+    s.initialize().await;
+    s.open(POLICY).await;
+
+    // `validationFailureAction: |` — its values.
+    s.change(2, json!([{"range": range(5, 27, 5, 32), "text": ""}]))
+        .await;
+    let value =
+        |label: &str| json!({"label": label, "kind": 20, "detail": "validationFailureAction"});
+    assert_eq!(
+        s.request("textDocument/completion", at(5, 27)).await,
+        response(
+            2,
+            json!([
+                value("audit"),
+                value("enforce"),
+                value("Audit"),
+                value("Enforce")
+            ])
+        )
+    );
+
+    // `ro|` beside `resources:` in a match filter — the filter's other keys.
+    s.change(
+        3,
+        json!([{"range": range(11, 22, 11, 22), "text": "\n        ro"}]),
+    )
+    .await;
+    let key = |label: &str, detail: &str, doc: &str| {
+        json!({"label": label, "kind": 10, "detail": detail,
+               "documentation": {"kind": "markdown", "value": doc},
+               "insertText": format!("{label}: ")})
+    };
+    assert_eq!(
+        s.request("textDocument/completion", at(12, 10)).await,
+        response(
+            3,
+            json!([
+                key(
+                    "subjects",
+                    "list",
+                    "Users, groups or service accounts that made the request."
+                ),
+                key(
+                    "roles",
+                    "list",
+                    "Namespaced roles (`namespace:name`) the requesting user must have."
+                ),
+                key(
+                    "clusterRoles",
+                    "list",
+                    "Cluster roles the requesting user must have."
+                ),
+            ])
+        )
+    );
+}
+
+#[tokio::test]
+async fn real_core_document_symbols() {
+    let mut s = Session::start(Arc::new(lsp::Kyverno));
+    s.initialize().await;
+    s.open(POLICY).await;
+    assert_eq!(
+        s.request(
+            "textDocument/documentSymbol",
+            json!({"textDocument": {"uri": URI}})
+        )
+        .await,
+        response(
+            2,
+            json!([{
+                "name": "🙂 demo", "detail": "ClusterPolicy", "kind": 5,
+                "range": range(0, 0, 14, 17), "selectionRange": range(3, 8, 3, 17),
+                "children": [{
+                    "name": "🙂 check", "detail": "validate", "kind": 6,
+                    "range": range(7, 4, 14, 17), "selectionRange": range(7, 10, 7, 20),
+                    "children": [
+                        {"name": "match", "kind": 8,
+                         "range": range(8, 4, 11, 22), "selectionRange": range(8, 4, 8, 9)},
+                        {"name": "validate", "kind": 8,
+                         "range": range(12, 4, 14, 17), "selectionRange": range(12, 4, 12, 12)},
+                    ],
+                }],
+            }])
+        )
+    );
+}

@@ -3,6 +3,7 @@
 //! Kyverno custom function, and the `{{ }}` templates that embed expressions in policies.
 
 pub mod functions;
+pub mod json;
 pub mod template;
 pub mod value;
 

@@ -80,6 +80,71 @@ pub fn is_whole(s: &str) -> bool {
     matches!(find(s).as_slice(), [t] if t.range == (0..s.len()))
 }
 
+/// Why substituting a string's templates failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubstError {
+    /// Evaluating `expr` failed with `message` (Kyverno's wording).
+    Eval { expr: String, message: String },
+    /// Results kept producing new templates.
+    TooManyPasses,
+}
+
+/// Most passes over one string: every pass resolves a template unless results contain new
+/// ones, so more than this means a loop.
+pub const MAX_PASSES: usize = 64;
+
+/// Substitutes every template of `s` as Kyverno does: innermost first, re-scanning until none
+/// remain. A string that is exactly one template becomes the typed result; embedded results
+/// are inserted as text (strings) or JSON (anything else). `\{{` escapes are kept from
+/// evaluation and unescaped at the end. On a DELETE request `request.object` reads
+/// `request.oldObject`.
+pub fn substitute(
+    s: &str,
+    delete: bool,
+    eval: &mut dyn FnMut(&str) -> Result<super::Value, String>,
+) -> Result<super::Value, SubstError> {
+    use super::Value;
+    let mut value = s.to_string();
+    for _ in 0..MAX_PASSES {
+        let found = find(&value);
+        let Some(t) = found.first() else {
+            return Ok(Value::string(unescape(&value)));
+        };
+        let mut expr = value[t.expr.clone()].to_string();
+        if delete {
+            expr = expr.replace("request.object", "request.oldObject");
+        }
+        let result = eval(&expr).map_err(|message| SubstError::Eval {
+            expr: expr.clone(),
+            message,
+        })?;
+        if t.range == (0..value.len()) && !t.shallow {
+            match result {
+                Value::String(text) => {
+                    value = text.to_string();
+                    continue;
+                }
+                other => return Ok(other),
+            }
+        }
+        let mut text = match &result {
+            Value::String(text) => text.to_string(),
+            other => super::json::to_go_json(other),
+        };
+        if t.shallow {
+            // The result is final: its own templates are not evaluated.
+            text = text.replace("{{", "\\{{");
+        }
+        value.replace_range(t.range.clone(), &text);
+    }
+    Err(SubstError::TooManyPasses)
+}
+
+/// `\{{` back to `{{` once substitution is done.
+fn unescape(s: &str) -> String {
+    s.replace("\\{{", "{{")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,5 +174,56 @@ mod tests {
         assert!(is_whole("{{ a }}"));
         assert!(!is_whole(" {{ a }}"));
         assert!(!is_whole("{{ a }}{{ b }}"));
+    }
+
+    #[test]
+    fn substitution_keeps_types_and_embeds_json() {
+        use crate::jmespath::Value;
+        let mut eval = |e: &str| -> Result<Value, String> {
+            match e {
+                "n" => Ok(Value::Number(3.0)),
+                "s" => Ok(Value::from("x")),
+                "l" => Ok(Value::array(vec![Value::from("a"), Value::Number(1.5)])),
+                "inner" => Ok(Value::from("n")),
+                "request.oldObject.a" => Ok(Value::from("old")),
+                "t" => Ok(Value::from("{{ n }}")),
+                other => Err(format!("Unknown key \"{other}\" in path")),
+            }
+        };
+        assert_eq!(
+            substitute("{{ n }}", false, &mut eval),
+            Ok(Value::Number(3.0))
+        );
+        assert_eq!(
+            substitute("n={{ n }}, s={{s}}, l={{ l }}", false, &mut eval),
+            Ok(Value::from("n=3, s=x, l=[\"a\",1.5]"))
+        );
+        assert_eq!(
+            substitute("{{ {{ inner }} }}", false, &mut eval),
+            Ok(Value::Number(3.0))
+        );
+        assert_eq!(
+            substitute("keep \\{{ n }}", false, &mut eval),
+            Ok(Value::from("keep {{ n }}"))
+        );
+        assert_eq!(
+            substitute("{{ request.object.a }}", true, &mut eval),
+            Ok(Value::from("old"))
+        );
+        assert_eq!(
+            substitute("{{ t }}", false, &mut eval),
+            Ok(Value::Number(3.0))
+        );
+        assert_eq!(
+            substitute("x{{- t }}", false, &mut eval),
+            Ok(Value::from("x{{ n }}"))
+        );
+        assert_eq!(
+            substitute("{{ missing }}", false, &mut eval),
+            Err(SubstError::Eval {
+                expr: "missing".into(),
+                message: "Unknown key \"missing\" in path".into()
+            })
+        );
     }
 }

@@ -10,6 +10,49 @@ pub fn to_go_json(v: &Value) -> String {
     out
 }
 
+/// `json.MarshalIndent(v, "", "  ")`: what `kyverno jp query` prints.
+pub fn to_go_json_indent(v: &Value) -> String {
+    let mut out = String::new();
+    write_indent(v, 0, &mut out);
+    out
+}
+
+fn write_indent(v: &Value, depth: usize, out: &mut String) {
+    let pad = |d: usize, out: &mut String| {
+        out.push('\n');
+        out.push_str(&"  ".repeat(d));
+    };
+    match v {
+        Value::Array(items) if !items.is_empty() => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                pad(depth + 1, out);
+                write_indent(item, depth + 1, out);
+            }
+            pad(depth, out);
+            out.push(']');
+        }
+        Value::Object(map) if !map.is_empty() => {
+            out.push('{');
+            for (i, (k, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                pad(depth + 1, out);
+                string(k, out);
+                out.push_str(": ");
+                write_indent(item, depth + 1, out);
+            }
+            pad(depth, out);
+            out.push('}');
+        }
+        other => write(other, out),
+    }
+}
+
 fn write(v: &Value, out: &mut String) {
     match v {
         Value::Null => out.push_str("null"),
@@ -102,5 +145,10 @@ mod tests {
         assert_eq!(go_float(123456789.0), "123456789");
         assert_eq!(go_float(0.000001), "0.000001");
         assert_eq!(go_float(-2.5), "-2.5");
+        let v = Value::from_json(&serde_json::json!({"a": [1, {}], "b": {"c": []}}));
+        assert_eq!(
+            to_go_json_indent(&v),
+            "{\n  \"a\": [\n    1,\n    {}\n  ],\n  \"b\": {\n    \"c\": []\n  }\n}"
+        );
     }
 }

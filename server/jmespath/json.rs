@@ -93,6 +93,8 @@ fn string(s: &str, out: &mut String) {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
             '<' => out.push_str("\\u003c"),
             '>' => out.push_str("\\u003e"),
             '&' => out.push_str("\\u0026"),
@@ -119,14 +121,14 @@ pub fn go_float(n: f64) -> String {
         let s = format!("{n}");
         return s;
     }
-    // Rust's shortest exponent form is `1e21` / `1.5e-7`; Go writes `1e+21` / `1.5e-07`.
+    // Rust's shortest exponent form is `1e21` / `1.5e-7`; Go's strconv writes `1e+21` /
+    // `1.5e-07`, and encoding/json then trims a negative exponent's leading zero (`1.5e-7`).
     let s = format!("{n:e}");
     let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
-    let (sign, digits) = match exp.strip_prefix('-') {
-        Some(d) => ('-', d),
-        None => ('+', exp),
-    };
-    format!("{mantissa}e{sign}{digits:0>2}")
+    match exp.strip_prefix('-') {
+        Some(d) => format!("{mantissa}e-{d}"),
+        None => format!("{mantissa}e+{exp:0>2}"),
+    }
 }
 
 #[cfg(test)]
@@ -141,7 +143,8 @@ mod tests {
             r#"{"a":"\u003cx\u003e\u0026","b":[1,1.5,true,null]}"#
         );
         assert_eq!(go_float(1e21), "1e+21");
-        assert_eq!(go_float(1.5e-7), "1.5e-07");
+        assert_eq!(go_float(1.5e-7), "1.5e-7");
+        assert_eq!(go_float(2e-12), "2e-12");
         assert_eq!(go_float(123456789.0), "123456789");
         assert_eq!(go_float(0.000001), "0.000001");
         assert_eq!(go_float(-2.5), "-2.5");

@@ -2,9 +2,15 @@
 //! with the fork's semantics (a missing map key is an error, swallowed in some places), every
 //! Kyverno custom function, and the `{{ }}` templates that embed expressions in policies.
 
+pub mod ast;
 pub mod functions;
+pub mod interp;
 pub mod json;
+pub mod parse;
 pub mod template;
 pub mod value;
 
+pub use ast::{Ast, AstKind, Comparator, KeyValue, Span};
+pub use interp::{EvalError, Options, evaluate, evaluate_with};
+pub use parse::{ParseError, parse};
 pub use value::Value;

@@ -6,12 +6,13 @@
 use std::ops::Range;
 
 use crate::jmespath::template;
-use crate::yaml::{Node, NodeKind};
+use crate::yaml::{Entry, Node, NodeKind};
 
 /// What an expression may refer to at its site.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scope {
-    /// Names of the rule's context entries defined before this site.
+    /// Names of the context entries defined before this site (the rule's, then those of the
+    /// enclosing `foreach` entries).
     pub context: Vec<String>,
     /// How many `foreach` levels enclose the site (`element` needs at least one).
     pub foreach_depth: usize,
@@ -28,11 +29,14 @@ pub struct Site<'a> {
     pub expr: Range<usize>,
     /// A bare expression field rather than a `{{ }}` template.
     pub braceless: bool,
+    /// Evaluated against fetched data (an API response, image metadata, a global context
+    /// entry) rather than against the rule's variables.
+    pub relative: bool,
     pub scope: Scope,
 }
 
-/// Fields of a context entry source whose value is a bare JMESPath expression.
-const BRACELESS_SOURCES: &[&str] = &["variable", "apiCall", "imageRegistry", "globalReference"];
+/// Fields of a context entry whose `jmesPath` holds a bare expression.
+const SOURCES: &[&str] = &["variable", "apiCall", "imageRegistry", "globalReference"];
 
 /// Every expression of every rule of a policy document.
 pub fn collect(root: &Node) -> Vec<Site<'_>> {
@@ -55,29 +59,18 @@ pub fn collect(root: &Node) -> Vec<Site<'_>> {
             .get("context")
             .and_then(Node::as_sequence)
             .unwrap_or_default();
-        let names: Vec<String> = context
-            .iter()
-            .filter_map(|c| c.get("name").and_then(Node::as_str))
-            .map(str::to_string)
-            .collect();
-        let full = Scope {
-            context: names.clone(),
+        let outer = Scope {
+            context: Vec::new(),
             foreach_depth: 0,
             background,
         };
+        let mut full = outer.clone();
+        full.context.extend(names(context));
         for e in entries {
             match e.key.as_str() {
                 // Kyverno does not substitute variables in match and exclude.
                 Some("match" | "exclude") => {}
-                Some("context") => {
-                    for (i, entry) in context.iter().enumerate() {
-                        let scope = Scope {
-                            context: names[..i.min(names.len())].to_vec(),
-                            ..full.clone()
-                        };
-                        context_entry(entry, &scope, &mut out);
-                    }
-                }
+                Some("context") => context_list(context, &outer, &mut out),
                 _ => walk(&e.value, &full, &mut out),
             }
         }
@@ -85,19 +78,36 @@ pub fn collect(root: &Node) -> Vec<Site<'_>> {
     out
 }
 
+fn names(context: &[Node]) -> impl Iterator<Item = String> + '_ {
+    context
+        .iter()
+        .filter_map(|c| c.get("name").and_then(Node::as_str))
+        .map(str::to_string)
+}
+
+/// Context entries in order: each sees the ones defined before it.
+fn context_list<'a>(entries: &'a [Node], before: &Scope, out: &mut Vec<Site<'a>>) {
+    let mut scope = before.clone();
+    for entry in entries {
+        context_entry(entry, &scope, out);
+        if let Some(name) = entry.get("name").and_then(Node::as_str) {
+            scope.context.push(name.to_string());
+        }
+    }
+}
+
 fn context_entry<'a>(entry: &'a Node, scope: &Scope, out: &mut Vec<Site<'a>>) {
     for e in entry.as_mapping().unwrap_or_default() {
-        let is_source = e
-            .key
-            .as_str()
-            .is_some_and(|k| BRACELESS_SOURCES.contains(&k));
-        if !is_source {
+        let Some(source) = e.key.as_str().filter(|k| SOURCES.contains(k)) else {
             walk(&e.value, scope, out);
             continue;
-        }
+        };
+        // Only a `variable` is evaluated against the rule's variables; the other sources'
+        // `jmesPath` reads the data they fetch.
+        let relative = source != "variable";
         for f in e.value.as_mapping().unwrap_or_default() {
             if f.key.as_str() == Some("jmesPath") {
-                braceless(&f.value, scope, out);
+                braceless(&f.value, scope, relative, out);
             } else {
                 walk(&f.value, scope, out);
             }
@@ -105,7 +115,7 @@ fn context_entry<'a>(entry: &'a Node, scope: &Scope, out: &mut Vec<Site<'a>>) {
     }
 }
 
-fn braceless<'a>(node: &'a Node, scope: &Scope, out: &mut Vec<Site<'a>>) {
+fn braceless<'a>(node: &'a Node, scope: &Scope, relative: bool, out: &mut Vec<Site<'a>>) {
     let Some(text) = node.as_string_value() else {
         return;
     };
@@ -114,10 +124,12 @@ fn braceless<'a>(node: &'a Node, scope: &Scope, out: &mut Vec<Site<'a>>) {
         templates(node, scope, out);
     } else if !text.trim().is_empty() {
         let start = text.len() - text.trim_start().len();
+        let expr = start..text.trim_end().len();
         out.push(Site {
             node,
-            expr: start..text.trim_end().len(),
+            expr,
             braceless: true,
+            relative,
             scope: scope.clone(),
         });
     }
@@ -139,6 +151,7 @@ fn templates<'a>(node: &'a Node, scope: &Scope, out: &mut Vec<Site<'a>>) {
             node,
             expr: t.expr,
             braceless: false,
+            relative: false,
             scope: scope.clone(),
         });
     }
@@ -154,7 +167,7 @@ fn walk<'a>(node: &'a Node, scope: &Scope, out: &mut Vec<Site<'a>>) {
     }
 }
 
-fn entry<'a>(e: &'a crate::yaml::Entry, scope: &Scope, out: &mut Vec<Site<'a>>) {
+fn entry<'a>(e: &'a Entry, scope: &Scope, out: &mut Vec<Site<'a>>) {
     templates(&e.key, scope, out);
     if let (Some("foreach"), Some(items)) = (e.key.as_str(), e.value.as_sequence()) {
         let inner = Scope {
@@ -169,13 +182,20 @@ fn entry<'a>(e: &'a crate::yaml::Entry, scope: &Scope, out: &mut Vec<Site<'a>>) 
     }
 }
 
-/// A `foreach` entry: its `list` is evaluated outside the element scope it opens.
+/// A `foreach` entry: its `list` is evaluated outside the element scope it opens, and its own
+/// `context` entries are in scope for the rest of it.
 fn foreach_item<'a>(item: &'a Node, outer: &Scope, inner: &Scope, out: &mut Vec<Site<'a>>) {
+    let context = item
+        .get("context")
+        .and_then(Node::as_sequence)
+        .unwrap_or_default();
+    let mut body = inner.clone();
+    body.context.extend(names(context));
     for e in item.as_mapping().unwrap_or_default() {
-        if e.key.as_str() == Some("list") {
-            braceless(&e.value, outer, out);
-        } else {
-            entry(e, inner, out);
+        match e.key.as_str() {
+            Some("list") => braceless(&e.value, outer, false, out),
+            Some("context") => context_list(context, inner, out),
+            _ => entry(e, &body, out),
         }
     }
 }

@@ -6,6 +6,7 @@
 
 mod conditions;
 pub mod expressions;
+pub mod jmespath_lint;
 mod kyverno;
 pub mod schema;
 mod suggest;
@@ -79,6 +80,7 @@ pub fn check_document(source: &str, root: &Node) -> Vec<Diagnostic> {
             };
             w.node(root, schemas.root(kind, version), None);
             kyverno::check_policy(source, root, kind, &mut out);
+            jmespath_lint::check(source, root, &[], &mut out);
             // A value already reported as the wrong type needs no YAML 1.1 warning as well.
             let errors: Vec<Span> = out
                 .iter()

@@ -31,6 +31,18 @@ impl ValueMap {
         self.point(value_offset).1
     }
 
+    /// The value offset of the character at `source_offset`, if the scalar's value has one
+    /// there; the end of the value maps to its length.
+    pub fn to_value(&self, source_offset: usize) -> Option<usize> {
+        if source_offset == self.source_end {
+            return Some(self.value_len);
+        }
+        self.points
+            .iter()
+            .find(|&&(_, s, e)| s <= source_offset && source_offset < e.max(s + 1))
+            .map(|&(v, _, _)| v)
+    }
+
     fn point(&self, value_offset: usize) -> (usize, usize, usize) {
         let k = self.points.partition_point(|&(v, _, _)| v <= value_offset);
         self.points[k.saturating_sub(1)]

@@ -150,7 +150,8 @@ fn check_map(t: &str, key: &str, needle: &str, expected_source: &str) {
         .find(needle)
         .unwrap_or_else(|| panic!("{needle:?} not in {:?}", s.text));
     let span = map.span(v..v + needle.len());
-    assert_eq!(&t[span], expected_source);
+    assert_eq!(&t[span.clone()], expected_source);
+    assert_eq!(map.to_value(span.start), Some(v), "inverse of the map");
 }
 
 #[test]

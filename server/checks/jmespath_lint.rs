@@ -1,0 +1,395 @@
+//! Static checks of the JMESPath in a policy: syntax, functions (unknown, arity, literal
+//! argument types), variables (unknown roots, `element` outside `foreach`, what background
+//! scans forbid) and `request.operation` compared with an operation that does not exist.
+//! Findings are placed on the exact characters, through the scalar's value-to-source map.
+
+use super::expressions::{Scope, Site, collect};
+use super::{did_you_mean, or_list};
+use crate::diag::{Diagnostic, Severity};
+use crate::jmespath::ast::{Ast, AstKind, Span as ExprSpan};
+use crate::jmespath::functions::{self, Types};
+use crate::jmespath::parse::parse;
+use crate::yaml::Node;
+
+/// Variables Kyverno provides to every rule.
+const BUILTIN_ROOTS: &[&str] = &[
+    "request",
+    "images",
+    "serviceAccountName",
+    "serviceAccountNamespace",
+    "target",
+];
+/// Roots that only exist in background-less (admission) evaluation.
+const USER_INFO_ROOTS: &[&str] = &["serviceAccountName", "serviceAccountNamespace"];
+const USER_INFO_REQUEST_FIELDS: &[&str] = &["userInfo", "roles", "clusterRoles"];
+const OPERATIONS: &[&str] = &["CREATE", "UPDATE", "DELETE", "CONNECT"];
+
+/// One finding, in the expression's own byte offsets.
+struct Finding {
+    span: ExprSpan,
+    code: &'static str,
+    severity: Severity,
+    message: String,
+}
+
+/// Checks every expression of a policy document.
+pub fn check(source: &str, root: &Node, extra_variables: &[String], out: &mut Vec<Diagnostic>) {
+    let sites = collect(root);
+    let mut maps: Vec<(*const Node, crate::yaml::ValueMap)> = Vec::new();
+    for site in sites {
+        let Some(text) = site.node.as_str() else {
+            continue;
+        };
+        let expr = &text[site.expr.clone()];
+        let findings = check_expression(expr, &site, extra_variables);
+        if findings.is_empty() {
+            continue;
+        }
+        let key = site.node as *const Node;
+        let map = match maps.iter().find(|(k, _)| *k == key) {
+            Some((_, m)) => m.clone(),
+            None => {
+                let Some(m) = crate::yaml::value_map(source, site.node) else {
+                    continue;
+                };
+                maps.push((key, m.clone()));
+                m
+            }
+        };
+        for f in findings {
+            let start = site.expr.start + f.span.start.min(expr.len());
+            let end = site.expr.start + f.span.end.min(expr.len());
+            out.push(Diagnostic::new(
+                f.code,
+                f.severity,
+                map.span(start..end),
+                f.message,
+            ));
+        }
+    }
+}
+
+fn check_expression(expr: &str, site: &Site<'_>, extra: &[String]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let ast = match parse(expr) {
+        Ok(ast) => ast,
+        Err(e) => {
+            let span = if e.end > e.offset {
+                ExprSpan::new(e.offset, e.end)
+            } else {
+                widen(expr, e.offset)
+            };
+            findings.push(Finding {
+                span,
+                code: "jmespath-syntax",
+                severity: Severity::Error,
+                message: format!(
+                    "JMESPath syntax error: {}.",
+                    e.message.trim_end_matches('.')
+                ),
+            });
+            return findings;
+        }
+    };
+    let mut roots = Vec::new();
+    if !site.relative {
+        collect_roots(&ast, true, &mut roots);
+    }
+    for chain in &roots {
+        check_root(chain, &site.scope, extra, &mut findings);
+    }
+    visit_functions(&ast, &mut findings);
+    visit_operation_comparisons(&ast, &mut findings);
+    findings
+}
+
+/// A one-character span at `at` (an empty one at the end), so an error at the end of an
+/// expression is still visible.
+fn widen(expr: &str, at: usize) -> ExprSpan {
+    let at = crate::text::clamp_to_char(expr, at);
+    match expr[at..].chars().next() {
+        Some(c) => ExprSpan::new(at, at + c.len_utf8()),
+        None => ExprSpan::new(at, at),
+    }
+}
+
+/// The fields a root variable is read through: `request.userInfo.username` gives
+/// `[request, userInfo, username]`.
+type Chain<'a> = Vec<(&'a str, ExprSpan)>;
+
+/// Every chain of fields evaluated against the root context. The right side of a `.`, a
+/// projection, a filter or a pipe, and `&expressions`, see other values, not the root.
+fn collect_roots<'a>(ast: &'a Ast, at_root: bool, out: &mut Vec<Chain<'a>>) {
+    match &ast.kind {
+        AstKind::Field { name } if at_root => out.push(vec![(name.as_str(), ast.span)]),
+        AstKind::Subexpression { lhs, rhs } if at_root => {
+            let before = out.len();
+            collect_roots(lhs, true, out);
+            // Extend the chain that ends at the left side's last field.
+            if out.len() == before + 1 && is_field_chain(lhs) {
+                if let AstKind::Field { name } = &rhs.kind {
+                    out[before].push((name.as_str(), rhs.span));
+                }
+            }
+            collect_roots(rhs, false, out);
+        }
+        AstKind::Subexpression { lhs, rhs }
+        | AstKind::ListProjection { lhs, rhs }
+        | AstKind::ObjectProjection { lhs, rhs }
+        | AstKind::Pipe { lhs, rhs } => {
+            collect_roots(lhs, at_root, out);
+            collect_roots(rhs, false, out);
+        }
+        AstKind::FilterProjection {
+            lhs,
+            condition,
+            rhs,
+        } => {
+            collect_roots(lhs, at_root, out);
+            collect_roots(condition, false, out);
+            collect_roots(rhs, false, out);
+        }
+        AstKind::Expref { node } => collect_roots(node, false, out),
+        _ => {
+            for c in ast.children() {
+                collect_roots(c, at_root, out);
+            }
+        }
+    }
+}
+
+fn is_field_chain(ast: &Ast) -> bool {
+    match &ast.kind {
+        AstKind::Field { .. } => true,
+        AstKind::Subexpression { lhs, rhs } => {
+            is_field_chain(lhs) && matches!(rhs.kind, AstKind::Field { .. })
+        }
+        _ => false,
+    }
+}
+
+fn is_element(name: &str) -> bool {
+    ["element", "elementIndex"].iter().any(|p| {
+        name.strip_prefix(p)
+            .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_digit()))
+    })
+}
+
+fn check_root(chain: &Chain<'_>, scope: &Scope, extra: &[String], out: &mut Vec<Finding>) {
+    let (name, span) = chain[0];
+    if is_element(name) {
+        if scope.foreach_depth == 0 {
+            out.push(Finding {
+                span,
+                code: "element-outside-foreach",
+                severity: Severity::Error,
+                message: format!("`{name}` exists only inside a `foreach`; here it is undefined and Kyverno rejects the policy."),
+            });
+        }
+        return;
+    }
+    let known = BUILTIN_ROOTS.contains(&name)
+        || scope.context.iter().any(|c| c == name)
+        || extra.iter().any(|c| c == name);
+    if !known {
+        let mut candidates: Vec<&str> = BUILTIN_ROOTS.to_vec();
+        candidates.extend(["element", "elementIndex"]);
+        candidates.extend(scope.context.iter().map(String::as_str));
+        let mut message = format!(
+            "Unknown variable `{name}`: it is neither a Kyverno variable nor a context entry defined before this point."
+        );
+        if let Some(best) = did_you_mean(name, candidates.iter().copied()) {
+            message.push_str(&format!(" Did you mean `{best}`?"));
+        } else {
+            message
+                .push_str(" Define it under the rule's `context`, or start from `request.object`.");
+        }
+        out.push(Finding {
+            span,
+            code: "undefined-variable",
+            severity: Severity::Error,
+            message,
+        });
+        return;
+    }
+    if !scope.background {
+        return;
+    }
+    let forbidden = if USER_INFO_ROOTS.contains(&name) {
+        Some((name.to_string(), span))
+    } else if name == "request" {
+        chain
+            .get(1)
+            .filter(|(f, _)| USER_INFO_REQUEST_FIELDS.contains(f))
+            .map(|(f, s)| (format!("request.{f}"), span.to(*s)))
+    } else {
+        None
+    };
+    if let Some((what, span)) = forbidden {
+        out.push(Finding {
+            span,
+            code: "background-variable",
+            severity: Severity::Error,
+            message: format!(
+                "`{what}` is not available in background scans, and Kyverno rejects a policy with `background: true` (the default) that uses it. Set `spec.background: false`."
+            ),
+        });
+    }
+}
+
+fn visit_functions(ast: &Ast, out: &mut Vec<Finding>) {
+    let mut stack = vec![ast];
+    while let Some(node) = stack.pop() {
+        if let AstKind::Function {
+            name,
+            name_span,
+            args,
+        } = &node.kind
+        {
+            check_call(name, *name_span, node.span, args, out);
+        }
+        stack.extend(node.children());
+    }
+}
+
+fn check_call(
+    name: &str,
+    name_span: ExprSpan,
+    call_span: ExprSpan,
+    args: &[Ast],
+    out: &mut Vec<Finding>,
+) {
+    let Some(spec) = functions::lookup(name) else {
+        let all = functions::all();
+        let mut message = format!("Unknown function `{name}`.");
+        if let Some(best) = did_you_mean(name, all.iter().map(|f| f.name)) {
+            message.push_str(&format!(" Did you mean `{best}`?"));
+        } else {
+            message.push_str(" `kyverno-ls functions` lists the functions Kyverno knows.");
+        }
+        out.push(Finding {
+            span: name_span,
+            code: "unknown-function",
+            severity: Severity::Error,
+            message,
+        });
+        return;
+    };
+    let n = spec.params.len();
+    let ok = if spec.variadic {
+        args.len() >= n
+    } else {
+        args.len() == n || n == 0 && spec.kyverno
+    };
+    if !ok {
+        let expected = match (spec.variadic, n) {
+            (true, _) => format!("at least {n} argument{}", if n == 1 { "" } else { "s" }),
+            (false, 1) => "1 argument".to_string(),
+            (false, _) => format!("{n} arguments"),
+        };
+        out.push(Finding {
+            span: call_span,
+            code: "function-arity",
+            severity: Severity::Error,
+            message: format!(
+                "`{name}` takes {expected} ({}), but is given {}.",
+                signature(spec),
+                args.len()
+            ),
+        });
+        return;
+    }
+    for (i, arg) in args.iter().enumerate() {
+        let Some(param) = spec.params.get(i).or(if spec.variadic {
+            spec.params.last()
+        } else {
+            None
+        }) else {
+            continue;
+        };
+        let literal = match &arg.kind {
+            AstKind::Literal { value } => Some(Types::of(value)),
+            AstKind::RawString { .. } => Some(Types::STRING),
+            AstKind::Expref { .. } => Some(Types::EXPREF),
+            _ => None,
+        };
+        if let Some(t) = literal {
+            if !param.types.contains(t) {
+                out.push(Finding {
+                    span: arg.span,
+                    code: "function-argument-type",
+                    severity: Severity::Error,
+                    message: format!(
+                        "Argument {} of `{name}` (`{}`) must be {}, but this is {}.",
+                        i + 1,
+                        param.name,
+                        param.types.describe(),
+                        t.describe()
+                    ),
+                });
+            }
+        }
+    }
+}
+
+/// `name(param: type, ...) -> type`.
+pub fn signature(spec: &functions::FunctionSpec) -> String {
+    let params: Vec<String> = spec
+        .params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let dots = if spec.variadic && i + 1 == spec.params.len() {
+                "..."
+            } else {
+                ""
+            };
+            format!("{}{dots}: {}", p.name, p.types.describe())
+        })
+        .collect();
+    format!(
+        "{}({}) -> {}",
+        spec.name,
+        params.join(", "),
+        spec.returns.describe()
+    )
+}
+
+fn visit_operation_comparisons(ast: &Ast, out: &mut Vec<Finding>) {
+    let mut stack = vec![ast];
+    while let Some(node) = stack.pop() {
+        if let AstKind::Comparison { lhs, rhs, .. } = &node.kind {
+            for (a, b) in [(lhs, rhs), (rhs, lhs)] {
+                if is_request_operation(a) {
+                    let text = match &b.kind {
+                        AstKind::RawString { value } => Some(value.to_string()),
+                        AstKind::Literal { value } => value.as_str().map(str::to_string),
+                        _ => None,
+                    };
+                    if let Some(t) = text.filter(|t| !OPERATIONS.contains(&t.as_str())) {
+                        let mut message = format!(
+                            "`request.operation` is one of {}, so comparing it with `{t}` is never true.",
+                            or_list(OPERATIONS)
+                        );
+                        if let Some(best) = did_you_mean(&t, OPERATIONS.iter().copied()) {
+                            message.push_str(&format!(" Did you mean `{best}`?"));
+                        }
+                        out.push(Finding {
+                            span: b.span,
+                            code: "invalid-operation",
+                            severity: Severity::Warning,
+                            message,
+                        });
+                    }
+                }
+            }
+        }
+        stack.extend(node.children());
+    }
+}
+
+fn is_request_operation(ast: &Ast) -> bool {
+    matches!(&ast.kind, AstKind::Subexpression { lhs, rhs }
+        if matches!(&lhs.kind, AstKind::Field { name } if name == "request")
+        && matches!(&rhs.kind, AstKind::Field { name } if name == "operation"))
+}

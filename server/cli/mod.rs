@@ -2,6 +2,7 @@
 //! core's (`analysis::analyze`), the same code path the language server uses.
 
 mod check;
+mod eval;
 mod render;
 
 use std::path::PathBuf;
@@ -14,6 +15,11 @@ Usage:
   kyverno-ls check [--format text|json] PATH...
                                           check policy files or directories (recursively,
                                           .yaml and .yml); exit 1 if any error is found
+  kyverno-ls eval [--input FILE] [--compact] [--unquoted] EXPRESSION
+                                          evaluate a JMESPath expression with Kyverno's
+                                          functions against a YAML or JSON document
+                                          (standard input without --input)
+  kyverno-ls functions [NAME]             list the JMESPath functions, or describe one
   kyverno-ls schema --out DIR             write the policies' JSON Schemas into DIR
   kyverno-ls --help | --version
 ";
@@ -36,6 +42,11 @@ pub fn run(args: &[String], out: &mut dyn std::io::Write, err: &mut dyn std::io:
             Err(e) => usage_error(err, &e),
         },
         "schema" => schema(rest, out, err),
+        "eval" => match eval::EvalOptions::parse(rest) {
+            Ok(opts) => eval::run(&opts, out, err),
+            Err(e) => usage_error(err, &e),
+        },
+        "functions" => eval::functions(rest, out, err),
         "-h" | "--help" | "help" => {
             let _ = write!(out, "{USAGE}");
             0

@@ -360,7 +360,8 @@ async fn initialize_announces_capabilities_and_server_info() {
                 "positionEncoding": "utf-16",
                 "textDocumentSync": {"openClose": true, "change": 2},
                 "hoverProvider": true,
-                "completionProvider": {},
+                "completionProvider": {"triggerCharacters": [".", "{"]},
+                "signatureHelpProvider": {"triggerCharacters": ["(", ","]},
                 "documentSymbolProvider": true,
             },
             "serverInfo": {"name": "kyverno-ls", "version": env!("CARGO_PKG_VERSION")},
@@ -1081,5 +1082,98 @@ async fn real_core_document_symbols() {
                 }],
             }])
         )
+    );
+}
+
+/// A policy with JMESPath in a precondition (line 9) and in a deny condition (line 16).
+const EXPR_POLICY: &str = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: names
+spec:
+  rules:
+  - name: short-names
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    preconditions:
+      all:
+      - {key: \"{{ request.operation }}\", operator: NotEquals, value: DELETE}
+    validate:
+      message: too long
+      deny:
+        conditions:
+          any:
+          - {key: \"{{ truncate(request.object.metadata.name, `5`) }}\", operator: NotEquals, value: x}
+";
+
+#[tokio::test]
+async fn real_core_hover_on_a_function_name() {
+    let mut s = Session::start(Arc::new(lsp::Kyverno));
+    s.initialize().await;
+    s.open(EXPR_POLICY).await;
+    assert_eq!(s.diagnostics().await, publish(Some(1), json!([])));
+    let reply = s.request("textDocument/hover", at(16, 24)).await;
+    assert_eq!(reply["result"]["range"], range(16, 22, 16, 30));
+    let value = reply["result"]["contents"]["value"].as_str().unwrap();
+    assert!(value.starts_with("```\ntruncate(str: string, length: number) -> string\n```\nKyverno custom function\n\n"), "{value}");
+}
+
+#[tokio::test]
+async fn real_core_completion_inside_an_expression() {
+    let mut s = Session::start(Arc::new(lsp::Kyverno));
+    s.initialize().await;
+    s.open(EXPR_POLICY).await;
+    // `{{ request.|operation }}` — the fields of `request`.
+    let reply = s.request("textDocument/completion", at(10, 26)).await;
+    let labels: Vec<&str> = reply["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "object",
+            "oldObject",
+            "operation",
+            "namespace",
+            "name",
+            "kind",
+            "userInfo",
+            "roles",
+            "clusterRoles",
+            "dryRun"
+        ]
+    );
+    // `{{ |request` — variables first, then functions.
+    let reply = s.request("textDocument/completion", at(10, 18)).await;
+    let items = reply["result"].as_array().unwrap();
+    assert_eq!(
+        items[0],
+        json!({"label": "request", "kind": 6, "detail": "variable",
+        "documentation": {"kind": "markdown", "value": "The admission request: `request.object`, `request.operation`, ..."}})
+    );
+    assert!(
+        items
+            .iter()
+            .any(|i| i["label"] == "truncate" && i["kind"] == 3 && i["insertText"] == "truncate(")
+    );
+}
+
+#[tokio::test]
+async fn real_core_signature_help_in_a_call() {
+    let mut s = Session::start(Arc::new(lsp::Kyverno));
+    s.initialize().await;
+    s.open(EXPR_POLICY).await;
+    // After the comma of `truncate(request.object.metadata.name, |`5`)`.
+    let reply = s.request("textDocument/signatureHelp", at(16, 61)).await;
+    assert_eq!(reply["result"]["activeParameter"], 1);
+    assert_eq!(
+        reply["result"]["signatures"][0]["label"],
+        "truncate(str: string, length: number) -> string"
+    );
+    assert_eq!(
+        reply["result"]["signatures"][0]["parameters"],
+        json!([{"label": [9, 20]}, {"label": [22, 36]}])
     );
 }

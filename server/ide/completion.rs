@@ -12,6 +12,9 @@ pub fn completion(text: &str, analysis: &Analysis, offset: usize) -> Vec<Complet
     let Some((kind, version, doc_span)) = policy_at(text, analysis, offset) else {
         return Vec::new();
     };
+    if let Some(items) = super::expr::completion(text, analysis, offset) {
+        return items;
+    }
     let line_start = text[..offset]
         .rfind('\n')
         .map_or(0, |i| i + 1)

@@ -8,6 +8,9 @@ use crate::checks::schema::{SchemaNode, Schemas};
 
 pub fn hover(text: &str, analysis: &Analysis, offset: usize) -> Option<Hover> {
     let (kind, version, doc_span) = policy_at(text, analysis, offset)?;
+    if let Some(h) = super::expr::hover(text, analysis, offset) {
+        return Some(h);
+    }
     let doc = analysis.document_at(offset)?;
     let (mut path, target) = match &doc.doc.root {
         Some(root) => path_in_tree(root, offset)?,

@@ -2,6 +2,7 @@
 //! completion and document symbols. Pure functions of (text, analysis, byte offset).
 
 mod completion;
+pub mod expr;
 mod hover;
 pub mod locate;
 mod symbols;
@@ -23,6 +24,8 @@ pub struct Hover {
 pub enum CompletionKind {
     Field,
     EnumValue,
+    Function,
+    Variable,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +39,20 @@ pub struct Completion {
     /// Text inserted in place of the word being typed.
     pub insert_text: String,
 }
+
+/// The signature of the function call the cursor is in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureHelp {
+    /// `name(param: type, ...) -> type`.
+    pub label: String,
+    /// Markdown.
+    pub documentation: String,
+    /// Byte ranges of each parameter in `label`.
+    pub parameters: Vec<std::ops::Range<usize>>,
+    pub active_parameter: usize,
+}
+
+pub use expr::signature_help;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SymbolKind {

@@ -19,6 +19,10 @@ pub trait Analyzer: Send + Sync + 'static {
         ide::completion(text, analysis, offset)
     }
 
+    fn signature_help(&self, text: &str, offset: usize) -> Option<ide::SignatureHelp> {
+        ide::signature_help(text, offset)
+    }
+
     fn document_symbols(&self, text: &str, analysis: &Analysis) -> Vec<ide::Symbol> {
         ide::document_symbols(text, analysis)
     }

@@ -6,12 +6,12 @@ use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::{
     CompletionParams, CompletionResponse, DidChangeTextDocumentParams, DidCloseTextDocumentParams,
     DidOpenTextDocumentParams, DocumentSymbolParams, DocumentSymbolResponse, Hover, HoverParams,
-    InitializeParams, InitializeResult,
+    InitializeParams, InitializeResult, SignatureHelp, SignatureHelpParams,
 };
 use tower_lsp_server::{Client, LanguageServer};
 
 use super::state::State;
-use super::{completion, hover, initialize, symbols, sync};
+use super::{completion, hover, initialize, signature_help, symbols, sync};
 
 pub struct Backend {
     client: Client,
@@ -62,6 +62,10 @@ impl LanguageServer for Backend {
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
         Ok(completion::completion(&self.state, params).await)
+    }
+
+    async fn signature_help(&self, params: SignatureHelpParams) -> Result<Option<SignatureHelp>> {
+        Ok(signature_help::signature_help(&self.state, params).await)
     }
 
     async fn document_symbol(

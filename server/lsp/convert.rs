@@ -109,6 +109,8 @@ pub fn completion(c: ide::Completion) -> CompletionItem {
         kind: Some(match c.kind {
             ide::CompletionKind::Field => CompletionItemKind::PROPERTY,
             ide::CompletionKind::EnumValue => CompletionItemKind::ENUM_MEMBER,
+            ide::CompletionKind::Function => CompletionItemKind::FUNCTION,
+            ide::CompletionKind::Variable => CompletionItemKind::VARIABLE,
         }),
         detail: c.detail,
         documentation: c

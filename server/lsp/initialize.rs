@@ -2,17 +2,21 @@
 
 use tower_lsp_server::ls_types::{
     CompletionOptions, HoverProviderCapability, InitializeParams, InitializeResult, OneOf,
-    ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind,
-    TextDocumentSyncOptions,
+    ServerCapabilities, ServerInfo, SignatureHelpOptions, TextDocumentSyncCapability,
+    TextDocumentSyncKind, TextDocumentSyncOptions,
 };
 
 use super::position::Encoding;
 use super::state::State;
 
-/// Characters that open completion besides word characters (which every client handles).
-/// None: after `key: ` a value is offered as soon as its first letter is typed, and a space
+/// Characters that open completion besides word characters (which every client handles):
+/// `.` and `{` inside JMESPath (`{{ request.`); elsewhere the core answers with nothing. Not
+/// space: after `key: ` a value is offered as soon as its first letter is typed, and a space
 /// trigger would fire on every space in free text.
-const COMPLETION_TRIGGERS: &[&str] = &[];
+const COMPLETION_TRIGGERS: &[&str] = &[".", "{"];
+
+/// Characters that open signature help: a call's `(` and the `,` between its arguments.
+const SIGNATURE_TRIGGERS: &[&str] = &["(", ","];
 
 pub fn initialize(state: &State, params: &InitializeParams) -> InitializeResult {
     let offered = params
@@ -51,6 +55,10 @@ fn capabilities(encoding: Encoding) -> ServerCapabilities {
                     .collect()
             }),
             ..CompletionOptions::default()
+        }),
+        signature_help_provider: Some(SignatureHelpOptions {
+            trigger_characters: Some(SIGNATURE_TRIGGERS.iter().map(|c| (*c).to_owned()).collect()),
+            ..SignatureHelpOptions::default()
         }),
         document_symbol_provider: Some(OneOf::Left(true)),
         ..ServerCapabilities::default()

@@ -14,6 +14,7 @@ mod framing;
 mod hover;
 mod initialize;
 mod position;
+mod signature_help;
 mod state;
 mod symbols;
 mod sync;

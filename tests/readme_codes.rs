@@ -14,7 +14,7 @@ fn sources(dir: &Path, out: &mut Vec<String>) {
 }
 
 /// Codes are the first string argument of `Diagnostic::error`, `::warning` or `::new`, which
-/// may sit on the next line after rustfmt.
+/// may sit on the next line after rustfmt, or a `code: "..."` field of an intermediate finding.
 fn codes_in(src: &str) -> Vec<String> {
     let mut codes = Vec::new();
     for ctor in [

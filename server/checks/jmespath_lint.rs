@@ -74,8 +74,16 @@ fn check_expression(expr: &str, site: &Site<'_>, extra: &[String]) -> Vec<Findin
     let ast = match parse(expr) {
         Ok(ast) => ast,
         Err(e) => {
+            let trimmed = expr.trim_end().len();
             let span = if e.end > e.offset {
                 ExprSpan::new(e.offset, e.end)
+            } else if e.offset >= trimmed && trimmed > 0 {
+                // "Ends too early": point at the last thing written, not at empty space.
+                let last = expr[..trimmed]
+                    .chars()
+                    .next_back()
+                    .map_or(1, char::len_utf8);
+                ExprSpan::new(trimmed - last, trimmed)
             } else {
                 widen(expr, e.offset)
             };
@@ -292,7 +300,7 @@ fn check_call(
             code: "function-arity",
             severity: Severity::Error,
             message: format!(
-                "`{name}` takes {expected} ({}), but is given {}.",
+                "`{name}` takes {expected} (`{}`), but is given {}.",
                 signature(spec),
                 args.len()
             ),
@@ -323,12 +331,20 @@ fn check_call(
                         "Argument {} of `{name}` (`{}`) must be {}, but this is {}.",
                         i + 1,
                         param.name,
-                        param.types.describe(),
-                        t.describe()
+                        with_article(&param.types.describe()),
+                        with_article(&t.describe())
                     ),
                 });
             }
         }
+    }
+}
+
+/// `a string`, `an array`, `a string|number`.
+fn with_article(types: &str) -> String {
+    match types.chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => format!("an {types}"),
+        _ => format!("a {types}"),
     }
 }
 

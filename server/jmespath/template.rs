@@ -80,6 +80,35 @@ pub fn is_whole(s: &str) -> bool {
     matches!(find(s).as_slice(), [t] if t.range == (0..s.len()))
 }
 
+/// `$(./../key)` references inside patterns, found as Kyverno finds them
+/// (`^\$\(.[^ ]*\)|[^\\]\$\(.[^ ]*\)`): `$(` not preceded by a backslash, at least one
+/// character, then everything up to the last `)` before a space. Returns the byte ranges of
+/// the whole references and of their paths (which may start with an operator like `<=`).
+pub fn find_references(s: &str) -> Vec<(Range<usize>, Range<usize>)> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 1 < b.len() {
+        if b[i] == b'$' && b[i + 1] == b'(' && (i == 0 || b[i - 1] != b'\\') {
+            let run_end = b[i + 2..]
+                .iter()
+                .position(|&c| c == b' ')
+                .map_or(b.len(), |p| i + 2 + p);
+            // The greedy `[^ ]*` backs off to the last `)` of the run, past at least one char.
+            if let Some(close) = s[i + 3.min(run_end - i)..run_end].rfind(')') {
+                let end = i + 3.min(run_end - i) + close + 1;
+                if end > i + 3 {
+                    out.push((i..end, i + 2..end - 1));
+                    i = end;
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
 /// Why substituting a string's templates failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SubstError {
@@ -174,6 +203,24 @@ mod tests {
         assert!(is_whole("{{ a }}"));
         assert!(!is_whole(" {{ a }}"));
         assert!(!is_whole("{{ a }}{{ b }}"));
+    }
+
+    #[test]
+    fn finds_pattern_references() {
+        let refs = |s: &str| {
+            find_references(s)
+                .into_iter()
+                .map(|(_, p)| s[p].to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(refs("$(./../name)"), ["./../name"]);
+        assert_eq!(
+            refs("<=$(<=./../../limits/memory)"),
+            ["<=./../../limits/memory"]
+        );
+        assert_eq!(refs(r"\$(not) but $(yes)"), ["yes"]);
+        assert_eq!(refs("$()"), Vec::<String>::new());
+        assert_eq!(refs("$(a) $(b)"), ["a", "b"]);
     }
 
     #[test]

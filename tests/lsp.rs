@@ -1114,7 +1114,12 @@ async fn real_core_hover_on_a_function_name() {
     let reply = s.request("textDocument/hover", at(16, 24)).await;
     assert_eq!(reply["result"]["range"], range(16, 22, 16, 30));
     let value = reply["result"]["contents"]["value"].as_str().unwrap();
-    assert!(value.starts_with("```\ntruncate(str: string, length: number) -> string\n```\nKyverno custom function\n\n"), "{value}");
+    assert!(
+        value.starts_with(
+            "```\ntruncate(str: string, length: number) -> string\n```\nKyverno custom function\n\n"
+        ),
+        "{value}"
+    );
 }
 
 #[tokio::test]

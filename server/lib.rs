@@ -7,6 +7,7 @@ pub mod analysis;
 pub mod checks;
 pub mod cli;
 pub mod diag;
+pub mod engine;
 pub mod ide;
 pub mod jmespath;
 pub mod lsp;

@@ -1,0 +1,138 @@
+//! The simulator: what Kyverno decides for one (policy, resource, admission request), rule by
+//! rule. Pure and deterministic: the clock and randomness come in through [`Env`], the cluster
+//! through the mocks in [`Request`].
+//!
+//! Module map:
+//! - `validate` runs the pipeline for each rule: autogen, match/exclude, context, preconditions,
+//!   then deny / pattern / anyPattern / foreach / podSecurity, and builds the response.
+//! - `matching` decides match/exclude; `autogen` computes the rules Kyverno generates for Pod
+//!   controllers; `context` holds the JSON context and queries it; `vars` substitutes `{{ }}`
+//!   in a subtree; `conditions` evaluates any/all condition blocks and the operators.
+//! - `pattern` validates a resource against `pattern`/`anyPattern` (anchors, wildcards, value
+//!   expressions, `$(...)` references); `pss` evaluates `podSecurity`.
+
+pub mod pattern;
+pub mod pss;
+
+use std::collections::BTreeMap;
+
+pub use crate::jmespath::Value;
+pub use crate::jmespath::functions::Env;
+
+/// The admission operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Operation {
+    #[default]
+    Create,
+    Update,
+    Delete,
+    Connect,
+}
+
+impl Operation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Create => "CREATE",
+            Operation::Update => "UPDATE",
+            Operation::Delete => "DELETE",
+            Operation::Connect => "CONNECT",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Operation> {
+        match s {
+            "CREATE" => Some(Operation::Create),
+            "UPDATE" => Some(Operation::Update),
+            "DELETE" => Some(Operation::Delete),
+            "CONNECT" => Some(Operation::Connect),
+            _ => None,
+        }
+    }
+}
+
+/// Who sent the request (a test manifest's `userinfo:` file).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserInfo {
+    pub username: String,
+    pub groups: Vec<String>,
+    pub roles: Vec<String>,
+    pub cluster_roles: Vec<String>,
+}
+
+/// A mocked API call response (`apiCallResponses` in a test manifest).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiResponse {
+    /// `urlPath` or `url` as written in the manifest.
+    pub url: String,
+    pub method: String,
+    pub body: Value,
+}
+
+/// Everything besides the policy: the admission request and what the CLI knows of the
+/// cluster. Built by the test runner (or the editor's sample finder).
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub operation: Operation,
+    /// `request.object`: the resource (empty object on DELETE).
+    pub object: Value,
+    /// `request.oldObject`: the resource on UPDATE and DELETE, else null.
+    pub old_object: Value,
+    /// None when the test gives no user info: user-info constraints in `match` are then ignored.
+    pub user_info: Option<UserInfo>,
+    /// Labels of known namespaces, for `namespaceSelector` (values file `namespaceSelector` /
+    /// `namespaces`).
+    pub namespace_labels: BTreeMap<String, BTreeMap<String, String>>,
+    /// Variables for this (policy, resource): values file `globalValues` plus the resource's
+    /// `values`. Keys may contain dots (`request.operation`, `a.b.c`): they are nested paths.
+    pub variables: BTreeMap<String, Value>,
+    /// Per rule name: `policies[].rules[].values`, injected before the rule's context loads.
+    pub rule_values: BTreeMap<String, BTreeMap<String, Value>>,
+    /// Per rule name: `policies[].rules[].foreachValues` (name → one value per element).
+    pub foreach_values: BTreeMap<String, BTreeMap<String, Vec<Value>>>,
+    /// Mocked `apiCall` responses.
+    pub api_responses: Vec<ApiResponse>,
+    /// Mocked `globalReference` entries by name.
+    pub global_context: BTreeMap<String, Value>,
+    /// Cluster resources (`clusterResources`), for `configMap` and `apiCall` lookups.
+    pub cluster_resources: Vec<Value>,
+}
+
+/// A rule's verdict, as `kyverno test` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Pass,
+    Fail,
+    Skip,
+    Error,
+    Warn,
+    /// A rule type the simulator does not implement yet (cel, mutate, generate, ...).
+    Unsupported,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Skip => "skip",
+            Status::Error => "error",
+            Status::Warn => "warn",
+            Status::Unsupported => "unsupported",
+        }
+    }
+}
+
+/// One rule's response. Rules that do not match produce none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleResponse {
+    /// The rule's name as Kyverno reports it (`autogen-<rule>` for generated rules).
+    pub rule: String,
+    pub status: Status,
+    /// Kyverno's message (for failures: the substituted `validate.message` and the failing path).
+    pub message: String,
+    /// Where in the resource a pattern failed, as Kyverno prints it (`/spec/containers/0/image/`).
+    pub resource_path: Option<String>,
+    /// JSON-pointer path in the policy of the node that decided a failure
+    /// (`/spec/rules/0/validate/pattern/spec/containers/0/image`), for the editor.
+    pub policy_path: Option<String>,
+}

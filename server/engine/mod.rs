@@ -13,6 +13,9 @@
 
 pub mod pattern;
 pub mod pss;
+pub mod validate;
+
+pub use validate::validate;
 
 use std::collections::BTreeMap;
 

@@ -11,11 +11,21 @@
 //! - `pattern` validates a resource against `pattern`/`anyPattern` (anchors, wildcards, value
 //!   expressions, `$(...)` references); `pss` evaluates `podSecurity`.
 
+pub mod anchor;
+pub mod autogen;
+pub mod conditions;
+pub mod context;
+pub mod matching;
 pub mod pattern;
 pub mod pss;
 pub mod validate;
+pub mod value_pattern;
+pub mod vars;
 
 pub use validate::validate;
+
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 

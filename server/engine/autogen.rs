@@ -1,0 +1,494 @@
+//! The rules Kyverno computes for a resource kind (`pkg/autogen/v1/autogen.go`, `rule.go`):
+//! a Pod rule becomes `autogen-<rule>` for Pod controllers and `autogen-cronjob-<rule>` for
+//! CronJobs, its patterns wrapped in the pod template and its `request.object.spec` /
+//! `request.object.metadata` references rewritten byte by byte.
+
+use super::Value;
+use super::matching::parse_kind_selector;
+use crate::jmespath::value::Map;
+
+/// Pod controllers other than CronJob, in Kyverno's sorted order.
+const CONTROLLERS: [&str; 6] = [
+    "DaemonSet",
+    "Deployment",
+    "Job",
+    "ReplicaSet",
+    "ReplicationController",
+    "StatefulSet",
+];
+
+pub const ANNOTATION: &str = "pod-policies.kyverno.io/autogen-controllers";
+
+fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
+    let mut cur = v;
+    for p in path {
+        cur = cur.as_object()?.get(*p)?;
+    }
+    Some(cur)
+}
+
+fn present(v: Option<&Value>) -> bool {
+    !matches!(v, None | Some(Value::Null))
+}
+
+fn strs(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn contains_kind(kinds: &[String], kind: &str) -> bool {
+    kinds.iter().any(|k| parse_kind_selector(k).2 == kind)
+}
+
+/// The ResourceDescriptions of a match/exclude block (legacy, any, all).
+fn descriptions(block: Option<&Value>) -> Vec<Value> {
+    let Some(block) = block.filter(|b| present(Some(b))) else {
+        return Vec::new();
+    };
+    let mut out = vec![get(block, &["resources"]).cloned().unwrap_or(Value::Null)];
+    for key in ["any", "all"] {
+        if let Some(list) = get(block, &[key]).and_then(Value::as_array) {
+            for f in list {
+                out.push(get(f, &["resources"]).cloned().unwrap_or(Value::Null));
+            }
+        }
+    }
+    out
+}
+
+/// `checkAutogenSupport` over one ResourceDescription.
+fn check_support(needed: &mut bool, rd: &Value) -> bool {
+    let kinds = strs(get(rd, &["kinds"]));
+    let name = get(rd, &["name"])
+        .and_then(Value::as_str)
+        .is_some_and(|s| !s.is_empty());
+    if name
+        || !strs(get(rd, &["names"])).is_empty()
+        || present(get(rd, &["selector"]))
+        || present(get(rd, &["annotations"]))
+        || (kinds.len() > 1 && contains_kind(&kinds, "Pod"))
+    {
+        return false;
+    }
+    *needed = *needed
+        || kinds
+            .iter()
+            .any(|k| k == "Pod" || k == "CronJob" || CONTROLLERS.contains(&k.as_str()));
+    true
+}
+
+/// `CanAutoGen`: whether the policy's rules may be generated for Pod controllers.
+pub fn can_autogen(rules: &[Value]) -> bool {
+    let mut needed = false;
+    for rule in rules {
+        if present(get(rule, &["generate"])) {
+            return false;
+        }
+        if let Some(m) = get(rule, &["mutate"]) {
+            let json6902 = |v: &Value| {
+                get(v, &["patchesJson6902"])
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| !s.is_empty())
+            };
+            if json6902(m) {
+                return false;
+            }
+            if let Some(fe) = get(m, &["foreach"]).and_then(Value::as_array) {
+                if fe.iter().any(json6902) {
+                    return false;
+                }
+            }
+        }
+        for rd in descriptions(get(rule, &["match"]))
+            .iter()
+            .chain(descriptions(get(rule, &["exclude"])).iter())
+        {
+            if !check_support(&mut needed, rd) {
+                return false;
+            }
+        }
+    }
+    needed
+}
+
+fn rule_name(rule: &Value) -> &str {
+    get(rule, &["name"]).and_then(Value::as_str).unwrap_or("")
+}
+
+fn autogen_name(prefix: &str, name: &str) -> String {
+    let mut n = format!("{prefix}-{name}");
+    if n.len() > 63 {
+        let mut cut = 63;
+        while !n.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        n.truncate(cut);
+    }
+    n
+}
+
+fn all_kinds(block: Option<&Value>) -> Vec<String> {
+    descriptions(block)
+        .iter()
+        .flat_map(|rd| strs(get(rd, &["kinds"])))
+        .collect()
+}
+
+fn kinds_value(kinds: &[&str]) -> Value {
+    Value::array(kinds.iter().map(|k| Value::from(*k)).collect())
+}
+
+fn set(map: &mut Map, key: &str, v: Value) {
+    map.insert(key.to_string(), v);
+}
+
+/// Replaces kinds in a match/exclude block. `only_with` limits any/all filters to those whose
+/// kinds contain that kind (`getAnyAllAutogenRule`); None replaces every filter.
+fn replace_kinds(block: &Value, kinds: &[&str], only_with: Option<&str>, exclude: bool) -> Value {
+    let Some(map) = block.as_object() else {
+        return block.clone();
+    };
+    let mut out = map.clone();
+    let replace_filters = |list: &[Value]| -> Value {
+        Value::array(
+            list.iter()
+                .map(|f| {
+                    let fk = strs(get(f, &["resources", "kinds"]));
+                    if only_with.is_some_and(|k| !contains_kind(&fk, k)) {
+                        return f.clone();
+                    }
+                    let mut fm = f.as_object().cloned().unwrap_or_default();
+                    let mut rd = get(f, &["resources"])
+                        .and_then(Value::as_object)
+                        .cloned()
+                        .unwrap_or_default();
+                    set(&mut rd, "kinds", kinds_value(kinds));
+                    set(&mut fm, "resources", Value::object(rd));
+                    Value::object(fm)
+                })
+                .collect(),
+        )
+    };
+    let any = get(block, &["any"])
+        .and_then(Value::as_array)
+        .filter(|a| !a.is_empty());
+    let all = get(block, &["all"])
+        .and_then(Value::as_array)
+        .filter(|a| !a.is_empty());
+    if let Some(any) = any {
+        set(&mut out, "any", replace_filters(any));
+    } else if let Some(all) = all {
+        set(&mut out, "all", replace_filters(all));
+    } else {
+        let mut rd = get(block, &["resources"])
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        if !exclude || !strs(rd.get("kinds")).is_empty() {
+            set(&mut rd, "kinds", kinds_value(kinds));
+            set(&mut out, "resources", Value::object(rd));
+        }
+    }
+    Value::object(out)
+}
+
+fn wrap(tpl_key: &str, target: &Value) -> Value {
+    let mut inner = Map::new();
+    set(&mut inner, tpl_key, target.clone());
+    let mut outer = Map::new();
+    set(&mut outer, "spec", Value::object(inner));
+    Value::object(outer)
+}
+
+/// `generateRule`: the rule renamed, kinds replaced and its body wrapped. None when Kyverno
+/// would generate nothing for it.
+fn generate_rule(
+    name: &str,
+    rule: &Value,
+    tpl_key: &str,
+    kinds: &[&str],
+    only_with: Option<&str>,
+) -> Option<Value> {
+    let mut out = rule.as_object()?.clone();
+    set(&mut out, "name", Value::from(name));
+    if let Some(m) = get(rule, &["match"]) {
+        set(&mut out, "match", replace_kinds(m, kinds, only_with, false));
+    }
+    if let Some(ex) = get(rule, &["exclude"]).filter(|e| present(Some(e))) {
+        set(
+            &mut out,
+            "exclude",
+            replace_kinds(ex, kinds, only_with, true),
+        );
+    }
+    if let Some(mutate) = get(rule, &["mutate"]).filter(|m| present(Some(m))) {
+        if let Some(psm) = get(mutate, &["patchStrategicMerge"]).filter(|p| present(Some(p))) {
+            let mut m = Map::new();
+            set(&mut m, "patchStrategicMerge", wrap(tpl_key, psm));
+            set(&mut out, "mutate", Value::object(m));
+            return Some(Value::object(out));
+        }
+        if let Some(fe) = get(mutate, &["foreach"])
+            .and_then(Value::as_array)
+            .filter(|a| !a.is_empty())
+        {
+            let list = fe
+                .iter()
+                .map(|f| {
+                    let mut t = Map::new();
+                    for k in ["list", "context", "preconditions"] {
+                        if let Some(v) = get(f, &[k]) {
+                            set(&mut t, k, v.clone());
+                        }
+                    }
+                    let psm = get(f, &["patchStrategicMerge"])
+                        .cloned()
+                        .unwrap_or(Value::Null);
+                    set(&mut t, "patchStrategicMerge", wrap(tpl_key, &psm));
+                    Value::object(t)
+                })
+                .collect();
+            let mut m = Map::new();
+            set(&mut m, "foreach", Value::array(list));
+            set(&mut out, "mutate", Value::object(m));
+            return Some(Value::object(out));
+        }
+    }
+    if let Some(validate) = get(rule, &["validate"]).filter(|v| present(Some(v))) {
+        let mut base = Map::new();
+        for k in [
+            "message",
+            "failureAction",
+            "failureActionOverrides",
+            "allowExistingViolations",
+        ] {
+            if let Some(v) = get(validate, &[k]) {
+                set(&mut base, k, v.clone());
+            }
+        }
+        if let Some(p) = get(validate, &["pattern"]).filter(|p| present(Some(p))) {
+            set(&mut base, "pattern", wrap(tpl_key, p));
+        } else if let Some(d) = get(validate, &["deny"]).filter(|d| present(Some(d))) {
+            set(&mut base, "deny", d.clone());
+        } else if let Some(ps) = get(validate, &["podSecurity"]).filter(|d| present(Some(d))) {
+            set(&mut base, "podSecurity", ps.clone());
+        } else if let Some(ap) = get(validate, &["anyPattern"]).filter(|d| present(Some(d))) {
+            let list = ap
+                .as_array()
+                .map(|a| a.iter().map(|p| wrap(tpl_key, p)).collect())
+                .unwrap_or_default();
+            set(&mut base, "anyPattern", Value::array(list));
+        } else if let Some(fe) = get(validate, &["foreach"])
+            .and_then(Value::as_array)
+            .filter(|a| !a.is_empty())
+        {
+            set(&mut base, "foreach", Value::array(fe.to_vec()));
+        } else if present(get(validate, &["cel"])) || present(get(validate, &["assert"])) {
+            base = validate.as_object().cloned().unwrap_or_default();
+        } else {
+            return verify_images_only(out, rule);
+        }
+        set(&mut out, "validate", Value::object(base));
+        return Some(Value::object(out));
+    }
+    verify_images_only(out, rule)
+}
+
+fn verify_images_only(out: Map, rule: &Value) -> Option<Value> {
+    if present(get(rule, &["verifyImages"])) {
+        Some(Value::object(out))
+    } else {
+        None
+    }
+}
+
+/// `generateRuleForControllers`: the `autogen-` rule for `controllers` (not CronJob).
+fn rule_for_controllers(rule: &Value, controllers: &[&str]) -> Option<Value> {
+    let name = rule_name(rule);
+    if name.starts_with("autogen-") || controllers.is_empty() {
+        return None;
+    }
+    let match_kinds = all_kinds(get(rule, &["match"]));
+    let exclude_kinds = all_kinds(get(rule, &["exclude"]));
+    if !contains_kind(&match_kinds, "Pod")
+        || (!exclude_kinds.is_empty() && !contains_kind(&exclude_kinds, "Pod"))
+    {
+        return None;
+    }
+    generate_rule(
+        &autogen_name("autogen", name),
+        rule,
+        "template",
+        controllers,
+        Some("Pod"),
+    )
+}
+
+/// `generateCronJobRule`: built from the (unconverted) controller rule.
+fn cronjob_rule(rule: &Value, controllers: &[&str]) -> Option<Value> {
+    let base = rule_for_controllers(rule, controllers)?;
+    generate_rule(
+        &autogen_name("autogen-cronjob", rule_name(rule)),
+        &base,
+        "jobTemplate",
+        &["CronJob"],
+        None,
+    )
+}
+
+/// The byte-level rewrite of `request.object.spec` / `.metadata` (`updateFields`).
+fn convert(rule: &Value, cronjob: bool) -> Value {
+    let cel = present(get(rule, &["validate", "cel"]));
+    let json = serde_json::to_string(&rule.to_json()).unwrap_or_default();
+    let (spec, meta) = if cronjob {
+        (
+            "spec.jobTemplate.spec.template.spec",
+            "spec.jobTemplate.spec.template.metadata",
+        )
+    } else {
+        ("spec.template.spec", "spec.template.metadata")
+    };
+    let mut s = json;
+    let prefixes: &[&str] = if cel {
+        &["object", "oldObject"]
+    } else {
+        &["request.object", "request.oldObject"]
+    };
+    for p in prefixes {
+        s = s.replace(&format!("{p}.spec"), &format!("{p}.{spec}"));
+    }
+    for p in prefixes {
+        s = s.replace(&format!("{p}.metadata"), &format!("{p}.{meta}"));
+    }
+    serde_json::from_str::<serde_json::Value>(&s)
+        .map(|v| Value::from_json(&v))
+        .unwrap_or_else(|_| rule.clone())
+}
+
+/// The rules Kyverno evaluates for a resource of `kind` (`ComputeRules(policy, kind)`).
+pub fn compute_rules(policy: &Value, kind: &str) -> Vec<Value> {
+    let rules: Vec<Value> = get(policy, &["spec", "rules"])
+        .and_then(Value::as_array)
+        .map(|a| a.to_vec())
+        .unwrap_or_default();
+    if !can_autogen(&rules) {
+        return rules;
+    }
+    let annotation = get(policy, &["metadata", "annotations", ANNOTATION]).and_then(Value::as_str);
+    let actual: Vec<String> = match annotation {
+        None => CONTROLLERS
+            .iter()
+            .chain(["CronJob"].iter())
+            .map(|s| s.to_string())
+            .collect(),
+        Some(a) => a.split(',').map(str::to_string).collect(),
+    };
+    if kind.is_empty() || !actual.iter().any(|c| c == kind) {
+        return rules;
+    }
+    let mut generated = Vec::new();
+    for rule in &rules {
+        if kind != "CronJob" && CONTROLLERS.contains(&kind) {
+            if let Some(r) = rule_for_controllers(rule, &[kind]) {
+                generated.push(convert(&r, false));
+            }
+        }
+        if kind == "CronJob" {
+            if let Some(r) = cronjob_rule(rule, &["CronJob"]) {
+                generated.push(convert(&r, true));
+            }
+        }
+    }
+    if generated.is_empty() {
+        return rules;
+    }
+    let mut out: Vec<Value> = rules
+        .into_iter()
+        .filter(|r| !rule_name(r).starts_with("autogen-"))
+        .collect();
+    out.extend(generated);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jmespath::json::to_go_json;
+
+    fn v(json: &str) -> Value {
+        Value::from_json(&serde_json::from_str(json).expect("json"))
+    }
+
+    fn policy(annotations: &str, match_block: &str) -> Value {
+        v(&format!(
+            r#"{{"metadata":{{"name":"p","annotations":{{{annotations}}}}},"spec":{{"rules":[{{"name":"check-image","match":{match_block},
+            "validate":{{"message":"bad {{{{ request.object.metadata.name }}}}","pattern":{{"spec":{{"containers":[{{"image":"!*:latest"}}]}}}}}}}}]}}}}"#
+        ))
+    }
+
+    #[test]
+    fn deployment_gets_autogen_rule() {
+        let p = policy("", r#"{"any":[{"resources":{"kinds":["Pod"]}}]}"#);
+        let rules = compute_rules(&p, "Deployment");
+        assert_eq!(rules.len(), 2);
+        let r = &rules[1];
+        assert_eq!(rule_name(r), "autogen-check-image");
+        assert_eq!(
+            to_go_json(get(r, &["match"]).unwrap()),
+            r#"{"any":[{"resources":{"kinds":["Deployment"]}}]}"#
+        );
+        assert_eq!(
+            to_go_json(get(r, &["validate"]).unwrap()),
+            r#"{"message":"bad {{ request.object.spec.template.metadata.name }}","pattern":{"spec":{"template":{"spec":{"containers":[{"image":"!*:latest"}]}}}}}"#
+        );
+        assert_eq!(compute_rules(&p, "Pod").len(), 1);
+        assert_eq!(compute_rules(&p, "Service").len(), 1);
+    }
+
+    #[test]
+    fn cronjob_rule_wraps_job_template() {
+        let p = policy("", r#"{"resources":{"kinds":["Pod"]}}"#);
+        let rules = compute_rules(&p, "CronJob");
+        assert_eq!(rules.len(), 2);
+        let r = &rules[1];
+        assert_eq!(rule_name(r), "autogen-cronjob-check-image");
+        assert_eq!(
+            to_go_json(get(r, &["match"]).unwrap()),
+            r#"{"resources":{"kinds":["CronJob"]}}"#
+        );
+        assert_eq!(
+            to_go_json(get(r, &["validate", "pattern"]).unwrap()),
+            r#"{"spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"image":"!*:latest"}]}}}}}}"#
+        );
+        assert_eq!(
+            get(r, &["validate", "message"]).unwrap(),
+            &Value::from("bad {{ request.object.spec.jobTemplate.spec.template.metadata.name }}")
+        );
+    }
+
+    #[test]
+    fn annotation_and_eligibility() {
+        let ann = format!(r#""{ANNOTATION}":"none""#);
+        let p = policy(&ann, r#"{"any":[{"resources":{"kinds":["Pod"]}}]}"#);
+        assert_eq!(compute_rules(&p, "Deployment").len(), 1);
+        let ann = format!(r#""{ANNOTATION}":"Deployment""#);
+        let p = policy(&ann, r#"{"any":[{"resources":{"kinds":["Pod"]}}]}"#);
+        assert_eq!(compute_rules(&p, "Deployment").len(), 2);
+        assert_eq!(compute_rules(&p, "StatefulSet").len(), 1);
+        // Names or Pod mixed with other kinds disable autogen.
+        let p = policy(
+            "",
+            r#"{"any":[{"resources":{"kinds":["Pod"],"names":["x"]}}]}"#,
+        );
+        assert_eq!(compute_rules(&p, "Deployment").len(), 1);
+        let p = policy("", r#"{"any":[{"resources":{"kinds":["Pod","Service"]}}]}"#);
+        assert_eq!(compute_rules(&p, "Deployment").len(), 1);
+        // Long names are truncated to 63 characters.
+        assert_eq!(autogen_name("autogen-cronjob", &"x".repeat(80)).len(), 63);
+    }
+}

@@ -1,0 +1,671 @@
+//! The JSON context a rule's expressions query (`pkg/engine/context/context.go`), its context
+//! entries (`pkg/engine/context/loaders/`) with deferred loading, and the `images` variable
+//! (`pkg/utils/api/image.go`).
+
+use std::sync::Arc;
+
+use super::{Env, Operation, Request, Value};
+use crate::jmespath::value::Map;
+use crate::jmespath::{evaluate, parse};
+
+/// A context entry registered but not loaded yet (deferred loading).
+#[derive(Debug, Clone)]
+struct Pending {
+    name: String,
+    entry: Value,
+}
+
+/// How deeply entries may load one another (an entry referencing itself through others).
+const MAX_LOAD_DEPTH: usize = 32;
+
+/// The JSON context of one rule evaluation. Cloning it is cheap (values share their contents):
+/// foreach elements each work on a clone.
+#[derive(Clone)]
+pub struct Context<'a> {
+    data: Map,
+    pending: Vec<Pending>,
+    pub request: &'a Request,
+    pub env: &'a Env,
+    /// DELETE: `request.object` in expressions reads `request.oldObject`.
+    pub delete: bool,
+    depth: usize,
+}
+
+fn is_empty_object(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Object(m) => m.is_empty(),
+        _ => false,
+    }
+}
+
+/// Sets `value` at the dotted `path` inside `map`, creating objects on the way.
+pub fn set_path(map: &mut Map, path: &str, value: Value) {
+    let parts: Vec<&str> = path.split('.').collect();
+    set_parts(map, &parts, value);
+}
+
+fn set_parts(map: &mut Map, parts: &[&str], value: Value) {
+    match parts {
+        [] => {}
+        [last] => {
+            map.insert(last.to_string(), value);
+        }
+        [first, rest @ ..] => {
+            let entry = map
+                .entry(first.to_string())
+                .or_insert_with(|| Value::object(Map::new()));
+            if !matches!(entry, Value::Object(_)) {
+                *entry = Value::object(Map::new());
+            }
+            if let Value::Object(inner) = entry {
+                set_parts(Arc::make_mut(inner), rest, value);
+            }
+        }
+    }
+}
+
+/// Whether `name` occurs in `expr` as a whole word (`\bname\b`).
+fn mentions(expr: &str, name: &str) -> bool {
+    if name.is_empty() {
+        return false;
+    }
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let mut start = 0;
+    while let Some(pos) = expr[start..].find(name) {
+        let at = start + pos;
+        let end = at + name.len();
+        let before = expr[..at].chars().next_back();
+        let after = expr[end..].chars().next();
+        let first_word = name.chars().next().is_some_and(word);
+        let last_word = name.chars().next_back().is_some_and(word);
+        let ok_before = !first_word || before.is_none_or(|c| !word(c));
+        let ok_after = !last_word || after.is_none_or(|c| !word(c));
+        if ok_before && ok_after {
+            return true;
+        }
+        start = at + name.len().max(1);
+        while !expr.is_char_boundary(start) {
+            start += 1;
+        }
+    }
+    false
+}
+
+/// Evaluates `expr` against `data` (not the context).
+pub fn search(expr: &str, data: &Value, env: &Env) -> Result<Value, String> {
+    let ast = parse(expr).map_err(|e| e.to_string())?;
+    evaluate(&ast, data, env).map_err(|e| e.to_string())
+}
+
+impl<'a> Context<'a> {
+    /// The context of a request: `request.*`, service account, `images`, then the values-file
+    /// variables (dotted keys are nested paths).
+    pub fn new(request: &'a Request, env: &'a Env) -> Context<'a> {
+        let delete = request.operation == Operation::Delete;
+        let resource = if is_empty_object(&request.object) {
+            &request.old_object
+        } else {
+            &request.object
+        };
+        let namespace = resource
+            .as_object()
+            .and_then(|m| m.get("metadata"))
+            .and_then(Value::as_object)
+            .and_then(|m| m.get("namespace"))
+            .cloned();
+        let mut req = Map::new();
+        req.insert("operation".into(), Value::from(request.operation.as_str()));
+        req.insert("object".into(), request.object.clone());
+        req.insert("oldObject".into(), request.old_object.clone());
+        if let Some(Value::String(ns)) = namespace {
+            if !ns.is_empty() {
+                req.insert("namespace".into(), Value::String(ns));
+            }
+        }
+        let (username, groups, roles, cluster_roles) = match &request.user_info {
+            Some(u) => (
+                u.username.clone(),
+                u.groups.clone(),
+                u.roles.clone(),
+                u.cluster_roles.clone(),
+            ),
+            None => Default::default(),
+        };
+        let strs = |v: &[String]| -> Value {
+            if v.is_empty() {
+                Value::Null
+            } else {
+                Value::array(v.iter().map(|s| Value::from(s.as_str())).collect())
+            }
+        };
+        let mut user = Map::new();
+        if !username.is_empty() {
+            user.insert("username".into(), Value::from(username.as_str()));
+        }
+        if !groups.is_empty() {
+            user.insert("groups".into(), strs(&groups));
+        }
+        req.insert("userInfo".into(), Value::object(user));
+        req.insert("roles".into(), strs(&roles));
+        req.insert("clusterRoles".into(), strs(&cluster_roles));
+
+        let mut data = Map::new();
+        data.insert("request".into(), Value::object(req));
+        let (sa_name, sa_ns) = service_account(&username);
+        data.insert("serviceAccountName".into(), Value::from(sa_name));
+        data.insert("serviceAccountNamespace".into(), Value::from(sa_ns));
+        data.insert("images".into(), images(resource));
+        for (k, v) in &request.variables {
+            set_path(&mut data, k, v.clone());
+        }
+        Context {
+            data,
+            pending: Vec::new(),
+            request,
+            env,
+            delete,
+            depth: 0,
+        }
+    }
+
+    /// Sets a variable (dotted path).
+    pub fn set(&mut self, path: &str, value: Value) {
+        set_path(&mut self.data, path, value);
+    }
+
+    /// Adds a foreach element: `element`, `elementIndex`, `element<N>`, `elementIndex<N>`.
+    pub fn add_element(&mut self, element: &Value, index: usize, nesting: usize) {
+        self.data.insert("element".into(), element.clone());
+        self.data
+            .insert(format!("element{nesting}"), element.clone());
+        self.data
+            .insert("elementIndex".into(), Value::Number(index as f64));
+        self.data.insert(
+            format!("elementIndex{nesting}"),
+            Value::Number(index as f64),
+        );
+    }
+
+    /// Registers context entries (deferred: each is loaded when a query mentions its name).
+    /// Entries whose names are in `skip` (rule values from the values file) are not registered.
+    pub fn register(&mut self, entries: &Value, skip: &[String]) -> Result<(), String> {
+        let Some(list) = entries.as_array() else {
+            return match entries {
+                Value::Null => Ok(()),
+                _ => Err("context must be a list".into()),
+            };
+        };
+        for entry in list {
+            let name = entry
+                .as_object()
+                .and_then(|m| m.get("name"))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            if skip.contains(&name) {
+                continue;
+            }
+            self.pending.push(Pending {
+                name,
+                entry: entry.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Evaluates a JMESPath expression against the context, loading the deferred entries it
+    /// mentions first. Errors are Kyverno's messages (`Unknown key "x" in path`).
+    pub fn query(&mut self, expr: &str) -> Result<Value, String> {
+        let expr = if self.delete {
+            expr.replace("request.object", "request.oldObject")
+        } else {
+            expr.to_string()
+        };
+        self.load_mentioned(&expr)?;
+        let ast = parse(&expr).map_err(|e| e.to_string())?;
+        let data = Value::object(self.data.clone());
+        evaluate(&ast, &data, self.env).map_err(|e| e.to_string())
+    }
+
+    fn load_mentioned(&mut self, expr: &str) -> Result<(), String> {
+        loop {
+            let Some(i) = self.pending.iter().position(|p| mentions(expr, &p.name)) else {
+                return Ok(());
+            };
+            let p = self.pending.remove(i);
+            if self.depth >= MAX_LOAD_DEPTH {
+                return Err(format!(
+                    "failed to load context entry {}: too many nested entries",
+                    p.name
+                ));
+            }
+            self.depth += 1;
+            let loaded = self.load_entry(&p.name, &p.entry);
+            self.depth -= 1;
+            if let Some(v) = loaded? {
+                set_path(&mut self.data, &p.name, v);
+            }
+        }
+    }
+
+    /// Loads one entry: `Ok(None)` when the entry kind is disabled offline (undefined variable).
+    fn load_entry(&mut self, name: &str, entry: &Value) -> Result<Option<Value>, String> {
+        let Some(map) = entry.as_object() else {
+            return Err(format!("invalid context entry {name}"));
+        };
+        if let Some(var) = map.get("variable") {
+            return self.load_variable(name, var).map(Some);
+        }
+        if let Some(cm) = map.get("configMap") {
+            return self.load_config_map(cm);
+        }
+        if let Some(call) = map.get("apiCall") {
+            return self.load_api_call(name, call);
+        }
+        if let Some(gr) = map.get("globalReference") {
+            return self.load_global(name, gr);
+        }
+        // imageRegistry: no registry access offline; unknown kinds: nothing to load.
+        Ok(None)
+    }
+
+    fn sub_str(&mut self, v: Option<&Value>) -> Result<String, String> {
+        match v {
+            None | Some(Value::Null) => Ok(String::new()),
+            Some(v) => match super::vars::substitute_all(self, v)? {
+                Value::String(s) => Ok(s.to_string()),
+                other => Ok(crate::jmespath::json::to_go_json(&other)),
+            },
+        }
+    }
+
+    fn load_variable(&mut self, name: &str, var: &Value) -> Result<Value, String> {
+        let map = var.as_object().cloned().unwrap_or_default();
+        let path = self.sub_str(map.get("jmesPath"))?;
+        let default = match map.get("default") {
+            None | Some(Value::Null) => Value::Null,
+            Some(d) => super::vars::substitute_all(self, d).map_err(|e| {
+                format!("failed to substitute variables in context entry {name} default: {e}")
+            })?,
+        };
+        let mut output = default.clone();
+        let has_default = !matches!(default, Value::Null);
+        match map.get("value") {
+            Some(value) if !matches!(value, Value::Null) => {
+                let variable = super::vars::substitute_all(self, value).map_err(|e| {
+                    format!("failed to substitute variables in context entry {name}: {e}")
+                })?;
+                if path.is_empty() {
+                    output = variable;
+                } else {
+                    match search(&path, &variable, self.env) {
+                        Ok(v) => output = v,
+                        Err(e) if !has_default => {
+                            return Err(format!("failed to apply jmespath {path} to variable {e}"));
+                        }
+                        Err(_) => {}
+                    }
+                }
+            }
+            _ => {
+                if !path.is_empty() {
+                    match self.query(&path) {
+                        Ok(v) => output = v,
+                        Err(e) if !has_default => {
+                            return Err(format!("failed to apply jmespath {path} to variable {e}"));
+                        }
+                        Err(_) => {}
+                    }
+                }
+            }
+        }
+        if matches!(output, Value::Null) {
+            return Err(format!(
+                "unable to add context entry for variable {name} since it evaluated to nil"
+            ));
+        }
+        Ok(output)
+    }
+
+    fn load_config_map(&mut self, cm: &Value) -> Result<Option<Value>, String> {
+        if self.request.cluster_resources.is_empty() {
+            return Ok(None);
+        }
+        let map = cm.as_object().cloned().unwrap_or_default();
+        let name = self.sub_str(map.get("name"))?;
+        let mut namespace = self.sub_str(map.get("namespace"))?;
+        if namespace.is_empty() {
+            namespace = "default".into();
+        }
+        let found = self.request.cluster_resources.iter().find(|r| {
+            let get = |k: &str| {
+                r.as_object()
+                    .and_then(|m| m.get("metadata"))
+                    .and_then(Value::as_object)
+                    .and_then(|m| m.get(k))
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string()
+            };
+            let kind = r
+                .as_object()
+                .and_then(|m| m.get("kind"))
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let ns = get("namespace");
+            kind == "ConfigMap"
+                && get("name") == name
+                && (ns == namespace || (ns.is_empty() && namespace == "default"))
+        });
+        match found {
+            Some(r) => Ok(Some(r.clone())),
+            None => Err(format!(
+                "failed to retrieve config map for context entry: configmaps \"{name}\" not found"
+            )),
+        }
+    }
+
+    fn load_api_call(&mut self, name: &str, call: &Value) -> Result<Option<Value>, String> {
+        if self.request.api_responses.is_empty() && self.request.cluster_resources.is_empty() {
+            return Ok(None);
+        }
+        let map = call.as_object().cloned().unwrap_or_default();
+        let url = self.sub_str(map.get("urlPath"))?;
+        let url = if url.is_empty() {
+            let service = map.get("service").cloned().unwrap_or(Value::Null);
+            let service_map = service.as_object().cloned().unwrap_or_default();
+            self.sub_str(service_map.get("url"))?
+        } else {
+            url
+        };
+        let method = map
+            .get("method")
+            .and_then(Value::as_str)
+            .unwrap_or("GET")
+            .to_string();
+        let path = self.sub_str(map.get("jmesPath"))?;
+        let default = match map.get("default") {
+            None | Some(Value::Null) => None,
+            Some(d) => Some(super::vars::substitute_all(self, d)?),
+        };
+        let body = self
+            .request
+            .api_responses
+            .iter()
+            .find(|r| r.url == url && r.method.eq_ignore_ascii_case(&method))
+            .or_else(|| self.request.api_responses.iter().find(|r| r.url == url))
+            .map(|r| r.body.clone());
+        let result = match body {
+            None => Err(format!(
+                "failed to load context entry {name}: no mocked response for {method} {url}"
+            )),
+            Some(body) if path.is_empty() => Ok(body),
+            Some(body) => search(&path, &body, self.env).map_err(|e| {
+                format!("failed to apply JMESPath {path} for context entry {name}: {e}")
+            }),
+        };
+        match (result, default) {
+            (Ok(v), _) => Ok(Some(v)),
+            (Err(_), Some(d)) => Ok(Some(d)),
+            (Err(e), None) => Err(e),
+        }
+    }
+
+    fn load_global(&mut self, name: &str, gr: &Value) -> Result<Option<Value>, String> {
+        if self.request.global_context.is_empty() {
+            return Ok(None);
+        }
+        let map = gr.as_object().cloned().unwrap_or_default();
+        let gname = self.sub_str(map.get("name"))?;
+        let path = self.sub_str(map.get("jmesPath"))?;
+        let Some(data) = self.request.global_context.get(&gname) else {
+            return Err(format!(
+                "failed to load global context entry {name}: global context entry {gname} not found"
+            ));
+        };
+        if path.is_empty() {
+            return Ok(Some(data.clone()));
+        }
+        search(&path, data, self.env)
+            .map(Some)
+            .map_err(|e| format!("failed to apply JMESPath {path} for context entry {name}: {e}"))
+    }
+}
+
+/// `serviceAccountName` / `serviceAccountNamespace` from `system:serviceaccount:<ns>:<name>`.
+fn service_account(username: &str) -> (String, String) {
+    const PREFIX: &str = "system:serviceaccount:";
+    let sa = if username.len() <= PREFIX.len() {
+        ""
+    } else {
+        username.get(PREFIX.len()..).unwrap_or("")
+    };
+    let groups: Vec<&str> = sa.split(':').collect();
+    if groups.len() >= 2 {
+        (groups[1].to_string(), groups[0].to_string())
+    } else {
+        (String::new(), String::new())
+    }
+}
+
+/// One image reference as Kyverno's `ImageInfo` (default registry `docker.io`).
+pub fn image_info(image: &str) -> Option<Value> {
+    let image = image.trim();
+    if image.is_empty() {
+        return None;
+    }
+    let full = match image.find('/') {
+        Some(i) => {
+            let first = &image[..i];
+            if first.contains(['.', ':']) || first == "localhost" || first.to_lowercase() != first {
+                image.to_string()
+            } else {
+                format!("docker.io/{image}")
+            }
+        }
+        None => format!("docker.io/{image}"),
+    };
+    let (name_tag, digest) = match full.split_once('@') {
+        Some((a, d)) => (a.to_string(), d.to_string()),
+        None => (full.clone(), String::new()),
+    };
+    let last_slash = name_tag.rfind('/')?;
+    let (name_part, tag) = match name_tag[last_slash..].rfind(':') {
+        Some(c) => (
+            name_tag[..last_slash + c].to_string(),
+            name_tag[last_slash + c + 1..].to_string(),
+        ),
+        None => (name_tag.clone(), String::new()),
+    };
+    let slash = name_part.find('/')?;
+    let registry = name_part[..slash].to_string();
+    let path = name_part[slash + 1..].to_string();
+    if path.is_empty()
+        || path
+            .chars()
+            .any(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/".contains(c)))
+    {
+        return None;
+    }
+    let name = path.rsplit('/').next().unwrap_or(&path).to_string();
+    let tag = if tag.is_empty() && digest.is_empty() {
+        "latest".to_string()
+    } else {
+        tag
+    };
+    let base = format!("{registry}/{path}");
+    let reference = if digest.is_empty() {
+        format!("{base}:{tag}")
+    } else {
+        format!("{base}@{digest}")
+    };
+    let with_tag = format!("{base}:{tag}");
+    let mut m = Map::new();
+    m.insert("registry".into(), Value::from(registry));
+    m.insert("path".into(), Value::from(path));
+    m.insert("name".into(), Value::from(name));
+    if !tag.is_empty() {
+        m.insert("tag".into(), Value::from(tag));
+    }
+    if !digest.is_empty() {
+        m.insert("digest".into(), Value::from(digest));
+    }
+    m.insert("reference".into(), Value::from(reference));
+    m.insert("referenceWithTag".into(), Value::from(with_tag));
+    Some(Value::object(m))
+}
+
+/// The `images` variable: `{containers|initContainers|ephemeralContainers: {<name>: info}}`.
+pub fn images(resource: &Value) -> Value {
+    let kind = resource
+        .as_object()
+        .and_then(|m| m.get("kind"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let spec_path: &[&str] = match kind {
+        "Pod" => &["spec"],
+        "DaemonSet"
+        | "Deployment"
+        | "ReplicaSet"
+        | "ReplicationController"
+        | "StatefulSet"
+        | "Job" => &["spec", "template", "spec"],
+        "CronJob" => &["spec", "jobTemplate", "spec", "template", "spec"],
+        _ => return Value::object(Map::new()),
+    };
+    let mut spec = resource;
+    for p in spec_path {
+        match spec.as_object().and_then(|m| m.get(*p)) {
+            Some(v) => spec = v,
+            None => return Value::object(Map::new()),
+        }
+    }
+    let pull_secrets: Vec<Value> = spec
+        .as_object()
+        .and_then(|m| m.get("imagePullSecrets"))
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_object()?.get("name")?.as_str().map(Value::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut out = Map::new();
+    for group in ["initContainers", "containers", "ephemeralContainers"] {
+        let Some(list) = spec
+            .as_object()
+            .and_then(|m| m.get(group))
+            .and_then(Value::as_array)
+        else {
+            continue;
+        };
+        let mut infos = Map::new();
+        for (i, c) in list.iter().enumerate() {
+            let Some(cm) = c.as_object() else { continue };
+            let (Some(name), Some(image)) = (
+                cm.get("name").and_then(Value::as_str),
+                cm.get("image").and_then(Value::as_str),
+            ) else {
+                continue;
+            };
+            if let Some(Value::Object(mut info)) = image_info(image) {
+                let m = Arc::make_mut(&mut info);
+                m.insert(
+                    "jsonPointer".into(),
+                    Value::from(format!("/{}/{group}/{i}/image", spec_path.join("/"))),
+                );
+                m.insert(
+                    "imagePullSecrets".into(),
+                    if pull_secrets.is_empty() {
+                        Value::Null
+                    } else {
+                        Value::array(pull_secrets.clone())
+                    },
+                );
+                infos.insert(name.to_string(), Value::Object(info));
+            }
+        }
+        if !infos.is_empty() {
+            out.insert(group.to_string(), Value::object(infos));
+        }
+    }
+    Value::object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(json: &str) -> Value {
+        Value::from_json(&serde_json::from_str(json).expect("json"))
+    }
+
+    #[test]
+    fn image_infos() {
+        let i = image_info("nginx").unwrap();
+        assert_eq!(
+            crate::jmespath::json::to_go_json(&i),
+            r#"{"name":"nginx","path":"nginx","reference":"docker.io/nginx:latest","referenceWithTag":"docker.io/nginx:latest","registry":"docker.io","tag":"latest"}"#
+        );
+        let i = image_info("ghcr.io/org/app:v1@sha256:abc").unwrap();
+        let m = i.as_object().unwrap();
+        assert_eq!(m["registry"], Value::from("ghcr.io"));
+        assert_eq!(m["path"], Value::from("org/app"));
+        assert_eq!(m["name"], Value::from("app"));
+        assert_eq!(m["tag"], Value::from("v1"));
+        assert_eq!(m["digest"], Value::from("sha256:abc"));
+        assert_eq!(m["reference"], Value::from("ghcr.io/org/app@sha256:abc"));
+        let i = image_info("localhost:5000/app").unwrap();
+        assert_eq!(
+            i.as_object().unwrap()["registry"],
+            Value::from("localhost:5000")
+        );
+    }
+
+    #[test]
+    fn context_variables_and_deferred_entries() {
+        let request = Request {
+            object: v(
+                r#"{"kind":"Pod","metadata":{"name":"p","namespace":"ns"},"spec":{"containers":[{"name":"c","image":"nginx:1.2"}]}}"#,
+            ),
+            variables: [("a.b".to_string(), Value::from("x"))]
+                .into_iter()
+                .collect(),
+            ..Request::default()
+        };
+        let env = Env::fixed();
+        let mut ctx = Context::new(&request, &env);
+        assert_eq!(ctx.query("a.b"), Ok(Value::from("x")));
+        assert_eq!(ctx.query("request.namespace"), Ok(Value::from("ns")));
+        assert_eq!(ctx.query("request.operation"), Ok(Value::from("CREATE")));
+        assert_eq!(ctx.query("images.containers.c.tag"), Ok(Value::from("1.2")));
+        assert_eq!(ctx.query("serviceAccountName"), Ok(Value::from("")));
+        ctx.register(
+            &v(r#"[{"name":"broken","variable":{"jmesPath":"nope.x"}},
+                   {"name":"nil","variable":{"jmesPath":"request.object.metadata.labels || `null`"}},
+                   {"name":"dflt","variable":{"jmesPath":"nope","default":"d"}},
+                   {"name":"val","variable":{"value":{"k":"{{ request.object.metadata.name }}"},"jmesPath":"k"}},
+                   {"name":"cm","configMap":{"name":"x","namespace":"y"}}]"#),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(ctx.query("val"), Ok(Value::from("p")));
+        assert_eq!(ctx.query("dflt"), Ok(Value::from("d")));
+        assert_eq!(
+            ctx.query("nil"),
+            Err("unable to add context entry for variable nil since it evaluated to nil".into())
+        );
+        assert!(ctx.query("broken").unwrap_err().contains("Unknown key"));
+        // Disabled offline: undefined.
+        assert_eq!(ctx.query("cm"), Err("Unknown key \"cm\" in path".into()));
+    }
+
+    #[test]
+    fn mentions_is_word_based() {
+        assert!(mentions("foo.bar", "foo"));
+        assert!(mentions("x || foo", "foo"));
+        assert!(!mentions("foobar", "foo"));
+        assert!(!mentions("barfoo", "foo"));
+    }
+}

@@ -12,5 +12,6 @@ pub mod ide;
 pub mod jmespath;
 pub mod lsp;
 pub mod policy;
+pub mod testing;
 pub mod text;
 pub mod yaml;

@@ -4,6 +4,7 @@
 mod check;
 mod eval;
 mod render;
+mod test;
 
 use std::path::PathBuf;
 
@@ -19,6 +20,11 @@ Usage:
                                           evaluate a JMESPath expression with Kyverno's
                                           functions against a YAML or JSON document
                                           (standard input without --input)
+  kyverno-ls test [--format text|json|junit] [--compat] [PATH...]
+                                          run kyverno-test.yaml manifests below each PATH
+                                          (default .) like `kyverno test`; exit 1 if a
+                                          result differs; --compat counts results with no
+                                          rule response as passed, as `kyverno test` does
   kyverno-ls functions [NAME]             list the JMESPath functions, or describe one
   kyverno-ls schema --out DIR             write the policies' JSON Schemas into DIR
   kyverno-ls --help | --version
@@ -44,6 +50,10 @@ pub fn run(args: &[String], out: &mut dyn std::io::Write, err: &mut dyn std::io:
         "schema" => schema(rest, out, err),
         "eval" => match eval::EvalOptions::parse(rest) {
             Ok(opts) => eval::run(&opts, out, err),
+            Err(e) => usage_error(err, &e),
+        },
+        "test" => match test::TestOptions::parse(rest) {
+            Ok(opts) => test::run(&opts, out, err),
             Err(e) => usage_error(err, &e),
         },
         "functions" => eval::functions(rest, out, err),

@@ -1,0 +1,104 @@
+//! `kyverno-ls test [--format text|json|junit] [--compat] [PATH...]`: runs `kyverno-test.yaml`
+//! manifests like `kyverno test`.
+
+use std::path::PathBuf;
+
+use crate::testing::{self, Options};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Junit,
+}
+
+#[derive(Debug)]
+pub struct TestOptions {
+    pub format: Format,
+    pub compat: bool,
+    pub paths: Vec<PathBuf>,
+}
+
+impl TestOptions {
+    pub fn parse(args: &[String]) -> Result<TestOptions, String> {
+        let mut format = Format::Text;
+        let mut compat = false;
+        let mut paths = Vec::new();
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            let set_format = |v: &str| match v {
+                "text" => Ok(Format::Text),
+                "json" => Ok(Format::Json),
+                "junit" => Ok(Format::Junit),
+                other => Err(format!("unknown format `{other}` (text, json or junit)")),
+            };
+            match a.as_str() {
+                "--format" | "-o" => {
+                    format = set_format(it.next().ok_or("--format needs a value")?)?
+                }
+                s if s.starts_with("--format=") => format = set_format(&s[9..])?,
+                "--compat" => compat = true,
+                "--" => paths.extend(it.by_ref().map(PathBuf::from)),
+                s if s.starts_with('-') && s.len() > 1 => {
+                    return Err(format!("unknown option `{s}`"));
+                }
+                s => paths.push(PathBuf::from(s)),
+            }
+        }
+        if paths.is_empty() {
+            paths.push(PathBuf::from("."));
+        }
+        Ok(TestOptions {
+            format,
+            compat,
+            paths,
+        })
+    }
+}
+
+pub fn run(opts: &TestOptions, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> i32 {
+    // Files are read only below the folders given and the working directory.
+    let mut roots = opts.paths.clone();
+    if let Ok(cwd) = std::env::current_dir() {
+        roots.push(cwd);
+    }
+    let options = Options {
+        compat: opts.compat,
+        roots,
+    };
+    let report = testing::run_paths(&opts.paths, &options, &system_env());
+    match opts.format {
+        Format::Text => {
+            let _ = write!(out, "{}", testing::render::text(&report));
+        }
+        Format::Json => {
+            for e in &report.errors {
+                let _ = writeln!(err, "error: {}: {}", e.manifest, e.message);
+            }
+            let _ = writeln!(out, "{}", testing::render::json(&report));
+        }
+        Format::Junit => {
+            for e in &report.errors {
+                let _ = writeln!(err, "error: {}: {}", e.manifest, e.message);
+            }
+            let _ = write!(out, "{}", testing::render::junit(&report));
+        }
+    }
+    if report.manifests == 0 && report.errors.is_empty() {
+        let _ = writeln!(err, "warning: no kyverno-test.yaml found");
+    }
+    report.exit_code()
+}
+
+/// "Now" and a seed from the system clock (the same as `eval`'s).
+fn system_env() -> crate::engine::Env {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let now = chrono::DateTime::from_timestamp(since.as_secs() as i64, since.subsec_nanos())
+        .unwrap_or_default();
+    crate::engine::Env {
+        now: now.fixed_offset(),
+        seed: since.as_nanos() as u64,
+    }
+}

@@ -1,0 +1,257 @@
+//! Reading the files a manifest names: discovery of manifests, the sandbox that keeps reads
+//! inside the folders being tested, YAML documents, resources and namespace defaulting.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// The manifest file name `kyverno test` looks for.
+pub const MANIFEST_NAME: &str = "kyverno-test.yaml";
+
+/// Every `kyverno-test.yaml` below `root` (hidden folders included, symbolic links not
+/// followed), sorted. `root` may itself be a manifest file.
+pub fn find_manifests(root: &Path) -> Result<Vec<PathBuf>, String> {
+    let meta = std::fs::symlink_metadata(root)
+        .map_err(|e| format!("cannot read {}: {e}", root.display()))?;
+    if meta.is_file() {
+        return Ok(vec![root.to_path_buf()]);
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let Ok(ft) = entry.file_type() else { continue };
+            let path = entry.path();
+            if ft.is_dir() {
+                stack.push(path);
+            } else if ft.is_file() && entry.file_name() == MANIFEST_NAME {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Where files may be read from: below one of the roots (canonical paths). Empty = anywhere.
+#[derive(Debug, Clone, Default)]
+pub struct Sandbox {
+    pub roots: Vec<PathBuf>,
+}
+
+impl Sandbox {
+    pub fn new(roots: &[PathBuf]) -> Sandbox {
+        Sandbox {
+            roots: roots.iter().filter_map(|r| r.canonicalize().ok()).collect(),
+        }
+    }
+
+    /// Resolves `p` (as written in the manifest at `base`) to a readable path.
+    pub fn resolve(&self, base: &Path, p: &str) -> Result<PathBuf, String> {
+        if is_url(p) {
+            return Err(format!(
+                "`{p}` is a URL: kyverno-ls never fetches anything (git and HTTP sources are \
+                 unsupported); use a local path"
+            ));
+        }
+        let joined = base.join(p);
+        let canonical = joined
+            .canonicalize()
+            .map_err(|e| format!("cannot read `{p}` ({}): {e}", joined.display()))?;
+        if !self.roots.is_empty() && !self.roots.iter().any(|r| canonical.starts_with(r)) {
+            return Err(format!(
+                "`{p}` ({}) is outside the folders being tested; refusing to read it",
+                canonical.display()
+            ));
+        }
+        Ok(canonical)
+    }
+}
+
+pub fn is_url(p: &str) -> bool {
+    p.contains("://") || p.starts_with("git@")
+}
+
+/// The YAML files a path names: the file itself, or every `.yaml`/`.yml`/`.json` file below a
+/// directory (sorted, symbolic links not followed).
+pub fn yaml_files(path: &Path) -> Vec<PathBuf> {
+    if !path.is_dir() {
+        return vec![path.to_path_buf()];
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let Ok(ft) = entry.file_type() else { continue };
+            let p = entry.path();
+            if ft.is_dir() {
+                stack.push(p);
+            } else if ft.is_file()
+                && matches!(
+                    p.extension().and_then(|e| e.to_str()),
+                    Some("yaml" | "yml" | "json")
+                )
+            {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The non-empty documents of a YAML text, as JSON the way Kubernetes reads YAML.
+pub fn parse_documents(text: &str) -> Result<Vec<Value>, String> {
+    let mut out = Vec::new();
+    let limits = crate::yaml::Limits::default();
+    for doc in crate::yaml::parse(text, &limits) {
+        if let Some(d) = doc.diagnostics.first() {
+            if doc.has_errors() {
+                let index = crate::text::LineIndex::new(text);
+                let p = index.position_utf16(text, d.span.start);
+                return Err(format!(
+                    "line {}, column {}: {}",
+                    p.line + 1,
+                    p.character + 1,
+                    d.message
+                ));
+            }
+        }
+        match doc.root.as_ref().map(|r| r.to_json()) {
+            None | Some(Value::Null) => {}
+            Some(v) => out.push(v),
+        }
+    }
+    Ok(out)
+}
+
+/// Reads and parses every document of the files `path` names.
+pub fn read_documents(path: &Path) -> Result<Vec<Value>, String> {
+    let mut out = Vec::new();
+    for file in yaml_files(path) {
+        let text = read_text(&file)?;
+        let docs = parse_documents(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+        out.extend(docs);
+    }
+    Ok(out)
+}
+
+/// Kinds Kubernetes (and Kyverno) serve cluster-scoped: resources of these kinds keep an
+/// empty namespace; every other kind defaults to `default`.
+pub const CLUSTER_SCOPED_KINDS: &[&str] = &[
+    "APIService",
+    "AdmissionPolicy",
+    "CSIDriver",
+    "CSINode",
+    "CertificateSigningRequest",
+    "ClusterCleanupPolicy",
+    "ClusterEphemeralReport",
+    "ClusterIssuer",
+    "ClusterPolicy",
+    "ClusterPolicyReport",
+    "ClusterReportChangeRequest",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "ComponentStatus",
+    "CustomResourceDefinition",
+    "DeletingPolicy",
+    "FlowSchema",
+    "GeneratingPolicy",
+    "ImageValidatingPolicy",
+    "IngressClass",
+    "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding",
+    "MutatingPolicy",
+    "MutatingWebhookConfiguration",
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "PodSecurityPolicy",
+    "PriorityClass",
+    "PriorityLevelConfiguration",
+    "RuntimeClass",
+    "SelfSubjectAccessReview",
+    "SelfSubjectReview",
+    "SelfSubjectRulesReview",
+    "StorageClass",
+    "StorageVersion",
+    "SubjectAccessReview",
+    "TokenReview",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "ValidatingPolicy",
+    "ValidatingWebhookConfiguration",
+    "VolumeAttachment",
+];
+
+pub fn is_cluster_scoped(kind: &str) -> bool {
+    CLUSTER_SCOPED_KINDS.contains(&kind)
+}
+
+/// Gives a namespaced resource without `metadata.namespace` the namespace `default`.
+pub fn default_namespace(mut resource: Value) -> Value {
+    let kind = resource
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    if is_cluster_scoped(&kind) {
+        return resource;
+    }
+    if let Some(obj) = resource.as_object_mut() {
+        let meta = obj
+            .entry("metadata")
+            .or_insert_with(|| Value::Object(Default::default()));
+        if meta.is_null() {
+            *meta = Value::Object(Default::default());
+        }
+        if let Some(m) = meta.as_object_mut() {
+            let empty = m
+                .get("namespace")
+                .is_none_or(|n| n.as_str().is_none_or(str::is_empty));
+            if empty {
+                m.insert("namespace".into(), Value::String("default".into()));
+            }
+        }
+    }
+    resource
+}
+
+/// `metadata.<field>` as a string ("" when absent).
+pub fn meta_str<'a>(resource: &'a Value, field: &str) -> &'a str {
+    resource
+        .get("metadata")
+        .and_then(|m| m.get(field))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+}
+
+pub fn str_field<'a>(resource: &'a Value, field: &str) -> &'a str {
+    resource
+        .get(field)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+}
+
+/// The largest file the runner reads.
+pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Reads a text file of at most [`MAX_FILE_BYTES`].
+pub fn read_text(path: &Path) -> Result<String, String> {
+    let len = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?
+        .len();
+    if len > MAX_FILE_BYTES {
+        return Err(format!(
+            "{} is {len} bytes; the limit is {MAX_FILE_BYTES}",
+            path.display()
+        ));
+    }
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}

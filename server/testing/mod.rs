@@ -1,0 +1,140 @@
+//! The test runner: `kyverno test` for `kyverno-test.yaml` manifests, over the simulator.
+//!
+//! - `decode` strict field decoding (Go's case-insensitive matching, unknown fields are errors);
+//! - `manifest` the `Test`, values and user info file types;
+//! - `files` manifest discovery, the read sandbox, YAML documents, namespace defaulting;
+//! - `run` loads one manifest's inputs, runs the engine and matches results to responses;
+//! - `render` text table, JSON and JUnit output.
+//!
+//! This is a shell around the pure engine: it reads files (only inside the folders being
+//! tested, never a URL) and takes the clock from its caller through [`Env`].
+
+pub mod decode;
+pub mod files;
+pub mod manifest;
+pub mod render;
+pub mod run;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::PathBuf;
+
+use crate::engine::Env;
+
+/// How to run.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Count rows with no rule response as passed, as `kyverno test` does ("Excluded").
+    pub compat: bool,
+    /// Folders files may be read from (empty: anywhere).
+    pub roots: Vec<PathBuf>,
+}
+
+/// One expected result: a (result entry, listed resource) pair.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub manifest: String,
+    pub policy: String,
+    pub rule: String,
+    pub resource: String,
+    pub kind: String,
+    pub expected: String,
+    /// `pass|fail|skip|error|warn|none|unsupported`.
+    pub actual: String,
+    pub ok: bool,
+    pub message: String,
+    /// What the policy rule is: `pattern`, `anyPattern`, `deny`, `foreach`, `podSecurity`,
+    /// `cel`, `mutate`, `generate`, `verifyImages`, `validate` (other validate forms),
+    /// `rule-less` (policies.kyverno.io kinds), or `` when the rule or policy is unknown.
+    pub rule_type: String,
+    /// The policy's `apiVersion` (`kyverno.io/v1`, ...), when the policy was found.
+    pub policy_api_version: String,
+}
+
+impl Row {
+    pub fn is_unsupported(&self) -> bool {
+        self.actual == "unsupported"
+    }
+
+    pub fn is_mismatch(&self) -> bool {
+        !self.ok && !self.is_unsupported()
+    }
+}
+
+/// A manifest (or one document of it) that could not run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManifestError {
+    pub manifest: String,
+    pub message: String,
+}
+
+/// Everything one run found.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub manifests: usize,
+    pub results: Vec<Row>,
+    pub errors: Vec<ManifestError>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub total: usize,
+    pub ok: usize,
+    pub mismatch: usize,
+    pub unsupported: usize,
+}
+
+impl Report {
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary {
+            total: self.results.len(),
+            ..Summary::default()
+        };
+        for r in &self.results {
+            if r.ok {
+                s.ok += 1;
+            } else if r.is_unsupported() {
+                s.unsupported += 1;
+            } else {
+                s.mismatch += 1;
+            }
+        }
+        s
+    }
+
+    /// The process exit code: 1 when a row mismatches or a manifest could not run.
+    pub fn exit_code(&self) -> i32 {
+        i32::from(self.summary().mismatch > 0 || !self.errors.is_empty())
+    }
+}
+
+/// Runs every manifest below `paths`.
+pub fn run_paths(paths: &[PathBuf], options: &Options, env: &Env) -> Report {
+    let mut report = Report::default();
+    for path in paths {
+        let text = path.to_string_lossy();
+        if files::is_url(&text) {
+            report.errors.push(ManifestError {
+                manifest: text.into_owned(),
+                message: "git and HTTP sources are unsupported: kyverno-ls never fetches \
+                          anything; clone the repository and pass its folder"
+                    .into(),
+            });
+            continue;
+        }
+        match files::find_manifests(path) {
+            Ok(manifests) => {
+                for m in manifests {
+                    report.manifests += 1;
+                    run::run_manifest(&m, options, env, &mut report);
+                }
+            }
+            Err(message) => report.errors.push(ManifestError {
+                manifest: text.into_owned(),
+                message,
+            }),
+        }
+    }
+    report
+}

@@ -1,0 +1,656 @@
+//! One manifest: load its inputs, run the engine once per (policy, resource, operation) and
+//! match each expected result to the rule responses as `kyverno test` does.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use serde_json::Value as Json;
+
+use super::files::{self, Sandbox, meta_str, str_field};
+use super::manifest::{self, Test, TestResult, UserInfoFile, Values};
+use super::{ManifestError, Options, Report, Row};
+use crate::engine::{self, ApiResponse, Env, Operation, Request, RuleResponse, Status, Value};
+
+/// A loaded policy document.
+pub struct Policy {
+    pub name: String,
+    pub kind: String,
+    pub api_version: String,
+    pub json: Json,
+    /// The engine's input, for the kinds the engine simulates.
+    pub value: Option<Value>,
+}
+
+/// A loaded trigger resource (namespace defaulted).
+pub struct Resource {
+    pub name: String,
+    pub namespace: String,
+    pub value: Value,
+}
+
+/// Everything a `Test` document needs besides its results.
+pub struct Inputs {
+    pub policies: Vec<Policy>,
+    pub resources: Vec<Resource>,
+    pub values: Values,
+    pub user_info: Option<UserInfoFile>,
+    pub cluster_resources: Vec<Value>,
+    pub api_responses: Vec<ApiResponse>,
+    pub global_context: BTreeMap<String, Value>,
+    /// (policy name, rule names) a `PolicyException` of the test covers; an empty rule list
+    /// covers every rule.
+    pub exceptions: Vec<(String, Vec<String>)>,
+}
+
+/// Rule types the engine decides; others answer `unsupported`.
+pub const SIMULATED_RULE_TYPES: &[&str] =
+    &["pattern", "anyPattern", "deny", "foreach", "podSecurity"];
+
+/// Runs every `Test` document of the manifest at `path`, appending rows and errors.
+pub fn run_manifest(path: &Path, options: &Options, env: &Env, report: &mut Report) {
+    let manifest = path.display().to_string();
+    let error = |message: String| ManifestError {
+        manifest: manifest.clone(),
+        message,
+    };
+    let text = match files::read_text(path) {
+        Ok(t) => t,
+        Err(e) => {
+            report.errors.push(error(e));
+            return;
+        }
+    };
+    let docs = match files::parse_documents(&text) {
+        Ok(d) => d,
+        Err(e) => {
+            report.errors.push(error(e));
+            return;
+        }
+    };
+    let base = path.parent().unwrap_or(Path::new("."));
+    let sandbox = Sandbox::new(&options.roots);
+    let many = docs.len() > 1;
+    for (i, doc) in docs.iter().enumerate() {
+        let prefix = if many {
+            format!("document {}: ", i + 1)
+        } else {
+            String::new()
+        };
+        let test = match manifest::decode_test(doc) {
+            Ok(t) => t,
+            Err(e) => {
+                report.errors.push(error(format!("{prefix}{e}")));
+                continue;
+            }
+        };
+        match load_inputs(&test, base, &sandbox) {
+            Ok(inputs) => {
+                report
+                    .results
+                    .extend(run_test(&manifest, &test, &inputs, options, env));
+            }
+            Err(e) => report.errors.push(error(format!("{prefix}{e}"))),
+        }
+    }
+}
+
+fn to_value(j: &Json) -> Value {
+    Value::from_json(j)
+}
+
+/// Loads the files a `Test` names, relative to `base` (the manifest's folder).
+pub fn load_inputs(test: &Test, base: &Path, sandbox: &Sandbox) -> Result<Inputs, String> {
+    let mut policies = Vec::new();
+    for p in &test.policies {
+        let path = sandbox.resolve(base, p)?;
+        for doc in files::read_documents(&path).map_err(|e| format!("policy `{p}`: {e}"))? {
+            let kind = str_field(&doc, "kind").to_string();
+            let api_version = str_field(&doc, "apiVersion").to_string();
+            let engine_kind = matches!(kind.as_str(), "ClusterPolicy" | "Policy")
+                && api_version.starts_with("kyverno.io/");
+            policies.push(Policy {
+                name: meta_str(&doc, "name").to_string(),
+                value: engine_kind.then(|| to_value(&doc)),
+                kind,
+                api_version,
+                json: doc,
+            });
+        }
+    }
+    let mut resources: Vec<Resource> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for r in &test.resources {
+        let path = sandbox.resolve(base, r)?;
+        for doc in files::read_documents(&path).map_err(|e| format!("resource `{r}`: {e}"))? {
+            let doc = files::default_namespace(doc);
+            let key = (
+                str_field(&doc, "apiVersion").to_string(),
+                str_field(&doc, "kind").to_string(),
+                meta_str(&doc, "namespace").to_string(),
+                meta_str(&doc, "name").to_string(),
+            );
+            if !seen.insert(key) {
+                continue;
+            }
+            resources.push(Resource {
+                name: meta_str(&doc, "name").to_string(),
+                namespace: meta_str(&doc, "namespace").to_string(),
+                value: to_value(&doc),
+            });
+        }
+    }
+    let values = if let Some(v) = &test.values {
+        v.clone()
+    } else if !test.variables.is_empty() {
+        let path = sandbox.resolve(base, &test.variables)?;
+        let docs = files::read_documents(&path)
+            .map_err(|e| format!("values file `{}`: {e}", test.variables))?;
+        match docs.first() {
+            Some(d) => manifest::decode_values_spec(d, "", true)
+                .map_err(|e| format!("values file `{}`: {e}", test.variables))?,
+            None => Values::default(),
+        }
+    } else {
+        Values::default()
+    };
+    let user_info = if test.userinfo.is_empty() {
+        None
+    } else {
+        let path = sandbox.resolve(base, &test.userinfo)?;
+        let docs = files::read_documents(&path)
+            .map_err(|e| format!("user info file `{}`: {e}", test.userinfo))?;
+        match docs.first() {
+            Some(d) => Some(
+                manifest::decode_user_info(d)
+                    .map_err(|e| format!("user info file `{}`: {e}", test.userinfo))?,
+            ),
+            None => None,
+        }
+    };
+    let mut cluster_resources = Vec::new();
+    for r in &test.cluster_resources {
+        let path = sandbox.resolve(base, r)?;
+        for doc in
+            files::read_documents(&path).map_err(|e| format!("cluster resource `{r}`: {e}"))?
+        {
+            cluster_resources.push(to_value(&files::default_namespace(doc)));
+        }
+    }
+    let api_responses = test
+        .api_call_responses
+        .iter()
+        .map(|a| ApiResponse {
+            url: a.url.clone(),
+            method: a.method.clone(),
+            body: to_value(&a.body),
+        })
+        .collect();
+    let mut global_context = BTreeMap::new();
+    for g in &test.global_context_entries {
+        let value = if let Some(d) = &g.data {
+            to_value(d)
+        } else {
+            let mut items: Vec<Value> = g.resources.iter().map(to_value).collect();
+            for f in &g.resource_files {
+                let path = sandbox.resolve(base, f)?;
+                for doc in files::read_documents(&path)
+                    .map_err(|e| format!("global context file `{f}`: {e}"))?
+                {
+                    items.push(to_value(&doc));
+                }
+            }
+            Value::array(items)
+        };
+        global_context.insert(g.name.clone(), value);
+    }
+    let mut exceptions = Vec::new();
+    for e in &test.exceptions {
+        let path = sandbox.resolve(base, e)?;
+        for doc in files::read_documents(&path).map_err(|err| format!("exception `{e}`: {err}"))? {
+            let list = doc
+                .get("spec")
+                .and_then(|s| s.get("exceptions"))
+                .and_then(Json::as_array);
+            for item in list.into_iter().flatten() {
+                let policy = item
+                    .get("policyName")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default();
+                let rules = item
+                    .get("ruleNames")
+                    .and_then(Json::as_array)
+                    .map(|r| {
+                        r.iter()
+                            .filter_map(|x| x.as_str().map(String::from))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let policy = policy.rsplit('/').next().unwrap_or_default().to_string();
+                exceptions.push((policy, rules));
+            }
+        }
+    }
+    Ok(Inputs {
+        exceptions,
+        policies,
+        resources,
+        values,
+        user_info,
+        cluster_resources,
+        api_responses,
+        global_context,
+    })
+}
+
+/// The validate sub-type (or rule kind) of a policy rule.
+pub fn rule_type(rule: &Json) -> &'static str {
+    if let Some(v) = rule.get("validate").filter(|v| !v.is_null()) {
+        for t in [
+            "cel",
+            "pattern",
+            "anyPattern",
+            "deny",
+            "foreach",
+            "podSecurity",
+        ] {
+            if v.get(t).is_some_and(|x| !x.is_null()) {
+                return t;
+            }
+        }
+        return "validate";
+    }
+    for t in ["mutate", "generate", "verifyImages"] {
+        if rule.get(t).is_some_and(|x| !x.is_null()) {
+            return t;
+        }
+    }
+    "unknown"
+}
+
+/// The policy rule a manifest's rule name refers to: the rule itself, or the rule an
+/// `autogen-<rule>` / `autogen-cronjob-<rule>` name was generated from.
+fn find_rule<'a>(policy: &'a Json, name: &str) -> Option<&'a Json> {
+    let rules = policy.get("spec")?.get("rules")?.as_array()?;
+    let by_name = |n: &str| {
+        rules
+            .iter()
+            .find(|r| r.get("name").and_then(Json::as_str) == Some(n))
+    };
+    by_name(name)
+        .or_else(|| name.strip_prefix("autogen-cronjob-").and_then(by_name))
+        .or_else(|| name.strip_prefix("autogen-").and_then(by_name))
+}
+
+/// Whether a rule response answers for the manifest's rule name.
+pub fn rule_matches(response_rule: &str, rule: &str) -> bool {
+    rule.is_empty()
+        || response_rule == rule
+        || response_rule.strip_prefix("autogen-") == Some(rule)
+        || response_rule.strip_prefix("autogen-cronjob-") == Some(rule)
+}
+
+/// Whether a manifest's resource entry (`name` or `namespace/name`) names `r`.
+pub fn resource_matches(entry: &str, name: &str, namespace: &str) -> bool {
+    match entry.split_once('/') {
+        Some((ns, n)) => n == name && ns == namespace,
+        None => entry == name,
+    }
+}
+
+/// Builds the engine's request for (policy, resource, operation).
+pub fn build_request(inputs: &Inputs, policy: &str, resource: &Resource, op: Operation) -> Request {
+    let values = &inputs.values;
+    // `request.operation` naming an operation is the request's operation, not a variable.
+    let keep = |k: &str, v: &Json| {
+        k != "request.operation" || v.as_str().and_then(Operation::parse).is_none()
+    };
+    let mut variables: BTreeMap<String, Value> = values
+        .global_values
+        .iter()
+        .filter(|(k, v)| keep(k, v))
+        .map(|(k, v)| (k.clone(), to_value(v)))
+        .collect();
+    let mut rule_values = BTreeMap::new();
+    let mut foreach_values = BTreeMap::new();
+    for p in values.policies.iter().filter(|p| p.name == policy) {
+        for (name, vals) in &p.resources {
+            if *name == resource.name {
+                // The CLI ignores `request.object*` values: they come from the resource.
+                variables.extend(
+                    vals.iter()
+                        .filter(|(k, v)| keep(k, v) && !k.contains("request.object"))
+                        .map(|(k, v)| (k.clone(), to_value(v))),
+                );
+            }
+        }
+        for r in &p.rules {
+            rule_values.insert(
+                r.name.clone(),
+                r.values
+                    .iter()
+                    .map(|(k, v)| (k.clone(), to_value(v)))
+                    .collect(),
+            );
+            foreach_values.insert(
+                r.name.clone(),
+                r.foreach_values
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.iter().map(to_value).collect()))
+                    .collect(),
+            );
+        }
+    }
+    let mut namespace_labels = BTreeMap::new();
+    for (name, labels) in values.namespaces.iter().chain(&values.namespace_selectors) {
+        namespace_labels.insert(name.clone(), labels.clone());
+    }
+    let (object, old_object) = match op {
+        Operation::Create => (resource.value.clone(), Value::Null),
+        Operation::Update => (resource.value.clone(), resource.value.clone()),
+        Operation::Delete => (Value::object(Default::default()), resource.value.clone()),
+        Operation::Connect => (Value::object(Default::default()), Value::Null),
+    };
+    Request {
+        operation: op,
+        object,
+        old_object,
+        user_info: inputs.user_info.as_ref().map(|u| engine::UserInfo {
+            username: u.username.clone(),
+            groups: u.groups.clone(),
+            roles: u.roles.clone(),
+            cluster_roles: u.cluster_roles.clone(),
+        }),
+        namespace_labels,
+        variables,
+        rule_values,
+        foreach_values,
+        api_responses: inputs.api_responses.clone(),
+        global_context: inputs.global_context.clone(),
+        cluster_resources: inputs.cluster_resources.clone(),
+    }
+}
+
+/// Runs the engine, turning a panic into an error response (no row may crash the run).
+fn evaluate(policy: &Value, request: &Request, env: &Env) -> Result<Vec<RuleResponse>, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        engine::validate(policy, request, env)
+    }))
+    .map_err(|e| {
+        let msg = e
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| e.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        format!("internal error: the engine panicked: {msg}")
+    })
+}
+
+type Cache = HashMap<(usize, usize, &'static str), Result<Vec<RuleResponse>, String>>;
+
+/// Matches every expected result of `test` against the engine's responses.
+pub fn run_test(
+    manifest: &str,
+    test: &Test,
+    inputs: &Inputs,
+    options: &Options,
+    env: &Env,
+) -> Vec<Row> {
+    let mut cache = Cache::new();
+    let mut rows = Vec::new();
+    for result in &test.results {
+        let names: Vec<String> = if result.resources.is_empty() {
+            inputs.resources.iter().map(|r| r.name.clone()).collect()
+        } else {
+            result.resources.clone()
+        };
+        // `kyverno test` checks every resource when none of the listed names is found.
+        let any_found = names.iter().any(|n| {
+            inputs
+                .resources
+                .iter()
+                .any(|r| resource_matches(n, &r.name, &r.namespace))
+        });
+        let ctx = RowContext {
+            manifest,
+            inputs,
+            options,
+            env,
+        };
+        for name in names {
+            rows.push(row(&ctx, result, &name, any_found, &mut cache));
+        }
+    }
+    rows
+}
+
+struct RowContext<'a> {
+    manifest: &'a str,
+    inputs: &'a Inputs,
+    options: &'a Options,
+    env: &'a Env,
+}
+
+fn row(
+    ctx: &RowContext,
+    result: &TestResult,
+    resource_entry: &str,
+    any_found: bool,
+    cache: &mut Cache,
+) -> Row {
+    let RowContext {
+        manifest,
+        inputs,
+        options,
+        env,
+    } = *ctx;
+    let mut row = Row {
+        manifest: manifest.to_string(),
+        policy: result.policy.clone(),
+        rule: result.rule.clone(),
+        resource: resource_entry.to_string(),
+        kind: result.kind.clone(),
+        expected: result.result.clone(),
+        actual: "none".into(),
+        ok: false,
+        message: String::new(),
+        rule_type: String::new(),
+        policy_api_version: String::new(),
+    };
+    let policy_name = result.policy.rsplit('/').next().unwrap_or_default();
+    let named = |p: &&Policy| p.name == policy_name && p.kind.ends_with("Policy");
+    let found = inputs
+        .policies
+        .iter()
+        .enumerate()
+        .find(|(_, p)| named(p) && p.value.is_some())
+        .or_else(|| inputs.policies.iter().enumerate().find(|(_, p)| named(p)));
+    let Some((pi, policy)) = found else {
+        row.message = format!("policy `{policy_name}` is not in the test's policies");
+        return row;
+    };
+    row.policy_api_version = policy.api_version.clone();
+    let Some(policy_value) = &policy.value else {
+        row.rule_type = if policy.api_version.starts_with("policies.kyverno.io/") {
+            "rule-less".into()
+        } else {
+            policy.kind.clone()
+        };
+        row.actual = "unsupported".into();
+        row.message = format!(
+            "{} ({}) policies are not simulated yet",
+            policy.kind, policy.api_version
+        );
+        return row;
+    };
+    if !result.rule.is_empty() {
+        match find_rule(&policy.json, &result.rule) {
+            Some(rule) => {
+                let t = rule_type(rule);
+                row.rule_type = t.into();
+                if !SIMULATED_RULE_TYPES.contains(&t) {
+                    row.actual = "unsupported".into();
+                    row.message = match t {
+                        "cel" => "validate.cel rules are not simulated yet".into(),
+                        "validate" => "this validate rule form is not simulated yet".into(),
+                        other => format!("{other} rules are not simulated yet"),
+                    };
+                    return row;
+                }
+            }
+            None => {
+                row.ok = options.compat;
+                row.message = format!(
+                    "no response: policy `{policy_name}` has no rule `{}`",
+                    result.rule
+                );
+                return row;
+            }
+        }
+    }
+    let excepted = inputs.exceptions.iter().any(|(p, rules)| {
+        (p == policy_name || p == "*")
+            && (rules.is_empty()
+                || result.rule.is_empty()
+                || rules
+                    .iter()
+                    .any(|r| rule_matches(r, &result.rule) || r == "*"))
+    });
+    if excepted {
+        row.actual = "unsupported".into();
+        row.message = "a PolicyException of this test covers the rule; exceptions are not \
+                       simulated yet"
+            .into();
+        return row;
+    }
+    let matched: Vec<usize> = inputs
+        .resources
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| resource_matches(resource_entry, &r.name, &r.namespace))
+        .map(|(i, _)| i)
+        .collect();
+    let mut note = String::new();
+    let matched = if !matched.is_empty() {
+        matched
+    } else if any_found {
+        // `kyverno test` produces no row for this name: it passes unnoticed there.
+        row.ok = options.compat;
+        row.message = format!("resource `{resource_entry}` is not in the test's resources");
+        return row;
+    } else {
+        note = format!(
+            " (resource `{resource_entry}` is not in the test's resources: every resource \
+             was checked, as `kyverno test` does)"
+        );
+        (0..inputs.resources.len()).collect()
+    };
+    if matched.is_empty() {
+        row.message = format!("resource `{resource_entry}` is not in the test's resources");
+        return row;
+    }
+    let mut outcomes: Vec<(String, String)> = Vec::new();
+    for ri in matched {
+        let op = match operation_for(
+            result,
+            &inputs.values,
+            policy_name,
+            &inputs.resources[ri].name,
+        ) {
+            Ok(op) => op,
+            Err(e) => {
+                row.actual = "error".into();
+                row.message = e;
+                return row;
+            }
+        };
+        let responses = cache.entry((pi, ri, op.as_str())).or_insert_with(|| {
+            let request = build_request(inputs, policy_name, &inputs.resources[ri], op);
+            evaluate(policy_value, &request, env)
+        });
+        match responses {
+            Err(e) => outcomes.push(("error".into(), e.clone())),
+            Ok(list) => outcomes.extend(rule_outcomes(list, &result.rule)),
+        }
+    }
+    if outcomes.is_empty() {
+        row.ok = options.compat;
+        row.message = if row.rule_type == "foreach" {
+            "no response: the resource is not matched by the rule, or foreach evaluated no element"
+                .into()
+        } else {
+            "no response: the resource is not matched by the rule's match/exclude".into()
+        };
+        row.message.push_str(&note);
+        return row;
+    }
+    let (actual, message) = choose(&outcomes, &row.expected);
+    row.actual = actual;
+    row.message = message + &note;
+    row.ok = row.actual == row.expected;
+    row
+}
+
+/// The operation a result is evaluated with: its `operation:`, else `request.operation` in
+/// the resource's values (the policy's `resources[].values`, which win over `globalValues`,
+/// as in the CLI's `makePolicyContext`), else CREATE. An invalid `operation:` is an error; an
+/// invalid `request.operation` value only stays a variable.
+pub fn operation_for(
+    result: &TestResult,
+    values: &Values,
+    policy: &str,
+    resource: &str,
+) -> Result<Operation, String> {
+    if result.operation.is_empty() {
+        return Ok(values_operation(values, policy, resource).unwrap_or_default());
+    }
+    let text = result.operation.as_str();
+    Operation::parse(text).ok_or_else(|| {
+        format!("invalid operation `{text}`, must be one of CREATE, UPDATE, DELETE, CONNECT")
+    })
+}
+
+/// `request.operation` from the values for (policy, resource), when it names an operation.
+fn values_operation(values: &Values, policy: &str, resource: &str) -> Option<Operation> {
+    let per_resource = values
+        .policies
+        .iter()
+        .filter(|p| p.name == policy)
+        .flat_map(|p| &p.resources)
+        .filter(|(name, _)| name == resource)
+        .filter_map(|(_, v)| v.get("request.operation"))
+        .next_back();
+    per_resource
+        .or_else(|| values.global_values.get("request.operation"))
+        .and_then(Json::as_str)
+        .and_then(Operation::parse)
+}
+
+/// (result, message) of every response that answers for the manifest's `rule`.
+pub fn rule_outcomes(responses: &[RuleResponse], rule: &str) -> Vec<(String, String)> {
+    responses
+        .iter()
+        .filter(|r| rule_matches(&r.rule, rule))
+        .map(|r| {
+            let msg = match &r.resource_path {
+                Some(p) if !r.message.contains(p.as_str()) && r.status == Status::Fail => {
+                    format!("{} (at {p})", r.message)
+                }
+                _ => r.message.clone(),
+            };
+            (r.status.as_str().to_string(), msg)
+        })
+        .collect()
+}
+
+/// One verdict from several responses (several resources of that name, or a rule and its
+/// autogen variants): `unsupported` if any is, else the first that differs from `expected`,
+/// else the first.
+pub fn choose(outcomes: &[(String, String)], expected: &str) -> (String, String) {
+    outcomes
+        .iter()
+        .find(|(a, _)| a == "unsupported")
+        .or_else(|| outcomes.iter().find(|(a, _)| a != expected))
+        .or(outcomes.first())
+        .cloned()
+        .unwrap_or_else(|| ("none".into(), String::new()))
+}

@@ -1,0 +1,548 @@
+use std::path::{Path, PathBuf};
+
+use super::manifest::{decode_test, decode_user_info, decode_values_spec};
+use super::run::{self, choose, operation_for, resource_matches, rule_matches, rule_outcomes};
+use super::{Options, Report, files};
+use crate::engine::{Env, Operation, RuleResponse, Status, Value};
+
+fn json(yaml: &str) -> serde_json::Value {
+    files::parse_documents(yaml).unwrap().remove(0)
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn run_dir(dir: &Path, compat: bool) -> Report {
+    super::run_paths(
+        &[dir.to_path_buf()],
+        &Options {
+            compat,
+            roots: vec![dir.to_path_buf()],
+        },
+        &Env::fixed(),
+    )
+}
+
+const POLICY: &str = "\
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: require-labels
+spec:
+  rules:
+  - name: check-team
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    validate:
+      pattern:
+        metadata:
+          labels:
+            team: '?*'
+  - name: add-label
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    mutate:
+      patchStrategicMerge:
+        metadata:
+          labels:
+            x: y
+";
+
+const RESOURCES: &str = "\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: good
+  labels: {team: a}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: other
+  namespace: prod
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: prod
+";
+
+#[test]
+fn unknown_field_is_an_error_naming_file_and_field() {
+    let e = decode_test(&json(
+        "apiVersion: cli.kyverno.io/v1alpha1\nkind: Test\nmetadata: {name: t}\nresults:\n- policy: p\n  rules: r\n",
+    ))
+    .unwrap_err();
+    assert!(
+        e.contains("unknown field `rules`") && e.contains("results[0]"),
+        "{e}"
+    );
+    assert!(e.contains("did you mean `rule`"), "{e}");
+
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "a/kyverno-test.yaml",
+        "apiVersion: cli.kyverno.io/v1alpha1\nkind: Test\npolicy: [x]\n",
+    );
+    let report = run_dir(dir.path(), false);
+    assert_eq!(report.errors.len(), 1);
+    assert!(report.errors[0].manifest.ends_with("a/kyverno-test.yaml"));
+    assert!(
+        report.errors[0].message.contains("unknown field `policy`"),
+        "{:?}",
+        report.errors
+    );
+    assert_eq!(report.exit_code(), 1);
+}
+
+#[test]
+fn field_names_match_case_insensitively_like_go() {
+    let t = decode_test(&json(
+        "apiVersion: cli.kyverno.io/v1alpha1\nkind: Test\nmetadata: {name: t}\nPolicies: [p.yaml]\nresults:\n- policy: p\n  isMUtatingPolicy: true\n  Result: Pass\n  resources: [a]\n",
+    ))
+    .unwrap();
+    assert_eq!(t.policies, ["p.yaml"]);
+    assert!(t.results[0].rule_less);
+    assert_eq!(t.results[0].result, "pass");
+}
+
+#[test]
+fn deprecated_schema_fails_only_its_manifest() {
+    for text in [
+        "name: old\npolicies: [p.yaml]\n",
+        "apiVersion: cli.kyverno.io/v1alpha1\nkind: Test\nname: old\n",
+        "kind: Test\nmetadata: {name: x}\n",
+    ] {
+        let e = decode_test(&json(text)).unwrap_err();
+        assert!(e.contains("deprecated schema"), "{e}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "old/kyverno-test.yaml",
+        "name: old\npolicies: []\nresources: []\n",
+    );
+    write(dir.path(), "new/policy.yaml", POLICY);
+    write(dir.path(), "new/resources.yaml", RESOURCES);
+    write(
+        dir.path(),
+        "new/.kyverno-test/kyverno-test.yaml",
+        "apiVersion: cli.kyverno.io/v1alpha1\nkind: Test\nmetadata: {name: t}\npolicies: [../policy.yaml]\nresources: [../resources.yaml]\nresults:\n- policy: require-labels\n  rule: check-team\n  kind: Pod\n  resources: [good]\n  result: pass\n",
+    );
+    let report = run_dir(dir.path(), false);
+    assert_eq!(report.manifests, 2);
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    assert!(report.errors[0].manifest.contains("old"));
+    // The hidden folder's manifest ran.
+    assert_eq!(report.results.len(), 1);
+    assert_eq!(report.results[0].rule_type, "pattern");
+}
+
+#[test]
+fn values_files_fill_the_request() {
+    let values = decode_values_spec(
+        &json(
+            "apiVersion: cli.kyverno.io/v1alpha1
+kind: Values
+globalValues:
+  request.operation: UPDATE
+  g: 1
+policies:
+- name: require-labels
+  resources:
+  - name: good
+    values:
+      r: two
+  rules:
+  - name: check-team
+    values:
+      rv: 3
+    foreachValues:
+      f: [a, b]
+namespaceSelector:
+- name: prod
+  labels: {env: production}
+namespaces:
+- apiVersion: v1
+  kind: Namespace
+  metadata:
+    name: dev
+    labels: {env: dev}
+",
+        ),
+        "",
+        true,
+    )
+    .unwrap();
+    let inputs = run::Inputs {
+        policies: vec![],
+        resources: vec![],
+        values,
+        user_info: None,
+        cluster_resources: vec![],
+        api_responses: vec![],
+        global_context: Default::default(),
+        exceptions: vec![],
+    };
+    let resource = run::Resource {
+        name: "good".into(),
+        namespace: "default".into(),
+        value: Value::from_json(&json("kind: Pod\nmetadata: {name: good}\n")),
+    };
+    let op = operation_for(
+        &Default::default(),
+        &inputs.values,
+        "require-labels",
+        "good",
+    )
+    .unwrap();
+    assert_eq!(op, Operation::Update);
+    let req = run::build_request(&inputs, "require-labels", &resource, op);
+    assert_eq!(req.old_object, req.object);
+    assert_eq!(req.variables.get("g"), Some(&Value::Number(1.0)));
+    assert_eq!(req.variables.get("r"), Some(&Value::string("two")));
+    assert!(!req.variables.contains_key("request.operation"));
+    assert_eq!(req.rule_values["check-team"]["rv"], Value::Number(3.0));
+    assert_eq!(
+        req.foreach_values["check-team"]["f"],
+        vec![Value::string("a"), Value::string("b")]
+    );
+    assert_eq!(req.namespace_labels["prod"]["env"], "production");
+    assert_eq!(req.namespace_labels["dev"]["env"], "dev");
+    // Another resource gets the global values only.
+    let other = run::Resource {
+        name: "other".into(),
+        ..resource
+    };
+    let del = run::build_request(&inputs, "require-labels", &other, Operation::Delete);
+    assert!(!del.variables.contains_key("r"));
+    assert_eq!(del.object, Value::object(Default::default()));
+    assert_eq!(del.old_object, other.value);
+    // A result's own operation wins.
+    let result = super::manifest::TestResult {
+        operation: "DELETE".into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        operation_for(&result, &inputs.values, "require-labels", "good").unwrap(),
+        Operation::Delete
+    );
+    // Per-resource `request.operation` wins over the global one.
+    let mut values = inputs.values.clone();
+    values.policies[0].resources[0]
+        .1
+        .insert("request.operation".into(), "DELETE".into());
+    assert_eq!(
+        operation_for(&Default::default(), &values, "require-labels", "good").unwrap(),
+        Operation::Delete
+    );
+    assert_eq!(
+        operation_for(&Default::default(), &values, "require-labels", "other").unwrap(),
+        Operation::Update
+    );
+    let bad = super::manifest::TestResult {
+        operation: "update".into(),
+        ..Default::default()
+    };
+    assert!(operation_for(&bad, &values, "require-labels", "good").is_err());
+
+    let e = decode_values_spec(&json("globalValues: {a: 1}\n"), "", true).unwrap_err();
+    assert!(e.contains("deprecated schema"), "{e}");
+}
+
+#[test]
+fn user_info_file() {
+    let u = decode_user_info(&json(
+        "apiVersion: cli.kyverno.io/v1alpha1\nkind: UserInfo\nmetadata: {name: u}\nclusterRoles: [admin]\nroles: [ns:dev]\nuserInfo:\n  username: alice\n  groups: [devs]\n",
+    ))
+    .unwrap();
+    assert_eq!(u.username, "alice");
+    assert_eq!(u.groups, ["devs"]);
+    assert_eq!(u.roles, ["ns:dev"]);
+    assert_eq!(u.cluster_roles, ["admin"]);
+    assert!(decode_user_info(&json("userInfo: {username: a}\n")).is_err());
+}
+
+#[test]
+fn namespaced_resources_default_to_default() {
+    let docs = files::parse_documents(RESOURCES).unwrap();
+    let docs: Vec<_> = docs.into_iter().map(files::default_namespace).collect();
+    assert_eq!(files::meta_str(&docs[0], "namespace"), "default");
+    assert_eq!(files::meta_str(&docs[1], "namespace"), "prod");
+    assert_eq!(files::meta_str(&docs[2], "namespace"), "");
+    // Integers are float64, as in the CLI.
+    let v = Value::from_json(&json("spec: {replicas: 3}\n"));
+    assert_eq!(
+        v.as_object().unwrap()["spec"].as_object().unwrap()["replicas"],
+        Value::Number(3.0)
+    );
+}
+
+#[test]
+fn rule_and_resource_names_match_like_kyverno_test() {
+    assert!(rule_matches("check", "check"));
+    assert!(rule_matches("autogen-check", "check"));
+    assert!(rule_matches("autogen-cronjob-check", "check"));
+    assert!(rule_matches("autogen-check", "autogen-check"));
+    assert!(rule_matches("anything", ""));
+    assert!(!rule_matches("check-2", "check"));
+    assert!(!rule_matches("autogen-other", "check"));
+
+    assert!(resource_matches("good", "good", "default"));
+    assert!(resource_matches("default/good", "good", "default"));
+    assert!(!resource_matches("prod/good", "good", "default"));
+    assert!(!resource_matches("goo", "good", "default"));
+
+    let responses = vec![
+        RuleResponse {
+            rule: "autogen-check".into(),
+            status: Status::Fail,
+            message: "validation error".into(),
+            resource_path: Some("/spec/template/".into()),
+            policy_path: None,
+        },
+        RuleResponse {
+            rule: "other".into(),
+            status: Status::Pass,
+            message: String::new(),
+            resource_path: None,
+            policy_path: None,
+        },
+    ];
+    let outcomes = rule_outcomes(&responses, "check");
+    assert_eq!(outcomes.len(), 1);
+    assert_eq!(outcomes[0].0, "fail");
+    assert!(outcomes[0].1.contains("/spec/template/"));
+    assert_eq!(choose(&outcomes, "pass").0, "fail");
+    assert_eq!(choose(&[], "pass").0, "none");
+    let two = vec![
+        ("pass".to_string(), String::new()),
+        ("fail".to_string(), "x".to_string()),
+    ];
+    assert_eq!(choose(&two, "pass").0, "fail");
+    assert_eq!(choose(&two, "fail").0, "pass");
+}
+
+#[test]
+fn rows_for_missing_rules_resources_policies_and_unsupported_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "p/policy.yaml", POLICY);
+    write(dir.path(), "p/resources.yaml", RESOURCES);
+    write(
+        dir.path(),
+        "p/kyverno-test.yaml",
+        "apiVersion: cli.kyverno.io/v1alpha1
+kind: Test
+metadata: {name: t}
+policies: [policy.yaml, policy.yaml]
+resources: [resources.yaml]
+results:
+- policy: require-labels
+  rule: no-such-rule
+  resources: [good]
+  result: fail
+- policy: require-labels
+  rule: add-label
+  resources: [good]
+  result: pass
+- policy: missing
+  rule: x
+  resources: [good]
+  result: pass
+- policy: require-labels
+  rule: check-team
+  resources: [nothere, prod/other, default/good]
+  result: pass
+- policy: require-labels
+  rule: check-team
+  resources: [typo]
+  result: pass
+",
+    );
+    let report = run_dir(dir.path(), false);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let r = &report.results;
+    assert_eq!(r.len(), 7);
+    assert!(
+        r[6].message.contains("every resource was checked"),
+        "{}",
+        r[6].message
+    );
+    assert_eq!((r[0].actual.as_str(), r[0].ok), ("none", false));
+    assert!(r[0].message.contains("no rule `no-such-rule`"));
+    assert_eq!(r[1].actual, "unsupported");
+    assert_eq!(r[1].rule_type, "mutate");
+    assert!(r[2].message.contains("not in the test's policies"));
+    assert!(r[3].message.contains("not in the test's resources"));
+    assert_eq!(r[4].resource, "prod/other");
+    assert_eq!(r[5].resource, "default/good");
+    let s = report.summary();
+    assert_eq!(s.total, 7);
+    assert_eq!(s.unsupported, 1);
+    assert_eq!(s.ok + s.mismatch + s.unsupported, 7);
+
+    // --compat: a rule with no response counts as passed; a missing policy does not.
+    let compat = run_dir(dir.path(), true);
+    assert!(compat.results[0].ok);
+    assert!(!compat.results[2].ok);
+    // A listed name that matches nothing is silently dropped by `kyverno test`.
+    assert!(compat.results[3].ok);
+
+    let j = super::render::json(&report);
+    assert_eq!(j["results"].as_array().unwrap().len(), 7);
+    assert_eq!(j["results"][0]["policy"], "require-labels");
+    assert_eq!(j["summary"]["total"], 7);
+    let x = super::render::junit(&report);
+    assert!(x.starts_with("<?xml") && x.contains("<skipped"));
+    let t = super::render::text(&report);
+    assert!(t.contains("POLICY") && t.contains("Test Summary"));
+}
+
+#[test]
+fn urls_and_paths_outside_the_tree_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let inner = dir.path().join("inner");
+    write(dir.path(), "outside.yaml", POLICY);
+    write(
+        &inner,
+        "kyverno-test.yaml",
+        "apiVersion: cli.kyverno.io/v1alpha1\nkind: Test\nmetadata: {name: t}\npolicies: [../outside.yaml]\nresources: []\nresults: []\n",
+    );
+    write(
+        &inner,
+        "url/kyverno-test.yaml",
+        "apiVersion: cli.kyverno.io/v1alpha1\nkind: Test\nmetadata: {name: t}\npolicies: [https://example.com/p.yaml]\nresources: []\nresults: []\n",
+    );
+    let report = run_dir(&inner, false);
+    assert_eq!(report.errors.len(), 2, "{:?}", report.errors);
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|e| e.message.contains("outside the folders"))
+    );
+    assert!(report.errors.iter().any(|e| e.message.contains("is a URL")));
+    let git = super::run_paths(
+        &[PathBuf::from("https://github.com/kyverno/policies/main")],
+        &Options::default(),
+        &Env::fixed(),
+    );
+    assert!(git.errors[0].message.contains("unsupported"));
+}
+
+#[test]
+fn multi_document_manifests_run_each_test() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "policy.yaml", POLICY);
+    write(dir.path(), "resources.yaml", RESOURCES);
+    write(
+        dir.path(),
+        "kyverno-test.yaml",
+        "apiVersion: cli.kyverno.io/v1alpha1
+kind: Test
+metadata: {name: a}
+policies: [policy.yaml]
+resources: [resources.yaml]
+results:
+- {policy: require-labels, rule: check-team, resources: [good], result: pass}
+---
+apiVersion: cli.kyverno.io/v1alpha1
+kind: Test
+metadata: {name: b}
+policies: [missing.yaml]
+---
+apiVersion: cli.kyverno.io/v1alpha1
+kind: Test
+metadata: {name: c}
+policies: [policy.yaml]
+resources: [resources.yaml]
+results:
+- {policy: require-labels, rule: check-team, resources: [good], result: pass}
+",
+    );
+    let report = run_dir(dir.path(), false);
+    assert_eq!(report.results.len(), 2);
+    assert_eq!(report.errors.len(), 1);
+    assert!(
+        report.errors[0].message.starts_with("document 2:"),
+        "{:?}",
+        report.errors
+    );
+}
+
+#[test]
+fn userinfo_values_and_exceptions_are_loaded_relative_to_the_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "policy.yaml", POLICY);
+    write(dir.path(), "t/resources.yaml", RESOURCES);
+    write(
+        dir.path(),
+        "t/user.yaml",
+        "apiVersion: cli.kyverno.io/v1alpha1\nkind: UserInfo\nmetadata: {name: u}\nuserInfo: {username: bob}\n",
+    );
+    write(
+        dir.path(),
+        "t/values.yaml",
+        "apiVersion: cli.kyverno.io/v1alpha1\nkind: Value\nglobalValues: {x: z}\n",
+    );
+    write(
+        dir.path(),
+        "t/exception.yaml",
+        "apiVersion: kyverno.io/v2\nkind: PolicyException\nmetadata: {name: e}\nspec:\n  exceptions:\n  - policyName: require-labels\n    ruleNames: [autogen-check-team]\n",
+    );
+    let test = decode_test(&json(
+        "apiVersion: cli.kyverno.io/v1alpha1
+kind: Test
+metadata: {name: t}
+policies: [../policy.yaml]
+resources: [resources.yaml]
+userinfo: user.yaml
+variables: values.yaml
+exceptions: [exception.yaml]
+results:
+- {policy: require-labels, rule: check-team, resources: [good], result: skip}
+",
+    ))
+    .unwrap();
+    let base = dir.path().join("t");
+    let sandbox = files::Sandbox::new(&[dir.path().to_path_buf()]);
+    let inputs = run::load_inputs(&test, &base, &sandbox).unwrap();
+    assert_eq!(inputs.user_info.as_ref().unwrap().username, "bob");
+    assert_eq!(inputs.values.global_values["x"], "z");
+    assert_eq!(inputs.resources.len(), 3);
+    assert_eq!(inputs.resources[0].namespace, "default");
+    assert_eq!(inputs.resources[2].namespace, "");
+    let req = run::build_request(
+        &inputs,
+        "require-labels",
+        &inputs.resources[0],
+        Operation::Create,
+    );
+    assert_eq!(req.user_info.unwrap().username, "bob");
+    assert_eq!(req.old_object, Value::Null);
+    let rows = run::run_test("m", &test, &inputs, &Options::default(), &Env::fixed());
+    assert_eq!(rows[0].actual, "unsupported");
+    assert!(rows[0].message.contains("PolicyException"));
+}
+
+#[cfg(unix)]
+#[test]
+fn discovery_includes_hidden_folders_and_skips_symlinks() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = "apiVersion: cli.kyverno.io/v1alpha1\nkind: Test\nmetadata: {name: t}\n";
+    write(dir.path(), "a/.hidden/kyverno-test.yaml", manifest);
+    write(dir.path(), "elsewhere/kyverno-test.yaml", manifest);
+    write(dir.path(), "a/other-test.yaml", manifest);
+    std::os::unix::fs::symlink(dir.path().join("elsewhere"), dir.path().join("a/link")).unwrap();
+    let found = files::find_manifests(&dir.path().join("a")).unwrap();
+    assert_eq!(found, vec![dir.path().join("a/.hidden/kyverno-test.yaml")]);
+}

@@ -1,0 +1,173 @@
+//! `kyverno-ls test` over the upstream policy library: the agreement with the Kyverno CLI for
+//! kyverno.io (v1, v2beta1) validate rules the simulator decides (pattern, anyPattern, deny, foreach,
+//! podSecurity), and the exact list of rows that disagree (`conformance-mismatches.txt`).
+//!
+//! `KYVERNO_LS_BLESS=1 cargo test --test conformance_test_runner` rewrites the list.
+
+use std::path::{Path, PathBuf};
+
+use kyverno_ls::engine::Env;
+use kyverno_ls::testing::{self, Options, Row};
+
+/// The agreement today, rounded down: it may only go up (the target is 99.5%).
+const FLOOR_PERCENT: f64 = 99.8;
+
+const SIMULATED: &[&str] = &["pattern", "anyPattern", "deny", "foreach", "podSecurity"];
+
+fn root() -> PathBuf {
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/conformance/kyverno-policies"
+    ))
+}
+
+fn mismatch_file() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance-mismatches.txt")
+}
+
+fn in_scope(r: &Row) -> bool {
+    r.policy_api_version.starts_with("kyverno.io/") && SIMULATED.contains(&r.rule_type.as_str())
+}
+
+fn clean(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The identity of a disagreeing row (the reason is informative, not compared).
+fn key(line: &str) -> String {
+    line.split('\t').take(6).collect::<Vec<_>>().join("\t")
+}
+
+#[test]
+fn agreement_with_kyverno_test_on_the_policy_library() {
+    let root = root();
+    let report = testing::run_paths(
+        std::slice::from_ref(&root),
+        &Options {
+            compat: false,
+            roots: vec![root.clone()],
+        },
+        &Env::fixed(),
+    );
+    assert!(
+        report.manifests > 300,
+        "expected the conformance data at {}",
+        root.display()
+    );
+    assert!(
+        report.errors.is_empty(),
+        "manifests that could not run: {:#?}",
+        report.errors
+    );
+    let panics: Vec<&Row> = report
+        .results
+        .iter()
+        .filter(|r| r.message.contains("engine panicked"))
+        .collect();
+    assert!(panics.is_empty(), "the engine panicked on: {panics:#?}");
+
+    let prefix = format!("{}/", root.display());
+    let rows: Vec<&Row> = report.results.iter().filter(|r| in_scope(r)).collect();
+    let agree = rows.iter().filter(|r| r.actual == r.expected).count();
+    let percent = 100.0 * agree as f64 / rows.len().max(1) as f64;
+    println!(
+        "agreement: {agree}/{} = {percent:.2}% (kyverno.io policies: pattern, anyPattern, deny, foreach, podSecurity)",
+        rows.len()
+    );
+
+    let mut lines: Vec<String> = rows
+        .iter()
+        .filter(|r| r.actual != r.expected)
+        .map(|r| {
+            [
+                r.manifest.strip_prefix(&prefix).unwrap_or(&r.manifest),
+                &r.policy,
+                &r.rule,
+                &r.resource,
+                &r.expected,
+                &r.actual,
+                &clean(&r.message),
+            ]
+            .join("\t")
+        })
+        .collect();
+    lines.sort();
+    let path = mismatch_file();
+    if std::env::var_os("KYVERNO_LS_BLESS").is_some() {
+        let header = "# Rows of tests/conformance_test_runner.rs where kyverno-ls disagrees with \
+                      `kyverno test`.\n# manifest\tpolicy\trule\tresource\texpected\tactual\treason\n";
+        std::fs::write(&path, format!("{header}{}\n", lines.join("\n"))).unwrap();
+    }
+    let listed_text = std::fs::read_to_string(&path).unwrap_or_default();
+    let mut listed: Vec<String> = listed_text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(key)
+        .collect();
+    listed.sort();
+    let actual: Vec<String> = lines.iter().map(|l| key(l)).collect();
+    let new: Vec<&String> = actual.iter().filter(|l| !listed.contains(l)).collect();
+    let fixed: Vec<&String> = listed.iter().filter(|l| !actual.contains(l)).collect();
+    assert!(
+        new.is_empty() && fixed.is_empty() && actual.len() == listed.len(),
+        "{} rows disagree but are not in {} ({} listed rows now agree or changed); \
+         rerun with KYVERNO_LS_BLESS=1 to rewrite the file.\nnew:\n{}\nno longer disagreeing:\n{}",
+        new.len(),
+        path.display(),
+        fixed.len(),
+        new.iter()
+            .take(50)
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        fixed
+            .iter()
+            .take(50)
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    assert!(
+        percent >= FLOOR_PERCENT,
+        "agreement {percent:.2}% fell below the floor {FLOOR_PERCENT}%"
+    );
+}
+
+fn cli(args: &[&str]) -> (i32, String) {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = kyverno_ls::cli::run(&args, &mut out, &mut err);
+    (code, String::from_utf8(out).unwrap())
+}
+
+#[test]
+fn cli_json_output_and_compat() {
+    let dir = root().join("psa/deny-privileged-profile");
+    let (code, out) = cli(&["test", "--format", "json", dir.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(v["summary"]["total"], 2);
+    assert_eq!(v["summary"]["mismatch"], 0);
+    let row = &v["results"][0];
+    for key in [
+        "manifest", "policy", "rule", "resource", "kind", "expected", "actual", "ok", "message",
+    ] {
+        assert!(row.get(key).is_some(), "missing {key} in {row}");
+    }
+    assert_eq!(row["policy"], "deny-privileged-profile");
+    assert_eq!(row["rule"], "check-privileged");
+
+    // A result whose rule gives no response: a mismatch, except with --compat.
+    let dir = root().join("kasten/kasten-data-protection-by-label");
+    let (code, _) = cli(&["test", "--format", "json", dir.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let (code, out) = cli(&["test", "--compat", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Test Summary"));
+    let (code, out) = cli(&["test", "--format", "junit", dir.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(out.starts_with("<?xml"));
+
+    assert_eq!(cli(&["test", "--format", "yaml"]).0, 2);
+    assert_eq!(cli(&["test", "--nope"]).0, 2);
+}

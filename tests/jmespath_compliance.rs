@@ -22,19 +22,7 @@ const POLICIES: &str = concat!(
 
 /// (file, expression, why Kyverno's fork does not give the suite's answer). The fork's answer
 /// is what we implement, so these cases would fail; each is checked to still exist.
-const SKIP: &[(&str, &str, &str)] = &[
-    (
-        "functions.json",
-        "sum(`[]`)",
-        "Kyverno's own `sum` replaces the builtin and needs at least one element: an error, not 0",
-    ),
-    (
-        "functions.json",
-        "sum(array)",
-        "Kyverno's own `sum` replaces the builtin and takes any array: mixed elements fail inside \
-         the function (a function error), not in the argument type check (invalid-type)",
-    ),
-];
+const SKIP: &[(&str, &str, &str)] = &[];
 
 /// Expressions where the fork's grammar is unusual, to see where the crate stands.
 const PROBES: &[&str] = &[

@@ -38,6 +38,9 @@ pub struct Options {
     pub missing_key_is_error: bool,
     /// Steps allowed before [`EvalError::Limit`].
     pub max_steps: u64,
+    /// Kyverno registers its functions over the builtins (its `sum` replaces the standard
+    /// one). False gives the standard builtins precedence.
+    pub kyverno_functions: bool,
 }
 
 impl Options {
@@ -45,11 +48,13 @@ impl Options {
     pub const KYVERNO: Options = Options {
         missing_key_is_error: true,
         max_steps: MAX_STEPS,
+        kyverno_functions: true,
     };
     /// Standard JMESPath semantics for missing keys (the compliance suite).
     pub const STANDARD: Options = Options {
         missing_key_is_error: false,
         max_steps: MAX_STEPS,
+        kyverno_functions: false,
     };
 }
 
@@ -493,10 +498,16 @@ impl<'a> Interp<'a> {
                 _ => Arg::Value(swallow(self.eval(arg, value))?),
             });
         }
-        let spec = functions::lookup(name).ok_or_else(|| EvalError::UnknownFunction {
-            name: name.to_string(),
-            span: name_span,
-        })?;
+        let standard = functions::builtins::SPECS
+            .iter()
+            .find(|s| s.name == name)
+            .filter(|_| !self.options.kyverno_functions);
+        let spec = standard
+            .or_else(|| functions::lookup(name))
+            .ok_or_else(|| EvalError::UnknownFunction {
+                name: name.to_string(),
+                span: name_span,
+            })?;
         if !functions::arity_ok(spec, args.len()) {
             return Err(EvalError::Arity {
                 name: name.to_string(),

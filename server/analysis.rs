@@ -20,6 +20,10 @@ pub struct DocAnalysis {
 #[derive(Debug, Default, Clone)]
 pub struct Analysis {
     pub documents: Vec<DocAnalysis>,
+    /// The samples the policies were simulated against, and where they came from.
+    pub samples: Vec<crate::samples::Sample>,
+    /// Per rule of every policy document without errors.
+    pub simulation: Vec<RuleSimulation>,
     /// All diagnostics of the text, sorted by position.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -33,10 +37,65 @@ impl Analysis {
     }
 }
 
+/// What the analysis may use beyond the text itself.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    /// Samples found outside the text (modeline files, test manifests), read by the shell.
+    /// When empty, same-file documents are used, else the built-ins (when enabled).
+    pub external_samples: Vec<crate::samples::Sample>,
+    /// Whether to fall back to the built-in samples.
+    pub builtin_samples: bool,
+    /// Variables a test's values file provides, allowed as expression roots.
+    pub extra_variables: Vec<String>,
+    /// The sample hover evaluates against, by label (default: the first one the rule matches).
+    pub current_sample: Option<String>,
+}
+
+impl Default for Inputs {
+    fn default() -> Self {
+        Inputs {
+            external_samples: Vec::new(),
+            builtin_samples: true,
+            extra_variables: Vec::new(),
+            current_sample: None,
+        }
+    }
+}
+
+/// The simulation of one rule against every sample.
+#[derive(Debug, Clone)]
+pub struct RuleSimulation {
+    /// Index in [`Analysis::documents`].
+    pub document: usize,
+    /// The rule's name as written in the policy.
+    pub rule: String,
+    /// The rule's `name` value (where verdict diagnostics and code lenses go).
+    pub name_span: crate::diag::Span,
+    /// The whole rule.
+    pub span: crate::diag::Span,
+    /// One entry per (sample, response); the responses of autogen rules count for their rule.
+    pub results: Vec<SampleResult>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SampleResult {
+    /// Index in [`Analysis::samples`].
+    pub sample: usize,
+    pub response: crate::engine::RuleResponse,
+}
+
 pub fn analyze(text: &str) -> Analysis {
+    analyze_with(text, &Inputs::default())
+}
+
+/// The analysis with samples and variables from outside the text.
+pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
+    let _ = inputs;
     if text.len() > MAX_FILE_BYTES {
         return Analysis {
             documents: Vec::new(),
+            samples: Vec::new(),
+            simulation: Vec::new(),
             diagnostics: vec![Diagnostic::error(
                 "file-too-large",
                 0..0,
@@ -63,6 +122,8 @@ pub fn analyze(text: &str) -> Analysis {
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     Analysis {
         documents,
+        samples: Vec::new(),
+        simulation: Vec::new(),
         diagnostics,
     }
 }

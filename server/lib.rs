@@ -12,6 +12,7 @@ pub mod ide;
 pub mod jmespath;
 pub mod lsp;
 pub mod policy;
+pub mod samples;
 pub mod testing;
 pub mod text;
 pub mod yaml;

@@ -78,3 +78,20 @@ pub struct Symbol {
 
 #[cfg(test)]
 mod tests;
+
+/// A code lens: a line of text above a rule (or a test manifest) with a command behind it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodeLens {
+    pub span: Span,
+    /// `✓ 3 pass · ✗ 1 fail · ⊘ 1 skip (built-in samples)`.
+    pub title: String,
+    /// The command the client runs when the lens is clicked (`kyverno.showRuleResults`, ...).
+    pub command: String,
+    pub arguments: Vec<serde_json::Value>,
+}
+
+/// Code lenses for every simulated rule.
+pub fn code_lenses(text: &str, analysis: &crate::analysis::Analysis) -> Vec<CodeLens> {
+    let _ = (text, analysis);
+    Vec::new()
+}

@@ -1,4 +1,5 @@
-//! Whole-file analysis (parse, schema and Kyverno checks) as done on every keystroke.
+//! Whole-file analysis (parse, schema and Kyverno checks, simulation on the samples) as done on
+//! every keystroke.
 //! Run: `cargo bench --bench analysis`.
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
@@ -81,6 +82,47 @@ fn bench(c: &mut Criterion) {
     c.bench_function("analyze multi-document file (5000 lines)", |b| {
         b.iter(|| kyverno_ls::analysis::analyze(black_box(&big)))
     });
+    // The tutorial policy simulated on the built-in samples (what the editor does per keystroke
+    // on a policy file alone), and the same without the simulation.
+    let tutorial = include_str!("../examples/drop-all-capabilities.yaml");
+    c.bench_function("analyze tutorial policy with built-in samples", |b| {
+        b.iter(|| kyverno_ls::analysis::analyze(black_box(tutorial)))
+    });
+    // A different text each time: nothing of the simulation is remembered from before.
+    let mut n = 0u64;
+    c.bench_function("analyze tutorial policy with built-in samples, cold", |b| {
+        b.iter_batched(
+            || {
+                n += 1;
+                format!("{tutorial}# edit {n}\n")
+            },
+            |t| kyverno_ls::analysis::analyze(black_box(&t)),
+            criterion::BatchSize::SmallInput,
+        )
+    });
+    let no_samples = kyverno_ls::analysis::Inputs {
+        builtin_samples: false,
+        ..Default::default()
+    };
+    c.bench_function("analyze tutorial policy without samples", |b| {
+        b.iter(|| kyverno_ls::analysis::analyze_with(black_box(tutorial), &no_samples))
+    });
+    // An edit at the end of the multi-document file: the other documents' verdicts are
+    // remembered, the edited one is simulated again.
+    let mut m = 0u64;
+    c.bench_function(
+        "analyze multi-document file (5000 lines) after an edit",
+        |b| {
+            b.iter_batched(
+                || {
+                    m += 1;
+                    format!("{big}# edit {m}\n")
+                },
+                |t| kyverno_ls::analysis::analyze(black_box(&t)),
+                criterion::BatchSize::SmallInput,
+            )
+        },
+    );
     let yaml_only = |t: &str| kyverno_ls::yaml::parse(t, &kyverno_ls::yaml::Limits::default());
     c.bench_function("parse YAML only (100 lines)", |b| {
         b.iter(|| yaml_only(black_box(&small)))

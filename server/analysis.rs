@@ -2,7 +2,8 @@
 //! diagnostics out.
 
 use crate::checks::{self, DocKind};
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Severity};
+use crate::samples::Origin;
 use crate::yaml::{self, Limits};
 
 /// Larger files are not analysed. The API server refuses requests over 3 MiB anyway.
@@ -26,6 +27,8 @@ pub struct Analysis {
     pub simulation: Vec<RuleSimulation>,
     /// All diagnostics of the text, sorted by position.
     pub diagnostics: Vec<Diagnostic>,
+    /// [`Inputs::current_sample`]: the sample hover evaluates against, by label.
+    pub current_sample: Option<String>,
 }
 
 impl Analysis {
@@ -90,12 +93,8 @@ pub fn analyze(text: &str) -> Analysis {
 
 /// The analysis with samples and variables from outside the text.
 pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
-    let _ = inputs;
     if text.len() > MAX_FILE_BYTES {
         return Analysis {
-            documents: Vec::new(),
-            samples: Vec::new(),
-            simulation: Vec::new(),
             diagnostics: vec![Diagnostic::error(
                 "file-too-large",
                 0..0,
@@ -105,25 +104,54 @@ pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
                     MAX_FILE_BYTES / (1024 * 1024)
                 ),
             )],
+            ..Analysis::default()
         };
     }
     let mut diagnostics = Vec::new();
+    // Policy documents without errors: the ones Kyverno would accept, and simulate.
+    let mut valid = Vec::new();
     let documents: Vec<DocAnalysis> = yaml::parse(text, &Limits::default())
         .into_iter()
-        .map(|doc| {
+        .enumerate()
+        .map(|(i, doc)| {
             diagnostics.extend(doc.diagnostics.iter().cloned());
+            let mut errors = doc.has_errors();
             let kind = doc.root.as_ref().map(|root| {
-                diagnostics.extend(checks::check_document(text, root));
+                let found = checks::check_document_with(text, root, &inputs.extra_variables);
+                errors |= found.iter().any(|d| d.severity == Severity::Error);
+                diagnostics.extend(found);
                 checks::classify(root)
             });
+            if matches!(kind, Some(DocKind::Policy(..))) && !errors {
+                valid.push(i);
+            }
             DocAnalysis { doc, kind }
         })
         .collect();
+    let any_policy = documents
+        .iter()
+        .any(|d| matches!(d.kind, Some(DocKind::Policy(..))));
+    let samples = if !any_policy {
+        Vec::new()
+    } else if !inputs.external_samples.is_empty() {
+        inputs.external_samples.clone()
+    } else {
+        let docs = documents.iter().map(|d| &d.doc);
+        let mut same = crate::samples::from_documents(docs, None, Origin::SameFile);
+        if same.is_empty() && inputs.builtin_samples {
+            same = crate::samples::builtin();
+        }
+        crate::samples::dedupe_labels(&mut same);
+        same
+    };
+    let simulation = crate::simulate::simulate(text, &documents, &valid, &samples);
+    diagnostics.extend(crate::simulate::verdicts(&documents, &simulation, &samples));
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     Analysis {
         documents,
-        samples: Vec::new(),
-        simulation: Vec::new(),
+        samples,
+        simulation,
         diagnostics,
+        current_sample: inputs.current_sample.clone(),
     }
 }

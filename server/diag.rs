@@ -31,11 +31,22 @@ pub enum DiagTag {
     Unnecessary,
 }
 
+/// A file other than the analysed text that findings point into (a sample resource file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// Path as the shell names it (an absolute path in the editor, as given on the command line).
+    pub path: String,
+    pub text: String,
+}
+
 /// A secondary location that explains a diagnostic (for example the first of two duplicate keys).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Related {
+    /// In `file` when set, else in the analysed text.
     pub span: Span,
     pub message: String,
+    /// The file `span` is in, when it is not the analysed text.
+    pub file: Option<std::sync::Arc<SourceFile>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +86,21 @@ impl Diagnostic {
         self.related.push(Related {
             span,
             message: message.into(),
+            file: None,
+        });
+        self
+    }
+    /// Related information in another file.
+    pub fn with_related_in(
+        mut self,
+        file: std::sync::Arc<SourceFile>,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
+        self.related.push(Related {
+            span,
+            message: message.into(),
+            file: Some(file),
         });
         self
     }

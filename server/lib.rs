@@ -13,6 +13,7 @@ pub mod jmespath;
 pub mod lsp;
 pub mod policy;
 pub mod samples;
+pub mod simulate;
 pub mod testing;
 pub mod text;
 pub mod yaml;

@@ -68,6 +68,16 @@ pub fn classify(root: &Node) -> DocKind {
 /// Diagnostics for one document root. Documents that are not Kyverno policies get none,
 /// except a policy kind under an `apiVersion` that does not serve it.
 pub fn check_document(source: &str, root: &Node) -> Vec<Diagnostic> {
+    check_document_with(source, root, &[])
+}
+
+/// [`check_document`] with variables a test's values file provides (allowed as expression
+/// roots).
+pub fn check_document_with(
+    source: &str,
+    root: &Node,
+    extra_variables: &[String],
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     match classify(root) {
         DocKind::Policy(kind, version) => {
@@ -80,7 +90,7 @@ pub fn check_document(source: &str, root: &Node) -> Vec<Diagnostic> {
             };
             w.node(root, schemas.root(kind, version), None);
             kyverno::check_policy(source, root, kind, &mut out);
-            jmespath_lint::check(source, root, &[], &mut out);
+            jmespath_lint::check(source, root, extra_variables, &mut out);
             // A value already reported as the wrong type needs no YAML 1.1 warning as well.
             let errors: Vec<Span> = out
                 .iter()

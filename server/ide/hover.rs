@@ -8,8 +8,18 @@ use crate::checks::schema::{SchemaNode, Schemas};
 
 pub fn hover(text: &str, analysis: &Analysis, offset: usize) -> Option<Hover> {
     let (kind, version, doc_span) = policy_at(text, analysis, offset)?;
-    if let Some(h) = super::expr::hover(text, analysis, offset) {
-        return Some(h);
+    // The value for the current sample first; a function's documentation stays below it.
+    let value = super::evaluate::hover(text, analysis, offset);
+    let function = super::expr::hover(text, analysis, offset);
+    match (value, function) {
+        (Some(v), Some(f)) => {
+            return Some(Hover {
+                markdown: format!("{}\n\n---\n\n{}", v.markdown, f.markdown),
+                span: f.span,
+            });
+        }
+        (Some(h), None) | (None, Some(h)) => return Some(h),
+        (None, None) => {}
     }
     let doc = analysis.document_at(offset)?;
     let (mut path, target) = match &doc.doc.root {

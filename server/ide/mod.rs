@@ -2,9 +2,11 @@
 //! completion and document symbols. Pure functions of (text, analysis, byte offset).
 
 mod completion;
+pub mod evaluate;
 pub mod expr;
 mod hover;
 pub mod locate;
+mod manifest;
 mod symbols;
 
 use crate::diag::Span;
@@ -90,8 +92,70 @@ pub struct CodeLens {
     pub arguments: Vec<serde_json::Value>,
 }
 
-/// Code lenses for every simulated rule.
+/// Code lenses for every simulated rule: `✓ 3 pass · ✗ 1 fail · ⊘ 1 skip (built-in samples)`
+/// over its name, whose `kyverno.showRuleResults` command carries the per-sample results.
 pub fn code_lenses(text: &str, analysis: &crate::analysis::Analysis) -> Vec<CodeLens> {
-    let _ = (text, analysis);
-    Vec::new()
+    let _ = text;
+    use crate::engine::Status;
+    let set = analysis
+        .samples
+        .first()
+        .map(|s| s.origin.describe())
+        .unwrap_or("no samples");
+    let mut out = Vec::new();
+    for sim in &analysis.simulation {
+        let policy = analysis
+            .documents
+            .get(sim.document)
+            .and_then(|d| d.doc.root.as_ref())
+            .and_then(|r| r.get("metadata")?.get("name")?.as_str())
+            .unwrap_or("")
+            .to_string();
+        let (mut pass, mut fail, mut skip, mut error, mut unsupported) = (0, 0, 0, 0, 0);
+        let mut results = Vec::new();
+        for r in &sim.results {
+            match r.response.status {
+                Status::Pass => pass += 1,
+                Status::Fail | Status::Warn => fail += 1,
+                Status::Skip => skip += 1,
+                Status::Error => error += 1,
+                Status::Unsupported => unsupported += 1,
+            }
+            let label = analysis
+                .samples
+                .get(r.sample)
+                .map(|s| s.label.as_str())
+                .unwrap_or("");
+            results.push(serde_json::json!({
+                "sample": label,
+                "status": r.response.status.as_str(),
+                "message": r.response.message,
+            }));
+        }
+        let mut title = if sim.results.is_empty() {
+            "no sample matches".to_string()
+        } else if unsupported == sim.results.len() {
+            "not simulated yet".to_string()
+        } else {
+            let mut t = format!("✓ {pass} pass · ✗ {fail} fail · ⊘ {skip} skip");
+            if error > 0 {
+                t.push_str(&format!(" · ⚠ {error} error"));
+            }
+            t
+        };
+        title.push_str(&format!(" ({set})"));
+        out.push(CodeLens {
+            span: sim.name_span.clone(),
+            title,
+            command: "kyverno.showRuleResults".to_string(),
+            arguments: vec![serde_json::json!({
+                "policy": policy,
+                "rule": sim.rule,
+                "results": results,
+            })],
+        });
+    }
+    out
 }
+
+pub use manifest::{manifest_diagnostics, manifest_lenses};

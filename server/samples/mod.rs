@@ -4,10 +4,17 @@
 //! (a) a modeline in the policy file, `# kyverno-ls: resources=path[,path]`; (b) the
 //! `kyverno-test.yaml` manifests in the policy's folder or its ancestors that list the policy;
 //! (c) the non-policy documents of the same file; (d) the built-in set. The core does no I/O:
-//! the shells read the files that (a) and (b) name and hand them in as [`Sample`]s.
+//! the shells read the files that (a) and (b) name and hand them in as [`Sample`]s
+//! ([`discover`] finds them through a file-reading closure).
+
+pub mod discover;
+
+use std::sync::{Arc, OnceLock};
 
 use crate::diag::Span;
 use crate::engine::{Request, Value};
+
+pub use crate::diag::SourceFile;
 
 /// Where a sample came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,12 +25,16 @@ pub enum Origin {
     Builtin,
 }
 
-/// A file a sample was read from, kept so findings can point into it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SourceFile {
-    /// Path as the shell names it (an absolute path in the editor, as given on the command line).
-    pub path: String,
-    pub text: String,
+impl Origin {
+    /// How a code lens names the sample set: `built-in samples`, `kyverno-test.yaml`, ...
+    pub fn describe(self) -> &'static str {
+        match self {
+            Origin::Modeline => "modeline",
+            Origin::TestManifest => "kyverno-test.yaml",
+            Origin::SameFile => "this file",
+            Origin::Builtin => "built-in samples",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -45,19 +56,127 @@ impl Sample {
     pub fn resource(&self) -> &Value {
         &self.request.object
     }
+
+    /// A CREATE request for `resource` (a JSON document as Kubernetes reads it); the
+    /// namespace defaults to `default` for namespaced kinds, as `kyverno test` does.
+    pub fn new(
+        resource: serde_json::Value,
+        origin: Origin,
+        file: Option<Arc<SourceFile>>,
+        span: Option<Span>,
+    ) -> Sample {
+        let resource = crate::testing::files::default_namespace(resource);
+        let label = label_of(&resource);
+        Sample {
+            label,
+            origin,
+            request: Request {
+                object: Value::from_json(&resource),
+                ..Request::default()
+            },
+            file,
+            span,
+        }
+    }
 }
+
+/// `Pod hello-world`, `Pod team-a/web`.
+pub fn label_of(resource: &serde_json::Value) -> String {
+    let kind = crate::testing::files::str_field(resource, "kind");
+    let name = crate::testing::files::meta_str(resource, "name");
+    let ns = crate::testing::files::meta_str(resource, "namespace");
+    let kind = if kind.is_empty() { "resource" } else { kind };
+    let name = if name.is_empty() { "(unnamed)" } else { name };
+    if ns.is_empty() || ns == "default" {
+        format!("{kind} {name}")
+    } else {
+        format!("{kind} {ns}/{name}")
+    }
+}
+
+/// Makes labels unique by numbering repeats: `Pod web`, `Pod web (2)`.
+pub fn dedupe_labels(samples: &mut [Sample]) {
+    let mut seen: Vec<String> = Vec::new();
+    for s in samples.iter_mut() {
+        let base = s.label.clone();
+        let mut n = 1;
+        while seen.contains(&s.label) {
+            n += 1;
+            s.label = format!("{base} ({n})");
+        }
+        seen.push(s.label.clone());
+    }
+}
+
+const BUILTIN_FILES: &[&str] = &[
+    include_str!("builtin/pod-hello-world.yaml"),
+    include_str!("builtin/pod-hardened.yaml"),
+    include_str!("builtin/pod-privileged.yaml"),
+    include_str!("builtin/deployment-hardened.yaml"),
+    include_str!("builtin/cronjob-hardened.yaml"),
+];
 
 /// The built-in samples: the Pod that `kubectl run hello-world --image=hello-world
 /// --restart=Never` creates, a hardened Pod (restricted profile), a privileged Pod, and a
-/// Deployment and a CronJob of the hardened Pod.
+/// Deployment and a CronJob of the hardened Pod. Parsed once per process.
 pub fn builtin() -> Vec<Sample> {
-    Vec::new()
+    static BUILTIN: OnceLock<Vec<Sample>> = OnceLock::new();
+    BUILTIN
+        .get_or_init(|| {
+            BUILTIN_FILES
+                .iter()
+                .flat_map(|t| from_text(t, None, Origin::Builtin))
+                .map(|mut s| {
+                    s.span = None;
+                    s
+                })
+                .collect()
+        })
+        .clone()
 }
 
 /// The paths a `# kyverno-ls: resources=a.yaml,b.yaml` modeline names, as written.
 pub fn modeline(text: &str) -> Vec<String> {
-    let _ = text;
-    Vec::new()
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let Some(comment) = line.trim_start().strip_prefix('#') else {
+            continue;
+        };
+        let Some(rest) = comment.trim_start().strip_prefix("kyverno-ls:") else {
+            continue;
+        };
+        for setting in rest.split_whitespace() {
+            let Some(list) = setting.strip_prefix("resources=") else {
+                continue;
+            };
+            out.extend(
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string),
+            );
+        }
+    }
+    out
+}
+
+/// Whether a document is a resource a policy could be simulated against: it has a `kind` and
+/// an `apiVersion`, and is neither a Kyverno policy nor a test manifest, values or user info
+/// file of the CLI.
+fn is_resource(root: &crate::yaml::Node) -> bool {
+    let (Some(api), Some(kind)) = (
+        root.get("apiVersion").and_then(crate::yaml::Node::as_str),
+        root.get("kind").and_then(crate::yaml::Node::as_str),
+    ) else {
+        return false;
+    };
+    if api.starts_with("cli.kyverno.io/") || kind.is_empty() {
+        return false;
+    }
+    !matches!(
+        crate::checks::classify(root),
+        crate::checks::DocKind::Policy(..)
+    )
 }
 
 /// The non-policy documents of a file as samples (for a modeline file, or the policy's own
@@ -67,6 +186,85 @@ pub fn from_text(
     file: Option<std::sync::Arc<SourceFile>>,
     origin: Origin,
 ) -> Vec<Sample> {
-    let _ = (text, file, origin);
-    Vec::new()
+    let docs = crate::yaml::parse(text, &crate::yaml::Limits::default());
+    from_documents(&docs, file, origin)
+}
+
+/// [`from_text`] over documents already parsed.
+pub fn from_documents<'a>(
+    docs: impl IntoIterator<Item = &'a crate::yaml::Document>,
+    file: Option<Arc<SourceFile>>,
+    origin: Origin,
+) -> Vec<Sample> {
+    let mut out = Vec::new();
+    for doc in docs {
+        if doc.has_errors() {
+            continue;
+        }
+        let Some(root) = &doc.root else { continue };
+        if !is_resource(root) {
+            continue;
+        }
+        out.push(Sample::new(
+            root.to_json(),
+            origin,
+            file.clone(),
+            Some(doc.span.clone()),
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtins_have_their_labels() {
+        let labels: Vec<String> = builtin().into_iter().map(|s| s.label).collect();
+        assert_eq!(
+            labels,
+            [
+                "Pod hello-world",
+                "Pod hardened",
+                "Pod privileged",
+                "Deployment hardened",
+                "CronJob hardened"
+            ]
+        );
+        let hello = &builtin()[0];
+        assert_eq!(hello.origin, Origin::Builtin);
+        let obj = hello.resource().to_json();
+        assert_eq!(obj["spec"]["restartPolicy"], "Never");
+        assert_eq!(obj["metadata"]["labels"]["run"], "hello-world");
+        assert_eq!(obj["spec"]["containers"][0]["image"], "hello-world");
+    }
+
+    #[test]
+    fn modeline_lists_paths() {
+        let t = "# kyverno-ls: resources=a.yaml, b.yaml\n# other\n  #kyverno-ls: resources=c/d.yaml\napiVersion: v1\n";
+        assert_eq!(modeline(t), ["a.yaml", "c/d.yaml"]);
+        assert!(modeline("# kyverno-ls: nothing\n").is_empty());
+    }
+
+    #[test]
+    fn from_text_keeps_resources_only() {
+        let t = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: p}\nspec: {rules: []}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: team}\n---\napiVersion: cli.kyverno.io/v1alpha1\nkind: Test\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n";
+        let s = from_text(t, None, Origin::SameFile);
+        let labels: Vec<&str> = s.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(labels, ["Pod team/web", "ConfigMap c"]);
+        let span = s[0].span.clone().unwrap();
+        assert!(t[span].contains("kind: Pod"));
+    }
+
+    #[test]
+    fn labels_are_made_unique() {
+        let mut s = from_text(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: a}\n",
+            None,
+            Origin::SameFile,
+        );
+        dedupe_labels(&mut s);
+        assert_eq!(s[1].label, "Pod a (2)");
+    }
 }

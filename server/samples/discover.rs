@@ -1,0 +1,429 @@
+//! Finding a policy's samples on disk, for both shells: the files its modeline names (a), else
+//! the `kyverno-test.yaml` manifests in its folder and the folders above it, up to the
+//! workspace root, that list it (b). Reading goes through a closure, so the language server can
+//! serve open documents from memory and tests need no disk; paths outside the root and URLs
+//! are never read.
+
+use std::collections::BTreeSet;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use super::{Origin, Sample, SourceFile};
+use crate::testing::files::{self, MANIFEST_NAME};
+use crate::testing::manifest::{self, Test, TestResult, Values};
+use crate::testing::run::{self, Resource};
+
+/// What [`discover`] found.
+#[derive(Debug, Clone, Default)]
+pub struct Discovered {
+    /// The samples, in file order (empty: fall back to same-file samples or the built-ins).
+    pub samples: Vec<Sample>,
+    /// Root names of the variables the test manifests' values provide (`analysis::Inputs::
+    /// extra_variables`).
+    pub extra_variables: Vec<String>,
+    /// Every file read or looked for, found or not (what the editor watches).
+    pub files: Vec<PathBuf>,
+    /// Problems with the files (unreadable, outside the root, not YAML), for a log.
+    pub errors: Vec<String>,
+}
+
+/// `path` with `.` and `..` resolved lexically (no file system access).
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// Finds the samples of the policy at `policy_path` (whose text is `policy_text`) inside
+/// `root`. `read` returns a file's text, or None when it cannot be read.
+pub fn discover(
+    policy_path: &Path,
+    policy_text: &str,
+    root: &Path,
+    read: &mut dyn FnMut(&Path) -> Option<String>,
+) -> Discovered {
+    let root = normalize(root);
+    let policy_path = normalize(policy_path);
+    let dir = policy_path.parent().unwrap_or(Path::new("")).to_path_buf();
+    let mut found = Discovered::default();
+    let lines = super::modeline(policy_text);
+    if !lines.is_empty() {
+        for p in &lines {
+            let path = match resolve(&dir, p, &root) {
+                Ok(path) => path,
+                Err(e) => {
+                    found.errors.push(e);
+                    continue;
+                }
+            };
+            found.files.push(path.clone());
+            match read(&path) {
+                Some(text) => {
+                    let file = Arc::new(SourceFile {
+                        path: path.display().to_string(),
+                        text,
+                    });
+                    let samples =
+                        super::from_text(&file.text, Some(file.clone()), Origin::Modeline);
+                    if samples.is_empty() {
+                        found
+                            .errors
+                            .push(format!("{}: no resource in this file", path.display()));
+                    }
+                    found.samples.extend(samples);
+                }
+                None => found
+                    .errors
+                    .push(format!("{}: cannot read this file", path.display())),
+            }
+        }
+        if !found.samples.is_empty() {
+            super::dedupe_labels(&mut found.samples);
+            return found;
+        }
+    }
+    let policy_names = policy_names(policy_text);
+    let mut folder = Some(dir.as_path());
+    let mut variables = BTreeSet::new();
+    while let Some(d) = folder {
+        if !d.starts_with(&root) {
+            break;
+        }
+        let manifest = d.join(MANIFEST_NAME);
+        found.files.push(manifest.clone());
+        if let Some(text) = read(&manifest) {
+            from_manifest(
+                &manifest,
+                &text,
+                &policy_path,
+                &policy_names,
+                &root,
+                read,
+                &mut found,
+                &mut variables,
+            );
+        }
+        if d == root {
+            break;
+        }
+        folder = d.parent();
+    }
+    // `request.*` values set fields of Kyverno's own variable.
+    variables.remove("request");
+    found.extra_variables = variables.into_iter().collect();
+    super::dedupe_labels(&mut found.samples);
+    found
+}
+
+/// `p` (as written in a file in `base`) inside `root`, or why it may not be read.
+fn resolve(base: &Path, p: &str, root: &Path) -> Result<PathBuf, String> {
+    if files::is_url(p) {
+        return Err(format!(
+            "`{p}` is a URL: kyverno-ls never fetches anything; use a local path"
+        ));
+    }
+    let path = normalize(&base.join(p));
+    if !path.starts_with(root) {
+        return Err(format!(
+            "`{p}` ({}) is outside the workspace; refusing to read it",
+            path.display()
+        ));
+    }
+    Ok(path)
+}
+
+/// `metadata.name` of every policy document of the text.
+fn policy_names(text: &str) -> Vec<String> {
+    crate::yaml::parse(text, &crate::yaml::Limits::default())
+        .iter()
+        .filter_map(|d| d.root.as_ref())
+        .filter(|r| {
+            matches!(
+                crate::checks::classify(r),
+                crate::checks::DocKind::Policy(..)
+            )
+        })
+        .filter_map(|r| r.get("metadata")?.get("name")?.as_str().map(String::from))
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn from_manifest(
+    manifest: &Path,
+    text: &str,
+    policy_path: &Path,
+    policy_names: &[String],
+    root: &Path,
+    read: &mut dyn FnMut(&Path) -> Option<String>,
+    found: &mut Discovered,
+    variables: &mut BTreeSet<String>,
+) {
+    let base = manifest.parent().unwrap_or(Path::new(""));
+    let docs = match files::parse_documents(text) {
+        Ok(d) => d,
+        Err(e) => {
+            found.errors.push(format!("{}: {e}", manifest.display()));
+            return;
+        }
+    };
+    for doc in &docs {
+        let Ok(test) = manifest::decode_test(doc) else {
+            continue;
+        };
+        let lists_policy = test
+            .policies
+            .iter()
+            // A policy entry may name the file or a folder holding it.
+            .any(|p| resolve(base, p, root).is_ok_and(|path| policy_path.starts_with(&path)));
+        if !lists_policy {
+            continue;
+        }
+        match load(&test, base, root, read, found) {
+            Ok((resources, values, user_info, files_read)) => {
+                for (k, _) in values.global_values.iter() {
+                    variables.insert(root_name(k));
+                }
+                for p in &values.policies {
+                    for (_, vals) in &p.resources {
+                        variables.extend(vals.keys().map(|k| root_name(k)));
+                    }
+                    for r in &p.rules {
+                        variables.extend(r.values.keys().map(|k| root_name(k)));
+                        variables.extend(r.foreach_values.keys().map(|k| root_name(k)));
+                    }
+                }
+                // The values of the first policy of this file the manifest gives values for.
+                let policy = policy_names
+                    .iter()
+                    .find(|n| values.policies.iter().any(|p| p.name == **n))
+                    .or(policy_names.first())
+                    .cloned()
+                    .unwrap_or_default();
+                let inputs = run::Inputs {
+                    policies: Vec::new(),
+                    resources: Vec::new(),
+                    values,
+                    user_info,
+                    cluster_resources: Vec::new(),
+                    api_responses: test
+                        .api_call_responses
+                        .iter()
+                        .map(|a| crate::engine::ApiResponse {
+                            url: a.url.clone(),
+                            method: a.method.clone(),
+                            body: crate::engine::Value::from_json(&a.body),
+                        })
+                        .collect(),
+                    global_context: Default::default(),
+                    exceptions: Vec::new(),
+                };
+                for (resource, file, span) in resources {
+                    let op = run::operation_for(
+                        &TestResult::default(),
+                        &inputs.values,
+                        &policy,
+                        &resource.name,
+                    )
+                    .unwrap_or_default();
+                    let request = run::build_request(&inputs, &policy, &resource, op);
+                    let json = resource.value.to_json();
+                    found.samples.push(Sample {
+                        label: super::label_of(&json),
+                        origin: Origin::TestManifest,
+                        request,
+                        file: Some(file),
+                        span: Some(span),
+                    });
+                }
+                let _ = files_read;
+            }
+            Err(e) => found.errors.push(format!("{}: {e}", manifest.display())),
+        }
+    }
+}
+
+fn root_name(key: &str) -> String {
+    key.split('.').next().unwrap_or(key).to_string()
+}
+
+type Loaded = (
+    Vec<(Resource, Arc<SourceFile>, crate::diag::Span)>,
+    Values,
+    Option<manifest::UserInfoFile>,
+    usize,
+);
+
+/// The resources, values and user info a test names, read through `read`.
+fn load(
+    test: &Test,
+    base: &Path,
+    root: &Path,
+    read: &mut dyn FnMut(&Path) -> Option<String>,
+    found: &mut Discovered,
+) -> Result<Loaded, String> {
+    let mut read_file = |p: &str, found: &mut Discovered| -> Result<(PathBuf, String), String> {
+        let path = resolve(base, p, root)?;
+        found.files.push(path.clone());
+        let text = read(&path).ok_or_else(|| format!("cannot read `{p}`"))?;
+        Ok((path, text))
+    };
+    let mut resources = Vec::new();
+    let mut seen = BTreeSet::new();
+    for r in &test.resources {
+        let (path, text) = read_file(r, found)?;
+        let file = Arc::new(SourceFile {
+            path: path.display().to_string(),
+            text,
+        });
+        let docs = crate::yaml::parse(&file.text, &crate::yaml::Limits::default());
+        for doc in &docs {
+            let Some(root_node) = &doc.root else { continue };
+            if doc.has_errors() {
+                return Err(format!("resource `{r}` does not parse"));
+            }
+            let json = files::default_namespace(root_node.to_json());
+            let key = (
+                files::str_field(&json, "apiVersion").to_string(),
+                files::str_field(&json, "kind").to_string(),
+                files::meta_str(&json, "namespace").to_string(),
+                files::meta_str(&json, "name").to_string(),
+            );
+            if !seen.insert(key) {
+                continue;
+            }
+            resources.push((
+                Resource {
+                    name: files::meta_str(&json, "name").to_string(),
+                    namespace: files::meta_str(&json, "namespace").to_string(),
+                    value: crate::engine::Value::from_json(&json),
+                },
+                file.clone(),
+                doc.span.clone(),
+            ));
+        }
+    }
+    let values = if let Some(v) = &test.values {
+        v.clone()
+    } else if !test.variables.is_empty() {
+        let (_, text) = read_file(&test.variables, found)?;
+        let docs = files::parse_documents(&text)
+            .map_err(|e| format!("values file `{}`: {e}", test.variables))?;
+        match docs.first() {
+            Some(d) => manifest::decode_values_spec(d, "", true)
+                .map_err(|e| format!("values file `{}`: {e}", test.variables))?,
+            None => Values::default(),
+        }
+    } else {
+        Values::default()
+    };
+    let user_info = if test.userinfo.is_empty() {
+        None
+    } else {
+        let (_, text) = read_file(&test.userinfo, found)?;
+        let docs = files::parse_documents(&text)
+            .map_err(|e| format!("user info file `{}`: {e}", test.userinfo))?;
+        match docs.first() {
+            Some(d) => Some(
+                manifest::decode_user_info(d)
+                    .map_err(|e| format!("user info file `{}`: {e}", test.userinfo))?,
+            ),
+            None => None,
+        }
+    };
+    Ok((resources, values, user_info, 0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn fs(files: &[(&str, &str)]) -> impl FnMut(&Path) -> Option<String> + use<> {
+        let map: HashMap<PathBuf, String> = files
+            .iter()
+            .map(|(p, t)| (PathBuf::from(p), t.to_string()))
+            .collect();
+        move |p: &Path| map.get(p).cloned()
+    }
+
+    const POLICY: &str = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: require-team\nspec:\n  rules:\n  - name: r\n    match: {any: [{resources: {kinds: [Pod]}}]}\n    validate: {pattern: {metadata: {labels: {team: '?*'}}}}\n";
+    const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers: [{name: c, image: nginx}]\n";
+
+    #[test]
+    fn modeline_files_inside_the_root() {
+        let policy = format!(
+            "# kyverno-ls: resources=pods/web.yaml,../../etc/passwd,https://x/y.yaml\n{POLICY}"
+        );
+        let mut read = fs(&[("/ws/p/pods/web.yaml", POD)]);
+        let d = discover(
+            Path::new("/ws/p/policy.yaml"),
+            &policy,
+            Path::new("/ws"),
+            &mut read,
+        );
+        let labels: Vec<&str> = d.samples.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(labels, ["Pod web"]);
+        assert_eq!(d.samples[0].origin, Origin::Modeline);
+        assert_eq!(
+            d.samples[0].file.as_ref().unwrap().path,
+            "/ws/p/pods/web.yaml"
+        );
+        assert_eq!(d.errors.len(), 2, "{:?}", d.errors);
+    }
+
+    #[test]
+    fn test_manifests_in_ancestors_that_list_the_policy() {
+        let manifest = "apiVersion: cli.kyverno.io/v1alpha1\nkind: Test\nmetadata: {name: t}\npolicies: [policies/policy.yaml]\nresources: [resources.yaml]\nvariables: values.yaml\nresults: []\n";
+        let other = "apiVersion: cli.kyverno.io/v1alpha1\nkind: Test\nmetadata: {name: t}\npolicies: [other.yaml]\nresources: [resources.yaml]\nresults: []\n";
+        let values = "apiVersion: cli.kyverno.io/v1alpha1\nkind: Values\nglobalValues:\n  team.name: a\npolicies:\n- name: require-team\n  resources:\n  - name: web\n    values:\n      request.operation: UPDATE\n";
+        let mut read = fs(&[
+            ("/ws/kyverno-test.yaml", manifest),
+            ("/ws/policies/kyverno-test.yaml", other),
+            ("/ws/resources.yaml", POD),
+            ("/ws/values.yaml", values),
+        ]);
+        let d = discover(
+            Path::new("/ws/policies/policy.yaml"),
+            POLICY,
+            Path::new("/ws"),
+            &mut read,
+        );
+        assert_eq!(d.samples.len(), 1, "{:?}", d.errors);
+        let s = &d.samples[0];
+        assert_eq!(s.label, "Pod web");
+        assert_eq!(s.origin, Origin::TestManifest);
+        assert_eq!(s.request.operation, crate::engine::Operation::Update);
+        assert!(s.request.variables.contains_key("team.name"));
+        assert_eq!(d.extra_variables, ["team"]);
+        assert!(
+            d.files
+                .contains(&PathBuf::from("/ws/policies/kyverno-test.yaml"))
+        );
+    }
+
+    #[test]
+    fn nothing_outside_the_root() {
+        let mut read = |p: &Path| -> Option<String> {
+            assert!(p.starts_with("/ws"), "read {}", p.display());
+            None
+        };
+        let d = discover(
+            Path::new("/ws/a/b/p.yaml"),
+            POLICY,
+            Path::new("/ws"),
+            &mut read,
+        );
+        assert!(d.samples.is_empty());
+        assert_eq!(d.files.len(), 3);
+    }
+}

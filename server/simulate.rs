@@ -1,0 +1,401 @@
+//! The simulation of every rule of the valid policy documents of a text against the samples,
+//! and the verdict diagnostics (`rule-fails`, `rule-error`) placed on each rule's name.
+//!
+//! Pure: the samples come in converted once (their `Request`s hold the engine's values); the
+//! clock is the fixed offline one of [`Env::fixed`].
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use crate::analysis::{DocAnalysis, RuleSimulation, SampleResult};
+use crate::checks::DocKind;
+use crate::diag::{Diagnostic, Severity, SourceFile, Span};
+use crate::engine::{self, Env, RuleResponse, Status, Value};
+use crate::samples::{Origin, Sample};
+use crate::yaml::Node;
+
+/// Whether the response of `response_rule` counts for the policy rule `rule`.
+pub fn counts_for(response_rule: &str, rule: &str) -> bool {
+    response_rule == rule
+        || response_rule.strip_prefix("autogen-cronjob-") == Some(rule)
+        || response_rule.strip_prefix("autogen-") == Some(rule)
+}
+
+/// The engine on one (policy, sample); a panic becomes one error response per rule (the
+/// editor must survive an engine bug).
+fn run_engine(policy: &Value, sample: &Sample, env: &Env) -> Vec<RuleResponse> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        engine::validate(policy, &sample.request, env)
+    }))
+    .unwrap_or_default()
+}
+
+/// Most (policy, sample) verdicts remembered between analyses.
+const MAX_CACHED: usize = 16_384;
+
+type Cache = HashMap<(u64, u64), Arc<Vec<RuleResponse>>>;
+
+/// The engine's responses by (policy document text, sample) fingerprint. The engine is a pure
+/// function of those (the clock is fixed), so a hit is exactly what a run would give; typing
+/// in one document of a file re-simulates only that document.
+fn cache() -> &'static Mutex<Cache> {
+    static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn fingerprint(parts: &[&str]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for p in parts {
+        p.hash(&mut h);
+    }
+    h.finish()
+}
+
+/// What determines a sample's request: built-ins are fixed, a same-file sample is its
+/// document's text, others their whole request.
+fn sample_fingerprint(text: &str, sample: &Sample) -> u64 {
+    match (sample.origin, &sample.span) {
+        (Origin::Builtin, _) => fingerprint(&["builtin", &sample.label]),
+        (Origin::SameFile, Some(span)) if sample.file.is_none() => {
+            fingerprint(&["same", text.get(span.clone()).unwrap_or("")])
+        }
+        _ => fingerprint(&["request", &format!("{:?}", sample.request)]),
+    }
+}
+
+/// Simulates every rule of every policy document in `valid` (indexes into `documents` of
+/// `text`).
+pub fn simulate(
+    text: &str,
+    documents: &[DocAnalysis],
+    valid: &[usize],
+    samples: &[Sample],
+) -> Vec<RuleSimulation> {
+    let env = Env::fixed();
+    let mut out = Vec::new();
+    let sample_keys: Vec<u64> = samples
+        .iter()
+        .map(|s| sample_fingerprint(text, s))
+        .collect();
+    for &di in valid {
+        let doc = &documents[di];
+        let Some(root) = &doc.doc.root else { continue };
+        if !matches!(doc.kind, Some(DocKind::Policy(..))) {
+            continue;
+        }
+        let policy_key = fingerprint(&["policy", text.get(doc.doc.span.clone()).unwrap_or("")]);
+        let mut policy: Option<Value> = None;
+        let responses: Vec<Arc<Vec<RuleResponse>>> = samples
+            .iter()
+            .zip(&sample_keys)
+            .map(|(s, &sk)| {
+                let key = (policy_key, sk);
+                if let Some(hit) = cache().lock().ok().and_then(|c| c.get(&key).cloned()) {
+                    return hit;
+                }
+                let p = policy.get_or_insert_with(|| Value::from_json(&root.to_json()));
+                let r = Arc::new(run_engine(p, s, &env));
+                if let Ok(mut c) = cache().lock() {
+                    if c.len() >= MAX_CACHED {
+                        c.clear();
+                    }
+                    c.insert(key, r.clone());
+                }
+                r
+            })
+            .collect();
+        let rules = root
+            .get("spec")
+            .and_then(|s| s.get("rules"))
+            .and_then(Node::as_sequence)
+            .unwrap_or_default();
+        for rule in rules {
+            let Some(name_node) = rule.get("name") else {
+                continue;
+            };
+            let Some(name) = name_node.as_str() else {
+                continue;
+            };
+            let mut results = Vec::new();
+            for (si, list) in responses.iter().enumerate() {
+                for r in list.iter().filter(|r| counts_for(&r.rule, name)) {
+                    results.push(SampleResult {
+                        sample: si,
+                        response: r.clone(),
+                    });
+                }
+            }
+            out.push(RuleSimulation {
+                document: di,
+                rule: name.to_string(),
+                name_span: name_node.span.clone(),
+                span: rule.span.clone(),
+                results,
+            });
+        }
+    }
+    out
+}
+
+/// `Enforce` (any case) in the rule's `validate.failureAction`, else the policy's
+/// `spec.validationFailureAction`.
+pub fn is_enforce(policy: &Node, rule: &Node) -> bool {
+    let action = rule
+        .get("validate")
+        .and_then(|v| v.get("failureAction"))
+        .and_then(Node::as_str)
+        .or_else(|| {
+            policy
+                .get("spec")
+                .and_then(|s| s.get("validationFailureAction"))
+                .and_then(Node::as_str)
+        })
+        .unwrap_or("Audit");
+    action.eq_ignore_ascii_case("enforce")
+}
+
+/// The rule node of a simulation.
+fn rule_node<'a>(
+    documents: &'a [DocAnalysis],
+    sim: &RuleSimulation,
+) -> Option<(&'a Node, &'a Node)> {
+    let root = documents.get(sim.document)?.doc.root.as_ref()?;
+    let rule = root
+        .get("spec")?
+        .get("rules")?
+        .as_sequence()?
+        .iter()
+        .find(|r| r.span == sim.span)?;
+    Some((root, rule))
+}
+
+/// The diagnostics of the simulation: one per failing or erroring (rule, sample).
+pub fn verdicts(
+    documents: &[DocAnalysis],
+    simulation: &[RuleSimulation],
+    samples: &[Sample],
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for sim in simulation {
+        let Some((root, rule)) = rule_node(documents, sim) else {
+            continue;
+        };
+        let enforce = is_enforce(root, rule);
+        for r in &sim.results {
+            let sample = &samples[r.sample];
+            let resp = &r.response;
+            let message = format!("{}: {}", sample.label, resp.message);
+            let mut d = match resp.status {
+                Status::Fail => Diagnostic::new(
+                    "rule-fails",
+                    if enforce {
+                        Severity::Error
+                    } else {
+                        Severity::Warning
+                    },
+                    sim.name_span.clone(),
+                    message,
+                ),
+                // A failure of an unscored policy: Kyverno reports it as a warning.
+                Status::Warn => Diagnostic::warning("rule-fails", sim.name_span.clone(), message),
+                Status::Error => Diagnostic::warning("rule-error", sim.name_span.clone(), message),
+                _ => continue,
+            };
+            if let Some(rel) = sample_location(documents, sample, resp.resource_path.as_deref()) {
+                d.related.push(rel);
+            }
+            if let Some(span) = resp
+                .policy_path
+                .as_deref()
+                .and_then(|p| policy_target(root, p))
+            {
+                d = d.with_related(span, "the part of the rule that failed");
+            }
+            out.push(d);
+        }
+    }
+    out
+}
+
+/// The related information that points into the sample: the field at `resource_path`, else
+/// the sample's `metadata.name`. None for built-ins (they have no file).
+fn sample_location(
+    documents: &[DocAnalysis],
+    sample: &Sample,
+    resource_path: Option<&str>,
+) -> Option<crate::diag::Related> {
+    if sample.origin == Origin::Builtin {
+        return None;
+    }
+    let doc_span = sample.span.clone()?;
+    let describe = |found: Option<bool>| match (resource_path, found) {
+        (Some(p), Some(true)) => format!("{}: the field at {p}", sample.label),
+        (Some(p), Some(false)) => format!("{}: {p} is missing here", sample.label),
+        _ => format!("{}: the resource", sample.label),
+    };
+    let locate = |root: &Node| -> (Span, Option<bool>) {
+        if let Some((span, complete)) = resource_path.and_then(|p| pointer_target(root, p)) {
+            return (span, Some(complete));
+        }
+        let name = root
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .map_or_else(|| root.span.clone(), |n| n.span.clone());
+        (name, None)
+    };
+    match &sample.file {
+        None => {
+            let doc = documents.iter().find(|d| d.doc.span == doc_span)?;
+            let (span, found) = locate(doc.doc.root.as_ref()?);
+            Some(crate::diag::Related {
+                span,
+                message: describe(found),
+                file: None,
+            })
+        }
+        Some(file) => {
+            let (span, found) = locate_in_file(file, &doc_span, &locate)?;
+            Some(crate::diag::Related {
+                span,
+                message: describe(found),
+                file: Some(file.clone()),
+            })
+        }
+    }
+}
+
+fn locate_in_file(
+    file: &Arc<SourceFile>,
+    doc_span: &Span,
+    locate: &dyn Fn(&Node) -> (Span, Option<bool>),
+) -> Option<(Span, Option<bool>)> {
+    let docs = crate::yaml::parse(&file.text, &crate::yaml::Limits::default());
+    let doc = docs.iter().find(|d| d.span == *doc_span)?;
+    Some(locate(doc.root.as_ref()?))
+}
+
+/// The span of the node a JSON pointer (or Kyverno's `/a/0/b/` resource path) names: the key
+/// of the last mapping step, or the item of the last sequence step. When the path goes
+/// further than the tree (a missing field), the deepest node reached.
+pub fn node_at_pointer(root: &Node, pointer: &str) -> Option<Span> {
+    pointer_target(root, pointer).map(|(span, _)| span)
+}
+
+/// [`node_at_pointer`], with whether the whole path was found.
+pub fn pointer_target(root: &Node, pointer: &str) -> Option<(Span, bool)> {
+    let mut node = root;
+    let mut span = None;
+    let mut complete = true;
+    for raw in pointer.split('/').filter(|s| !s.is_empty()) {
+        let seg = raw.replace("~1", "/").replace("~0", "~");
+        if let Some(entries) = node.as_mapping() {
+            // Anchored pattern keys (`=(name)`, `^(x)`, `X(y)`) match the plain name too.
+            let e = entries
+                .iter()
+                .find(|e| e.key.as_str() == Some(seg.as_str()))
+                .or_else(|| {
+                    entries.iter().find(|e| {
+                        e.key
+                            .as_str()
+                            .is_some_and(|k| strip_anchor(k) == seg.as_str())
+                    })
+                });
+            match e {
+                Some(e) => {
+                    span = Some(e.key.span.clone());
+                    node = &e.value;
+                }
+                None => {
+                    complete = false;
+                    break;
+                }
+            }
+        } else if let Some(items) = node.as_sequence() {
+            match seg.parse::<usize>().ok().and_then(|i| items.get(i)) {
+                Some(item) => {
+                    span = Some(item.span.clone());
+                    node = item;
+                }
+                None => {
+                    complete = false;
+                    break;
+                }
+            }
+        } else {
+            complete = false;
+            break;
+        }
+    }
+    Some((span.unwrap_or_else(|| root.span.clone()), complete))
+}
+
+/// The node of the policy a response's `policy_path` names. The engine names a `foreach`'s
+/// `deny` as the rule's (`/validate/deny`): when the path stops short, the first key of that
+/// name below the deepest node reached is the one.
+fn policy_target(root: &Node, pointer: &str) -> Option<Span> {
+    let (span, complete) = pointer_target(root, pointer)?;
+    if complete {
+        return Some(span);
+    }
+    let last = pointer.split('/').rfind(|s| !s.is_empty())?;
+    let mut node = root;
+    for seg in pointer.split('/').filter(|s| !s.is_empty()) {
+        let next = match &node.kind {
+            crate::yaml::NodeKind::Mapping(_) => node.get(seg),
+            crate::yaml::NodeKind::Sequence(items) => {
+                seg.parse::<usize>().ok().and_then(|i| items.get(i))
+            }
+            _ => None,
+        };
+        match next {
+            Some(n) => node = n,
+            None => break,
+        }
+    }
+    // Breadth first, so the outermost match wins.
+    let mut queue = std::collections::VecDeque::from([node]);
+    while let Some(n) = queue.pop_front() {
+        match &n.kind {
+            crate::yaml::NodeKind::Mapping(entries) => {
+                for e in entries {
+                    if e.key.as_str() == Some(last) {
+                        return Some(e.key.span.clone());
+                    }
+                    queue.push_back(&e.value);
+                }
+            }
+            crate::yaml::NodeKind::Sequence(items) => queue.extend(items.iter()),
+            crate::yaml::NodeKind::Scalar(_) => {}
+        }
+    }
+    Some(span)
+}
+
+fn strip_anchor(key: &str) -> &str {
+    for prefix in ["=(", "^(", "+(", "X(", "<(", ">("] {
+        if let Some(rest) = key.strip_prefix(prefix).and_then(|r| r.strip_suffix(')')) {
+            return rest;
+        }
+    }
+    key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_reach_keys_and_items() {
+        let t = "spec:\n  containers:\n  - name: a\n    image: nginx\n";
+        let docs = crate::yaml::parse(t, &crate::yaml::Limits::default());
+        let root = docs[0].root.as_ref().unwrap();
+        let s = node_at_pointer(root, "/spec/containers/0/image/").unwrap();
+        assert_eq!(&t[s], "image");
+        let s = node_at_pointer(root, "/spec/containers/0/missing").unwrap();
+        assert_eq!(&t[s], "name: a\n    image: nginx");
+        assert!(counts_for("autogen-cronjob-r", "r"));
+        assert!(counts_for("autogen-r", "r"));
+        assert!(!counts_for("r2", "r"));
+    }
+}

@@ -69,6 +69,8 @@ fn run_check(dir: &Path, names: &[String]) -> BTreeMap<String, Value> {
         .arg("check")
         .arg("--format")
         .arg("json")
+        // The cases are about the checks; the simulation has its own tests (simulation.rs).
+        .arg("--no-builtin-samples")
         .args(&files)
         .output()
         .expect("run kyverno-ls");

@@ -2,8 +2,12 @@
 
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
 use super::render;
+use crate::analysis::Inputs;
 use crate::diag::{Diagnostic, Severity};
+use crate::samples::{self, Origin, Sample, SourceFile, discover};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -14,14 +18,33 @@ pub enum Format {
 pub struct Options {
     pub format: Format,
     pub paths: Vec<PathBuf>,
+    /// Simulate against the built-in samples when a policy has no other (default true).
+    pub builtin_samples: bool,
+    /// `--resource FILE`: sample resources for every policy (like a modeline).
+    pub resources: Vec<PathBuf>,
 }
 
 impl Options {
     pub fn parse(args: &[String]) -> Result<Options, String> {
         let mut format = Format::Text;
         let mut paths = Vec::new();
+        let mut builtin_samples = true;
+        let mut resources = Vec::new();
         let mut it = args.iter();
         while let Some(a) = it.next() {
+            if a == "--no-builtin-samples" {
+                builtin_samples = false;
+                continue;
+            }
+            if a == "--resource" {
+                let file = it.next().ok_or("--resource needs a file")?;
+                resources.push(PathBuf::from(file));
+                continue;
+            }
+            if let Some(file) = a.strip_prefix("--resource=") {
+                resources.push(PathBuf::from(file));
+                continue;
+            }
             let value = if a == "--format" {
                 Some(
                     it.next()
@@ -44,7 +67,12 @@ impl Options {
         if paths.is_empty() {
             return Err("check needs at least one file or directory".into());
         }
-        Ok(Options { format, paths })
+        Ok(Options {
+            format,
+            paths,
+            builtin_samples,
+            resources,
+        })
     }
 }
 
@@ -70,7 +98,32 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
             return 2;
         }
     }
-    let reports: Vec<FileReport> = files.iter().map(|f| check_file(f)).collect();
+    let mut extra = Vec::new();
+    for r in &opts.resources {
+        match crate::testing::files::read_text(r) {
+            Ok(text) => {
+                let file = Arc::new(SourceFile {
+                    path: r.display().to_string(),
+                    text,
+                });
+                let found = samples::from_text(&file.text, Some(file.clone()), Origin::Modeline);
+                if found.is_empty() {
+                    let _ = writeln!(err, "error: {}: no resource in this file", r.display());
+                    return 2;
+                }
+                extra.extend(found);
+            }
+            Err(e) => {
+                let _ = writeln!(err, "error: {e}");
+                return 2;
+            }
+        }
+    }
+    samples::dedupe_labels(&mut extra);
+    let reports: Vec<FileReport> = files
+        .iter()
+        .map(|f| check_file_with(f, opts.builtin_samples, &extra))
+        .collect();
     match opts.format {
         Format::Json => {
             let _ = writeln!(out, "{}", render::json(&reports));
@@ -85,8 +138,67 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
     i32::from(any_error)
 }
 
+/// The inputs of the analysis of the file at `path`: `resources` when given, else what the
+/// modeline and the test manifests name (read inside the current directory, or the file's own
+/// folder when it is outside it).
+fn inputs_for(path: &Path, text: &str, builtin_samples: bool, resources: &[Sample]) -> Inputs {
+    let mut inputs = Inputs {
+        builtin_samples,
+        ..Inputs::default()
+    };
+    if !resources.is_empty() {
+        inputs.external_samples = resources.to_vec();
+        return inputs;
+    }
+    let Ok(cwd) = std::env::current_dir() else {
+        return inputs;
+    };
+    let absolute = discover::normalize(&cwd.join(path));
+    let root = if absolute.starts_with(&cwd) {
+        cwd.clone()
+    } else {
+        absolute.parent().unwrap_or(Path::new("/")).to_path_buf()
+    };
+    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.clone());
+    let mut read = |p: &Path| -> Option<String> {
+        // Symbolic links may not lead out of the root.
+        let c = p.canonicalize().ok()?;
+        if !c.starts_with(&canonical_root) || !c.is_file() {
+            return None;
+        }
+        crate::testing::files::read_text(&c).ok()
+    };
+    let found = discover::discover(&absolute, text, &root, &mut read);
+    // Name sample files as the command line would: relative to the current directory.
+    let mut renamed: Vec<(*const SourceFile, Arc<SourceFile>)> = Vec::new();
+    let mut samples = found.samples;
+    for s in &mut samples {
+        let Some(file) = &s.file else { continue };
+        let key = Arc::as_ptr(file);
+        let new = match renamed.iter().find(|(k, _)| *k == key) {
+            Some((_, f)) => f.clone(),
+            None => {
+                let shown = Path::new(&file.path)
+                    .strip_prefix(&cwd)
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|_| file.path.clone());
+                let f = Arc::new(SourceFile {
+                    path: shown,
+                    text: file.text.clone(),
+                });
+                renamed.push((key, f.clone()));
+                f
+            }
+        };
+        s.file = Some(new);
+    }
+    inputs.external_samples = samples;
+    inputs.extra_variables = found.extra_variables;
+    inputs
+}
+
 /// Reads and analyses one file. Unreadable and non-UTF-8 files become a single diagnostic.
-pub fn check_file(path: &Path) -> FileReport {
+pub fn check_file_with(path: &Path, builtin_samples: bool, resources: &[Sample]) -> FileReport {
     let shown = path.display().to_string();
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
@@ -104,7 +216,8 @@ pub fn check_file(path: &Path) -> FileReport {
     };
     match String::from_utf8(bytes) {
         Ok(text) => {
-            let diagnostics = crate::analysis::analyze(&text).diagnostics;
+            let inputs = inputs_for(path, &text, builtin_samples, resources);
+            let diagnostics = crate::analysis::analyze_with(&text, &inputs).diagnostics;
             FileReport {
                 path: shown,
                 text,

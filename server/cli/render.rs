@@ -17,16 +17,13 @@ pub fn json(reports: &[FileReport]) -> String {
                 .diagnostics
                 .iter()
                 .map(|d| {
-                    let s = index.position_utf16(&r.text, d.span.start);
-                    let e = index.position_utf16(&r.text, d.span.end);
+                    // Exactly these four fields: the format tools parse. Related locations
+                    // are in the text output and in the editor.
                     json!({
                         "code": d.code,
                         "severity": d.severity.as_str(),
                         "message": d.message,
-                        "range": {
-                            "start": {"line": s.line, "character": s.character},
-                            "end": {"line": e.line, "character": e.character},
-                        },
+                        "range": json_range(&index, &r.text, &d.span),
                     })
                 })
                 .collect();
@@ -34,6 +31,16 @@ pub fn json(reports: &[FileReport]) -> String {
         })
         .collect();
     json!({ "files": files }).to_string()
+}
+
+/// An LSP-style range (0-based lines, UTF-16 columns) of a byte span.
+fn json_range(index: &LineIndex, text: &str, span: &crate::diag::Span) -> serde_json::Value {
+    let s = index.position_utf16(text, span.start);
+    let e = index.position_utf16(text, span.end);
+    json!({
+        "start": {"line": s.line, "character": s.character},
+        "end": {"line": e.line, "character": e.character},
+    })
 }
 
 pub fn text(reports: &[FileReport]) -> String {
@@ -107,8 +114,15 @@ fn diagnostic(s: &mut String, r: &FileReport, index: &LineIndex, d: &Diagnostic)
     let width = r.text[start..end].chars().count().max(1);
     let _ = writeln!(s, "{pad} | {}{}", " ".repeat(col - 1), "^".repeat(width));
     for rel in &d.related {
-        let (l, c) = human_position(&r.text, index, rel.span.start);
-        let _ = writeln!(s, "{pad} = note: {} ({}:{l}:{c})", rel.message, r.path);
+        let (l, c) = match &rel.file {
+            Some(f) => human_position(&f.text, &LineIndex::new(&f.text), rel.span.start),
+            None => human_position(&r.text, index, rel.span.start),
+        };
+        let path = rel
+            .file
+            .as_ref()
+            .map_or(r.path.as_str(), |f| f.path.as_str());
+        let _ = writeln!(s, "{pad} = note: {} ({path}:{l}:{c})", rel.message);
     }
     s.push('\n');
 }

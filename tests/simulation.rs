@@ -1,0 +1,303 @@
+//! The simulation of rules on sample resources, end to end: `kyverno-ls check --format json`
+//! on the examples and on `tests/simulation/` (exact output), and the editor features computed
+//! from the same analysis (code lenses, hover evaluation).
+
+use std::path::Path;
+use std::process::Command;
+
+use kyverno_ls::analysis::{Inputs, analyze, analyze_with};
+use serde_json::{Value, json};
+
+/// `kyverno-ls check --format json ARGS...` from the repository root: (exit code, `files`).
+fn check(args: &[&str]) -> (i32, Value) {
+    let output = Command::new(env!("CARGO_BIN_EXE_kyverno-ls"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("check")
+        .arg("--format")
+        .arg("json")
+        .args(args)
+        .output()
+        .expect("run kyverno-ls");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.stderr.is_empty(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let v: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    (output.status.code().unwrap_or(-1), v["files"].clone())
+}
+
+fn range(l1: u32, c1: u32, l2: u32, c2: u32) -> Value {
+    json!({"start": {"line": l1, "character": c1}, "end": {"line": l2, "character": c2}})
+}
+
+const TUTORIAL: &str = "examples/drop-all-capabilities.yaml";
+const DROP_ALL: &str = "validation failure: Containers must drop `ALL` capabilities.";
+
+fn drop_all_failure(sample: &str, severity: &str, line: u32) -> Value {
+    json!({
+        "code": "rule-fails",
+        "severity": severity,
+        "message": format!("{sample}: {DROP_ALL}"),
+        "range": range(line, 12, line, 28),
+    })
+}
+
+#[test]
+fn tutorial_policy_warns_on_hello_world_under_audit() {
+    let (code, files) = check(&[TUTORIAL]);
+    assert_eq!(code, 0, "warnings only");
+    assert_eq!(
+        files,
+        json!([{
+            "path": TUTORIAL,
+            "diagnostics": [
+                drop_all_failure("Pod hello-world", "warning", 20),
+                drop_all_failure("Pod privileged", "warning", 20),
+            ],
+        }])
+    );
+}
+
+#[test]
+fn enforce_makes_the_failure_an_error() {
+    let path = "tests/simulation/drop-all-enforce.yaml";
+    let (code, files) = check(&[path]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        files,
+        json!([{
+            "path": path,
+            "diagnostics": [
+                drop_all_failure("Pod hello-world", "error", 18),
+                drop_all_failure("Pod privileged", "error", 18),
+            ],
+        }])
+    );
+}
+
+#[test]
+fn no_builtin_samples_gives_no_verdict() {
+    let (code, files) = check(&["--no-builtin-samples", TUTORIAL]);
+    assert_eq!(code, 0);
+    assert_eq!(files, json!([{"path": TUTORIAL, "diagnostics": []}]));
+}
+
+#[test]
+fn modeline_samples_point_into_their_file() {
+    let path = "tests/simulation/modeline.yaml";
+    let (code, files) = check(&[path]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        files,
+        json!([{
+            "path": path,
+            "diagnostics": [{
+                "code": "rule-fails",
+                "severity": "warning",
+                "message": "Pod shop/web: validation error: Using a mutable image tag such as `latest` is not allowed. rule validate-image-tag failed at path /spec/containers/0/image/",
+                "range": range(9, 12, 9, 30),
+            }],
+        }])
+    );
+}
+
+#[test]
+fn resource_option_acts_like_a_modeline() {
+    let (_, files) = check(&["--resource", "tests/simulation/pods.yaml", TUTORIAL]);
+    let messages: Vec<&str> = files[0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            format!("Pod shop/web: {DROP_ALL}"),
+            format!("Pod shop/api: {DROP_ALL}"),
+        ]
+    );
+}
+
+#[test]
+fn same_file_samples_replace_the_builtins() {
+    let path = "tests/simulation/same-file.yaml";
+    let (code, files) = check(&[path]);
+    assert_eq!(code, 1, "failureAction: Enforce on the rule");
+    assert_eq!(
+        files,
+        json!([{
+            "path": path,
+            "diagnostics": [{
+                "code": "rule-fails",
+                "severity": "error",
+                "message": "Pod unlabelled: validation error: The label `team` is required. rule check-team-label failed at path /metadata/labels/",
+                "range": range(7, 12, 7, 28),
+            }],
+        }])
+    );
+}
+
+fn tutorial() -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(root.join(TUTORIAL)).unwrap()
+}
+
+#[test]
+fn code_lens_counts_the_builtin_samples() {
+    let text = tutorial();
+    let a = analyze(&text);
+    let lenses = kyverno_ls::ide::code_lenses(&text, &a);
+    assert_eq!(lenses.len(), 1);
+    let l = &lenses[0];
+    assert_eq!(&text[l.span.clone()], "require-drop-all");
+    assert_eq!(l.title, "✓ 3 pass · ✗ 2 fail · ⊘ 0 skip (built-in samples)");
+    assert_eq!(l.command, "kyverno.showRuleResults");
+    let args = &l.arguments[0];
+    assert_eq!(args["policy"], "drop-all-capabilities");
+    assert_eq!(args["rule"], "require-drop-all");
+    assert_eq!(
+        args["results"][0],
+        json!({"sample": "Pod hello-world", "status": "fail", "message": DROP_ALL})
+    );
+}
+
+fn hover_at(text: &str, inputs: &Inputs, needle: &str, delta: usize) -> String {
+    let a = analyze_with(text, inputs);
+    let offset = text.find(needle).unwrap_or_else(|| panic!("{needle}")) + delta;
+    kyverno_ls::ide::hover(text, &a, offset)
+        .expect("a hover")
+        .markdown
+}
+
+#[test]
+fn hover_evaluates_per_foreach_element() {
+    let text = tutorial();
+    let md = hover_at(&text, &Inputs::default(), "element.securityContext", 2);
+    assert!(
+        md.starts_with(
+            "**`Pod hello-world`** (built-in sample)\n\n```text\nelement #0 (hello-world): []\n```"
+        ),
+        "{md}"
+    );
+    // The current sample is chosen by label.
+    let inputs = Inputs {
+        current_sample: Some("Pod hardened".into()),
+        ..Inputs::default()
+    };
+    let md = hover_at(&text, &inputs, "element.securityContext", 2);
+    assert!(md.contains("element #0 (app): [\"ALL\"]"), "{md}");
+}
+
+#[test]
+fn hover_evaluates_a_list_and_a_template() {
+    let text = tutorial();
+    let md = hover_at(&text, &Inputs::default(), "request.object.spec.[", 3);
+    assert!(
+        md.contains("```json\n[\n  {\n    \"image\": \"hello-world\""),
+        "{md}"
+    );
+    let md = hover_at(&text, &Inputs::default(), "request.operation ||", 3);
+    assert!(md.contains("```json\n\"CREATE\"\n```"), "{md}");
+}
+
+#[test]
+fn hover_shows_kyvernos_error() {
+    let text = tutorial().replace(
+        "request.operation || 'BACKGROUND'",
+        "request.object.metadata.labels.app",
+    );
+    let md = hover_at(&text, &Inputs::default(), "labels.app", 8);
+    assert!(md.contains("Error: `Unknown key \"app\" in path`"), "{md}");
+}
+
+#[test]
+fn hover_on_a_function_keeps_its_documentation() {
+    let text = tutorial();
+    let md = hover_at(&text, &Inputs::default(), "to_upper", 2);
+    assert!(md.contains("element #0 (hello-world): []"), "{md}");
+    assert!(md.contains("---"), "{md}");
+    assert!(md.contains("to_upper("), "{md}");
+}
+
+#[test]
+fn invalid_policies_are_not_simulated() {
+    let text = tutorial().replace(
+        "validationFailureAction: Audit",
+        "validationFailureAction: Audt",
+    );
+    let a = analyze(&text);
+    assert!(a.simulation.is_empty());
+    assert!(a.diagnostics.iter().all(|d| d.code != "rule-fails"));
+}
+
+#[test]
+fn lowercase_enforce_is_enforce() {
+    let text = tutorial().replace(
+        "validationFailureAction: Audit",
+        "validationFailureAction: enforce",
+    );
+    let a = analyze(&text);
+    let verdicts: Vec<_> = a
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "rule-fails")
+        .collect();
+    assert_eq!(verdicts.len(), 2);
+    assert!(
+        verdicts
+            .iter()
+            .all(|d| d.severity == kyverno_ls::diag::Severity::Error)
+    );
+}
+
+#[test]
+fn autogen_responses_count_for_their_rule() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("examples/require-team-label.yaml")).unwrap();
+    let a = analyze(&text);
+    let lenses = kyverno_ls::ide::code_lenses(&text, &a);
+    assert_eq!(
+        lenses[0].title,
+        "✓ 0 pass · ✗ 5 fail · ⊘ 0 skip (built-in samples)"
+    );
+    let samples: Vec<&str> = lenses[0].arguments[0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["sample"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        samples,
+        [
+            "Pod hello-world",
+            "Pod hardened",
+            "Pod privileged",
+            "Deployment hardened",
+            "CronJob hardened"
+        ]
+    );
+}
+
+#[test]
+fn an_error_verdict_is_a_warning() {
+    let text = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: p\nspec:\n  validationFailureAction: Enforce\n  rules:\n    - name: needs-app\n      match:\n        any:\n          - resources:\n              kinds: [Pod]\n      validate:\n        message: needs app\n        deny:\n          conditions:\n            any:\n              - key: \"{{ request.object.metadata.labels.app }}\"\n                operator: Equals\n                value: x\n";
+    let a = analyze(text);
+    let d = a
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "rule-error")
+        .expect("a rule-error");
+    assert_eq!(d.severity, kyverno_ls::diag::Severity::Warning);
+    assert_eq!(&text[d.span.clone()], "needs-app");
+    assert!(d.message.starts_with("Pod hello-world: "), "{}", d.message);
+}
+
+#[test]
+fn hover_on_a_condition_key() {
+    let text = tutorial();
+    let md = hover_at(&text, &Inputs::default(), "key: ALL", 6);
+    assert!(md.contains("element #0 (hello-world): \"ALL\""), "{md}");
+}

@@ -363,6 +363,11 @@ async fn initialize_announces_capabilities_and_server_info() {
                 "completionProvider": {"triggerCharacters": [".", "{"]},
                 "signatureHelpProvider": {"triggerCharacters": ["(", ","]},
                 "documentSymbolProvider": true,
+                "codeLensProvider": {"resolveProvider": false},
+                "executeCommandProvider": {"commands": [
+                    "kyverno.showRuleResults", "kyverno.pickSample", "kyverno.runTests"
+                ]},
+                "workspace": {"workspaceFolders": {"supported": true, "changeNotifications": true}},
             },
             "serverInfo": {"name": "kyverno-ls", "version": env!("CARGO_PKG_VERSION")},
         }})
@@ -1108,7 +1113,14 @@ spec:
 #[tokio::test]
 async fn real_core_hover_on_a_function_name() {
     let mut s = Session::start(Arc::new(lsp::Kyverno));
-    s.initialize().await;
+    // Without the built-in samples, which the rule fails or errors on.
+    s.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {},
+               "initializationOptions": {"kyverno": {"builtinSamples": false}}}),
+    )
+    .await;
+    s.notify("initialized", json!({})).await;
     s.open(EXPR_POLICY).await;
     assert_eq!(s.diagnostics().await, publish(Some(1), json!([])));
     let reply = s.request("textDocument/hover", at(16, 24)).await;

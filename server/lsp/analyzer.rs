@@ -1,14 +1,45 @@
 //! The seam between the server and the core, so protocol tests can drive the server with a
 //! core whose answers (and timing) they control.
 
-use crate::analysis::{self, Analysis};
+use std::path::Path;
+
+use crate::analysis::{self, Analysis, Inputs};
+use crate::diag::Diagnostic;
 use crate::ide;
+use crate::samples::discover::{self, Discovered};
+use crate::testing;
+
+/// Reads a file of the workspace (absolute path), or None when it is missing, unreadable or
+/// outside the workspace. Open documents' unsaved text wins over the disk.
+pub type Read<'a> = &'a dyn Fn(&Path) -> Option<String>;
 
 /// What the server asks of the core. Every method has the real core as its default.
 /// Methods are called on blocking threads, never on the async runtime.
 pub trait Analyzer: Send + Sync + 'static {
     fn analyze(&self, text: &str) -> Analysis {
         analysis::analyze(text)
+    }
+
+    /// The analysis with samples and settings from outside the text. A core that ignores
+    /// them (the protocol tests' fakes) need only implement [`Analyzer::analyze`].
+    fn analyze_with(&self, text: &str, inputs: &Inputs) -> Analysis {
+        let _ = inputs;
+        self.analyze(text)
+    }
+
+    /// The samples and variables for the policy file at `path` (text `text`) in the
+    /// workspace folder `root`: its modeline files and the test manifests that list it.
+    fn discover(&self, path: &Path, text: &str, root: &Path, read: Read<'_>) -> Discovered {
+        let _ = (path, text, root, read);
+        Discovered::default()
+    }
+
+    /// Diagnostics of the test manifest at `path` (text `text`) in the workspace folder
+    /// `root`: results whose expectation the engine does not meet. Called only for files
+    /// named `kyverno-test.yaml`; the manifest's files are read from disk, inside `root`.
+    fn test_manifest(&self, path: &Path, text: &str, root: &Path) -> Vec<Diagnostic> {
+        let _ = (path, text, root);
+        Vec::new()
     }
 
     fn hover(&self, text: &str, analysis: &Analysis, offset: usize) -> Option<ide::Hover> {
@@ -26,10 +57,50 @@ pub trait Analyzer: Send + Sync + 'static {
     fn document_symbols(&self, text: &str, analysis: &Analysis) -> Vec<ide::Symbol> {
         ide::document_symbols(text, analysis)
     }
+
+    fn code_lenses(&self, text: &str, analysis: &Analysis) -> Vec<ide::CodeLens> {
+        ide::code_lenses(text, analysis)
+    }
+
+    /// The lenses of a test manifest (`▶ Run 3 tests`), `path` as the shell names the file.
+    fn manifest_lenses(&self, text: &str, path: &str) -> Vec<ide::CodeLens> {
+        ide::manifest_lenses(text, path)
+    }
 }
 
 /// The real core.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Kyverno;
 
-impl Analyzer for Kyverno {}
+impl Analyzer for Kyverno {
+    fn analyze_with(&self, text: &str, inputs: &Inputs) -> Analysis {
+        analysis::analyze_with(text, inputs)
+    }
+
+    fn discover(&self, path: &Path, text: &str, root: &Path, read: Read<'_>) -> Discovered {
+        discover::discover(path, text, root, &mut |p| read(p))
+    }
+
+    fn test_manifest(&self, path: &Path, text: &str, root: &Path) -> Vec<Diagnostic> {
+        let options = testing::Options {
+            compat: false,
+            roots: vec![root.to_path_buf()],
+        };
+        let mut report = testing::Report::default();
+        testing::run::run_manifest(path, &options, &system_env(), &mut report);
+        ide::manifest_diagnostics(text, &report)
+    }
+}
+
+/// "Now" and a seed from the system clock, as the CLI's `test` takes them.
+pub fn system_env() -> crate::engine::Env {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let now = chrono::DateTime::from_timestamp(since.as_secs() as i64, since.subsec_nanos())
+        .unwrap_or_default();
+    crate::engine::Env {
+        now: now.fixed_offset(),
+        seed: since.as_nanos() as u64,
+    }
+}

@@ -2,16 +2,21 @@
 
 use std::sync::Arc;
 
+use serde_json::Value;
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::{
-    CompletionParams, CompletionResponse, DidChangeTextDocumentParams, DidCloseTextDocumentParams,
-    DidOpenTextDocumentParams, DocumentSymbolParams, DocumentSymbolResponse, Hover, HoverParams,
-    InitializeParams, InitializeResult, SignatureHelp, SignatureHelpParams,
+    CodeLens, CodeLensParams, CompletionParams, CompletionResponse, DidChangeConfigurationParams,
+    DidChangeTextDocumentParams, DidChangeWatchedFilesParams, DidChangeWorkspaceFoldersParams,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DocumentSymbolParams,
+    DocumentSymbolResponse, ExecuteCommandParams, Hover, HoverParams, InitializeParams,
+    InitializeResult, InitializedParams, SignatureHelp, SignatureHelpParams,
 };
 use tower_lsp_server::{Client, LanguageServer};
 
 use super::state::State;
-use super::{completion, hover, initialize, signature_help, symbols, sync};
+use super::{
+    code_lens, commands, completion, hover, initialize, signature_help, symbols, sync, watch,
+};
 
 pub struct Backend {
     client: Client,
@@ -37,6 +42,10 @@ impl Backend {
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
         Ok(initialize::initialize(&self.state, &params))
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        watch::register(&self.state, &self.client);
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -73,5 +82,25 @@ impl LanguageServer for Backend {
         params: DocumentSymbolParams,
     ) -> Result<Option<DocumentSymbolResponse>> {
         Ok(symbols::document_symbols(&self.state, params).await)
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        Ok(code_lens::code_lens(&self.state, params).await)
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
+        commands::execute(&self.state, &self.client, params).await
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        watch::did_change_configuration(&self.state, &self.client, params).await;
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        watch::did_change_watched_files(&self.state, params);
+    }
+
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        watch::did_change_workspace_folders(&self.state, params);
     }
 }

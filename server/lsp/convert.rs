@@ -29,9 +29,19 @@ impl Converter<'_> {
         let related: Vec<_> = d
             .related
             .iter()
-            .map(|r| DiagnosticRelatedInformation {
-                location: Location::new(self.uri.clone(), self.range(&r.span)),
-                message: r.message.clone(),
+            .filter_map(|r| {
+                let location = match &r.file {
+                    None => Location::new(self.uri.clone(), self.range(&r.span)),
+                    Some(file) => {
+                        let uri = Uri::from_file_path(&file.path)?;
+                        let rope = Rope::from_str(&file.text);
+                        Location::new(uri, span_to_range(&rope, &r.span, self.encoding))
+                    }
+                };
+                Some(DiagnosticRelatedInformation {
+                    location,
+                    message: r.message.clone(),
+                })
             })
             .collect();
         let tags: Vec<_> = d

@@ -42,18 +42,21 @@ pub fn spawn_worker(state: Arc<State>, client: Client, uri: Uri, doc_id: u64, wa
                     .iter()
                     .map(|d| convert.diagnostic(d))
                     .collect::<Vec<_>>();
-                (snapshot.version, diagnostics)
+                (
+                    (snapshot.doc_id, snapshot.version, snapshot.epoch),
+                    diagnostics,
+                )
             })
             .await;
             // A panicking core publishes nothing for this version; the next edit tries again.
-            let Ok((version, diagnostics)) = analysed else {
+            let Ok((analysed, diagnostics)) = analysed else {
                 continue;
             };
 
             let _order = state.publish.lock().await;
-            if state.documents.is_current(&uri, doc_id, version) {
+            if state.documents.is_current(&uri, analysed) {
                 client
-                    .publish_diagnostics(uri.clone(), diagnostics, Some(version))
+                    .publish_diagnostics(uri.clone(), diagnostics, Some(analysed.1))
                     .await;
             }
         }

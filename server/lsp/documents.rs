@@ -21,6 +21,9 @@ pub struct Snapshot {
     /// Tells a reopened document from the one closed before it (versions restart on reopen).
     pub doc_id: u64,
     pub version: i32,
+    /// Bumped when what the analysis reads besides the text (sample files, settings, the
+    /// picked sample) changes, so that results computed from the old inputs are dropped.
+    pub epoch: u64,
     pub rope: Rope,
     pub text: String,
     pub analysis: Analysis,
@@ -32,24 +35,32 @@ pub enum Current {
     Pending {
         doc_id: u64,
         version: i32,
+        epoch: u64,
         rope: Rope,
     },
 }
 
 impl Current {
-    pub fn version(&self) -> (u64, i32) {
+    /// Identifies what an analysis of this would be computed from: document, version, inputs.
+    pub fn version(&self) -> (u64, i32, u64) {
         match self {
-            Current::Analysed(s) => (s.doc_id, s.version),
+            Current::Analysed(s) => (s.doc_id, s.version, s.epoch),
             Current::Pending {
-                doc_id, version, ..
-            } => (*doc_id, *version),
+                doc_id,
+                version,
+                epoch,
+                ..
+            } => (*doc_id, *version, *epoch),
         }
     }
 }
 
 struct Document {
     id: u64,
+    /// Where the document is on disk (for `file://` URIs): as the URI names it, and canonical.
+    paths: Vec<std::path::PathBuf>,
     version: i32,
+    epoch: u64,
     rope: Rope,
     snapshot: Option<Arc<Snapshot>>,
     /// Wakes the document's analysis worker after an edit or on close.
@@ -74,9 +85,18 @@ impl Documents {
     pub fn open(&self, uri: Uri, version: i32, text: &str) -> (u64, Arc<Notify>) {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let wake = Arc::new(Notify::new());
+        let paths = super::workspace::path_of(&uri)
+            .map(|p| {
+                let lexical = super::workspace::normalize(&p);
+                let canonical = super::workspace::canonical_lenient(&lexical);
+                std::iter::once(lexical).chain(canonical).collect()
+            })
+            .unwrap_or_default();
         let doc = Document {
             id,
+            paths,
             version,
+            epoch: 0,
             rope: Rope::from_str(text),
             snapshot: None,
             wake: wake.clone(),
@@ -127,6 +147,32 @@ impl Documents {
         }
     }
 
+    /// Drops the analysis of `uri` because its inputs changed, and wakes its worker to redo it.
+    /// Returns false if it is not open.
+    pub fn invalidate(&self, uri: &Uri) -> bool {
+        let mut map = self.lock();
+        let Some(doc) = map.get_mut(uri) else {
+            return false;
+        };
+        doc.epoch += 1;
+        doc.snapshot = None;
+        doc.wake.notify_one();
+        true
+    }
+
+    /// The open documents.
+    pub fn uris(&self) -> Vec<Uri> {
+        self.lock().keys().cloned().collect()
+    }
+
+    /// The current text of the open document at `path`, if there is one.
+    pub fn text_at(&self, path: &std::path::Path) -> Option<String> {
+        self.lock()
+            .values()
+            .find(|d| d.paths.iter().any(|p| p == path))
+            .map(|d| d.rope.to_string())
+    }
+
     /// The current version of `uri`, if it is open (and, given `doc_id`, still that document).
     pub fn current(&self, uri: &Uri, doc_id: Option<u64>) -> Option<Current> {
         let map = self.lock();
@@ -138,16 +184,18 @@ impl Documents {
             None => Current::Pending {
                 doc_id: doc.id,
                 version: doc.version,
+                epoch: doc.epoch,
                 rope: doc.rope.clone(),
             },
         })
     }
 
-    /// Whether `doc_id` at `version` is still what the client has open as `uri`.
-    pub fn is_current(&self, uri: &Uri, doc_id: u64, version: i32) -> bool {
+    /// Whether `doc_id` at `version`, analysed with the inputs of `epoch`, is still what the
+    /// client has open as `uri`.
+    pub fn is_current(&self, uri: &Uri, (doc_id, version, epoch): (u64, i32, u64)) -> bool {
         self.lock()
             .get(uri)
-            .is_some_and(|d| d.id == doc_id && d.version == version)
+            .is_some_and(|d| d.id == doc_id && d.version == version && d.epoch == epoch)
     }
 
     /// Keeps `snapshot` as the document's analysis if it is of the current version, so later
@@ -155,7 +203,11 @@ impl Documents {
     pub fn store(&self, uri: &Uri, snapshot: &Arc<Snapshot>) -> bool {
         let mut map = self.lock();
         match map.get_mut(uri) {
-            Some(d) if d.id == snapshot.doc_id && d.version == snapshot.version => {
+            Some(d)
+                if d.id == snapshot.doc_id
+                    && d.version == snapshot.version
+                    && d.epoch == snapshot.epoch =>
+            {
                 d.snapshot = Some(snapshot.clone());
                 true
             }
@@ -250,6 +302,7 @@ mod tests {
             Arc::new(Snapshot {
                 doc_id,
                 version,
+                epoch: 0,
                 rope: Rope::from_str("a"),
                 text: "a".into(),
                 analysis: Analysis::default(),
@@ -266,9 +319,15 @@ mod tests {
         // Reopened: same uri and version, but another document.
         docs.close(&uri());
         let (new_id, _) = docs.open(uri(), 2, "a");
-        assert!(!docs.is_current(&uri(), id, 2));
-        assert!(docs.is_current(&uri(), new_id, 2));
+        assert!(!docs.is_current(&uri(), (id, 2, 0)));
+        assert!(docs.is_current(&uri(), (new_id, 2, 0)));
         assert!(docs.current(&uri(), Some(id)).is_none());
         assert!(!docs.store(&uri(), &snapshot(id, 2)));
+
+        // Inputs changed: the analysis of the same version is refused too.
+        assert!(docs.invalidate(&uri()));
+        assert!(!docs.is_current(&uri(), (new_id, 2, 0)));
+        assert!(!docs.store(&uri(), &snapshot(new_id, 2)));
+        assert!(docs.is_current(&uri(), (new_id, 2, 1)));
     }
 }

@@ -1,11 +1,13 @@
 //! `initialize`: negotiates the position encoding and announces what the server does.
 
 use tower_lsp_server::ls_types::{
-    CompletionOptions, HoverProviderCapability, InitializeParams, InitializeResult, OneOf,
-    ServerCapabilities, ServerInfo, SignatureHelpOptions, TextDocumentSyncCapability,
-    TextDocumentSyncKind, TextDocumentSyncOptions,
+    CodeLensOptions, CompletionOptions, ExecuteCommandOptions, HoverProviderCapability,
+    InitializeParams, InitializeResult, OneOf, ServerCapabilities, ServerInfo,
+    SignatureHelpOptions, TextDocumentSyncCapability, TextDocumentSyncKind,
+    TextDocumentSyncOptions, WorkspaceFoldersServerCapabilities, WorkspaceServerCapabilities,
 };
 
+use super::commands;
 use super::position::Encoding;
 use super::state::State;
 
@@ -26,6 +28,11 @@ pub fn initialize(state: &State, params: &InitializeParams) -> InitializeResult 
         .and_then(|g| g.position_encodings.as_deref());
     let encoding = Encoding::negotiate(offered);
     state.set_encoding(encoding);
+    state.workspace.initialize(params);
+    if let Some(options) = &params.initialization_options {
+        state.set_settings(state.settings().updated(options));
+    }
+    let _ = state.client_capabilities.set(params.capabilities.clone());
     InitializeResult {
         capabilities: capabilities(encoding),
         server_info: Some(ServerInfo {
@@ -61,6 +68,20 @@ fn capabilities(encoding: Encoding) -> ServerCapabilities {
             ..SignatureHelpOptions::default()
         }),
         document_symbol_provider: Some(OneOf::Left(true)),
+        code_lens_provider: Some(CodeLensOptions {
+            resolve_provider: Some(false),
+        }),
+        execute_command_provider: Some(ExecuteCommandOptions {
+            commands: commands::ALL.iter().map(|c| (*c).to_owned()).collect(),
+            ..ExecuteCommandOptions::default()
+        }),
+        workspace: Some(WorkspaceServerCapabilities {
+            workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                supported: Some(true),
+                change_notifications: Some(OneOf::Left(true)),
+            }),
+            file_operations: None,
+        }),
         ..ServerCapabilities::default()
     }
 }

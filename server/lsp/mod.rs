@@ -6,26 +6,33 @@
 
 mod analyzer;
 mod backend;
+mod code_lens;
+mod commands;
 mod completion;
 mod convert;
 mod diagnostics;
+mod discovery;
 mod documents;
 mod framing;
 mod hover;
 mod initialize;
 mod position;
+mod settings;
 mod signature_help;
 mod state;
 mod symbols;
 mod sync;
+mod watch;
+mod workspace;
 
 use std::sync::Arc;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 use tower_lsp_server::{ClientSocket, LspService, Server};
 
-pub use analyzer::{Analyzer, Kyverno};
+pub use analyzer::{Analyzer, Kyverno, Read};
 pub use backend::Backend;
+pub use commands::{PICK_SAMPLE, RUN_TESTS, SHOW_RULE_RESULTS};
 use state::State;
 
 /// The server over stdin/stdout, on a runtime of its own. Returns the process exit code.

@@ -1,17 +1,37 @@
-//! What the request handlers share: the core, the open documents, the negotiated encoding.
+//! What the request handlers share: the core, the open documents, the negotiated encoding,
+//! the workspace and settings, and what each document's analysis read besides its text.
 
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
-use tower_lsp_server::ls_types::Uri;
+use tower_lsp_server::ls_types::{ClientCapabilities, Uri};
 
 use super::analyzer::Analyzer;
+use super::discovery::DiscoveryCache;
 use super::documents::{Current, Documents, Snapshot};
 use super::position::Encoding;
+use super::settings::Settings;
+use super::workspace::{self, FileCache, Workspace};
+use crate::analysis::Inputs;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 pub struct State {
     pub analyzer: Arc<dyn Analyzer>,
     pub documents: Documents,
+    pub workspace: Workspace,
+    pub files: FileCache,
+    pub discovery: DiscoveryCache,
+    pub client_capabilities: OnceLock<ClientCapabilities>,
+    settings: Mutex<Settings>,
+    /// The sample hover evaluates against, per document (`kyverno.pickSample`).
+    picks: Mutex<HashMap<Uri, String>>,
+    /// Per open document: the files its latest analysis read or looked for.
+    sources: Mutex<HashMap<Uri, BTreeSet<PathBuf>>>,
     encoding: OnceLock<Encoding>,
     /// Held while checking that a result is current and publishing it, so that a result
     /// found current cannot reach the client after a newer one or after the close.
@@ -24,6 +44,13 @@ impl State {
         State {
             analyzer,
             documents: Documents::default(),
+            workspace: Workspace::default(),
+            files: FileCache::default(),
+            discovery: DiscoveryCache::default(),
+            client_capabilities: OnceLock::new(),
+            settings: Mutex::new(Settings::default()),
+            picks: Mutex::default(),
+            sources: Mutex::default(),
             encoding: OnceLock::new(),
             publish: tokio::sync::Mutex::new(()),
             shutdown: AtomicBool::new(false),
@@ -55,13 +82,15 @@ impl State {
             Current::Pending {
                 doc_id,
                 version,
+                epoch,
                 rope,
             } => {
                 let text = rope.to_string();
-                let analysis = self.analyzer.analyze(&text);
+                let analysis = self.analyze(uri, &text);
                 let snapshot = Arc::new(Snapshot {
                     doc_id,
                     version,
+                    epoch,
                     rope,
                     text,
                     analysis,
@@ -69,6 +98,110 @@ impl State {
                 self.documents.store(uri, &snapshot);
                 snapshot
             }
+        }
+    }
+
+    /// The analysis of `text`, open as `uri`, with the samples, variables and settings that
+    /// apply to it. Records the files it read, for [`State::dependents`].
+    fn analyze(&self, uri: &Uri, text: &str) -> crate::analysis::Analysis {
+        let mut inputs = Inputs {
+            builtin_samples: self.settings().builtin_samples,
+            current_sample: lock(&self.picks).get(uri).cloned(),
+            ..Inputs::default()
+        };
+        let Some(path) = workspace::path_of(uri) else {
+            lock(&self.sources).remove(uri);
+            return self.analyzer.analyze_with(text, &inputs);
+        };
+        // Canonical like the workspace folders, so that the search up the folders stays
+        // inside them.
+        let path = workspace::canonical_lenient(&path).unwrap_or(path);
+        let root = self.workspace.root_for(&path);
+        let is_manifest = workspace::is_manifest(&path);
+        let mut asked = BTreeSet::new();
+        if let (Some(root), false) = (&root, is_manifest) {
+            let found;
+            (found, asked) = self.discovery.discover(
+                &*self.analyzer,
+                &self.documents,
+                &self.files,
+                uri,
+                &path,
+                root,
+                text,
+            );
+            inputs.external_samples = found.samples;
+            inputs.extra_variables = found.extra_variables;
+        }
+        let mut analysis = self.analyzer.analyze_with(text, &inputs);
+        let manifest = match (&root, is_manifest) {
+            (Some(root), true) => self.analyzer.test_manifest(&path, text, root),
+            _ => Vec::new(),
+        };
+        if !manifest.is_empty() {
+            analysis.diagnostics.extend(manifest);
+            analysis
+                .diagnostics
+                .sort_by_key(|d| (d.span.start, d.span.end));
+        }
+        // Not for a document closed meanwhile (hover may analyse after the close).
+        if self.documents.current(uri, None).is_some() {
+            lock(&self.sources).insert(uri.clone(), asked);
+        }
+        analysis
+    }
+
+    /// The open documents whose analysis read (or looked for) the file at `path`.
+    pub fn dependents(&self, path: &std::path::Path) -> Vec<Uri> {
+        let lexical = workspace::normalize(path);
+        let canonical = workspace::canonical_lenient(&lexical);
+        lock(&self.sources)
+            .iter()
+            .filter(|(_, read)| {
+                read.contains(&lexical) || canonical.as_ref().is_some_and(|c| read.contains(c))
+            })
+            .map(|(uri, _)| uri.clone())
+            .collect()
+    }
+
+    /// Forgets what a closed document read.
+    pub fn forget(&self, uri: &Uri) {
+        lock(&self.sources).remove(uri);
+        lock(&self.picks).remove(uri);
+        self.discovery.forget(uri);
+    }
+
+    pub fn settings(&self) -> Settings {
+        *lock(&self.settings)
+    }
+
+    /// Returns whether the settings changed.
+    pub fn set_settings(&self, settings: Settings) -> bool {
+        std::mem::replace(&mut *lock(&self.settings), settings) != settings
+    }
+
+    /// Sets (or with None, resets) the sample hover uses for `uri`.
+    pub fn pick(&self, uri: &Uri, label: Option<String>) {
+        match label {
+            Some(l) => lock(&self.picks).insert(uri.clone(), l),
+            None => lock(&self.picks).remove(uri),
+        };
+    }
+
+    /// Re-analyses the open test manifests (their results depend on files read from disk).
+    pub fn invalidate_manifests(&self) {
+        for uri in self.documents.uris() {
+            if workspace::path_of(&uri).is_some_and(|p| workspace::is_manifest(&p)) {
+                self.documents.invalidate(&uri);
+            }
+        }
+    }
+
+    /// Re-analyses every open document (and republishes its diagnostics).
+    pub fn invalidate_all(&self) {
+        self.discovery.clear();
+        for uri in self.documents.uris() {
+            self.documents.invalidate(&uri);
         }
     }
 

@@ -18,24 +18,43 @@ pub fn did_open(state: &Arc<State>, client: &Client, params: DidOpenTextDocument
     let (doc_id, wake) = state
         .documents
         .open(doc.uri.clone(), doc.version, &doc.text);
-    diagnostics::spawn_worker(state.clone(), client.clone(), doc.uri, doc_id, wake);
+    diagnostics::spawn_worker(state.clone(), client.clone(), doc.uri.clone(), doc_id, wake);
+    invalidate_dependents(state, &doc.uri);
 }
 
 pub fn did_change(state: &State, params: DidChangeTextDocumentParams) {
     let doc = params.text_document;
     // A change to a document that is not open has nothing to apply to; ignoring it is all
     // that can be done.
-    state.documents.change(
+    if state.documents.change(
         &doc.uri,
         doc.version,
         params.content_changes,
         state.encoding(),
-    );
+    ) {
+        invalidate_dependents(state, &doc.uri);
+    }
 }
 
 pub async fn did_close(state: &State, client: &Client, params: DidCloseTextDocumentParams) {
     let uri = params.text_document.uri;
     if state.documents.close(&uri) {
+        state.forget(&uri);
+        // The file on disk is what other policies read from now on.
+        invalidate_dependents(state, &uri);
         diagnostics::clear(state, client, uri).await;
+    }
+}
+
+/// Other open documents that read `uri`'s file (a sample file, a test manifest, a values
+/// file) are analysed again with its current text.
+fn invalidate_dependents(state: &State, uri: &tower_lsp_server::ls_types::Uri) {
+    let Some(path) = super::workspace::path_of(uri) else {
+        return;
+    };
+    for dependent in state.dependents(&path) {
+        if &dependent != uri {
+            state.documents.invalidate(&dependent);
+        }
     }
 }

@@ -1,0 +1,127 @@
+//! The samples of an open policy, found by the core's discovery through a sandboxed reader,
+//! and kept between keystrokes: discovery parses the policy and reads files, and its result
+//! changes only when the modeline or a file it looked at changes.
+
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+use std::time::SystemTime;
+
+use tower_lsp_server::ls_types::Uri;
+
+use super::analyzer::Analyzer;
+use super::documents::Documents;
+use super::workspace::{FileCache, Reader};
+use crate::samples::discover::Discovered;
+use crate::samples::{self, Origin};
+
+/// What a file looked like when discovery read it (or looked for it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Stamp {
+    /// Open in the editor: a hash of its text.
+    Open(u64),
+    Disk(Option<SystemTime>, u64),
+    Missing,
+}
+
+fn stamp(documents: &Documents, path: &Path) -> Stamp {
+    if let Some(text) = documents.text_at(path) {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        text.hash(&mut h);
+        return Stamp::Open(h.finish());
+    }
+    match std::fs::metadata(path) {
+        Ok(m) => Stamp::Disk(m.modified().ok(), m.len()),
+        Err(_) => Stamp::Missing,
+    }
+}
+
+struct Entry {
+    modeline: Vec<String>,
+    root: PathBuf,
+    stamps: Vec<(PathBuf, Stamp)>,
+    found: Discovered,
+    asked: BTreeSet<PathBuf>,
+}
+
+#[derive(Default)]
+pub struct DiscoveryCache {
+    entries: Mutex<HashMap<Uri, Entry>>,
+}
+
+impl DiscoveryCache {
+    /// The samples and variables of the policy `uri` at `path` (canonical) in `root`, and the
+    /// files looked at.
+    #[allow(clippy::too_many_arguments)]
+    pub fn discover(
+        &self,
+        analyzer: &dyn Analyzer,
+        documents: &Documents,
+        files: &FileCache,
+        uri: &Uri,
+        path: &Path,
+        root: &Path,
+        text: &str,
+    ) -> (Discovered, BTreeSet<PathBuf>) {
+        let modeline = samples::modeline(text);
+        {
+            let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(e) = entries.get(uri) {
+                // Which test entries apply depends on the policy's name, which only a parse
+                // tells: results from manifests are not reused.
+                let reusable = e.modeline == modeline
+                    && e.root == root
+                    && !e
+                        .found
+                        .samples
+                        .iter()
+                        .any(|s| s.origin == Origin::TestManifest)
+                    && e.stamps.iter().all(|(p, s)| stamp(documents, p) == *s);
+                if reusable {
+                    return (e.found.clone(), e.asked.clone());
+                }
+            }
+        }
+        let open_text = |p: &Path| documents.text_at(p);
+        let reader = Reader {
+            root: Some(root.to_path_buf()),
+            cache: files,
+            open_text: &open_text,
+            asked: Mutex::default(),
+        };
+        let found = analyzer.discover(path, text, root, &|p| reader.read(p));
+        let asked = reader.into_asked();
+        let stamps = asked
+            .iter()
+            .map(|p| (p.clone(), stamp(documents, p)))
+            .collect();
+        let entry = Entry {
+            modeline,
+            root: root.to_path_buf(),
+            stamps,
+            found: found.clone(),
+            asked: asked.clone(),
+        };
+        self.entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(uri.clone(), entry);
+        (found, asked)
+    }
+
+    /// Forgets what was found for `uri` (closed, or a file it read changed).
+    pub fn forget(&self, uri: &Uri) {
+        self.entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(uri);
+    }
+
+    pub fn clear(&self) {
+        self.entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+}

@@ -1,0 +1,748 @@
+//! The simulation in the editor, with the real core over in-process pipes: samples found
+//! around the policy (built-ins, modeline, test manifest with values, same file), verdict
+//! diagnostics, sample files changing on disk or in the editor, hover evaluation, code
+//! lenses, commands and settings. Expected messages are whole.
+
+mod common;
+
+use common::{Session, Workspace, publish, range, response};
+use serde_json::{Value, json};
+
+const TUTORIAL: &str = include_str!("../examples/drop-all-capabilities.yaml");
+
+/// Prints the actual message when `DUMP` is set, instead of comparing (to write expectations).
+fn same(actual: &Value, expected: Value) {
+    if std::env::var_os("DUMP").is_some() {
+        println!("{actual}");
+        return;
+    }
+    assert_eq!(*actual, expected);
+}
+
+async fn start(ws: &Workspace, extra: Value) -> Session {
+    let mut s = Session::real();
+    let mut params = json!({"rootUri": ws.root_uri()});
+    if let Value::Object(m) = extra {
+        for (k, v) in m {
+            params[k] = v;
+        }
+    }
+    s.initialize(params).await;
+    s
+}
+
+/// A verdict diagnostic of the tutorial policy, on the rule name `require-drop-all`.
+fn tutorial_verdict(uri: &str, severity: u8, sample: &str) -> Value {
+    json!({
+        "range": range(20, 12, 20, 28), "severity": severity, "code": "rule-fails",
+        "source": "kyverno-ls",
+        "message": format!("{sample}: validation failure: Containers must drop `ALL` capabilities."),
+        "relatedInformation": [{
+            "location": {"uri": uri, "range": range(35, 12, 35, 16)}, // `deny`
+            "message": "the part of the rule that failed",
+        }],
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Samples
+
+#[tokio::test]
+async fn builtin_samples_warn_under_audit_and_error_under_enforce() {
+    let ws = Workspace::new(&[]);
+    let uri = ws.uri("policy.yaml");
+    let mut s = start(&ws, json!({})).await;
+    s.open(&uri, TUTORIAL).await;
+    // hello-world and the privileged Pod fail; the hardened Pod (and its Deployment and
+    // CronJob) pass.
+    let d = s.diagnostics(&uri, Some(1)).await;
+    same(
+        &d,
+        publish(
+            &uri,
+            Some(1),
+            json!([
+                tutorial_verdict(&uri, 2, "Pod hello-world"),
+                tutorial_verdict(&uri, 2, "Pod privileged"),
+            ]),
+        ),
+    );
+
+    s.replace(
+        &uri,
+        2,
+        &TUTORIAL.replace("Action: Audit", "Action: Enforce"),
+    )
+    .await;
+    let d = s.diagnostics(&uri, Some(2)).await;
+    same(
+        &d,
+        publish(
+            &uri,
+            Some(2),
+            json!([
+                tutorial_verdict(&uri, 1, "Pod hello-world"),
+                tutorial_verdict(&uri, 1, "Pod privileged"),
+            ]),
+        ),
+    );
+}
+
+/// Requires the label `team`; the modeline names `samples/pods.yaml`.
+const TEAM_POLICY: &str = "# kyverno-ls: resources=samples/pods.yaml
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: require-team
+spec:
+  validationFailureAction: Audit
+  rules:
+    - name: check-team
+      match:
+        any:
+          - resources:
+              kinds: [Pod]
+      validate:
+        message: The label `team` is required.
+        pattern:
+          metadata:
+            labels:
+              team: \"?*\"
+";
+
+const PODS: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: good
+  labels:
+    team: a
+spec:
+  containers: [{name: c, image: nginx}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: bad
+spec:
+  containers: [{name: c, image: nginx}]
+";
+
+fn team_verdict(policy_uri: &str, pods_uri: &str) -> Value {
+    json!({
+        "range": range(8, 12, 8, 22), "severity": 2, "code": "rule-fails",
+        "source": "kyverno-ls",
+        "message": "Pod bad: validation error: The label `team` is required. rule check-team failed at path /metadata/labels/",
+        "relatedInformation": [
+            // `metadata` of the second document of the sample file.
+            {"location": {"uri": pods_uri, "range": range(11, 0, 11, 8)},
+             "message": "Pod bad: /metadata/labels/ is missing here"},
+            // `labels` of the pattern.
+            {"location": {"uri": policy_uri, "range": range(17, 12, 17, 18)},
+             "message": "the part of the rule that failed"},
+        ],
+    })
+}
+
+#[tokio::test]
+async fn modeline_samples_point_into_their_file() {
+    let ws = Workspace::new(&[("samples/pods.yaml", PODS)]);
+    let uri = ws.uri("policy.yaml");
+    let pods = ws.uri("samples/pods.yaml");
+    let mut s = start(&ws, json!({})).await;
+    s.open(&uri, TEAM_POLICY).await;
+    let d = s.diagnostics(&uri, Some(1)).await;
+    same(
+        &d,
+        publish(&uri, Some(1), json!([team_verdict(&uri, &pods)])),
+    );
+}
+
+#[tokio::test]
+async fn files_outside_the_workspace_are_not_read() {
+    let ws = Workspace::new(&[
+        ("outside.yaml", PODS),
+        ("ws/link.yaml", ""), // replaced by a symbolic link below
+    ]);
+    std::fs::remove_file(ws.root.join("ws/link.yaml")).unwrap();
+    std::os::unix::fs::symlink(ws.root.join("outside.yaml"), ws.root.join("ws/link.yaml")).unwrap();
+    let mut s = Session::real();
+    s.initialize(json!({"rootUri": format!("{}/ws", ws.root_uri())}))
+        .await;
+    let uri = ws.uri("ws/policy.yaml");
+    for (version, modeline) in [
+        (1, "../outside.yaml"),
+        (2, "link.yaml"),
+        (3, &*ws.root.join("outside.yaml").display().to_string()),
+    ] {
+        let text = TEAM_POLICY.replace("samples/pods.yaml", modeline);
+        if version == 1 {
+            s.open(&uri, &text).await;
+        } else {
+            s.replace(&uri, version, &text).await;
+        }
+        // The built-in samples instead: none of them has the label either.
+        let d = s.diagnostics(&uri, Some(version)).await;
+        let messages: Vec<&str> = d["params"]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["message"].as_str().unwrap())
+            .collect();
+        assert!(
+            messages.iter().all(|m| !m.starts_with("Pod bad")),
+            "{modeline}: {messages:?}"
+        );
+        assert!(
+            messages.iter().any(|m| m.starts_with("Pod hello-world: ")),
+            "{modeline}: {messages:?}"
+        );
+    }
+}
+
+/// The team comes from the test's values file: `team.name` is a variable only it defines.
+const VALUES_POLICY: &str = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: team-from-values
+spec:
+  validationFailureAction: Enforce
+  rules:
+    - name: check-team
+      match:
+        any:
+          - resources:
+              kinds: [Pod]
+      validate:
+        message: \"Pods must belong to {{ team.name }}.\"
+        deny:
+          conditions:
+            any:
+              - key: \"{{ request.object.metadata.labels.team || '' }}\"
+                operator: NotEquals
+                value: \"{{ team.name }}\"
+";
+
+const MANIFEST: &str = "apiVersion: cli.kyverno.io/v1alpha1
+kind: Test
+metadata:
+  name: team
+policies: [policies/policy.yaml]
+resources: [resources.yaml]
+variables: values.yaml
+results:
+  - policy: team-from-values
+    rule: check-team
+    kind: Pod
+    resources: [good, bad]
+    result: pass
+";
+
+const VALUES: &str = "apiVersion: cli.kyverno.io/v1alpha1
+kind: Values
+globalValues:
+  team.name: a
+";
+
+#[tokio::test]
+async fn test_manifest_samples_with_a_values_file() {
+    let ws = Workspace::new(&[
+        ("kyverno-test.yaml", MANIFEST),
+        ("resources.yaml", PODS),
+        ("values.yaml", VALUES),
+        ("policies/policy.yaml", VALUES_POLICY),
+    ]);
+    let uri = ws.uri("policies/policy.yaml");
+    let resources = ws.uri("resources.yaml");
+    let mut s = start(&ws, json!({})).await;
+    s.open(&uri, VALUES_POLICY).await;
+    // No undefined-variable finding for `team`, and the values decide the verdict: only the
+    // Pod without `team: a` fails, with the message substituted.
+    let d = s.diagnostics(&uri, Some(1)).await;
+    same(
+        &d,
+        publish(
+            &uri,
+            Some(1),
+            json!([{
+                "range": range(7, 12, 7, 22), "severity": 1, "code": "rule-fails",
+                "source": "kyverno-ls",
+                "message": "Pod bad: Pods must belong to a.",
+                "relatedInformation": [
+                    // `bad` in `name: bad` of the resource file.
+                    {"location": {"uri": resources, "range": range(12, 8, 12, 11)},
+                     "message": "Pod bad: the resource"},
+                    // `deny`.
+                    {"location": {"uri": uri, "range": range(14, 8, 14, 12)},
+                     "message": "the part of the rule that failed"},
+                ],
+            }]),
+        ),
+    );
+}
+
+#[tokio::test]
+async fn test_manifest_diagnostics_and_lens() {
+    let ws = Workspace::new(&[
+        ("kyverno-test.yaml", MANIFEST),
+        ("resources.yaml", PODS),
+        ("values.yaml", VALUES),
+        ("policies/policy.yaml", VALUES_POLICY),
+    ]);
+    let uri = ws.uri("kyverno-test.yaml");
+    let mut s = start(&ws, json!({})).await;
+    s.open(&uri, MANIFEST).await;
+    // `bad` is expected to pass but fails.
+    let d = s.diagnostics(&uri, Some(1)).await;
+    same(
+        &d,
+        publish(
+            &uri,
+            Some(1),
+            json!([{
+                "range": range(11, 22, 11, 25), "severity": 1, "code": "test-mismatch",
+                "source": "kyverno-ls",
+                "message": "Expected `pass` for bad but the engine says `fail`: Pods must belong to a.",
+            }]),
+        ),
+    );
+    let lens = s
+        .request(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    let path = ws.root.join("kyverno-test.yaml").display().to_string();
+    same(
+        &lens,
+        response(
+            2,
+            json!([{
+                "range": range(7, 0, 7, 7),
+                "command": {"title": "▶ Run 2 tests", "command": "kyverno.runTests",
+                            "arguments": [uri, {"manifest": path}]},
+            }]),
+        ),
+    );
+    let run = s
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "kyverno.runTests", "arguments": [uri, {"manifest": path}]}),
+        )
+        .await;
+    let text = run["result"].as_str().unwrap();
+    assert!(text.contains("bad"), "{text}");
+    let shown = s.incoming("window/showMessage").await;
+    same(
+        &shown,
+        json!({"jsonrpc": "2.0", "method": "window/showMessage", "params": {
+            "type": 2,
+            "message": "kyverno-ls test: 1 manifest(s), 2 result(s): 1 as expected, 1 not, 0 unsupported",
+        }}),
+    );
+}
+
+#[tokio::test]
+async fn same_file_samples() {
+    let text = format!(
+        "{}---\n{}",
+        TEAM_POLICY.replace("# kyverno-ls: resources=samples/pods.yaml\n", ""),
+        PODS
+    );
+    let ws = Workspace::new(&[]);
+    let uri = ws.uri("policy.yaml");
+    let mut s = start(&ws, json!({})).await;
+    s.open(&uri, &text).await;
+    // The rule name is one line higher without the modeline; `bad`'s `metadata` on line 30.
+    let d = s.diagnostics(&uri, Some(1)).await;
+    same(
+        &d,
+        publish(
+            &uri,
+            Some(1),
+            json!([{
+                "range": range(7, 12, 7, 22), "severity": 2, "code": "rule-fails",
+                "source": "kyverno-ls",
+                "message": "Pod bad: validation error: The label `team` is required. rule check-team failed at path /metadata/labels/",
+                "relatedInformation": [
+                    {"location": {"uri": uri, "range": range(30, 0, 30, 8)},
+                     "message": "Pod bad: /metadata/labels/ is missing here"},
+                    {"location": {"uri": uri, "range": range(16, 12, 16, 18)},
+                     "message": "the part of the rule that failed"},
+                ],
+            }]),
+        ),
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sample files changing
+
+const FIXED_PODS: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: bad
+  labels:
+    team: b
+spec:
+  containers: [{name: c, image: nginx}]
+";
+
+#[tokio::test]
+async fn a_sample_file_edited_on_disk_republishes() {
+    let ws = Workspace::new(&[("samples/pods.yaml", PODS)]);
+    let uri = ws.uri("policy.yaml");
+    let pods = ws.uri("samples/pods.yaml");
+    let mut s = Session::real();
+    s.initialize(json!({
+        "rootUri": ws.root_uri(),
+        "capabilities": {"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}},
+    }))
+    .await;
+    let register = s.incoming("client/registerCapability").await;
+    same(
+        &register,
+        json!({"jsonrpc": "2.0", "id": register["id"], "method": "client/registerCapability",
+        "params": {"registrations": [{
+            "id": "kyverno-ls/samples",
+            "method": "workspace/didChangeWatchedFiles",
+            "registerOptions": {"watchers": [{"globPattern": "**/*.{yaml,yml}"}]},
+        }]}}),
+    );
+    s.respond(&register, Value::Null).await;
+
+    s.open(&uri, TEAM_POLICY).await;
+    let d = s.diagnostics(&uri, Some(1)).await;
+    same(
+        &d,
+        publish(&uri, Some(1), json!([team_verdict(&uri, &pods)])),
+    );
+
+    ws.write("samples/pods.yaml", FIXED_PODS);
+    s.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": pods, "type": 2}]}),
+    )
+    .await;
+    let d = s.diagnostics(&uri, Some(1)).await;
+    same(&d, publish(&uri, Some(1), json!([])));
+
+    // Deleted: the policy falls back to the built-in samples.
+    std::fs::remove_file(ws.root.join("samples/pods.yaml")).unwrap();
+    s.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": pods, "type": 3}]}),
+    )
+    .await;
+    let d = s.diagnostics(&uri, Some(1)).await;
+    assert_eq!(
+        d["params"]["diagnostics"].as_array().unwrap().len(),
+        5,
+        "{d}"
+    );
+}
+
+#[tokio::test]
+async fn an_open_sample_file_wins_over_the_disk() {
+    let ws = Workspace::new(&[("samples/pods.yaml", PODS)]);
+    let uri = ws.uri("policy.yaml");
+    let pods = ws.uri("samples/pods.yaml");
+    let mut s = start(&ws, json!({})).await;
+    s.open(&uri, TEAM_POLICY).await;
+    let d = s.diagnostics(&uri, Some(1)).await;
+    same(
+        &d,
+        publish(&uri, Some(1), json!([team_verdict(&uri, &pods)])),
+    );
+
+    // Unsaved edits to the sample file re-run the policy.
+    s.open(&pods, PODS).await;
+    s.replace(&pods, 2, FIXED_PODS).await;
+    let d = s.diagnostics(&uri, Some(1)).await;
+    same(&d, publish(&uri, Some(1), json!([])));
+
+    // Closed without saving: the disk again.
+    s.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": pods}}),
+    )
+    .await;
+    let d = s.diagnostics(&uri, Some(1)).await;
+    same(
+        &d,
+        publish(&uri, Some(1), json!([team_verdict(&uri, &pods)])),
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+
+#[tokio::test]
+async fn settings_turn_the_builtin_samples_off_and_on() {
+    let ws = Workspace::new(&[]);
+    let uri = ws.uri("policy.yaml");
+    let mut s = start(
+        &ws,
+        json!({"initializationOptions": {"kyverno": {"builtinSamples": false}}}),
+    )
+    .await;
+    s.open(&uri, TUTORIAL).await;
+    let d = s.diagnostics(&uri, Some(1)).await;
+    same(&d, publish(&uri, Some(1), json!([])));
+
+    // Without the `kyverno` wrapper too; the open document is analysed again.
+    s.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"builtinSamples": true}}),
+    )
+    .await;
+    let d = s.diagnostics(&uri, Some(1)).await;
+    assert_eq!(
+        d["params"]["diagnostics"].as_array().unwrap().len(),
+        2,
+        "{d}"
+    );
+
+    s.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"kyverno": {"builtinSamples": false}}}),
+    )
+    .await;
+    let d = s.diagnostics(&uri, Some(1)).await;
+    same(&d, publish(&uri, Some(1), json!([])));
+}
+
+#[tokio::test]
+async fn settings_are_asked_for_when_the_client_sends_none() {
+    let ws = Workspace::new(&[]);
+    let uri = ws.uri("policy.yaml");
+    let mut s = start(
+        &ws,
+        json!({"capabilities": {"workspace": {"configuration": true}}}),
+    )
+    .await;
+    s.open(&uri, TUTORIAL).await;
+    let d = s.diagnostics(&uri, Some(1)).await;
+    assert_eq!(
+        d["params"]["diagnostics"].as_array().unwrap().len(),
+        2,
+        "{d}"
+    );
+
+    s.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": null}),
+    )
+    .await;
+    let asked = s.incoming("workspace/configuration").await;
+    same(
+        &asked,
+        json!({"jsonrpc": "2.0", "id": asked["id"], "method": "workspace/configuration",
+               "params": {"items": [{"section": "kyverno"}]}}),
+    );
+    s.respond(&asked, json!([{"builtinSamples": false}])).await;
+    let d = s.diagnostics(&uri, Some(1)).await;
+    same(&d, publish(&uri, Some(1), json!([])));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Code lenses, commands, hover
+
+#[tokio::test]
+async fn code_lens_counts_and_rule_results() {
+    let ws = Workspace::new(&[]);
+    let uri = ws.uri("policy.yaml");
+    let mut s = start(&ws, json!({})).await;
+    s.open(&uri, TUTORIAL).await;
+    let lens = s
+        .request(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    let results = json!([
+        {"sample": "Pod hello-world", "status": "fail",
+         "message": "validation failure: Containers must drop `ALL` capabilities."},
+        {"sample": "Pod hardened", "status": "pass", "message": "rule passed"},
+        {"sample": "Pod privileged", "status": "fail",
+         "message": "validation failure: Containers must drop `ALL` capabilities."},
+        {"sample": "Deployment hardened", "status": "pass", "message": "rule passed"},
+        {"sample": "CronJob hardened", "status": "pass", "message": "rule passed"},
+    ]);
+    // Over the rule's name; the autogen rules' responses count for their rule.
+    same(
+        &lens,
+        response(
+            2,
+            json!([{
+                "range": range(20, 12, 20, 28),
+                "command": {
+                    "title": "✓ 3 pass · ✗ 2 fail · ⊘ 0 skip (built-in samples)",
+                    "command": "kyverno.showRuleResults",
+                    "arguments": [uri, {"policy": "drop-all-capabilities",
+                                        "rule": "require-drop-all", "results": results}],
+                },
+            }]),
+        ),
+    );
+    let command = lens["result"][0]["command"].clone();
+    let shown = s
+        .request(
+            "workspace/executeCommand",
+            json!({"command": command["command"], "arguments": command["arguments"]}),
+        )
+        .await;
+    same(
+        &shown,
+        response(
+            3,
+            json!(
+                "require-drop-all (built-in samples):
+  ✗ fail Pod hello-world: validation failure: Containers must drop `ALL` capabilities.
+  ✓ pass Pod hardened: rule passed
+  ✗ fail Pod privileged: validation failure: Containers must drop `ALL` capabilities.
+  ✓ pass Deployment hardened: rule passed
+  ✓ pass CronJob hardened: rule passed
+"
+            ),
+        ),
+    );
+    let message = s.incoming("window/showMessage").await;
+    assert_eq!(message["params"]["message"], shown["result"]);
+}
+
+#[tokio::test]
+async fn hover_evaluates_against_the_current_sample() {
+    let ws = Workspace::new(&[]);
+    let uri = ws.uri("policy.yaml");
+    let mut s = start(&ws, json!({})).await;
+    s.open(&uri, TUTORIAL).await;
+    let at = |line: u32, character: u32| json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}});
+    let hover = |id: i64, markdown: &str, range: Value| {
+        response(
+            id,
+            json!({"contents": {"kind": "markdown", "value": markdown}, "range": range}),
+        )
+    };
+    // A condition key, `"{{ request.operation || 'BACKGROUND' }}"`, against the first sample
+    // the rule matches.
+    let h = s.request("textDocument/hover", at(28, 20)).await;
+    same(
+        &h,
+        hover(
+            2,
+            "**`Pod hello-world`** (built-in sample)\n\n```json\n\"CREATE\"\n```",
+            range(28, 17, 28, 58),
+        ),
+    );
+    // Inside a foreach: one line per element (hello-world drops nothing).
+    let h = s.request("textDocument/hover", at(40, 40)).await;
+    same(
+        &h,
+        hover(
+            3,
+            "**`Pod hello-world`** (built-in sample)\n\n```text\nelement #0 (hello-world): []\n```",
+            range(40, 31, 40, 94),
+        ),
+    );
+
+    // Another sample, picked by label.
+    let picked = s
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "kyverno.pickSample", "arguments": [uri, "Pod privileged"]}),
+        )
+        .await;
+    same(&picked, response(4, json!("Pod privileged")));
+    let h = s.request("textDocument/hover", at(40, 40)).await;
+    same(
+        &h,
+        hover(
+            5,
+            "**`Pod privileged`** (built-in sample)\n\n```text\nelement #0 (app): []\n```",
+            range(40, 31, 40, 94),
+        ),
+    );
+    let unknown = s
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "kyverno.pickSample", "arguments": [uri, "Pod nope"]}),
+        )
+        .await;
+    same(
+        &unknown,
+        json!({"jsonrpc": "2.0", "id": 6, "error": {"code": -32602, "message":
+            "no sample `Pod nope`; the samples are: Pod hello-world, Pod hardened, \
+             Pod privileged, Deployment hardened, CronJob hardened"}}),
+    );
+}
+
+#[tokio::test]
+async fn pick_sample_without_a_label_asks_the_client() {
+    let ws = Workspace::new(&[]);
+    let uri = ws.uri("policy.yaml");
+    let mut s = start(&ws, json!({})).await;
+    s.open(&uri, TUTORIAL).await;
+    s.send(
+        json!({"jsonrpc": "2.0", "id": 11, "method": "workspace/executeCommand",
+                  "params": {"command": "kyverno.pickSample", "arguments": [uri]}}),
+    )
+    .await;
+    let asked = s.incoming("window/showMessageRequest").await;
+    let labels = [
+        "Pod hello-world",
+        "Pod hardened",
+        "Pod privileged",
+        "Deployment hardened",
+        "CronJob hardened",
+    ];
+    same(
+        &asked,
+        json!({"jsonrpc": "2.0", "id": asked["id"], "method": "window/showMessageRequest",
+               "params": {"type": 3, "message": "Sample to evaluate expressions against",
+                          "actions": labels.iter().map(|l| json!({"title": l})).collect::<Vec<_>>()}}),
+    );
+    s.respond(&asked, json!({"title": "Pod hardened"})).await;
+    let picked = s
+        .find("the pickSample response", |m| {
+            m["id"] == 11 && m.get("method").is_none()
+        })
+        .await;
+    same(&picked, response(11, json!("Pod hardened")));
+    // Inside the foreach, the hardened Pod drops ALL.
+    let h = s
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": 40, "character": 40}}),
+        )
+        .await;
+    let value = h["result"]["contents"]["value"].as_str().unwrap();
+    assert!(value.starts_with("**`Pod hardened`**"), "{value}");
+}
+
+#[tokio::test]
+async fn hover_shows_kyvernos_error() {
+    let text = TUTORIAL.replace(
+        "message: Containers must drop `ALL` capabilities.",
+        "message: \"{{ request.object.metadata.labels.app }}\"",
+    );
+    let ws = Workspace::new(&[]);
+    let uri = ws.uri("policy.yaml");
+    let mut s = start(&ws, json!({})).await;
+    s.open(&uri, &text).await;
+    let h = s
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": 32, "character": 30}}),
+        )
+        .await;
+    // On `request.object.metadata.labels.app`: hello-world has no `app` label.
+    same(
+        &h,
+        response(
+            2,
+            json!({"contents": {"kind": "markdown", "value":
+                "**`Pod hello-world`** (built-in sample)\n\nError: `Unknown key \"app\" in path`"},
+                "range": range(32, 21, 32, 55)}),
+        ),
+    );
+}

@@ -16,4 +16,5 @@ pub mod samples;
 pub mod simulate;
 pub mod testing;
 pub mod text;
+pub mod wildcard;
 pub mod yaml;

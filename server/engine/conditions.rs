@@ -154,61 +154,9 @@ pub fn apply_operator(operator: &str, key: &Value, value: &Value) -> Option<bool
 
 /// Go's `time.ParseDuration`, in nanoseconds.
 pub fn parse_duration(s: &str) -> Option<i128> {
-    let mut rest = s;
-    let mut neg = false;
-    if let Some(r) = rest.strip_prefix('-') {
-        neg = true;
-        rest = r;
-    } else if let Some(r) = rest.strip_prefix('+') {
-        rest = r;
-    }
-    if rest == "0" {
-        return Some(0);
-    }
-    if rest.is_empty() {
-        return None;
-    }
-    let mut total: f64 = 0.0;
-    while !rest.is_empty() {
-        let b = rest.as_bytes();
-        let mut i = 0;
-        while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
-            i += 1;
-        }
-        let num = &rest[..i];
-        if num.is_empty() || num == "." || num.matches('.').count() > 1 {
-            return None;
-        }
-        let n: f64 = if let Some(stripped) = num.strip_suffix('.') {
-            stripped.parse().ok()?
-        } else if num.starts_with('.') {
-            format!("0{num}").parse().ok()?
-        } else {
-            num.parse().ok()?
-        };
-        rest = &rest[i..];
-        let b = rest.as_bytes();
-        let mut j = 0;
-        while j < b.len() && !(b[j].is_ascii_digit() || b[j] == b'.') {
-            j += 1;
-        }
-        let unit = match &rest[..j] {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            _ => return None,
-        };
-        total += n * unit;
-        rest = &rest[j..];
-    }
-    if total > 9.223_372_036_854_776e18 {
-        return None;
-    }
-    let ns = total as i128;
-    Some(if neg { -ns } else { ns })
+    crate::jmespath::functions::kyverno::duration::parse_duration(s)
+        .ok()
+        .map(i128::from)
 }
 
 /// A quantity as `mantissa × 10^exp` (binary suffixes folded into the mantissa).

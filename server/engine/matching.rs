@@ -7,35 +7,7 @@ use super::{Request, UserInfo, Value};
 /// IGLOU-EU/go-wildcard v1.0.3 `Match(pattern, s)`: `*` any run (also empty), `?` exactly one
 /// character, whole string, no escaping; an empty pattern matches only the empty string.
 pub fn wildcard(pattern: &str, s: &str) -> bool {
-    if pattern.is_empty() {
-        return s.is_empty();
-    }
-    if pattern == "*" {
-        return true;
-    }
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = s.chars().collect();
-    let (mut pi, mut ti) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    while pi < p.len() && p[pi] == '*' {
-        pi += 1;
-    }
-    pi == p.len()
+    crate::wildcard::matches(pattern, s)
 }
 
 fn str_list(v: Option<&Value>) -> Vec<String> {

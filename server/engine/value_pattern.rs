@@ -394,36 +394,7 @@ pub fn go_type_name(v: &Value, mode: NumMode) -> &'static str {
 /// `go-wildcard` (`ext/wildcard.Match`): `*` any run (also empty), `?` exactly one
 /// character, the whole name must match.
 pub fn wildcard_match(pattern: &str, name: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    let (mut px, mut nx) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while nx < n.len() {
-        if px < p.len() {
-            if p[px] == '*' {
-                px += 1;
-                if px == p.len() {
-                    return true;
-                }
-                star = Some((px, nx));
-                continue;
-            }
-            if p[px] == '?' || p[px] == n[nx] {
-                px += 1;
-                nx += 1;
-                continue;
-            }
-        }
-        match star {
-            Some((sp, sn)) => {
-                star = Some((sp, sn + 1));
-                px = sp;
-                nx = sn + 1;
-            }
-            None => return false,
-        }
-    }
-    p[px..].iter().all(|&c| c == '*')
+    crate::wildcard::matches(pattern, name)
 }
 
 /// `wildcard.ContainsWildcard`.
@@ -434,125 +405,9 @@ pub fn contains_wildcard(s: &str) -> bool {
 // ---------------------------------------------------------------------------------------
 // Go's time.ParseDuration (nanoseconds).
 
-fn duration_unit(u: &str) -> Option<u64> {
-    Some(match u {
-        "ns" => 1,
-        "us" | "µs" | "μs" => 1_000,
-        "ms" => 1_000_000,
-        "s" => 1_000_000_000,
-        "m" => 60_000_000_000,
-        "h" => 3_600_000_000_000,
-        _ => return None,
-    })
-}
-
-fn leading_int(s: &str) -> Option<(u64, &str)> {
-    let b = s.as_bytes();
-    let mut x: u64 = 0;
-    let mut i = 0;
-    while i < b.len() && b[i].is_ascii_digit() {
-        if x > (1u64 << 63) / 10 {
-            return None;
-        }
-        x = x * 10 + u64::from(b[i] - b'0');
-        if x > 1u64 << 63 {
-            return None;
-        }
-        i += 1;
-    }
-    Some((x, &s[i..]))
-}
-
-fn leading_fraction(s: &str) -> (u64, f64, &str) {
-    let b = s.as_bytes();
-    let (mut x, mut scale, mut overflow, mut i) = (0u64, 1.0f64, false, 0);
-    while i < b.len() && b[i].is_ascii_digit() {
-        if !overflow {
-            if x > ((1u64 << 63) - 1) / 10 {
-                overflow = true;
-            } else {
-                let y = x * 10 + u64::from(b[i] - b'0');
-                if y > 1u64 << 63 {
-                    overflow = true;
-                } else {
-                    x = y;
-                    scale *= 10.0;
-                }
-            }
-        }
-        i += 1;
-    }
-    (x, scale, &s[i..])
-}
-
 /// `time.ParseDuration`; None when Go returns an error.
 pub fn parse_duration(orig: &str) -> Option<i64> {
-    let mut s = orig;
-    let mut d: u64 = 0;
-    let mut neg = false;
-    if let Some(c @ ('-' | '+')) = s.chars().next() {
-        neg = c == '-';
-        s = &s[1..];
-    }
-    if s == "0" {
-        return Some(0);
-    }
-    if s.is_empty() {
-        return None;
-    }
-    while !s.is_empty() {
-        let first = s.as_bytes()[0];
-        if !(first == b'.' || first.is_ascii_digit()) {
-            return None;
-        }
-        let before = s.len();
-        let (mut v, rest) = leading_int(s)?;
-        s = rest;
-        let pre = before != s.len();
-        let mut post = false;
-        let (mut f, mut scale) = (0u64, 1.0f64);
-        if let Some(rest) = s.strip_prefix('.') {
-            let before = rest.len();
-            let (ff, sc, rest2) = leading_fraction(rest);
-            f = ff;
-            scale = sc;
-            post = before != rest2.len();
-            s = rest2;
-        }
-        if !pre && !post {
-            return None;
-        }
-        let unit_end = s
-            .char_indices()
-            .find(|&(_, c)| c == '.' || c.is_ascii_digit())
-            .map_or(s.len(), |(i, _)| i);
-        if unit_end == 0 {
-            return None;
-        }
-        let unit = duration_unit(&s[..unit_end])?;
-        s = &s[unit_end..];
-        if v > (1u64 << 63) / unit {
-            return None;
-        }
-        v *= unit;
-        if f > 0 {
-            v = v.wrapping_add((f as f64 * (unit as f64 / scale)) as u64);
-            if v > 1u64 << 63 {
-                return None;
-            }
-        }
-        d = d.wrapping_add(v);
-        if d > 1u64 << 63 {
-            return None;
-        }
-    }
-    if neg {
-        return Some((d as i64).wrapping_neg());
-    }
-    if d > (1u64 << 63) - 1 {
-        return None;
-    }
-    Some(d as i64)
+    crate::jmespath::functions::kyverno::duration::parse_duration(orig).ok()
 }
 
 // ---------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@
 mod arithmetic;
 mod collections;
 mod der;
-mod duration;
+pub mod duration;
 mod encoding;
 mod gofmt;
 mod golayout;

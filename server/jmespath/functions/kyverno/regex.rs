@@ -522,36 +522,7 @@ pub fn pattern_match(args: &[Value], _: &Env) -> Result<Value, String> {
 /// `*` matches any run of characters (also empty), `?` exactly one character, everything else
 /// itself; the whole name must match. Linear-time greedy matching with one backtrack point.
 pub fn wildcard_match(pattern: &str, name: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    let (mut px, mut nx) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while nx < n.len() {
-        if px < p.len() {
-            if p[px] == '*' {
-                px += 1;
-                if px == p.len() {
-                    return true;
-                }
-                star = Some((px, nx));
-                continue;
-            }
-            if p[px] == '?' || p[px] == n[nx] {
-                px += 1;
-                nx += 1;
-                continue;
-            }
-        }
-        match star {
-            Some((sp, sn)) => {
-                star = Some((sp, sn + 1));
-                px = sp;
-                nx = sn + 1;
-            }
-            None => return false,
-        }
-    }
-    p[px..].iter().all(|&c| c == '*')
+    crate::wildcard::matches(pattern, name)
 }
 
 #[cfg(test)]

@@ -9,6 +9,73 @@ use crate::yaml::{self, Limits};
 /// Larger files are not analysed. The API server refuses requests over 3 MiB anyway.
 pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
 
+/// A document parsed and checked on its own text (spans relative to it).
+struct CheckedDocument {
+    doc: yaml::Document,
+    findings: Vec<Diagnostic>,
+    kind: Option<DocKind>,
+    /// Any error, from the parser or the checks.
+    errors: bool,
+}
+
+/// Parses and checks one document's text, remembering the result: the same text with the same
+/// variables always gives the same findings. Bounded: cleared when full.
+fn checked_document(
+    chunk: &str,
+    extra_variables: &[String],
+) -> Option<std::sync::Arc<CheckedDocument>> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    type Memo = Mutex<(
+        HashMap<(String, Vec<String>), Option<Arc<CheckedDocument>>>,
+        usize,
+    )>;
+    static MEMO: OnceLock<Memo> = OnceLock::new();
+    // Remembered text is bounded in entries and in bytes (a tree costs a small multiple of its
+    // text).
+    const MAX_ENTRIES: usize = 4096;
+    const MAX_BYTES: usize = 16 * 1024 * 1024;
+    let memo = MEMO.get_or_init(|| Mutex::new((HashMap::new(), 0)));
+    let key = (chunk.to_string(), extra_variables.to_vec());
+    if let Some(hit) = memo.lock().ok().and_then(|m| m.0.get(&key).cloned()) {
+        return hit;
+    }
+    #[cfg(test)]
+    PARSED.with(|c| c.set(c.get() + 1));
+    let checked = yaml::parse_chunk(chunk, &Limits::default()).map(|doc| {
+        let mut errors = doc.has_errors();
+        let (findings, kind) = match &doc.root {
+            Some(root) => {
+                let found = checks::check_document_with(chunk, root, extra_variables);
+                errors |= found.iter().any(|d| d.severity == Severity::Error);
+                (found, Some(checks::classify(root)))
+            }
+            None => (Vec::new(), None),
+        };
+        Arc::new(CheckedDocument {
+            doc,
+            findings,
+            kind,
+            errors,
+        })
+    });
+    if let Ok(mut m) = memo.lock() {
+        if m.0.len() >= MAX_ENTRIES || m.1 + chunk.len() > MAX_BYTES {
+            m.0.clear();
+            m.1 = 0;
+        }
+        m.1 += chunk.len();
+        m.0.insert(key, checked.clone());
+    }
+    checked
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Documents parsed on this thread (tests of the reuse).
+    static PARSED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// One document of the file with what the checks decided about it.
 #[derive(Debug, Clone)]
 pub struct DocAnalysis {
@@ -110,24 +177,28 @@ pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
     let mut diagnostics = Vec::new();
     // Policy documents without errors: the ones Kyverno would accept, and simulate.
     let mut valid = Vec::new();
-    let documents: Vec<DocAnalysis> = yaml::parse(text, &Limits::default())
-        .into_iter()
-        .enumerate()
-        .map(|(i, doc)| {
-            diagnostics.extend(doc.diagnostics.iter().cloned());
-            let mut errors = doc.has_errors();
-            let kind = doc.root.as_ref().map(|root| {
-                let found = checks::check_document_with(text, root, &inputs.extra_variables);
-                errors |= found.iter().any(|d| d.severity == Severity::Error);
-                diagnostics.extend(found);
-                checks::classify(root)
-            });
-            if matches!(kind, Some(DocKind::Policy(..))) && !errors {
-                valid.push(i);
-            }
-            DocAnalysis { doc, kind }
-        })
-        .collect();
+    let mut documents: Vec<DocAnalysis> = Vec::new();
+    for range in yaml::document_ranges(text) {
+        // Documents are parsed and checked on their own text, so an edit in one document of a
+        // file reuses the results of the others.
+        let Some(checked) = checked_document(&text[range.clone()], &inputs.extra_variables) else {
+            continue;
+        };
+        let mut doc = checked.doc.clone();
+        doc.shift(range.start);
+        diagnostics.extend(doc.diagnostics.iter().cloned());
+        diagnostics.extend(checked.findings.iter().cloned().map(|mut d| {
+            d.shift(range.start);
+            d
+        }));
+        if matches!(checked.kind, Some(DocKind::Policy(..))) && !checked.errors {
+            valid.push(documents.len());
+        }
+        documents.push(DocAnalysis {
+            doc,
+            kind: checked.kind,
+        });
+    }
     let any_policy = documents
         .iter()
         .any(|d| matches!(d.kind, Some(DocKind::Policy(..))));
@@ -153,5 +224,49 @@ pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
         simulation,
         diagnostics,
         current_sample: inputs.current_sample.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_edit_reparses_only_its_document() {
+        let policy = |name: &str| {
+            format!(
+                "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: {name}\nspec:\n  rules: []\n"
+            )
+        };
+        // Unique names: the memo is shared by the whole test process.
+        let first = policy("reuse-first-8c1f");
+        let text = format!("{first}---\n{}", policy("reuse-second-8c1f"));
+        let inputs = Inputs {
+            builtin_samples: false,
+            ..Inputs::default()
+        };
+        let parsed = || PARSED.with(|c| c.get());
+        let before = parsed();
+        let a = analyze_with(&text, &inputs);
+        assert_eq!(parsed() - before, 2);
+        // Edit the second document; its offset and the first document are unchanged.
+        let edited = format!("{first}---\n{}", policy("reuse-second-edited-8c1f"));
+        let before = parsed();
+        let b = analyze_with(&edited, &inputs);
+        assert_eq!(
+            parsed() - before,
+            1,
+            "only the edited document is parsed again"
+        );
+        assert_eq!(a.documents[0].doc, b.documents[0].doc);
+        // Insert a line before everything: both documents move, neither is parsed again
+        // except the first, whose text changed.
+        let shifted = format!("# comment\n{edited}");
+        let before = parsed();
+        let c = analyze_with(&shifted, &inputs);
+        assert_eq!(parsed() - before, 1);
+        let second = c.documents[1].doc.root.as_ref().unwrap();
+        let name = second.get("metadata").and_then(|m| m.get("name")).unwrap();
+        assert_eq!(&shifted[name.span.clone()], "reuse-second-edited-8c1f");
     }
 }

@@ -61,6 +61,14 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// Moves the diagnostic (and its related spans in the same text) `by` bytes later.
+    pub fn shift(&mut self, by: usize) {
+        self.span = self.span.start + by..self.span.end + by;
+        for r in self.related.iter_mut().filter(|r| r.file.is_none()) {
+            r.span = r.span.start + by..r.span.end + by;
+        }
+    }
+
     pub fn new(
         code: &'static str,
         severity: Severity,

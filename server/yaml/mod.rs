@@ -186,6 +186,51 @@ impl Default for Limits {
     }
 }
 
+/// The byte ranges of the `---` documents of `text` (see [`parse`]).
+pub fn document_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
+    split::documents(text)
+}
+
+/// Parses one document's text on its own (spans relative to `chunk`); None when it holds no
+/// document.
+pub fn parse_chunk(chunk: &str, limits: &Limits) -> Option<Document> {
+    builder::parse_document(chunk, 0..chunk.len(), limits)
+}
+
+impl Node {
+    /// Moves every span of the tree `by` bytes later (a document parsed alone, placed back at
+    /// its offset in the file).
+    pub fn shift(&mut self, by: usize) {
+        let mut stack = vec![self];
+        while let Some(n) = stack.pop() {
+            n.span = n.span.start + by..n.span.end + by;
+            match &mut n.kind {
+                NodeKind::Scalar(_) => {}
+                NodeKind::Sequence(items) => stack.extend(items.iter_mut()),
+                NodeKind::Mapping(entries) => {
+                    for e in entries.iter_mut() {
+                        stack.push(&mut e.key);
+                        stack.push(&mut e.value);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Document {
+    /// The same document with its spans moved `by` bytes later.
+    pub fn shift(&mut self, by: usize) {
+        self.span = self.span.start + by..self.span.end + by;
+        if let Some(root) = &mut self.root {
+            root.shift(by);
+        }
+        for d in &mut self.diagnostics {
+            d.shift(by);
+        }
+    }
+}
+
 /// Parses every document of `text`.
 pub fn parse(text: &str, limits: &Limits) -> Vec<Document> {
     split::documents(text)

@@ -33,8 +33,8 @@ fn checked_document(
     static MEMO: OnceLock<Memo> = OnceLock::new();
     // Remembered text is bounded in entries and in bytes (a tree costs a small multiple of its
     // text).
-    const MAX_ENTRIES: usize = 4096;
-    const MAX_BYTES: usize = 16 * 1024 * 1024;
+    const MAX_ENTRIES: usize = 1024;
+    const MAX_BYTES: usize = 4 * 1024 * 1024;
     let memo = MEMO.get_or_init(|| Mutex::new((HashMap::new(), 0)));
     let key = (chunk.to_string(), extra_variables.to_vec());
     if let Some(hit) = memo.lock().ok().and_then(|m| m.0.get(&key).cloned()) {

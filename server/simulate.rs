@@ -64,6 +64,28 @@ fn sample_fingerprint(text: &str, sample: &Sample) -> u64 {
     }
 }
 
+/// The rule's own (substituted) message from Kyverno's response text: the editor shows
+/// `Pod hello-world: Containers must drop ALL capabilities.`, the CLI report's decorations
+/// (`validation error: ... rule r failed at path /p/`, `validation failure: ...`) left out.
+/// Errors and Pod Security messages are kept whole: they carry the reason.
+pub fn rule_message(resp: &RuleResponse) -> String {
+    let m = resp.message.as_str();
+    if resp.status == Status::Error {
+        return m.to_string();
+    }
+    if let Some(rest) = m.strip_prefix("validation failure: ") {
+        return rest.to_string();
+    }
+    if let Some(rest) = m.strip_prefix("validation error: ") {
+        let marker = format!(" rule {} failed at path ", resp.rule);
+        if let Some(i) = rest.rfind(&marker) {
+            return rest[..i].trim_end().to_string();
+        }
+        return rest.to_string();
+    }
+    m.to_string()
+}
+
 /// Simulates every rule of every policy document in `valid` (indexes into `documents` of
 /// `text`).
 pub fn simulate(
@@ -185,7 +207,7 @@ pub fn verdicts(
         for r in &sim.results {
             let sample = &samples[r.sample];
             let resp = &r.response;
-            let message = format!("{}: {}", sample.label, resp.message);
+            let message = format!("{}: {}", sample.label, rule_message(resp));
             let mut d = match resp.status {
                 Status::Fail => Diagnostic::new(
                     "rule-fails",

@@ -36,7 +36,7 @@ fn tutorial_verdict(uri: &str, severity: u8, sample: &str) -> Value {
     json!({
         "range": range(20, 12, 20, 28), "severity": severity, "code": "rule-fails",
         "source": "kyverno-ls",
-        "message": format!("{sample}: validation failure: Containers must drop `ALL` capabilities."),
+        "message": format!("{sample}: Containers must drop `ALL` capabilities."),
         "relatedInformation": [{
             "location": {"uri": uri, "range": range(35, 12, 35, 16)}, // `deny`
             "message": "the part of the rule that failed",
@@ -131,7 +131,7 @@ fn team_verdict(policy_uri: &str, pods_uri: &str) -> Value {
     json!({
         "range": range(8, 12, 8, 22), "severity": 2, "code": "rule-fails",
         "source": "kyverno-ls",
-        "message": "Pod bad: validation error: The label `team` is required. rule check-team failed at path /metadata/labels/",
+        "message": "Pod bad: The label `team` is required.",
         "relatedInformation": [
             // `metadata` of the second document of the sample file.
             {"location": {"uri": pods_uri, "range": range(11, 0, 11, 8)},
@@ -362,7 +362,7 @@ async fn same_file_samples() {
             json!([{
                 "range": range(7, 12, 7, 22), "severity": 2, "code": "rule-fails",
                 "source": "kyverno-ls",
-                "message": "Pod bad: validation error: The label `team` is required. rule check-team failed at path /metadata/labels/",
+                "message": "Pod bad: The label `team` is required.",
                 "relatedInformation": [
                     {"location": {"uri": uri, "range": range(30, 0, 30, 8)},
                      "message": "Pod bad: /metadata/labels/ is missing here"},
@@ -561,10 +561,10 @@ async fn code_lens_counts_and_rule_results() {
         .await;
     let results = json!([
         {"sample": "Pod hello-world", "status": "fail",
-         "message": "validation failure: Containers must drop `ALL` capabilities."},
+         "message": "Containers must drop `ALL` capabilities."},
         {"sample": "Pod hardened", "status": "pass", "message": "rule passed"},
         {"sample": "Pod privileged", "status": "fail",
-         "message": "validation failure: Containers must drop `ALL` capabilities."},
+         "message": "Containers must drop `ALL` capabilities."},
         {"sample": "Deployment hardened", "status": "pass", "message": "rule passed"},
         {"sample": "CronJob hardened", "status": "pass", "message": "rule passed"},
     ]);
@@ -597,9 +597,9 @@ async fn code_lens_counts_and_rule_results() {
             3,
             json!(
                 "require-drop-all (built-in samples):
-  ✗ fail Pod hello-world: validation failure: Containers must drop `ALL` capabilities.
+  ✗ fail Pod hello-world: Containers must drop `ALL` capabilities.
   ✓ pass Pod hardened: rule passed
-  ✗ fail Pod privileged: validation failure: Containers must drop `ALL` capabilities.
+  ✗ fail Pod privileged: Containers must drop `ALL` capabilities.
   ✓ pass Deployment hardened: rule passed
   ✓ pass CronJob hardened: rule passed
 "

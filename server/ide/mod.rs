@@ -129,7 +129,7 @@ pub fn code_lenses(text: &str, analysis: &crate::analysis::Analysis) -> Vec<Code
             results.push(serde_json::json!({
                 "sample": label,
                 "status": r.response.status.as_str(),
-                "message": r.response.message,
+                "message": crate::simulate::rule_message(&r.response),
             }));
         }
         let mut title = if sim.results.is_empty() {

@@ -138,9 +138,10 @@ pub fn rule_results(analysis: &Analysis, args: &[Value]) -> String {
                 .map_or("?", |s| s.label.as_str());
             let status = r.response.status;
             let mut line = format!("  {} {} {label}", mark(status), status.as_str());
-            if !r.response.message.is_empty() {
+            let message = crate::simulate::rule_message(&r.response);
+            if !message.is_empty() {
                 line.push_str(": ");
-                line.push_str(&r.response.message);
+                line.push_str(&message);
             }
             out.push_str(&line);
             out.push('\n');

@@ -4,118 +4,47 @@
 //! text, so that every expected message here is exact and independent of the real core. The
 //! `real_core_*` tests run the real core.
 
-use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, mpsc};
-use std::time::Duration;
 
 use kyverno_ls::analysis::Analysis;
 use kyverno_ls::diag::{DiagTag, Diagnostic, Severity};
 use kyverno_ls::ide::{self, Completion, CompletionKind, Symbol, SymbolKind};
 use kyverno_ls::lsp::{self, Analyzer};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, DuplexStream};
-use tokio::task::JoinHandle;
+use tokio::io::AsyncWriteExt;
 
 // ---------------------------------------------------------------------------------------------
 // Harness
 
-/// Long enough for a loaded machine; only reached when a test is about to fail.
-const TIMEOUT: Duration = Duration::from_secs(20);
+mod common;
+
+use common::TIMEOUT;
+
 const URI: &str = "file:///work/policy.yaml";
 
-/// A client connected to a server running on the test's runtime.
-struct Session {
-    to_server: Option<DuplexStream>,
-    from_server: BufReader<DuplexStream>,
-    server: JoinHandle<i32>,
-    next_id: i64,
-    /// Messages read while looking for another one, oldest first.
-    unclaimed: VecDeque<Value>,
+/// The shared client (`tests/common`), with one fixed document and a fake core by default.
+struct Session(common::Session);
+
+impl std::ops::Deref for Session {
+    type Target = common::Session;
+    fn deref(&self) -> &common::Session {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Session {
+    fn deref_mut(&mut self) -> &mut common::Session {
+        &mut self.0
+    }
 }
 
 impl Session {
     fn start(core: Arc<dyn Analyzer>) -> Self {
-        let (to_server, server_in) = tokio::io::duplex(1 << 16);
-        let (server_out, from_server) = tokio::io::duplex(1 << 16);
-        let server = tokio::spawn(lsp::serve_with(server_in, server_out, core));
-        Session {
-            to_server: Some(to_server),
-            from_server: BufReader::new(from_server),
-            server,
-            next_id: 0,
-            unclaimed: VecDeque::new(),
-        }
+        Session(common::Session::start(core))
     }
 
     fn fake() -> Self {
         Self::start(Arc::new(FakeCore::default()))
-    }
-
-    async fn send(&mut self, message: Value) {
-        let body = message.to_string();
-        let framed = format!("Content-Length: {}\r\n\r\n{body}", body.len());
-        let input = self.to_server.as_mut().expect("input already closed");
-        input.write_all(framed.as_bytes()).await.unwrap();
-    }
-
-    /// The next message from the server, or `None` once it has closed its output.
-    async fn read_message(&mut self) -> Option<Value> {
-        let read = async {
-            let mut length = None;
-            loop {
-                let mut line = String::new();
-                if self.from_server.read_line(&mut line).await.unwrap() == 0 {
-                    return None;
-                }
-                let line = line.trim_end();
-                if line.is_empty() {
-                    break;
-                }
-                if let Some(n) = line.strip_prefix("Content-Length: ") {
-                    length = Some(n.parse::<usize>().unwrap());
-                }
-            }
-            let mut body = vec![0; length.expect("no Content-Length header")];
-            self.from_server.read_exact(&mut body).await.unwrap();
-            Some(serde_json::from_slice(&body).unwrap())
-        };
-        tokio::time::timeout(TIMEOUT, read)
-            .await
-            .expect("timed out waiting for the server")
-    }
-
-    /// The first message (unclaimed ones first) that `wanted` accepts; others stay unclaimed.
-    async fn find(&mut self, what: &str, wanted: impl Fn(&Value) -> bool) -> Value {
-        if let Some(i) = self.unclaimed.iter().position(&wanted) {
-            return self.unclaimed.remove(i).unwrap();
-        }
-        loop {
-            let message = self
-                .read_message()
-                .await
-                .unwrap_or_else(|| panic!("server closed its output before {what}"));
-            if wanted(&message) {
-                return message;
-            }
-            self.unclaimed.push_back(message);
-        }
-    }
-
-    /// Sends a request and returns the whole response message.
-    async fn request(&mut self, method: &str, params: Value) -> Value {
-        self.next_id += 1;
-        let id = self.next_id;
-        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
-            .await;
-        self.find(&format!("the response to {method}"), |m| {
-            m["id"] == id && m.get("method").is_none()
-        })
-        .await
-    }
-
-    async fn notify(&mut self, method: &str, params: Value) {
-        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}))
-            .await;
     }
 
     /// The next `textDocument/publishDiagnostics` notification, whole.
@@ -160,7 +89,7 @@ impl Session {
 
     /// Waits for the server to finish and returns its exit code.
     async fn finished(self) -> i32 {
-        tokio::time::timeout(TIMEOUT, self.server)
+        tokio::time::timeout(TIMEOUT, self.0.server)
             .await
             .expect("the server did not stop")
             .unwrap()

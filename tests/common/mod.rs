@@ -16,7 +16,8 @@ use tokio::task::JoinHandle;
 pub const TIMEOUT: Duration = Duration::from_secs(20);
 
 pub struct Session {
-    to_server: Option<DuplexStream>,
+    /// `None` once the test has closed the server's input.
+    pub to_server: Option<DuplexStream>,
     from_server: BufReader<DuplexStream>,
     pub server: JoinHandle<i32>,
     next_id: i64,

@@ -1,0 +1,329 @@
+// The VS Code side of kyverno-ls: starts the server, passes settings on, and adds palette
+// commands. Everything that can be decided without VS Code lives in the pure modules next to
+// this one (serverPath, settings, schemas, samples) and is unit-tested there.
+
+import * as os from 'node:os';
+import * as vscode from 'vscode';
+import {
+  CodeLens,
+  CodeLensRequest,
+  ExecuteCommandRequest,
+  LanguageClient,
+  LanguageClientOptions,
+  MessageActionItem,
+  MessageType,
+  ServerOptions,
+  ShowMessageRequest,
+  ShowMessageRequestParams,
+  State,
+  TransportKind,
+} from 'vscode-languageclient/node';
+
+import { labelsOf, PICK_PROMPT, ruleChoices } from './samples';
+import { isExecutableFile, resolveServer, SETTING } from './serverPath';
+import { registerYamlSchemas } from './yamlSchemas';
+import { initializationOptions, SECTION } from './settings';
+
+const CLIENT_ID = 'kyverno';
+const CLIENT_NAME = 'Kyverno Language Server';
+
+// Server command ids. The language client registers these itself (from the server's
+// executeCommandProvider), which is what makes code lenses work; our palette commands use
+// other ids (`kyverno.client.*`) so that nothing is registered twice.
+const SHOW_RULE_RESULTS = 'kyverno.showRuleResults';
+const PICK_SAMPLE = 'kyverno.pickSample';
+const RUN_TESTS = 'kyverno.runTests';
+const LIST_SAMPLES = 'kyverno.listSamples';
+
+let client: LanguageClient | undefined;
+let serverOutput: vscode.LogOutputChannel | undefined;
+let reports: vscode.OutputChannel | undefined;
+// Set while a sample pick started by us is in flight, so the server's question is asked with
+// a QuickPick rather than a notification.
+let pickingSample = 0;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  serverOutput = vscode.window.createOutputChannel(CLIENT_NAME, { log: true });
+  reports = vscode.window.createOutputChannel('Kyverno Reports');
+  context.subscriptions.push(serverOutput, reports);
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('kyverno.client.restartServer', () => restart(context)),
+    vscode.commands.registerCommand('kyverno.client.runTests', () => runTests()),
+    vscode.commands.registerCommand('kyverno.client.pickSample', () => pickSample()),
+    vscode.commands.registerCommand('kyverno.client.showRuleResults', () => showRuleResults()),
+    vscode.commands.registerCommand('kyverno.client.showOutput', () => serverOutput?.show(true)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(SETTING)) {
+        void restart(context);
+      }
+    }),
+  );
+
+  registerYamlSchemas(context);
+  await start(context);
+}
+
+export async function deactivate(): Promise<void> {
+  const c = client;
+  client = undefined;
+  if (c !== undefined) {
+    await c.stop().catch(() => undefined);
+  }
+}
+
+function firstFolder(): string | undefined {
+  const f = vscode.workspace.workspaceFolders?.[0];
+  return f !== undefined && f.uri.scheme === 'file' ? f.uri.fsPath : undefined;
+}
+
+function readSettings(key: string): unknown {
+  return vscode.workspace.getConfiguration(SECTION).get(key);
+}
+
+async function start(context: vscode.ExtensionContext): Promise<void> {
+  const resolution = resolveServer(
+    {
+      setting: vscode.workspace.getConfiguration(SECTION).get<string>('server.path'),
+      workspaceFolder: firstFolder(),
+      extensionDir: context.extensionPath,
+    },
+    { platform: process.platform, home: os.homedir(), env: process.env, isExecutable: isExecutableFile },
+  );
+  if (!resolution.ok) {
+    serverOutput?.appendLine(resolution.message);
+    void notFound(context, resolution.message);
+    return;
+  }
+  serverOutput?.appendLine(`Starting ${resolution.path} (from ${describe(resolution.source)}).`);
+
+  const serverOptions: ServerOptions = {
+    command: resolution.path,
+    args: ['serve'],
+    transport: TransportKind.stdio,
+  };
+  const clientOptions: LanguageClientOptions = {
+    // Every YAML document: the server itself decides which ones are policies, test manifests
+    // or samples, and answers nothing for the rest, so Red Hat's YAML extension keeps them.
+    documentSelector: [
+      { scheme: 'file', language: 'yaml' },
+      { scheme: 'untitled', language: 'yaml' },
+    ],
+    synchronize: { configurationSection: SECTION },
+    initializationOptions: () => initializationOptions(readSettings),
+    outputChannel: serverOutput,
+    middleware: {
+      executeCommand: async (command, args, next) => {
+        if (command === PICK_SAMPLE && args.length < 2) {
+          return withSamplePick(() => next(command, args));
+        }
+        const result = await next(command, args);
+        showReport(command, result);
+        return result;
+      },
+    },
+  };
+
+  const c = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+  c.onRequest(ShowMessageRequest.type, (params) => answerMessageRequest(params));
+  client = c;
+  try {
+    await c.start();
+  } catch (e) {
+    void vscode.window
+      .showErrorMessage(
+        `The Kyverno language server (${resolution.path}) did not start: ${String(e)}`,
+        'Show Output',
+      )
+      .then((b) => (b === 'Show Output' ? serverOutput?.show(true) : undefined));
+  }
+}
+
+function describe(source: 'setting' | 'bundled' | 'path'): string {
+  switch (source) {
+    case 'setting':
+      return `the setting ${SETTING}`;
+    case 'bundled':
+      return 'the binary bundled with the extension';
+    case 'path':
+      return 'PATH';
+  }
+}
+
+async function notFound(context: vscode.ExtensionContext, message: string): Promise<void> {
+  const choice = await vscode.window.showErrorMessage(message, 'Open Settings', 'Install instructions');
+  if (choice === 'Open Settings') {
+    await vscode.commands.executeCommand('workbench.action.openSettings', SETTING);
+  } else if (choice === 'Install instructions') {
+    const readme = vscode.Uri.joinPath(context.extensionUri, 'README.md').with({
+      fragment: 'installing-the-server',
+    });
+    await vscode.commands.executeCommand('markdown.showPreview', readme).then(undefined, () =>
+      vscode.window.showTextDocument(readme.with({ fragment: '' })),
+    );
+  }
+}
+
+async function restart(context: vscode.ExtensionContext): Promise<void> {
+  const old = client;
+  client = undefined;
+  if (old !== undefined) {
+    // A server that never started cannot be stopped; dispose it anyway.
+    await old.stop().catch(() => undefined);
+    await old.dispose().catch(() => undefined);
+  }
+  serverOutput?.appendLine('Restarting the Kyverno language server.');
+  await start(context);
+}
+
+function running(): LanguageClient | undefined {
+  if (client === undefined || client.state !== State.Running) {
+    void vscode.window
+      .showErrorMessage('The Kyverno language server is not running.', 'Restart', 'Show Output')
+      .then((b) => {
+        if (b === 'Restart') {
+          void vscode.commands.executeCommand('kyverno.client.restartServer');
+        } else if (b === 'Show Output') {
+          serverOutput?.show(true);
+        }
+      });
+    return undefined;
+  }
+  return client;
+}
+
+/** The server's text reports (rule results, test runs) go to an output channel as well. */
+function showReport(command: string, result: unknown): void {
+  if (typeof result !== 'string' || reports === undefined) {
+    return;
+  }
+  if (command === SHOW_RULE_RESULTS || command === RUN_TESTS) {
+    reports.clear();
+    reports.append(result);
+    reports.show(true);
+  }
+}
+
+async function serverCommand(c: LanguageClient, command: string, args: unknown[]): Promise<unknown> {
+  try {
+    return await c.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    void vscode.window.showErrorMessage(`Kyverno: ${message}`);
+    return undefined;
+  }
+}
+
+function yamlEditor(): vscode.TextEditor | undefined {
+  const editor = vscode.window.activeTextEditor;
+  if (editor === undefined || editor.document.languageId !== 'yaml') {
+    void vscode.window.showInformationMessage('Open a Kyverno policy (a YAML file) first.');
+    return undefined;
+  }
+  return editor;
+}
+
+async function runTests(): Promise<void> {
+  const c = running();
+  if (c === undefined) {
+    return;
+  }
+  if ((vscode.workspace.workspaceFolders ?? []).length === 0) {
+    void vscode.window.showInformationMessage('Kyverno tests run inside a workspace folder: open a folder first.');
+    return;
+  }
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: 'Kyverno: running tests' },
+    () => serverCommand(c, RUN_TESTS, []),
+  );
+  showReport(RUN_TESTS, result);
+}
+
+async function showRuleResults(): Promise<void> {
+  const c = running();
+  const editor = yamlEditor();
+  if (c === undefined || editor === undefined) {
+    return;
+  }
+  const uri = editor.document.uri.toString();
+  const lenses: CodeLens[] | null = await c
+    .sendRequest(CodeLensRequest.type, { textDocument: { uri } })
+    .catch(() => null);
+  const choices = ruleChoices(uri, lenses ?? []);
+  if (choices.length === 0) {
+    void vscode.window.showInformationMessage('No rule of this document was simulated against samples.');
+    return;
+  }
+  const picked =
+    choices.length === 1
+      ? choices[0]
+      : await vscode.window.showQuickPick(choices, { placeHolder: 'Rule to show the results of' });
+  if (picked === undefined) {
+    return;
+  }
+  showReport(SHOW_RULE_RESULTS, await serverCommand(c, SHOW_RULE_RESULTS, picked.args));
+}
+
+async function pickSample(): Promise<void> {
+  const c = running();
+  const editor = yamlEditor();
+  if (c === undefined || editor === undefined) {
+    return;
+  }
+  const uri = editor.document.uri.toString();
+  const commands = c.initializeResult?.capabilities.executeCommandProvider?.commands ?? [];
+  let label: string | null | undefined;
+  if (commands.includes(LIST_SAMPLES)) {
+    const listed = labelsOf(await serverCommand(c, LIST_SAMPLES, [uri]));
+    if (listed === undefined || listed.labels.length === 0) {
+      void vscode.window.showInformationMessage('This document has no sample resources.');
+      return;
+    }
+    const items: (vscode.QuickPickItem & { value: string | null })[] = [
+      { label: 'Default sample', description: 'the first sample that a rule applies to', value: null },
+      ...listed.labels.map((l) => ({
+        label: l,
+        description: l === listed.current ? 'current' : undefined,
+        value: l,
+      })),
+    ];
+    const item = await vscode.window.showQuickPick(items, { placeHolder: PICK_PROMPT });
+    if (item === undefined) {
+      return;
+    }
+    label = item.value;
+    await serverCommand(c, PICK_SAMPLE, [uri, label]);
+  } else {
+    // The server asks with window/showMessageRequest; answerMessageRequest turns that into a
+    // QuickPick.
+    await withSamplePick(() => serverCommand(c, PICK_SAMPLE, [uri]));
+  }
+}
+
+async function withSamplePick<T>(f: () => Promise<T>): Promise<T> {
+  pickingSample++;
+  try {
+    return await f();
+  } finally {
+    pickingSample--;
+  }
+}
+
+/** The default notification with buttons, except for the sample question, which gets a QuickPick. */
+async function answerMessageRequest(params: ShowMessageRequestParams): Promise<MessageActionItem | null> {
+  const actions = params.actions ?? [];
+  if ((pickingSample > 0 || params.message === PICK_PROMPT) && actions.length > 0) {
+    const item = await vscode.window.showQuickPick(
+      actions.map((a) => ({ label: a.title, action: a })),
+      { placeHolder: params.message },
+    );
+    return item?.action ?? null;
+  }
+  const show =
+    params.type === MessageType.Error
+      ? vscode.window.showErrorMessage
+      : params.type === MessageType.Warning
+        ? vscode.window.showWarningMessage
+        : vscode.window.showInformationMessage;
+  return (await show(params.message, ...actions)) ?? null;
+}

@@ -1,0 +1,110 @@
+// Whether to hand the YAML extension a Kyverno JSON Schema for a document. No `vscode` import.
+//
+// kyverno-ls reports schema problems itself. Only when the user turns that off
+// (`kyverno.diagnostics.schema: false`) does the YAML extension get our schemas, so that each
+// problem is reported exactly once.
+//
+// The YAML extension applies one schema to every document of a file, so a schema is offered
+// only when all the documents of the file are Kyverno policies of the same kind and version:
+// a sample Pod next to a policy must not be judged by the policy's schema.
+
+/** The contributor name the YAML extension knows us by; it is also the schema URIs' scheme. */
+export const SCHEME = 'kyverno-ls';
+
+/** `kind/version` → the file in `schemas/` (copied from the repository at package time). */
+export const SCHEMA_FILES: Readonly<Record<string, string>> = {
+  'ClusterPolicy/v1': 'clusterpolicy-v1.json',
+  'ClusterPolicy/v2beta1': 'clusterpolicy-v2beta1.json',
+  'Policy/v1': 'policy-v1.json',
+  'Policy/v2beta1': 'policy-v2beta1.json',
+};
+
+/** A top-level scalar value: unquoted, without a trailing comment. */
+function scalar(raw: string): string {
+  let v = raw.trim();
+  if (v.startsWith('"') || v.startsWith("'")) {
+    const q = v[0];
+    const end = v.indexOf(q, 1);
+    return end > 0 ? v.slice(1, end) : v.slice(1);
+  }
+  const hash = v.search(/\s#/);
+  if (hash >= 0) {
+    v = v.slice(0, hash);
+  }
+  return v.trim();
+}
+
+/**
+ * The schema file for one YAML document's text, `null` for a document with nothing in it
+ * (blank lines and comments), `undefined` for anything that is not a policy we have a schema for.
+ */
+export function documentSchema(doc: string): string | null | undefined {
+  let apiVersion: string | undefined;
+  let kind: string | undefined;
+  let content = false;
+  for (const line of doc.split(/\r\n|\r|\n/)) {
+    if (/^\s*(#.*)?$/.test(line)) {
+      continue;
+    }
+    content = true;
+    const m = /^(apiVersion|kind)\s*:(.*)$/.exec(line);
+    if (m === null) {
+      continue;
+    }
+    const value = scalar(m[2]);
+    if (m[1] === 'apiVersion' && apiVersion === undefined) {
+      apiVersion = value;
+    } else if (m[1] === 'kind' && kind === undefined) {
+      kind = value;
+    }
+  }
+  if (!content) {
+    return null;
+  }
+  if (apiVersion === undefined || kind === undefined || !apiVersion.startsWith('kyverno.io/')) {
+    return undefined;
+  }
+  return SCHEMA_FILES[`${kind}/${apiVersion.slice('kyverno.io/'.length)}`];
+}
+
+/** The schema file for a whole file's text, when all its documents agree on one. */
+export function fileSchema(text: string): string | undefined {
+  let found: string | undefined;
+  // A document starts at a `---` line (possibly with a comment or content after a space) and
+  // ends at the next one or at a `...` line.
+  const docs = text.split(/^(?:---(?:[ \t].*)?|\.\.\.[ \t]*)$/m);
+  for (const doc of docs) {
+    const schema = documentSchema(doc);
+    if (schema === null) {
+      continue;
+    }
+    if (schema === undefined || (found !== undefined && found !== schema)) {
+      return undefined;
+    }
+    found = schema;
+  }
+  return found;
+}
+
+/** The schema URI to offer for a document, or undefined to stay out of the YAML extension's way. */
+export function schemaToContribute(text: string, schemaDiagnostics: boolean): string | undefined {
+  if (schemaDiagnostics) {
+    return undefined;
+  }
+  const file = fileSchema(text);
+  return file === undefined ? undefined : schemaUri(file);
+}
+
+export function schemaUri(file: string): string {
+  return `${SCHEME}://schemas/${file}`;
+}
+
+/** The file a schema URI names, if it is one of ours. */
+export function schemaFileOf(uri: string): string | undefined {
+  const prefix = `${SCHEME}://schemas/`;
+  if (!uri.startsWith(prefix)) {
+    return undefined;
+  }
+  const file = uri.slice(prefix.length);
+  return Object.values(SCHEMA_FILES).includes(file) ? file : undefined;
+}

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+
+import { fileSchema, SCHEMA_FILES, schemaFileOf, schemaToContribute } from '../src/schemas';
+
+const repo = path.resolve(__dirname, '..', '..', '..');
+
+const policy = (kind: string, version: string) => `apiVersion: kyverno.io/${version}
+kind: ${kind}
+metadata:
+  name: p
+spec:
+  rules: []
+`;
+
+test('only when schema diagnostics are off, and only for policies', () => {
+  const text = policy('ClusterPolicy', 'v1');
+  assert.equal(schemaToContribute(text, true), undefined);
+  assert.equal(schemaToContribute(text, false), 'kyverno-ls://schemas/clusterpolicy-v1.json');
+  assert.equal(schemaToContribute('apiVersion: v1\nkind: Pod\n', false), undefined);
+  assert.equal(schemaToContribute('', false), undefined);
+});
+
+test('each kind and version has its schema; others have none', () => {
+  assert.equal(fileSchema(policy('ClusterPolicy', 'v1')), 'clusterpolicy-v1.json');
+  assert.equal(fileSchema(policy('ClusterPolicy', 'v2beta1')), 'clusterpolicy-v2beta1.json');
+  assert.equal(fileSchema(policy('Policy', 'v1')), 'policy-v1.json');
+  assert.equal(fileSchema(policy('Policy', 'v2beta1')), 'policy-v2beta1.json');
+  assert.equal(fileSchema(policy('ClusterPolicy', 'v2')), undefined);
+  assert.equal(fileSchema(policy('PolicyException', 'v2beta1')), undefined);
+  assert.equal(fileSchema(policy('ClusterPolicy', 'v1').replace('kyverno.io', 'policies.kyverno.io')), undefined);
+});
+
+test('quotes, comments, key order and CRLF', () => {
+  const text = '# a policy\r\nkind: "Policy"   # namespaced\r\napiVersion: \'kyverno.io/v1\'\r\nmetadata: {name: p}\r\n';
+  assert.equal(fileSchema(text), 'policy-v1.json');
+  // Nested keys with the same names do not count.
+  assert.equal(fileSchema('metadata:\n  kind: ClusterPolicy\n  apiVersion: kyverno.io/v1\n'), undefined);
+});
+
+test('every document of the file must be a policy of the same kind and version', () => {
+  const two = `---\n${policy('ClusterPolicy', 'v1')}---   # second\n${policy('ClusterPolicy', 'v1')}...\n# trailing comment\n`;
+  assert.equal(fileSchema(two), 'clusterpolicy-v1.json');
+  // A sample Pod next to the policy would be judged by the policy's schema: no schema.
+  assert.equal(fileSchema(`${policy('ClusterPolicy', 'v1')}---\napiVersion: v1\nkind: Pod\n`), undefined);
+  assert.equal(fileSchema(`${policy('ClusterPolicy', 'v1')}---\n${policy('Policy', 'v1')}`), undefined);
+  // A `---` inside a block scalar is not at column 0 and splits nothing.
+  assert.equal(fileSchema(`${policy('ClusterPolicy', 'v1')}  description: |\n    ---\n`), 'clusterpolicy-v1.json');
+});
+
+test('the repository examples', () => {
+  const read = (f: string) => fs.readFileSync(path.join(repo, 'examples', f), 'utf8');
+  assert.equal(fileSchema(read('drop-all-capabilities.yaml')), 'clusterpolicy-v1.json');
+});
+
+test('schema URIs map back to the shipped files only', () => {
+  for (const file of Object.values(SCHEMA_FILES)) {
+    assert.equal(schemaFileOf(`kyverno-ls://schemas/${file}`), file);
+    assert.ok(fs.existsSync(path.join(repo, 'schemas', file)), `${file} is in /schemas`);
+  }
+  assert.equal(schemaFileOf('kyverno-ls://schemas/../package.json'), undefined);
+  assert.equal(schemaFileOf('https://example.com/clusterpolicy-v1.json'), undefined);
+});

@@ -1,0 +1,232 @@
+-- kyverno-ls for Neovim 0.7 to 0.10 (it works on 0.11 too, where lsp/kyverno_ls.lua is the
+-- simpler way):
+--
+--   require('kyverno_ls').setup({})
+--
+-- starts kyverno-ls for every YAML buffer, one server per project root. The server decides
+-- by itself which YAML documents are Kyverno policies or test manifests and stays silent on
+-- every other YAML file.
+
+local M = {}
+
+local has = function(feature)
+  return vim.fn.has(feature) == 1
+end
+
+-- The server's defaults, written out so that users can see what they can change.
+local function default_settings()
+  return {
+    kyverno = {
+      builtinSamples = true,
+      samples = {},
+      diagnostics = {
+        schema = true,
+        severity = vim.empty_dict(),
+      },
+    },
+  }
+end
+
+local function defaults()
+  return {
+    cmd = { 'kyverno-ls' },
+    filetypes = { 'yaml', 'yaml.kyverno' },
+    root_markers = { 'kyverno-test.yaml', '.git' },
+    settings = default_settings(),
+    -- Refresh code lenses (rule results over each rule) on BufEnter, InsertLeave and
+    -- CursorHold.
+    codelens = true,
+    -- Show the value of each `{{ }}` for the current sample after it (Neovim 0.10+).
+    inlay_hints = true,
+    -- Set the filetype `yaml.kyverno` on YAML files that hold Kyverno resources.
+    filetype = false,
+    -- Called after kyverno-ls's own attach steps, as on_attach(client, bufnr).
+    on_attach = nil,
+    capabilities = nil,
+    handlers = nil,
+  }
+end
+
+M.name = 'kyverno_ls'
+
+-- The options of the last setup() call.
+M.options = nil
+
+local function call_method(client, method, ...)
+  -- 0.11 wants client:method(); the dot form warns there and is all that 0.7-0.10 have.
+  if has('nvim-0.11') then
+    return client[method](client, ...)
+  end
+  return client[method](...)
+end
+
+--- The project root for `path`: the directory of the first marker found upwards, trying the
+--- markers in order (as Neovim 0.11's root_markers do), or the file's own directory.
+---@param path string
+---@param markers string[]
+---@return string
+function M.root_dir(path, markers)
+  local dir = vim.fn.fnamemodify(path, ':p:h')
+  for _, marker in ipairs(markers) do
+    local found
+    if vim.fs and vim.fs.find then
+      found = vim.fs.find(marker, { path = dir, upward = true })[1]
+      if found then
+        return vim.fn.fnamemodify(found, ':h')
+      end
+    else
+      -- Neovim 0.7 has no vim.fs.
+      local current = dir
+      while current do
+        if vim.loop.fs_stat(current .. '/' .. marker) then
+          return current
+        end
+        local parent = vim.fn.fnamemodify(current, ':h')
+        current = parent ~= current and parent or nil
+      end
+    end
+  end
+  return dir
+end
+
+local function get_clients()
+  if vim.lsp.get_clients then
+    return vim.lsp.get_clients({ name = M.name })
+  end
+  local out = {}
+  for _, client in ipairs(vim.lsp.get_active_clients()) do
+    if client.name == M.name then
+      table.insert(out, client)
+    end
+  end
+  return out
+end
+
+--- The running kyverno-ls clients.
+M.clients = get_clients
+
+local function refresh_codelens(bufnr)
+  if has('nvim-0.10') then
+    vim.lsp.codelens.refresh({ bufnr = bufnr })
+  elseif vim.api.nvim_buf_is_valid(bufnr) then
+    -- Before 0.10, refresh() works on the current buffer only.
+    vim.api.nvim_buf_call(bufnr, function()
+      vim.lsp.codelens.refresh()
+    end)
+  end
+end
+
+local function attach(opts, client, bufnr)
+  local caps = client.server_capabilities or {}
+  if opts.codelens and caps.codeLensProvider then
+    local group = vim.api.nvim_create_augroup('kyverno_ls_codelens_' .. bufnr, { clear = true })
+    vim.api.nvim_create_autocmd({ 'BufEnter', 'InsertLeave', 'CursorHold' }, {
+      group = group,
+      buffer = bufnr,
+      callback = function()
+        refresh_codelens(bufnr)
+      end,
+    })
+    refresh_codelens(bufnr)
+  end
+  if opts.inlay_hints and caps.inlayHintProvider and has('nvim-0.10') then
+    vim.lsp.inlay_hint.enable(true, { bufnr = bufnr })
+  end
+  if opts.on_attach then
+    opts.on_attach(client, bufnr)
+  end
+end
+
+local function client_config(opts, root)
+  return {
+    name = M.name,
+    cmd = opts.cmd,
+    root_dir = root,
+    settings = opts.settings,
+    -- The same settings at start, so the first analysis already uses them; Neovim sends
+    -- `settings` again with didChangeConfiguration once the server is up.
+    init_options = opts.init_options or opts.settings,
+    capabilities = opts.capabilities,
+    handlers = opts.handlers,
+    on_attach = function(client, bufnr)
+      attach(opts, client, bufnr)
+    end,
+  }
+end
+
+-- Neovim 0.7 has no vim.lsp.start: one client per root, started and attached by hand.
+local legacy_clients = {}
+
+local function start_legacy(config, bufnr)
+  local id = legacy_clients[config.root_dir]
+  local client = id and vim.lsp.get_client_by_id(id)
+  if not client or client.is_stopped() then
+    id = vim.lsp.start_client(config)
+    if not id then
+      return nil
+    end
+    legacy_clients[config.root_dir] = id
+  end
+  vim.lsp.buf_attach_client(bufnr, id)
+  return id
+end
+
+--- Starts (or reuses) the client for `bufnr`.
+---@param bufnr integer
+---@return integer|nil client id
+function M.start(bufnr)
+  local opts = M.options or defaults()
+  if vim.bo[bufnr].buftype ~= '' then
+    return nil
+  end
+  local path = vim.api.nvim_buf_get_name(bufnr)
+  if path == '' then
+    return nil
+  end
+  local config = client_config(opts, M.root_dir(path, opts.root_markers))
+  if vim.lsp.start then
+    return vim.lsp.start(config, { bufnr = bufnr })
+  end
+  return start_legacy(config, bufnr)
+end
+
+--- Sends new settings to the running servers (`{ builtinSamples = false }`, say); they
+--- re-analyse the open documents without a restart. Later starts use them too.
+---@param kyverno table the `kyverno` section, merged into the current one
+function M.update_settings(kyverno)
+  if M.options then
+    M.options.settings = vim.tbl_deep_extend('force', M.options.settings, { kyverno = kyverno })
+  end
+  for _, client in ipairs(get_clients()) do
+    client.config.settings =
+      vim.tbl_deep_extend('force', client.config.settings or {}, { kyverno = kyverno })
+    call_method(client, 'notify', 'workspace/didChangeConfiguration', {
+      settings = client.config.settings,
+    })
+  end
+end
+
+--- Starts kyverno-ls for the YAML buffers opened from now on, and for those already open.
+---@param user table|nil options; see defaults() above and the README
+function M.setup(user)
+  local opts = vim.tbl_deep_extend('force', defaults(), user or {})
+  M.options = opts
+  if opts.filetype then
+    require('kyverno_ls.filetype').setup()
+  end
+  local group = vim.api.nvim_create_augroup('kyverno_ls', { clear = true })
+  vim.api.nvim_create_autocmd('FileType', {
+    group = group,
+    pattern = opts.filetypes,
+    callback = function(args)
+      M.start(args.buf)
+    end,
+  })
+  for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(bufnr) and vim.tbl_contains(opts.filetypes, vim.bo[bufnr].filetype) then
+      M.start(bufnr)
+    end
+  end
+end
+
+return M

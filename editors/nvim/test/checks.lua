@@ -1,0 +1,220 @@
+-- The checks every configuration must pass, against the real server and the tutorial policy.
+
+local H = require('harness')
+
+local C = {}
+
+local has = function(feature)
+  return vim.fn.has(feature) == 1
+end
+
+local function clients_of(bufnr)
+  if vim.lsp.get_clients then
+    return vim.lsp.get_clients({ bufnr = bufnr, name = 'kyverno_ls' })
+  end
+  local out = {}
+  for _, client in pairs(vim.lsp.buf_get_clients(bufnr)) do
+    if client.name == 'kyverno_ls' then
+      table.insert(out, client)
+    end
+  end
+  return out
+end
+
+local function ours(bufnr)
+  local out = {}
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+    if d.source == 'kyverno-ls' then
+      table.insert(out, d)
+    end
+  end
+  table.sort(out, function(a, b)
+    return a.message < b.message
+  end)
+  return out
+end
+
+-- Where each Neovim keeps the LSP code of a diagnostic.
+local function code_of(d)
+  if d.code ~= nil then
+    return d.code
+  end
+  return d.user_data and d.user_data.lsp and d.user_data.lsp.code
+end
+
+local function shape(d)
+  return {
+    message = d.message,
+    lnum = d.lnum,
+    col = d.col,
+    end_lnum = d.end_lnum,
+    end_col = d.end_col,
+    severity = d.severity,
+    source = d.source,
+    code = code_of(d),
+  }
+end
+
+local function request(bufnr, method, params)
+  local responses = vim.lsp.buf_request_sync(bufnr, method, params, H.timeout)
+  for _, response in pairs(responses or {}) do
+    if response.err then
+      return nil, response.err
+    end
+    return response.result
+  end
+  return nil, 'no response'
+end
+
+local function rule_fails(bufnr)
+  local out = {}
+  for _, d in ipairs(ours(bufnr)) do
+    if code_of(d) == 'rule-fails' then
+      table.insert(out, d)
+    end
+  end
+  return out
+end
+
+local function tutorial_diagnostics()
+  local function one(sample)
+    return {
+      message = 'Pod ' .. sample .. ': Containers must drop `ALL` capabilities.',
+      lnum = 20,
+      col = 12,
+      end_lnum = 20,
+      end_col = 28,
+      severity = vim.diagnostic.severity.WARN,
+      source = 'kyverno-ls',
+      code = 'rule-fails',
+    }
+  end
+  return { one('hello-world'), one('privileged') }
+end
+
+--- opts:
+---   filetype: the filetype the policy must get
+---   inlay_hints: whether to check inlay hints (0.10+)
+---   set_settings(kyverno): how this configuration sends new settings to the server
+---   expected: the observed texts (hover, code lens titles, inlay hint labels)
+function C.run(opts)
+  local policy = H.repo .. '/examples/drop-all-capabilities.yaml'
+  vim.cmd('edit ' .. vim.fn.fnameescape(policy))
+  local bufnr = vim.api.nvim_get_current_buf()
+  local uri = vim.uri_from_bufnr(bufnr)
+
+  H.eq(vim.bo[bufnr].filetype, opts.filetype, 'the policy gets the filetype ' .. opts.filetype)
+
+  local client = H.wait_for(function()
+    local c = clients_of(bufnr)[1]
+    return c and c.initialized and c
+  end)
+  if not H.ok(client ~= nil, 'kyverno-ls attaches to the policy') then
+    return
+  end
+  H.eq(client.config.root_dir, H.repo, 'the root is the repository (found by .git)')
+
+  -- Diagnostics: the tutorial's two violations, with the built-in samples.
+  H.wait_for(function()
+    return #rule_fails(bufnr) >= 2
+  end)
+  local got = {}
+  for _, d in ipairs(ours(bufnr)) do
+    table.insert(got, shape(d))
+  end
+  H.eq(got, tutorial_diagnostics(), 'the rule-fails diagnostics on hello-world and privileged')
+
+  -- Hover on `operation` in `{{ request.operation || 'BACKGROUND' }}` (line 29).
+  local line = vim.api.nvim_buf_get_lines(bufnr, 28, 29, false)[1]
+  local col = line:find('operation', 1, true) + 2
+  local hover, err = request(bufnr, 'textDocument/hover', {
+    textDocument = { uri = uri },
+    position = { line = 28, character = col },
+  })
+  local contents = hover and hover.contents or {}
+  H.eq(
+    { kind = contents.kind, value = contents.value },
+    { kind = 'markdown', value = opts.expected.hover },
+    'hover shows the value for the current sample'
+  )
+  if err then
+    H.out('#   hover error: ' .. vim.inspect(err))
+  end
+
+  -- Code lenses, as the server sends them, and as Neovim shows them (refreshed on attach).
+  local lenses = request(bufnr, 'textDocument/codeLens', { textDocument = { uri = uri } }) or {}
+  local titles = {}
+  for _, lens in ipairs(lenses) do
+    table.insert(titles, { line = lens.range.start.line, title = lens.command and lens.command.title })
+  end
+  H.eq(titles, opts.expected.codelens, 'code lens titles over the rule')
+  local shown = H.wait_for(function()
+    local l = vim.lsp.codelens.get(bufnr)
+    return #l > 0 and l
+  end) or {}
+  local shown_titles = {}
+  for _, lens in ipairs(shown) do
+    table.insert(shown_titles, { line = lens.range.start.line, title = lens.command and lens.command.title })
+  end
+  H.eq(shown_titles, opts.expected.codelens, 'the client refreshed the code lenses itself')
+
+  if opts.inlay_hints then
+    local offered = H.ok(
+      (client.server_capabilities or {}).inlayHintProvider ~= nil,
+      'the server offers inlay hints'
+    )
+    local hints = offered and request(bufnr, 'textDocument/inlayHint', {
+      textDocument = { uri = uri },
+      range = { start = { line = 0, character = 0 }, ['end'] = { line = vim.api.nvim_buf_line_count(bufnr), character = 0 } },
+    }) or {}
+    local labels = {}
+    for _, hint in ipairs(hints) do
+      local label = hint.label
+      if type(label) == 'table' then
+        local parts = {}
+        for _, part in ipairs(label) do
+          table.insert(parts, part.value)
+        end
+        label = table.concat(parts)
+      end
+      table.insert(labels, { line = hint.position.line, label = label, paddingLeft = hint.paddingLeft })
+    end
+    H.eq(labels, opts.expected.inlay_hints, 'inlay hints give the value of each template')
+    H.ok(
+      offered and H.wait_for(function()
+        return vim.lsp.inlay_hint.is_enabled({ bufnr = bufnr }) and #vim.lsp.inlay_hint.get({ bufnr = bufnr }) > 0
+      end),
+      'the client turned inlay hints on and fetched them'
+    )
+  end
+
+  -- Settings reach the server without a restart: without built-in samples the policy has
+  -- nothing to be simulated against, so the verdicts go away, and come back.
+  opts.set_settings({ builtinSamples = false })
+  H.ok(
+    H.wait_for(function()
+      return #rule_fails(bufnr) == 0
+    end),
+    'builtinSamples = false takes the verdicts away'
+  )
+  opts.set_settings({ builtinSamples = true })
+  H.ok(
+    H.wait_for(function()
+      return #rule_fails(bufnr) == 2
+    end),
+    'builtinSamples = true brings them back'
+  )
+
+  -- Another YAML file keeps its filetype, and gets no diagnostics from kyverno-ls.
+  local other = vim.fn.tempname() .. '.yaml'
+  vim.fn.writefile({ 'apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: plain' }, other)
+  vim.cmd('edit ' .. vim.fn.fnameescape(other))
+  local other_buf = vim.api.nvim_get_current_buf()
+  H.eq(vim.bo[other_buf].filetype, 'yaml', 'a ConfigMap stays plain yaml')
+  vim.fn.delete(other)
+end
+
+C.has = has
+C.clients_of = clients_of
+
+return C

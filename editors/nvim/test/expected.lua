@@ -1,0 +1,15 @@
+-- What kyverno-ls answers for examples/drop-all-capabilities.yaml with the built-in samples,
+-- as observed from the server and written down here. Lines are 0-based.
+return {
+  -- Hover on `request.operation` in the precondition key (line 29 in the editor).
+  hover = '**`Pod hello-world`** (built-in sample)\n\n```json\n"CREATE"\n```',
+  -- One lens over the rule's name (line 21 in the editor).
+  codelens = {
+    { line = 20, title = '✓ 3 pass · ✗ 2 fail · ⊘ 0 skip (built-in samples)' },
+  },
+  -- TODO(inlay hints): the server feature is being added; these are the contract's words
+  -- until the real answer can be observed.
+  inlay_hints = {
+    { line = 28, label = '= "CREATE"', paddingLeft = true },
+  },
+}

@@ -1,0 +1,84 @@
+-- Shared by the init_*.lua files: where things are, a tiny TAP-like reporter, and the exit.
+
+local H = {}
+
+local function script_dir()
+  local source = debug.getinfo(1, 'S').source:sub(2)
+  return vim.fn.fnamemodify(source, ':p:h')
+end
+
+H.test_dir = script_dir()
+H.plugin_dir = vim.fn.fnamemodify(H.test_dir, ':h')
+H.repo = vim.fn.fnamemodify(H.plugin_dir, ':h:h')
+
+-- The server under test: $KYVERNO_LS, else the release build of this repository.
+H.server = os.getenv('KYVERNO_LS')
+if H.server == nil or H.server == '' then
+  H.server = H.repo .. '/target/release/kyverno-ls'
+end
+
+-- Upper bound for every wait: only a hang guard, never a measurement.
+H.timeout = tonumber(os.getenv('KYVERNO_NVIM_TIMEOUT_MS') or '') or 30000
+
+H.passed = 0
+H.failed = 0
+
+local function out(line)
+  io.stdout:write(line .. '\n')
+  io.stdout:flush()
+end
+H.out = out
+
+function H.ok(cond, name, detail)
+  if cond then
+    H.passed = H.passed + 1
+    out('ok - ' .. name)
+  else
+    H.failed = H.failed + 1
+    out('not ok - ' .. name)
+    if detail ~= nil then
+      for line in tostring(detail):gmatch('[^\n]+') do
+        out('#   ' .. line)
+      end
+    end
+  end
+  return cond
+end
+
+function H.eq(got, want, name)
+  return H.ok(vim.deep_equal(got, want), name, 'want: ' .. vim.inspect(want) .. '\ngot:  ' .. vim.inspect(got))
+end
+
+--- Waits until `fn` returns a truthy value (hang guard: H.timeout) and returns that value.
+function H.wait_for(fn)
+  local value
+  vim.wait(H.timeout, function()
+    value = fn()
+    return value ~= nil and value ~= false
+  end, 50)
+  return value
+end
+
+--- Runs `body` after startup, reports, and leaves nvim with a status that says whether all
+--- checks passed.
+function H.run(label, body)
+  vim.api.nvim_create_autocmd('VimEnter', {
+    once = true,
+    -- Opening files from here must run their BufRead and FileType autocmds.
+    nested = true,
+    callback = function()
+      local v = vim.version()
+      out(string.format('# %s on Neovim %d.%d.%d', label, v.major, v.minor, v.patch))
+      local ok, err = xpcall(body, debug.traceback)
+      H.ok(ok, 'the test ran to its end', err)
+      out(string.format('%d passed, %d failed', H.passed, H.failed))
+      if H.failed == 0 then
+        vim.cmd('qall!')
+      else
+        vim.cmd('cquit 1')
+      end
+    end,
+  })
+end
+
+return H

@@ -53,6 +53,8 @@ export async function build({ tests = false } = {}) {
       entryPoints: entries,
       outdir: path.join(here, 'out-test'),
       sourcemap: 'inline',
+      // vscode-languageclient needs a `vscode` module to compute its capabilities outside VS Code.
+      alias: { vscode: path.join(here, 'test', 'support', 'fakeVscode.ts') },
     });
     warnings.push(...t.warnings);
   }

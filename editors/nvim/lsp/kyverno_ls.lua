@@ -35,7 +35,11 @@ return {
     local from_settings = config.settings and config.settings.kyverno
     if type(from_settings) == 'table' then
       params.initializationOptions = {
-        kyverno = vim.tbl_deep_extend('force', (config.init_options or {}).kyverno or {}, from_settings),
+        kyverno = vim.tbl_deep_extend(
+          'force',
+          (config.init_options or {}).kyverno or {},
+          from_settings
+        ),
       }
     end
   end,
@@ -44,6 +48,59 @@ return {
   -- the current sample) are off in Neovim until asked for. Turn either off with
   -- vim.g.kyverno_ls_codelens = false or vim.g.kyverno_ls_inlay_hints = false.
   on_attach = function(client, bufnr)
+    -- The server's commands, as buffer-local commands (see the README).
+    local uri = vim.uri_from_bufnr(bufnr)
+    local function show_text(title, text)
+      if type(text) ~= 'string' then
+        return
+      end
+      vim.cmd('botright new')
+      local buf = vim.api.nvim_get_current_buf()
+      vim.bo[buf].buftype, vim.bo[buf].bufhidden, vim.bo[buf].swapfile = 'nofile', 'wipe', false
+      pcall(vim.api.nvim_buf_set_name, buf, title)
+      vim.api.nvim_buf_set_lines(
+        buf,
+        0,
+        -1,
+        false,
+        vim.split((text:gsub('\n$', '')), '\n', { plain = true })
+      )
+      vim.bo[buf].modifiable = false
+    end
+    local function execute(command, arguments, on_result)
+      client:request(
+        'workspace/executeCommand',
+        { command = command, arguments = arguments },
+        function(err, result)
+          if err then
+            vim.notify('kyverno-ls: ' .. (err.message or tostring(err)), vim.log.levels.ERROR)
+          elseif on_result then
+            on_result(result)
+          end
+        end,
+        bufnr
+      )
+    end
+    vim.api.nvim_buf_create_user_command(bufnr, 'KyvernoRuleResults', function()
+      execute('kyverno.showRuleResults', { uri }, function(text)
+        show_text('kyverno-ls://rule-results', text)
+      end)
+    end, { desc = 'kyverno-ls: results of every rule for each sample' })
+    vim.api.nvim_buf_create_user_command(bufnr, 'KyvernoPickSample', function(args)
+      local arguments = { uri }
+      if args.args == '-' then
+        arguments[2] = vim.NIL
+      elseif args.args ~= '' then
+        arguments[2] = args.args
+      end
+      execute('kyverno.pickSample', arguments)
+    end, { nargs = '?', desc = 'kyverno-ls: the sample that hover and inlay hints use' })
+    vim.api.nvim_buf_create_user_command(bufnr, 'KyvernoRunTests', function()
+      execute('kyverno.runTests', { uri }, function(text)
+        show_text('kyverno-ls://test-report', text)
+      end)
+    end, { desc = 'kyverno-ls: run this test manifest' })
+
     if vim.g.kyverno_ls_codelens ~= false and client:supports_method('textDocument/codeLens') then
       local group = vim.api.nvim_create_augroup('kyverno_ls_codelens_' .. bufnr, { clear = true })
       vim.api.nvim_create_autocmd({ 'BufEnter', 'InsertLeave', 'CursorHold' }, {
@@ -55,7 +112,9 @@ return {
       })
       vim.lsp.codelens.refresh({ bufnr = bufnr })
     end
-    if vim.g.kyverno_ls_inlay_hints ~= false and client:supports_method('textDocument/inlayHint') then
+    if
+      vim.g.kyverno_ls_inlay_hints ~= false and client:supports_method('textDocument/inlayHint')
+    then
       vim.lsp.inlay_hint.enable(true, { bufnr = bufnr })
     end
   end,

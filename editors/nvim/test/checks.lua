@@ -145,7 +145,10 @@ function C.run(opts)
   local lenses = request(bufnr, 'textDocument/codeLens', { textDocument = { uri = uri } }) or {}
   local titles = {}
   for _, lens in ipairs(lenses) do
-    table.insert(titles, { line = lens.range.start.line, title = lens.command and lens.command.title })
+    table.insert(
+      titles,
+      { line = lens.range.start.line, title = lens.command and lens.command.title }
+    )
   end
   H.eq(titles, opts.expected.codelens, 'code lens titles over the rule')
   local shown = H.wait_for(function()
@@ -154,19 +157,63 @@ function C.run(opts)
   end) or {}
   local shown_titles = {}
   for _, lens in ipairs(shown) do
-    table.insert(shown_titles, { line = lens.range.start.line, title = lens.command and lens.command.title })
+    table.insert(
+      shown_titles,
+      { line = lens.range.start.line, title = lens.command and lens.command.title }
+    )
   end
   H.eq(shown_titles, opts.expected.codelens, 'the client refreshed the code lenses itself')
+
+  -- The buffer-local commands run the server's commands.
+  local function hover_value()
+    local h = request(bufnr, 'textDocument/hover', {
+      textDocument = { uri = uri },
+      position = { line = 28, character = col },
+    })
+    return h and h.contents and h.contents.value
+  end
+  vim.cmd('KyvernoPickSample Pod privileged')
+  H.eq(
+    H.wait_for(function()
+      local v = hover_value()
+      return v ~= opts.expected.hover and v
+    end),
+    opts.expected.hover_privileged,
+    ':KyvernoPickSample makes hover evaluate against another sample'
+  )
+  vim.cmd('KyvernoPickSample -')
+  H.ok(
+    H.wait_for(function()
+      return hover_value() == opts.expected.hover
+    end),
+    ':KyvernoPickSample - goes back to the first sample'
+  )
+  vim.cmd('KyvernoRuleResults')
+  local results_buf = H.wait_for(function()
+    local b = vim.fn.bufnr('kyverno-ls://rule-results')
+    return b > 0 and b
+  end)
+  H.eq(
+    results_buf and vim.api.nvim_buf_get_lines(results_buf, 0, -1, false),
+    opts.expected.rule_results,
+    ":KyvernoRuleResults shows each sample's result"
+  )
+  vim.cmd('buffer ' .. bufnr)
 
   if opts.inlay_hints then
     local offered = H.ok(
       (client.server_capabilities or {}).inlayHintProvider ~= nil,
       'the server offers inlay hints'
     )
-    local hints = offered and request(bufnr, 'textDocument/inlayHint', {
-      textDocument = { uri = uri },
-      range = { start = { line = 0, character = 0 }, ['end'] = { line = vim.api.nvim_buf_line_count(bufnr), character = 0 } },
-    }) or {}
+    local hints = offered
+        and request(bufnr, 'textDocument/inlayHint', {
+          textDocument = { uri = uri },
+          range = {
+            start = { line = 0, character = 0 },
+            ['end'] = { line = vim.api.nvim_buf_line_count(bufnr), character = 0 },
+          },
+        })
+      or {}
     local labels = {}
     for _, hint in ipairs(hints) do
       local label = hint.label
@@ -177,15 +224,16 @@ function C.run(opts)
         end
         label = table.concat(parts)
       end
-      table.insert(labels, { line = hint.position.line, label = label, paddingLeft = hint.paddingLeft })
+      table.insert(
+        labels,
+        { line = hint.position.line, label = label, paddingLeft = hint.paddingLeft }
+      )
     end
     H.eq(labels, opts.expected.inlay_hints, 'inlay hints give the value of each template')
-    H.ok(
-      offered and H.wait_for(function()
-        return vim.lsp.inlay_hint.is_enabled({ bufnr = bufnr }) and #vim.lsp.inlay_hint.get({ bufnr = bufnr }) > 0
-      end),
-      'the client turned inlay hints on and fetched them'
-    )
+    H.ok(offered and H.wait_for(function()
+      return vim.lsp.inlay_hint.is_enabled({ bufnr = bufnr })
+        and #vim.lsp.inlay_hint.get({ bufnr = bufnr }) > 0
+    end), 'the client turned inlay hints on and fetched them')
   end
 
   -- Settings reach the server without a restart: without built-in samples the policy has

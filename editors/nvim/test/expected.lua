@@ -3,6 +3,17 @@
 return {
   -- Hover on `request.operation` in the precondition key (line 29 in the editor).
   hover = '**`Pod hello-world`** (built-in sample)\n\n```json\n"CREATE"\n```',
+  -- The same after :KyvernoPickSample Pod privileged.
+  hover_privileged = '**`Pod privileged`** (built-in sample)\n\n```json\n"CREATE"\n```',
+  -- :KyvernoRuleResults
+  rule_results = {
+    'require-drop-all (built-in samples):',
+    '  ✗ fail Pod hello-world: Containers must drop `ALL` capabilities.',
+    '  ✓ pass Pod hardened: rule passed',
+    '  ✗ fail Pod privileged: Containers must drop `ALL` capabilities.',
+    '  ✓ pass Deployment hardened: rule passed',
+    '  ✓ pass CronJob hardened: rule passed',
+  },
   -- One lens over the rule's name (line 21 in the editor).
   codelens = {
     { line = 20, title = '✓ 3 pass · ✗ 2 fail · ⊘ 0 skip (built-in samples)' },

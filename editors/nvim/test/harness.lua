@@ -46,7 +46,11 @@ function H.ok(cond, name, detail)
 end
 
 function H.eq(got, want, name)
-  return H.ok(vim.deep_equal(got, want), name, 'want: ' .. vim.inspect(want) .. '\ngot:  ' .. vim.inspect(got))
+  return H.ok(
+    vim.deep_equal(got, want),
+    name,
+    'want: ' .. vim.inspect(want) .. '\ngot:  ' .. vim.inspect(got)
+  )
 end
 
 --- Waits until `fn` returns a truthy value (hang guard: H.timeout) and returns that value.
@@ -57,6 +61,18 @@ function H.wait_for(fn)
     return value ~= nil and value ~= false
   end, 50)
   return value
+end
+
+-- Messages the server shows (window/showMessage) go to the report as comments, each line
+-- on its own, rather than into Neovim's message area, which in headless mode writes them
+-- without line breaks into the middle of the report.
+H.messages = {}
+vim.lsp.handlers['window/showMessage'] = function(_, result)
+  table.insert(H.messages, result.message)
+  for line in tostring(result.message):gmatch('[^\n]+') do
+    out('# message: ' .. line)
+  end
+  return vim.NIL
 end
 
 --- Runs `body` after startup, reports, and leaves nvim with a status that says whether all

@@ -116,8 +116,72 @@ local function refresh_codelens(bufnr)
   end
 end
 
+-- A scratch window with the text a command returned (the rule results, a test report).
+local function show_text(title, text)
+  vim.cmd('botright new')
+  local buf = vim.api.nvim_get_current_buf()
+  vim.bo[buf].buftype = 'nofile'
+  vim.bo[buf].bufhidden = 'wipe'
+  vim.bo[buf].swapfile = false
+  pcall(vim.api.nvim_buf_set_name, buf, title)
+  vim.api.nvim_buf_set_lines(
+    buf,
+    0,
+    -1,
+    false,
+    vim.split((text:gsub('\n$', '')), '\n', { plain = true })
+  )
+  vim.bo[buf].modifiable = false
+end
+
+local function execute(client, bufnr, command, arguments, on_result)
+  call_method(client, 'request', 'workspace/executeCommand', {
+    command = command,
+    arguments = arguments,
+  }, function(err, result)
+    if err then
+      vim.notify('kyverno-ls: ' .. (err.message or tostring(err)), vim.log.levels.ERROR)
+    elseif on_result then
+      on_result(result)
+    end
+  end, bufnr)
+end
+
+--- Buffer-local commands for the server's commands:
+---   :KyvernoRuleResults       the per-sample results of every rule of the buffer
+---   :KyvernoPickSample [LABEL] the sample that hover and inlay hints evaluate against
+---                             (without LABEL the server asks; `-` goes back to the default)
+---   :KyvernoRunTests          runs the buffer's test manifest (kyverno-test.yaml)
+function M.define_commands(client, bufnr)
+  local uri = vim.uri_from_bufnr(bufnr)
+  vim.api.nvim_buf_create_user_command(bufnr, 'KyvernoRuleResults', function()
+    execute(client, bufnr, 'kyverno.showRuleResults', { uri }, function(text)
+      if type(text) == 'string' then
+        show_text('kyverno-ls://rule-results', text)
+      end
+    end)
+  end, { desc = 'kyverno-ls: results of every rule for each sample' })
+  vim.api.nvim_buf_create_user_command(bufnr, 'KyvernoPickSample', function(args)
+    local arguments = { uri }
+    if args.args == '-' then
+      arguments[2] = vim.NIL
+    elseif args.args ~= '' then
+      arguments[2] = args.args
+    end
+    execute(client, bufnr, 'kyverno.pickSample', arguments)
+  end, { nargs = '?', desc = 'kyverno-ls: the sample that hover and inlay hints use' })
+  vim.api.nvim_buf_create_user_command(bufnr, 'KyvernoRunTests', function()
+    execute(client, bufnr, 'kyverno.runTests', { uri }, function(text)
+      if type(text) == 'string' then
+        show_text('kyverno-ls://test-report', text)
+      end
+    end)
+  end, { desc = 'kyverno-ls: run this test manifest' })
+end
+
 local function attach(opts, client, bufnr)
   local caps = client.server_capabilities or {}
+  M.define_commands(client, bufnr)
   if opts.codelens and caps.codeLensProvider then
     local group = vim.api.nvim_create_augroup('kyverno_ls_codelens_' .. bufnr, { clear = true })
     vim.api.nvim_create_autocmd({ 'BufEnter', 'InsertLeave', 'CursorHold' }, {
@@ -223,7 +287,9 @@ function M.setup(user)
     end,
   })
   for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
-    if vim.api.nvim_buf_is_loaded(bufnr) and vim.tbl_contains(opts.filetypes, vim.bo[bufnr].filetype) then
+    if
+      vim.api.nvim_buf_is_loaded(bufnr) and vim.tbl_contains(opts.filetypes, vim.bo[bufnr].filetype)
+    then
       M.start(bufnr)
     end
   end

@@ -164,6 +164,18 @@ function C.run(opts)
   end
   H.eq(shown_titles, opts.expected.codelens, 'the client refreshed the code lenses itself')
 
+  -- Running the lens shows the rule's results (window/showMessage).
+  vim.api.nvim_win_set_cursor(0, { 21, 0 })
+  local before = #H.messages
+  vim.lsp.codelens.run()
+  H.eq(
+    H.wait_for(function()
+      return H.messages[before + 1]
+    end),
+    table.concat(opts.expected.rule_results, '\n') .. '\n',
+    "running the code lens shows each sample's result"
+  )
+
   -- The buffer-local commands run the server's commands.
   local function hover_value()
     local h = request(bufnr, 'textDocument/hover', {

@@ -2,6 +2,7 @@
 // commands. Everything that can be decided without VS Code lives in the pure modules next to
 // this one (serverPath, settings, schemas, samples) and is unit-tested there.
 
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import {
@@ -20,7 +21,7 @@ import {
 } from 'vscode-languageclient/node';
 
 import { labelsOf, PICK_PROMPT, ruleChoices } from './samples';
-import { isExecutableFile, resolveServer, SETTING } from './serverPath';
+import { bundledPath, isExecutableFile, resolveServer, SETTING } from './serverPath';
 import { registerYamlSchemas } from './yamlSchemas';
 import { initializationOptions, SECTION } from './settings';
 
@@ -81,7 +82,20 @@ function readSettings(key: string): unknown {
   return vscode.workspace.getConfiguration(SECTION).get(key);
 }
 
+/** Some ways of unpacking an extension lose the execute bit of the bundled binary; put it back. */
+function repairBundled(extensionDir: string): void {
+  const file = bundledPath(extensionDir, process.platform);
+  if (process.platform !== 'win32' && fs.existsSync(file) && !isExecutableFile(file)) {
+    try {
+      fs.chmodSync(file, 0o755);
+    } catch {
+      // Resolution then moves on to PATH, and the message says where it looked.
+    }
+  }
+}
+
 async function start(context: vscode.ExtensionContext): Promise<void> {
+  repairBundled(context.extensionPath);
   const resolution = resolveServer(
     {
       setting: vscode.workspace.getConfiguration(SECTION).get<string>('server.path'),

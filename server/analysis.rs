@@ -6,8 +6,8 @@ use crate::diag::{Diagnostic, Severity};
 use crate::samples::Origin;
 use crate::yaml::{self, Limits};
 
-/// Larger files are not analysed. The API server refuses requests over 3 MiB anyway.
-pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
+/// Larger files are not analysed ([`crate::limits::MAX_FILE_BYTES`]).
+pub const MAX_FILE_BYTES: usize = crate::limits::MAX_FILE_BYTES;
 
 /// A document parsed and checked on its own text (spans relative to it).
 struct CheckedDocument {

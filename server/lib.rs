@@ -10,6 +10,7 @@ pub mod diag;
 pub mod engine;
 pub mod ide;
 pub mod jmespath;
+pub mod limits;
 pub mod lsp;
 pub mod policy;
 pub mod samples;

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use super::{Env, Operation, Request, Value};
+use crate::jmespath::parse;
 use crate::jmespath::value::Map;
-use crate::jmespath::{evaluate, parse};
 
 /// A context entry registered but not loaded yet (deferred loading).
 #[derive(Debug, Clone)]
@@ -16,7 +16,7 @@ struct Pending {
 }
 
 /// How deeply entries may load one another (an entry referencing itself through others).
-const MAX_LOAD_DEPTH: usize = 32;
+const MAX_LOAD_DEPTH: usize = crate::limits::MAX_CONTEXT_LOAD_DEPTH;
 
 /// The JSON context of one rule evaluation. Cloning it is cheap (values share their contents):
 /// foreach elements each work on a clone.
@@ -95,7 +95,7 @@ fn mentions(expr: &str, name: &str) -> bool {
 /// Evaluates `expr` against `data` (not the context).
 pub fn search(expr: &str, data: &Value, env: &Env) -> Result<Value, String> {
     let ast = parse(expr).map_err(|e| e.to_string())?;
-    evaluate(&ast, data, env).map_err(|e| e.to_string())
+    super::budget::evaluate(&ast, data, env)
 }
 
 impl<'a> Context<'a> {
@@ -225,7 +225,7 @@ impl<'a> Context<'a> {
         self.load_mentioned(&expr)?;
         let ast = parse(&expr).map_err(|e| e.to_string())?;
         let data = Value::object(self.data.clone());
-        evaluate(&ast, &data, self.env).map_err(|e| e.to_string())
+        super::budget::evaluate(&ast, &data, self.env)
     }
 
     fn load_mentioned(&mut self, expr: &str) -> Result<(), String> {

@@ -13,6 +13,7 @@
 
 pub mod anchor;
 pub mod autogen;
+pub mod budget;
 pub mod conditions;
 pub mod context;
 pub mod matching;

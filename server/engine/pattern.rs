@@ -48,7 +48,7 @@ pub enum Outcome {
 }
 
 /// Maximum nesting walked; deeper patterns give an `Error`.
-const MAX_DEPTH: usize = 256;
+const MAX_DEPTH: usize = crate::limits::MAX_PATTERN_DEPTH;
 
 /// Resolves `$(./../key)` references inside a pattern against the pattern itself (done before
 /// `{{ }}` substitution, as Kyverno does). References in strings and in map keys are resolved

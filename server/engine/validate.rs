@@ -12,12 +12,7 @@ use super::pss::{self, PssOutcome};
 use super::value_pattern::NumMode;
 use super::{Env, Operation, Request, RuleResponse, Status, Value, autogen, matching, vars};
 
-/// Most elements one foreach list may have.
-pub const MAX_FOREACH_ELEMENTS: usize = 10_000;
-/// Most foreach elements evaluated for one rule, nested lists included.
-pub const MAX_FOREACH_TOTAL: usize = 100_000;
-/// Deepest foreach nesting evaluated.
-pub const MAX_FOREACH_NESTING: usize = 16;
+use crate::limits::{MAX_FOREACH_ELEMENTS, MAX_FOREACH_NESTING, thousands};
 
 fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
     let mut cur = v;
@@ -81,6 +76,18 @@ struct RuleInfo<'r> {
 /// Applies every validate rule of `policy` (the JSON of a `ClusterPolicy` or `Policy`) to the
 /// request. Rules that do not match give no response.
 pub fn validate(policy: &Value, request: &Request, env: &Env) -> Vec<RuleResponse> {
+    // Under a caller's budget (the simulation of a file) when there is one, else a run's own.
+    if super::budget::active() {
+        return validate_rules(policy, request, env);
+    }
+    let steps = crate::limits::MAX_RUN_STEPS;
+    super::budget::with_budget(steps, steps, super::budget::Scope::Run, || {
+        validate_rules(policy, request, env)
+    })
+    .0
+}
+
+fn validate_rules(policy: &Value, request: &Request, env: &Env) -> Vec<RuleResponse> {
     let resource = if is_empty_object(&request.object) {
         &request.old_object
     } else {
@@ -130,9 +137,20 @@ pub fn validate(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespons
             },
             rule,
             name,
-            budget: std::cell::Cell::new(MAX_FOREACH_TOTAL),
+            budget: std::cell::Cell::new(MAX_FOREACH_ELEMENTS),
         };
-        let Some(resp) = run_rule(&info, request, env, spec_action) else {
+        // Once the step budget is spent, every remaining rule is an error with its message:
+        // a verdict computed with expressions cut short would be a guess.
+        let resp = match super::budget::exhausted() {
+            Some(message) => Some(Resp::new(Status::Error, message)),
+            None => run_rule(&info, request, env, spec_action).map(|r| {
+                match super::budget::exhausted() {
+                    Some(message) => Resp::new(Status::Error, message),
+                    None => r,
+                }
+            }),
+        };
+        let Some(resp) = resp else {
             continue;
         };
         let applied = matches!(resp.status, Status::Pass | Status::Fail);
@@ -501,7 +519,9 @@ fn validate_foreach(
     if nesting >= MAX_FOREACH_NESTING {
         return Some(Resp::new(
             Status::Error,
-            format!("foreach nested more than {MAX_FOREACH_NESTING} levels"),
+            format!(
+                "foreach nested more than {MAX_FOREACH_NESTING} levels; kyverno-ls evaluates no deeper"
+            ),
         ));
     }
     let entries = list.as_array()?;
@@ -523,8 +543,9 @@ fn validate_foreach(
             return Some(Resp::new(
                 Status::Error,
                 format!(
-                    "foreach list {expr} has {} elements; kyverno-ls evaluates at most {MAX_FOREACH_ELEMENTS}",
-                    elements.len()
+                    "foreach list {expr} has {} elements; kyverno-ls evaluates at most {} foreach elements per rule",
+                    thousands(elements.len() as u64),
+                    thousands(MAX_FOREACH_ELEMENTS as u64)
                 ),
             ));
         }
@@ -561,7 +582,8 @@ fn validate_elements(
         let left = info.budget.get();
         if left == 0 {
             let msg = format!(
-                "foreach evaluated more than {MAX_FOREACH_TOTAL} elements; kyverno-ls stops there"
+                "foreach evaluated more than {} elements in this rule (all lists and nesting levels together); kyverno-ls stops there",
+                thousands(MAX_FOREACH_ELEMENTS as u64)
             );
             return (Resp::new(Status::Error, msg), apply_count);
         }

@@ -7,7 +7,7 @@ use crate::jmespath::template::{self, SubstError};
 use crate::jmespath::value::Map;
 
 /// Deepest subtree we walk (policies are far shallower).
-const MAX_DEPTH: usize = 200;
+const MAX_DEPTH: usize = crate::limits::MAX_SUBSTITUTION_DEPTH;
 
 /// Substitutes every `{{ }}` in `value` against the context. Errors carry Kyverno's wording.
 pub fn substitute_all(ctx: &mut Context, value: &Value) -> Result<Value, String> {

@@ -27,9 +27,9 @@ use super::functions::{self, Env, FunctionSpec, Types, builtins};
 use super::value::{Map, Value};
 
 /// Default step budget of one evaluation.
-pub const MAX_STEPS: u64 = 1_000_000;
+pub const MAX_STEPS: u64 = crate::limits::MAX_EVAL_STEPS;
 /// Deepest recursion of the evaluator (the parser already keeps trees to 100 levels).
-pub const MAX_DEPTH: u32 = 256;
+pub const MAX_DEPTH: u32 = crate::limits::MAX_EVAL_DEPTH;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Options {
@@ -158,15 +158,26 @@ pub fn evaluate_with(
     env: &Env,
     options: &Options,
 ) -> Result<Value, EvalError> {
+    evaluate_counted(ast, data, env, options).0
+}
+
+/// [`evaluate_with`], also giving the steps spent (for budgets shared by many evaluations).
+pub fn evaluate_counted(
+    ast: &Ast,
+    data: &Value,
+    env: &Env,
+    options: &Options,
+) -> (Result<Value, EvalError>, u64) {
     let mut interp = Interp {
         env,
         options,
         steps: 0,
         depth: 0,
     };
-    let result = interp.eval(ast, data)?;
-    interp.weigh(&result, ast.span)?;
-    Ok(result)
+    let result = interp
+        .eval(ast, data)
+        .and_then(|v| interp.weigh(&v, ast.span).map(|()| v));
+    (result, interp.steps.min(options.max_steps))
 }
 
 /// An evaluated function argument.
@@ -197,7 +208,7 @@ impl<'a> Interp<'a> {
         EvalError::Limit {
             message: format!(
                 "evaluation stopped: the expression needs more than {} steps",
-                self.options.max_steps
+                crate::limits::thousands(self.options.max_steps)
             ),
             span,
         }

@@ -18,10 +18,10 @@ use super::ast::{Ast, AstKind, Comparator, KeyValue, Span};
 use super::value::Value;
 
 /// Expressions longer than this many bytes are rejected.
-pub const MAX_EXPRESSION_LEN: usize = 10_000;
+pub const MAX_EXPRESSION_LEN: usize = crate::limits::MAX_EXPRESSION_BYTES;
 /// Expressions nested deeper than this (parentheses, brackets, `!`, chained projections,
 /// chained `.`/`|`/`||`: any path from the root of the tree to a leaf) are rejected.
-pub const MAX_NESTING: u32 = 100;
+pub const MAX_NESTING: u32 = crate::limits::MAX_EXPRESSION_NESTING;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {

@@ -120,7 +120,7 @@ pub enum SubstError {
 
 /// Most passes over one string: every pass resolves a template unless results contain new
 /// ones, so more than this means a loop.
-pub const MAX_PASSES: usize = 64;
+pub const MAX_PASSES: usize = crate::limits::MAX_SUBSTITUTION_PASSES;
 
 /// Substitutes every template of `s` as Kyverno does: innermost first, re-scanning until none
 /// remain. A string that is exactly one template becomes the typed result; embedded results

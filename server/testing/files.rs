@@ -239,8 +239,8 @@ pub fn str_field<'a>(resource: &'a Value, field: &str) -> &'a str {
         .unwrap_or_default()
 }
 
-/// The largest file the runner reads.
-pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
+/// The largest file the runner reads ([`crate::limits::MAX_TEST_FILE_BYTES`]).
+pub const MAX_FILE_BYTES: u64 = crate::limits::MAX_TEST_FILE_BYTES;
 
 /// Reads a text file of at most [`MAX_FILE_BYTES`].
 pub fn read_text(path: &Path) -> Result<String, String> {

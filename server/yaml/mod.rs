@@ -180,8 +180,8 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_depth: 128,
-            max_nodes: 200_000,
+            max_depth: crate::limits::MAX_YAML_DEPTH,
+            max_nodes: crate::limits::MAX_YAML_NODES,
         }
     }
 }

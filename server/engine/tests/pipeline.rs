@@ -252,7 +252,7 @@ fn foreach_list_limit() {
     assert_eq!(status, Status::Error);
     assert_eq!(
         message,
-        "foreach list big has 10001 elements; kyverno-ls evaluates at most 10000"
+        "foreach list big has 10,001 elements; kyverno-ls evaluates at most 10,000 foreach elements per rule"
     );
 }
 

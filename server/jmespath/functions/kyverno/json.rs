@@ -6,7 +6,7 @@
 use crate::jmespath::value::{Map, Value};
 
 const EOF: &str = "unexpected end of JSON input";
-const MAX_DEPTH: usize = 10_000;
+const MAX_DEPTH: usize = crate::limits::MAX_JSON_DEPTH;
 
 /// Go's `quoteChar` for a byte of the input.
 fn quote_char(c: u8) -> String {

@@ -1,0 +1,135 @@
+//! Every bound kyverno-ls puts on the work an input can cause, in one place.
+//!
+//! A policy file, a sample resource or a test manifest comes from a repository we do not
+//! control, and the editor analyses it on every keystroke. Each limit below keeps one kind of
+//! input from costing unbounded time, memory or stack. None of them is silent: hitting one gives
+//! a diagnostic (or, inside a simulation, a `rule-error` verdict) whose message names the limit,
+//! so a user whose real policy is cut short knows why. The values are far above anything a real
+//! Kyverno policy needs; each comment says what the value is measured against.
+
+// ---- Files and YAML ----------------------------------------------------------------------
+
+/// Largest text analysed (`file-too-large`). The API server refuses requests over 3 MiB, so a
+/// bigger policy could never be applied anyway.
+pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
+
+/// Largest file `kyverno-ls test` reads (a test error naming the file). Test resources may be
+/// bulk exports of a cluster, so this is looser than [`MAX_FILE_BYTES`], but still bounded.
+pub const MAX_TEST_FILE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Deepest nesting of YAML collections (`nesting-too-deep`). Real policies nest about 15
+/// levels; 128 keeps the recursive schema walk far from the end of a 2 MiB thread stack.
+pub const MAX_YAML_DEPTH: usize = 128;
+
+/// Most nodes one YAML document may build, aliases expanded (`alias-expansion-limit` when an
+/// alias crosses it, `document-too-large` otherwise). A 4 MiB file of short scalars has fewer;
+/// an alias bomb reaches billions.
+pub const MAX_YAML_NODES: usize = 200_000;
+
+// ---- JMESPath ----------------------------------------------------------------------------
+
+/// Longest expression parsed, in bytes (`jmespath-syntax`). Kyverno's longest expressions are
+/// a few hundred bytes.
+pub const MAX_EXPRESSION_BYTES: usize = 10_000;
+
+/// Deepest expression tree parsed (`jmespath-syntax`): brackets, `!`, chained `.`/`|`. The
+/// parser and evaluator recurse on it.
+pub const MAX_EXPRESSION_NESTING: u32 = 100;
+
+/// Step budget of one expression evaluation: node visits, elements visited and the size of the
+/// values given to and returned by functions. Values share their parts, so a 40-byte
+/// expression can describe an astronomically large result; the budget stops it. A million
+/// steps is tens of milliseconds.
+pub const MAX_EVAL_STEPS: u64 = 1_000_000;
+
+/// Deepest recursion of the evaluator (above [`MAX_EXPRESSION_NESTING`], since `map` and
+/// friends re-enter it).
+pub const MAX_EVAL_DEPTH: u32 = 256;
+
+/// Most re-scans of one string during `{{ }}` substitution: a result that contains a new
+/// template is scanned again, and a self-reproducing template would loop forever.
+pub const MAX_SUBSTITUTION_PASSES: usize = 64;
+
+/// Deepest value `{{ }}` substitution walks (a pattern or a condition built from JSON data).
+pub const MAX_SUBSTITUTION_DEPTH: usize = 200;
+
+/// How deeply context entries may load one another on demand (an entry whose expression
+/// refers to another entry, and so on, possibly in a cycle).
+pub const MAX_CONTEXT_LOAD_DEPTH: usize = 32;
+
+/// Largest compiled program of one regular expression (`regex_match`, `regex_replace_all`,
+/// pattern values); past it the function fails with Go's `expression too large`. Kyverno's
+/// patterns compile to a few kilobytes.
+pub const MAX_REGEX_PROGRAM_BYTES: usize = 1024 * 1024;
+
+/// Largest lazy-DFA cache of one regular expression; past it the regex engine falls back to a
+/// slower, still linear, matcher rather than using more memory.
+pub const MAX_REGEX_DFA_BYTES: usize = 2 * 1024 * 1024;
+
+/// Largest string `regex_replace_all` may build: an empty pattern matches between every two
+/// characters, so the output can be the input times the replacement.
+pub const MAX_REGEX_OUTPUT_BYTES: usize = 4 * 1024 * 1024;
+
+/// Longest rendering of a pattern in an error message; huge patterns are shown cut.
+pub const MAX_PATTERN_IN_MESSAGE: usize = 200;
+
+/// Deepest JSON `parse_json` accepts: Go's `encoding/json` limit, kept for identical errors.
+pub const MAX_JSON_DEPTH: usize = 10_000;
+
+// ---- The simulator -----------------------------------------------------------------------
+
+/// Deepest pattern (`pattern`, `anyPattern`, `foreach` patterns) the matcher walks. YAML stops
+/// at [`MAX_YAML_DEPTH`], but substituted values from `parse_json` can be deeper.
+pub const MAX_PATTERN_DEPTH: usize = 256;
+
+/// Most `foreach` elements evaluated for one rule on one resource, every list and nesting
+/// level together. Each element runs the rule's conditions or pattern again, so this is what
+/// bounds a `foreach` over a huge list, or nested lists multiplying each other.
+pub const MAX_FOREACH_ELEMENTS: usize = 10_000;
+
+/// Deepest `foreach` nesting evaluated.
+pub const MAX_FOREACH_NESTING: usize = 16;
+
+/// JMESPath steps one engine run (one policy on one resource, every rule) may spend in total,
+/// as `kyverno-ls test` runs it. [`MAX_EVAL_STEPS`] bounds one expression; this bounds a rule
+/// that evaluates many (a `foreach` over thousands of elements).
+pub const MAX_RUN_STEPS: u64 = 20_000_000;
+
+/// Samples one file is simulated against (`too-many-samples` past it: only the first ones are
+/// used). A modeline or a test manifest can name thousands of resources.
+pub const MAX_SAMPLES: usize = 100;
+
+/// (rule, sample) pairs simulated for one file (`simulation-limit` past it). Each one is a
+/// full engine run; a file may hold many policies with many rules.
+pub const MAX_SIMULATIONS: usize = 5_000;
+
+/// JMESPath steps the whole simulation of one file may spend, over all its policies and
+/// samples (`rule-error` on the rule that runs out, `simulation-limit` once on the file). This
+/// is what keeps the per-keystroke analysis bounded whatever the policies compute.
+pub const MAX_SIMULATION_STEPS: u64 = 20_000_000;
+
+/// A count as limit messages print it: `1,000,000`.
+pub fn thousands(n: impl Into<u64>) -> String {
+    let digits = n.into().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_have_separators() {
+        assert_eq!(thousands(0u32), "0");
+        assert_eq!(thousands(999u32), "999");
+        assert_eq!(thousands(1000u32), "1,000");
+        assert_eq!(thousands(20_000_000u64), "20,000,000");
+    }
+}

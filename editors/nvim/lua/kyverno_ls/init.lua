@@ -42,6 +42,7 @@ local function defaults()
     filetype = false,
     -- Called after kyverno-ls's own attach steps, as on_attach(client, bufnr).
     on_attach = nil,
+    -- Added to Neovim's own client capabilities.
     capabilities = nil,
     handlers = nil,
   }
@@ -210,7 +211,12 @@ local function client_config(opts, root)
     -- The same settings at start, so the first analysis already uses them; Neovim sends
     -- `settings` again with didChangeConfiguration once the server is up.
     init_options = opts.init_options or opts.settings,
-    capabilities = opts.capabilities,
+    -- Older Neovims (0.7 at least) send the given capabilities instead of their own.
+    capabilities = vim.tbl_deep_extend(
+      'force',
+      vim.lsp.protocol.make_client_capabilities(),
+      opts.capabilities or {}
+    ),
     handlers = opts.handlers,
     on_attach = function(client, bufnr)
       attach(opts, client, bufnr)

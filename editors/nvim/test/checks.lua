@@ -265,6 +265,10 @@ function C.run(opts)
     'builtinSamples = true brings them back'
   )
 
+  if opts.enable_watch then
+    C.watch(opts)
+  end
+
   -- Another YAML file keeps its filetype, and gets no diagnostics from kyverno-ls.
   local other = vim.fn.tempname() .. '.yaml'
   vim.fn.writefile({ 'apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: plain' }, other)
@@ -272,6 +276,60 @@ function C.run(opts)
   local other_buf = vim.api.nvim_get_current_buf()
   H.eq(vim.bo[other_buf].filetype, 'yaml', 'a ConfigMap stays plain yaml')
   vim.fn.delete(other)
+end
+
+--- The README's recipe for file watching: a sample file that changes on disk, outside
+--- Neovim, changes the verdicts. In a project of its own, so that only its few files are
+--- watched.
+function C.watch(opts)
+  opts.enable_watch()
+  local dir = vim.fn.tempname()
+  vim.fn.mkdir(dir .. '/.git', 'p')
+  local pod = {
+    'apiVersion: v1',
+    'kind: Pod',
+    'metadata:',
+    '  name: web',
+    'spec:',
+    '  containers:',
+    '    - name: web',
+    '      image: nginx',
+  }
+  vim.fn.writefile(pod, dir .. '/pods.yaml')
+  local policy = vim.fn.readfile(H.repo .. '/examples/drop-all-capabilities.yaml')
+  table.insert(policy, 1, '# kyverno-ls: resources=pods.yaml')
+  vim.fn.writefile(policy, dir .. '/policy.yaml')
+
+  vim.cmd('edit ' .. vim.fn.fnameescape(dir .. '/policy.yaml'))
+  local bufnr = vim.api.nvim_get_current_buf()
+  local messages = function()
+    local out = {}
+    for _, d in ipairs(rule_fails(bufnr)) do
+      table.insert(out, d.message)
+    end
+    return out
+  end
+  H.eq(
+    H.wait_for(function()
+      return #messages() > 0 and messages()
+    end),
+    { 'Pod web: Containers must drop `ALL` capabilities.' },
+    'a modeline sample file gives its verdict'
+  )
+  local fixed = vim.list_extend(vim.list_slice(pod), {
+    '      securityContext:',
+    '        capabilities:',
+    '          drop: [ALL]',
+  })
+  vim.fn.writefile(fixed, dir .. '/pods.yaml')
+  H.ok(
+    H.wait_for(function()
+      return #messages() == 0
+    end),
+    'with file watching on, fixing the sample on disk clears the verdict'
+  )
+  vim.cmd('bwipeout! ' .. bufnr)
+  vim.fn.delete(dir, 'rf')
 end
 
 C.has = has

@@ -12,6 +12,11 @@ H.run('lsp/kyverno_ls.lua with vim.lsp.enable', function()
     filetype = 'yaml',
     inlay_hints = true,
     expected = require('expected'),
+    enable_watch = function()
+      vim.lsp.config('kyverno_ls', {
+        capabilities = { workspace = { didChangeWatchedFiles = { dynamicRegistration = true } } },
+      })
+    end,
     -- The README's recipe for changing settings while the server runs.
     set_settings = function(kyverno)
       for _, client in ipairs(vim.lsp.get_clients({ name = 'kyverno_ls' })) do

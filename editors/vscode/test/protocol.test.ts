@@ -84,6 +84,18 @@ const RESULTS =
   '  ✓ pass Deployment hardened: rule passed\n' +
   '  ✓ pass CronJob hardened: rule passed\n';
 
+test('the capabilities are vscode-languageclient 11\'s own', () => {
+  const caps = extensionCapabilities();
+  assert.deepEqual(caps.general?.positionEncodings, ['utf-16']);
+  assert.deepEqual(caps.textDocument?.hover, { dynamicRegistration: true, contentFormat: ['markdown', 'plaintext'] });
+  assert.deepEqual(caps.textDocument?.codeLens, { dynamicRegistration: true, resolveSupport: { properties: ['command'] } });
+  assert.equal(caps.textDocument?.inlayHint?.dynamicRegistration, true);
+  assert.equal(caps.workspace?.configuration, true);
+  assert.deepEqual(caps.workspace?.didChangeConfiguration, { dynamicRegistration: true });
+  assert.deepEqual(caps.workspace?.executeCommand, { dynamicRegistration: true });
+  assert.deepEqual(caps.window?.showMessage, { messageActionItem: { additionalPropertiesSupport: true } });
+});
+
 test('the extension protocol against kyverno-ls: the tutorial policy', { timeout: 120_000 }, async () => {
   assert.ok(
     fs.existsSync(binary),

@@ -265,6 +265,8 @@ function C.run(opts)
     'builtinSamples = true brings them back'
   )
 
+  C.manifest(opts)
+
   if opts.enable_watch then
     C.watch(opts)
   end
@@ -328,6 +330,75 @@ function C.watch(opts)
     end),
     'with file watching on, fixing the sample on disk clears the verdict'
   )
+  vim.cmd('bwipeout! ' .. bufnr)
+  vim.fn.delete(dir, 'rf')
+end
+
+--- A test suite in a folder of its own below a repository: the manifest's folder is the
+--- root, and :KyvernoRunTests runs it.
+function C.manifest(opts)
+  local dir = vim.fn.tempname()
+  local suite = dir .. '/suite'
+  vim.fn.mkdir(dir .. '/.git', 'p')
+  vim.fn.mkdir(suite, 'p')
+  vim.fn.writefile(
+    vim.fn.readfile(H.repo .. '/examples/drop-all-capabilities.yaml'),
+    suite .. '/policy.yaml'
+  )
+  vim.fn.writefile({
+    'apiVersion: v1',
+    'kind: Pod',
+    'metadata:',
+    '  name: web',
+    'spec:',
+    '  containers:',
+    '    - name: web',
+    '      image: nginx',
+  }, suite .. '/pods.yaml')
+  vim.fn.writefile({
+    'apiVersion: cli.kyverno.io/v1alpha1',
+    'kind: Test',
+    'metadata:',
+    '  name: drop-all',
+    'policies:',
+    '  - policy.yaml',
+    'resources:',
+    '  - pods.yaml',
+    'results:',
+    '  - policy: drop-all-capabilities',
+    '    rule: require-drop-all',
+    '    resources: [web]',
+    '    kind: Pod',
+    '    result: fail',
+  }, suite .. '/kyverno-test.yaml')
+
+  vim.cmd('edit ' .. vim.fn.fnameescape(suite .. '/kyverno-test.yaml'))
+  local bufnr = vim.api.nvim_get_current_buf()
+  H.eq(
+    vim.bo[bufnr].filetype,
+    opts.manifest_filetype,
+    'the manifest gets the filetype ' .. opts.manifest_filetype
+  )
+  local client = H.wait_for(function()
+    local c = clients_of(bufnr)[1]
+    return c and c.initialized and c
+  end)
+  H.eq(
+    client and client.config.root_dir,
+    vim.fn.resolve(suite),
+    'the root of a manifest is its folder (kyverno-test.yaml comes before .git)'
+  )
+  vim.cmd('KyvernoRunTests')
+  local report = H.wait_for(function()
+    local b = vim.fn.bufnr('kyverno-ls://test-report')
+    return b > 0 and vim.api.nvim_buf_get_lines(b, 0, -1, false)
+  end) or {}
+  -- The report names the manifest by its path, which is new on every run.
+  for i, line in ipairs(report) do
+    report[i] = line:gsub(vim.pesc(vim.fn.resolve(suite)), '<suite>')
+  end
+  H.eq(report, opts.expected.test_report, ':KyvernoRunTests shows the report')
+  vim.cmd('bwipeout! kyverno-ls://test-report')
   vim.cmd('bwipeout! ' .. bufnr)
   vim.fn.delete(dir, 'rf')
 end

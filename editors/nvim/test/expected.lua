@@ -14,6 +14,14 @@ return {
     '  ✓ pass Deployment hardened: rule passed',
     '  ✓ pass CronJob hardened: rule passed',
   },
+  -- :KyvernoRunTests on a manifest that expects the policy to fail on an nginx Pod.
+  test_report = {
+    'Test <suite>/kyverno-test.yaml',
+    '│ ID │ POLICY                │ RULE             │ RESOURCE │ EXPECTED │ ACTUAL │ VERDICT │ REASON',
+    '│ 1  │ drop-all-capabilities │ require-drop-all │ web      │ fail     │ fail   │ Pass    │ validation failure: Containers must drop `ALL` capabilities.',
+    '',
+    'Test Summary: 1 manifests, 1 results: 1 passed, 0 failed, 0 unsupported',
+  },
   -- One lens over the rule's name (line 21 in the editor).
   codelens = {
     { line = 20, title = '✓ 3 pass · ✗ 2 fail · ⊘ 0 skip (built-in samples)' },

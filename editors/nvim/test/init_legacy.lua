@@ -11,20 +11,19 @@ H.run('require("kyverno_ls").setup', function()
   local checks = require('checks')
   checks.run({
     filetype = 'yaml.kyverno',
+    manifest_filetype = 'yaml.kyverno',
     inlay_hints = checks.has('nvim-0.10'),
     expected = require('expected'),
     set_settings = kyverno_ls.update_settings,
     -- Neovim 0.9 and older have no file watching.
-    enable_watch = checks.has('nvim-0.10')
-        and function()
-          kyverno_ls.setup({
-            cmd = { H.server },
-            filetype = true,
-            capabilities = {
-              workspace = { didChangeWatchedFiles = { dynamicRegistration = true } },
-            },
-          })
-        end
-      or nil,
+    enable_watch = checks.has('nvim-0.10') and function()
+      kyverno_ls.setup({
+        cmd = { H.server },
+        filetype = true,
+        capabilities = {
+          workspace = { didChangeWatchedFiles = { dynamicRegistration = true } },
+        },
+      })
+    end or nil,
   })
 end)

@@ -10,6 +10,7 @@ vim.lsp.enable('kyverno_ls')
 H.run('lsp/kyverno_ls.lua with vim.lsp.enable', function()
   require('checks').run({
     filetype = 'yaml',
+    manifest_filetype = 'yaml',
     inlay_hints = true,
     expected = require('expected'),
     enable_watch = function()

@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,7 +20,9 @@ const require = createRequire(import.meta.url);
 const vsce = path.join(path.dirname(require.resolve('@vscode/vsce/package.json')), 'vsce');
 const manifest = JSON.parse(fs.readFileSync(path.join(here, 'package.json'), 'utf8'));
 const dist = path.join(here, 'dist');
-const serverDir = path.join(here, 'server');
+// What goes into a package, and nothing else: vsce runs in a staging copy of these, so that
+// node_modules, tests and e2e/ (with its own code-server install) are never even walked.
+const SHIPPED = ['package.json', 'README.md', 'LICENSE', '.vscodeignore', 'out/extension.js', 'schemas'];
 
 function hostTarget() {
   const platform = { linux: 'linux', darwin: 'darwin', win32: 'win32' }[process.platform];
@@ -30,19 +33,27 @@ function hostTarget() {
   return `${platform}-${arch}`;
 }
 
-function runVsce(out, target) {
+function runVsce(stage, out, target) {
   const args = [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--out', out];
   if (target !== undefined) {
     args.push('--target', target);
   }
-  const r = spawnSync(process.execPath, args, { cwd: here, stdio: ['ignore', 'inherit', 'inherit'] });
+  const r = spawnSync(process.execPath, args, { cwd: stage, stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) {
     throw new Error(`vsce package${target ? ` --target ${target}` : ''} failed (exit ${r.status})`);
   }
 }
 
+function makeStage() {
+  const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'kyverno-ls-vsix-'));
+  for (const f of SHIPPED) {
+    fs.cpSync(path.join(here, f), path.join(stage, f), { recursive: true });
+  }
+  return stage;
+}
+
 /** The binary without its debug information where `strip` can do it; a plain copy otherwise. */
-function stage(binary, dest) {
+function stageBinary(binary, dest) {
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   const stripped =
     process.platform === 'linux' &&
@@ -54,34 +65,33 @@ function stage(binary, dest) {
 }
 
 await build();
-fs.rmSync(serverDir, { recursive: true, force: true });
 // Only this run's packages are left in dist/, so CI can list them.
 fs.rmSync(dist, { recursive: true, force: true });
 fs.mkdirSync(dist, { recursive: true });
 const made = [];
+const stage = makeStage();
+try {
+  const universal = path.join(dist, `${manifest.name}-${manifest.version}.vsix`);
+  runVsce(stage, universal);
+  made.push(universal);
 
-const universal = path.join(dist, `${manifest.name}-${manifest.version}.vsix`);
-runVsce(universal);
-made.push(universal);
-
-const fromEnv = process.env.KYVERNO_LS_BINARY;
-const binary = fromEnv || path.join(repo, 'target', 'release', process.platform === 'win32' ? 'kyverno-ls.exe' : 'kyverno-ls');
-if (fromEnv && !fs.existsSync(fromEnv)) {
-  throw new Error(`KYVERNO_LS_BINARY=${fromEnv}: no such file`);
-}
-if (fs.existsSync(binary)) {
-  const target = process.env.KYVERNO_LS_TARGET || hostTarget();
-  const exe = target.startsWith('win32-') ? 'kyverno-ls.exe' : 'kyverno-ls';
-  try {
-    stage(binary, path.join(serverDir, exe));
-    const specific = path.join(dist, `${manifest.name}-${target}-${manifest.version}.vsix`);
-    runVsce(specific, target);
-    made.push(specific);
-  } finally {
-    fs.rmSync(serverDir, { recursive: true, force: true });
+  const fromEnv = process.env.KYVERNO_LS_BINARY;
+  const binary = fromEnv || path.join(repo, 'target', 'release', process.platform === 'win32' ? 'kyverno-ls.exe' : 'kyverno-ls');
+  if (fromEnv && !fs.existsSync(fromEnv)) {
+    throw new Error(`KYVERNO_LS_BINARY=${fromEnv}: no such file`);
   }
-} else {
-  console.log(`No release binary at ${binary}: only the universal package was built.`);
+  if (fs.existsSync(binary)) {
+    const target = process.env.KYVERNO_LS_TARGET || hostTarget();
+    const exe = target.startsWith('win32-') ? 'kyverno-ls.exe' : 'kyverno-ls';
+    stageBinary(binary, path.join(stage, 'server', exe));
+    const specific = path.join(dist, `${manifest.name}-${target}-${manifest.version}.vsix`);
+    runVsce(stage, specific, target);
+    made.push(specific);
+  } else {
+    console.log(`No release binary at ${binary}: only the universal package was built.`);
+  }
+} finally {
+  fs.rmSync(stage, { recursive: true, force: true });
 }
 
 for (const f of made) {

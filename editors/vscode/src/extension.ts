@@ -4,6 +4,7 @@
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   CodeLens,
@@ -169,7 +170,9 @@ async function notFound(context: vscode.ExtensionContext, message: string): Prom
   if (choice === 'Open Settings') {
     await vscode.commands.executeCommand('workbench.action.openSettings', SETTING);
   } else if (choice === 'Install instructions') {
-    const readme = vscode.Uri.joinPath(context.extensionUri, 'README.md').with({
+    // vsce stores the README as readme.md; a development checkout has README.md.
+    const name = ['readme.md', 'README.md'].find((f) => fs.existsSync(path.join(context.extensionPath, f))) ?? 'README.md';
+    const readme = vscode.Uri.joinPath(context.extensionUri, name).with({
       fragment: 'installing-the-server',
     });
     await vscode.commands.executeCommand('markdown.showPreview', readme).then(undefined, () =>

@@ -181,7 +181,15 @@ async function notFound(context: vscode.ExtensionContext, message: string): Prom
   }
 }
 
-async function restart(context: vscode.ExtensionContext): Promise<void> {
+// Restarts run one after the other, so that two quick setting changes leave one server.
+let restarting: Promise<void> = Promise.resolve();
+
+function restart(context: vscode.ExtensionContext): Promise<void> {
+  restarting = restarting.catch(() => undefined).then(() => restartNow(context));
+  return restarting;
+}
+
+async function restartNow(context: vscode.ExtensionContext): Promise<void> {
   const old = client;
   client = undefined;
   if (old !== undefined) {

@@ -292,6 +292,7 @@ async fn initialize_announces_capabilities_and_server_info() {
                 "completionProvider": {"triggerCharacters": [".", "{"]},
                 "signatureHelpProvider": {"triggerCharacters": ["(", ","]},
                 "documentSymbolProvider": true,
+                "inlayHintProvider": true,
                 "codeLensProvider": {"resolveProvider": false},
                 "executeCommandProvider": {"commands": [
                     "kyverno.showRuleResults", "kyverno.pickSample", "kyverno.runTests"

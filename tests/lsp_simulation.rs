@@ -677,6 +677,79 @@ async fn hover_evaluates_against_the_current_sample() {
 }
 
 #[tokio::test]
+async fn inlay_hints_show_template_values_for_the_current_sample() {
+    let ws = Workspace::new(&[]);
+    let uri = ws.uri("policy.yaml");
+    let mut s = start(&ws, json!({})).await;
+    s.open(&uri, TUTORIAL).await;
+    let hint = |line: u32, character: u32, label: &str, tooltip: &str| {
+        json!({"position": {"line": line, "character": character}, "label": label,
+               "tooltip": tooltip, "paddingLeft": true})
+    };
+    let whole = json!({"textDocument": {"uri": uri}, "range": range(0, 0, 45, 0)});
+    // After the precondition key's template, and after the foreach value's template (one
+    // element: hello-world's only container).
+    let hints = s.request("textDocument/inlayHint", whole.clone()).await;
+    same(
+        &hints,
+        response(
+            2,
+            json!([
+                hint(28, 58, "= \"CREATE\"", "Pod hello-world (built-in sample)"),
+                hint(
+                    40,
+                    98,
+                    "= []",
+                    "Pod hello-world (built-in sample)\n\nelement #0 (hello-world): []"
+                ),
+            ]),
+        ),
+    );
+    // Only the lines asked for.
+    let hints = s
+        .request(
+            "textDocument/inlayHint",
+            json!({"textDocument": {"uri": uri}, "range": range(0, 0, 30, 0)}),
+        )
+        .await;
+    same(
+        &hints,
+        response(
+            3,
+            json!([hint(
+                28,
+                58,
+                "= \"CREATE\"",
+                "Pod hello-world (built-in sample)"
+            )]),
+        ),
+    );
+    let picked = s
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "kyverno.pickSample", "arguments": [uri, "Pod privileged"]}),
+        )
+        .await;
+    same(&picked, response(4, json!("Pod privileged")));
+    let hints = s.request("textDocument/inlayHint", whole).await;
+    same(
+        &hints,
+        response(
+            5,
+            json!([
+                hint(28, 58, "= \"CREATE\"", "Pod privileged (built-in sample)"),
+                hint(
+                    40,
+                    98,
+                    "= []",
+                    "Pod privileged (built-in sample)\n\nelement #0 (app): []"
+                ),
+            ]),
+        ),
+    );
+}
+
+#[tokio::test]
 async fn pick_sample_without_a_label_asks_the_client() {
     let ws = Workspace::new(&[]);
     let uri = ws.uri("policy.yaml");

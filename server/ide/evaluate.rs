@@ -1,11 +1,15 @@
 //! Hover evaluation: the value of the expression under the cursor (a `{{ }}` template, a
 //! `foreach` `list`, a condition's `key` or `value`) for the current sample, computed with the
 //! engine's context as the rule sees it: request, user info, values, the rule's context
-//! entries, and one line per element inside a `foreach`.
+//! entries, and one line per element inside a `foreach`. Inlay hints show the same values,
+//! shortened, after each `{{ }}` template.
 
-use super::Hover;
+use std::ops::Range;
+
+use super::{Hover, InlayHint};
 use crate::analysis::{Analysis, RuleSimulation};
 use crate::checks::Seg;
+use crate::checks::expressions::collect;
 use crate::engine::context::Context;
 use crate::engine::{Env, Value, vars};
 use crate::jmespath::json::to_go_json;
@@ -18,6 +22,8 @@ const MAX_VALUE_CHARS: usize = 1200;
 const MAX_LINE_CHARS: usize = 200;
 /// Most elements of one `foreach` list shown.
 const MAX_ELEMENTS: usize = 10;
+/// Longest value an inlay hint shows; the tooltip has the rest.
+const MAX_HINT_CHARS: usize = 40;
 
 /// What to evaluate.
 enum What<'a> {
@@ -25,6 +31,22 @@ enum What<'a> {
     Expr(&'a str),
     /// A condition key or value: substituted like Kyverno substitutes it.
     Value(serde_json::Value),
+}
+
+/// The value of one expression for one sample.
+struct Evaluation<'a> {
+    sample: &'a Sample,
+    /// Whether the rule matches the sample.
+    matched: bool,
+    outcome: Outcome,
+}
+
+enum Outcome {
+    /// Outside any `foreach`: one value, or the evaluation error.
+    Single(Result<Value, String>),
+    /// Inside a `foreach`: one line per element (`element #0 (nginx): "ALL"`), and each
+    /// element's value alone (`"ALL"`, or `error`) for inlay hints.
+    PerElement(Vec<String>, Vec<String>),
 }
 
 /// The evaluation hover at `offset`, or None when the cursor is not on something to evaluate
@@ -38,12 +60,7 @@ pub fn hover(text: &str, analysis: &Analysis, offset: usize) -> Option<Hover> {
         .iter()
         .position(|d| d.doc.span.contains(&offset) || d.doc.span.end == offset)?;
     let root = analysis.documents[di].doc.root.as_ref()?;
-    let rule = root
-        .get("spec")?
-        .get("rules")?
-        .as_sequence()?
-        .iter()
-        .find(|r| r.span.start <= offset && offset <= r.span.end)?;
+    let rule = rule_at(root, offset)?;
     let (what, span) = match super::expr::site_at(text, analysis, offset) {
         Some(at) if at.site.relative => return None,
         Some(at) => {
@@ -52,6 +69,48 @@ pub fn hover(text: &str, analysis: &Analysis, offset: usize) -> Option<Hover> {
         }
         None => condition_operand(root, offset)?,
     };
+    let ev = evaluate_for_rule(analysis, di, rule, &what, offset)?;
+    let mut md = format!("**`{}`** {}", ev.sample.label, describe(ev.sample.origin));
+    if !ev.matched {
+        md.push_str(" · the rule does not match it");
+    }
+    md.push_str("\n\n");
+    match ev.outcome {
+        Outcome::Single(Ok(v)) => {
+            md.push_str("```json\n");
+            md.push_str(&trim(&pretty(&v), MAX_VALUE_CHARS));
+            md.push_str("\n```");
+        }
+        Outcome::Single(Err(e)) => {
+            md.push_str(&format!("Error: `{}`", e.replace('`', "'")));
+        }
+        Outcome::PerElement(lines, _) => {
+            md.push_str("```text\n");
+            md.push_str(&lines.join("\n"));
+            md.push_str("\n```");
+        }
+    }
+    Some(Hover { markdown: md, span })
+}
+
+/// The rule (an item of `spec.rules`) containing `offset`.
+fn rule_at(root: &Node, offset: usize) -> Option<&Node> {
+    root.get("spec")?
+        .get("rules")?
+        .as_sequence()?
+        .iter()
+        .find(|r| r.span.start <= offset && offset <= r.span.end)
+}
+
+/// Evaluates `what`, found at `offset` inside `rule` of document `di`, for the current sample
+/// with the context the rule builds.
+fn evaluate_for_rule<'a>(
+    analysis: &'a Analysis,
+    di: usize,
+    rule: &Node,
+    what: &What,
+    offset: usize,
+) -> Option<Evaluation<'a>> {
     let sim = analysis
         .simulation
         .iter()
@@ -72,28 +131,97 @@ pub fn hover(text: &str, analysis: &Analysis, offset: usize) -> Option<Hover> {
     }
     let chain = foreach_chain(rule, offset);
     let mut lines = Vec::new();
-    let single = evaluate_in(&mut ctx, &chain, 0, &what, "", &mut lines);
-    let mut md = format!("**`{}`** {}", sample.label, describe(sample.origin));
-    if !matched {
-        md.push_str(" · the rule does not match it");
+    let mut values = Vec::new();
+    let outcome = match evaluate_in(&mut ctx, &chain, 0, what, "", &mut lines, &mut values) {
+        Some(result) => Outcome::Single(result),
+        None => Outcome::PerElement(lines, values),
+    };
+    Some(Evaluation {
+        sample,
+        matched,
+        outcome,
+    })
+}
+
+/// Inlay hints for the `{{ }}` templates of the policies whose text overlaps `range` (byte
+/// offsets): after each template, its value for the sample hover would use.
+pub fn inlay_hints(text: &str, analysis: &Analysis, range: Range<usize>) -> Vec<InlayHint> {
+    let mut hints = Vec::new();
+    if analysis.samples.is_empty() {
+        return hints;
     }
-    md.push_str("\n\n");
-    match single {
-        Some(Ok(v)) => {
-            md.push_str("```json\n");
-            md.push_str(&trim(&pretty(&v), MAX_VALUE_CHARS));
-            md.push_str("\n```");
+    for (di, d) in analysis.documents.iter().enumerate() {
+        if d.doc.span.end < range.start || d.doc.span.start > range.end {
+            continue;
         }
-        Some(Err(e)) => {
-            md.push_str(&format!("Error: `{}`", e.replace('`', "'")));
-        }
-        None => {
-            md.push_str("```text\n");
-            md.push_str(&lines.join("\n"));
-            md.push_str("\n```");
+        let Some(root) = d.doc.root.as_ref() else {
+            continue;
+        };
+        for site in collect(root) {
+            if site.relative || site.braceless {
+                continue;
+            }
+            let (Some(value), Some(map)) =
+                (site.node.as_str(), crate::yaml::value_map(text, site.node))
+            else {
+                continue;
+            };
+            let Some(close) = value[site.expr.end..].find("}}") else {
+                continue;
+            };
+            let after = site.expr.end + close + 2;
+            let mut at = map.span(after..after).end;
+            // After the closing quote when the template ends the value.
+            let end = site.node.span.end;
+            if after == value.len() && at <= end && !text[at..end].contains('\n') {
+                at = end;
+            }
+            let start = map.span(site.expr.clone()).start;
+            if at < range.start || at > range.end {
+                continue;
+            }
+            let Some(rule) = rule_at(root, start) else {
+                continue;
+            };
+            let what = What::Expr(&value[site.expr.clone()]);
+            let Some(ev) = evaluate_for_rule(analysis, di, rule, &what, start) else {
+                continue;
+            };
+            let shown = match &ev.outcome {
+                Outcome::Single(Ok(v)) => to_go_json(v),
+                Outcome::Single(Err(_)) => "error".to_owned(),
+                Outcome::PerElement(_, values) => values.join(" · "),
+            };
+            let mut tooltip = format!("{} {}", ev.sample.label, describe(ev.sample.origin));
+            if !ev.matched {
+                tooltip.push_str(" · the rule does not match it");
+            }
+            match &ev.outcome {
+                Outcome::Single(Err(e)) => tooltip.push_str(&format!("\n\nError: {e}")),
+                Outcome::PerElement(lines, _) => {
+                    tooltip.push_str("\n\n");
+                    tooltip.push_str(&lines.join("\n"));
+                }
+                Outcome::Single(Ok(_)) => {}
+            }
+            hints.push(InlayHint {
+                offset: at,
+                label: format!("= {}", cut(&shown, MAX_HINT_CHARS)),
+                tooltip,
+            });
         }
     }
-    Some(Hover { markdown: md, span })
+    hints
+}
+
+/// `s` cut to `max` characters, with an ellipsis when something was left out.
+fn cut(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let mut kept: String = s.chars().take(max - 1).collect();
+    kept.push('…');
+    kept
 }
 
 fn describe(origin: Origin) -> &'static str {
@@ -190,7 +318,8 @@ fn evaluate(ctx: &mut Context, what: &What) -> Result<Value, String> {
 }
 
 /// Evaluates `what` below the `foreach` entries of `chain`. Outside any `foreach`, returns the
-/// single result; inside, writes one line per element to `lines` and returns None.
+/// single result; inside, writes one line per element to `lines`, and its value alone to
+/// `values`, and returns None.
 fn evaluate_in(
     ctx: &mut Context,
     chain: &[&Node],
@@ -198,16 +327,21 @@ fn evaluate_in(
     what: &What,
     prefix: &str,
     lines: &mut Vec<String>,
+    values: &mut Vec<String>,
 ) -> Option<Result<Value, String>> {
     let Some((item, rest)) = chain.split_first() else {
         let result = evaluate(ctx, what);
         if depth == 0 {
             return Some(result);
         }
-        let shown = match result {
-            Ok(v) => trim(&to_go_json(&v), MAX_LINE_CHARS),
-            Err(e) => format!("error: {e}"),
+        let (shown, value) = match result {
+            Ok(v) => {
+                let json = trim(&to_go_json(&v), MAX_LINE_CHARS);
+                (json.clone(), json)
+            }
+            Err(e) => (format!("error: {e}"), "error".to_owned()),
         };
+        values.push(value);
         lines.push(format!("{prefix}: {shown}"));
         return None;
     };
@@ -218,6 +352,7 @@ fn evaluate_in(
         Err(e) => {
             let at = if prefix.is_empty() { "list" } else { prefix };
             lines.push(format!("{at}: error evaluating the list: {e}"));
+            values.push("error".to_owned());
             return None;
         }
     };
@@ -248,7 +383,7 @@ fn evaluate_in(
         } else {
             format!("{prefix} › element #{i}{name}")
         };
-        evaluate_in(&mut c, rest, depth + 1, what, &label, lines);
+        evaluate_in(&mut c, rest, depth + 1, what, &label, lines, values);
     }
     if lines.len() == before {
         let at = if prefix.is_empty() { "list" } else { prefix };

@@ -12,6 +12,7 @@ mod symbols;
 use crate::diag::Span;
 
 pub use completion::completion;
+pub use evaluate::inlay_hints;
 pub use hover::hover;
 pub use symbols::document_symbols;
 
@@ -20,6 +21,16 @@ pub struct Hover {
     /// Markdown.
     pub markdown: String,
     pub span: Span,
+}
+
+/// A value shown inline after an expression (`= "CREATE"`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InlayHint {
+    /// Where the hint goes: just after the template's `}}`.
+    pub offset: usize,
+    pub label: String,
+    /// Plain text: the sample it was computed for, and the full per-element values.
+    pub tooltip: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

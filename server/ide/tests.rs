@@ -98,3 +98,83 @@ fn symbols_of_a_policy() {
     assert_eq!(names, ["match", "validate"]);
     assert_eq!(&POLICY[r.selection_span.clone()], "r");
 }
+
+#[test]
+fn inlay_hints_cut_long_values_and_list_elements() {
+    let t = r#"apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: p
+spec:
+  rules:
+  - name: r
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    validate:
+      message: "{{ request.object.spec.containers[].image }} {{ request.object.metadata.labels }}"
+      foreach:
+      - list: request.object.spec.containers
+        deny:
+          conditions:
+            any:
+            - key: "{{ element.name }}"
+              operator: Equals
+              value: "{{ divide(`1`, `0`) }}"
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: two
+  labels: {app.kubernetes.io/name: web, app.kubernetes.io/part-of: shop}
+spec:
+  containers:
+  - name: web
+    image: registry.example.com/web:1.0
+  - name: sidecar
+    image: registry.example.com/proxy:2.3
+"#;
+    let a = analyze(t);
+    let hints = inlay_hints(t, &a, 0..t.len());
+    let shown: Vec<(&str, &str, &str)> = hints
+        .iter()
+        .map(|h| {
+            (
+                &t[h.offset - 2..h.offset],
+                h.label.as_str(),
+                h.tooltip.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            (
+                "}}",
+                "= [\"registry.example.com/web:1.0\",\"regist…",
+                "Pod two (from this file)"
+            ),
+            (
+                "}\"",
+                "= {\"app.kubernetes.io/name\":\"web\",\"app.ku…",
+                "Pod two (from this file)"
+            ),
+            (
+                "}\"",
+                "= \"web\" · \"sidecar\"",
+                "Pod two (from this file)\n\nelement #0 (web): \"web\"\nelement #1 (sidecar): \"sidecar\""
+            ),
+            (
+                "}\"",
+                "= error · error",
+                "Pod two (from this file)\n\nelement #0 (web): error: JMESPath function 'divide': Zero divisor passed\nelement #1 (sidecar): error: JMESPath function 'divide': Zero divisor passed"
+            ),
+        ]
+    );
+    // Only hints inside the range asked for.
+    let line = t.find("- key:").unwrap();
+    let hints = inlay_hints(t, &a, line..line + 40);
+    assert_eq!(hints.len(), 1);
+    assert_eq!(hints[0].label, "= \"web\" · \"sidecar\"");
+}

@@ -58,6 +58,15 @@ pub trait Analyzer: Send + Sync + 'static {
         ide::document_symbols(text, analysis)
     }
 
+    fn inlay_hints(
+        &self,
+        text: &str,
+        analysis: &Analysis,
+        range: std::ops::Range<usize>,
+    ) -> Vec<ide::InlayHint> {
+        ide::inlay_hints(text, analysis, range)
+    }
+
     fn code_lenses(&self, text: &str, analysis: &Analysis) -> Vec<ide::CodeLens> {
         ide::code_lenses(text, analysis)
     }

@@ -9,13 +9,15 @@ use tower_lsp_server::ls_types::{
     DidChangeTextDocumentParams, DidChangeWatchedFilesParams, DidChangeWorkspaceFoldersParams,
     DidCloseTextDocumentParams, DidOpenTextDocumentParams, DocumentSymbolParams,
     DocumentSymbolResponse, ExecuteCommandParams, Hover, HoverParams, InitializeParams,
-    InitializeResult, InitializedParams, SignatureHelp, SignatureHelpParams,
+    InitializeResult, InitializedParams, InlayHint, InlayHintParams, SignatureHelp,
+    SignatureHelpParams,
 };
 use tower_lsp_server::{Client, LanguageServer};
 
 use super::state::State;
 use super::{
-    code_lens, commands, completion, hover, initialize, signature_help, symbols, sync, watch,
+    code_lens, commands, completion, hover, initialize, inlay_hints, signature_help, symbols, sync,
+    watch,
 };
 
 pub struct Backend {
@@ -86,6 +88,10 @@ impl LanguageServer for Backend {
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
         Ok(code_lens::code_lens(&self.state, params).await)
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        Ok(inlay_hints::inlay_hints(&self.state, params).await)
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {

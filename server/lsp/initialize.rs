@@ -68,6 +68,7 @@ fn capabilities(encoding: Encoding) -> ServerCapabilities {
             ..SignatureHelpOptions::default()
         }),
         document_symbol_provider: Some(OneOf::Left(true)),
+        inlay_hint_provider: Some(OneOf::Left(true)),
         code_lens_provider: Some(CodeLensOptions {
             resolve_provider: Some(false),
         }),

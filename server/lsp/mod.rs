@@ -16,6 +16,7 @@ mod documents;
 mod framing;
 mod hover;
 mod initialize;
+mod inlay_hints;
 mod position;
 mod settings;
 mod signature_help;

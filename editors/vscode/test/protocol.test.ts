@@ -21,6 +21,7 @@ import {
   ExecuteCommandRequest,
   ExitNotification,
   HoverRequest,
+  InlayHintRequest,
   InitializedNotification,
   InitializeRequest,
   PublishDiagnosticsNotification,
@@ -144,11 +145,23 @@ test('the extension protocol against kyverno-ls: the tutorial policy', { timeout
       initializationOptions: initializationOptions(objectReader(section)),
       trace: 'off',
     });
-    assert.deepEqual(init.capabilities.executeCommandProvider, {
-      commands: ['kyverno.showRuleResults', 'kyverno.pickSample', 'kyverno.runTests'],
+    // The server's command ids are the ones the language client registers for the code
+    // lenses; the extension's palette commands must not take them (test/extension.test.ts).
+    assert.deepEqual(init, {
+      capabilities: {
+        positionEncoding: 'utf-16',
+        textDocumentSync: { openClose: true, change: 2 },
+        hoverProvider: true,
+        completionProvider: { triggerCharacters: ['.', '{'] },
+        signatureHelpProvider: { triggerCharacters: ['(', ','] },
+        documentSymbolProvider: true,
+        codeLensProvider: { resolveProvider: false },
+        executeCommandProvider: { commands: ['kyverno.showRuleResults', 'kyverno.pickSample', 'kyverno.runTests'] },
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+        inlayHintProvider: true,
+      },
+      serverInfo: { name: 'kyverno-ls', version: '0.1.0' },
     });
-    assert.equal(init.capabilities.positionEncoding, 'utf-16');
-    assert.deepEqual(init.serverInfo, { name: 'kyverno-ls', version: '0.1.0' });
     await conn.sendNotification(InitializedNotification.type, {});
 
     await conn.sendNotification(DidOpenTextDocumentNotification.type, {
@@ -185,6 +198,25 @@ test('the extension protocol against kyverno-ls: the tutorial policy', { timeout
       range: { start: { line: 28, character: 21 }, end: { line: 28, character: 54 } },
     });
     assert.deepEqual(await hover(25), valueHover('Pod hello-world'));
+    const inlayHints = () =>
+      conn.sendRequest(InlayHintRequest.type, {
+        textDocument: { uri },
+        range: { start: { line: 0, character: 0 }, end: { line: 41, character: 0 } },
+      });
+    assert.deepEqual(await inlayHints(), [
+      {
+        position: { line: 28, character: 58 },
+        label: '= "CREATE"',
+        tooltip: 'Pod hello-world (built-in sample)',
+        paddingLeft: true,
+      },
+      {
+        position: { line: 40, character: 98 },
+        label: '= []',
+        tooltip: 'Pod hello-world (built-in sample)\n\nelement #0 (hello-world): []',
+        paddingLeft: true,
+      },
+    ]);
 
     assert.deepEqual(await conn.sendRequest(CodeLensRequest.type, { textDocument: { uri } }), [
       {
@@ -249,6 +281,20 @@ test('the extension protocol against kyverno-ls: the tutorial policy', { timeout
       },
     ]);
     assert.deepEqual(await hover(25), valueHover('Pod privileged'));
+    assert.deepEqual(await inlayHints(), [
+      {
+        position: { line: 28, character: 58 },
+        label: '= "CREATE"',
+        tooltip: 'Pod privileged (built-in sample)',
+        paddingLeft: true,
+      },
+      {
+        position: { line: 40, character: 98 },
+        label: '= []',
+        tooltip: 'Pod privileged (built-in sample)\n\nelement #0 (app): []',
+        paddingLeft: true,
+      },
+    ]);
     assert.equal(
       await conn.sendRequest(ExecuteCommandRequest.type, { command: 'kyverno.pickSample', arguments: [uri, null] }),
       null,

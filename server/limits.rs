@@ -66,9 +66,18 @@ pub const MAX_REGEX_PROGRAM_BYTES: usize = 1024 * 1024;
 /// slower, still linear, matcher rather than using more memory.
 pub const MAX_REGEX_DFA_BYTES: usize = 2 * 1024 * 1024;
 
-/// Largest string `regex_replace_all` may build: an empty pattern matches between every two
-/// characters, so the output can be the input times the replacement.
-pub const MAX_REGEX_OUTPUT_BYTES: usize = 4 * 1024 * 1024;
+/// Largest string `replace`, `replace_all` and `regex_replace_all` may build: an empty pattern
+/// matches between every two characters, so the output can be the input times the
+/// replacement (a terabyte from two 1 MiB strings).
+pub const MAX_BUILT_STRING_BYTES: usize = 4 * 1024 * 1024;
+
+/// The error of a function whose result would pass [`MAX_BUILT_STRING_BYTES`].
+pub fn built_string_too_large() -> String {
+    format!(
+        "the result would be longer than {} bytes, kyverno-ls's limit for a string a function builds",
+        thousands(MAX_BUILT_STRING_BYTES as u64)
+    )
+}
 
 /// Longest rendering of a pattern in an error message; huge patterns are shown cut.
 pub const MAX_PATTERN_IN_MESSAGE: usize = 200;

@@ -572,7 +572,10 @@ impl<'a> Interp<'a> {
                 for v in &values {
                     self.weigh(v, node.span)?;
                 }
-                let result = imp(&values, self.env).map_err(|message| EvalError::Function {
+                functions::take_charged();
+                let result = imp(&values, self.env);
+                self.charge(functions::take_charged(), node.span)?;
+                let result = result.map_err(|message| EvalError::Function {
                     name: name.to_string(),
                     message,
                     span: node.span,

@@ -34,6 +34,22 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
     Table { sorted, by_name }
 });
 
+thread_local! {
+    /// Work a function did beyond the size of its arguments and result (compiling a regular
+    /// expression), in evaluation steps, for the evaluator to charge after the call.
+    static CHARGED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Records `steps` of work done by the running function.
+pub fn charge(steps: u64) {
+    CHARGED.with(|c| c.set(c.get().saturating_add(steps)));
+}
+
+/// The steps recorded since the last call, reset to zero.
+pub fn take_charged() -> u64 {
+    CHARGED.with(|c| c.replace(0))
+}
+
 /// The function called `name`, if Kyverno has one.
 pub fn lookup(name: &str) -> Option<&'static FunctionSpec> {
     TABLE.by_name.get(name).copied()

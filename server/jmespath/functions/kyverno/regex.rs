@@ -31,8 +31,30 @@ pub struct GoRegex {
     pub re: regex::Regex,
 }
 
+/// Go's error text; a huge pattern is shown cut.
 fn go_error(code: &str, expr: &str) -> String {
-    format!("error parsing regexp: {code}: `{expr}`")
+    format!("error parsing regexp: {code}: `{}`", shown(expr))
+}
+
+/// Go's own words, with the limit that kyverno-ls applies.
+fn too_large(pattern: &str) -> String {
+    format!(
+        "{} (kyverno-ls compiles regular expressions up to {} bytes)",
+        go_error("expression too large", pattern),
+        crate::limits::thousands(crate::limits::MAX_REGEX_PROGRAM_BYTES as u64)
+    )
+}
+
+fn shown(expr: &str) -> String {
+    let max = crate::limits::MAX_PATTERN_IN_MESSAGE;
+    if expr.len() <= max {
+        return expr.to_string();
+    }
+    let mut cut = max;
+    while !expr.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}...", &expr[..cut])
 }
 
 /// Whether `s` (just after a `{`) is a Go repeat `{n}`, `{n,}` or `{n,m}`; returns the length of
@@ -361,16 +383,53 @@ fn map_rust_error(translated: &str, original: &str) -> String {
                 .unwrap_or(translated);
             go_error("invalid character class range", frag)
         }
-        _ => go_error("expression too large", original),
+        _ => too_large(original),
+    }
+}
+
+/// A cheap upper estimate of the size of the program a parsed pattern compiles to, in the
+/// units of [`crate::limits::MAX_REGEX_PROGRAM_BYTES`]: counted repetitions multiply, and a
+/// Unicode class costs by its ranges (their UTF-8 automata).
+fn program_weight(h: &regex_syntax::hir::Hir) -> u64 {
+    use regex_syntax::hir::{Class, HirKind};
+    match h.kind() {
+        HirKind::Empty | HirKind::Look(_) => 8,
+        HirKind::Literal(l) => 8 * l.0.len() as u64,
+        HirKind::Class(Class::Unicode(c)) => 8 + 40 * c.ranges().len() as u64,
+        HirKind::Class(Class::Bytes(c)) => 8 + 8 * c.ranges().len() as u64,
+        HirKind::Repetition(r) => {
+            let times = u64::from(r.max.unwrap_or(r.min).max(1));
+            program_weight(&r.sub)
+                .saturating_mul(times)
+                .saturating_add(8)
+        }
+        HirKind::Capture(c) => program_weight(&c.sub).saturating_add(16),
+        HirKind::Concat(v) | HirKind::Alternation(v) => v
+            .iter()
+            .fold(8u64, |acc, h| acc.saturating_add(program_weight(h))),
     }
 }
 
 /// Compiles a Go (RE2) regular expression.
 pub fn compile(pattern: &str) -> Result<GoRegex, String> {
     let translated = translate(pattern)?;
+    if let Ok(hir) = regex_syntax::ParserBuilder::new()
+        .octal(true)
+        .build()
+        .parse(&translated)
+    {
+        // Refused before compiling, which would take long to find out; charged to the
+        // evaluation's step budget, since compiling costs time in proportion.
+        let weight = program_weight(&hir);
+        if weight > 4 * crate::limits::MAX_REGEX_PROGRAM_BYTES as u64 {
+            return Err(too_large(pattern));
+        }
+        crate::jmespath::functions::charge(weight / 8);
+    }
     match regex::RegexBuilder::new(&translated)
         .octal(true)
-        .size_limit(32 << 20)
+        .size_limit(crate::limits::MAX_REGEX_PROGRAM_BYTES)
+        .dfa_size_limit(crate::limits::MAX_REGEX_DFA_BYTES)
         .build()
     {
         Ok(re) => Ok(GoRegex { re }),
@@ -454,7 +513,8 @@ fn extract(s: &str) -> Option<(&str, Option<usize>, &str)> {
 
 /// Go's `Regexp.replaceAll`: successive non-overlapping matches, skipping an empty match that
 /// abuts the previous match, always advancing by at least one character.
-pub fn replace_all(re: &GoRegex, src: &str, repl: &str, literal: bool) -> String {
+/// Fails when the result would pass [`crate::limits::MAX_BUILT_STRING_BYTES`].
+pub fn replace_all(re: &GoRegex, src: &str, repl: &str, literal: bool) -> Result<String, String> {
     let mut buf = String::with_capacity(src.len());
     let mut last_end = 0usize;
     let mut search = 0usize;
@@ -475,6 +535,9 @@ pub fn replace_all(re: &GoRegex, src: &str, repl: &str, literal: bool) -> String
             }
         }
         last_end = m.end();
+        if buf.len() + (end - last_end) > crate::limits::MAX_BUILT_STRING_BYTES {
+            return Err(crate::limits::built_string_too_large());
+        }
         let width = src[search..].chars().next().map_or(0, char::len_utf8);
         if search + width > m.end() {
             search += width;
@@ -485,7 +548,7 @@ pub fn replace_all(re: &GoRegex, src: &str, repl: &str, literal: bool) -> String
         }
     }
     buf.push_str(&src[last_end..]);
-    buf
+    Ok(buf)
 }
 
 pub fn regex_replace_all(args: &[Value], _: &Env) -> Result<Value, String> {
@@ -501,7 +564,7 @@ fn replace_impl(args: &[Value], literal: bool) -> Result<Value, String> {
     let src = string_or_number(args, 1)?;
     let repl = string_or_number(args, 2)?;
     let re = compile(pattern)?;
-    Ok(Value::from(replace_all(&re, &src, &repl, literal)))
+    Ok(Value::from(replace_all(&re, &src, &repl, literal)?))
 }
 
 /// `regex_match(regex, src)`: `regexp.Match`, true if the pattern matches anywhere in `src`.
@@ -823,5 +886,69 @@ mod tests {
         for &(p, t, want) in cases {
             assert_eq!(wildcard_match(p, t), want, "{p} vs {t}");
         }
+    }
+
+    #[test]
+    fn patterns_past_the_size_limit_fail_with_the_limit() {
+        // Counted repetition of a big Unicode class: a short pattern, a huge program.
+        assert_eq!(
+            err("regex_match", &[s(r"\pL{1,1000}"), s("abc")]),
+            r"error parsing regexp: expression too large: `\pL{1,1000}` (kyverno-ls compiles regular expressions up to 1,048,576 bytes)"
+        );
+        // A long pattern is shown cut to 200 bytes.
+        let long = "x".repeat(2_000_000);
+        assert_eq!(
+            err("regex_match", &[s(&long), s("abc")]),
+            format!(
+                "error parsing regexp: expression too large: `{}...` (kyverno-ls compiles regular expressions up to 1,048,576 bytes)",
+                "x".repeat(200)
+            )
+        );
+        // The compiled size itself is checked too, for what the estimate lets through.
+        assert_eq!(
+            err("regex_match", &[s(r"(?:[\pL\pN]{1,40}){1,2}"), s("a")]),
+            r"error parsing regexp: expression too large: `(?:[\pL\pN]{1,40}){1,2}` (kyverno-ls compiles regular expressions up to 1,048,576 bytes)"
+        );
+        // Common patterns compile.
+        assert_eq!(
+            ok("regex_match", &[s(".{0,1000}"), s("abc")]),
+            Value::Bool(true)
+        );
+    }
+
+    #[test]
+    fn replacements_past_the_string_limit_fail() {
+        let message = "the result would be longer than 4,194,304 bytes, kyverno-ls's limit for a string a function builds";
+        // An empty pattern matches 100,001 times: 100,001 copies of 100 bytes.
+        let src = s(&"a".repeat(100_000));
+        let repl = s(&"b".repeat(100));
+        assert_eq!(
+            err("regex_replace_all", &[s(""), src.clone(), repl.clone()]),
+            message
+        );
+        assert_eq!(
+            err(
+                "regex_replace_all_literal",
+                &[s("a"), src.clone(), repl.clone()]
+            ),
+            message
+        );
+        assert_eq!(
+            err("replace_all", &[src.clone(), s(""), repl.clone()]),
+            message
+        );
+        assert_eq!(
+            err("replace", &[src.clone(), s("a"), repl.clone(), n(-1.0)]),
+            message
+        );
+        // Just under the limit is fine: 40,000 copies of 100 bytes.
+        let src = s(&"a".repeat(40_000));
+        let out = ok(
+            "regex_replace_all_literal",
+            &[s("a"), src.clone(), repl.clone()],
+        );
+        assert_eq!(out.as_str().map(str::len), Some(4_000_000));
+        let out = ok("replace", &[src, s("a"), repl, n(-1.0)]);
+        assert_eq!(out.as_str().map(str::len), Some(4_000_000));
     }
 }

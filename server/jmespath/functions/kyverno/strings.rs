@@ -116,10 +116,12 @@ pub fn replace(args: &[Value], _: &Env) -> Result<Value, String> {
     let old = arg_str(args, 1)?;
     let new = arg_str(args, 2)?;
     let n = go_f64_to_i64(arg_num(args, 3)?);
+    let count = usize::try_from(n).unwrap_or(usize::MAX);
+    check_replace_size(s, old, new, count)?;
     let out = if n < 0 {
         s.replace(old, new)
     } else {
-        s.replacen(old, new, usize::try_from(n).unwrap_or(usize::MAX))
+        s.replacen(old, new, count)
     };
     Ok(Value::from(out))
 }
@@ -129,7 +131,31 @@ pub fn replace_all(args: &[Value], _: &Env) -> Result<Value, String> {
     let s = arg_str(args, 0)?;
     let old = arg_str(args, 1)?;
     let new = arg_str(args, 2)?;
+    check_replace_size(s, old, new, usize::MAX)?;
     Ok(Value::from(s.replace(old, new)))
+}
+
+/// Refuses a replacement whose result would pass [`crate::limits::MAX_BUILT_STRING_BYTES`],
+/// before building it.
+fn check_replace_size(s: &str, old: &str, new: &str, n: usize) -> Result<(), String> {
+    if new.len() <= old.len() {
+        return Ok(());
+    }
+    let max = crate::limits::MAX_BUILT_STRING_BYTES;
+    let grow = new.len() - old.len();
+    let mut size = s.len();
+    let matches: Box<dyn Iterator<Item = ()>> = if old.is_empty() {
+        Box::new(s.char_indices().map(|_| ()).chain(std::iter::once(())))
+    } else {
+        Box::new(s.matches(old).map(|_| ()))
+    };
+    for _ in matches.take(n) {
+        size = size.saturating_add(grow);
+        if size > max {
+            return Err(crate::limits::built_string_too_large());
+        }
+    }
+    Ok(())
 }
 
 pub fn to_upper(args: &[Value], _: &Env) -> Result<Value, String> {

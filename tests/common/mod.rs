@@ -214,3 +214,317 @@ impl Workspace {
         format!("file://{}", self.root.display())
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The built binary over real stdio
+
+/// `kyverno-ls serve` in a child process, driven over its stdin and stdout as an editor does.
+/// Messages are read on a thread of their own, so that a silent server fails the test (after
+/// [`TIMEOUT`]) instead of blocking it. The child is killed if the test ends without it exiting.
+pub struct Process {
+    pub child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    messages: std::sync::mpsc::Receiver<Value>,
+    next_id: i64,
+    /// Messages read while looking for another one, oldest first.
+    pub unclaimed: VecDeque<Value>,
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Figures from `/proc/<pid>/status`, in KiB.
+#[derive(Debug, Clone, Copy)]
+pub struct Memory {
+    /// Resident now.
+    pub rss: u64,
+    /// The most ever resident (the high-water mark).
+    pub hwm: u64,
+}
+
+impl Process {
+    pub fn spawn() -> Self {
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kyverno-ls"))
+            .arg("serve")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("cannot start kyverno-ls serve");
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, messages) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut stdout = std::io::BufReader::new(stdout);
+            while let Some(m) = read_framed(&mut stdout) {
+                if tx.send(m).is_err() {
+                    break;
+                }
+            }
+        });
+        Process {
+            child,
+            stdin,
+            messages,
+            next_id: 0,
+            unclaimed: VecDeque::new(),
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Writes bytes as they are, framed or not.
+    pub fn write_raw(&mut self, bytes: &[u8]) {
+        use std::io::Write;
+        let stdin = self.stdin.as_mut().expect("stdin already closed");
+        stdin.write_all(bytes).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    pub fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        self.write_raw(format!("Content-Length: {}\r\n\r\n{body}", body.len()).as_bytes());
+    }
+
+    /// Closes the server's stdin (end of input).
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// The next message from the server, `None` once it has closed its output.
+    pub fn next_message(&mut self) -> Option<Value> {
+        match self.messages.recv_timeout(TIMEOUT) {
+            Ok(m) => Some(m),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => None,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                panic!("timed out waiting for the server")
+            }
+        }
+    }
+
+    /// A message that has already arrived, without waiting.
+    pub fn try_message(&mut self) -> Option<Value> {
+        self.messages.try_recv().ok()
+    }
+
+    /// The first message (unclaimed ones first) that `wanted` accepts; others stay unclaimed.
+    pub fn find(&mut self, what: &str, wanted: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.unclaimed.iter().position(&wanted) {
+            return self.unclaimed.remove(i).unwrap();
+        }
+        loop {
+            let message = self
+                .next_message()
+                .unwrap_or_else(|| panic!("server closed its output before {what}"));
+            if wanted(&message) {
+                return message;
+            }
+            self.unclaimed.push_back(message);
+        }
+    }
+
+    /// Sends a request without waiting; returns its id.
+    pub fn send_request(&mut self, method: &str, params: Value) -> i64 {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        id
+    }
+
+    /// The whole response to the request `id`.
+    pub fn response_to(&mut self, id: i64) -> Value {
+        self.find(&format!("the response to request {id}"), |m| {
+            m["id"] == id && m.get("method").is_none()
+        })
+    }
+
+    /// Sends a request and returns the whole response message.
+    pub fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.send_request(method, params);
+        self.response_to(id)
+    }
+
+    pub fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// The next request or notification the server sends with `method`, whole.
+    pub fn incoming(&mut self, method: &str) -> Value {
+        self.find(method, |m| m["method"] == method)
+    }
+
+    /// The next `publishDiagnostics` for `uri` (of `version`, when given), whole.
+    pub fn diagnostics(&mut self, uri: &str, version: Option<i32>) -> Value {
+        self.find("publishDiagnostics", |m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri
+                && version.is_none_or(|v| m["params"]["version"] == v)
+        })
+    }
+
+    /// `initialize` with these params (whose whole response is returned), then `initialized`.
+    pub fn initialize(&mut self, params: Value) -> Value {
+        let mut params = params;
+        params["processId"] = Value::Null;
+        if params.get("capabilities").is_none() {
+            params["capabilities"] = json!({});
+        }
+        let response = self.request("initialize", params);
+        self.notify("initialized", json!({}));
+        response
+    }
+
+    pub fn open(&mut self, uri: &str, version: i32, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": version,
+                                    "text": text}}),
+        );
+    }
+
+    /// One incremental change: `range` replaced by `text`.
+    pub fn edit(&mut self, uri: &str, version: i32, range: Value, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version},
+                   "contentChanges": [{"range": range, "text": text}]}),
+        );
+    }
+
+    /// Replaces the whole text.
+    pub fn replace(&mut self, uri: &str, version: i32, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version},
+                   "contentChanges": [{"text": text}]}),
+        );
+    }
+
+    pub fn close(&mut self, uri: &str) {
+        self.notify(
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": uri}}),
+        );
+    }
+
+    /// The exit code once the process has ended, waiting at most `limit`; `None` if it is
+    /// still running then (or was killed by a signal).
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<i32> {
+        let start = std::time::Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            if start.elapsed() > limit {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    /// The child's resident memory now and at its peak.
+    pub fn memory(&self) -> Memory {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
+            .expect("cannot read the server's /proc status");
+        let field = |name: &str| -> u64 {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+                .unwrap_or_else(|| panic!("no {name} in /proc status"))
+        };
+        Memory {
+            rss: field("VmRSS:"),
+            hwm: field("VmHWM:"),
+        }
+    }
+}
+
+/// One framed message from `input`; `None` at its end.
+pub fn read_framed(input: &mut impl std::io::BufRead) -> Option<Value> {
+    let mut length = None;
+    loop {
+        let mut line = String::new();
+        if input.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(n) = line.strip_prefix("Content-Length: ") {
+            length = n.parse::<usize>().ok();
+        }
+    }
+    let mut body = vec![0; length?];
+    input.read_exact(&mut body).ok()?;
+    Some(serde_json::from_slice(&body).expect("the server sent a body that is not JSON"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the server should publish, computed in process with the CLI's position code
+
+/// `range` of a byte span of `text`, with UTF-16 columns, through `text::LineIndex` (the CLI's
+/// conversion, independent of the server's ropes).
+pub fn utf16_range(text: &str, span: &std::ops::Range<usize>) -> Value {
+    let index = kyverno_ls::text::LineIndex::new(text);
+    let (s, e) = (
+        index.position_utf16(text, span.start),
+        index.position_utf16(text, span.end),
+    );
+    range(s.line, s.character, e.line, e.character)
+}
+
+/// The LSP diagnostics for the core's findings in `analysis` of `text`, open as `uri`, as the
+/// server converts them: UTF-16 ranges, related locations (in `uri` or in a sample file),
+/// tags, and empty lists left out.
+pub fn lsp_diagnostics(uri: &str, text: &str, analysis: &kyverno_ls::analysis::Analysis) -> Value {
+    use kyverno_ls::diag::{DiagTag, Severity};
+    let diagnostics: Vec<Value> = analysis
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let mut v = json!({
+                "range": utf16_range(text, &d.span),
+                "severity": match d.severity {
+                    Severity::Error => 1, Severity::Warning => 2,
+                    Severity::Information => 3, Severity::Hint => 4,
+                },
+                "code": d.code, "source": "kyverno-ls", "message": d.message,
+            });
+            if !d.related.is_empty() {
+                v["relatedInformation"] = d
+                    .related
+                    .iter()
+                    .map(|r| {
+                        let location = match &r.file {
+                            None => json!({"uri": uri, "range": utf16_range(text, &r.span)}),
+                            Some(f) => json!({"uri": format!("file://{}", f.path),
+                                              "range": utf16_range(&f.text, &r.span)}),
+                        };
+                        json!({"location": location, "message": r.message})
+                    })
+                    .collect();
+            }
+            if !d.tags.is_empty() {
+                v["tags"] = d
+                    .tags
+                    .iter()
+                    .map(|t| match t {
+                        DiagTag::Deprecated => json!(2),
+                        DiagTag::Unnecessary => json!(1),
+                    })
+                    .collect();
+            }
+            v
+        })
+        .collect();
+    json!(diagnostics)
+}

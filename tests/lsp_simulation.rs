@@ -512,6 +512,64 @@ async fn settings_turn_the_builtin_samples_off_and_on() {
 }
 
 #[tokio::test]
+async fn settings_name_sample_files_and_override_diagnostics() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: from-glob\nspec:\n  containers:\n  - name: c\n    image: nginx\n";
+    let ws = Workspace::new(&[("samples/pods/pod.yaml", pod), ("samples/notes.txt", pod)]);
+    let uri = ws.uri("policy.yaml");
+    let mut s = start(
+        &ws,
+        json!({"initializationOptions": {"kyverno": {"samples": ["samples/**/*.yaml"]}}}),
+    )
+    .await;
+    s.open(&uri, TUTORIAL).await;
+    let verdict = |severity: u8| {
+        let mut v = tutorial_verdict(&uri, severity, "Pod from-glob");
+        v["relatedInformation"] = json!([
+            {"location": {"uri": ws.uri("samples/pods/pod.yaml"), "range": range(3, 8, 3, 17)},
+             "message": "Pod from-glob: the resource"},
+            v["relatedInformation"][0].clone(),
+        ]);
+        v
+    };
+    let d = s.diagnostics(&uri, Some(1)).await;
+    same(&d, publish(&uri, Some(1), json!([verdict(2)])));
+
+    s.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"kyverno": {"diagnostics": {"severity": {"rule-fails": "hint"}}}}}),
+    )
+    .await;
+    let d = s.diagnostics(&uri, Some(1)).await;
+    same(&d, publish(&uri, Some(1), json!([verdict(4)])));
+
+    // Schema problems are left to the YAML extension when turned off.
+    let typo = ws.uri("typo.yaml");
+    let text = TUTORIAL.replace(
+        "  background: true\n",
+        "  background: true\n  backgroud: true\n",
+    );
+    s.open(&typo, &text).await;
+    let d = s.diagnostics(&typo, Some(1)).await;
+    same(
+        &d,
+        publish(
+            &typo,
+            Some(1),
+            json!([{"range": range(19, 2, 19, 11), "severity": 1, "code": "unknown-field",
+                    "source": "kyverno-ls",
+                    "message": "Unknown field `backgroud` in spec. Did you mean `background`?"}]),
+        ),
+    );
+    s.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"kyverno": {"diagnostics": {"schema": false}}}}),
+    )
+    .await;
+    let d = s.diagnostics(&typo, Some(1)).await;
+    same(&d, publish(&typo, Some(1), json!([])));
+}
+
+#[tokio::test]
 async fn settings_are_asked_for_when_the_client_sends_none() {
     let ws = Workspace::new(&[]);
     let uri = ws.uri("policy.yaml");

@@ -227,6 +227,7 @@ fn cut(s: &str, max: usize) -> String {
 fn describe(origin: Origin) -> &'static str {
     match origin {
         Origin::Builtin => "(built-in sample)",
+        Origin::Settings => "(from the samples setting)",
         Origin::TestManifest => "(from kyverno-test.yaml)",
         Origin::Modeline => "(from the modeline)",
         Origin::SameFile => "(from this file)",

@@ -170,6 +170,7 @@ pub fn origin_name(origin: Origin) -> &'static str {
         Origin::TestManifest => "test manifest samples",
         Origin::SameFile => "same-file samples",
         Origin::Builtin => "built-in samples",
+        Origin::Settings => "samples from the settings",
     }
 }
 

@@ -18,6 +18,7 @@ mod hover;
 mod initialize;
 mod inlay_hints;
 mod position;
+mod sample_globs;
 mod settings;
 mod signature_help;
 mod state;

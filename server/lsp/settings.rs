@@ -1,18 +1,58 @@
 //! The user's settings, from `initializationOptions` and `workspace/didChangeConfiguration`:
-//! `{"kyverno": {"builtinSamples": true}}`, or the same object without the `kyverno` wrapper.
+//! `{"kyverno": {"builtinSamples": true, ...}}`, or the same object without the `kyverno`
+//! wrapper. Keys:
+//!
+//! - `builtinSamples` (default true): simulate against the built-in samples when a policy has
+//!   none of its own;
+//! - `samples` (default none): globs, relative to the workspace folder, of files whose
+//!   resources are the samples of the folder's policies that name none of their own (no
+//!   modeline, no `kyverno-test.yaml` listing them);
+//! - `diagnostics.schema` (default true): false drops the schema codes, for users who let the
+//!   YAML extension validate against our JSON schemas instead, so nothing is reported twice;
+//! - `diagnostics.severity`: a severity per code (`error`, `warning`, `information`, `hint`),
+//!   or `off` to drop the code.
+
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+use crate::diag::{Diagnostic, Severity};
+
+/// The codes of the checks a JSON schema validator also makes.
+pub const SCHEMA_CODES: &[&str] = &[
+    "unknown-field",
+    "wrong-type",
+    "invalid-enum",
+    "missing-field",
+    "value-too-long",
+    "value-out-of-range",
+    "one-of",
+    "conflicting-fields",
+    "unknown-api-version",
+];
+
+/// At most this many globs are used; a workspace walk per glob is not free.
+const MAX_GLOBS: usize = 32;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     /// Simulate against the built-in samples when a policy has no samples of its own.
     pub builtin_samples: bool,
+    /// Globs of sample files, relative to each workspace folder.
+    pub samples: Vec<String>,
+    /// Report the schema codes ([`SCHEMA_CODES`]).
+    pub schema_diagnostics: bool,
+    /// Per code: the severity to report it with, or None to drop it.
+    pub severity: BTreeMap<String, Option<Severity>>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             builtin_samples: true,
+            samples: Vec::new(),
+            schema_diagnostics: true,
+            severity: BTreeMap::new(),
         }
     }
 }
@@ -20,16 +60,73 @@ impl Default for Settings {
 impl Settings {
     /// `self` with the settings `value` gives; keys it does not give keep their value, and
     /// values of the wrong type are ignored.
-    pub fn updated(self, value: &Value) -> Settings {
+    pub fn updated(&self, value: &Value) -> Settings {
         let section = match value.get("kyverno") {
             Some(inner) if inner.is_object() => inner,
             _ => value,
         };
-        let mut s = self;
+        let mut s = self.clone();
         if let Some(b) = section.get("builtinSamples").and_then(Value::as_bool) {
             s.builtin_samples = b;
         }
+        if let Some(globs) = section.get("samples").and_then(Value::as_array) {
+            s.samples = globs
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::trim)
+                .filter(|g| !g.is_empty())
+                .take(MAX_GLOBS)
+                .map(str::to_owned)
+                .collect();
+        }
+        let diagnostics = section.get("diagnostics");
+        if let Some(b) = diagnostics
+            .and_then(|d| d.get("schema"))
+            .and_then(Value::as_bool)
+        {
+            s.schema_diagnostics = b;
+        }
+        if let Some(map) = diagnostics
+            .and_then(|d| d.get("severity"))
+            .and_then(Value::as_object)
+        {
+            s.severity = map
+                .iter()
+                .filter_map(|(code, v)| {
+                    let severity = match v.as_str()? {
+                        "error" => Some(Severity::Error),
+                        "warning" => Some(Severity::Warning),
+                        "information" | "info" => Some(Severity::Information),
+                        "hint" => Some(Severity::Hint),
+                        "off" | "none" => None,
+                        _ => return None,
+                    };
+                    Some((code.clone(), severity))
+                })
+                .collect();
+        }
         s
+    }
+
+    /// The diagnostics as the user asked to see them: schema codes dropped when turned off,
+    /// severities overridden, codes turned off dropped.
+    pub fn apply(&self, diagnostics: &mut Vec<Diagnostic>) {
+        if self.schema_diagnostics && self.severity.is_empty() {
+            return;
+        }
+        diagnostics.retain_mut(|d| {
+            if !self.schema_diagnostics && SCHEMA_CODES.contains(&d.code) {
+                return false;
+            }
+            match self.severity.get(d.code) {
+                None => true,
+                Some(None) => false,
+                Some(Some(severity)) => {
+                    d.severity = *severity;
+                    true
+                }
+            }
+        });
     }
 }
 
@@ -53,5 +150,55 @@ mod tests {
         );
         assert!(!off.updated(&json!(null)).builtin_samples);
         assert!(!off.updated(&json!({"kyverno": {}})).builtin_samples);
+    }
+
+    #[test]
+    fn samples_and_diagnostics() {
+        let s = Settings::default().updated(&json!({"kyverno": {
+            "samples": ["samples/**/*.yaml", " ", 3, "pods.yaml"],
+            "diagnostics": {
+                "schema": false,
+                "severity": {"rule-fails": "error", "deprecated": "off", "x": "loud", "y": 1},
+            },
+        }}));
+        assert_eq!(
+            s,
+            Settings {
+                builtin_samples: true,
+                samples: vec!["samples/**/*.yaml".to_owned(), "pods.yaml".to_owned()],
+                schema_diagnostics: false,
+                severity: [
+                    ("deprecated".to_owned(), None),
+                    ("rule-fails".to_owned(), Some(Severity::Error)),
+                ]
+                .into_iter()
+                .collect(),
+            }
+        );
+        // Keys not given keep their value.
+        assert_eq!(s.updated(&json!({"builtinSamples": true})), s);
+
+        let d = |code: &'static str, severity| Diagnostic {
+            code,
+            severity,
+            message: String::new(),
+            span: 0..1,
+            related: Vec::new(),
+            tags: Vec::new(),
+        };
+        let mut all = vec![
+            d("unknown-field", Severity::Error),
+            d("rule-fails", Severity::Warning),
+            d("deprecated", Severity::Warning),
+            d("jmespath-syntax", Severity::Error),
+        ];
+        s.apply(&mut all);
+        assert_eq!(
+            all,
+            [
+                d("rule-fails", Severity::Error),
+                d("jmespath-syntax", Severity::Error)
+            ]
+        );
     }
 }

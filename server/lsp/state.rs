@@ -2,7 +2,8 @@
 //! the workspace and settings, and what each document's analysis read besides its text.
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::PathBuf;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
@@ -13,8 +14,9 @@ use super::discovery::DiscoveryCache;
 use super::documents::{Current, Documents, Snapshot};
 use super::position::Encoding;
 use super::settings::Settings;
-use super::workspace::{self, FileCache, Workspace};
+use super::workspace::{self, FileCache, Reader, Workspace};
 use crate::analysis::Inputs;
+use crate::samples::{self, Origin, Sample, SourceFile};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -30,6 +32,9 @@ pub struct State {
     settings: Mutex<Settings>,
     /// The sample hover evaluates against, per document (`kyverno.pickSample`).
     picks: Mutex<HashMap<Uri, String>>,
+    /// Per workspace folder: the files the `samples` setting names there, and the samples
+    /// read from them (with a hash of the texts they were read from).
+    setting_samples: Mutex<HashMap<PathBuf, SettingSamples>>,
     /// Per open document: the files its latest analysis read or looked for.
     sources: Mutex<HashMap<Uri, BTreeSet<PathBuf>>>,
     encoding: OnceLock<Encoding>,
@@ -50,6 +55,7 @@ impl State {
             client_capabilities: OnceLock::new(),
             settings: Mutex::new(Settings::default()),
             picks: Mutex::default(),
+            setting_samples: Mutex::default(),
             sources: Mutex::default(),
             encoding: OnceLock::new(),
             publish: tokio::sync::Mutex::new(()),
@@ -104,14 +110,17 @@ impl State {
     /// The analysis of `text`, open as `uri`, with the samples, variables and settings that
     /// apply to it. Records the files it read, for [`State::dependents`].
     fn analyze(&self, uri: &Uri, text: &str) -> crate::analysis::Analysis {
+        let settings = self.settings();
         let mut inputs = Inputs {
-            builtin_samples: self.settings().builtin_samples,
+            builtin_samples: settings.builtin_samples,
             current_sample: lock(&self.picks).get(uri).cloned(),
             ..Inputs::default()
         };
         let Some(path) = workspace::path_of(uri) else {
             lock(&self.sources).remove(uri);
-            return self.analyzer.analyze_with(text, &inputs);
+            let mut analysis = self.analyzer.analyze_with(text, &inputs);
+            settings.apply(&mut analysis.diagnostics);
+            return analysis;
         };
         // Canonical like the workspace folders, so that the search up the folders stays
         // inside them.
@@ -132,6 +141,12 @@ impl State {
             );
             inputs.external_samples = found.samples;
             inputs.extra_variables = found.extra_variables;
+            if inputs.external_samples.is_empty() && !settings.samples.is_empty() {
+                let read;
+                (inputs.external_samples, read) =
+                    self.setting_samples(root, &settings.samples, &path);
+                asked.extend(read);
+            }
         }
         let mut analysis = self.analyzer.analyze_with(text, &inputs);
         let manifest = match (&root, is_manifest) {
@@ -144,11 +159,73 @@ impl State {
                 .diagnostics
                 .sort_by_key(|d| (d.span.start, d.span.end));
         }
+        settings.apply(&mut analysis.diagnostics);
         // Not for a document closed meanwhile (hover may analyse after the close).
         if self.documents.current(uri, None).is_some() {
             lock(&self.sources).insert(uri.clone(), asked);
         }
         analysis
+    }
+
+    /// The samples of the files the `samples` setting names in the workspace folder `root`
+    /// (but the policy's own file at `path`), and the files read. The folder is walked once
+    /// per settings change or file created or deleted; the samples are parsed again only when
+    /// a file's text changed.
+    fn setting_samples(
+        &self,
+        root: &Path,
+        globs: &[String],
+        path: &Path,
+    ) -> (Vec<Sample>, BTreeSet<PathBuf>) {
+        let files = {
+            let mut cache = lock(&self.setting_samples);
+            let entry = cache.entry(root.to_path_buf()).or_default();
+            if entry.files.is_none() {
+                entry.files = Some(super::sample_globs::find(root, globs));
+            }
+            entry.files.clone().unwrap_or_default()
+        };
+        let open_text = |p: &Path| self.documents.text_at(p);
+        let reader = Reader {
+            root: Some(root.to_path_buf()),
+            cache: &self.files,
+            open_text: &open_text,
+            asked: Mutex::default(),
+        };
+        let texts: Vec<(PathBuf, String)> = files
+            .iter()
+            .filter(|f| workspace::canonical_lenient(f).as_deref() != Some(path))
+            .filter_map(|f| Some((f.clone(), reader.read(f)?)))
+            .collect();
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        texts.hash(&mut h);
+        let hash = h.finish();
+        let read = reader.into_asked();
+        let mut cache = lock(&self.setting_samples);
+        let entry = cache.entry(root.to_path_buf()).or_default();
+        if entry.hash != Some(hash) {
+            let mut all = Vec::new();
+            for (file, text) in texts {
+                let file = Arc::new(SourceFile {
+                    path: file.display().to_string(),
+                    text,
+                });
+                all.extend(samples::from_text(
+                    &file.text,
+                    Some(file.clone()),
+                    Origin::Settings,
+                ));
+            }
+            samples::dedupe_labels(&mut all);
+            entry.samples = all;
+            entry.hash = Some(hash);
+        }
+        (entry.samples.clone(), read)
+    }
+
+    /// Forgets which files the `samples` setting names (settings changed, files came or went).
+    pub fn forget_setting_files(&self) {
+        lock(&self.setting_samples).clear();
     }
 
     /// The open documents whose analysis read (or looked for) the file at `path`.
@@ -172,12 +249,17 @@ impl State {
     }
 
     pub fn settings(&self) -> Settings {
-        *lock(&self.settings)
+        lock(&self.settings).clone()
     }
 
     /// Returns whether the settings changed.
     pub fn set_settings(&self, settings: Settings) -> bool {
-        std::mem::replace(&mut *lock(&self.settings), settings) != settings
+        let mut current = lock(&self.settings);
+        if *current == settings {
+            return false;
+        }
+        *current = settings;
+        true
     }
 
     /// Sets (or with None, resets) the sample hover uses for `uri`.
@@ -200,6 +282,7 @@ impl State {
     /// Re-analyses every open document (and republishes its diagnostics).
     pub fn invalidate_all(&self) {
         self.discovery.clear();
+        self.forget_setting_files();
         for uri in self.documents.uris() {
             self.documents.invalidate(&uri);
         }
@@ -223,4 +306,12 @@ impl State {
         .await
         .ok()
     }
+}
+
+#[derive(Default)]
+struct SettingSamples {
+    /// None until the folder is walked.
+    files: Option<Vec<PathBuf>>,
+    hash: Option<u64>,
+    samples: Vec<Sample>,
 }

@@ -8,8 +8,8 @@ use serde_json::Value;
 use tower_lsp_server::Client;
 use tower_lsp_server::ls_types::{
     ConfigurationItem, DidChangeConfigurationParams, DidChangeWatchedFilesParams,
-    DidChangeWatchedFilesRegistrationOptions, DidChangeWorkspaceFoldersParams, FileSystemWatcher,
-    GlobPattern, Registration,
+    DidChangeWatchedFilesRegistrationOptions, DidChangeWorkspaceFoldersParams, FileChangeType,
+    FileSystemWatcher, GlobPattern, Registration,
 };
 
 use super::state::State;
@@ -52,7 +52,12 @@ pub fn register(state: &State, client: &Client) {
 /// A file changed, appeared or disappeared: the open documents that read it (or looked for
 /// it) are analysed again, and every open document when it is a test manifest.
 pub fn did_change_watched_files(state: &State, params: DidChangeWatchedFilesParams) {
-    let mut all = false;
+    // A file that appears or disappears may change what the `samples` setting names.
+    let mut all = !state.settings().samples.is_empty()
+        && params
+            .changes
+            .iter()
+            .any(|c| c.typ != FileChangeType::CHANGED);
     let mut affected = Vec::new();
     for change in params.changes {
         let Some(path) = path_of(&change.uri) else {

@@ -21,6 +21,8 @@ pub use crate::diag::SourceFile;
 pub enum Origin {
     Modeline,
     TestManifest,
+    /// Files the editor's `samples` setting names.
+    Settings,
     SameFile,
     Builtin,
 }
@@ -31,6 +33,7 @@ impl Origin {
         match self {
             Origin::Modeline => "modeline",
             Origin::TestManifest => "kyverno-test.yaml",
+            Origin::Settings => "samples setting",
             Origin::SameFile => "this file",
             Origin::Builtin => "built-in samples",
         }

@@ -1,0 +1,187 @@
+//! The files the `samples` setting names: globs matched against paths relative to a workspace
+//! folder (`samples/**/*.yaml`). `**` is any number of folders, `*` and `?` stay inside one
+//! name, `{a,b}` is either. The walk skips hidden folders, `node_modules` and `target`,
+//! follows no symbolic link, and stops at fixed limits, so a huge repository cannot stall it.
+
+use std::path::{Path, PathBuf};
+
+/// Entries looked at in one walk of a workspace folder.
+const MAX_VISITED: usize = 20_000;
+/// Files returned; more would only slow every analysis down.
+pub const MAX_FILES: usize = 50;
+/// Alternatives one glob may expand to.
+const MAX_ALTERNATIVES: usize = 64;
+const MAX_DEPTH: usize = 32;
+
+/// The files below `root` that one of `globs` matches, sorted, at most [`MAX_FILES`].
+pub fn find(root: &Path, globs: &[String]) -> Vec<PathBuf> {
+    let patterns: Vec<Vec<String>> = globs
+        .iter()
+        .flat_map(|g| expand(g.trim_start_matches("./")))
+        .map(|p| {
+            p.split('/')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .collect();
+    if patterns.is_empty() {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    let mut visited = 0;
+    let mut stack = vec![(root.to_path_buf(), Vec::<String>::new())];
+    while let Some((dir, rel)) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut entries: Vec<_> = entries.flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            visited += 1;
+            if visited > MAX_VISITED {
+                found.sort();
+                return found;
+            }
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let mut path = rel.clone();
+            path.push(name.clone());
+            if kind.is_dir() {
+                let skipped = name.starts_with('.') || name == "node_modules" || name == "target";
+                if !skipped && path.len() < MAX_DEPTH {
+                    stack.push((entry.path(), path));
+                }
+            } else if kind.is_file()
+                && patterns.iter().any(|p| matches(p, &path))
+                && found.len() < MAX_FILES
+            {
+                found.push(entry.path());
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// `{a,b}` alternatives expanded (innermost first), bounded.
+fn expand(glob: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![glob.to_owned()];
+    while let Some(g) = todo.pop() {
+        if out.len() + todo.len() >= MAX_ALTERNATIVES {
+            break;
+        }
+        let Some(close) = g.find('}') else {
+            out.push(g);
+            continue;
+        };
+        let Some(open) = g[..close].rfind('{') else {
+            out.push(g);
+            continue;
+        };
+        for alt in g[open + 1..close].split(',') {
+            todo.push(format!("{}{alt}{}", &g[..open], &g[close + 1..]));
+        }
+    }
+    out
+}
+
+/// Whether the path segments `path` match the glob segments `pattern`.
+fn matches(pattern: &[String], path: &[String]) -> bool {
+    match pattern.split_first() {
+        None => path.is_empty(),
+        Some((first, rest)) if first == "**" => {
+            (0..=path.len()).any(|skip| matches(rest, &path[skip..]))
+        }
+        Some((first, rest)) => match path.split_first() {
+            Some((name, tail)) => name_matches(first, name) && matches(rest, tail),
+            None => false,
+        },
+    }
+}
+
+/// `*` and `?` inside one name.
+fn name_matches(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    // Classic two-pointer wildcard match with backtracking to the last `*`.
+    let (mut pi, mut ni) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
+            pi += 1;
+            ni += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ni));
+            pi += 1;
+        } else if let Some((sp, sn)) = star {
+            pi = sp + 1;
+            ni = sn + 1;
+            star = Some((sp, sn + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(glob: &str, path: &str) -> bool {
+        expand(glob).iter().any(|g| {
+            let p: Vec<String> = g.split('/').map(str::to_owned).collect();
+            let path: Vec<String> = path.split('/').map(str::to_owned).collect();
+            matches(&p, &path)
+        })
+    }
+
+    #[test]
+    fn globs() {
+        assert!(m("samples/**/*.yaml", "samples/pod.yaml"));
+        assert!(m("samples/**/*.yaml", "samples/a/b/pod.yaml"));
+        assert!(!m("samples/**/*.yaml", "other/pod.yaml"));
+        assert!(!m("samples/*.yaml", "samples/a/pod.yaml"));
+        assert!(m("**/pod-?.y{a,}ml", "x/pod-1.yml"));
+        assert!(m("**/pod-?.y{a,}ml", "pod-2.yaml"));
+        assert!(!m("**/pod-?.yaml", "pod-10.yaml"));
+        assert!(m("*", "anything"));
+        assert!(m("a*b*c", "aXbYbc"));
+        assert!(!m("a*b*c", "aXbYb"));
+        assert_eq!(expand("{a,b}{c,d}").len(), 4);
+        assert!(expand(&"{a,b}".repeat(20)).len() <= MAX_ALTERNATIVES);
+    }
+
+    #[test]
+    fn finds_files_and_skips_hidden_folders() {
+        let dir = std::env::temp_dir().join(format!("kyverno-ls-globs-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for f in [
+            "samples/a.yaml",
+            "samples/deep/b.yaml",
+            "samples/c.txt",
+            ".git/samples/d.yaml",
+        ] {
+            let p = dir.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "").unwrap();
+        }
+        let found = find(
+            &dir,
+            &["samples/**/*.yaml".to_owned(), "**/*.txt".to_owned()],
+        );
+        let rel: Vec<_> = found
+            .iter()
+            .map(|p| p.strip_prefix(&dir).unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            rel,
+            ["samples/a.yaml", "samples/c.txt", "samples/deep/b.yaml"]
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

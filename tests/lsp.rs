@@ -295,7 +295,8 @@ async fn initialize_announces_capabilities_and_server_info() {
                 "inlayHintProvider": true,
                 "codeLensProvider": {"resolveProvider": false},
                 "executeCommandProvider": {"commands": [
-                    "kyverno.showRuleResults", "kyverno.pickSample", "kyverno.runTests"
+                    "kyverno.showRuleResults", "kyverno.pickSample", "kyverno.runTests",
+                    "kyverno.listSamples"
                 ]},
                 "workspace": {"workspaceFolders": {"supported": true, "changeNotifications": true}},
             },

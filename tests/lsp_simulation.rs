@@ -704,18 +704,50 @@ async fn hover_evaluates_against_the_current_sample() {
     );
 
     // Another sample, picked by label.
+    let list = |id: i64, current: &str| {
+        let samples = [
+            "Pod hello-world",
+            "Pod hardened",
+            "Pod privileged",
+            "Deployment hardened",
+            "CronJob hardened",
+        ];
+        response(
+            id,
+            Value::Array(
+                samples
+                    .iter()
+                    .map(|l| json!({"label": l, "description": "built-in samples", "current": *l == current}))
+                    .collect(),
+            ),
+        )
+    };
+    let listed = s
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "kyverno.listSamples", "arguments": [uri]}),
+        )
+        .await;
+    same(&listed, list(4, ""));
     let picked = s
         .request(
             "workspace/executeCommand",
             json!({"command": "kyverno.pickSample", "arguments": [uri, "Pod privileged"]}),
         )
         .await;
-    same(&picked, response(4, json!("Pod privileged")));
+    same(&picked, response(5, json!("Pod privileged")));
+    let listed = s
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "kyverno.listSamples", "arguments": [uri]}),
+        )
+        .await;
+    same(&listed, list(6, "Pod privileged"));
     let h = s.request("textDocument/hover", at(40, 40)).await;
     same(
         &h,
         hover(
-            5,
+            7,
             "**`Pod privileged`** (built-in sample)\n\n```text\nelement #0 (app): []\n```",
             range(40, 31, 40, 94),
         ),
@@ -728,7 +760,7 @@ async fn hover_evaluates_against_the_current_sample() {
         .await;
     same(
         &unknown,
-        json!({"jsonrpc": "2.0", "id": 6, "error": {"code": -32602, "message":
+        json!({"jsonrpc": "2.0", "id": 8, "error": {"code": -32602, "message":
             "no sample `Pod nope`; the samples are: Pod hello-world, Pod hardened, \
              Pod privileged, Deployment hardened, CronJob hardened"}}),
     );

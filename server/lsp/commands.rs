@@ -7,6 +7,9 @@
 //! - `kyverno.pickSample [uri, label]`: the sample that hover evaluates against for that
 //!   document; the document is analysed again. Without a label the client is asked to choose
 //!   (`window/showMessageRequest`); `null` goes back to the default. Returns the label.
+//! - `kyverno.listSamples [uri]`: the document's samples, for a client's own picker:
+//!   `[{"label": "Pod hello-world", "description": "built-in samples", "current": true}]`;
+//!   `current` marks the sample hover and inlay hints evaluate against.
 //! - `kyverno.runTests [uri]`: runs the test manifest at `uri` (or every manifest below a
 //!   folder, or below the workspace folders without an argument) and returns the report as
 //!   text, after showing its summary.
@@ -29,7 +32,8 @@ use crate::testing;
 pub const SHOW_RULE_RESULTS: &str = "kyverno.showRuleResults";
 pub const PICK_SAMPLE: &str = "kyverno.pickSample";
 pub const RUN_TESTS: &str = "kyverno.runTests";
-pub const ALL: &[&str] = &[SHOW_RULE_RESULTS, PICK_SAMPLE, RUN_TESTS];
+pub const LIST_SAMPLES: &str = "kyverno.listSamples";
+pub const ALL: &[&str] = &[SHOW_RULE_RESULTS, PICK_SAMPLE, RUN_TESTS, LIST_SAMPLES];
 
 pub async fn execute(
     state: &Arc<State>,
@@ -41,6 +45,7 @@ pub async fn execute(
         SHOW_RULE_RESULTS => show_rule_results(state, client, &args).await,
         PICK_SAMPLE => pick_sample(state, client, &args).await,
         RUN_TESTS => run_tests(state, client, &args).await,
+        LIST_SAMPLES => list_samples(state, &args).await,
         other => Err(Error::invalid_params(format!("unknown command `{other}`"))),
     }
 }
@@ -172,6 +177,30 @@ pub fn origin_name(origin: Origin) -> &'static str {
         Origin::Builtin => "built-in samples",
         Origin::Settings => "samples from the settings",
     }
+}
+
+async fn list_samples(state: &Arc<State>, args: &[Value]) -> Result<Option<Value>> {
+    let uri = uri_arg(args)?;
+    state
+        .on_snapshot(&uri, |_, snapshot| {
+            let analysis = &snapshot.analysis;
+            // Without a pick, hover uses the first sample a rule matches: none is marked.
+            let current = analysis.current_sample.as_deref();
+            let samples = analysis
+                .samples
+                .iter()
+                .map(|s| {
+                    serde_json::json!({
+                        "label": s.label,
+                        "description": origin_name(s.origin),
+                        "current": current == Some(s.label.as_str()),
+                    })
+                })
+                .collect();
+            Some(Value::Array(samples))
+        })
+        .await
+        .ok_or_else(|| Error::invalid_params(format!("{} is not open", uri.as_str())))
 }
 
 async fn pick_sample(state: &Arc<State>, client: &Client, args: &[Value]) -> Result<Option<Value>> {

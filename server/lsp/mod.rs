@@ -34,7 +34,7 @@ use tower_lsp_server::{ClientSocket, LspService, Server};
 
 pub use analyzer::{Analyzer, Kyverno, Read};
 pub use backend::Backend;
-pub use commands::{PICK_SAMPLE, RUN_TESTS, SHOW_RULE_RESULTS};
+pub use commands::{LIST_SAMPLES, PICK_SAMPLE, RUN_TESTS, SHOW_RULE_RESULTS};
 use state::State;
 
 /// The server over stdin/stdout, on a runtime of its own. Returns the process exit code.

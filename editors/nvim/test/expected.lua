@@ -26,9 +26,10 @@ return {
   codelens = {
     { line = 20, title = '✓ 3 pass · ✗ 2 fail · ⊘ 0 skip (built-in samples)' },
   },
-  -- TODO(inlay hints): the server feature is being added; these are the contract's words
-  -- until the real answer can be observed.
+  -- Inlay hints after each `{{ }}`: the precondition key (line 29 in the editor), and the
+  -- deny value inside the foreach (line 41), whose first element has no capabilities.
   inlay_hints = {
-    { line = 28, label = '= "CREATE"', paddingLeft = true },
+    { line = 28, character = 58, label = '= "CREATE"', paddingLeft = true },
+    { line = 40, character = 98, label = '= []', paddingLeft = true },
   },
 }

@@ -217,6 +217,12 @@ pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
     };
     let simulation = crate::simulate::simulate(text, &documents, &valid, &samples);
     diagnostics.extend(crate::simulate::verdicts(&documents, &simulation, &samples));
+    diagnostics.extend(crate::simulate::limit_diagnostics(
+        &documents,
+        &valid,
+        &simulation,
+        &samples,
+    ));
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     Analysis {
         documents,

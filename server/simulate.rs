@@ -11,7 +11,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use crate::analysis::{DocAnalysis, RuleSimulation, SampleResult};
 use crate::checks::DocKind;
 use crate::diag::{Diagnostic, Severity, SourceFile, Span};
+use crate::engine::budget::{Scope, Spent};
 use crate::engine::{self, Env, RuleResponse, Status, Value};
+use crate::limits;
 use crate::samples::{Origin, Sample};
 use crate::yaml::Node;
 
@@ -22,19 +24,35 @@ pub fn counts_for(response_rule: &str, rule: &str) -> bool {
         || response_rule.strip_prefix("autogen-") == Some(rule)
 }
 
-/// The engine on one (policy, sample); a panic becomes one error response per rule (the
-/// editor must survive an engine bug).
-fn run_engine(policy: &Value, sample: &Sample, env: &Env) -> Vec<RuleResponse> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        engine::validate(policy, &sample.request, env)
-    }))
-    .unwrap_or_default()
+/// The engine on one (policy, sample) with `steps` left of the file's budget; a panic becomes
+/// one error response per rule (the editor must survive an engine bug).
+fn run_engine(
+    policy: &Value,
+    sample: &Sample,
+    env: &Env,
+    steps: u64,
+) -> (Vec<RuleResponse>, Spent) {
+    let (responses, spent) = engine::budget::with_budget(
+        steps,
+        limits::MAX_SIMULATION_STEPS,
+        Scope::Simulation,
+        || {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                engine::validate(policy, &sample.request, env)
+            }))
+            .unwrap_or_default()
+        },
+    );
+    (responses, spent)
 }
 
 /// Most (policy, sample) verdicts remembered between analyses.
 const MAX_CACHED: usize = 16_384;
 
-type Cache = HashMap<(u64, u64), Arc<Vec<RuleResponse>>>;
+/// The responses of a run and the steps it spent (charged again on a hit, so that the file's
+/// budget runs out at the same place whatever is remembered). Runs that exhausted the budget
+/// are not remembered: their result depends on what ran before.
+type Cache = HashMap<(u64, u64), (Arc<Vec<RuleResponse>>, u64)>;
 
 /// The engine's responses by (policy document text, sample) fingerprint. The engine is a pure
 /// function of those (the clock is fixed), so a hit is exactly what a run would give; typing
@@ -96,6 +114,9 @@ pub fn simulate(
 ) -> Vec<RuleSimulation> {
     let env = Env::fixed();
     let mut out = Vec::new();
+    let samples = &samples[..samples.len().min(limits::MAX_SAMPLES)];
+    let mut steps_left = limits::MAX_SIMULATION_STEPS;
+    let mut pairs = 0usize;
     let sample_keys: Vec<u64> = samples
         .iter()
         .map(|s| sample_fingerprint(text, s))
@@ -106,6 +127,16 @@ pub fn simulate(
         if !matches!(doc.kind, Some(DocKind::Policy(..))) {
             continue;
         }
+        let rules = root
+            .get("spec")
+            .and_then(|s| s.get("rules"))
+            .and_then(Node::as_sequence)
+            .unwrap_or_default();
+        // Whole documents only: a policy is simulated on all samples or not at all.
+        pairs = pairs.saturating_add(rules.len().max(1).saturating_mul(samples.len()));
+        if pairs > limits::MAX_SIMULATIONS {
+            break;
+        }
         let policy_key = fingerprint(&["policy", text.get(doc.doc.span.clone()).unwrap_or("")]);
         let mut policy: Option<Value> = None;
         let responses: Vec<Arc<Vec<RuleResponse>>> = samples
@@ -113,25 +144,28 @@ pub fn simulate(
             .zip(&sample_keys)
             .map(|(s, &sk)| {
                 let key = (policy_key, sk);
-                if let Some(hit) = cache().lock().ok().and_then(|c| c.get(&key).cloned()) {
-                    return hit;
+                let hit = cache().lock().ok().and_then(|c| c.get(&key).cloned());
+                if let Some((hit, steps)) = hit {
+                    if steps <= steps_left {
+                        steps_left -= steps;
+                        return hit;
+                    }
                 }
                 let p = policy.get_or_insert_with(|| Value::from_json(&root.to_json()));
-                let r = Arc::new(run_engine(p, s, &env));
-                if let Ok(mut c) = cache().lock() {
-                    if c.len() >= MAX_CACHED {
-                        c.clear();
+                let (r, spent) = run_engine(p, s, &env, steps_left);
+                steps_left = steps_left.saturating_sub(spent.steps);
+                let r = Arc::new(r);
+                if !spent.exhausted {
+                    if let Ok(mut c) = cache().lock() {
+                        if c.len() >= MAX_CACHED {
+                            c.clear();
+                        }
+                        c.insert(key, (r.clone(), spent.steps));
                     }
-                    c.insert(key, r.clone());
                 }
                 r
             })
             .collect();
-        let rules = root
-            .get("spec")
-            .and_then(|s| s.get("rules"))
-            .and_then(Node::as_sequence)
-            .unwrap_or_default();
         for rule in rules {
             let Some(name_node) = rule.get("name") else {
                 continue;
@@ -156,6 +190,85 @@ pub fn simulate(
                 results,
             });
         }
+    }
+    out
+}
+
+/// The diagnostics of the simulation's own limits, on the `rules` key of the first policy that
+/// `valid` lists: more samples than [`limits::MAX_SAMPLES`] (`too-many-samples`), more
+/// (rule, sample) pairs than [`limits::MAX_SIMULATIONS`], or the file's step budget spent
+/// (`simulation-limit`).
+pub fn limit_diagnostics(
+    documents: &[DocAnalysis],
+    valid: &[usize],
+    simulation: &[RuleSimulation],
+    samples: &[Sample],
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let Some(first) = valid
+        .iter()
+        .find_map(|&i| documents.get(i)?.doc.root.as_ref())
+    else {
+        return out;
+    };
+    let span = first
+        .get("spec")
+        .and_then(|s| s.entry("rules"))
+        .map_or_else(|| first.span.clone(), |e| e.key.span.clone());
+    if samples.len() > limits::MAX_SAMPLES {
+        out.push(Diagnostic::new(
+            "too-many-samples",
+            Severity::Information,
+            span.clone(),
+            format!(
+                "{} sample resources found; kyverno-ls simulates the policies of a file against the first {} only",
+                limits::thousands(samples.len() as u64),
+                limits::MAX_SAMPLES
+            ),
+        ));
+    }
+    let simulated: std::collections::BTreeSet<usize> =
+        simulation.iter().map(|s| s.document).collect();
+    let skipped = valid
+        .iter()
+        .filter(|i| {
+            !simulated.contains(i)
+                && documents[**i]
+                    .doc
+                    .root
+                    .as_ref()
+                    .and_then(|r| r.get("spec")?.get("rules")?.as_sequence())
+                    .is_some_and(|r| !r.is_empty())
+        })
+        .count();
+    if skipped > 0 {
+        out.push(Diagnostic::new(
+            "simulation-limit",
+            Severity::Information,
+            span.clone(),
+            format!(
+                "{skipped} {} of this file not simulated: kyverno-ls simulates at most {} (rule, sample) pairs per file",
+                if skipped == 1 { "policy" } else { "policies" },
+                limits::thousands(limits::MAX_SIMULATIONS as u64)
+            ),
+        ));
+    }
+    let stopped =
+        engine::budget::exhausted_message(Scope::Simulation, limits::MAX_SIMULATION_STEPS);
+    let cut = simulation
+        .iter()
+        .flat_map(|s| &s.results)
+        .any(|r| r.response.status == Status::Error && r.response.message == stopped);
+    if cut {
+        out.push(Diagnostic::new(
+            "simulation-limit",
+            Severity::Information,
+            span,
+            format!(
+                "The simulation of this file stopped after {} JMESPath steps; the rules it did not finish show `rule-error`",
+                limits::thousands(limits::MAX_SIMULATION_STEPS)
+            ),
+        ));
     }
     out
 }
@@ -419,5 +532,120 @@ mod tests {
         assert!(counts_for("autogen-cronjob-r", "r"));
         assert!(counts_for("autogen-r", "r"));
         assert!(!counts_for("r2", "r"));
+    }
+
+    fn pods(n: usize) -> String {
+        (0..n)
+            .map(|i| format!("---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p{i}\n"))
+            .collect()
+    }
+
+    fn limit_findings(text: &str) -> Vec<(&'static str, String, String)> {
+        let a = crate::analysis::analyze(text);
+        a.diagnostics
+            .iter()
+            .filter(|d| d.code != "rule-fails" && d.code != "rule-error")
+            .map(|d| (d.code, d.message.clone(), text[d.span.clone()].to_string()))
+            .collect()
+    }
+
+    const HEAD: &str = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: limits-{ID}\nspec:\n  rules:\n";
+
+    fn rule(name: &str, deny_key: &str) -> String {
+        format!(
+            "  - name: {name}\n    match: {{any: [{{resources: {{kinds: [Pod]}}}}]}}\n    validate:\n      deny:\n        conditions:\n          any:\n          - {{key: \"{deny_key}\", operator: Equals, value: x}}\n"
+        )
+    }
+
+    #[test]
+    fn only_the_first_samples_are_simulated() {
+        let text = format!(
+            "{}{}{}",
+            HEAD.replace("{ID}", "samples-4f2a"),
+            rule("r", "{{ request.object.metadata.name }}"),
+            pods(101)
+        );
+        assert_eq!(
+            limit_findings(&text),
+            [(
+                "too-many-samples",
+                "101 sample resources found; kyverno-ls simulates the policies of a file against the first 100 only".to_string(),
+                "rules".to_string()
+            )]
+        );
+        let a = crate::analysis::analyze(&text);
+        assert_eq!(a.samples.len(), 101);
+        assert_eq!(a.simulation[0].results.len(), 100);
+        // At the limit: no finding.
+        let text = format!(
+            "{}{}{}",
+            HEAD.replace("{ID}", "samples-4f2b"),
+            rule("r", "{{ request.object.metadata.name }}"),
+            pods(100)
+        );
+        assert_eq!(limit_findings(&text), []);
+    }
+
+    #[test]
+    fn too_many_rule_sample_pairs_skip_whole_policies() {
+        // 51 rules on 100 samples: 5,100 pairs.
+        let rules: String = (0..51).map(|i| rule(&format!("r{i}"), "a")).collect();
+        let text = format!("{}{rules}{}", HEAD.replace("{ID}", "pairs-4f2a"), pods(100));
+        assert_eq!(
+            limit_findings(&text),
+            [(
+                "simulation-limit",
+                "1 policy of this file not simulated: kyverno-ls simulates at most 5,000 (rule, sample) pairs per file".to_string(),
+                "rules".to_string()
+            )]
+        );
+        assert!(crate::analysis::analyze(&text).simulation.is_empty());
+    }
+
+    #[test]
+    fn the_file_step_budget_stops_the_simulation() {
+        // Each run spends one expression's whole budget (1,000,000 steps): after 20 samples the
+        // file's 20,000,000 are gone.
+        let burn = "{{ length(to_string(`[1,2,3,4,5,6,7,8]` | [@,@,@,@] | [@,@,@,@] | [@,@,@,@] | [@,@,@,@] | [@,@,@,@] | [@,@,@,@] | [@,@,@,@] | [@,@,@,@] | [@,@,@,@])) }}";
+        let text = format!(
+            "{}{}{}",
+            HEAD.replace("{ID}", "budget-4f2a"),
+            rule("burn", burn),
+            pods(22)
+        );
+        assert_eq!(
+            limit_findings(&text),
+            [(
+                "simulation-limit",
+                "The simulation of this file stopped after 20,000,000 JMESPath steps; the rules it did not finish show `rule-error`".to_string(),
+                "rules".to_string()
+            )]
+        );
+        let a = crate::analysis::analyze(&text);
+        let messages: Vec<&str> = a.simulation[0]
+            .results
+            .iter()
+            .map(|r| r.response.message.as_str())
+            .collect();
+        let expr = &burn[3..burn.len() - 3];
+        let one = format!(
+            "failed to check deny conditions: failed to substitute variables in condition key: failed to resolve {expr} at path /: evaluation stopped: the expression needs more than 1,000,000 steps"
+        );
+        let stopped = "simulation stopped: the policies of this file needed more than 20,000,000 JMESPath steps on their samples (kyverno-ls's limit per file)";
+        assert_eq!(messages.len(), 22);
+        assert!(
+            messages[..20].iter().all(|m| *m == one),
+            "{:?}",
+            messages[0]
+        );
+        assert_eq!(messages[20..], [stopped, stopped]);
+        // Remembered runs are charged again: the same analysis gives the same verdicts.
+        let b = crate::analysis::analyze(&text);
+        let again: Vec<&str> = b.simulation[0]
+            .results
+            .iter()
+            .map(|r| r.response.message.as_str())
+            .collect();
+        assert_eq!(messages, again);
     }
 }

@@ -177,7 +177,13 @@ pub fn evaluate_counted(
     let result = interp
         .eval(ast, data)
         .and_then(|v| interp.weigh(&v, ast.span).map(|()| v));
-    (result, interp.steps.min(options.max_steps))
+    // Running out counts as spending the whole budget (the last charge may not have been
+    // recorded).
+    let steps = match &result {
+        Err(EvalError::Limit { .. }) => options.max_steps,
+        _ => interp.steps.min(options.max_steps),
+    };
+    (result, steps)
 }
 
 /// An evaluated function argument.

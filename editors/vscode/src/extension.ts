@@ -21,7 +21,7 @@ import {
   TransportKind,
 } from 'vscode-languageclient/node';
 
-import { labelsOf, PICK_PROMPT, ruleChoices } from './samples';
+import { PICK_PROMPT, ruleChoices, sampleChoices } from './samples';
 import { bundledPath, isExecutableFile, resolveServer, SETTING } from './serverPath';
 import { registerYamlSchemas } from './yamlSchemas';
 import { initializationOptions, SECTION } from './settings';
@@ -129,8 +129,8 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     outputChannel: serverOutput,
     middleware: {
       executeCommand: async (command, args, next) => {
-        if (command === PICK_SAMPLE && args.length < 2) {
-          return withSamplePick(() => next(command, args));
+        if (command === PICK_SAMPLE && args.length < 2 && typeof args[0] === 'string' && client !== undefined) {
+          return pickSampleFor(client, args[0]);
         }
         const result = await next(command, args);
         showReport(command, result);
@@ -295,34 +295,33 @@ async function pickSample(): Promise<void> {
   if (c === undefined || editor === undefined) {
     return;
   }
-  const uri = editor.document.uri.toString();
+  await pickSampleFor(c, editor.document.uri.toString());
+}
+
+/**
+ * A QuickPick of the document's samples from kyverno.listSamples, then kyverno.pickSample
+ * with the choice. A server without listSamples asks itself, with window/showMessageRequest,
+ * which answerMessageRequest also shows as a QuickPick.
+ */
+async function pickSampleFor(c: LanguageClient, uri: string): Promise<unknown> {
   const commands = c.initializeResult?.capabilities.executeCommandProvider?.commands ?? [];
-  let label: string | null | undefined;
-  if (commands.includes(LIST_SAMPLES)) {
-    const listed = labelsOf(await serverCommand(c, LIST_SAMPLES, [uri]));
-    if (listed === undefined || listed.labels.length === 0) {
-      void vscode.window.showInformationMessage('This document has no sample resources.');
-      return;
-    }
-    const items: (vscode.QuickPickItem & { value: string | null })[] = [
-      { label: 'Default sample', description: 'the first sample that a rule applies to', value: null },
-      ...listed.labels.map((l) => ({
-        label: l,
-        description: l === listed.current ? 'current' : undefined,
-        value: l,
-      })),
-    ];
-    const item = await vscode.window.showQuickPick(items, { placeHolder: PICK_PROMPT });
-    if (item === undefined) {
-      return;
-    }
-    label = item.value;
-    await serverCommand(c, PICK_SAMPLE, [uri, label]);
-  } else {
-    // The server asks with window/showMessageRequest; answerMessageRequest turns that into a
-    // QuickPick.
-    await withSamplePick(() => serverCommand(c, PICK_SAMPLE, [uri]));
+  if (!commands.includes(LIST_SAMPLES)) {
+    return withSamplePick(() => serverCommand(c, PICK_SAMPLE, [uri]));
   }
+  const listed = await serverCommand(c, LIST_SAMPLES, [uri]);
+  if (listed === undefined) {
+    return undefined;
+  }
+  const choices = sampleChoices(listed);
+  if (choices === undefined || choices.length === 0) {
+    void vscode.window.showInformationMessage('This document has no sample resources to pick from.');
+    return undefined;
+  }
+  const item = await vscode.window.showQuickPick(choices, { placeHolder: PICK_PROMPT });
+  if (item === undefined) {
+    return undefined;
+  }
+  return serverCommand(c, PICK_SAMPLE, [uri, item.value]);
 }
 
 async function withSamplePick<T>(f: () => Promise<T>): Promise<T> {

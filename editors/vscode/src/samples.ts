@@ -48,24 +48,51 @@ export function ruleChoices(uri: string, lenses: readonly LensLike[]): RuleChoic
   return rules;
 }
 
+export interface SampleChoice {
+  label: string;
+  description?: string;
+  detail?: string;
+  /** The label to send to kyverno.pickSample; null goes back to the default. */
+  value: string | null;
+}
+
 /**
- * The answer of the proposed `kyverno.listSamples [uri]`: `{"labels": [...], "current": label
- * or null}`, or a bare array of labels.
+ * The QuickPick items for `kyverno.listSamples [uri]`, which answers
+ * `[{"label": "Pod hello-world", "description": "built-in samples", "current": true}, ...]`:
+ * "Default sample" first, then the samples, the current one marked. Undefined when the answer
+ * has another shape; entries without a string label are skipped.
  */
-export function labelsOf(result: unknown): { labels: string[]; current: string | null } | undefined {
-  const strings = (v: unknown) =>
-    Array.isArray(v) && v.every((s) => typeof s === 'string') ? (v as string[]) : undefined;
-  const bare = strings(result);
-  if (bare !== undefined) {
-    return { labels: bare, current: null };
-  }
-  if (result === null || typeof result !== 'object') {
+export function sampleChoices(result: unknown): SampleChoice[] | undefined {
+  if (!Array.isArray(result)) {
     return undefined;
   }
-  const o = result as Record<string, unknown>;
-  const labels = strings(o.labels);
-  if (labels === undefined) {
-    return undefined;
+  const samples: SampleChoice[] = [];
+  let picked = false;
+  for (const entry of result) {
+    if (entry === null || typeof entry !== 'object' || typeof (entry as { label?: unknown }).label !== 'string') {
+      continue;
+    }
+    const e = entry as { label: string; description?: unknown; current?: unknown };
+    const current = e.current === true;
+    picked ||= current;
+    samples.push({
+      label: e.label,
+      description: [typeof e.description === 'string' ? e.description : undefined, current ? 'current' : undefined]
+        .filter((d) => d !== undefined)
+        .join(' · ') || undefined,
+      value: e.label,
+    });
   }
-  return { labels, current: typeof o.current === 'string' ? o.current : null };
+  if (samples.length === 0) {
+    return samples;
+  }
+  const fallback: SampleChoice = {
+    label: 'Default sample',
+    detail: 'for each expression, the first sample its rule applies to',
+    value: null,
+  };
+  if (!picked) {
+    fallback.description = 'current';
+  }
+  return [fallback, ...samples];
 }

@@ -156,7 +156,9 @@ test('the extension protocol against kyverno-ls: the tutorial policy', { timeout
         signatureHelpProvider: { triggerCharacters: ['(', ','] },
         documentSymbolProvider: true,
         codeLensProvider: { resolveProvider: false },
-        executeCommandProvider: { commands: ['kyverno.showRuleResults', 'kyverno.pickSample', 'kyverno.runTests'] },
+        executeCommandProvider: {
+          commands: ['kyverno.showRuleResults', 'kyverno.pickSample', 'kyverno.runTests', 'kyverno.listSamples'],
+        },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
         inlayHintProvider: true,
       },
@@ -260,8 +262,27 @@ test('the extension protocol against kyverno-ls: the tutorial policy', { timeout
     );
     assert.deepEqual(await nth(shown, 2, 'showMessage'), { type: 3, message: RESULTS });
 
-    // kyverno.pickSample without a label asks with window/showMessageRequest, which the
-    // extension answers with a QuickPick of the action titles.
+    // The extension's sample picker: kyverno.listSamples, then kyverno.pickSample with a label.
+    const listSamples = () =>
+      conn.sendRequest(ExecuteCommandRequest.type, { command: 'kyverno.listSamples', arguments: [uri] });
+    const samples = (current: string | undefined) =>
+      ['Pod hello-world', 'Pod hardened', 'Pod privileged', 'Deployment hardened', 'CronJob hardened'].map((label) => ({
+        label,
+        description: 'built-in samples',
+        current: label === current,
+      }));
+    assert.deepEqual(await listSamples(), samples(undefined));
+    assert.equal(
+      await conn.sendRequest(ExecuteCommandRequest.type, {
+        command: 'kyverno.pickSample',
+        arguments: [uri, 'Pod hardened'],
+      }),
+      'Pod hardened',
+    );
+    assert.deepEqual(await listSamples(), samples('Pod hardened'));
+
+    // Without a label, kyverno.pickSample asks with window/showMessageRequest (the extension's
+    // fallback for a server without listSamples answers it with a QuickPick).
     answer = 'Pod privileged';
     assert.equal(
       await conn.sendRequest(ExecuteCommandRequest.type, { command: 'kyverno.pickSample', arguments: [uri] }),
@@ -281,6 +302,7 @@ test('the extension protocol against kyverno-ls: the tutorial policy', { timeout
       },
     ]);
     assert.deepEqual(await hover(25), valueHover('Pod privileged'));
+    assert.deepEqual(await listSamples(), samples('Pod privileged'));
     assert.deepEqual(await inlayHints(), [
       {
         position: { line: 28, character: 58 },
@@ -300,6 +322,7 @@ test('the extension protocol against kyverno-ls: the tutorial policy', { timeout
       null,
     );
     assert.deepEqual(await hover(25), valueHover('Pod hello-world'));
+    assert.deepEqual(await listSamples(), samples(undefined));
     const afterPicks = diagnostics.length;
 
     // What vscode-languageclient sends when the user unticks kyverno.builtinSamples: the whole

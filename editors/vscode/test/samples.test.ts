@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { labelsOf, ruleChoices } from '../src/samples';
+import { ruleChoices, sampleChoices } from '../src/samples';
 
 const uri = 'file:///p/policy.yaml';
 
@@ -28,11 +28,29 @@ test('one choice per rule lens, with the lens arguments; All rules when several'
   assert.deepEqual(ruleChoices(uri, []), []);
 });
 
-test('listSamples answers: an object, a bare array, or nonsense', () => {
-  assert.deepEqual(labelsOf({ labels: ['Pod a', 'Pod b'], current: 'Pod b' }), { labels: ['Pod a', 'Pod b'], current: 'Pod b' });
-  assert.deepEqual(labelsOf({ labels: ['Pod a'], current: null }), { labels: ['Pod a'], current: null });
-  assert.deepEqual(labelsOf(['Pod a']), { labels: ['Pod a'], current: null });
-  assert.equal(labelsOf({ labels: [1] }), undefined);
-  assert.equal(labelsOf(null), undefined);
-  assert.equal(labelsOf('Pod a'), undefined);
+test('listSamples answers: the default first, the current sample marked', () => {
+  assert.deepEqual(
+    sampleChoices([
+      { label: 'Pod hello-world', description: 'built-in samples', current: false },
+      { label: 'Pod privileged', description: 'built-in samples', current: true },
+    ]),
+    [
+      { label: 'Default sample', detail: 'for each expression, the first sample its rule applies to', value: null },
+      { label: 'Pod hello-world', description: 'built-in samples', value: 'Pod hello-world' },
+      { label: 'Pod privileged', description: 'built-in samples · current', value: 'Pod privileged' },
+    ],
+  );
+  // Nothing picked: the default is current. Odd entries are skipped.
+  assert.deepEqual(sampleChoices([{ label: 'Pod a', current: false }, { label: 3 }, null, 'Pod b']), [
+    {
+      label: 'Default sample',
+      description: 'current',
+      detail: 'for each expression, the first sample its rule applies to',
+      value: null,
+    },
+    { label: 'Pod a', description: undefined, value: 'Pod a' },
+  ]);
+  assert.deepEqual(sampleChoices([]), []);
+  assert.equal(sampleChoices({ labels: ['Pod a'] }), undefined);
+  assert.equal(sampleChoices(null), undefined);
 });

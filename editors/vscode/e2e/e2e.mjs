@@ -1,0 +1,585 @@
+// End-to-end test of the packaged extension inside real VS Code: code-server serves the
+// workbench, Debian's headless Chromium renders it and playwright-core drives it, so what is
+// checked is what a user sees (squiggle, Problems panel, hover), not what the client sends.
+//
+// Run it through run.sh, which installs the pinned Node 24, code-server and playwright-core.
+// Environment:
+//   CODE_SERVER               code-server launcher (run.sh sets it)
+//   KYVERNO_VSIX              the .vsix to install (run.sh finds the platform one in ../dist)
+//   KYVERNO_E2E_SCREENSHOT    where the screenshot goes (default docs/images/vscode-problems.png)
+//   KYVERNO_E2E_OUT           logs and failure screenshots (default e2e/out)
+//   KYVERNO_E2E_TIMEOUT       overall hang guard in seconds (default 300)
+//   KYVERNO_E2E_KEEP=1        keep the temporary user data, extensions and workspace
+//   CHROMIUM                  browser binary (default /usr/bin/chromium)
+
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(HERE, '../../..');
+const POLICY = 'drop-all-capabilities.yaml';
+const OUT = path.resolve(process.env.KYVERNO_E2E_OUT || path.join(HERE, 'out'));
+const SCREENSHOT = path.resolve(
+  process.env.KYVERNO_E2E_SCREENSHOT || path.join(REPO, 'docs/images/vscode-problems.png'),
+);
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const CODE_SERVER = process.env.CODE_SERVER;
+const VSIX = process.env.KYVERNO_VSIX;
+const TOTAL_TIMEOUT_MS = Number(process.env.KYVERNO_E2E_TIMEOUT || 300) * 1000;
+// Each wait in the workbench gets this long; the first load of the workbench and the first
+// analysis are the slowest steps on a busy two-core machine.
+const STEP_TIMEOUT_MS = 60_000;
+
+const EXPECTED_MESSAGES = [
+  'Pod hello-world: Containers must drop `ALL` capabilities.',
+  'Pod privileged: Containers must drop `ALL` capabilities.',
+];
+
+fs.mkdirSync(OUT, { recursive: true });
+const logFile = fs.createWriteStream(path.join(OUT, 'e2e.log'), { flags: 'w' });
+function log(...parts) {
+  const line = `[${new Date().toISOString()}] ${parts.join(' ')}`;
+  console.log(line);
+  logFile.write(line + '\n');
+}
+
+// Process groups we started; run.sh also reads pids.txt so that it can end them if this
+// process is itself killed before its own cleanup runs.
+const groups = [];
+const pidsFile = path.join(OUT, 'pids.txt');
+fs.writeFileSync(pidsFile, '');
+function track(child, name) {
+  groups.push({ child, name });
+  fs.appendFileSync(pidsFile, `${child.pid}\n`);
+}
+
+let tmp;
+let browser;
+let page;
+let cleaningUp;
+
+async function cleanup() {
+  if (cleaningUp) return cleaningUp;
+  cleaningUp = (async () => {
+    if (browser) await browser.close().catch(() => {});
+    for (const { child, name } of groups) await endGroup(child, name);
+    if (tmp && process.env.KYVERNO_E2E_KEEP !== '1') {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    } else if (tmp) {
+      log(`kept ${tmp}`);
+    }
+  })();
+  return cleaningUp;
+}
+
+// Ends a detached child's whole process group: code-server's extension host and the
+// language server it starts, or Chromium's renderers, would otherwise outlive the test.
+async function endGroup(child, name) {
+  const alive = () => {
+    try {
+      process.kill(-child.pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!alive()) return;
+  try {
+    process.kill(-child.pid, 'SIGTERM');
+  } catch {}
+  const deadline = Date.now() + 5000;
+  while (alive() && Date.now() < deadline) await delay(100);
+  if (alive()) {
+    log(`${name} ignored SIGTERM; killing its process group`);
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {}
+  }
+}
+
+function delay(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+const hangGuard = setTimeout(async () => {
+  log(`hang guard: the test did not finish in ${TOTAL_TIMEOUT_MS / 1000} s`);
+  await failureScreenshot('hang-guard');
+  await cleanup();
+  console.log(`${results.passed} passed, ${results.failed + 1} failed`);
+  process.exit(1);
+}, TOTAL_TIMEOUT_MS);
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, async () => {
+    log(`${signal}: cleaning up`);
+    await cleanup();
+    process.exit(1);
+  });
+}
+
+const results = { passed: 0, failed: 0 };
+
+// Runs one named check. Later checks need the workbench state the earlier ones reach, so
+// after a failure the rest are reported as failed without running.
+let broken = false;
+async function check(name, fn) {
+  if (broken) {
+    results.failed += 1;
+    log(`FAIL ${name} (not run: an earlier check failed)`);
+    return;
+  }
+  try {
+    await fn();
+    results.passed += 1;
+    log(`PASS ${name}`);
+  } catch (err) {
+    results.failed += 1;
+    broken = true;
+    log(`FAIL ${name}: ${err && err.stack ? err.stack : err}`);
+    await failureScreenshot(name);
+  }
+}
+
+async function failureScreenshot(name) {
+  if (!page) return;
+  const file = path.join(OUT, `failure-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`);
+  try {
+    await page.screenshot({ path: file, timeout: 10_000 });
+    log(`failure screenshot: ${file}`);
+  } catch (err) {
+    log(`no failure screenshot: ${err.message}`);
+  }
+}
+
+function assertEqual(actual, expected, what) {
+  const a = JSON.stringify(actual);
+  const e = JSON.stringify(expected);
+  if (a !== e) throw new Error(`${what}:\n  expected ${e}\n  actual   ${a}`);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHttp(url, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = err.message;
+    }
+    await delay(250);
+  }
+  throw new Error(`${url} did not answer in ${timeoutMs / 1000} s (${last})`);
+}
+
+// The settings keep the workbench to the editor and the panel: no welcome page, trust
+// prompt, chat side bar, minimap, tips or update checks. The hover opens below the line so
+// that it does not cover the squiggled rule name above it in the screenshot.
+const USER_SETTINGS = {
+  'security.workspace.trust.enabled': false,
+  'workbench.startupEditor': 'none',
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'workbench.tips.enabled': false,
+  'workbench.enableExperiments': false,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'chat.disableAIFeatures': true,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoUpdate': false,
+  'extensions.autoCheckUpdates': false,
+  'extensions.ignoreRecommendations': true,
+  'git.enabled': false,
+  'editor.minimap.enabled': false,
+  'editor.stickyScroll.enabled': false,
+  'editor.occurrencesHighlight': 'off',
+  'editor.selectionHighlight': false,
+  'editor.hover.above': false,
+  'window.commandCenter': false,
+};
+
+async function startCodeServer(userData, extensions, workspace) {
+  const port = await freePort();
+  const configFile = path.join(tmp, 'code-server.yaml');
+  fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
+  const env = {
+    ...process.env,
+    // code-server writes its own config and logs under the XDG directories otherwise.
+    XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'),
+    XDG_DATA_HOME: path.join(tmp, 'xdg-data'),
+    XDG_CACHE_HOME: path.join(tmp, 'xdg-cache'),
+  };
+  const out = fs.openSync(path.join(OUT, 'code-server.log'), 'w');
+  const child = spawn(
+    CODE_SERVER,
+    [
+      '--config', configFile,
+      '--bind-addr', `127.0.0.1:${port}`,
+      '--auth', 'none',
+      '--user-data-dir', userData,
+      '--extensions-dir', extensions,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--ignore-last-opened',
+      workspace,
+    ],
+    { env, detached: true, stdio: ['ignore', out, out] },
+  );
+  track(child, 'code-server');
+  child.on('exit', (code, signal) => log(`code-server exited (${code ?? signal})`));
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`, STEP_TIMEOUT_MS);
+  log(`code-server listening on 127.0.0.1:${port}`);
+  return port;
+}
+
+async function startChromium(profile) {
+  const child = spawn(
+    CHROMIUM,
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+      '--force-device-scale-factor=1',
+      '--window-size=1400,900',
+      `--user-data-dir=${profile}`,
+      '--remote-debugging-address=127.0.0.1',
+      '--remote-debugging-port=0',
+      'about:blank',
+    ],
+    {
+      // Chromium keeps crash report settings under XDG_CONFIG_HOME whatever the profile.
+      env: {
+        ...process.env,
+        XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'),
+        XDG_CACHE_HOME: path.join(tmp, 'xdg-cache'),
+      },
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  track(child, 'chromium');
+  const errLog = fs.createWriteStream(path.join(OUT, 'chromium.log'));
+  const endpoint = await new Promise((resolve, reject) => {
+    let buffered = '';
+    const timer = setTimeout(
+      () => reject(new Error('Chromium did not print its DevTools address in 30 s')),
+      30_000,
+    );
+    child.stderr.on('data', (chunk) => {
+      errLog.write(chunk);
+      buffered += chunk.toString();
+      const match = buffered.match(/DevTools listening on (ws:\/\/\S+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`Chromium exited (${code}) before it was ready; see chromium.log`));
+    });
+  });
+  // Keep draining stderr so that Chromium never blocks on a full pipe.
+  child.stderr.on('data', (chunk) => errLog.write(chunk));
+  return chromium.connectOverCDP(endpoint, { timeout: 30_000 });
+}
+
+const RULE_LINE = '    - name: require-drop-all';
+
+// Polls read() until ok(value) holds or the step timeout passes, and returns the last value
+// either way, so that the caller's assertion reports what was on screen.
+async function until(read, ok, timeoutMs = STEP_TIMEOUT_MS) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value) || Date.now() > deadline) return value;
+    await delay(200);
+  }
+}
+
+// The Problems panel's tree rows: the file, each marker with its severity, message, source,
+// code and position, and each marker's related information.
+function readProblems() {
+  return page.$$eval('.markers-panel .monaco-list-row', (rows) =>
+    rows.map((row) => {
+      const text = (selector) => {
+        const node = row.querySelector(selector);
+        return node ? node.textContent : null;
+      };
+      if (row.querySelector('.marker-message-line')) {
+        const icon = row.querySelector('.marker-icon');
+        return {
+          kind: 'marker',
+          severity: icon ? [...icon.classList].filter((c) => c !== 'marker-icon').join(' ') : null,
+          message: text('.marker-message'),
+          source: text('.marker-source'),
+          code: text('.marker-code'),
+          position: text('.marker-line'),
+        };
+      }
+      if (row.querySelector('.related-info-resource')) {
+        return {
+          kind: 'related',
+          file: text('.related-info-resource'),
+          position: text('.marker-line'),
+          message: text('.marker-description'),
+        };
+      }
+      return { kind: 'file', label: row.getAttribute('aria-label') };
+    }),
+  );
+}
+
+// The editor's visible lines, as plain text with their on-screen boxes; Monaco renders
+// spaces as non-breaking spaces.
+async function visibleLines() {
+  return page.$$eval('.monaco-editor .view-lines .view-line', (nodes) =>
+    nodes.map((node) => {
+      const span = node.firstElementChild;
+      const box = (span || node).getBoundingClientRect();
+      return {
+        text: node.textContent.replace(/\u00a0/g, ' '),
+        top: box.top,
+        left: box.left,
+        width: box.width,
+        height: node.getBoundingClientRect().height,
+      };
+    }),
+  );
+}
+
+async function main() {
+  if (!CODE_SERVER) throw new Error('CODE_SERVER is not set; run the test through run.sh');
+  if (!VSIX || !fs.existsSync(VSIX)) throw new Error(`no .vsix at ${VSIX}`);
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kyverno-vscode-e2e-'));
+  const userData = path.join(tmp, 'user-data');
+  const extensions = path.join(tmp, 'extensions');
+  const workspace = path.join(tmp, 'workspace');
+  fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+  fs.mkdirSync(path.join(workspace, 'examples'), { recursive: true });
+  fs.writeFileSync(
+    path.join(userData, 'User', 'settings.json'),
+    JSON.stringify(USER_SETTINGS, null, 2),
+  );
+  fs.copyFileSync(path.join(REPO, 'examples', POLICY), path.join(workspace, 'examples', POLICY));
+  log(`vsix ${VSIX}`);
+  log(`temporary directory ${tmp}`);
+
+  await check('the .vsix installs into code-server', async () => {
+    const res = spawnSync(
+      CODE_SERVER,
+      ['--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', VSIX],
+      {
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: {
+          ...process.env,
+          XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'),
+          XDG_DATA_HOME: path.join(tmp, 'xdg-data'),
+        },
+      },
+    );
+    fs.writeFileSync(path.join(OUT, 'install-extension.log'), `${res.stdout}\n${res.stderr}`);
+    if (res.status !== 0) {
+      throw new Error(`--install-extension exited ${res.status ?? res.signal}: ${res.stderr}`);
+    }
+    const installed = fs.readdirSync(extensions).filter((d) => d.startsWith('kyverno-ls.kyverno-ls-'));
+    if (installed.length !== 1) throw new Error(`extensions dir holds ${fs.readdirSync(extensions)}`);
+    const server = path.join(extensions, installed[0], 'server', 'kyverno-ls');
+    fs.accessSync(server, fs.constants.X_OK);
+  });
+
+  await check('the workbench opens the policy', async () => {
+    const port = await startCodeServer(userData, extensions, workspace);
+    browser = await startChromium(path.join(tmp, 'chromium-profile'));
+    const context = browser.contexts()[0];
+    page = await context.newPage();
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`, {
+      timeout: STEP_TIMEOUT_MS,
+    });
+    await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: STEP_TIMEOUT_MS });
+    // The explorer shows the folder once the remote file system answers; only then can quick
+    // open find the file.
+    await page
+      .locator('.explorer-folders-view .monaco-list-row[aria-label="examples"]')
+      .waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.keyboard.press('Control+P');
+    const quickInput = page.locator('.quick-input-widget');
+    await quickInput.locator('input').waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.keyboard.type(POLICY);
+    await quickInput
+      .locator(`.monaco-list-row[aria-label*="${POLICY}"]`)
+      .first()
+      .waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.keyboard.press('Enter');
+    await page
+      .locator(`.tabs-container .tab.active[aria-label*="${POLICY}"]`)
+      .waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page
+      .locator('.monaco-editor .view-line', { hasText: 'require-drop-all' })
+      .waitFor({ timeout: STEP_TIMEOUT_MS });
+  });
+
+  await check('a warning squiggle underlines the rule name require-drop-all (line 21)', async () => {
+    const read = async () => {
+      const squiggles = await page.$$eval('.monaco-editor .view-overlays .squiggly-warning', (nodes) =>
+        nodes.map((n) => {
+          const b = n.getBoundingClientRect();
+          return { top: b.top, left: b.left, width: b.width };
+        }),
+      );
+      return { squiggles, rule: (await visibleLines()).find((l) => l.text === RULE_LINE) };
+    };
+    const { squiggles, rule } = await until(read, (v) => v.rule && v.squiggles.length > 0);
+    if (!rule) throw new Error(`line 21 (${RULE_LINE.trim()}) is not rendered`);
+    if (squiggles.length === 0) throw new Error('no warning squiggle in the editor');
+    const charWidth = rule.width / rule.text.length;
+    // Columns 13-29 (1-based) are the 16 characters of the rule name. Both diagnostics have
+    // that range, so every squiggle in the editor must sit exactly there.
+    const expected = { top: rule.top, left: rule.left + 12 * charWidth, width: 16 * charWidth };
+    for (const s of squiggles) {
+      const off =
+        Math.abs(s.top - expected.top) > 1 ||
+        Math.abs(s.left - expected.left) > 1.5 ||
+        Math.abs(s.width - expected.width) > 1.5;
+      if (off) {
+        throw new Error(`squiggle at ${JSON.stringify(s)}, expected only ${JSON.stringify(expected)}`);
+      }
+    }
+  });
+
+  await check('the code lens above the rule counts the built-in sample results', async () => {
+    const read = async () => {
+      const lenses = await page.$$eval('.monaco-editor .codelens-decoration', (nodes) =>
+        nodes.map((n) => ({ text: n.textContent, top: n.getBoundingClientRect().top })),
+      );
+      return { lenses, rule: (await visibleLines()).find((l) => l.text === RULE_LINE) };
+    };
+    const { lenses, rule } = await until(read, (v) => v.lenses.length > 0);
+    assertEqual(
+      lenses.map((l) => l.text),
+      ['\u2713 3 pass \u00b7 \u2717 2 fail \u00b7 \u2298 0 skip (built-in samples)'],
+      'code lenses in the editor',
+    );
+    // The lens sits in the view zone right above the rule's line.
+    const gap = rule.top - lenses[0].top;
+    if (!(gap > 0 && gap <= 2 * rule.height)) {
+      throw new Error(`code lens at y=${lenses[0].top}, not right above line 21 at y=${rule.top}`);
+    }
+  });
+
+  await check('the Problems panel lists the two rule-fails warnings at line 21', async () => {
+    await page.keyboard.press('Control+Shift+M');
+    await page.locator('.markers-panel').waitFor({ timeout: STEP_TIMEOUT_MS });
+    const marker = (message) => ({
+      kind: 'marker',
+      severity: 'warning',
+      message,
+      source: 'kyverno-ls',
+      code: 'rule-fails',
+      position: '[Ln 21, Col 13]',
+    });
+    const related = {
+      kind: 'related',
+      file: POLICY,
+      position: '[Ln 36, Col 13]',
+      message: 'the part of the rule that failed',
+    };
+    const expected = [
+      { kind: 'file', label: `2 problems in file ${POLICY} of folder examples` },
+      marker(EXPECTED_MESSAGES[0]),
+      related,
+      marker(EXPECTED_MESSAGES[1]),
+      related,
+    ];
+    const rows = await until(readProblems, (v) => JSON.stringify(v) === JSON.stringify(expected));
+    fs.writeFileSync(path.join(OUT, 'problems.json'), JSON.stringify(rows, null, 2));
+    assertEqual(rows, expected, 'Problems panel rows');
+  });
+
+  await check('hovering the precondition key shows its value for the sample', async () => {
+    // Go to line 29, inside `request`, and ask for the hover from the keyboard
+    // (editor.action.showHover) so that no mouse position has to be computed.
+    await page.keyboard.press('Control+G');
+    await page.locator('.quick-input-widget input').waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.keyboard.type('29:25');
+    await page.keyboard.press('Enter');
+    await page
+      .locator('.statusbar-item', { hasText: 'Ln 29, Col 25' })
+      .waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('Control+I');
+    const hover = page.locator('.monaco-editor .monaco-hover:not(.hidden) .hover-contents');
+    await hover.first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    const read = () =>
+      hover.evaluateAll((nodes) =>
+        nodes.map((n) => ({
+          text: n.innerText,
+          // Inline code (the sample's name) and the fenced ```json block, which the
+          // hover renders with the editor's tokenizer.
+          inlineCode: [...n.querySelectorAll('p code')].map((c) => c.textContent),
+          codeBlocks: [...n.querySelectorAll('[data-code]')].map((c) => c.textContent),
+        })),
+      );
+    const expected = [
+      {
+        text: 'Pod hello-world (built-in sample)\n\n"CREATE"',
+        inlineCode: ['Pod hello-world'],
+        codeBlocks: ['"CREATE"'],
+      },
+    ];
+    const contents = await until(read, (v) => JSON.stringify(v) === JSON.stringify(expected));
+    fs.writeFileSync(path.join(OUT, 'hover.html'), await hover.first().innerHTML());
+    assertEqual(contents, expected, 'hover contents');
+  });
+
+  await check(`the screenshot is saved to ${path.relative(REPO, SCREENSHOT)}`, async () => {
+    fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, timeout: 30_000 });
+    const png = fs.readFileSync(SCREENSHOT);
+    // PNG signature and the IHDR width and height: the whole 1400x900 page.
+    assertEqual(png.subarray(1, 4).toString(), 'PNG', 'screenshot format');
+    assertEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [1400, 900], 'screenshot size');
+  });
+}
+
+let exitCode = 1;
+try {
+  await main();
+  exitCode = results.failed === 0 && results.passed > 0 ? 0 : 1;
+} catch (err) {
+  results.failed += 1;
+  log(`setup failed: ${err && err.stack ? err.stack : err}`);
+  await failureScreenshot('setup');
+} finally {
+  clearTimeout(hangGuard);
+  await cleanup();
+}
+console.log(`${results.passed} passed, ${results.failed} failed`);
+logFile.end();
+process.exit(exitCode);

@@ -349,3 +349,152 @@ test('the extension protocol against kyverno-ls: the tutorial policy', { timeout
     proc.kill();
   }
 });
+
+// Settings through the extension's own mapping: samples from a glob, schema diagnostics off and
+// on again, a severity override. The workspace is a temporary folder. A policy with a schema
+// problem is not simulated, so the schema toggle has a policy of its own.
+const POLICY = `apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: require-team
+spec:
+  validationFailureAction: Audit
+  rules:
+    - name: check-team
+      match:
+        any:
+          - resources:
+              kinds:
+                - Pod
+      validate:
+        message: Pods need a team label.
+        pattern:
+          metadata:
+            labels:
+              team: "?*"
+`;
+const SAMPLES = `apiVersion: v1
+kind: Pod
+metadata:
+  name: unlabelled
+spec:
+  containers:
+    - name: app
+      image: nginx
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: labelled
+  labels:
+    team: payments
+spec:
+  containers:
+    - name: app
+      image: nginx
+`;
+
+test('settings reach the server: samples globs, diagnostics.schema, diagnostics.severity', { timeout: 120_000 }, async () => {
+  assert.ok(fs.existsSync(binary), `no kyverno-ls at ${binary}`);
+  const ws = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'kyverno-ls-vscode-'));
+  fs.mkdirSync(path.join(ws, 'samples'));
+  fs.writeFileSync(path.join(ws, 'policy.yaml'), POLICY);
+  const BROKEN = POLICY.replace('  rules:', '  backgrond: true\n  rules:');
+  fs.writeFileSync(path.join(ws, 'broken.yaml'), BROKEN);
+  fs.writeFileSync(path.join(ws, 'samples', 'pods.yaml'), SAMPLES);
+  const wsUri = pathToFileURL(ws).toString();
+  const policyUri = pathToFileURL(path.join(ws, 'policy.yaml')).toString();
+  const brokenUri = pathToFileURL(path.join(ws, 'broken.yaml')).toString();
+  let section: Record<string, unknown> = {
+    ...defaultSection(),
+    builtinSamples: false,
+    samples: ['samples/*.yaml'],
+    diagnostics: { schema: false, severity: { 'rule-fails': 'error' } },
+  };
+  const proc = spawn(binary, ['serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  const conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
+  const diagnostics: PublishDiagnosticsParams[] = [];
+  const broken: PublishDiagnosticsParams[] = [];
+  conn.onNotification(PublishDiagnosticsNotification.type, (p) => {
+    if (p.uri === policyUri) {
+      diagnostics.push(p);
+    } else if (p.uri === brokenUri) {
+      broken.push(p);
+    }
+  });
+  conn.onRequest(ConfigurationRequest.type, (p) => p.items.map((i) => (i.section === 'kyverno' ? section : null)));
+  conn.onRequest(RegistrationRequest.type, () => undefined);
+  conn.listen();
+  try {
+    await conn.sendRequest(InitializeRequest.type, {
+      processId: process.pid,
+      rootUri: wsUri,
+      workspaceFolders: [{ uri: wsUri, name: 'ws' }],
+      capabilities: extensionCapabilities(),
+      initializationOptions: initializationOptions(objectReader(section)),
+    });
+    await conn.sendNotification(InitializedNotification.type, {});
+    await conn.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri: policyUri, languageId: 'yaml', version: 1, text: POLICY },
+    });
+    await conn.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri: brokenUri, languageId: 'yaml', version: 1, text: BROKEN },
+    });
+    // The unlabelled Pod of samples/pods.yaml fails; `rule-fails` is an error, as set, although
+    // the policy is in Audit.
+    const ruleFails = (severity: number) => ({
+      range: { start: { line: 7, character: 12 }, end: { line: 7, character: 22 } },
+      severity,
+      code: 'rule-fails',
+      source: 'kyverno-ls',
+      message: 'Pod unlabelled: Pods need a team label.',
+      relatedInformation: [
+        {
+          location: {
+            uri: pathToFileURL(path.join(ws, 'samples', 'pods.yaml')).toString(),
+            range: { start: { line: 2, character: 0 }, end: { line: 2, character: 8 } },
+          },
+          message: 'Pod unlabelled: /metadata/labels/ is missing here',
+        },
+        {
+          location: { uri: policyUri, range: { start: { line: 17, character: 12 }, end: { line: 17, character: 18 } } },
+          message: 'the part of the rule that failed',
+        },
+      ],
+    });
+    assert.deepEqual(await nth(diagnostics, 1, 'diagnostics'), { uri: policyUri, version: 1, diagnostics: [ruleFails(1)] });
+    // Schema diagnostics off: the misspelt field is left to the YAML extension.
+    assert.deepEqual(await nth(broken, 1, 'diagnostics'), { uri: brokenUri, version: 1, diagnostics: [] });
+
+    section = { ...section, diagnostics: { schema: true, severity: {} } };
+    await conn.sendNotification(DidChangeConfigurationNotification.type, { settings: { kyverno: section } });
+    assert.deepEqual(await nth(diagnostics, 2, 'diagnostics'), { uri: policyUri, version: 1, diagnostics: [ruleFails(2)] });
+    assert.deepEqual(await nth(broken, 2, 'diagnostics'), {
+      uri: brokenUri,
+      version: 1,
+      diagnostics: [
+        {
+          range: { start: { line: 6, character: 2 }, end: { line: 6, character: 11 } },
+          severity: 1,
+          code: 'unknown-field',
+          source: 'kyverno-ls',
+          message: 'Unknown field `backgrond` in spec. Did you mean `background`?',
+        },
+      ],
+    });
+
+    // No samples from the settings, no built-in ones: nothing to simulate against.
+    section = { ...section, samples: [] };
+    await conn.sendNotification(DidChangeConfigurationNotification.type, { settings: { kyverno: section } });
+    assert.deepEqual(await nth(diagnostics, 3, 'diagnostics'), { uri: policyUri, version: 1, diagnostics: [] });
+
+    assert.equal(await conn.sendRequest(ShutdownRequest.type), null);
+    await conn.sendNotification(ExitNotification.type);
+    assert.equal(await exited, 0);
+  } finally {
+    conn.dispose();
+    proc.kill();
+    fs.rmSync(ws, { recursive: true, force: true });
+  }
+});

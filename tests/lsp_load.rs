@@ -16,8 +16,9 @@ mod common;
 use std::collections::HashMap;
 use std::time::Instant;
 
-use common::{Memory, Process, lsp_diagnostics, utf16_range};
-use kyverno_ls::ide::{self, CompletionKind};
+use common::{
+    Memory, Process, lsp_completion, lsp_diagnostics, lsp_hover, lsp_symbols, utf16_range,
+};
 use serde_json::{Value, json};
 
 const DOCS: usize = 50;
@@ -188,77 +189,14 @@ fn request_offset(rng: &mut Rng, text: &str) -> usize {
     floor_char(text, offset)
 }
 
-fn completion_kind(kind: CompletionKind) -> u32 {
-    match kind {
-        CompletionKind::Field => 10,
-        CompletionKind::EnumValue => 20,
-        CompletionKind::Function => 3,
-        CompletionKind::Variable => 6,
-    }
-}
-
 /// The `result` of a hover or completion request at byte `offset` of `text`, from the core in
 /// this process.
 fn expected_result(method: &str, text: &str, offset: usize) -> Value {
-    let analysis = kyverno_ls::analysis::analyze(text);
     if method == "textDocument/hover" {
-        return match ide::hover(text, &analysis, offset) {
-            Some(h) => json!({"contents": {"kind": "markdown", "value": h.markdown},
-                              "range": utf16_range(text, &h.span)}),
-            None => Value::Null,
-        };
+        lsp_hover(text, offset)
+    } else {
+        lsp_completion(text, offset)
     }
-    let items: Vec<Value> = ide::completion(text, &analysis, offset)
-        .into_iter()
-        .map(|c| {
-            let mut item = json!({"label": c.label, "kind": completion_kind(c.kind)});
-            if let Some(d) = c.detail {
-                item["detail"] = json!(d);
-            }
-            if let Some(d) = c.documentation {
-                item["documentation"] = json!({"kind": "markdown", "value": d});
-            }
-            if c.insert_text != c.label {
-                item["insertText"] = json!(c.insert_text);
-            }
-            item
-        })
-        .collect();
-    json!(items)
-}
-
-/// `textDocument/documentSymbol`'s result for `text`, from the core in this process.
-fn expected_symbols(text: &str) -> Value {
-    fn symbol(text: &str, s: ide::Symbol) -> Value {
-        let range = utf16_range(text, &s.span);
-        let mut selection = utf16_range(text, &s.selection_span);
-        // As the server does: a selection outside its symbol becomes the whole symbol.
-        if s.selection_span.start < s.span.start || s.selection_span.end > s.span.end {
-            selection = range.clone();
-        }
-        let mut v = json!({
-            "name": if s.name.is_empty() { "(unnamed)".to_owned() } else { s.name },
-            "kind": match s.kind {
-                ide::SymbolKind::Policy => 5,
-                ide::SymbolKind::Rule => 6,
-                ide::SymbolKind::Section => 8,
-            },
-            "range": range,
-            "selectionRange": selection,
-        });
-        if let Some(d) = s.detail {
-            v["detail"] = json!(d);
-        }
-        if !s.children.is_empty() {
-            v["children"] = s.children.into_iter().map(|c| symbol(text, c)).collect();
-        }
-        v
-    }
-    let analysis = kyverno_ls::analysis::analyze(text);
-    ide::document_symbols(text, &analysis)
-        .into_iter()
-        .map(|s| symbol(text, s))
-        .collect()
 }
 
 /// The server, with the latest diagnostics it published per document; other messages are not
@@ -440,7 +378,7 @@ fn ten_thousand_random_edits_across_fifty_documents_lose_nothing_and_memory_stay
             versions[d],
             texts[d]
         );
-        let expected = expected_symbols(&texts[d]);
+        let expected = lsp_symbols(&texts[d]);
         symbols += expected.as_array().map_or(0, Vec::len);
         let response = load.request(
             "textDocument/documentSymbol",

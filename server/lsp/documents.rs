@@ -21,8 +21,10 @@ pub struct Snapshot {
     /// Tells a reopened document from the one closed before it (versions restart on reopen).
     pub doc_id: u64,
     pub version: i32,
-    /// Bumped when what the analysis reads besides the text (sample files, settings, the
-    /// picked sample) changes, so that results computed from the old inputs are dropped.
+    /// Bumped on every edit and whenever what the analysis reads besides the text (sample
+    /// files, settings, the picked sample) changes, so that results computed from an older
+    /// text or older inputs are dropped. The client's version alone cannot tell: a client may
+    /// send the same or an older version again with another edit.
     pub epoch: u64,
     pub rope: Rope,
     pub text: String,
@@ -124,6 +126,7 @@ impl Documents {
             apply_change(&mut doc.rope, change, encoding);
         }
         doc.version = version;
+        doc.epoch += 1;
         doc.snapshot = None;
         doc.wake.notify_one();
         true
@@ -298,19 +301,21 @@ mod tests {
     fn snapshots_of_old_versions_or_closed_documents_are_refused() {
         let docs = Documents::default();
         let (id, _) = docs.open(uri(), 1, "a");
-        let snapshot = |doc_id, version| {
+        let snapshot = |doc_id, version, epoch| {
             Arc::new(Snapshot {
                 doc_id,
                 version,
-                epoch: 0,
+                epoch,
                 rope: Rope::from_str("a"),
                 text: "a".into(),
                 analysis: Analysis::default(),
             })
         };
+        // An edit is a new epoch as well as a new version.
         docs.change(&uri(), 2, vec![edit(0, 1, 0, 1, "b")], Encoding::Utf16);
-        assert!(!docs.store(&uri(), &snapshot(id, 1)));
-        assert!(docs.store(&uri(), &snapshot(id, 2)));
+        assert!(!docs.store(&uri(), &snapshot(id, 1, 0)));
+        assert!(!docs.store(&uri(), &snapshot(id, 2, 0)));
+        assert!(docs.store(&uri(), &snapshot(id, 2, 1)));
         assert!(matches!(
             docs.current(&uri(), Some(id)),
             Some(Current::Analysed(_))
@@ -322,12 +327,18 @@ mod tests {
         assert!(!docs.is_current(&uri(), (id, 2, 0)));
         assert!(docs.is_current(&uri(), (new_id, 2, 0)));
         assert!(docs.current(&uri(), Some(id)).is_none());
-        assert!(!docs.store(&uri(), &snapshot(id, 2)));
+        assert!(!docs.store(&uri(), &snapshot(id, 2, 0)));
 
         // Inputs changed: the analysis of the same version is refused too.
         assert!(docs.invalidate(&uri()));
         assert!(!docs.is_current(&uri(), (new_id, 2, 0)));
-        assert!(!docs.store(&uri(), &snapshot(new_id, 2)));
+        assert!(!docs.store(&uri(), &snapshot(new_id, 2, 0)));
         assert!(docs.is_current(&uri(), (new_id, 2, 1)));
+
+        // The client sends version 2 again with another edit: another text, and the analysis
+        // of the text before it is refused.
+        docs.change(&uri(), 2, vec![edit(0, 0, 0, 0, "x")], Encoding::Utf16);
+        assert!(!docs.is_current(&uri(), (new_id, 2, 1)));
+        assert!(docs.is_current(&uri(), (new_id, 2, 2)));
     }
 }

@@ -289,8 +289,19 @@ impl Process {
     }
 
     pub fn send(&mut self, message: Value) {
-        let body = message.to_string();
-        self.write_raw(format!("Content-Length: {}\r\n\r\n{body}", body.len()).as_bytes());
+        self.write_raw(framed(&message).as_bytes());
+    }
+
+    /// Sends several messages in one write, so that the server reads them together.
+    pub fn send_together(&mut self, messages: &[Value]) {
+        let bytes: String = messages.iter().map(framed).collect();
+        self.write_raw(bytes.as_bytes());
+    }
+
+    /// An id for a request the test frames itself.
+    pub fn next_id(&mut self) -> i64 {
+        self.next_id += 1;
+        self.next_id
     }
 
     /// Closes the server's stdin (end of input).
@@ -332,8 +343,7 @@ impl Process {
 
     /// Sends a request without waiting; returns its id.
     pub fn send_request(&mut self, method: &str, params: Value) -> i64 {
-        self.next_id += 1;
-        let id = self.next_id;
+        let id = self.next_id();
         self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
         id
     }
@@ -447,6 +457,12 @@ impl Process {
     }
 }
 
+/// `message` with its header.
+pub fn framed(message: &Value) -> String {
+    let body = message.to_string();
+    format!("Content-Length: {}\r\n\r\n{body}", body.len())
+}
+
 /// One framed message from `input`; `None` at its end.
 pub fn read_framed(input: &mut impl std::io::BufRead) -> Option<Value> {
     let mut length = None;
@@ -527,4 +543,79 @@ pub fn lsp_diagnostics(uri: &str, text: &str, analysis: &kyverno_ls::analysis::A
         })
         .collect();
     json!(diagnostics)
+}
+
+/// `textDocument/hover`'s result at byte `offset` of `text` (analysed without samples from
+/// files), from the core in this process, converted as the server converts it.
+pub fn lsp_hover(text: &str, offset: usize) -> Value {
+    let analysis = kyverno_ls::analysis::analyze(text);
+    match kyverno_ls::ide::hover(text, &analysis, offset) {
+        Some(h) => json!({"contents": {"kind": "markdown", "value": h.markdown},
+                          "range": utf16_range(text, &h.span)}),
+        None => Value::Null,
+    }
+}
+
+/// `textDocument/completion`'s result at byte `offset` of `text`, as [`lsp_hover`].
+pub fn lsp_completion(text: &str, offset: usize) -> Value {
+    use kyverno_ls::ide::CompletionKind;
+    let analysis = kyverno_ls::analysis::analyze(text);
+    let items: Vec<Value> = kyverno_ls::ide::completion(text, &analysis, offset)
+        .into_iter()
+        .map(|c| {
+            let kind = match c.kind {
+                CompletionKind::Field => 10,
+                CompletionKind::EnumValue => 20,
+                CompletionKind::Function => 3,
+                CompletionKind::Variable => 6,
+            };
+            let mut item = json!({"label": c.label, "kind": kind});
+            if let Some(d) = c.detail {
+                item["detail"] = json!(d);
+            }
+            if let Some(d) = c.documentation {
+                item["documentation"] = json!({"kind": "markdown", "value": d});
+            }
+            if c.insert_text != c.label {
+                item["insertText"] = json!(c.insert_text);
+            }
+            item
+        })
+        .collect();
+    json!(items)
+}
+
+/// `textDocument/documentSymbol`'s result for `text`, as [`lsp_hover`].
+pub fn lsp_symbols(text: &str) -> Value {
+    use kyverno_ls::ide::{Symbol, SymbolKind};
+    fn symbol(text: &str, s: Symbol) -> Value {
+        let range = utf16_range(text, &s.span);
+        let mut selection = utf16_range(text, &s.selection_span);
+        // As the server does: a selection outside its symbol becomes the whole symbol.
+        if s.selection_span.start < s.span.start || s.selection_span.end > s.span.end {
+            selection = range.clone();
+        }
+        let mut v = json!({
+            "name": if s.name.is_empty() { "(unnamed)".to_owned() } else { s.name },
+            "kind": match s.kind {
+                SymbolKind::Policy => 5,
+                SymbolKind::Rule => 6,
+                SymbolKind::Section => 8,
+            },
+            "range": range,
+            "selectionRange": selection,
+        });
+        if let Some(d) = s.detail {
+            v["detail"] = json!(d);
+        }
+        if !s.children.is_empty() {
+            v["children"] = s.children.into_iter().map(|c| symbol(text, c)).collect();
+        }
+        v
+    }
+    let analysis = kyverno_ls::analysis::analyze(text);
+    kyverno_ls::ide::document_symbols(text, &analysis)
+        .into_iter()
+        .map(|s| symbol(text, s))
+        .collect()
 }

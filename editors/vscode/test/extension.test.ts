@@ -8,6 +8,7 @@ import { test } from 'node:test';
 
 import { activate } from '../src/extension';
 import { notFoundMessage } from '../src/serverPath';
+import { registerYamlSchemas } from '../src/yamlSchemas';
 
 const here = path.resolve(__dirname, '..');
 // `require`: the fake's handle is not among the properties `import *` copies.
@@ -127,4 +128,39 @@ test('activation without a server: the three places, Open Settings, Install inst
   assert.deepEqual([command, readme.path, readme.fragment], ['markdown.showPreview', `${EXT}/README.md`, 'installing-the-server']);
   // The fragment is a heading of the README.
   assert.match(fs.readFileSync(path.join(here, 'README.md'), 'utf8'), /^## Installing the server$/m);
+});
+
+test('with the YAML extension: our schema only when kyverno.diagnostics.schema is off', async () => {
+  let contributor: { name: string; request: (r: string) => string | undefined; content: (u: string) => string | undefined } | undefined;
+  const yamlApi = {
+    registerContributor(name: string, request: (r: string) => string | undefined, content: (u: string) => string | undefined) {
+      contributor = { name, request, content };
+      return true;
+    },
+  };
+  overrides['extensions.getExtension'] = (id: string) =>
+    id === 'redhat.vscode-yaml' ? { isActive: true, exports: yamlApi } : undefined;
+  const policyText = fs.readFileSync(path.resolve(here, '..', '..', 'examples', 'drop-all-capabilities.yaml'), 'utf8');
+  const doc = (uri: string, text: string) => ({ uri: { toString: () => uri }, getText: () => text });
+  overrides['workspace.textDocuments'] = [doc('file:///p/policy.yaml', policyText), doc('file:///p/pod.yaml', 'apiVersion: v1\nkind: Pod\n')];
+  let schemaDiagnostics = true;
+  overrides['workspace.getConfiguration'] = () => ({
+    get: (key: string, fallback: unknown) => (key === 'diagnostics.schema' ? schemaDiagnostics : fallback),
+  });
+
+  // The extension directory holds schemas/ once built (npm test builds first).
+  registerYamlSchemas({ subscriptions: [], extensionPath: here } as never);
+  await until(() => contributor !== undefined, 'registerContributor');
+  const c = contributor!;
+  assert.equal(c.name, 'kyverno-ls');
+  assert.equal(c.request('file:///p/policy.yaml'), undefined);
+  schemaDiagnostics = false;
+  assert.equal(c.request('file:///p/policy.yaml'), 'kyverno-ls://schemas/clusterpolicy-v1.json');
+  assert.equal(c.request('file:///p/pod.yaml'), undefined);
+  assert.equal(c.request('file:///p/not-open.yaml'), undefined);
+  assert.equal(
+    c.content('kyverno-ls://schemas/clusterpolicy-v1.json'),
+    fs.readFileSync(path.resolve(here, '..', '..', 'schemas', 'clusterpolicy-v1.json'), 'utf8'),
+  );
+  assert.equal(c.content('kyverno-ls://schemas/../package.json'), undefined);
 });

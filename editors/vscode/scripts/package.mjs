@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { build } from './build.mjs';
+import { checkVsix } from './vsix.mjs';
 
 const here = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const repo = path.resolve(here, '..', '..');
@@ -73,6 +74,7 @@ const stage = makeStage();
 try {
   const universal = path.join(dist, `${manifest.name}-${manifest.version}.vsix`);
   runVsce(stage, universal);
+  checkVsix(universal, { binary: undefined });
   made.push(universal);
 
   const fromEnv = process.env.KYVERNO_LS_BINARY;
@@ -86,6 +88,7 @@ try {
     stageBinary(binary, path.join(stage, 'server', exe));
     const specific = path.join(dist, `${manifest.name}-${target}-${manifest.version}.vsix`);
     runVsce(stage, specific, target);
+    checkVsix(specific, { binary: exe });
     made.push(specific);
   } else {
     console.log(`No release binary at ${binary}: only the universal package was built.`);

@@ -116,6 +116,8 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     command: resolution.path,
     args: ['serve'],
     transport: TransportKind.stdio,
+    // Node refuses to spawn a Windows .cmd or .bat (a wrapper script on PATH) without a shell.
+    options: /\.(cmd|bat)$/i.test(resolution.path) ? { shell: true } : undefined,
   };
   const clientOptions: LanguageClientOptions = {
     // Every YAML document: the server itself decides which ones are policies, test manifests

@@ -112,12 +112,14 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
   }
   serverOutput?.appendLine(`Starting ${resolution.path} (from ${describe(resolution.source)}).`);
 
+  // Node refuses to spawn a Windows .cmd or .bat (a wrapper script on PATH) without a shell,
+  // and the shell needs the path quoted.
+  const shell = process.platform === 'win32' && /\.(cmd|bat)$/i.test(resolution.path);
   const serverOptions: ServerOptions = {
-    command: resolution.path,
+    command: shell ? `"${resolution.path}"` : resolution.path,
     args: ['serve'],
     transport: TransportKind.stdio,
-    // Node refuses to spawn a Windows .cmd or .bat (a wrapper script on PATH) without a shell.
-    options: /\.(cmd|bat)$/i.test(resolution.path) ? { shell: true } : undefined,
+    options: shell ? { shell: true } : undefined,
   };
   const clientOptions: LanguageClientOptions = {
     // Every YAML document: the server itself decides which ones are policies, test manifests

@@ -8,6 +8,8 @@ use super::render;
 use crate::analysis::Inputs;
 use crate::diag::{Diagnostic, Severity};
 use crate::samples::{self, Origin, Sample, SourceFile, discover};
+use crate::testing::files::MANIFEST_NAME;
+use crate::testing::paths;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -140,18 +142,20 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
 
 /// The inputs of the analysis of the file at `path`: `resources` when given, else what the
 /// modeline and the test manifests name (read inside the current directory, or the file's own
-/// folder when it is outside it).
-fn inputs_for(path: &Path, text: &str, builtin_samples: bool, resources: &[Sample]) -> Inputs {
+/// folder when it is outside it). Also the diagnostics of the paths refused on the way (the
+/// modeline's, or a test manifest's own).
+fn inputs_for(
+    path: &Path,
+    text: &str,
+    builtin_samples: bool,
+    resources: &[Sample],
+) -> (Inputs, Vec<Diagnostic>) {
     let mut inputs = Inputs {
         builtin_samples,
         ..Inputs::default()
     };
-    if !resources.is_empty() {
-        inputs.external_samples = resources.to_vec();
-        return inputs;
-    }
     let Ok(cwd) = std::env::current_dir() else {
-        return inputs;
+        return (inputs, Vec::new());
     };
     let absolute = discover::normalize(&cwd.join(path));
     let root = if absolute.starts_with(&cwd) {
@@ -168,7 +172,16 @@ fn inputs_for(path: &Path, text: &str, builtin_samples: bool, resources: &[Sampl
         }
         crate::testing::files::read_text(&c).ok()
     };
-    let found = discover::discover(&absolute, text, &root, &mut read);
+    let mut real = |p: &Path| p.canonicalize().ok();
+    if absolute.file_name().is_some_and(|n| n == MANIFEST_NAME) {
+        let refused = paths::manifest_diagnostics(text, &absolute, &root, &mut real);
+        return (inputs, refused);
+    }
+    if !resources.is_empty() {
+        inputs.external_samples = resources.to_vec();
+        return (inputs, Vec::new());
+    }
+    let found = discover::discover_with(&absolute, text, &root, &mut read, &mut real);
     // Name sample files as the command line would: relative to the current directory.
     let mut renamed: Vec<(*const SourceFile, Arc<SourceFile>)> = Vec::new();
     let mut samples = found.samples;
@@ -194,7 +207,7 @@ fn inputs_for(path: &Path, text: &str, builtin_samples: bool, resources: &[Sampl
     }
     inputs.external_samples = samples;
     inputs.extra_variables = found.extra_variables;
-    inputs
+    (inputs, found.refused)
 }
 
 /// Reads and analyses one file. Unreadable and non-UTF-8 files become a single diagnostic.
@@ -216,8 +229,12 @@ pub fn check_file_with(path: &Path, builtin_samples: bool, resources: &[Sample])
     };
     match String::from_utf8(bytes) {
         Ok(text) => {
-            let inputs = inputs_for(path, &text, builtin_samples, resources);
-            let diagnostics = crate::analysis::analyze_with(&text, &inputs).diagnostics;
+            let (inputs, refused) = inputs_for(path, &text, builtin_samples, resources);
+            let mut diagnostics = crate::analysis::analyze_with(&text, &inputs).diagnostics;
+            if !refused.is_empty() {
+                diagnostics.extend(refused);
+                diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+            }
             FileReport {
                 path: shown,
                 text,

@@ -5,12 +5,14 @@
 //! are never read.
 
 use std::collections::BTreeSet;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{Origin, Sample, SourceFile};
+use crate::diag::Diagnostic;
 use crate::testing::files::{self, MANIFEST_NAME};
 use crate::testing::manifest::{self, Test, TestResult, Values};
+use crate::testing::paths;
 use crate::testing::run::{self, Resource};
 
 /// What [`discover`] found.
@@ -25,44 +27,53 @@ pub struct Discovered {
     pub files: Vec<PathBuf>,
     /// Problems with the files (unreadable, outside the root, not YAML), for a log.
     pub errors: Vec<String>,
+    /// The modeline paths that were refused (outside the root, URLs), as diagnostics on the
+    /// path in the policy's text (`path-outside-workspace`, `url-not-fetched`). The shells
+    /// add them to the policy's diagnostics.
+    pub refused: Vec<Diagnostic>,
 }
 
 /// `path` with `.` and `..` resolved lexically (no file system access).
 pub fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
+    paths::normalize(path)
 }
 
 /// Finds the samples of the policy at `policy_path` (whose text is `policy_text`) inside
-/// `root`. `read` returns a file's text, or None when it cannot be read.
+/// `root`. `read` returns a file's text, or None when it cannot be read. Symbolic links are
+/// not recognised here (see [`discover_with`]).
 pub fn discover(
     policy_path: &Path,
     policy_text: &str,
     root: &Path,
     read: &mut dyn FnMut(&Path) -> Option<String>,
 ) -> Discovered {
+    discover_with(policy_path, policy_text, root, read, &mut |_| None)
+}
+
+/// [`discover`], with `real` giving the real path of an existing file (symbolic links
+/// resolved), so that a link leading out of the root is refused with a diagnostic.
+pub fn discover_with(
+    policy_path: &Path,
+    policy_text: &str,
+    root: &Path,
+    read: &mut dyn FnMut(&Path) -> Option<String>,
+    real: &mut dyn FnMut(&Path) -> Option<PathBuf>,
+) -> Discovered {
     let root = normalize(root);
     let policy_path = normalize(policy_path);
     let dir = policy_path.parent().unwrap_or(Path::new("")).to_path_buf();
     let mut found = Discovered::default();
-    let lines = super::modeline(policy_text);
+    let lines = super::modeline_entries(policy_text);
     if !lines.is_empty() {
-        for p in &lines {
-            let path = match resolve(&dir, p, &root) {
+        let folder = paths::workspace_folder(&root);
+        for (span, p) in &lines {
+            let path = match paths::check(&dir, p, &root, real) {
                 Ok(path) => path,
-                Err(e) => {
-                    found.errors.push(e);
+                Err(refusal) => {
+                    found.errors.push(refusal.message(p, &folder));
+                    found
+                        .refused
+                        .push(refusal.diagnostic(span.clone(), p, &folder));
                     continue;
                 }
             };
@@ -109,6 +120,7 @@ pub fn discover(
                 &policy_names,
                 &root,
                 read,
+                real,
                 &mut found,
                 &mut variables,
             );
@@ -126,20 +138,13 @@ pub fn discover(
 }
 
 /// `p` (as written in a file in `base`) inside `root`, or why it may not be read.
-fn resolve(base: &Path, p: &str, root: &Path) -> Result<PathBuf, String> {
-    if files::is_url(p) {
-        return Err(format!(
-            "`{p}` is a URL: kyverno-ls never fetches anything; use a local path"
-        ));
-    }
-    let path = normalize(&base.join(p));
-    if !path.starts_with(root) {
-        return Err(format!(
-            "`{p}` ({}) is outside the workspace; refusing to read it",
-            path.display()
-        ));
-    }
-    Ok(path)
+fn resolve(
+    base: &Path,
+    p: &str,
+    root: &Path,
+    real: &mut dyn FnMut(&Path) -> Option<PathBuf>,
+) -> Result<PathBuf, String> {
+    paths::check(base, p, root, real).map_err(|r| r.message(p, &paths::workspace_folder(root)))
 }
 
 /// `metadata.name` of every policy document of the text.
@@ -165,6 +170,7 @@ fn from_manifest(
     policy_names: &[String],
     root: &Path,
     read: &mut dyn FnMut(&Path) -> Option<String>,
+    real: &mut dyn FnMut(&Path) -> Option<PathBuf>,
     found: &mut Discovered,
     variables: &mut BTreeSet<String>,
 ) {
@@ -184,11 +190,11 @@ fn from_manifest(
             .policies
             .iter()
             // A policy entry may name the file or a folder holding it.
-            .any(|p| resolve(base, p, root).is_ok_and(|path| policy_path.starts_with(&path)));
+            .any(|p| resolve(base, p, root, real).is_ok_and(|path| policy_path.starts_with(&path)));
         if !lists_policy {
             continue;
         }
-        match load(&test, base, root, read, found) {
+        match load(&test, base, root, read, real, found) {
             Ok((resources, values, user_info, files_read)) => {
                 for (k, _) in values.global_values.iter() {
                     variables.insert(root_name(k));
@@ -269,10 +275,11 @@ fn load(
     base: &Path,
     root: &Path,
     read: &mut dyn FnMut(&Path) -> Option<String>,
+    real: &mut dyn FnMut(&Path) -> Option<PathBuf>,
     found: &mut Discovered,
 ) -> Result<Loaded, String> {
     let mut read_file = |p: &str, found: &mut Discovered| -> Result<(PathBuf, String), String> {
-        let path = resolve(base, p, root)?;
+        let path = resolve(base, p, root, real)?;
         found.files.push(path.clone());
         let text = read(&path).ok_or_else(|| format!("cannot read `{p}`"))?;
         Ok((path, text))
@@ -379,6 +386,26 @@ mod tests {
             "/ws/p/pods/web.yaml"
         );
         assert_eq!(d.errors.len(), 2, "{:?}", d.errors);
+        let refused: Vec<(&str, &str, &str)> = d
+            .refused
+            .iter()
+            .map(|r| (r.code, &policy[r.span.clone()], r.message.as_str()))
+            .collect();
+        assert_eq!(
+            refused,
+            [
+                (
+                    "path-outside-workspace",
+                    "../../etc/passwd",
+                    "`../../etc/passwd` (/etc/passwd) is outside the workspace folder /ws; kyverno-ls reads only files inside it."
+                ),
+                (
+                    "url-not-fetched",
+                    "https://x/y.yaml",
+                    "`https://x/y.yaml` is a URL; kyverno-ls never fetches anything. Use a file inside the workspace folder /ws."
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -140,24 +140,41 @@ pub fn builtin() -> Vec<Sample> {
 
 /// The paths a `# kyverno-ls: resources=a.yaml,b.yaml` modeline names, as written.
 pub fn modeline(text: &str) -> Vec<String> {
+    modeline_entries(text).into_iter().map(|(_, p)| p).collect()
+}
+
+/// [`modeline`], with the byte range of each path in `text`.
+pub fn modeline_entries(text: &str) -> Vec<(Span, String)> {
     let mut out = Vec::new();
-    for line in text.lines() {
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let at = line_start;
+        line_start += line.len();
         let Some(comment) = line.trim_start().strip_prefix('#') else {
             continue;
         };
         let Some(rest) = comment.trim_start().strip_prefix("kyverno-ls:") else {
             continue;
         };
+        // Offsets of `rest` inside the text: it is a suffix of the line.
+        let rest_at = at + line.len() - rest.len();
+        let mut offset = 0;
         for setting in rest.split_whitespace() {
+            let rel = rest[offset..].find(setting).map_or(offset, |i| offset + i);
+            offset = rel + setting.len();
             let Some(list) = setting.strip_prefix("resources=") else {
                 continue;
             };
-            out.extend(
-                list.split(',')
-                    .map(str::trim)
-                    .filter(|p| !p.is_empty())
-                    .map(str::to_string),
-            );
+            let mut item_at = rest_at + rel + "resources=".len();
+            for item in list.split(',') {
+                let trimmed = item.trim();
+                let lead = item.len() - item.trim_start().len();
+                if !trimmed.is_empty() {
+                    let start = item_at + lead;
+                    out.push((start..start + trimmed.len(), trimmed.to_string()));
+                }
+                item_at += item.len() + 1;
+            }
         }
     }
     out
@@ -247,6 +264,24 @@ mod tests {
     fn modeline_lists_paths() {
         let t = "# kyverno-ls: resources=a.yaml, b.yaml\n# other\n  #kyverno-ls: resources=c/d.yaml\napiVersion: v1\n";
         assert_eq!(modeline(t), ["a.yaml", "c/d.yaml"]);
+        let spans: Vec<&str> = modeline_entries(t)
+            .into_iter()
+            .map(|(s, _)| &t[s])
+            .collect();
+        assert_eq!(spans, ["a.yaml", "c/d.yaml"]);
+        let t = "apiVersion: v1\r\n# kyverno-ls: x=1 resources=../../etc/passwd,,~/p.yaml\r\n";
+        let entries = modeline_entries(t);
+        let got: Vec<(&str, &str)> = entries
+            .iter()
+            .map(|(s, p)| (&t[s.clone()], p.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("../../etc/passwd", "../../etc/passwd"),
+                ("~/p.yaml", "~/p.yaml")
+            ]
+        );
         assert!(modeline("# kyverno-ls: nothing\n").is_empty());
     }
 

@@ -49,30 +49,38 @@ impl Sandbox {
         }
     }
 
-    /// Resolves `p` (as written in the manifest at `base`) to a readable path.
+    /// Resolves `p` (as written in the manifest at `base`) to a readable path: never a URL,
+    /// `~`, nor a path that leads out of the roots as written or through a symbolic link.
     pub fn resolve(&self, base: &Path, p: &str) -> Result<PathBuf, String> {
-        if is_url(p) {
-            return Err(format!(
-                "`{p}` is a URL: kyverno-ls never fetches anything (git and HTTP sources are \
-                 unsupported); use a local path"
-            ));
+        use super::paths::{self, Refusal};
+        let folder = "the folders being tested";
+        if paths::is_url(p) {
+            return Err(Refusal::Url.message(p, folder));
         }
-        let joined = base.join(p);
+        if p.starts_with('~') {
+            return Err(Refusal::Home.message(p, folder));
+        }
+        let inside =
+            |path: &Path| self.roots.is_empty() || self.roots.iter().any(|r| path.starts_with(r));
+        // The manifest's folder exists; its real path makes `..` mean what it means on disk.
+        let base = base.canonicalize().unwrap_or_else(|_| base.to_path_buf());
+        let joined = paths::normalize(&base.join(p));
+        if !inside(&joined) {
+            return Err(Refusal::Outside(joined).message(p, folder));
+        }
         let canonical = joined
             .canonicalize()
             .map_err(|e| format!("cannot read `{p}` ({}): {e}", joined.display()))?;
-        if !self.roots.is_empty() && !self.roots.iter().any(|r| canonical.starts_with(r)) {
-            return Err(format!(
-                "`{p}` ({}) is outside the folders being tested; refusing to read it",
-                canonical.display()
-            ));
+        if !inside(&canonical) {
+            return Err(Refusal::Symlink(canonical).message(p, folder));
         }
         Ok(canonical)
     }
 }
 
+/// Whether `p` is a URL or a Git source (see [`super::paths::is_url`]).
 pub fn is_url(p: &str) -> bool {
-    p.contains("://") || p.starts_with("git@")
+    super::paths::is_url(p)
 }
 
 /// The YAML files a path names: the file itself, or every `.yaml`/`.yml`/`.json` file below a

@@ -12,6 +12,7 @@
 pub mod decode;
 pub mod files;
 pub mod manifest;
+pub mod paths;
 pub mod render;
 pub mod run;
 

@@ -41,6 +41,12 @@ const EXPECTED_MESSAGES = [
 ];
 
 fs.mkdirSync(OUT, { recursive: true });
+// Only this run's logs and failure screenshots stay in OUT.
+for (const name of fs.readdirSync(OUT)) {
+  if (/^failure-.*\.png$|\.(log|json|html|txt)$|^vscode-logs$/.test(name)) {
+    fs.rmSync(path.join(OUT, name), { recursive: true, force: true });
+  }
+}
 const logFile = fs.createWriteStream(path.join(OUT, 'e2e.log'), { flags: 'w' });
 function log(...parts) {
   const line = `[${new Date().toISOString()}] ${parts.join(' ')}`;
@@ -68,6 +74,13 @@ async function cleanup() {
   cleaningUp = (async () => {
     if (browser) await browser.close().catch(() => {});
     for (const { child, name } of groups) await endGroup(child, name);
+    // VS Code's own logs (extension host, the extension's output channels) explain most
+    // failures; copy them before the temporary directory goes.
+    const logs = tmp && path.join(tmp, 'user-data', 'logs');
+    if ((hung || results.failed > 0) && logs && fs.existsSync(logs)) {
+      fs.cpSync(logs, path.join(OUT, 'vscode-logs'), { recursive: true });
+      log(`VS Code logs copied to ${path.join(OUT, 'vscode-logs')}`);
+    }
     if (tmp && process.env.KYVERNO_E2E_KEEP !== '1') {
       fs.rmSync(tmp, { recursive: true, force: true });
     } else if (tmp) {
@@ -106,11 +119,16 @@ function delay(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+let hung = false;
+let broken = false;
 const hangGuard = setTimeout(async () => {
   log(`hang guard: the test did not finish in ${TOTAL_TIMEOUT_MS / 1000} s`);
+  hung = true;
+  broken = true;
   await failureScreenshot('hang-guard');
   await cleanup();
-  console.log(`${results.passed} passed, ${results.failed + 1} failed`);
+  // The check that hung may have failed meanwhile when cleanup closed the browser.
+  console.log(`${results.passed} passed, ${Math.max(results.failed, 1)} failed`);
   process.exit(1);
 }, TOTAL_TIMEOUT_MS);
 
@@ -126,7 +144,6 @@ const results = { passed: 0, failed: 0 };
 
 // Runs one named check. Later checks need the workbench state the earlier ones reach, so
 // after a failure the rest are reported as failed without running.
-let broken = false;
 async function check(name, fn) {
   if (broken) {
     results.failed += 1;
@@ -207,6 +224,8 @@ const USER_SETTINGS = {
   'extensions.ignoreRecommendations': true,
   'git.enabled': false,
   'editor.minimap.enabled': false,
+  // A steady cursor makes the screenshot the same from run to run.
+  'editor.cursorBlinking': 'solid',
   'editor.stickyScroll.enabled': false,
   'editor.occurrencesHighlight': 'off',
   'editor.selectionHighlight': false,
@@ -350,6 +369,29 @@ function readProblems() {
         };
       }
       return { kind: 'file', label: row.getAttribute('aria-label') };
+    }),
+  );
+}
+
+// The editor's rendered lines, split into the document's own text and the inlay hints that
+// Monaco injects as extra spans (classed dyn-rule-*); gap is the space between the text's
+// end and the first non-empty hint.
+function renderedLines() {
+  return page.$$eval('.monaco-editor .view-lines .view-line', (nodes) =>
+    nodes.map((node) => {
+      const spans = [...node.querySelectorAll(':scope > span > span')];
+      const injected = (span) => [...span.classList].some((c) => c.startsWith('dyn-rule-'));
+      const own = spans.filter((span) => !injected(span));
+      const hints = spans.filter((span) => injected(span) && span.textContent !== '');
+      let gap = null;
+      if (own.length > 0 && hints.length > 0) {
+        gap = hints[0].getBoundingClientRect().left - own[own.length - 1].getBoundingClientRect().right;
+      }
+      return {
+        source: own.map((span) => span.textContent).join('').replace(/\u00a0/g, ' '),
+        hints: hints.map((span) => span.textContent.replace(/\u00a0/g, ' ')),
+        gap,
+      };
     }),
   );
 }
@@ -565,6 +607,29 @@ async function main() {
     // PNG signature and the IHDR width and height: the whole 1400x900 page.
     assertEqual(png.subarray(1, 4).toString(), 'PNG', 'screenshot format');
     assertEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [1400, 900], 'screenshot size');
+  });
+
+  await check('inlay hints give the templates\' values for the sample', async () => {
+    const source = fs.readFileSync(path.join(workspace, 'examples', POLICY), 'utf8').split('\n');
+    // Line 29 (the precondition key) is on screen after the hover; line 41 (the foreach
+    // condition's value) is revealed first.
+    const expectHints = async (lineNumber, hints) => {
+      await page.keyboard.press('Control+G');
+      await page.locator('.quick-input-widget input').waitFor({ timeout: STEP_TIMEOUT_MS });
+      await page.keyboard.type(`${lineNumber}:1`);
+      await page.keyboard.press('Enter');
+      const read = async () => {
+        const rendered = await renderedLines();
+        const line = rendered.find((l) => l.source === source[lineNumber - 1]);
+        return line ? { hints: line.hints, gap: line.gap } : { hints: null, gap: null };
+      };
+      const got = await until(read, (v) => JSON.stringify(v.hints) === JSON.stringify(hints));
+      assertEqual(got.hints, hints, `inlay hints on line ${lineNumber}`);
+      // paddingLeft: the hint keeps a space's distance from the template's closing quote.
+      if (!(got.gap > 0)) throw new Error(`no padding before the hint on line ${lineNumber} (gap ${got.gap})`);
+    };
+    await expectHints(29, ['= "CREATE"']);
+    await expectHints(41, ['= []']);
   });
 }
 

@@ -8,6 +8,8 @@ pub mod checks;
 pub mod cli;
 pub mod diag;
 pub mod engine;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ide;
 pub mod jmespath;
 pub mod limits;

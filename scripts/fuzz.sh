@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# Fuzzing with cargo-fuzz (libFuzzer). The target bodies are in server/fuzzing.rs; the
+# minimized corpora in fuzz/corpus/ are replayed on stable by `cargo test --test fuzz_replay`.
+#
+#   scripts/fuzz.sh TARGET SECONDS   fuzz one target (yaml, jmespath, template, analysis, lsp)
+#   scripts/fuzz.sh all SECONDS      each target in turn, SECONDS each
+#   scripts/fuzz.sh seed [TARGET...] rebuild the corpora from the repository's policies, the
+#                                    shared conformance policies and the JMESPath suite, then
+#                                    minimize them
+#   scripts/fuzz.sh cmin TARGET      minimize one target's corpus
+#
+# One process, one job (libFuzzer's default; `-jobs=1` would do the same through a child
+# process logging to ./fuzz-0.log): the machine is shared. New inputs go to fuzz/corpus-new/ and
+# are merged into fuzz/corpus/ afterwards, so the checked-in corpus stays minimal. A crash,
+# timeout or OOM leaves its input in fuzz/artifacts/TARGET/; minimize it with
+# `cargo +nightly fuzz tmin TARGET FILE`, then keep it in fuzz/regressions/TARGET/.
+#
+# Needs `cargo install cargo-fuzz --locked` and a nightly toolchain (`rustup toolchain list`);
+# without nightly, FUZZ_TOOLCHAIN=stable builds with RUSTC_BOOTSTRAP=1.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+FUZZ="$ROOT/fuzz"
+TARGETS=(yaml jmespath template analysis lsp)
+SHARED="${KYVERNO_SHARED:-$ROOT/../shared}"
+# A 10 s input is a hang to fix; 2 GiB is far above any bounded input.
+LIBFUZZER_FLAGS=(-rss_limit_mb=2048 -timeout=10)
+
+# No sanitizer: the crate is safe Rust, and without ASan the build is quicker and each input
+# cheaper; panics, hangs and memory limits are what the targets look for.
+build() {
+    if [[ -n "${FUZZ_NO_BUILD:-}" ]]; then return; fi
+    if [[ "${FUZZ_TOOLCHAIN:-nightly}" == stable ]]; then
+        (cd "$FUZZ" && RUSTC_BOOTSTRAP=1 cargo fuzz build -O -s none "$@")
+    else
+        (cd "$FUZZ" && cargo +nightly fuzz build -O -s none "$@")
+    fi
+}
+
+# The built target itself rather than `cargo fuzz run`, which would rebuild first whenever the
+# (shared) work tree has changed. FUZZ_NO_BUILD=1 skips the build before runs.
+binary() {
+    echo "$FUZZ/target/x86_64-unknown-linux-gnu/release/$1"
+}
+
+# Per-target libFuzzer options: the dictionary, and a length cap where inputs are documents.
+target_flags() {
+    local flags=()
+    [[ -f "$FUZZ/dict/$1.dict" ]] && flags+=("-dict=$FUZZ/dict/$1.dict")
+    case "$1" in
+        jmespath) flags+=(-max_len=4096) ;;
+        lsp) flags+=(-max_len=16384) ;;
+        *) flags+=(-max_len=65536) ;;
+    esac
+    echo "${flags[@]}"
+}
+
+cmin() {
+    local target="$1" from="${2:-}"
+    local corpus="$FUZZ/corpus/$target" tmp="$FUZZ/corpus-new/$target.min"
+    rm -rf "$tmp" && mkdir -p "$tmp" "$corpus" "$FUZZ/artifacts/$target"
+    # shellcheck disable=SC2046
+    "$(binary "$target")" "$tmp" "$corpus" ${from:+"$from"} \
+        -merge=1 -artifact_prefix="$FUZZ/artifacts/$target/" "${LIBFUZZER_FLAGS[@]}" $(target_flags "$target") 2>&1 | tail -n 3
+    rm -rf "$corpus" && mv "$tmp" "$corpus"
+    echo "$target corpus: $(find "$corpus" -type f | wc -l) files, $(du -sb "$corpus" | cut -f1) bytes"
+}
+
+run() {
+    local target="$1" seconds="$2"
+    local new="$FUZZ/corpus-new/$target"
+    mkdir -p "$new" "$FUZZ/corpus/$target" "$FUZZ/artifacts/$target"
+    local log
+    log="$(mktemp "/tmp/fuzz-$target.XXXX.log")"
+    echo "fuzzing $target for ${seconds}s (log: $log)"
+    local status=0
+    # shellcheck disable=SC2046
+    "$(binary "$target")" "$new" "$FUZZ/corpus/$target" \
+        -max_total_time="$seconds" -print_final_stats=1 \
+        -artifact_prefix="$FUZZ/artifacts/$target/" \
+        "${LIBFUZZER_FLAGS[@]}" $(target_flags "$target") >"$log" 2>&1 || status=$?
+    grep -E '^#[0-9]+ +(DONE|INITED)' "$log" | tail -n 2 || true
+    grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' "$log" || true
+    if [[ $status -ne 0 ]]; then
+        echo "$target: FINDING (exit $status), see $log and fuzz/artifacts/$target/"
+        grep -E 'panicked at|ERROR: libFuzzer|SUMMARY' "$log" | head -n 5 || true
+        return "$status"
+    fi
+    cmin "$target" "$new"
+    rm -rf "$new"
+}
+
+seed() {
+    local seeds="$FUZZ/corpus-new/seeds"
+    rm -rf "$seeds"
+    python3 - "$ROOT" "$SHARED" "$seeds" <<'PY'
+import glob, hashlib, json, os, re, sys
+
+root, shared, out = sys.argv[1:4]
+
+def put(target, data):
+    if isinstance(data, str):
+        data = data.encode()
+    d = os.path.join(out, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, hashlib.sha1(data).hexdigest()), "wb") as f:
+        f.write(data)
+
+yaml_files = []
+for pattern in ["examples/*.yaml", "tests/cases/*.yaml", "tests/simulation/**/*.yaml",
+                "server/samples/builtin/*.yaml"]:
+    yaml_files += glob.glob(os.path.join(root, pattern), recursive=True)
+yaml_files += glob.glob(os.path.join(shared, "conformance/**/*.yaml"), recursive=True)
+texts = []
+for path in sorted(set(yaml_files)):
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) > 65536:
+        continue
+    texts.append(data)
+    for target in ("yaml", "template", "analysis"):
+        put(target, data)
+
+# Expressions: the JMESPath suite with its documents, and every {{ }} of the policies against
+# an admission request.
+request = {"request": {"operation": "CREATE", "object": {"kind": "Pod", "metadata": {
+    "name": "p", "namespace": "default", "labels": {"app": "x"}}, "spec": {"containers": [
+    {"name": "c", "image": "nginx:1.25", "securityContext": {"privileged": False}}]}},
+    "userInfo": {"username": "u", "groups": ["g"]}}, "element": {"name": "c"}}
+for path in sorted(glob.glob(os.path.join(shared, "jmespath-compliance/*.json"))):
+    with open(path) as f:
+        groups = json.load(f)
+    for g in groups:
+        given = json.dumps(g.get("given"))
+        for case in g.get("cases", []):
+            expr = case.get("expression", "")
+            if "\n" not in expr:
+                put("jmespath", expr + "\n" + given)
+template_re = re.compile(rb"\{\{-?(.*?)\}\}")
+exprs = set()
+for data in texts:
+    for m in template_re.finditer(data):
+        expr = m.group(1).strip()
+        if expr and b"\n" not in expr:
+            exprs.add(expr)
+for expr in sorted(exprs):
+    put("jmespath", expr + b"\n" + json.dumps(request).encode())
+
+# LSP sessions: open a policy, ask for every feature, edit it, shut down.
+def frame(msg):
+    body = json.dumps(msg).encode()
+    return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+
+def session(text, broken=False):
+    uri = "untitled:policy.yaml"
+    pos = {"textDocument": {"uri": uri}, "position": {"line": 3, "character": 4}}
+    msgs = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"processId": None,
+         "capabilities": {"general": {"positionEncodings": ["utf-8", "utf-16"]}}}},
+        {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+        {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+         "uri": uri, "languageId": "yaml", "version": 1, "text": text}}},
+        {"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover", "params": pos},
+        {"jsonrpc": "2.0", "id": 3, "method": "textDocument/completion", "params": pos},
+        {"jsonrpc": "2.0", "id": 4, "method": "textDocument/signatureHelp", "params": pos},
+        {"jsonrpc": "2.0", "id": 5, "method": "textDocument/documentSymbol",
+         "params": {"textDocument": {"uri": uri}}},
+        {"jsonrpc": "2.0", "id": 6, "method": "textDocument/codeLens",
+         "params": {"textDocument": {"uri": uri}}},
+        {"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+         "textDocument": {"uri": uri, "version": 2}, "contentChanges": [
+         {"range": {"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 2}},
+          "text": "é{{ x }}"}]}},
+        {"jsonrpc": "2.0", "id": 7, "method": "workspace/executeCommand",
+         "params": {"command": "kyverno.showRuleResults", "arguments": [uri]}},
+        {"jsonrpc": "2.0", "method": "textDocument/didClose",
+         "params": {"textDocument": {"uri": uri}}},
+        {"jsonrpc": "2.0", "id": 8, "method": "shutdown"},
+        {"jsonrpc": "2.0", "method": "exit"},
+    ]
+    data = b"".join(frame(m) for m in msgs)
+    if broken:
+        data = b"Content-Length: 5\r\n\r\n{oops" + data[:len(data) // 2] + b"\r\n\r\nContent-Length: x\r\n\r\n"
+    return data
+
+for data in texts[:40]:
+    text = data.decode("utf-8", "replace")
+    if len(text) < 6000:
+        put("lsp", session(text))
+        put("lsp", session(text, broken=True))
+PY
+    local targets=("$@")
+    [[ ${#targets[@]} -eq 0 ]] && targets=("${TARGETS[@]}")
+    for target in "${targets[@]}"; do
+        echo "$target: $(find "$seeds/$target" -type f | wc -l) seeds"
+        cmin "$target" "$seeds/$target"
+    done
+    rm -rf "$seeds"
+}
+
+case "${1:-}" in
+    seed)
+        build
+        seed "${@:2}"
+        ;;
+    cmin)
+        build "$2"
+        cmin "$2"
+        ;;
+    all)
+        build
+        for target in "${TARGETS[@]}"; do run "$target" "${2:?seconds}"; done
+        ;;
+    yaml | jmespath | template | analysis | lsp)
+        build "$1"
+        run "$1" "${2:?seconds}"
+        ;;
+    *)
+        sed -n '2,19p' "$0"
+        exit 2
+        ;;
+esac

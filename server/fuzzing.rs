@@ -1,0 +1,407 @@
+//! Fuzz target bodies, shared by `cargo fuzz` (`fuzz/fuzz_targets/*.rs` only call them) and by
+//! `tests/fuzz_replay.rs`, which runs the checked-in corpora through them on stable Rust.
+//!
+//! Each body panics when an invariant breaks, not only when the code under test does: spans
+//! outside the text or inside a character, a re-run giving another answer. Hidden from the
+//! documentation: this is test support, not API.
+
+use std::ops::Range;
+
+use crate::analysis;
+use crate::jmespath::{self, Options, functions::Env, template};
+use crate::yaml::{self, Limits, Node, NodeKind};
+
+/// Input as text: invalid UTF-8 is replaced, so byte mutations still reach the parsers.
+fn text(data: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(data)
+}
+
+#[track_caller]
+fn assert_span(text: &str, span: &Range<usize>, what: &str) {
+    assert!(
+        span.start <= span.end && span.end <= text.len(),
+        "{what}: span {span:?} outside a text of {} bytes",
+        text.len()
+    );
+    assert!(
+        text.is_char_boundary(span.start) && text.is_char_boundary(span.end),
+        "{what}: span {span:?} cuts a character"
+    );
+}
+
+/// Every node of a tree, without recursion (the trees may be as deep as the limits allow).
+fn nodes(root: &Node) -> Vec<&Node> {
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        out.push(n);
+        match &n.kind {
+            NodeKind::Scalar(_) => {}
+            NodeKind::Sequence(items) => stack.extend(items.iter()),
+            NodeKind::Mapping(entries) => {
+                for e in entries {
+                    stack.push(&e.key);
+                    stack.push(&e.value);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Checks a scalar's value map: every value offset lands on a character of the source, and the
+/// mapped ranges stay inside it.
+fn check_value_map(source: &str, node: &Node) {
+    let Some(scalar) = node.as_scalar() else {
+        return;
+    };
+    let Some(map) = yaml::value_map(source, node) else {
+        return;
+    };
+    let value = &scalar.text;
+    let boundaries: Vec<usize> = value
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain([value.len()])
+        .collect();
+    for &i in &boundaries {
+        let at = map.to_source(i);
+        assert!(at <= source.len(), "value offset {i} maps past the source");
+        assert!(
+            source.is_char_boundary(at),
+            "value offset {i} maps inside a character"
+        );
+    }
+    // Ranges: the whole value, and each character alone (a few, to stay linear).
+    assert_span(source, &map.span(0..value.len()), "value map of a scalar");
+    for w in boundaries.windows(2).take(64) {
+        assert_span(source, &map.span(w[0]..w[1]), "value map of a character");
+    }
+    if map.exact {
+        // Mapped back, the start of the value is its first character.
+        let start = map.to_source(0);
+        if !value.is_empty() {
+            assert_eq!(map.to_value(start), Some(0), "value map round trip");
+        }
+    }
+}
+
+/// The YAML layer: documents, spans, the JSON view and the value maps of scalars; parsing a
+/// document alone (as the incremental analysis does) gives the same tree as parsing the file.
+pub fn yaml(data: &[u8]) {
+    let text = text(data);
+    let text = text.as_ref();
+    let limits = Limits::default();
+    let docs = yaml::parse(text, &limits);
+    for doc in &docs {
+        assert_span(text, &doc.span, "document");
+        for d in &doc.diagnostics {
+            assert_span(text, &d.span, d.code);
+        }
+        if let Some(root) = &doc.root {
+            for n in nodes(root) {
+                assert_span(text, &n.span, "node");
+                check_value_map(text, n);
+            }
+            let _ = root.to_json();
+        }
+    }
+    assert_eq!(
+        docs,
+        yaml::parse(text, &limits),
+        "parsing is not deterministic"
+    );
+    let alone: Vec<yaml::Document> = yaml::document_ranges(text)
+        .into_iter()
+        .filter_map(|range| {
+            let mut doc = yaml::parse_chunk(&text[range.clone()], &limits)?;
+            doc.shift(range.start);
+            Some(doc)
+        })
+        .collect();
+    assert_eq!(docs, alone, "a document parsed alone differs");
+}
+
+/// Splits `expression \n document`: the first line is the expression, the rest JSON (null when
+/// it does not parse).
+fn split_expression(text: &str) -> (&str, jmespath::Value) {
+    let (expr, doc) = text.split_once('\n').unwrap_or((text, ""));
+    let data = serde_json::from_str::<serde_json::Value>(doc)
+        .map(|v| jmespath::Value::from_json(&v))
+        .unwrap_or(jmespath::Value::Null);
+    (expr, data)
+}
+
+/// The JMESPath parser and evaluator, Kyverno functions and step budget included.
+pub fn jmespath(data: &[u8]) {
+    let text = text(data);
+    let (expr, doc) = split_expression(&text);
+    let parsed = jmespath::parse(expr);
+    assert_eq!(
+        parsed,
+        jmespath::parse(expr),
+        "parsing is not deterministic"
+    );
+    let ast = match parsed {
+        Ok(ast) => ast,
+        Err(e) => {
+            assert_span(expr, &(e.offset..e.end), "parse error");
+            assert!(!e.message.is_empty(), "parse error without a message");
+            return;
+        }
+    };
+    assert!(
+        ast.span.start <= ast.span.end && ast.span.end <= expr.len(),
+        "expression span {:?} outside {} bytes",
+        ast.span,
+        expr.len()
+    );
+    let env = Env::fixed();
+    for options in [Options::KYVERNO, Options::STANDARD] {
+        let first = jmespath::evaluate_with(&ast, &doc, &env, &options);
+        match &first {
+            Ok(value) => {
+                let _ = value.to_json();
+                let _ = jmespath::functions::go_format(value);
+            }
+            Err(e) => {
+                let span = e.span();
+                assert!(
+                    span.start <= span.end && span.end <= expr.len(),
+                    "error span {span:?} outside {} bytes: {e}",
+                    expr.len()
+                );
+                assert!(!e.to_string().is_empty(), "error without a message");
+            }
+        }
+        // Debug text, so that NaN equals NaN.
+        let again = jmespath::evaluate_with(&ast, &doc, &env, &options);
+        assert_eq!(
+            format!("{first:?}"),
+            format!("{again:?}"),
+            "evaluation is not deterministic"
+        );
+    }
+}
+
+/// Checks the `{{ }}` templates and `$(...)` references of one string.
+fn check_templates(s: &str) -> Vec<template::Template> {
+    let found = template::find(s);
+    let mut after = 0;
+    for t in &found {
+        assert_span(s, &t.range, "template");
+        assert_span(s, &t.expr, "template expression");
+        assert!(
+            t.range.start >= after,
+            "templates overlap or are out of order"
+        );
+        assert!(
+            t.range.start + 2 <= t.expr.start && t.expr.end + 2 <= t.range.end,
+            "expression {:?} outside its braces {:?}",
+            t.expr,
+            t.range
+        );
+        assert!(s[t.range.clone()].starts_with("{{") && s[t.range.clone()].ends_with("}}"));
+        after = t.range.end;
+    }
+    let _ = template::is_whole(s);
+    let mut after = 0;
+    for (whole, path) in template::find_references(s) {
+        assert_span(s, &whole, "reference");
+        assert_span(s, &path, "reference path");
+        assert!(whole.start >= after, "references overlap");
+        assert!(whole.start <= path.start && path.end <= whole.end);
+        after = whole.end;
+    }
+    // Substitution terminates, whatever the expressions give back: here their own text, so
+    // that results may contain new templates.
+    let env = Env::fixed();
+    let _ = template::substitute(s, false, &mut |expr| {
+        let ast = jmespath::parse(expr).map_err(|e| e.message)?;
+        let options = Options {
+            max_steps: 10_000,
+            ..Options::KYVERNO
+        };
+        match jmespath::evaluate_with(&ast, &jmespath::Value::Null, &env, &options) {
+            Ok(jmespath::Value::Null) => Ok(jmespath::Value::string(expr)),
+            Ok(v) => Ok(v),
+            Err(e) => Err(e.to_string()),
+        }
+    });
+    found
+}
+
+/// The template scanner, and the mapping of template sites through a scalar's value map back
+/// to the YAML source.
+pub fn template(data: &[u8]) {
+    let text = text(data);
+    let text = text.as_ref();
+    check_templates(text);
+    for doc in yaml::parse(text, &Limits::default()) {
+        let Some(root) = &doc.root else {
+            continue;
+        };
+        for n in nodes(root) {
+            let Some(scalar) = n.as_scalar() else {
+                continue;
+            };
+            let found = check_templates(&scalar.text);
+            if found.is_empty() {
+                continue;
+            }
+            let Some(map) = yaml::value_map(text, n) else {
+                continue;
+            };
+            for t in &found {
+                let whole = map.span(t.range.clone());
+                let expr = map.span(t.expr.clone());
+                assert_span(text, &whole, "mapped template");
+                assert_span(text, &expr, "mapped template expression");
+                if map.exact {
+                    assert!(
+                        whole.start <= expr.start && expr.end <= whole.end,
+                        "mapped expression {expr:?} outside its template {whole:?}"
+                    );
+                    assert!(
+                        n.span.start <= whole.start && whole.end <= n.span.end,
+                        "mapped template {whole:?} outside its scalar {:?}",
+                        n.span
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The whole analysis with the built-in samples, then the editor features on its result.
+pub fn analysis(data: &[u8]) {
+    let text = text(data);
+    let text = text.as_ref();
+    let result = analysis::analyze(text);
+    for d in &result.diagnostics {
+        assert_span(text, &d.span, d.code);
+        assert!(!d.message.is_empty(), "{} without a message", d.code);
+        for r in d.related.iter().filter(|r| r.file.is_none()) {
+            assert_span(text, &r.span, "related location");
+        }
+    }
+    for doc in &result.documents {
+        assert_span(text, &doc.doc.span, "document");
+    }
+    let again = analysis::analyze(text);
+    assert_eq!(
+        result.diagnostics, again.diagnostics,
+        "analysis is not deterministic"
+    );
+    // The editor features at the start, the middle and the end.
+    for offset in [0, text.len() / 2, text.len()] {
+        let offset = crate::text::clamp_to_char(text, offset);
+        let _ = crate::ide::hover(text, &result, offset);
+        let _ = crate::ide::completion(text, &result, offset);
+        let _ = crate::ide::signature_help(text, offset);
+    }
+    let _ = crate::ide::document_symbols(text, &result);
+    let _ = crate::ide::code_lenses(text, &result);
+}
+
+/// Most messages one input may hold: more only repeats the same paths at a higher cost.
+const MAX_LSP_MESSAGES: usize = 64;
+
+/// The real core, minus the file system: a fuzzed client could name `/` as its workspace.
+struct NoFiles;
+
+impl crate::lsp::Analyzer for NoFiles {
+    fn analyze_with(&self, text: &str, inputs: &analysis::Inputs) -> analysis::Analysis {
+        analysis::analyze_with(text, inputs)
+    }
+}
+
+/// Masks, in place (the message lengths stay right), what would let a fuzzed client point the
+/// server at the disk: workspace folders, the root path and URI, added folders, `\u` escapes
+/// that could spell those names, and the command that runs tests from the disk.
+fn mask_workspace(data: &mut [u8]) {
+    const MASKED: [&[u8]; 5] = [b"root", b"orkspaceFolders", b"added", b"\\u", b"runTests"];
+    for word in MASKED {
+        let mut i = 0;
+        while i + word.len() <= data.len() {
+            if data[i..i + word.len()].eq_ignore_ascii_case(word) {
+                data[i] = b'#';
+                i += word.len();
+            } else {
+                i += 1;
+            }
+        }
+    }
+}
+
+/// Splits the server's output into message bodies, checking the framing.
+fn framed_bodies(mut out: &[u8]) -> Vec<serde_json::Value> {
+    let mut bodies = Vec::new();
+    while !out.is_empty() {
+        let end = out
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("server output: header without its end");
+        let header = std::str::from_utf8(&out[..end]).expect("server output: header not UTF-8");
+        let length: usize = header
+            .lines()
+            .find_map(|l| l.strip_prefix("Content-Length: "))
+            .and_then(|n| n.trim().parse().ok())
+            .expect("server output: no Content-Length");
+        let body = &out[end + 4..];
+        assert!(body.len() >= length, "server output: truncated body");
+        let value: serde_json::Value =
+            serde_json::from_slice(&body[..length]).expect("server output: body not JSON");
+        assert_eq!(value["jsonrpc"], "2.0", "server output: not JSON-RPC 2.0");
+        bodies.push(value);
+        out = &body[length..];
+    }
+    bodies
+}
+
+/// Arbitrary bytes as the client's stream into the real server, through its framing code.
+/// The session ends at the end of the input; the output must be well-formed messages.
+pub fn lsp(data: &[u8]) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // A bounded number of messages: cut the input before the one too many.
+    let mut input = data.to_vec();
+    if let Some((cut, _)) = input
+        .windows(b"Content-Length".len())
+        .enumerate()
+        .filter(|(_, w)| w.eq_ignore_ascii_case(b"Content-Length"))
+        .nth(MAX_LSP_MESSAGES)
+    {
+        input.truncate(cut);
+    }
+    mask_workspace(&mut input);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a current-thread runtime");
+    let output = runtime.block_on(async move {
+        let (mut to_server, server_in) = tokio::io::duplex(1 << 16);
+        let (server_out, mut from_server) = tokio::io::duplex(1 << 16);
+        let server = tokio::spawn(crate::lsp::serve_with(
+            server_in,
+            server_out,
+            std::sync::Arc::new(NoFiles),
+        ));
+        let feed = tokio::spawn(async move {
+            // The server may stop reading (after `exit`): a failed write is fine.
+            let _ = to_server.write_all(&input).await;
+            let _ = to_server.shutdown().await;
+        });
+        let mut output = Vec::new();
+        let read = from_server.read_to_end(&mut output);
+        // A hang guard only: a session of at most 64 messages ends long before.
+        let finished = tokio::time::timeout(std::time::Duration::from_secs(8), read).await;
+        assert!(finished.is_ok(), "the server did not finish its session");
+        let code = server.await.expect("the server task panicked");
+        assert!(code == 0 || code == 1, "exit code {code}");
+        feed.abort();
+        output
+    });
+    // Analyses still running on blocking threads are of no interest once the session ended.
+    runtime.shutdown_background();
+    framed_bodies(&output);
+}

@@ -132,3 +132,48 @@ fn many_small_documents_are_fine() {
     assert_eq!(code, 0);
     assert!(codes(&json).is_empty());
 }
+
+#[test]
+fn foreach_fan_out_and_huge_regular_expressions_are_rule_errors() {
+    // 200 containers of 60 arguments: 12,000 nested foreach elements for one rule.
+    let containers: Vec<String> = (0..200)
+        .map(|i| {
+            let args: Vec<String> = (0..60).map(|j| format!("a{j}")).collect();
+            format!("{{name: c{i}, image: nginx, args: [{}]}}", args.join(","))
+        })
+        .collect();
+    let t = format!(
+        "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: fan-out\nspec:\n  rules:\n  - name: nested\n    match: {{any: [{{resources: {{kinds: [Pod]}}}}]}}\n    validate:\n      foreach:\n      - list: request.object.spec.containers\n        foreach:\n        - list: element.args\n          deny:\n            conditions:\n              any:\n              - {{key: \"{{{{ element1 }}}}\", operator: Equals, value: forbidden}}\n  - name: regex\n    match: {{any: [{{resources: {{kinds: [Pod]}}}}]}}\n    validate:\n      deny:\n        conditions:\n          any:\n          - {{key: \"{{{{ regex_match('\\\\pL{{1,1000}}', 'a') }}}}\", operator: Equals, value: true}}\n---\napiVersion: v1\nkind: Pod\nmetadata: {{name: web}}\nspec:\n  containers: [{}]\n",
+        containers.join(",")
+    );
+    let (code, json) = check_json(t.as_bytes());
+    assert_eq!(code, 0);
+    let found: Vec<(String, String, serde_json::Value)> = json["files"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["message"].as_str().unwrap().to_string(),
+                d["range"].clone(),
+            )
+        })
+        .collect();
+    let range = |line: u64, start: u64, end: u64| serde_json::json!({"start": {"line": line, "character": start}, "end": {"line": line, "character": end}});
+    assert_eq!(
+        found,
+        [
+            (
+                "rule-error".to_string(),
+                "Pod web: validation failure: foreach evaluated more than 10,000 elements in this rule (all lists and nesting levels together); kyverno-ls stops there".to_string(),
+                range(6, 10, 16)
+            ),
+            (
+                "rule-error".to_string(),
+                "Pod web: failed to check deny conditions: failed to substitute variables in condition key: failed to resolve regex_match('\\pL{1,1000}', 'a') at path /: JMESPath function 'regex_match': error parsing regexp: expression too large: `\\pL{1,1000}` (kyverno-ls compiles regular expressions up to 1,048,576 bytes)".to_string(),
+                range(17, 10, 15)
+            ),
+        ]
+    );
+}

@@ -171,3 +171,303 @@ fn open_change_close_reopen_in_any_order_publish_only_the_current_text() {
         "nothing else is published for OTHER or for the closed versions"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// $/cancelRequest
+
+/// `n` policies with a context, `foreach` and several templates each, all named after `round`,
+/// so that no document of one round is remembered from another and every analysis is a full
+/// one (about 0.1 s in a debug build for 25).
+fn large_document(n: usize, round: usize) -> String {
+    let template = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/cases/valid-foreach-anypattern-context.yaml"
+    ))
+    .unwrap();
+    (0..n)
+        .map(|i| {
+            template.replace(
+                "name: restrict-images-and-probes",
+                &format!("name: policy-{round}-{i}"),
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("---\n")
+}
+
+fn cancelled(id: i64) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32800, "message": "Canceled"}})
+}
+
+/// A request's params at byte `offset` of `uri`'s `text`.
+fn at(uri: &str, text: &str, offset: usize) -> Value {
+    json!({"textDocument": {"uri": uri},
+           "position": utf16_range(text, &(offset..offset))["start"]})
+}
+
+#[test]
+fn requests_cancelled_mid_analysis_answer_request_cancelled_and_the_server_goes_on() {
+    let mut p = Process::spawn();
+    p.initialize(json!({"capabilities": {"workspace": {"configuration": true}}}));
+    let mut text = large_document(25, 0);
+    p.open(URI, 1, &text);
+    p.diagnostics(URI, Some(1));
+
+    // The framework runs at most four handlers at a time, in arrival order, and it handles a
+    // `$/cancelRequest` in a handler of its own. A request and its cancellation read together
+    // start one right after the other: the request starts its analysis, the cancellation
+    // marks it aborted before the request is looked at again, so the answer is
+    // RequestCancelled whatever the speed of the analysis. The edit before it makes that
+    // analysis a full one of the 25 policies, so the cancellation also lands mid-analysis.
+    let expression = text.find("{{ element.image }}").unwrap() + 3;
+    assert!(!lsp_hover(&text, expression).is_null());
+    let requests = [
+        ("textDocument/hover", at(URI, &text, expression)),
+        ("textDocument/completion", at(URI, &text, expression)),
+        (
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": URI}}),
+        ),
+    ];
+    let mut version = 1;
+    for (round, (method, params)) in requests.iter().enumerate() {
+        version += 1;
+        text = large_document(25, round + 1);
+        let id = p.next_id();
+        p.send_together(&[
+            json!({"jsonrpc": "2.0", "method": "textDocument/didChange",
+                   "params": {"textDocument": {"uri": URI, "version": version},
+                              "contentChanges": [{"text": text}]}}),
+            json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}),
+            json!({"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": id}}),
+        ]);
+        assert_eq!(p.response_to(id), cancelled(id), "{method}");
+    }
+    // The document's own analysis was not cancelled with the requests.
+    assert_eq!(
+        p.diagnostics(URI, Some(version)),
+        expected(URI, Some(version), &text)
+    );
+
+    // A request that has finished cannot be cancelled: its answer stands, and cancelling it
+    // afterwards (or cancelling an id never used) changes nothing.
+    let (method, params) = ("textDocument/hover", at(URI, &text, expression));
+    let id = p.send_request(method, params.clone());
+    let answered = p.response_to(id);
+    assert_eq!(answered["result"], lsp_hover(&text, expression));
+    p.notify("$/cancelRequest", json!({"id": id}));
+    p.notify("$/cancelRequest", json!({"id": 4242}));
+
+    // Three handlers held by settings requests the test does not answer yet leave one free:
+    // the hover runs in it to the end, and its cancellation, read together with it, waits for
+    // a free handler, so it can only come after the answer.
+    for _ in 0..3 {
+        p.notify(
+            "workspace/didChangeConfiguration",
+            json!({"settings": null}),
+        );
+    }
+    let asked: Vec<Value> = (0..3)
+        .map(|_| p.incoming("workspace/configuration"))
+        .collect();
+    version += 1;
+    text = large_document(25, 9);
+    let id = p.next_id();
+    p.send_together(&[
+        json!({"jsonrpc": "2.0", "method": "textDocument/didChange",
+               "params": {"textDocument": {"uri": URI, "version": version},
+                          "contentChanges": [{"text": text}]}}),
+        json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}),
+        json!({"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": id}}),
+    ]);
+    let response = p.response_to(id);
+    assert_eq!(response["result"], lsp_hover(&text, expression));
+    for request in &asked {
+        p.send(json!({"jsonrpc": "2.0", "id": request["id"],
+                      "result": [{"builtinSamples": true}]}));
+    }
+
+    // Still serving, with the latest text.
+    assert_eq!(
+        p.diagnostics(URI, Some(version)),
+        expected(URI, Some(version), &text)
+    );
+    let mut small = policy("after-cancel", false);
+    p.open(OTHER, 1, &small);
+    edit(&mut p, OTHER, 2, &mut small, 0..0, "# 🙂\n");
+    assert_eq!(
+        p.diagnostics(OTHER, Some(2)),
+        expected(OTHER, Some(2), &small)
+    );
+    assert_hover_works(&mut p, OTHER, &small);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Malformed JSON-RPC
+
+fn error(id: Value, code: i64, message: &str) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
+}
+
+/// The next message, which must be the answer to what was just sent: nothing else is pending.
+fn answer(p: &mut Process) -> Value {
+    p.next_message().expect("the server stopped")
+}
+
+#[test]
+fn malformed_messages_get_their_exact_errors_and_the_session_goes_on() {
+    let mut p = Process::spawn();
+    let hover = |id: i64| {
+        json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/hover",
+               "params": {"textDocument": {"uri": URI}, "position": common::pos(0, 0)}})
+    };
+
+    // Before `initialize`, every request is refused, even the error a malformed message is
+    // owed (the framework checks the state before our handler answers it).
+    let id = p.next_id();
+    p.send(hover(id));
+    assert_eq!(
+        answer(&mut p),
+        error(json!(id), -32002, "Server not initialized")
+    );
+    p.write_raw(b"Content-Length: 5\r\n\r\n{oops");
+    assert_eq!(
+        answer(&mut p),
+        error(Value::Null, -32002, "Server not initialized")
+    );
+
+    p.initialize(json!({}));
+    let text = policy("malformed", false);
+    p.open(URI, 1, &text);
+    assert_eq!(next_publish(&mut p, URI), expected(URI, Some(1), &text));
+
+    let second = p.request("initialize", json!({"processId": null, "capabilities": {}}));
+    let id = second["id"].clone();
+    assert_eq!(second, error(id, -32600, "Invalid request"));
+
+    let parse_error = || error(Value::Null, -32700, "Parse error");
+    let invalid = |id: Value| error(id, -32600, "Invalid request");
+    let shutdown = json!({"jsonrpc": "2.0", "id": 90, "method": "shutdown"}).to_string();
+    let cases: Vec<(&str, Vec<u8>, Vec<Value>)> = vec![
+        (
+            // The rest of the body, where the next header should be, is not a second error.
+            "a Content-Length shorter than the body",
+            format!("Content-Length: 10\r\n\r\n{shutdown}").into_bytes(),
+            vec![parse_error()],
+        ),
+        (
+            "no header",
+            shutdown.clone().into_bytes(),
+            vec![parse_error()],
+        ),
+        (
+            "a length that is not a number",
+            format!("Content-Length: ten\r\n\r\n{shutdown}").into_bytes(),
+            vec![parse_error()],
+        ),
+        (
+            "a header without a length",
+            format!("Content-Type: application/json\r\n\r\n{shutdown}").into_bytes(),
+            vec![parse_error()],
+        ),
+        (
+            "JSON cut short",
+            framed_raw(r#"{"jsonrpc": "2.0", "id": 93, "method": "textDocument/hov"#),
+            vec![parse_error()],
+        ),
+        ("a number", framed_raw("42"), vec![invalid(Value::Null)]),
+        (
+            "a string",
+            framed_raw(r#""shutdown""#),
+            vec![invalid(Value::Null)],
+        ),
+        ("null", framed_raw("null"), vec![invalid(Value::Null)]),
+        (
+            // Batches are not part of LSP; their requests are not run either.
+            "a batch",
+            framed_raw(&json!([hover(94), hover(95)]).to_string()),
+            vec![invalid(Value::Null)],
+        ),
+        (
+            "a request without jsonrpc",
+            framed_raw(r#"{"id": 96, "method": "textDocument/hover"}"#),
+            vec![invalid(json!(96))],
+        ),
+        (
+            "an id that is an object",
+            framed_raw(r#"{"jsonrpc": "2.0", "id": {"a": 1}, "method": "shutdown"}"#),
+            vec![invalid(Value::Null)],
+        ),
+        (
+            "an unknown request",
+            framed_raw(r#"{"jsonrpc": "2.0", "id": 97, "method": "kyverno/frobnicate"}"#),
+            vec![json!({"jsonrpc": "2.0", "id": 97, "error": {
+                "code": -32601, "message": "Method not found", "data": "kyverno/frobnicate"}})],
+        ),
+        (
+            "an unknown $/ request",
+            framed_raw(r#"{"jsonrpc": "2.0", "id": 98, "method": "$/frobnicate"}"#),
+            vec![json!({"jsonrpc": "2.0", "id": 98, "error": {
+                "code": -32601, "message": "Method not found"}})],
+        ),
+        (
+            "unknown notifications",
+            [
+                framed_raw(r#"{"jsonrpc": "2.0", "method": "kyverno/frobnicate"}"#),
+                framed_raw(r#"{"jsonrpc": "2.0", "method": "$/frobnicate", "params": {}}"#),
+            ]
+            .concat(),
+            vec![],
+        ),
+        (
+            "wrong params for a known request",
+            framed_raw(
+                r#"{"jsonrpc": "2.0", "id": 99, "method": "textDocument/hover",
+                    "params": {"textDocument": {"uri": 5}, "position": {"line": 0}}}"#,
+            ),
+            vec![json!({"jsonrpc": "2.0", "id": 99, "error": {
+                "code": -32602, "message": "invalid type: integer `5`, expected a string"}})],
+        ),
+        (
+            "no params for a request that needs them",
+            framed_raw(r#"{"jsonrpc": "2.0", "id": 100, "method": "textDocument/hover"}"#),
+            vec![json!({"jsonrpc": "2.0", "id": 100, "error": {
+                "code": -32602, "message": "Missing params field"}})],
+        ),
+        (
+            "wrong params for a known notification",
+            framed_raw(
+                r#"{"jsonrpc": "2.0", "method": "textDocument/didChange",
+                    "params": {"textDocument": {"uri": 5}}}"#,
+            ),
+            vec![],
+        ),
+    ];
+    let expected_hover = common::response(0, lsp_hover(&text, 0));
+    assert!(!expected_hover["result"].is_null());
+    for (what, bytes, errors) in &cases {
+        p.write_raw(bytes);
+        // Then a hover: what the malformed part is owed comes first, then the hover's answer.
+        let id = p.next_id();
+        p.send(hover(id));
+        let mut got = Vec::new();
+        loop {
+            let m = answer(&mut p);
+            if m["id"] == id {
+                let mut hover = expected_hover.clone();
+                hover["id"] = json!(id);
+                assert_eq!(m, hover, "the hover after {what}");
+                break;
+            }
+            got.push(m);
+        }
+        assert_eq!(&got, errors, "{what}");
+    }
+    // The document was never changed by the malformed messages.
+    assert_hover_works(&mut p, URI, &text);
+}
+
+/// `body` with a correct header, whatever it is.
+fn framed_raw(body: &str) -> Vec<u8> {
+    format!("Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
+}

@@ -5,6 +5,11 @@
 //! reader frames messages itself, passes well-formed ones through, and replaces each malformed
 //! one with a request for a method of ours that answers with the JSON-RPC error the client is
 //! owed (parse error, or invalid request with the message's id when it has one).
+//!
+//! It also replaces requests for `$/` methods: the framework drops the answer to any unknown
+//! `$/` method, right for notifications but not for requests, whose client would wait forever.
+//! The protocol defines only `$/` notifications, so such a request is for a method we do not
+//! have.
 
 use std::io;
 use std::pin::Pin;
@@ -18,6 +23,8 @@ use tower_lsp_server::jsonrpc::{Request, Response};
 pub const PARSE_ERROR_METHOD: &str = "kyverno-ls/parseError";
 /// Answered with a JSON-RPC invalid request error (-32600).
 pub const INVALID_REQUEST_METHOD: &str = "kyverno-ls/invalidRequest";
+/// Answered with a JSON-RPC method not found error (-32601); the params are the method.
+pub const METHOD_NOT_FOUND_METHOD: &str = "kyverno-ls/methodNotFound";
 
 /// A header block this long without its end is garbage, not a header still arriving.
 const MAX_HEADER: usize = 8 << 10;
@@ -42,6 +49,10 @@ pub struct Sanitized<R> {
     taken: usize,
     state: State,
     eof: bool,
+    /// The last body was rejected with no id, and nothing well-formed came since: garbage
+    /// where a header should be is then the rest of that body (its length was too short), and
+    /// the client already has its error.
+    after_bad_body: bool,
 }
 
 impl<R> Sanitized<R> {
@@ -53,6 +64,7 @@ impl<R> Sanitized<R> {
             taken: 0,
             state: State::Header,
             eof: false,
+            after_bad_body: false,
         }
     }
 
@@ -71,7 +83,9 @@ impl<R> Sanitized<R> {
                     };
                     let Some(length) = content_length(&self.input[..end]) else {
                         // Left in place: a header may start inside what looked like one.
-                        self.reject(PARSE_ERROR_METHOD, Value::Null);
+                        if !std::mem::take(&mut self.after_bad_body) {
+                            self.reject(PARSE_ERROR_METHOD, Value::Null);
+                        }
                         self.state = State::Junk;
                         continue;
                     };
@@ -125,9 +139,20 @@ impl<R> Sanitized<R> {
         if body.is_empty() {
             return;
         }
-        let decodes = serde_json::from_slice::<Request>(&body).is_ok()
-            || serde_json::from_slice::<Response>(&body).is_ok();
-        if decodes {
+        self.after_bad_body = false;
+        if let Ok(request) = serde_json::from_slice::<Request>(&body) {
+            match request.id() {
+                Some(id) if request.method().starts_with("$/") => {
+                    let rewritten = json!({"jsonrpc": "2.0", "id": id,
+                                           "method": METHOD_NOT_FOUND_METHOD,
+                                           "params": request.method()});
+                    self.frame(rewritten.to_string().as_bytes());
+                }
+                _ => self.frame(&body),
+            }
+            return;
+        }
+        if serde_json::from_slice::<Response>(&body).is_ok() {
             self.frame(&body);
             return;
         }
@@ -137,9 +162,13 @@ impl<R> Sanitized<R> {
                     Some(id @ (Value::Number(_) | Value::String(_))) => id.clone(),
                     _ => Value::Null,
                 };
+                self.after_bad_body = id.is_null();
                 self.reject(INVALID_REQUEST_METHOD, id);
             }
-            Err(_) => self.reject(PARSE_ERROR_METHOD, Value::Null),
+            Err(_) => {
+                self.after_bad_body = true;
+                self.reject(PARSE_ERROR_METHOD, Value::Null);
+            }
         }
     }
 
@@ -293,6 +322,35 @@ mod tests {
         assert_eq!(
             sanitize(input.as_bytes()).await,
             rejected(PARSE_ERROR_METHOD, "null") + &framed(EXIT)
+        );
+    }
+
+    #[tokio::test]
+    async fn requests_for_dollar_methods_are_answered_method_not_found() {
+        let cancel = r#"{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":1}}"#;
+        let input =
+            framed(r#"{"jsonrpc":"2.0","id":"a","method":"$/frobnicate"}"#) + &framed(cancel);
+        assert_eq!(
+            sanitize(input.as_bytes()).await,
+            framed(&format!(
+                r#"{{"jsonrpc":"2.0","id":"a","method":"{METHOD_NOT_FOUND_METHOD}","params":"$/frobnicate"}}"#
+            )) + &framed(cancel)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_body_longer_than_its_length_is_one_error() {
+        let body = r#"{"jsonrpc":"2.0","id":90,"method":"shutdown"}"#;
+        let input = format!("Content-Length: 10\r\n\r\n{body}{}", framed(EXIT));
+        assert_eq!(
+            sanitize(input.as_bytes()).await,
+            rejected(PARSE_ERROR_METHOD, "null") + &framed(EXIT)
+        );
+        // Garbage after a well-formed message is an error of its own.
+        let input = format!("{}junk: 1\r\n\r\n{}", framed(EXIT), framed(EXIT));
+        assert_eq!(
+            sanitize(input.as_bytes()).await,
+            framed(EXIT) + &rejected(PARSE_ERROR_METHOD, "null") + &framed(EXIT)
         );
     }
 

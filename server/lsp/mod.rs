@@ -102,5 +102,6 @@ fn build(state: Arc<State>) -> (LspService<Backend>, ClientSocket) {
     LspService::build(|client| Backend::new(client, state))
         .custom_method(framing::PARSE_ERROR_METHOD, Backend::parse_error)
         .custom_method(framing::INVALID_REQUEST_METHOD, Backend::invalid_request)
+        .custom_method(framing::METHOD_NOT_FOUND_METHOD, Backend::method_not_found)
         .finish()
 }

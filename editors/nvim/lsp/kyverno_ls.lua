@@ -86,15 +86,57 @@ return {
         show_text('kyverno-ls://rule-results', text)
       end)
     end, { desc = 'kyverno-ls: results of every rule for each sample' })
+    local function pick(label)
+      execute('kyverno.pickSample', { uri, label })
+    end
     vim.api.nvim_buf_create_user_command(bufnr, 'KyvernoPickSample', function(args)
-      local arguments = { uri }
       if args.args == '-' then
-        arguments[2] = vim.NIL
+        return pick(vim.NIL)
       elseif args.args ~= '' then
-        arguments[2] = args.args
+        return pick(args.args)
       end
-      execute('kyverno.pickSample', arguments)
-    end, { nargs = '?', desc = 'kyverno-ls: the sample that hover and inlay hints use' })
+      execute('kyverno.listSamples', { uri }, function(samples)
+        if type(samples) ~= 'table' or #samples == 0 then
+          vim.notify('kyverno-ls: this document has no samples', vim.log.levels.INFO)
+          return
+        end
+        vim.ui.select(samples, {
+          prompt = 'Sample to evaluate expressions against',
+          format_item = function(sample)
+            return ('%s (%s)%s'):format(
+              sample.label,
+              tostring(sample.description),
+              sample.current and ' (current)' or ''
+            )
+          end,
+        }, function(choice)
+          if choice then
+            pick(choice.label)
+          end
+        end)
+      end)
+    end, {
+      nargs = '?',
+      desc = 'kyverno-ls: the sample that hover and inlay hints use',
+      -- Labels have spaces (`Pod hello-world`) and Neovim completes one word at a time: match
+      -- what was typed after the command, and give the rest of each label from the word
+      -- being completed on.
+      complete = function(lead, line)
+        local typed = line:match('^%S+%s+(.*)$') or ''
+        local response = client:request_sync('workspace/executeCommand', {
+          command = 'kyverno.listSamples',
+          arguments = { uri },
+        }, 1000, bufnr)
+        local labels = {}
+        local samples = response and type(response.result) == 'table' and response.result or {}
+        for _, sample in ipairs(samples) do
+          if sample.label:sub(1, #typed) == typed then
+            table.insert(labels, sample.label:sub(#typed - #lead + 1))
+          end
+        end
+        return labels
+      end,
+    })
     vim.api.nvim_buf_create_user_command(bufnr, 'KyvernoRunTests', function()
       execute('kyverno.runTests', { uri }, function(text)
         show_text('kyverno-ls://test-report', text)

@@ -184,6 +184,56 @@ function C.run(opts)
     })
     return h and h.contents and h.contents.value
   end
+  -- Without a label: a vim.ui.select menu of the server's samples (here a stand-in that
+  -- records the menu and chooses the sample named `choose`), and completion of the labels.
+  local real_select = vim.ui.select
+  local menu
+  local function pick_from_menu(choose)
+    menu = nil
+    vim.ui.select = function(items, select_opts, on_choice)
+      menu = {}
+      local chosen
+      for _, item in ipairs(items) do
+        table.insert(menu, select_opts.format_item(item))
+        if item.label == choose then
+          chosen = item
+        end
+      end
+      on_choice(chosen)
+    end
+    vim.cmd('KyvernoPickSample')
+    H.wait_for(function()
+      return menu
+    end)
+    vim.ui.select = real_select
+    return menu
+  end
+  H.eq(pick_from_menu('Pod privileged'), opts.expected.sample_menu, 'the menu lists the samples')
+  H.eq(
+    H.wait_for(function()
+      local v = hover_value()
+      return v ~= opts.expected.hover and v
+    end),
+    opts.expected.hover_privileged,
+    ':KyvernoPickSample with no label picks from the menu'
+  )
+  H.eq(
+    pick_from_menu(nil),
+    opts.expected.sample_menu_privileged,
+    'the menu marks the sample picked'
+  )
+  H.eq({
+    vim.fn.getcompletion('KyvernoPickSample ', 'cmdline'),
+    vim.fn.getcompletion('KyvernoPickSample Pod h', 'cmdline'),
+  }, opts.expected.sample_completion, ':KyvernoPickSample completes the labels')
+  vim.cmd('KyvernoPickSample -')
+  H.ok(
+    H.wait_for(function()
+      return hover_value() == opts.expected.hover
+    end),
+    ':KyvernoPickSample - goes back to the first sample'
+  )
+
   vim.cmd('KyvernoPickSample Pod privileged')
   H.eq(
     H.wait_for(function()

@@ -5,6 +5,33 @@ return {
   hover = '**`Pod hello-world`** (built-in sample)\n\n```json\n"CREATE"\n```',
   -- The same after :KyvernoPickSample Pod privileged.
   hover_privileged = '**`Pod privileged`** (built-in sample)\n\n```json\n"CREATE"\n```',
+  -- :KyvernoPickSample's menu, before and after picking Pod privileged.
+  sample_menu = {
+    'Pod hello-world (built-in samples)',
+    'Pod hardened (built-in samples)',
+    'Pod privileged (built-in samples)',
+    'Deployment hardened (built-in samples)',
+    'CronJob hardened (built-in samples)',
+  },
+  sample_menu_privileged = {
+    'Pod hello-world (built-in samples)',
+    'Pod hardened (built-in samples)',
+    'Pod privileged (built-in samples) (current)',
+    'Deployment hardened (built-in samples)',
+    'CronJob hardened (built-in samples)',
+  },
+  -- After `:KyvernoPickSample ` and after `:KyvernoPickSample Pod h`: the rest of each label
+  -- from the word being completed.
+  sample_completion = {
+    {
+      'Pod hello-world',
+      'Pod hardened',
+      'Pod privileged',
+      'Deployment hardened',
+      'CronJob hardened',
+    },
+    { 'hello-world', 'hardened' },
+  },
   -- :KyvernoRuleResults
   rule_results = {
     'require-drop-all (built-in samples):',

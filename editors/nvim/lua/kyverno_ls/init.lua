@@ -117,6 +117,15 @@ local function refresh_codelens(bufnr)
   end
 end
 
+--- How the sample menu shows one of the server's samples.
+function M.format_sample(sample)
+  return sample.label
+    .. ' ('
+    .. tostring(sample.description)
+    .. ')'
+    .. (sample.current and ' (current)' or '')
+end
+
 -- A scratch window with the text a command returned (the rule results, a test report).
 local function show_text(title, text)
   vim.cmd('botright new')
@@ -151,7 +160,8 @@ end
 --- Buffer-local commands for the server's commands:
 ---   :KyvernoRuleResults       the per-sample results of every rule of the buffer
 ---   :KyvernoPickSample [LABEL] the sample that hover and inlay hints evaluate against
----                             (without LABEL the server asks; `-` goes back to the default)
+---                             (without LABEL, a vim.ui.select menu; `-` goes back to the
+---                             default)
 ---   :KyvernoRunTests          runs the buffer's test manifest (kyverno-test.yaml)
 function M.define_commands(client, bufnr)
   local uri = vim.uri_from_bufnr(bufnr)
@@ -162,15 +172,51 @@ function M.define_commands(client, bufnr)
       end
     end)
   end, { desc = 'kyverno-ls: results of every rule for each sample' })
+  local function pick(label)
+    execute(client, bufnr, 'kyverno.pickSample', { uri, label })
+  end
   vim.api.nvim_buf_create_user_command(bufnr, 'KyvernoPickSample', function(args)
-    local arguments = { uri }
     if args.args == '-' then
-      arguments[2] = vim.NIL
+      return pick(vim.NIL)
     elseif args.args ~= '' then
-      arguments[2] = args.args
+      return pick(args.args)
     end
-    execute(client, bufnr, 'kyverno.pickSample', arguments)
-  end, { nargs = '?', desc = 'kyverno-ls: the sample that hover and inlay hints use' })
+    execute(client, bufnr, 'kyverno.listSamples', { uri }, function(samples)
+      if type(samples) ~= 'table' or #samples == 0 then
+        vim.notify('kyverno-ls: this document has no samples', vim.log.levels.INFO)
+        return
+      end
+      vim.ui.select(samples, {
+        prompt = 'Sample to evaluate expressions against',
+        format_item = M.format_sample,
+      }, function(choice)
+        if choice then
+          pick(choice.label)
+        end
+      end)
+    end)
+  end, {
+    nargs = '?',
+    desc = 'kyverno-ls: the sample that hover and inlay hints use',
+    -- Labels have spaces (`Pod hello-world`) and Neovim completes one word at a time: match
+    -- what was typed after the command, and give the rest of each label from the word
+    -- being completed on.
+    complete = function(lead, line)
+      local typed = line:match('^%S+%s+(.*)$') or ''
+      local response = call_method(client, 'request_sync', 'workspace/executeCommand', {
+        command = 'kyverno.listSamples',
+        arguments = { uri },
+      }, 1000, bufnr)
+      local labels = {}
+      local samples = response and type(response.result) == 'table' and response.result or {}
+      for _, sample in ipairs(samples) do
+        if sample.label:sub(1, #typed) == typed then
+          table.insert(labels, sample.label:sub(#typed - #lead + 1))
+        end
+      end
+      return labels
+    end,
+  })
   vim.api.nvim_buf_create_user_command(bufnr, 'KyvernoRunTests', function()
     execute(client, bufnr, 'kyverno.runTests', { uri }, function(text)
       if type(text) == 'string' then

@@ -471,3 +471,137 @@ fn malformed_messages_get_their_exact_errors_and_the_session_goes_on() {
 fn framed_raw(body: &str) -> Vec<u8> {
     format!("Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
 }
+
+// ---------------------------------------------------------------------------------------------
+// shutdown and exit while busy
+
+/// A server kept busy: a large document rewritten `rounds` times, each rewrite followed by a
+/// hover that analyses its own version, none of them waited for. Returns the hovers' ids.
+fn keep_busy(p: &mut Process, rounds: usize) -> Vec<i64> {
+    let text = large_document(25, 100);
+    p.open(URI, 1, &text);
+    let offset = text.find("{{ element.image }}").unwrap() + 3;
+    let mut ids = Vec::new();
+    let mut batch = Vec::new();
+    for round in 0..rounds {
+        let text = large_document(25, 101 + round);
+        let id = p.next_id();
+        ids.push(id);
+        batch.push(json!({"jsonrpc": "2.0", "method": "textDocument/didChange",
+               "params": {"textDocument": {"uri": URI, "version": 2 + round},
+                          "contentChanges": [{"text": text}]}}));
+        batch.push(
+            json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/hover",
+                          "params": at(URI, &text, offset)}),
+        );
+    }
+    p.send_together(&batch);
+    ids
+}
+
+/// How the session ends after [`keep_busy`].
+#[derive(Debug, Clone, Copy)]
+enum Ending {
+    /// `shutdown`, its answer, then `exit`.
+    ShutdownThenExit,
+    /// `shutdown` and `exit` together, without waiting for the answer.
+    ShutdownAndExitAtOnce,
+    ExitWithoutShutdown,
+    /// `shutdown`, its answer, then the end of input.
+    ShutdownThenEof,
+    EofWithoutShutdown,
+}
+
+/// Ends a busy session; returns the exit code and the time from the last message (or the end
+/// of input) to the end of the process, printed with how many hovers were still unanswered.
+fn end_busy_session(ending: Ending) -> (Option<i32>, Duration) {
+    let mut p = started();
+    let hovers = keep_busy(&mut p, 12);
+    // The first answer shows the server is at work on them.
+    p.response_to(hovers[0]);
+    let shutdown = |p: &mut Process| {
+        let id = p.send_request("shutdown", Value::Null);
+        let answered = Instant::now();
+        assert_eq!(p.response_to(id), common::response(id, Value::Null));
+        println!(
+            "{ending:?}: shutdown answered in {} ms",
+            answered.elapsed().as_millis()
+        );
+    };
+    let exit = json!({"jsonrpc": "2.0", "method": "exit"});
+    match ending {
+        Ending::ShutdownThenExit => {
+            shutdown(&mut p);
+            p.send(exit);
+        }
+        Ending::ShutdownAndExitAtOnce => {
+            let id = p.next_id();
+            p.send_together(&[
+                json!({"jsonrpc": "2.0", "id": id, "method": "shutdown"}),
+                exit,
+            ]);
+        }
+        Ending::ExitWithoutShutdown => p.send(exit),
+        Ending::ShutdownThenEof => {
+            shutdown(&mut p);
+            p.close_stdin();
+        }
+        Ending::EofWithoutShutdown => p.close_stdin(),
+    }
+    let sent = Instant::now();
+    let code = p.wait_exit(EXIT_GUARD);
+    let elapsed = sent.elapsed();
+    // Every hover is answered, with its result or, when the end cancelled it, with an error.
+    let mut answers: Vec<Value> = p.unclaimed.drain(..).collect();
+    if code.is_some() {
+        while let Some(m) = p.next_message() {
+            answers.push(m);
+        }
+    }
+    let answered = |m: &Value| m["id"].as_i64().is_some_and(|id| hovers[1..].contains(&id));
+    let results = answers
+        .iter()
+        .filter(|m| answered(m) && m.get("result").is_some())
+        .count();
+    let cancelled = answers
+        .iter()
+        .filter(|m| answered(m) && m["error"]["code"] == -32800)
+        .count();
+    println!(
+        "{ending:?}: exit code {code:?}, {} ms after the last message; of the {} hovers after \
+         the first, {results} answered and {cancelled} cancelled",
+        elapsed.as_millis(),
+        hovers.len() - 1
+    );
+    (code, elapsed)
+}
+
+#[test]
+fn shutdown_then_exit_while_busy_exits_with_0() {
+    let (code, _) = end_busy_session(Ending::ShutdownThenExit);
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn shutdown_and_exit_sent_together_while_busy_exit_with_0() {
+    let (code, _) = end_busy_session(Ending::ShutdownAndExitAtOnce);
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn exit_without_shutdown_while_busy_exits_with_1() {
+    let (code, _) = end_busy_session(Ending::ExitWithoutShutdown);
+    assert_eq!(code, Some(1));
+}
+
+#[test]
+fn end_of_input_after_shutdown_while_busy_exits_with_0() {
+    let (code, _) = end_busy_session(Ending::ShutdownThenEof);
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn end_of_input_while_busy_exits_with_1() {
+    let (code, _) = end_busy_session(Ending::EofWithoutShutdown);
+    assert_eq!(code, Some(1));
+}

@@ -10,6 +10,12 @@
 //! `$/` method, right for notifications but not for requests, whose client would wait forever.
 //! The protocol defines only `$/` notifications, so such a request is for a method we do not
 //! have.
+//!
+//! For the server's own session ([`Sanitized::for_session`]) it also watches the session's
+//! ends. A `shutdown` is recorded as soon as it is read: an `exit` read right after it cancels
+//! every pending request, the `shutdown` handler included, and the exit code must still be 0.
+//! The end of input becomes an `exit`, so that requests still being analysed are cancelled
+//! instead of waited for: nobody is left to read their answers.
 
 use std::io;
 use std::pin::Pin;
@@ -53,6 +59,15 @@ pub struct Sanitized<R> {
     /// where a header should be is then the rest of that body (its length was too short), and
     /// the client already has its error.
     after_bad_body: bool,
+    session: Option<Session>,
+}
+
+/// See [`Sanitized::for_session`].
+struct Session {
+    on_shutdown: Box<dyn Fn() + Send + Sync>,
+    /// Before `initialize`, a `shutdown` is refused (and the framework reads nothing else
+    /// while `initialize` runs, so once it is read the server is initialized).
+    initialized: bool,
 }
 
 impl<R> Sanitized<R> {
@@ -65,6 +80,33 @@ impl<R> Sanitized<R> {
             state: State::Header,
             eof: false,
             after_bad_body: false,
+            session: None,
+        }
+    }
+
+    /// The reader of the server's session: also calls `on_shutdown` when a `shutdown` request
+    /// is read after `initialize`, and ends the input with an `exit`.
+    pub fn for_session(inner: R, on_shutdown: impl Fn() + Send + Sync + 'static) -> Self {
+        Sanitized {
+            session: Some(Session {
+                on_shutdown: Box::new(on_shutdown),
+                initialized: false,
+            }),
+            ..Sanitized::new(inner)
+        }
+    }
+
+    fn watch(&mut self, request: &Request) {
+        let Some(session) = &mut self.session else {
+            return;
+        };
+        if request.id().is_none() {
+            return;
+        }
+        match request.method() {
+            "initialize" => session.initialized = true,
+            "shutdown" if session.initialized => (session.on_shutdown)(),
+            _ => {}
         }
     }
 
@@ -141,6 +183,7 @@ impl<R> Sanitized<R> {
         }
         self.after_bad_body = false;
         if let Ok(request) = serde_json::from_slice::<Request>(&body) {
+            self.watch(&request);
             match request.id() {
                 Some(id) if request.method().starts_with("$/") => {
                     let rewritten = json!({"jsonrpc": "2.0", "id": id,
@@ -211,6 +254,9 @@ impl<R: AsyncRead + Unpin> AsyncRead for Sanitized<R> {
             ready!(Pin::new(&mut this.inner).poll_read(cx, &mut read))?;
             if read.filled().is_empty() {
                 this.eof = true;
+                if this.session.is_some() {
+                    this.frame(br#"{"jsonrpc":"2.0","method":"exit"}"#);
+                }
             } else {
                 this.input.extend_from_slice(read.filled());
                 this.process();
@@ -336,6 +382,25 @@ mod tests {
                 r#"{{"jsonrpc":"2.0","id":"a","method":"{METHOD_NOT_FOUND_METHOD}","params":"$/frobnicate"}}"#
             )) + &framed(cancel)
         );
+    }
+
+    #[tokio::test]
+    async fn a_session_records_shutdown_after_initialize_and_ends_with_exit() {
+        let shutdowns = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = shutdowns.clone();
+        let shutdown = framed(r#"{"jsonrpc":"2.0","id":1,"method":"shutdown"}"#);
+        let initialize = framed(r#"{"jsonrpc":"2.0","id":2,"method":"initialize","params":{}}"#);
+        let input = [shutdown.clone(), initialize.clone(), shutdown.clone()].concat();
+        let mut out = String::new();
+        Sanitized::for_session(input.as_bytes(), move || {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        })
+        .read_to_string(&mut out)
+        .await
+        .unwrap();
+        assert_eq!(out, input.clone() + &framed(EXIT));
+        // The one before `initialize` is refused by the framework and does not count.
+        assert_eq!(shutdowns.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 
     #[tokio::test]

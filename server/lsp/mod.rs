@@ -83,9 +83,9 @@ where
 {
     let state = Arc::new(State::new(analyzer));
     let (service, socket) = build(state.clone());
-    Server::new(framing::Sanitized::new(input), output, socket)
-        .serve(service)
-        .await;
+    let shutdown = state.clone();
+    let input = framing::Sanitized::for_session(input, move || shutdown.request_shutdown());
+    Server::new(input, output, socket).serve(service).await;
     // Stops the per-document analysis workers.
     state.documents.close_all();
     if state.shutdown_requested() { 0 } else { 1 }

@@ -12,7 +12,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Process, Workspace, framed, lsp_diagnostics, lsp_hover, publish, utf16_range};
+use common::{Process, Workspace, lsp_diagnostics, lsp_hover, publish, utf16_range};
 use serde_json::{Value, json};
 
 const URI: &str = "file:///kyverno-ls-faults/policy.yaml";
@@ -604,4 +604,207 @@ fn end_of_input_after_shutdown_while_busy_exits_with_0() {
 fn end_of_input_while_busy_exits_with_1() {
     let (code, _) = end_busy_session(Ending::EofWithoutShutdown);
     assert_eq!(code, Some(1));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sample files that change on disk
+
+const MODELINE_POLICY: &str = "# kyverno-ls: resources=samples/pod.yaml
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: require-team
+spec:
+  validationFailureAction: Audit
+  rules:
+    - name: check-team
+      match:
+        any:
+          - resources:
+              kinds: [Pod]
+      validate:
+        message: \"{{ request.object.metadata.name }} needs a team label\"
+        pattern:
+          metadata:
+            labels:
+              team: \"?*\"
+";
+
+const POD: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: no-team
+  labels:
+    app: web
+spec:
+  containers:
+    - name: web
+      image: nginx:1.27
+";
+
+/// `rule-fails` on the rule's name (line 8) for `sample`, with where it fails in the sample
+/// when there is a file to point at, and the pattern's `team` (line 18) in the policy.
+fn rule_fails(policy: &str, message: &str, in_sample: Option<(&str, Value, &str)>) -> Value {
+    let mut related: Vec<Value> = in_sample
+        .into_iter()
+        .map(|(uri, range, message)| {
+            json!({"location": {"uri": uri, "range": range}, "message": message})
+        })
+        .collect();
+    related.push(
+        json!({"location": {"uri": policy, "range": common::range(18, 14, 18, 18)},
+                        "message": "the part of the rule that failed"}),
+    );
+    json!({"range": common::range(8, 12, 8, 22), "severity": 2, "code": "rule-fails",
+           "source": "kyverno-ls", "message": message, "relatedInformation": related})
+}
+
+/// What the policy gives with `samples/pod.yaml` as its sample.
+fn with_sample_file(policy: &str, sample: &str) -> Value {
+    publish(
+        policy,
+        Some(1),
+        json!([rule_fails(
+            policy,
+            "Pod no-team: no-team needs a team label.",
+            Some((
+                sample,
+                common::range(4, 2, 4, 8),
+                "Pod no-team: /metadata/labels/team/ is missing here"
+            )),
+        )]),
+    )
+}
+
+/// What the policy gives when its sample file cannot be used: the built-in samples, as if it
+/// had no modeline. Nothing says that the file named by the modeline is missing or broken.
+fn with_builtin_samples(policy: &str) -> Value {
+    let mut diagnostics: Vec<Value> = ["hello-world", "hardened", "privileged"]
+        .iter()
+        .map(|pod| {
+            rule_fails(
+                policy,
+                &format!("Pod {pod}: {pod} needs a team label."),
+                None,
+            )
+        })
+        .collect();
+    for (kind, rule, path) in [
+        (
+            "Deployment",
+            "autogen-check-team",
+            "/spec/template/metadata/labels/team/",
+        ),
+        (
+            "CronJob",
+            "autogen-cronjob-check-team",
+            "/spec/jobTemplate/spec/template/metadata/labels/team/",
+        ),
+    ] {
+        diagnostics.push(json!({
+            "range": common::range(8, 12, 8, 22), "severity": 2, "code": "rule-fails",
+            "source": "kyverno-ls",
+            "message": format!("{kind} hardened: variables substitution error in rule {rule} \
+                                execution error: resource value '<nil>' does not match '?*' \
+                                at path {path}"),
+        }));
+    }
+    publish(policy, Some(1), json!(diagnostics))
+}
+
+#[test]
+fn sample_file_deleted_renamed_replaced_broken_and_restored() {
+    let ws = Workspace::new(&[("policy.yaml", MODELINE_POLICY), ("samples/pod.yaml", POD)]);
+    let policy = ws.uri("policy.yaml");
+    let sample = ws.uri("samples/pod.yaml");
+    let mut p = Process::spawn();
+    p.initialize(json!({
+        "workspaceFolders": [{"uri": ws.root_uri(), "name": "ws"}],
+        "capabilities": {"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}},
+    }));
+    let register = p.incoming("client/registerCapability");
+    p.send(json!({"jsonrpc": "2.0", "id": register["id"], "result": null}));
+    p.open(&policy, 1, MODELINE_POLICY);
+    assert_eq!(
+        next_publish(&mut p, &policy),
+        with_sample_file(&policy, &sample)
+    );
+
+    // Each step changes the disk first, then tells the server, as the editor's watcher does;
+    // each notification re-analyses the policy once.
+    let created = |uri: &str| json!({"uri": uri, "type": 1});
+    let changed = |uri: &str| json!({"uri": uri, "type": 2});
+    let deleted = |uri: &str| json!({"uri": uri, "type": 3});
+    let mut step = |what: &str, changes: Vec<Value>, expected: Value| {
+        p.notify(
+            "workspace/didChangeWatchedFiles",
+            json!({"changes": changes}),
+        );
+        assert_eq!(next_publish(&mut p, &policy), expected, "{what}");
+    };
+    let path = ws.root.join("samples/pod.yaml");
+
+    std::fs::remove_file(&path).unwrap();
+    step(
+        "deleted",
+        vec![deleted(&sample)],
+        with_builtin_samples(&policy),
+    );
+
+    std::fs::write(&path, POD).unwrap();
+    step(
+        "created again",
+        vec![created(&sample)],
+        with_sample_file(&policy, &sample),
+    );
+
+    std::fs::rename(&path, ws.root.join("samples/pod-renamed.yaml")).unwrap();
+    step(
+        "renamed",
+        vec![
+            deleted(&sample),
+            created(&ws.uri("samples/pod-renamed.yaml")),
+        ],
+        with_builtin_samples(&policy),
+    );
+
+    std::fs::create_dir(&path).unwrap();
+    step(
+        "a directory",
+        vec![created(&sample)],
+        with_builtin_samples(&policy),
+    );
+
+    std::fs::remove_dir(&path).unwrap();
+    std::fs::write(
+        &path,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: [broken\n",
+    )
+    .unwrap();
+    step(
+        "invalid YAML",
+        vec![deleted(&sample), created(&sample)],
+        with_builtin_samples(&policy),
+    );
+
+    std::fs::write(&path, POD).unwrap();
+    step(
+        "restored",
+        vec![changed(&sample)],
+        with_sample_file(&policy, &sample),
+    );
+
+    // The sample edited in the editor, unsaved, wins over the disk; closing it goes back to
+    // the disk.
+    let labelled = POD.replace("app: web", "team: payments");
+    p.open(&sample, 1, &labelled);
+    assert_eq!(
+        next_publish(&mut p, &policy),
+        publish(&policy, Some(1), json!([]))
+    );
+    p.close(&sample);
+    assert_eq!(
+        next_publish(&mut p, &policy),
+        with_sample_file(&policy, &sample)
+    );
 }

@@ -196,6 +196,33 @@ async fn files_outside_the_workspace_are_not_read() {
             messages.iter().any(|m| m.starts_with("Pod hello-world: ")),
             "{modeline}: {messages:?}"
         );
+        // The refusal itself, on the path in the modeline.
+        let refused: Vec<&Value> = d["params"]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["code"] == "path-outside-workspace")
+            .collect();
+        let column = TEAM_POLICY
+            .lines()
+            .next()
+            .unwrap()
+            .find("samples/pods.yaml")
+            .unwrap() as u32;
+        let outside = ws.root.join("outside.yaml").display().to_string();
+        let folder = ws.root.join("ws").display().to_string();
+        same(
+            &json!(refused),
+            json!([{
+                "range": range(0, column, 0, column + modeline.len() as u32),
+                "severity": 2, "code": "path-outside-workspace", "source": "kyverno-ls",
+                "message": match version {
+                    2 => format!("`{modeline}` is a symbolic link to {outside}, outside the workspace folder {folder}; kyverno-ls reads only files inside it."),
+                    3 => format!("`{modeline}` is outside the workspace folder {folder}; kyverno-ls reads only files inside it."),
+                    _ => format!("`{modeline}` ({outside}) is outside the workspace folder {folder}; kyverno-ls reads only files inside it."),
+                },
+            }]),
+        );
     }
 }
 

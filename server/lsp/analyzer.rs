@@ -87,7 +87,11 @@ impl Analyzer for Kyverno {
     }
 
     fn discover(&self, path: &Path, text: &str, root: &Path, read: Read<'_>) -> Discovered {
-        discover::discover(path, text, root, &mut |p| read(p))
+        // Symbolic links are resolved on disk, so that one leading out of the workspace is
+        // refused with a diagnostic rather than read.
+        discover::discover_with(path, text, root, &mut |p| read(p), &mut |p| {
+            p.canonicalize().ok()
+        })
     }
 
     fn test_manifest(&self, path: &Path, text: &str, root: &Path) -> Vec<Diagnostic> {
@@ -97,7 +101,14 @@ impl Analyzer for Kyverno {
         };
         let mut report = testing::Report::default();
         testing::run::run_manifest(path, &options, &system_env(), &mut report);
-        ide::manifest_diagnostics(text, &report)
+        let mut diagnostics = ide::manifest_diagnostics(text, &report);
+        diagnostics.extend(testing::paths::manifest_diagnostics(
+            text,
+            path,
+            root,
+            &mut |p| p.canonicalize().ok(),
+        ));
+        diagnostics
     }
 }
 

@@ -128,6 +128,7 @@ impl State {
         let root = self.workspace.root_for(&path);
         let is_manifest = workspace::is_manifest(&path);
         let mut asked = BTreeSet::new();
+        let mut refused = Vec::new();
         if let (Some(root), false) = (&root, is_manifest) {
             let found;
             (found, asked) = self.discovery.discover(
@@ -141,6 +142,7 @@ impl State {
             );
             inputs.external_samples = found.samples;
             inputs.extra_variables = found.extra_variables;
+            refused = found.refused;
             if inputs.external_samples.is_empty() && !settings.samples.is_empty() {
                 let read;
                 (inputs.external_samples, read) =
@@ -149,10 +151,11 @@ impl State {
             }
         }
         let mut analysis = self.analyzer.analyze_with(text, &inputs);
-        let manifest = match (&root, is_manifest) {
+        let mut manifest = match (&root, is_manifest) {
             (Some(root), true) => self.analyzer.test_manifest(&path, text, root),
             _ => Vec::new(),
         };
+        manifest.append(&mut refused);
         if !manifest.is_empty() {
             analysis.diagnostics.extend(manifest);
             analysis

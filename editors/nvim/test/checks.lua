@@ -356,6 +356,20 @@ function C.run(opts)
   vim.cmd('edit ' .. vim.fn.fnameescape(other))
   local other_buf = vim.api.nvim_get_current_buf()
   H.eq(vim.bo[other_buf].filetype, 'yaml', 'a ConfigMap stays plain yaml')
+  H.ok(
+    H.wait_for(function()
+      local c = clients_of(other_buf)[1]
+      return c and c.initialized
+    end),
+    'kyverno-ls attaches to it too (it decides itself what to check)'
+  )
+  H.eq(
+    H.wait_for(function()
+      return H.published[vim.uri_from_bufnr(other_buf)]
+    end),
+    {},
+    'and publishes no diagnostics for it'
+  )
   vim.fn.delete(other)
 end
 

@@ -75,6 +75,62 @@ vim.lsp.handlers['window/showMessage'] = function(_, result)
   return vim.NIL
 end
 
+-- Stops the servers and waits for them to exit. Quitting with a server still starting up
+-- lets Neovim 0.11 kill it and then write to its closed pipe while tearing itself down,
+-- which now and then kills Neovim with SIGPIPE (exit status 141) after every check passed.
+local function stop_servers()
+  local modern = vim.fn.has('nvim-0.11') == 1
+  local function all()
+    if vim.lsp.get_clients then
+      -- Without _uninitialized, the clients still starting are left out.
+      return vim.lsp.get_clients({ _uninitialized = true })
+    end
+    return vim.lsp.get_active_clients()
+  end
+  -- A client that is still initializing does not take a stop request well.
+  vim.wait(H.timeout, function()
+    for _, client in ipairs(all()) do
+      if not client.initialized then
+        return false
+      end
+    end
+    return true
+  end, 50)
+  local clients = all()
+  for _, client in ipairs(clients) do
+    if modern then
+      client:stop()
+    else
+      client.stop()
+    end
+  end
+  return vim.wait(H.timeout, function()
+    for _, client in ipairs(clients) do
+      local stopped
+      if modern then
+        stopped = client:is_stopped()
+      else
+        stopped = client.is_stopped()
+      end
+      if not stopped then
+        return false
+      end
+    end
+    return true
+  end, 50)
+end
+
+-- The diagnostics each document was last published with, by URI, to tell "published
+-- nothing" from "not published yet".
+H.published = {}
+local publish = vim.lsp.handlers['textDocument/publishDiagnostics']
+vim.lsp.handlers['textDocument/publishDiagnostics'] = function(err, result, ctx, config)
+  if result then
+    H.published[result.uri] = result.diagnostics
+  end
+  return publish(err, result, ctx, config)
+end
+
 --- Runs `body` after startup, reports, and leaves nvim with a status that says whether all
 --- checks passed.
 function H.run(label, body)
@@ -87,6 +143,7 @@ function H.run(label, body)
       out(string.format('# %s on Neovim %d.%d.%d', label, v.major, v.minor, v.patch))
       local ok, err = xpcall(body, debug.traceback)
       H.ok(ok, 'the test ran to its end', err)
+      H.ok(stop_servers(), 'the servers exit when asked')
       out(string.format('%d passed, %d failed', H.passed, H.failed))
       if H.failed == 0 then
         vim.cmd('qall!')

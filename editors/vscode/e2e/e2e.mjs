@@ -121,23 +121,27 @@ function delay(ms) {
 
 let hung = false;
 let broken = false;
-const hangGuard = setTimeout(async () => {
-  log(`hang guard: the test did not finish in ${TOTAL_TIMEOUT_MS / 1000} s`);
+
+// Ends the run early (hang guard or signal): what is left of the checks is not run, and the
+// summary line still comes out.
+async function abort(reason) {
+  log(reason);
   hung = true;
   broken = true;
-  await failureScreenshot('hang-guard');
+  await failureScreenshot('aborted');
   await cleanup();
-  // The check that hung may have failed meanwhile when cleanup closed the browser.
+  // The check in progress may have failed meanwhile, when cleanup closed the browser.
   console.log(`${results.passed} passed, ${Math.max(results.failed, 1)} failed`);
   process.exit(1);
-}, TOTAL_TIMEOUT_MS);
+}
+
+const hangGuard = setTimeout(
+  () => abort(`hang guard: the test did not finish in ${TOTAL_TIMEOUT_MS / 1000} s`),
+  TOTAL_TIMEOUT_MS,
+);
 
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(signal, async () => {
-    log(`${signal}: cleaning up`);
-    await cleanup();
-    process.exit(1);
-  });
+  process.on(signal, () => abort(`${signal}: cleaning up`));
 }
 
 const results = { passed: 0, failed: 0 };
@@ -396,22 +400,54 @@ function renderedLines() {
   );
 }
 
-// The editor's visible lines, as plain text with their on-screen boxes; Monaco renders
-// spaces as non-breaking spaces.
-async function visibleLines() {
-  return page.$$eval('.monaco-editor .view-lines .view-line', (nodes) =>
-    nodes.map((node) => {
-      const span = node.firstElementChild;
-      const box = (span || node).getBoundingClientRect();
-      return {
-        text: node.textContent.replace(/\u00a0/g, ' '),
-        top: box.top,
-        left: box.left,
-        width: box.width,
-        height: node.getBoundingClientRect().height,
-      };
-    }),
+// Moves the cursor with Go to Line (Ctrl+G), which scrolls the line into view, and waits
+// until the status bar shows the new position.
+async function goTo(line, column) {
+  await page.keyboard.press('Control+G');
+  // Go to Line opens quick input prefilled with ':'; typing before that would be lost.
+  await page.waitForFunction(
+    () => {
+      const input = document.querySelector('.quick-input-widget input');
+      return input && input.value === ':' && document.activeElement === input;
+    },
+    null,
+    { timeout: STEP_TIMEOUT_MS },
   );
+  await page.keyboard.type(`${line}:${column}`);
+  await page.keyboard.press('Enter');
+  await page
+    .locator('.statusbar-item', { hasText: `Ln ${line}, Col ${column}` })
+    .waitFor({ timeout: STEP_TIMEOUT_MS });
+}
+
+// One synchronous look at the editor (so that no layout change, such as the code lens view
+// zone appearing, falls between two reads): the rule name's line as plain text with its
+// on-screen box (Monaco renders spaces as non-breaking spaces), the warning squiggles and the
+// code lenses.
+function editorSnapshot() {
+  return page.evaluate((ruleLine) => {
+    const box = (node) => {
+      const b = node.getBoundingClientRect();
+      return { top: b.top, left: b.left, width: b.width, height: b.height };
+    };
+    let rule = null;
+    for (const node of document.querySelectorAll('.monaco-editor .view-lines .view-line')) {
+      const text = node.textContent.replace(/\u00a0/g, ' ');
+      if (text === ruleLine) {
+        // The line's element is as wide as the editor; its first span is as wide as the text.
+        const span = node.firstElementChild || node;
+        rule = { text, ...box(span), height: box(node).height };
+      }
+    }
+    return {
+      rule,
+      squiggles: [...document.querySelectorAll('.monaco-editor .view-overlays .squiggly-warning')].map(box),
+      lenses: [...document.querySelectorAll('.monaco-editor .codelens-decoration')].map((n) => ({
+        text: n.textContent,
+        top: box(n).top,
+      })),
+    };
+  }, RULE_LINE);
 }
 
 async function main() {
@@ -472,7 +508,11 @@ async function main() {
       .waitFor({ timeout: STEP_TIMEOUT_MS });
     await page.keyboard.press('Control+P');
     const quickInput = page.locator('.quick-input-widget');
-    await quickInput.locator('input').waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.waitForFunction(
+      () => document.activeElement === document.querySelector('.quick-input-widget input'),
+      null,
+      { timeout: STEP_TIMEOUT_MS },
+    );
     await page.keyboard.type(POLICY);
     await quickInput
       .locator(`.monaco-list-row[aria-label*="${POLICY}"]`)
@@ -488,50 +528,53 @@ async function main() {
   });
 
   await check('a warning squiggle underlines the rule name require-drop-all (line 21)', async () => {
-    const read = async () => {
-      const squiggles = await page.$$eval('.monaco-editor .view-overlays .squiggly-warning', (nodes) =>
-        nodes.map((n) => {
-          const b = n.getBoundingClientRect();
-          return { top: b.top, left: b.left, width: b.width };
-        }),
-      );
-      return { squiggles, rule: (await visibleLines()).find((l) => l.text === RULE_LINE) };
-    };
-    const { squiggles, rule } = await until(read, (v) => v.rule && v.squiggles.length > 0);
-    if (!rule) throw new Error(`line 21 (${RULE_LINE.trim()}) is not rendered`);
-    if (squiggles.length === 0) throw new Error('no warning squiggle in the editor');
-    const charWidth = rule.width / rule.text.length;
     // Columns 13-29 (1-based) are the 16 characters of the rule name. Both diagnostics have
     // that range, so every squiggle in the editor must sit exactly there.
-    const expected = { top: rule.top, left: rule.left + 12 * charWidth, width: 16 * charWidth };
-    for (const s of squiggles) {
-      const off =
-        Math.abs(s.top - expected.top) > 1 ||
-        Math.abs(s.left - expected.left) > 1.5 ||
-        Math.abs(s.width - expected.width) > 1.5;
-      if (off) {
-        throw new Error(`squiggle at ${JSON.stringify(s)}, expected only ${JSON.stringify(expected)}`);
-      }
+    const expectedBox = (rule) => {
+      const charWidth = rule.width / rule.text.length;
+      return { top: rule.top, left: rule.left + 12 * charWidth, width: 16 * charWidth };
+    };
+    const misplaced = ({ rule, squiggles }) => {
+      const expected = expectedBox(rule);
+      return squiggles.filter(
+        (s) =>
+          Math.abs(s.top - expected.top) > 1 ||
+          Math.abs(s.left - expected.left) > 1.5 ||
+          Math.abs(s.width - expected.width) > 1.5,
+      );
+    };
+    // Polled until it holds: the code lens appearing above the line moves it down.
+    const snap = await until(
+      editorSnapshot,
+      (v) => v.rule && v.squiggles.length > 0 && misplaced(v).length === 0,
+    );
+    if (!snap.rule) throw new Error(`line 21 (${RULE_LINE.trim()}) is not rendered`);
+    if (snap.squiggles.length === 0) throw new Error('no warning squiggle in the editor');
+    const off = misplaced(snap);
+    if (off.length > 0) {
+      throw new Error(
+        `squiggles at ${JSON.stringify(off)}, expected only ${JSON.stringify(expectedBox(snap.rule))}`,
+      );
     }
   });
 
   await check('the code lens above the rule counts the built-in sample results', async () => {
-    const read = async () => {
-      const lenses = await page.$$eval('.monaco-editor .codelens-decoration', (nodes) =>
-        nodes.map((n) => ({ text: n.textContent, top: n.getBoundingClientRect().top })),
-      );
-      return { lenses, rule: (await visibleLines()).find((l) => l.text === RULE_LINE) };
+    const expected = ['\u2713 3 pass \u00b7 \u2717 2 fail \u00b7 \u2298 0 skip (built-in samples)'];
+    const texts = (v) => v.lenses.map((l) => l.text);
+    // The lens sits in the view zone right above the rule's line; Monaco places the widget
+    // there a moment after it first renders it, so the position is polled for as well.
+    const aboveRule = (v) => {
+      const gap = v.rule.top - v.lenses[0].top;
+      return gap > 0 && gap <= 2 * v.rule.height;
     };
-    const { lenses, rule } = await until(read, (v) => v.lenses.length > 0);
-    assertEqual(
-      lenses.map((l) => l.text),
-      ['\u2713 3 pass \u00b7 \u2717 2 fail \u00b7 \u2298 0 skip (built-in samples)'],
-      'code lenses in the editor',
+    const snap = await until(
+      editorSnapshot,
+      (v) => v.rule && JSON.stringify(texts(v)) === JSON.stringify(expected) && aboveRule(v),
     );
-    // The lens sits in the view zone right above the rule's line.
-    const gap = rule.top - lenses[0].top;
-    if (!(gap > 0 && gap <= 2 * rule.height)) {
-      throw new Error(`code lens at y=${lenses[0].top}, not right above line 21 at y=${rule.top}`);
+    assertEqual(texts(snap), expected, 'code lenses in the editor');
+    if (!snap.rule) throw new Error(`line 21 (${RULE_LINE.trim()}) is not rendered`);
+    if (!aboveRule(snap)) {
+      throw new Error(`code lens at y=${snap.lenses[0].top}, not right above line 21 at y=${snap.rule.top}`);
     }
   });
 
@@ -567,13 +610,7 @@ async function main() {
   await check('hovering the precondition key shows its value for the sample', async () => {
     // Go to line 29, inside `request`, and ask for the hover from the keyboard
     // (editor.action.showHover) so that no mouse position has to be computed.
-    await page.keyboard.press('Control+G');
-    await page.locator('.quick-input-widget input').waitFor({ timeout: STEP_TIMEOUT_MS });
-    await page.keyboard.type('29:25');
-    await page.keyboard.press('Enter');
-    await page
-      .locator('.statusbar-item', { hasText: 'Ln 29, Col 25' })
-      .waitFor({ timeout: STEP_TIMEOUT_MS });
+    await goTo(29, 25);
     await page.keyboard.press('Control+K');
     await page.keyboard.press('Control+I');
     const hover = page.locator('.monaco-editor .monaco-hover:not(.hidden) .hover-contents');
@@ -602,6 +639,18 @@ async function main() {
 
   await check(`the screenshot is saved to ${path.relative(REPO, SCREENSHOT)}`, async () => {
     fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+    // The editor's scrollbar fades out (a CSS transition) a moment after the jump to line 29;
+    // waiting for the end of the fade keeps the screenshot the same from run to run.
+    await page.waitForFunction(
+      () => {
+        const bars = document.querySelectorAll(
+          '.monaco-editor .monaco-scrollable-element.editor-scrollable > .scrollbar.vertical',
+        );
+        return bars.length > 0 && [...bars].every((bar) => getComputedStyle(bar).opacity === '0');
+      },
+      null,
+      { timeout: STEP_TIMEOUT_MS },
+    );
     await page.screenshot({ path: SCREENSHOT, timeout: 30_000 });
     const png = fs.readFileSync(SCREENSHOT);
     // PNG signature and the IHDR width and height: the whole 1400x900 page.
@@ -614,10 +663,7 @@ async function main() {
     // Line 29 (the precondition key) is on screen after the hover; line 41 (the foreach
     // condition's value) is revealed first.
     const expectHints = async (lineNumber, hints) => {
-      await page.keyboard.press('Control+G');
-      await page.locator('.quick-input-widget input').waitFor({ timeout: STEP_TIMEOUT_MS });
-      await page.keyboard.type(`${lineNumber}:1`);
-      await page.keyboard.press('Enter');
+      await goTo(lineNumber, 1);
       const read = async () => {
         const rendered = await renderedLines();
         const line = rendered.find((l) => l.source === source[lineNumber - 1]);

@@ -9,7 +9,8 @@
 //! ```
 //!
 //! prints the server's resident memory at the start, at each checkpoint and at the end, and its
-//! peak. `LOAD_EDITS` changes the number of edits (10,000), `LOAD_SEED` the seed.
+//! peak. `LOAD_EDITS` changes the number of edits (10,000), `LOAD_SEED` the seed, and
+//! `KYVERNO_LS_BIN` the server binary (e.g. `target/release/kyverno-ls`).
 
 mod common;
 

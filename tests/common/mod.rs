@@ -247,9 +247,13 @@ pub struct Memory {
 }
 
 impl Process {
+    /// `KYVERNO_LS_BIN` runs another binary (a release build, say) instead of the one built
+    /// for the tests.
     pub fn spawn() -> Self {
         use std::process::{Command, Stdio};
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kyverno-ls"))
+        let bin = std::env::var("KYVERNO_LS_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_kyverno-ls").to_owned());
+        let mut child = Command::new(bin)
             .arg("serve")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

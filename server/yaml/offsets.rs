@@ -83,7 +83,7 @@ pub fn map_scalar(source: &str, span: Span, style: ScalarStyle, text: &str) -> V
     };
     decoded
         .and_then(|d| reconcile(d, text))
-        .unwrap_or_else(|| coarse(span, style, text))
+        .unwrap_or_else(|| coarse(source, span, style, text))
 }
 
 struct Decoded {
@@ -124,18 +124,23 @@ fn reconcile(mut d: Decoded, text: &str) -> Option<ValueMap> {
     })
 }
 
-fn coarse(span: Span, style: ScalarStyle, text: &str) -> ValueMap {
+fn coarse(source: &str, span: Span, style: ScalarStyle, text: &str) -> ValueMap {
     let start = match style {
         ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => (span.start + 1).min(span.end),
         _ => span.start,
     };
+    // Value and source characters need not line up here, so an offset may fall inside a
+    // source character: it is moved back to that character's start.
+    let at = |offset: usize| {
+        let mut o = offset.min(span.end);
+        while !source.is_char_boundary(o) {
+            o -= 1;
+        }
+        o
+    };
     let mut points = Vec::new();
     for (v, c) in text.char_indices() {
-        points.push((
-            v,
-            (start + v).min(span.end),
-            (start + v + c.len_utf8()).min(span.end),
-        ));
+        points.push((v, at(start + v), at(start + v + c.len_utf8())));
     }
     ValueMap {
         points,
@@ -298,6 +303,9 @@ fn decode_block(source: &str, span: Span, folded: bool) -> Option<Decoded> {
         at += raw.len() + 1;
     }
     let mut out: Vec<(char, usize, usize)> = Vec::new();
+    // The last line of a file may have no break: the value's final newline then has no
+    // character of its own in the source.
+    let brk_end = |brk: usize| (brk + 1).min(source.len());
     let n = lines.len();
     let mut idx = 0;
     while idx < n {
@@ -308,7 +316,7 @@ fn decode_block(source: &str, span: Span, folded: bool) -> Option<Decoded> {
                 .map(|(i, c)| (c, cs + i, cs + i + c.len_utf8())),
         );
         if !folded || idx + 1 >= n {
-            out.push(('\n', brk, brk + 1));
+            out.push(('\n', brk, brk_end(brk)));
             idx += 1;
             continue;
         }
@@ -323,11 +331,11 @@ fn decode_block(source: &str, span: Span, folded: bool) -> Option<Decoded> {
         let more = |s: &str| s.starts_with(' ') || s.starts_with('\t');
         let next_more = j < n && more(lines[j].1);
         if content.is_empty() || more(content) || next_more || j >= n {
-            out.push(('\n', brk, brk + 1));
+            out.push(('\n', brk, brk_end(brk)));
         } else if empties.is_empty() {
-            out.push((' ', brk, brk + 1));
+            out.push((' ', brk, brk_end(brk)));
         }
-        out.extend(empties.into_iter().map(|e| ('\n', e, e + 1)));
+        out.extend(empties.into_iter().map(|e| ('\n', e, brk_end(e))));
         idx = j;
     }
     Some(Decoded {

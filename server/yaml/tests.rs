@@ -185,3 +185,39 @@ fn value_offsets_map_back_to_source() {
     );
     check_map("k:\n  - x\nj: |+\n  keep\n\n", "j", "keep", "keep");
 }
+
+/// Every value offset of the scalar `node` maps to a character boundary inside `t`.
+fn assert_map_in_source(t: &str, node: &Node) {
+    let s = node.as_scalar().unwrap();
+    let map = value_map(t, node).unwrap();
+    for v in (0..=s.text.len()).filter(|&v| s.text.is_char_boundary(v)) {
+        let span = map.span(0..v);
+        assert!(span.end <= t.len(), "{v} maps to {span:?} in {t:?}");
+        assert!(t.is_char_boundary(span.start) && t.is_char_boundary(span.end));
+    }
+}
+
+#[test]
+fn block_scalar_at_the_end_of_a_file_without_a_final_break() {
+    // Found by the yaml fuzz target: the value's final newline was mapped past the text.
+    for t in ["|\n}", "k: >\n  a\n\n  b", "k: |\n  a\n  "] {
+        let docs = parse(t, &Limits::default());
+        let root = docs[0].root.clone().unwrap();
+        let node = root.get("k").cloned().unwrap_or(root);
+        assert_map_in_source(t, &node);
+    }
+    let t = "k: |\n  ab";
+    let root = one(t);
+    let map = value_map(t, root.get("k").unwrap()).unwrap();
+    assert!(map.exact);
+    assert_eq!(map.span(0..3), 7..9);
+}
+
+#[test]
+fn coarse_value_maps_stay_on_character_boundaries() {
+    // Found by the yaml fuzz target: a folded block the exact decoder gives up on, with a
+    // multi-byte character, was mapped byte by byte into the middle of that character.
+    let t = ">\n\n\u{fffd}";
+    let root = parse(t, &Limits::default())[0].root.clone().unwrap();
+    assert_map_in_source(t, &root);
+}

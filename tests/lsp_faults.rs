@@ -214,11 +214,12 @@ fn requests_cancelled_mid_analysis_answer_request_cancelled_and_the_server_goes_
     p.diagnostics(URI, Some(1));
 
     // The framework runs at most four handlers at a time, in arrival order, and it handles a
-    // `$/cancelRequest` in a handler of its own. A request and its cancellation read together
-    // start one right after the other: the request starts its analysis, the cancellation
-    // marks it aborted before the request is looked at again, so the answer is
-    // RequestCancelled whatever the speed of the analysis. The edit before it makes that
-    // analysis a full one of the 25 policies, so the cancellation also lands mid-analysis.
+    // `$/cancelRequest` in a handler of its own. A request and its cancellation read in the
+    // same read start one right after the other: the request starts its analysis, and the
+    // cancellation marks it aborted before the request is looked at again, so the answer is
+    // RequestCancelled whatever the speed of the analysis. (Should a read end between the two,
+    // the cancellation comes one read later, still far within the analysis.) The edit before
+    // makes that analysis a full one of 25 policies, so the cancellation lands mid-analysis.
     let expression = text.find("{{ element.image }}").unwrap() + 3;
     assert!(!lsp_hover(&text, expression).is_null());
     let requests = [

@@ -1,6 +1,7 @@
 // End-to-end test of the packaged extension inside real VS Code: code-server serves the
 // workbench, Debian's headless Chromium renders it and playwright-core drives it, so what is
-// checked is what a user sees (squiggle, Problems panel, hover), not what the client sends.
+// checked is what a user sees (squiggle, code lens, Problems panel, hover, inlay hints), not
+// what the client sends.
 //
 // Run it through run.sh, which installs the pinned Node 24, code-server and playwright-core.
 // Environment:
@@ -81,6 +82,8 @@ async function cleanup() {
       fs.cpSync(logs, path.join(OUT, 'vscode-logs'), { recursive: true });
       log(`VS Code logs copied to ${path.join(OUT, 'vscode-logs')}`);
     }
+    // The groups are gone: run.sh must not signal these ids, which may be reused by now.
+    fs.writeFileSync(pidsFile, '');
     if (tmp && process.env.KYVERNO_E2E_KEEP !== '1') {
       fs.rmSync(tmp, { recursive: true, force: true });
     } else if (tmp) {

@@ -110,6 +110,7 @@ cleanup() {
     done <"$OUT/pids.txt"
   fi
 }
+: >"$OUT/pids.txt"
 trap cleanup EXIT
 
 step "end-to-end test ($vsix)"

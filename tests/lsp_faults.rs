@@ -713,6 +713,19 @@ fn with_builtin_samples(policy: &str) -> Value {
     publish(policy, Some(1), json!(diagnostics))
 }
 
+/// [`with_builtin_samples`], after the modeline's warning about its file.
+fn with_builtin_samples_after(policy: &str, code: &str, message: &str) -> Value {
+    let mut expected = with_builtin_samples(policy);
+    let warning = json!({
+        "range": common::range(0, 24, 0, 40), "severity": 2, "code": code,
+        "source": "kyverno-ls", "message": message,
+    });
+    if let Some(d) = expected["params"]["diagnostics"].as_array_mut() {
+        d.insert(0, warning);
+    }
+    expected
+}
+
 #[test]
 fn sample_file_deleted_renamed_replaced_broken_and_restored() {
     let ws = Workspace::new(&[("policy.yaml", MODELINE_POLICY), ("samples/pod.yaml", POD)]);
@@ -744,13 +757,15 @@ fn sample_file_deleted_renamed_replaced_broken_and_restored() {
         assert_eq!(next_publish(&mut p, &policy), expected, "{what}");
     };
     let path = ws.root.join("samples/pod.yaml");
+    let unreadable = format!(
+        "Cannot read `samples/pod.yaml` ({}): it is missing, a folder, or not UTF-8 text. \
+         The rules are simulated without its resources.",
+        path.display()
+    );
+    let unreadable = with_builtin_samples_after(&policy, "sample-file-unreadable", &unreadable);
 
     std::fs::remove_file(&path).unwrap();
-    step(
-        "deleted",
-        vec![deleted(&sample)],
-        with_builtin_samples(&policy),
-    );
+    step("deleted", vec![deleted(&sample)], unreadable.clone());
 
     std::fs::write(&path, POD).unwrap();
     step(
@@ -766,15 +781,11 @@ fn sample_file_deleted_renamed_replaced_broken_and_restored() {
             deleted(&sample),
             created(&ws.uri("samples/pod-renamed.yaml")),
         ],
-        with_builtin_samples(&policy),
+        unreadable.clone(),
     );
 
     std::fs::create_dir(&path).unwrap();
-    step(
-        "a directory",
-        vec![created(&sample)],
-        with_builtin_samples(&policy),
-    );
+    step("a directory", vec![created(&sample)], unreadable.clone());
 
     std::fs::remove_dir(&path).unwrap();
     std::fs::write(
@@ -785,7 +796,12 @@ fn sample_file_deleted_renamed_replaced_broken_and_restored() {
     step(
         "invalid YAML",
         vec![deleted(&sample), created(&sample)],
-        with_builtin_samples(&policy),
+        with_builtin_samples_after(
+            &policy,
+            "sample-file-empty",
+            "`samples/pod.yaml` holds no resource to simulate against: its documents are \
+             policies or other Kyverno files, or do not parse.",
+        ),
     );
 
     std::fs::write(&path, POD).unwrap();

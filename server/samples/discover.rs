@@ -27,9 +27,10 @@ pub struct Discovered {
     pub files: Vec<PathBuf>,
     /// Problems with the files (unreadable, outside the root, not YAML), for a log.
     pub errors: Vec<String>,
-    /// The modeline paths that were refused (outside the root, URLs), as diagnostics on the
-    /// path in the policy's text (`path-outside-workspace`, `url-not-fetched`). The shells
-    /// add them to the policy's diagnostics.
+    /// Problems with the modeline's paths, as diagnostics on the path in the policy's text:
+    /// refused (`path-outside-workspace`, `url-not-fetched`), unreadable
+    /// (`sample-file-unreadable`) or without resources (`sample-file-empty`). The shells add
+    /// them to the policy's diagnostics.
     pub refused: Vec<Diagnostic>,
 }
 
@@ -90,12 +91,31 @@ pub fn discover_with(
                         found
                             .errors
                             .push(format!("{}: no resource in this file", path.display()));
+                        found.refused.push(Diagnostic::warning(
+                            "sample-file-empty",
+                            span.clone(),
+                            format!(
+                                "`{p}` holds no resource to simulate against: its documents \
+                                 are policies or other Kyverno files, or do not parse."
+                            ),
+                        ));
                     }
                     found.samples.extend(samples);
                 }
-                None => found
-                    .errors
-                    .push(format!("{}: cannot read this file", path.display())),
+                None => {
+                    found
+                        .errors
+                        .push(format!("{}: cannot read this file", path.display()));
+                    found.refused.push(Diagnostic::warning(
+                        "sample-file-unreadable",
+                        span.clone(),
+                        format!(
+                            "Cannot read `{p}` ({}): it is missing, a folder, or not UTF-8 \
+                             text. The rules are simulated without its resources.",
+                            path.display()
+                        ),
+                    ));
+                }
             }
         }
         if !found.samples.is_empty() {

@@ -11,7 +11,9 @@
 //!
 //! `KYVERNO_LS_BIN` runs another binary; `LATENCY_EDITS` changes the number of edits (200).
 
-use std::io::{BufRead, BufReader, Write};
+mod common;
+
+use std::io::{BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -49,7 +51,7 @@ impl Server {
         let (tx, messages) = mpsc::channel();
         std::thread::spawn(move || {
             let mut stdout = BufReader::new(stdout);
-            while let Some(m) = receive(&mut stdout) {
+            while let Some(m) = common::read_framed(&mut stdout) {
                 if tx.send(m).is_err() {
                     break;
                 }
@@ -63,8 +65,7 @@ impl Server {
     }
 
     fn send(&mut self, message: Value) {
-        let body = message.to_string();
-        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        write!(self.stdin, "{}", common::framed(&message)).unwrap();
         self.stdin.flush().unwrap();
     }
 
@@ -87,26 +88,6 @@ impl Server {
             m["method"] == "textDocument/publishDiagnostics" && m["params"]["version"] == version
         })
     }
-}
-
-fn receive(stdout: &mut impl BufRead) -> Option<Value> {
-    let mut length = None;
-    loop {
-        let mut line = String::new();
-        if stdout.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some(n) = line.strip_prefix("Content-Length: ") {
-            length = n.parse::<usize>().ok();
-        }
-    }
-    let mut body = vec![0; length?];
-    stdout.read_exact(&mut body).ok()?;
-    serde_json::from_slice(&body).ok()
 }
 
 struct Figures {

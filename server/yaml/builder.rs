@@ -92,6 +92,9 @@ pub fn parse_document(text: &str, range: Range<usize>, limits: &Limits) -> Optio
         match event {
             Err(e) => {
                 let at = b.offsets.byte(e.marker().index()).min(range.end);
+                // Cut at the document's end, so that the error stays inside the document (and
+                // is the same as when the document is parsed alone).
+                let text = &text[..range.end];
                 b.diagnostics
                     .push(syntax_error(text, at, e.info(), b.open_flow(), limits));
                 failed = true;

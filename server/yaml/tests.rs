@@ -221,3 +221,15 @@ fn coarse_value_maps_stay_on_character_boundaries() {
     let root = parse(t, &Limits::default())[0].root.clone().unwrap();
     assert_map_in_source(t, &root);
 }
+
+#[test]
+fn syntax_errors_stay_inside_their_document() {
+    // Found by the yaml fuzz target: an error at the very end of a document took the first
+    // character of the next one, unlike the same document parsed alone.
+    let t = "    -\n    e\n---";
+    let docs = parse(t, &Limits::default());
+    assert_eq!(docs[0].span, 0..12);
+    assert_eq!(docs[0].diagnostics[0].span, 12..12);
+    let alone = parse_chunk(&t[..12], &Limits::default()).unwrap();
+    assert_eq!(alone.diagnostics, docs[0].diagnostics);
+}

@@ -94,9 +94,14 @@ pub fn find_references(s: &str) -> Vec<(Range<usize>, Range<usize>)> {
                 .iter()
                 .position(|&c| c == b' ')
                 .map_or(b.len(), |p| i + 2 + p);
-            // The greedy `[^ ]*` backs off to the last `)` of the run, past at least one char.
-            if let Some(close) = s[i + 3.min(run_end - i)..run_end].rfind(')') {
-                let end = i + 3.min(run_end - i) + close + 1;
+            // The greedy `[^ ]*` backs off to the last `)` of the run, past at least one char
+            // (which may take several bytes).
+            let first = s[i + 2..run_end]
+                .chars()
+                .next()
+                .map_or(run_end, |c| i + 2 + c.len_utf8());
+            if let Some(close) = s[first..run_end].rfind(')') {
+                let end = first + close + 1;
                 if end > i + 3 {
                     out.push((i..end, i + 2..end - 1));
                     i = end;
@@ -221,6 +226,11 @@ mod tests {
         assert_eq!(refs(r"\$(not) but $(yes)"), ["yes"]);
         assert_eq!(refs("$()"), Vec::<String>::new());
         assert_eq!(refs("$(a) $(b)"), ["a", "b"]);
+        // Found by the template fuzz target: a multi-byte first character panicked.
+        assert_eq!(refs("$(é"), Vec::<String>::new());
+        assert_eq!(refs("$(é)"), ["é"]);
+        assert_eq!(refs("$(é))"), ["é)"]);
+        assert_eq!(refs("$(x)é)"), ["x)é"]);
     }
 
     #[test]

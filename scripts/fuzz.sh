@@ -11,7 +11,8 @@
 #
 # One process, one job (libFuzzer's default; `-jobs=1` would do the same through a child
 # process logging to ./fuzz-0.log): the machine is shared. New inputs go to fuzz/corpus-new/ and
-# are merged into fuzz/corpus/ afterwards, so the checked-in corpus stays minimal. A crash,
+# are merged into fuzz/corpus/ afterwards (-set_cover_merge: the fewest inputs covering every
+# feature), so the checked-in corpus stays small. A crash,
 # timeout or OOM leaves its input in fuzz/artifacts/TARGET/; minimize it with
 # `cargo +nightly fuzz tmin TARGET FILE`, then keep it in fuzz/regressions/TARGET/.
 #
@@ -61,8 +62,12 @@ cmin() {
     rm -rf "$tmp" && mkdir -p "$tmp" "$corpus" "$FUZZ/artifacts/$target"
     # shellcheck disable=SC2046
     "$(binary "$target")" "$tmp" "$corpus" ${from:+"$from"} \
-        -merge=1 -artifact_prefix="$FUZZ/artifacts/$target/" "${LIBFUZZER_FLAGS[@]}" $(target_flags "$target") 2>&1 | tail -n 3
+        -set_cover_merge=1 -artifact_prefix="$FUZZ/artifacts/$target/" "${LIBFUZZER_FLAGS[@]}" $(target_flags "$target") 2>&1 | tail -n 3
     rm -rf "$corpus" && mv "$tmp" "$corpus"
+    # A merge runs on past crashing inputs, leaving them in fuzz/artifacts/.
+    local crashes
+    crashes="$(find "$FUZZ/artifacts/$target" -type f -newer "$corpus" | wc -l)"
+    [[ $crashes -eq 0 ]] || echo "$target: $crashes crashing input(s) skipped, see fuzz/artifacts/$target/"
     echo "$target corpus: $(find "$corpus" -type f | wc -l) files, $(du -sb "$corpus" | cut -f1) bytes"
 }
 
@@ -79,7 +84,7 @@ run() {
         -max_total_time="$seconds" -print_final_stats=1 \
         -artifact_prefix="$FUZZ/artifacts/$target/" \
         "${LIBFUZZER_FLAGS[@]}" $(target_flags "$target") >"$log" 2>&1 || status=$?
-    grep -E '^#[0-9]+ +(DONE|INITED)' "$log" | tail -n 2 || true
+    grep -E '^#[0-9]+[[:space:]]+(DONE|INITED)' "$log" | tail -n 2 || true
     grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' "$log" || true
     if [[ $status -ne 0 ]]; then
         echo "$target: FINDING (exit $status), see $log and fuzz/artifacts/$target/"

@@ -334,74 +334,131 @@ fn mask_workspace(data: &mut [u8]) {
     }
 }
 
+/// The first message framed in `out`, and the bytes it takes; None while it is incomplete.
+fn next_frame(out: &[u8]) -> Option<(usize, &[u8])> {
+    let end = out.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let header = std::str::from_utf8(&out[..end]).expect("server output: header not UTF-8");
+    let length: usize = header
+        .lines()
+        .find_map(|l| l.strip_prefix("Content-Length: "))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("server output: no Content-Length");
+    let body = out.get(end + 4..end + 4 + length)?;
+    Some((end + 4 + length, body))
+}
+
 /// Splits the server's output into message bodies, checking the framing.
 fn framed_bodies(mut out: &[u8]) -> Vec<serde_json::Value> {
     let mut bodies = Vec::new();
     while !out.is_empty() {
-        let end = out
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .expect("server output: header without its end");
-        let header = std::str::from_utf8(&out[..end]).expect("server output: header not UTF-8");
-        let length: usize = header
-            .lines()
-            .find_map(|l| l.strip_prefix("Content-Length: "))
-            .and_then(|n| n.trim().parse().ok())
-            .expect("server output: no Content-Length");
-        let body = &out[end + 4..];
-        assert!(body.len() >= length, "server output: truncated body");
+        let (taken, body) = next_frame(out).expect("server output: truncated message");
         let value: serde_json::Value =
-            serde_json::from_slice(&body[..length]).expect("server output: body not JSON");
+            serde_json::from_slice(body).expect("server output: body not JSON");
         assert_eq!(value["jsonrpc"], "2.0", "server output: not JSON-RPC 2.0");
         bodies.push(value);
-        out = &body[length..];
+        out = &out[taken..];
     }
     bodies
+}
+
+/// The id of the request framed in `chunk` (a client message with a method and an id).
+fn request_id(chunk: &[u8]) -> Option<String> {
+    let start = chunk.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let message: serde_json::Value = serde_json::from_slice(&chunk[start..]).ok()?;
+    message.get("method")?;
+    Some(message.get("id").filter(|id| !id.is_null())?.to_string())
 }
 
 /// Arbitrary bytes as the client's stream into the real server, through its framing code.
 /// The session ends at the end of the input; the output must be well-formed messages.
 pub fn lsp(data: &[u8]) {
+    lsp_session(data);
+}
+
+/// [`lsp`], returning the messages the server sent.
+pub fn lsp_session(data: &[u8]) -> Vec<serde_json::Value> {
+    use std::collections::HashSet;
+    use std::time::Duration;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    // A bounded number of messages: cut the input before the one too many.
+    use tokio::time::{Instant, timeout_at};
+    const HEADER: &[u8] = b"Content-Length";
+    // The input cut before each header and sent one message at a time. After a request, the
+    // session waits for its answer (bounded), as a client would: the server cancels requests
+    // still running when the input ends. At most MAX_LSP_MESSAGES messages.
     let mut input = data.to_vec();
-    if let Some((cut, _)) = input
-        .windows(b"Content-Length".len())
-        .enumerate()
-        .filter(|(_, w)| w.eq_ignore_ascii_case(b"Content-Length"))
-        .nth(MAX_LSP_MESSAGES)
-    {
-        input.truncate(cut);
-    }
     mask_workspace(&mut input);
+    let mut cuts: Vec<usize> = (1..input.len().saturating_sub(HEADER.len() - 1))
+        .filter(|&i| input[i..i + HEADER.len()].eq_ignore_ascii_case(HEADER))
+        .collect();
+    cuts.truncate(MAX_LSP_MESSAGES);
+    cuts.push(input.len());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a current-thread runtime");
     let output = runtime.block_on(async move {
-        let (mut to_server, server_in) = tokio::io::duplex(1 << 16);
+        // Room for the whole input, so that writing never waits for the server to read.
+        let (mut to_server, server_in) = tokio::io::duplex(input.len().max(1 << 16));
         let (server_out, mut from_server) = tokio::io::duplex(1 << 16);
         let server = tokio::spawn(crate::lsp::serve_with(
             server_in,
             server_out,
             std::sync::Arc::new(NoFiles),
         ));
-        let feed = tokio::spawn(async move {
-            // The server may stop reading (after `exit`): a failed write is fine.
-            let _ = to_server.write_all(&input).await;
-            let _ = to_server.shutdown().await;
-        });
-        let mut output = Vec::new();
-        let read = from_server.read_to_end(&mut output);
-        // A hang guard only: a session of at most 64 messages ends long before.
-        let finished = tokio::time::timeout(std::time::Duration::from_secs(8), read).await;
-        assert!(finished.is_ok(), "the server did not finish its session");
+        let session = async move {
+            let mut output = Vec::new();
+            let mut parsed = 0;
+            let mut answered = HashSet::new();
+            let mut buf = vec![0; 1 << 16];
+            let mut from = 0;
+            let mut closed = false;
+            // The waits for answers, in all.
+            let waits_end = Instant::now() + Duration::from_secs(3);
+            for cut in cuts {
+                let chunk = &input[from..cut];
+                from = cut;
+                if to_server.write_all(chunk).await.is_err() {
+                    break;
+                }
+                let Some(id) = request_id(chunk) else {
+                    for _ in 0..4 {
+                        tokio::task::yield_now().await;
+                    }
+                    continue;
+                };
+                let deadline = waits_end.min(Instant::now() + Duration::from_millis(500));
+                while !closed && !answered.contains(&id) {
+                    match timeout_at(deadline, from_server.read(&mut buf)).await {
+                        Ok(Ok(n)) if n > 0 => output.extend_from_slice(&buf[..n]),
+                        Ok(_) => closed = true,
+                        Err(_) => break,
+                    }
+                    while let Some((taken, body)) = next_frame(&output[parsed..]) {
+                        parsed += taken;
+                        if let Ok(m) = serde_json::from_slice::<serde_json::Value>(body) {
+                            if m.get("method").is_none() {
+                                answered.insert(m["id"].to_string());
+                            }
+                        }
+                    }
+                }
+            }
+            drop(to_server);
+            from_server
+                .read_to_end(&mut output)
+                .await
+                .expect("reading the server's output");
+            output
+        };
+        // A hang guard only: the waits above take 3 s at most.
+        let output = tokio::time::timeout(Duration::from_secs(8), session)
+            .await
+            .expect("the server did not finish its session");
         let code = server.await.expect("the server task panicked");
         assert!(code == 0 || code == 1, "exit code {code}");
-        feed.abort();
         output
     });
     // Analyses still running on blocking threads are of no interest once the session ended.
     runtime.shutdown_background();
-    framed_bodies(&output);
+    framed_bodies(&output)
 }

@@ -68,6 +68,9 @@ struct Builder<'a> {
     root: Option<Node>,
     nodes: usize,
     diagnostics: Vec<Diagnostic>,
+    /// Where the text of the last node read ends. For an alias, that is the alias itself: its
+    /// copy keeps the spans of the anchored node, earlier in the text.
+    last_end: usize,
 }
 
 /// Why building stopped early.
@@ -84,6 +87,7 @@ pub fn parse_document(text: &str, range: Range<usize>, limits: &Limits) -> Optio
         root: None,
         nodes: 0,
         diagnostics: Vec::new(),
+        last_end: range.start,
     };
     let mut parser = Parser::new_from_str(chunk);
     let mut saw_document = false;
@@ -212,11 +216,15 @@ impl Builder<'_> {
         })
     }
 
-    /// The byte offset of a node's own text: after any `&anchor` and `!tag` properties.
+    /// The byte offset of a node's own text: after any `&anchor` and `!tag` properties, which
+    /// end at a blank or at a flow indicator (`&a[1]`).
     fn skip_properties(&self, mut at: usize, end: usize) -> usize {
         let bytes = self.text.as_bytes();
         while at < end && matches!(bytes[at], b'&' | b'!') {
-            while at < end && !bytes[at].is_ascii_whitespace() {
+            while at < end
+                && !bytes[at].is_ascii_whitespace()
+                && !matches!(bytes[at], b'[' | b']' | b'{' | b'}' | b',')
+            {
                 at += 1;
             }
             while at < end && bytes[at].is_ascii_whitespace() {
@@ -256,6 +264,7 @@ impl Builder<'_> {
                     let trimmed = self.text[start..end].trim_end().len();
                     end = start + trimmed;
                 }
+                self.last_end = end;
                 let node = Node {
                     span: start..end,
                     kind: NodeKind::Scalar(Scalar {
@@ -268,12 +277,8 @@ impl Builder<'_> {
             }
             Event::SequenceStart(anchor, _) => {
                 self.check_depth(raw.start)?;
-                let flow = self.text[raw.clone()].starts_with('[');
-                let start = if flow {
-                    raw.start
-                } else {
-                    self.skip_properties(raw.start, raw.end)
-                };
+                let start = self.skip_properties(raw.start, raw.end);
+                let flow = self.text[start..].starts_with('[');
                 self.stack.push(Frame::Seq {
                     start,
                     flow,
@@ -285,12 +290,8 @@ impl Builder<'_> {
             }
             Event::MappingStart(anchor, _) => {
                 self.check_depth(raw.start)?;
-                let flow = self.text[raw.clone()].starts_with('{');
-                let start = if flow {
-                    raw.start
-                } else {
-                    self.skip_properties(raw.start, raw.end)
-                };
+                let start = self.skip_properties(raw.start, raw.end);
+                let flow = self.text[start..].starts_with('{');
                 self.stack.push(Frame::Map {
                     start,
                     flow,
@@ -313,13 +314,15 @@ impl Builder<'_> {
                     let end = if flow {
                         raw.end
                     } else {
-                        items.last().map_or(start, |n| n.span.end)
+                        items.last().map_or(start, |n| n.span.end.max(self.last_end))
                     };
                     let start = if flow {
                         start
                     } else {
                         items.first().map_or(start, |n| start.min(n.span.start))
                     };
+                    let end = end.max(start);
+                    self.last_end = end;
                     self.add(
                         Node {
                             span: start..end,
@@ -344,10 +347,12 @@ impl Builder<'_> {
                     let end = if flow {
                         raw.end
                     } else {
-                        entries
-                            .last()
-                            .map_or(start, |e| e.value.span.end.max(e.key.span.end))
+                        entries.last().map_or(start, |e| {
+                            e.value.span.end.max(e.key.span.end).max(self.last_end)
+                        })
                     };
+                    let end = end.max(start);
+                    self.last_end = end;
                     let entries = merge_keys(entries);
                     self.add(
                         Node {
@@ -383,6 +388,7 @@ impl Builder<'_> {
                 }
                 // The copy keeps the anchored node's spans: findings inside it point at the
                 // definition, the only place the user can fix them.
+                self.last_end = raw.end;
                 self.add(node, count, count, 0)
             }
             _ => Ok(()),

@@ -233,3 +233,19 @@ fn syntax_errors_stay_inside_their_document() {
     let alone = parse_chunk(&t[..12], &Limits::default()).unwrap();
     assert_eq!(alone.diagnostics, docs[0].diagnostics);
 }
+
+#[test]
+fn anchored_flow_collections_and_trailing_aliases_keep_their_spans() {
+    // Found by the yaml fuzz target: an anchor written against its `[` hid the bracket, and a
+    // block collection ending with an alias ended where the anchored node did, before it began.
+    let t = "&o\n&b[]: &c[b,*b]";
+    let root = parse(t, &Limits::default())[0].root.clone().unwrap();
+    let entry = &root.as_mapping().unwrap()[0];
+    assert_eq!(src(t, &root), "&b[]: &c[b,*b]");
+    assert_eq!(src(t, &entry.key), "[]");
+    assert_eq!(src(t, &entry.value), "[b,*b]");
+    let t = "a: &x 1\nb:\n  - 2\n  - *x\nc: *x\n";
+    let root = one(t);
+    assert_eq!(src(t, root.get("b").unwrap()), "- 2\n  - *x");
+    assert_eq!(src(t, &root), t.trim_end());
+}

@@ -314,7 +314,9 @@ impl Builder<'_> {
                     let end = if flow {
                         raw.end
                     } else {
-                        items.last().map_or(start, |n| n.span.end.max(self.last_end))
+                        items
+                            .last()
+                            .map_or(start, |n| n.span.end.max(self.last_end))
                     };
                     let start = if flow {
                         start

@@ -39,9 +39,10 @@ build() {
 }
 
 # The built target itself rather than `cargo fuzz run`, which would rebuild first whenever the
-# (shared) work tree has changed. FUZZ_NO_BUILD=1 skips the build before runs.
+# (shared) work tree has changed. FUZZ_NO_BUILD=1 skips the build before runs; FUZZ_BIN_DIR
+# runs copies of the targets (so that a rebuild during a run does not touch them).
 binary() {
-    echo "$FUZZ/target/x86_64-unknown-linux-gnu/release/$1"
+    echo "${FUZZ_BIN_DIR:-$FUZZ/target/x86_64-unknown-linux-gnu/release}/$1"
 }
 
 # Per-target libFuzzer options: the dictionary, and a length cap where inputs are documents.
@@ -60,13 +61,16 @@ cmin() {
     local target="$1" from="${2:-}"
     local corpus="$FUZZ/corpus/$target" tmp="$FUZZ/corpus-new/$target.min"
     rm -rf "$tmp" && mkdir -p "$tmp" "$corpus" "$FUZZ/artifacts/$target"
+    local marker="$FUZZ/corpus-new/$target.started"
+    touch "$marker"
     # shellcheck disable=SC2046
     "$(binary "$target")" "$tmp" "$corpus" ${from:+"$from"} \
         -set_cover_merge=1 -artifact_prefix="$FUZZ/artifacts/$target/" "${LIBFUZZER_FLAGS[@]}" $(target_flags "$target") 2>&1 | tail -n 3
     rm -rf "$corpus" && mv "$tmp" "$corpus"
     # A merge runs on past crashing inputs, leaving them in fuzz/artifacts/.
     local crashes
-    crashes="$(find "$FUZZ/artifacts/$target" -type f -newer "$corpus" | wc -l)"
+    crashes="$(find "$FUZZ/artifacts/$target" -type f -newer "$marker" | wc -l)"
+    rm -f "$marker"
     [[ $crashes -eq 0 ]] || echo "$target: $crashes crashing input(s) skipped, see fuzz/artifacts/$target/"
     echo "$target corpus: $(find "$corpus" -type f | wc -l) files, $(du -sb "$corpus" | cut -f1) bytes"
 }

@@ -235,10 +235,12 @@ pub fn completion(source: &str, analysis: &Analysis, offset: usize) -> Option<Ve
     let expr = typed_expression(&source[line_start..offset])?;
     // The chain being typed: `request.object.meta` → parent `request.object`, word `meta`.
     let chain_start = expr
-        .rfind(|c: char| {
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| {
             !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '[' || c == ']')
         })
-        .map_or(0, |i| i + 1);
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let chain = &expr[chain_start..];
     let scope = site_at(source, analysis, offset)
         .map(|a| a.site.scope)

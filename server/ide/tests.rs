@@ -178,3 +178,29 @@ spec:
     assert_eq!(hints.len(), 1);
     assert_eq!(hints[0].label, "= \"web\" · \"sidecar\"");
 }
+
+#[test]
+fn completion_after_a_multi_byte_character_in_an_expression() {
+    // Found by the analysis fuzz target: the chain being typed was cut inside the character.
+    // `é` ends the chain as `+` does, so both offer the same.
+    let typed = |c: &str| {
+        let t = format!("apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nx: \"{{{{ a{c}request.ob");
+        labels(&t, t.len())
+    };
+    assert_eq!(typed("é"), typed("+"));
+    assert_eq!(
+        typed("é"),
+        [
+            "object",
+            "oldObject",
+            "operation",
+            "namespace",
+            "name",
+            "kind",
+            "userInfo",
+            "roles",
+            "clusterRoles",
+            "dryRun"
+        ]
+    );
+}

@@ -67,12 +67,12 @@ impl ValueMap {
 pub fn map_scalar(source: &str, span: Span, style: ScalarStyle, text: &str) -> ValueMap {
     let decoded = match style {
         ScalarStyle::Plain => Some(decode_flow(source, span.clone(), Quote::None)),
-        ScalarStyle::SingleQuoted if span.len() >= 2 => Some(decode_flow(
+        ScalarStyle::SingleQuoted if quoted(source, &span, '\'') => Some(decode_flow(
             source,
             span.start + 1..span.end - 1,
             Quote::Single,
         )),
-        ScalarStyle::DoubleQuoted if span.len() >= 2 => Some(decode_flow(
+        ScalarStyle::DoubleQuoted if quoted(source, &span, '"') => Some(decode_flow(
             source,
             span.start + 1..span.end - 1,
             Quote::Double,
@@ -84,6 +84,15 @@ pub fn map_scalar(source: &str, span: Span, style: ScalarStyle, text: &str) -> V
     decoded
         .and_then(|d| reconcile(d, text))
         .unwrap_or_else(|| coarse(source, span, style, text))
+}
+
+/// Whether the source of `span` is the quoted text it should be (the quotes are then single
+/// bytes to strip); the parser's span of a scalar followed by a comment need not be.
+fn quoted(source: &str, span: &Span, quote: char) -> bool {
+    span.len() >= 2
+        && source
+            .get(span.clone())
+            .is_some_and(|s| s.starts_with(quote) && s.ends_with(quote))
 }
 
 struct Decoded {

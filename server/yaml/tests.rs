@@ -249,3 +249,12 @@ fn anchored_flow_collections_and_trailing_aliases_keep_their_spans() {
     assert_eq!(src(t, root.get("b").unwrap()), "- 2\n  - *x");
     assert_eq!(src(t, &root), t.trim_end());
 }
+
+#[test]
+fn quoted_scalar_followed_by_a_comment_with_a_multi_byte_character() {
+    // Found by the yaml fuzz target: the last byte of the scalar's span was taken for its
+    // closing quote and the text was cut inside a character.
+    let t = "\"\" #\u{fffd}";
+    let root = parse(t, &Limits::default())[0].root.clone().unwrap();
+    assert_map_in_source(t, &root);
+}

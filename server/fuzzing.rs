@@ -412,8 +412,9 @@ pub fn lsp_session(data: &[u8]) -> Vec<serde_json::Value> {
             let mut buf = vec![0; 1 << 16];
             let mut from = 0;
             let mut closed = false;
-            // The waits for answers, in all.
-            let waits_end = Instant::now() + Duration::from_secs(3);
+            // The waits for answers, in all: the server answers in microseconds to milliseconds,
+            // but a mutated request may get no answer (a duplicate id) or one without its id.
+            let waits_end = Instant::now() + Duration::from_secs(1);
             for cut in cuts {
                 let chunk = &input[from..cut];
                 from = cut;
@@ -426,7 +427,7 @@ pub fn lsp_session(data: &[u8]) -> Vec<serde_json::Value> {
                     }
                     continue;
                 };
-                let deadline = waits_end.min(Instant::now() + Duration::from_millis(500));
+                let deadline = waits_end.min(Instant::now() + Duration::from_millis(100));
                 while !closed && !answered.contains(&id) {
                     match timeout_at(deadline, from_server.read(&mut buf)).await {
                         Ok(Ok(n)) if n > 0 => output.extend_from_slice(&buf[..n]),
@@ -436,8 +437,10 @@ pub fn lsp_session(data: &[u8]) -> Vec<serde_json::Value> {
                     while let Some((taken, body)) = next_frame(&output[parsed..]) {
                         parsed += taken;
                         if let Ok(m) = serde_json::from_slice::<serde_json::Value>(body) {
+                            // An answer without an id (a malformed request) may be this one's.
                             if m.get("method").is_none() {
-                                answered.insert(m["id"].to_string());
+                                let answer = m["id"].to_string();
+                                answered.insert(if answer == "null" { id.clone() } else { answer });
                             }
                         }
                     }
@@ -450,7 +453,7 @@ pub fn lsp_session(data: &[u8]) -> Vec<serde_json::Value> {
                 .expect("reading the server's output");
             output
         };
-        // A hang guard only: the waits above take 3 s at most.
+        // A hang guard only: the waits above take 1 s at most.
         let output = tokio::time::timeout(Duration::from_secs(8), session)
             .await
             .expect("the server did not finish its session");

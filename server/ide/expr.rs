@@ -363,8 +363,10 @@ pub fn signature_help(source: &str, offset: usize) -> Option<SignatureHelp> {
     }
     let open = open?;
     let name_start = expr[..open]
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let spec = functions::lookup(&expr[name_start..open])?;
     let label = signature(spec);
     let params_start = label.find('(').map_or(0, |i| i + 1);

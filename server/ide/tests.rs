@@ -204,3 +204,17 @@ fn completion_after_a_multi_byte_character_in_an_expression() {
         ]
     );
 }
+
+#[test]
+fn signature_help_after_a_multi_byte_character() {
+    // Found by the analysis fuzz target: the function name was cut inside the character.
+    let help = |c: &str| {
+        let t = format!("x: \"{{{{ a{c}to_upper(");
+        signature_help(&t, t.len()).map(|h| h.label)
+    };
+    assert_eq!(help("é"), help("+"));
+    assert_eq!(
+        help("é").as_deref(),
+        Some("to_upper(str: string) -> string")
+    );
+}

@@ -7,7 +7,7 @@
 #   scripts/fuzz.sh seed [TARGET...] rebuild the corpora from the repository's policies, the
 #                                    shared conformance policies and the JMESPath suite, then
 #                                    minimize them
-#   scripts/fuzz.sh cmin TARGET      minimize one target's corpus
+#   scripts/fuzz.sh cmin TARGET [DIR] minimize one target's corpus (with DIR's inputs)
 #
 # One process, one job (libFuzzer's default; `-jobs=1` would do the same through a child
 # process logging to ./fuzz-0.log): the machine is shared. New inputs go to fuzz/corpus-new/ and
@@ -45,28 +45,40 @@ binary() {
     echo "${FUZZ_BIN_DIR:-$FUZZ/target/x86_64-unknown-linux-gnu/release}/$1"
 }
 
-# Per-target libFuzzer options: the dictionary, and a length cap where inputs are documents.
-target_flags() {
-    local flags=()
-    [[ -f "$FUZZ/dict/$1.dict" ]] && flags+=("-dict=$FUZZ/dict/$1.dict")
+# The longest input per target: longer ones only make the checked-in corpus bigger.
+max_len() {
     case "$1" in
-        jmespath) flags+=(-max_len=4096) ;;
-        lsp) flags+=(-max_len=16384) ;;
-        *) flags+=(-max_len=65536) ;;
+        template | analysis) echo 2048 ;;
+        yaml | jmespath) echo 4096 ;;
+        lsp) echo 8192 ;;
     esac
+}
+
+# Per-target libFuzzer options: the dictionary and the input length cap.
+target_flags() {
+    local flags=("-max_len=$(max_len "$1")")
+    [[ -f "$FUZZ/dict/$1.dict" ]] && flags+=("-dict=$FUZZ/dict/$1.dict")
     echo "${flags[@]}"
 }
 
+# Minimizes the corpus of TARGET, with the inputs of FROM (a directory) if given: the fewest
+# inputs no longer than max_len that cover every feature (-set_cover_merge).
 cmin() {
     local target="$1" from="${2:-}"
     local corpus="$FUZZ/corpus/$target" tmp="$FUZZ/corpus-new/$target.min"
-    rm -rf "$tmp" && mkdir -p "$tmp" "$corpus" "$FUZZ/artifacts/$target"
+    local fit="$FUZZ/corpus-new/$target.fit"
+    rm -rf "$tmp" "$fit" && mkdir -p "$tmp" "$fit" "$corpus" "$FUZZ/artifacts/$target"
+    # One copy per directory: an input found again has the same (hash) name.
+    for dir in "$corpus" ${from:+"$from"}; do
+        find "$dir" -type f -size -"$(($(max_len "$target") + 1))"c -exec cp -t "$fit" {} +
+    done
     local marker="$FUZZ/corpus-new/$target.started"
     touch "$marker"
     # shellcheck disable=SC2046
-    "$(binary "$target")" "$tmp" "$corpus" ${from:+"$from"} \
-        -set_cover_merge=1 -artifact_prefix="$FUZZ/artifacts/$target/" "${LIBFUZZER_FLAGS[@]}" $(target_flags "$target") 2>&1 | tail -n 3
-    rm -rf "$corpus" && mv "$tmp" "$corpus"
+    "$(binary "$target")" "$tmp" "$fit" \
+        -set_cover_merge=1 -artifact_prefix="$FUZZ/artifacts/$target/" "${LIBFUZZER_FLAGS[@]}" \
+        $(target_flags "$target") 2>&1 | tail -n 1
+    rm -rf "$corpus" "$fit" && mv "$tmp" "$corpus"
     # A merge runs on past crashing inputs, leaving them in fuzz/artifacts/.
     local crashes
     crashes="$(find "$FUZZ/artifacts/$target" -type f -newer "$marker" | wc -l)"
@@ -214,7 +226,7 @@ case "${1:-}" in
         ;;
     cmin)
         build "$2"
-        cmin "$2"
+        cmin "$2" "${3:-}"
         ;;
     all)
         build

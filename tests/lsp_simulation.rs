@@ -453,7 +453,8 @@ async fn a_sample_file_edited_on_disk_republishes() {
     let d = s.diagnostics(&uri, Some(1)).await;
     same(&d, publish(&uri, Some(1), json!([])));
 
-    // Deleted: the policy falls back to the built-in samples.
+    // Deleted: a warning on the modeline's path, and the policy falls back to the built-in
+    // samples (all five fail: none has the label).
     std::fs::remove_file(ws.root.join("samples/pods.yaml")).unwrap();
     s.notify(
         "workspace/didChangeWatchedFiles",
@@ -461,10 +462,29 @@ async fn a_sample_file_edited_on_disk_republishes() {
     )
     .await;
     let d = s.diagnostics(&uri, Some(1)).await;
+    let diagnostics = d["params"]["diagnostics"].as_array().unwrap();
+    let path = ws.root.join("samples/pods.yaml").display().to_string();
+    same(
+        &diagnostics[0],
+        json!({"range": range(0, 24, 0, 41), "severity": 2, "code": "sample-file-unreadable",
+               "source": "kyverno-ls",
+               "message": format!("Cannot read `samples/pods.yaml` ({path}): it is missing, a \
+                                   folder, or not UTF-8 text. The rules are simulated without \
+                                   its resources.")}),
+    );
+    let verdicts: Vec<&str> = diagnostics[1..]
+        .iter()
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
     assert_eq!(
-        d["params"]["diagnostics"].as_array().unwrap().len(),
-        5,
-        "{d}"
+        verdicts,
+        [
+            "Pod hello-world: The label `team` is required.",
+            "Pod hardened: The label `team` is required.",
+            "Pod privileged: The label `team` is required.",
+            "Deployment hardened: The label `team` is required.",
+            "CronJob hardened: The label `team` is required.",
+        ]
     );
 }
 

@@ -97,35 +97,11 @@ fn matches(pattern: &[String], path: &[String]) -> bool {
             (0..=path.len()).any(|skip| matches(rest, &path[skip..]))
         }
         Some((first, rest)) => match path.split_first() {
-            Some((name, tail)) => name_matches(first, name) && matches(rest, tail),
+            // Segments hold no `/`, so Kyverno's wildcard stays inside one name.
+            Some((name, tail)) => crate::wildcard::matches(first, name) && matches(rest, tail),
             None => false,
         },
     }
-}
-
-/// `*` and `?` inside one name.
-fn name_matches(pattern: &str, name: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    // Classic two-pointer wildcard match with backtracking to the last `*`.
-    let (mut pi, mut ni) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ni < n.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
-            pi += 1;
-            ni += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ni));
-            pi += 1;
-        } else if let Some((sp, sn)) = star {
-            pi = sp + 1;
-            ni = sn + 1;
-            star = Some((sp, sn + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
 }
 
 #[cfg(test)]

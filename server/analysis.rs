@@ -23,11 +23,12 @@ struct CheckedDocument {
 fn checked_document(
     chunk: &str,
     extra_variables: &[String],
+    partial: bool,
 ) -> Option<std::sync::Arc<CheckedDocument>> {
     use std::collections::HashMap;
     use std::sync::{Arc, Mutex, OnceLock};
     type Memo = Mutex<(
-        HashMap<(String, Vec<String>), Option<Arc<CheckedDocument>>>,
+        HashMap<(String, Vec<String>, bool), Option<Arc<CheckedDocument>>>,
         usize,
     )>;
     static MEMO: OnceLock<Memo> = OnceLock::new();
@@ -36,7 +37,7 @@ fn checked_document(
     const MAX_ENTRIES: usize = 1024;
     const MAX_BYTES: usize = 4 * 1024 * 1024;
     let memo = MEMO.get_or_init(|| Mutex::new((HashMap::new(), 0)));
-    let key = (chunk.to_string(), extra_variables.to_vec());
+    let key = (chunk.to_string(), extra_variables.to_vec(), partial);
     if let Some(hit) = memo.lock().ok().and_then(|m| m.0.get(&key).cloned()) {
         return hit;
     }
@@ -46,7 +47,10 @@ fn checked_document(
         let mut errors = doc.has_errors();
         let (findings, kind) = match &doc.root {
             Some(root) => {
-                let found = checks::check_document_with(chunk, root, extra_variables);
+                let mut found = checks::check_document_with(chunk, root, extra_variables);
+                if partial {
+                    found.retain(|d| !d.absence);
+                }
                 errors |= found.iter().any(|d| d.severity == Severity::Error);
                 (found, Some(checks::classify(root)))
             }
@@ -119,6 +123,9 @@ pub struct Inputs {
     pub extra_variables: Vec<String>,
     /// The sample hover evaluates against, by label (default: the first one the rule matches).
     pub current_sample: Option<String>,
+    /// The documents are partial objects by design (chainsaw assertions, strategic-merge
+    /// patches): nothing is reported for what they leave out, and they are not simulated.
+    pub partial: bool,
 }
 
 impl Default for Inputs {
@@ -128,6 +135,7 @@ impl Default for Inputs {
             builtin_samples: true,
             extra_variables: Vec::new(),
             current_sample: None,
+            partial: false,
         }
     }
 }
@@ -181,7 +189,9 @@ pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
     for range in yaml::document_ranges(text) {
         // Documents are parsed and checked on their own text, so an edit in one document of a
         // file reuses the results of the others.
-        let Some(checked) = checked_document(&text[range.clone()], &inputs.extra_variables) else {
+        let Some(checked) =
+            checked_document(&text[range.clone()], &inputs.extra_variables, inputs.partial)
+        else {
             continue;
         };
         let mut doc = checked.doc.clone();
@@ -191,7 +201,8 @@ pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
             d.shift(range.start);
             d
         }));
-        if matches!(checked.kind, Some(DocKind::Policy(..))) && !checked.errors {
+        if matches!(checked.kind, Some(DocKind::Policy(..))) && !checked.errors && !inputs.partial
+        {
             valid.push(documents.len());
         }
         documents.push(DocAnalysis {

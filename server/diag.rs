@@ -15,6 +15,19 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// A severity as users write it in settings and flags: `error`, `warning`, `information`
+    /// (or `info`), `hint`, or `off` (Some(None): drop the diagnostic). None when unknown.
+    pub fn parse_level(s: &str) -> Option<Option<Severity>> {
+        Some(match s {
+            "error" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            "information" | "info" => Some(Severity::Information),
+            "hint" => Some(Severity::Hint),
+            "off" | "none" => None,
+            _ => return None,
+        })
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Error => "error",
@@ -58,6 +71,10 @@ pub struct Diagnostic {
     pub span: Span,
     pub related: Vec<Related>,
     pub tags: Vec<DiagTag>,
+    /// The finding is that something required is absent. Partial objects (chainsaw
+    /// assertions, strategic-merge patches) list only some fields by design, so such findings
+    /// are dropped for them.
+    pub absence: bool,
 }
 
 impl Diagnostic {
@@ -82,6 +99,14 @@ impl Diagnostic {
             span,
             related: Vec::new(),
             tags: Vec::new(),
+            absence: false,
+        }
+    }
+    /// A finding that something required is absent (see [`Diagnostic::absence`]).
+    pub fn missing(code: &'static str, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            absence: true,
+            ..Self::new(code, Severity::Error, span, message)
         }
     }
     pub fn error(code: &'static str, span: Span, message: impl Into<String>) -> Self {

@@ -10,6 +10,7 @@ pub mod diag;
 pub mod engine;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod host;
 pub mod ide;
 pub mod jmespath;
 pub mod limits;

@@ -126,7 +126,7 @@ fn check_condition(c: &Node, typed: Option<&[String]>, out: &mut Vec<Diagnostic>
             .map(|m| format!("`{m}`"))
             .collect::<Vec<_>>()
             .join(", ");
-        out.push(Diagnostic::error(
+        out.push(Diagnostic::missing(
             "missing-field",
             at,
             format!("This condition has no {list}: Kyverno rejects a condition without `key`, `operator` and `value`."),

@@ -52,7 +52,7 @@ fn exactly_one(
     match set.as_slice() {
         [] => {
             let (span, msg) = none();
-            out.push(Diagnostic::error(code, span, msg));
+            out.push(Diagnostic::missing(code, span, msg));
         }
         [_] => {}
         [first, rest @ ..] => {
@@ -147,7 +147,7 @@ pub fn check_match(
         "clusterRoles",
     ];
     if which == "match" && !fields.iter().any(|f| non_empty(f)) {
-        out.push(Diagnostic::error(
+        out.push(Diagnostic::missing(
             "empty-match",
             anchor_span(m, key),
             "`match` selects nothing, so the rule never applies: add `any` (or `all`) with at least one resource filter, for example `- resources: {kinds: [Pod]}`.",
@@ -232,7 +232,7 @@ fn require_kinds(m: &Node, here: &str, legacy: bool, out: &mut Vec<Diagnostic>) 
                 ),
             ),
         };
-        out.push(Diagnostic::error("missing-field", span, msg));
+        out.push(Diagnostic::missing("missing-field", span, msg));
     }
 }
 
@@ -281,7 +281,7 @@ pub fn check_context_entry(entry: &Node, out: &mut Vec<Diagnostic>) {
 
 pub fn check_context_variable(v: &Node, key: Option<&Node>, here: &str, out: &mut Vec<Diagnostic>) {
     if present(v, "value").is_none() && present(v, "jmesPath").is_none() {
-        out.push(Diagnostic::error(
+        out.push(Diagnostic::missing(
             "missing-field",
             anchor_span(v, key),
             format!(
@@ -295,7 +295,7 @@ pub fn check_context_variable(v: &Node, key: Option<&Node>, here: &str, out: &mu
 /// A `foreach` entry iterates over `list`; Kyverno rejects one without it.
 pub fn check_foreach(entry: &Node, key: Option<&Node>, subject: &str, out: &mut Vec<Diagnostic>) {
     if present(entry, "list").is_none() {
-        out.push(Diagnostic::error(
+        out.push(Diagnostic::missing(
             "missing-field",
             anchor_span(entry, key),
             format!("{subject} is missing the required field `list`."),

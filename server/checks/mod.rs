@@ -387,7 +387,7 @@ impl Walker<'_> {
         let present = |f: &str| node.get(f).is_some_and(|v| !v.is_null());
         for req in &s.required {
             if !present(req) {
-                self.out.push(Diagnostic::error(
+                self.out.push(Diagnostic::missing(
                     "missing-field",
                     anchor_span(node, key),
                     format!("{} is missing the required field `{req}`.", self.subject()),
@@ -415,7 +415,11 @@ impl Walker<'_> {
                     );
                     (second, msg)
                 };
-                self.out.push(Diagnostic::error("one-of", span, msg));
+                self.out.push(if set.is_empty() {
+                    Diagnostic::missing("one-of", span, msg)
+                } else {
+                    Diagnostic::error("one-of", span, msg)
+                });
             }
         }
         for group in &s.not_together {

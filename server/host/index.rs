@@ -1,0 +1,180 @@
+//! The index of a folder's Kyverno test manifests, chainsaw tests and kustomizations: which
+//! manifests list a policy file, and which files are partial objects by design.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use super::Files;
+use crate::testing::files::MANIFEST_NAME;
+use crate::testing::paths;
+use crate::yaml::{Limits, Node};
+
+/// The file names chainsaw looks for by default.
+const CHAINSAW_TEST_NAMES: &[&str] = &["chainsaw-test.yaml", "chainsaw-test.yml"];
+/// The file names kustomize looks for.
+const KUSTOMIZATION_NAMES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
+/// A folder whose files are chainsaw test files: assertions, and resources that often name
+/// only what the test needs.
+const CHAINSAW_FOLDER: &str = ".chainsaw-test";
+
+/// Whether a change to the file at `path` can change an [`Index`].
+pub fn is_index_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| {
+            n == MANIFEST_NAME || CHAINSAW_TEST_NAMES.contains(&n) || KUSTOMIZATION_NAMES.contains(&n)
+        })
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Index {
+    /// Each test manifest, with the paths (files or folders) its `policies` entries name.
+    pub manifests: Vec<(PathBuf, Vec<PathBuf>)>,
+    /// Files that chainsaw `assert`/`error` steps or kustomization patches name.
+    pub partial: BTreeSet<PathBuf>,
+}
+
+impl Index {
+    /// Reads the manifests, chainsaw tests and kustomizations among `paths` (the files of a
+    /// walk below `root`); paths they name outside `root` are left out.
+    pub fn build(files: &dyn Files, root: &Path, paths: &[PathBuf]) -> Index {
+        let mut index = Index::default();
+        for path in paths {
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            if !is_index_file(path) {
+                continue;
+            }
+            let Some(text) = files.read(path) else {
+                continue;
+            };
+            let base = path.parent().unwrap_or(Path::new(""));
+            let mut named = |p: &str| {
+                let mut real = |p: &Path| files.real(p);
+                paths::check(base, p, root, &mut real).ok()
+            };
+            let docs = crate::yaml::parse(&text, &Limits::default());
+            let roots = docs.iter().filter_map(|d| d.root.as_ref());
+            if name == MANIFEST_NAME {
+                let mut listed = Vec::new();
+                for doc in roots {
+                    listed.extend(strings(doc.get("policies")).filter_map(&mut named));
+                }
+                index.manifests.push((path.clone(), listed));
+            } else if CHAINSAW_TEST_NAMES.contains(&name) {
+                for doc in roots {
+                    for file in chainsaw_partial_files(doc) {
+                        index.partial.extend(named(file));
+                    }
+                }
+            } else {
+                for doc in roots {
+                    for file in kustomize_patches(doc) {
+                        index.partial.extend(named(file));
+                    }
+                }
+            }
+        }
+        index
+    }
+
+    /// Whether the file at `path` holds partial objects: it is in a `.chainsaw-test` folder,
+    /// or a chainsaw assertion or a kustomization patch names it.
+    pub fn is_partial(&self, path: &Path) -> bool {
+        path.components().any(|c| c.as_os_str() == CHAINSAW_FOLDER) || self.partial.contains(path)
+    }
+
+    /// The manifests whose `policies` name the file at `policy` or a folder holding it.
+    pub fn manifests_listing(&self, policy: &Path) -> Vec<PathBuf> {
+        self.manifests
+            .iter()
+            .filter(|(_, listed)| listed.iter().any(|p| policy.starts_with(p)))
+            .map(|(m, _)| m.clone())
+            .collect()
+    }
+}
+
+/// The string items of a sequence node.
+fn strings(node: Option<&Node>) -> impl Iterator<Item = &str> {
+    node.and_then(Node::as_sequence)
+        .into_iter()
+        .flatten()
+        .filter_map(Node::as_str)
+}
+
+/// The files of a chainsaw `Test`'s `assert` and `error` operations (in `try`, `catch` and
+/// `finally` of every step): chainsaw compares only the fields they list.
+fn chainsaw_partial_files(doc: &Node) -> Vec<&str> {
+    let mut out = Vec::new();
+    let steps = doc.get("spec").and_then(|s| s.get("steps"));
+    for step in steps.and_then(Node::as_sequence).into_iter().flatten() {
+        for block in ["try", "catch", "finally", "cleanup"] {
+            for op in step
+                .get(block)
+                .and_then(Node::as_sequence)
+                .into_iter()
+                .flatten()
+            {
+                for kind in ["assert", "error"] {
+                    if let Some(file) = op.get(kind).and_then(|a| a.get("file")?.as_str()) {
+                        out.push(file);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The patch files of a kustomization: `patchesStrategicMerge` entries and `patches[].path`.
+fn kustomize_patches(doc: &Node) -> Vec<&str> {
+    let mut out: Vec<&str> = strings(doc.get("patchesStrategicMerge")).collect();
+    for p in doc
+        .get("patches")
+        .and_then(Node::as_sequence)
+        .into_iter()
+        .flatten()
+    {
+        out.extend(p.get("path").and_then(Node::as_str));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::MemFiles;
+    use super::*;
+
+    #[test]
+    fn partial_files_and_manifests() {
+        let chainsaw = "apiVersion: chainsaw.kyverno.io/v1alpha1\nkind: Test\nmetadata: {name: t}\nspec:\n  steps:\n  - try:\n    - apply: {file: ../policy.yaml}\n    - assert: {file: policy-ready.yaml}\n    catch:\n    - error: {file: bad.yaml}\n";
+        let kustomization = "resources: [base.yaml]\npatchesStrategicMerge: [patch.yaml]\npatches:\n- path: json-patch.yaml\n- path: ../../../outside.yaml\n";
+        let manifest = "apiVersion: cli.kyverno.io/v1alpha1\nkind: Test\nmetadata: {name: t}\npolicies: [../policy.yaml]\nresources: [r.yaml]\n";
+        let files = MemFiles::new(&[
+            ("/r/p/policy.yaml", ""),
+            ("/r/p/e2e/chainsaw-test.yaml", chainsaw),
+            ("/r/p/.kyverno-test/kyverno-test.yaml", manifest),
+            ("/r/k/kustomization.yaml", kustomization),
+        ]);
+        let (all, _) = super::super::walk(&files, Path::new("/r"));
+        let index = Index::build(&files, Path::new("/r"), &all);
+        assert_eq!(
+            index.partial.iter().collect::<Vec<_>>(),
+            [
+                Path::new("/r/k/json-patch.yaml"),
+                Path::new("/r/k/patch.yaml"),
+                Path::new("/r/p/e2e/bad.yaml"),
+                Path::new("/r/p/e2e/policy-ready.yaml"),
+            ]
+        );
+        assert!(index.is_partial(Path::new("/r/q/.chainsaw-test/anything.yaml")));
+        assert!(!index.is_partial(Path::new("/r/p/policy.yaml")));
+        assert!(!index.is_partial(Path::new("/r/k/base.yaml")));
+        assert_eq!(
+            index.manifests_listing(Path::new("/r/p/policy.yaml")),
+            [PathBuf::from("/r/p/.kyverno-test/kyverno-test.yaml")]
+        );
+        assert!(index.manifests_listing(Path::new("/r/k/base.yaml")).is_empty());
+    }
+}

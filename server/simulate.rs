@@ -74,7 +74,11 @@ fn fingerprint(parts: &[&str]) -> u64 {
 /// document's text, others their whole request.
 fn sample_fingerprint(text: &str, sample: &Sample) -> u64 {
     match (sample.origin, &sample.span) {
-        (Origin::Builtin, _) => fingerprint(&["builtin", &sample.label]),
+        (Origin::Builtin, _) => fingerprint(&[
+            "builtin",
+            &sample.label,
+            crate::testing::files::meta_str(&sample.request.object.to_json(), "namespace"),
+        ]),
         (Origin::SameFile, Some(span)) if sample.file.is_none() => {
             fingerprint(&["same", text.get(span.clone()).unwrap_or("")])
         }
@@ -104,6 +108,17 @@ pub fn rule_message(resp: &RuleResponse) -> String {
     m.to_string()
 }
 
+/// The namespace of a namespaced `Policy` (None for a ClusterPolicy, or without one).
+fn policy_namespace(root: &Node) -> Option<&str> {
+    if root.get("kind").and_then(Node::as_str) != Some("Policy") {
+        return None;
+    }
+    root.get("metadata")?
+        .get("namespace")?
+        .as_str()
+        .filter(|ns| !ns.is_empty())
+}
+
 /// Simulates every rule of every policy document in `valid` (indexes into `documents` of
 /// `text`).
 pub fn simulate(
@@ -127,6 +142,15 @@ pub fn simulate(
         if !matches!(doc.kind, Some(DocKind::Policy(..))) {
             continue;
         }
+        // A namespaced Policy sees the samples that name no namespace in its own.
+        let moved: Vec<Option<Sample>> = match policy_namespace(root) {
+            Some(ns) => samples.iter().map(|s| s.in_namespace(ns)).collect(),
+            None => Vec::new(),
+        };
+        let moved_keys: Vec<Option<u64>> = moved
+            .iter()
+            .map(|m| m.as_ref().map(|s| sample_fingerprint(text, s)))
+            .collect();
         let rules = root
             .get("spec")
             .and_then(|s| s.get("rules"))
@@ -142,7 +166,12 @@ pub fn simulate(
         let responses: Vec<Arc<Vec<RuleResponse>>> = samples
             .iter()
             .zip(&sample_keys)
-            .map(|(s, &sk)| {
+            .enumerate()
+            .map(|(i, (s, &sk))| {
+                let (s, sk) = match (moved.get(i), moved_keys.get(i)) {
+                    (Some(Some(m)), Some(Some(k))) => (m, *k),
+                    _ => (s, sk),
+                };
                 let key = (policy_key, sk);
                 let hit = cache().lock().ok().and_then(|c| c.get(&key).cloned());
                 if let Some((hit, steps)) = hit {
@@ -305,7 +334,10 @@ fn rule_node<'a>(
     Some((root, rule))
 }
 
-/// The diagnostics of the simulation: one per failing or erroring (rule, sample).
+/// The diagnostics of the simulation. Where the test manifest that supplied a sample expects
+/// something of the rule, a verdict that differs is an error (`test-mismatch`) and one that
+/// agrees shows only in the lens. Otherwise a failure or an error is information about the
+/// sample (`rule-fails`, `rule-error`), worded as what Kyverno would do with it.
 pub fn verdicts(
     documents: &[DocAnalysis],
     simulation: &[RuleSimulation],
@@ -316,26 +348,63 @@ pub fn verdicts(
         let Some((root, rule)) = rule_node(documents, sim) else {
             continue;
         };
+        let policy = root
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(Node::as_str)
+            .unwrap_or_default();
         let enforce = is_enforce(root, rule);
         for r in &sim.results {
             let sample = &samples[r.sample];
             let resp = &r.response;
-            let message = format!("{}: {}", sample.label, rule_message(resp));
-            let mut d = match resp.status {
-                Status::Fail => Diagnostic::new(
-                    "rule-fails",
-                    if enforce {
-                        Severity::Error
-                    } else {
-                        Severity::Warning
-                    },
-                    sim.name_span.clone(),
-                    message,
-                ),
-                // A failure of an unscored policy: Kyverno reports it as a warning.
-                Status::Warn => Diagnostic::warning("rule-fails", sim.name_span.clone(), message),
-                Status::Error => Diagnostic::warning("rule-error", sim.name_span.clone(), message),
-                _ => continue,
+            let expected: Vec<&crate::samples::Expectation> = sample
+                .expectations
+                .iter()
+                .filter(|e| {
+                    e.policy == policy
+                        && crate::testing::run::rule_matches(&resp.rule, &e.rule)
+                })
+                .collect();
+            let actual = resp.status.as_str();
+            // What the simulator does not decide cannot be held against an expectation.
+            let mut d = if resp.status == Status::Unsupported {
+                continue;
+            } else if let Some(e) = expected.first() {
+                if expected.iter().any(|e| e.result == actual) {
+                    continue;
+                }
+                let detail = rule_message(resp);
+                let message = if detail.is_empty() {
+                    format!(
+                        "{}: {} expects `{}`, but the rule gives `{actual}`.",
+                        sample.label,
+                        manifest_name(&e.manifest.path),
+                        e.result
+                    )
+                } else {
+                    format!(
+                        "{}: {} expects `{}`, but the rule gives `{actual}`: {detail}",
+                        sample.label,
+                        manifest_name(&e.manifest.path),
+                        e.result
+                    )
+                };
+                Diagnostic::error("test-mismatch", sim.name_span.clone(), message).with_related_in(
+                    e.manifest.clone(),
+                    e.span.clone(),
+                    format!("the expected result `{}`", e.result),
+                )
+            } else {
+                let (code, outcome) = match (resp.status, enforce) {
+                    (Status::Fail | Status::Warn, true) => ("rule-fails", "would be blocked (Enforce)"),
+                    (Status::Fail, false) => ("rule-fails", "would be reported (Audit)"),
+                    // A failure of an unscored policy: Kyverno reports it as a warning.
+                    (Status::Warn, false) => ("rule-fails", "would get a warning (Audit, unscored policy)"),
+                    (Status::Error, _) => ("rule-error", "would get an error"),
+                    _ => continue,
+                };
+                let message = format!("{} {outcome}: {}", sample.label, rule_message(resp));
+                Diagnostic::new(code, Severity::Information, sim.name_span.clone(), message)
             };
             if let Some(rel) = sample_location(documents, sample, resp.resource_path.as_deref()) {
                 d.related.push(rel);
@@ -351,6 +420,18 @@ pub fn verdicts(
         }
     }
     out
+}
+
+/// How a message names a manifest: its folder and name (`.kyverno-test/kyverno-test.yaml`).
+fn manifest_name(path: &str) -> String {
+    let p = std::path::Path::new(path);
+    match (
+        p.parent().and_then(|d| d.file_name()),
+        p.file_name(),
+    ) {
+        (Some(dir), Some(name)) => format!("{}/{}", dir.to_string_lossy(), name.to_string_lossy()),
+        _ => path.to_string(),
+    }
 }
 
 /// The related information that points into the sample: the field at `resource_path`, else

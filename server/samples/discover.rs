@@ -48,15 +48,18 @@ pub fn discover(
     root: &Path,
     read: &mut dyn FnMut(&Path) -> Option<String>,
 ) -> Discovered {
-    discover_with(policy_path, policy_text, root, read, &mut |_| None)
+    discover_with(policy_path, policy_text, root, &[], read, &mut |_| None)
 }
 
-/// [`discover`], with `real` giving the real path of an existing file (symbolic links
-/// resolved), so that a link leading out of the root is refused with a diagnostic.
+/// [`discover`], with the manifests found elsewhere that list the policy (`listing`, from the
+/// workspace's [`crate::host::Index`]: the library layout keeps them in a folder below the
+/// policy), and `real` giving the real path of an existing file (symbolic links resolved), so
+/// that a link leading out of the root is refused with a diagnostic.
 pub fn discover_with(
     policy_path: &Path,
     policy_text: &str,
     root: &Path,
+    listing: &[PathBuf],
     read: &mut dyn FnMut(&Path) -> Option<String>,
     real: &mut dyn FnMut(&Path) -> Option<PathBuf>,
 ) -> Discovered {
@@ -124,13 +127,28 @@ pub fn discover_with(
         }
     }
     let policy_names = policy_names(policy_text);
+    // The manifests in the policy's folder and the folders above it, then those listed
+    // elsewhere; each once.
+    let mut candidates: Vec<PathBuf> = Vec::new();
     let mut folder = Some(dir.as_path());
-    let mut variables = BTreeSet::new();
     while let Some(d) = folder {
         if !d.starts_with(&root) {
             break;
         }
-        let manifest = d.join(MANIFEST_NAME);
+        candidates.push(d.join(MANIFEST_NAME));
+        if d == root {
+            break;
+        }
+        folder = d.parent();
+    }
+    for m in listing {
+        let m = normalize(m);
+        if m.starts_with(&root) && !candidates.contains(&m) {
+            candidates.push(m);
+        }
+    }
+    let mut variables = BTreeSet::new();
+    for manifest in candidates {
         found.files.push(manifest.clone());
         if let Some(text) = read(&manifest) {
             from_manifest(
@@ -145,10 +163,6 @@ pub fn discover_with(
                 &mut variables,
             );
         }
-        if d == root {
-            break;
-        }
-        folder = d.parent();
     }
     // `request.*` values set fields of Kyverno's own variable.
     variables.remove("request");
@@ -202,10 +216,25 @@ fn from_manifest(
             return;
         }
     };
-    for doc in &docs {
+    let manifest_file = Arc::new(SourceFile {
+        path: manifest.display().to_string(),
+        text: text.to_string(),
+    });
+    // The same documents with their spans, for the expectations' locations.
+    let spanned: Vec<crate::yaml::Node> = crate::yaml::parse(text, &crate::yaml::Limits::default())
+        .into_iter()
+        .filter_map(|d| d.root)
+        .collect();
+    for (doc_index, doc) in docs.iter().enumerate() {
         let Ok(test) = manifest::decode_test(doc) else {
             continue;
         };
+        let result_spans: Vec<crate::diag::Span> = spanned
+            .get(doc_index)
+            .and_then(|d| d.get("results"))
+            .and_then(crate::yaml::Node::as_sequence)
+            .map(|rs| rs.iter().map(|r| r.span.clone()).collect())
+            .unwrap_or_default();
         let lists_policy = test
             .policies
             .iter()
@@ -263,12 +292,41 @@ fn from_manifest(
                     .unwrap_or_default();
                     let request = run::build_request(&inputs, &policy, &resource, op);
                     let json = resource.value.to_json();
+                    let kind = files::str_field(&json, "kind");
+                    let expectations = test
+                        .results
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, r)| {
+                            let name = r.policy.rsplit('/').next().unwrap_or_default();
+                            let names_it = policy_names.iter().any(|n| n == name)
+                                && (r.kind.is_empty() || r.kind == kind)
+                                && (r.resources.is_empty()
+                                    || r.resources.iter().any(|e| {
+                                        run::resource_matches(
+                                            e,
+                                            &resource.name,
+                                            &resource.namespace,
+                                        )
+                                    }));
+                            names_it.then(|| super::Expectation {
+                                policy: name.to_string(),
+                                rule: r.rule.clone(),
+                                result: r.result.clone(),
+                                manifest: manifest_file.clone(),
+                                span: result_spans.get(i).cloned().unwrap_or(0..0),
+                            })
+                        })
+                        .collect();
                     found.samples.push(Sample {
                         label: super::label_of(&json),
                         origin: Origin::TestManifest,
                         request,
                         file: Some(file),
                         span: Some(span),
+                        expectations,
+                        // `kyverno test` loads a resource without a namespace into `default`.
+                        movable: false,
                     });
                 }
                 let _ = files_read;

@@ -53,6 +53,27 @@ pub struct Sample {
     /// same-file samples).
     pub file: Option<std::sync::Arc<SourceFile>>,
     pub span: Option<Span>,
+    /// What the `kyverno-test.yaml` that supplied the sample expects of it (empty for other
+    /// origins): a verdict with an expectation is checked against it, one without is only
+    /// information.
+    pub expectations: Vec<Expectation>,
+    /// The resource names no namespace of its own (or it is a built-in): a namespaced
+    /// `Policy` sees it in the policy's namespace, as `kubectl apply -n` would create it.
+    pub movable: bool,
+}
+
+/// One `results` entry of a test manifest that names a sample.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expectation {
+    /// The policy's name (a `namespace/` prefix removed).
+    pub policy: String,
+    /// The rule (empty: every rule of the policy).
+    pub rule: String,
+    /// `pass`, `fail`, `skip`, `warn` or `error`.
+    pub result: String,
+    /// The manifest, and the span of the entry in its text.
+    pub manifest: std::sync::Arc<SourceFile>,
+    pub span: Span,
 }
 
 impl Sample {
@@ -68,6 +89,10 @@ impl Sample {
         file: Option<Arc<SourceFile>>,
         span: Option<Span>,
     ) -> Sample {
+        let kind = crate::testing::files::str_field(&resource, "kind");
+        let movable = origin == Origin::Builtin
+            || (!crate::testing::files::is_cluster_scoped(kind)
+                && crate::testing::files::meta_str(&resource, "namespace").is_empty());
         let resource = crate::testing::files::default_namespace(resource);
         let label = label_of(&resource);
         Sample {
@@ -79,7 +104,26 @@ impl Sample {
             },
             file,
             span,
+            expectations: Vec::new(),
+            movable,
         }
+    }
+
+    /// The sample placed in the namespace `ns`, when it may be moved (see
+    /// [`Sample::movable`]); otherwise None.
+    pub fn in_namespace(&self, ns: &str) -> Option<Sample> {
+        if !self.movable {
+            return None;
+        }
+        let mut json = self.request.object.to_json();
+        let meta = json.get_mut("metadata")?.as_object_mut()?;
+        if meta.get("namespace").and_then(serde_json::Value::as_str) == Some(ns) {
+            return None;
+        }
+        meta.insert("namespace".into(), serde_json::Value::String(ns.into()));
+        let mut moved = self.clone();
+        moved.request.object = Value::from_json(&json);
+        Some(moved)
     }
 }
 

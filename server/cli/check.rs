@@ -5,11 +5,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::render;
-use crate::analysis::Inputs;
 use crate::diag::{Diagnostic, Severity};
-use crate::samples::{self, Origin, Sample, SourceFile, discover};
-use crate::testing::files::MANIFEST_NAME;
-use crate::testing::paths;
+use crate::host::{self, fs, fs::FsFiles};
+use crate::samples::{self, Origin, SourceFile, discover};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -24,6 +22,10 @@ pub struct Options {
     pub builtin_samples: bool,
     /// `--resource FILE`: sample resources for every policy (like a modeline).
     pub resources: Vec<PathBuf>,
+    /// `--severity CODE=LEVEL`: report a code with another severity (`off` drops it), as the
+    /// editor's `diagnostics.severity` setting does; `--severity rule-fails=error` makes
+    /// verdicts on samples fail the run.
+    pub severity: Vec<(String, Option<Severity>)>,
 }
 
 impl Options {
@@ -32,8 +34,25 @@ impl Options {
         let mut paths = Vec::new();
         let mut builtin_samples = true;
         let mut resources = Vec::new();
+        let mut severity = Vec::new();
         let mut it = args.iter();
         while let Some(a) = it.next() {
+            let level = if a == "--severity" {
+                Some(it.next().ok_or("--severity needs CODE=LEVEL")?.as_str())
+            } else {
+                a.strip_prefix("--severity=")
+            };
+            if let Some(level) = level {
+                let parsed = level.split_once('=').and_then(|(code, l)| {
+                    Some((code.to_string(), Severity::parse_level(l)?))
+                });
+                severity.push(parsed.ok_or_else(|| {
+                    format!(
+                        "--severity takes CODE=LEVEL, with a level among error, warning, information, hint and off (not `{level}`)"
+                    )
+                })?);
+                continue;
+            }
             if a == "--no-builtin-samples" {
                 builtin_samples = false;
                 continue;
@@ -74,6 +93,7 @@ impl Options {
             paths,
             builtin_samples,
             resources,
+            severity,
         })
     }
 }
@@ -86,18 +106,44 @@ pub struct FileReport {
 }
 
 pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> i32 {
-    let mut files = Vec::new();
+    let Ok(cwd) = std::env::current_dir() else {
+        let _ = writeln!(err, "error: cannot read the current directory");
+        return 2;
+    };
+    // Each path is read inside its repository (the nearest folder above it with `.git`),
+    // else inside the current directory, else inside its own folder.
+    let mut roots: Vec<(PathBuf, FsFiles, host::Index)> = Vec::new();
+    let mut jobs: Vec<(PathBuf, usize)> = Vec::new();
     for p in &opts.paths {
-        if p.is_dir() {
-            let mut found = Vec::new();
-            collect_yaml(p, &mut found);
-            found.sort();
-            files.extend(found);
-        } else if p.exists() {
-            files.push(p.clone());
-        } else {
+        if !p.exists() {
             let _ = writeln!(err, "error: {}: no such file or directory", p.display());
             return 2;
+        }
+        let absolute = discover::normalize(&cwd.join(p));
+        let root = fs::repository_of(&absolute).unwrap_or_else(|| {
+            if absolute.starts_with(&cwd) {
+                cwd.clone()
+            } else if p.is_dir() {
+                absolute.clone()
+            } else {
+                absolute.parent().unwrap_or(Path::new("/")).to_path_buf()
+            }
+        });
+        let at = match roots.iter().position(|(r, _, _)| *r == root) {
+            Some(i) => i,
+            None => {
+                let files = FsFiles::new(&root);
+                let (all, _) = host::walk(&files, &root);
+                let index = host::Index::build(&files, &root, &all);
+                roots.push((root, files, index));
+                roots.len() - 1
+            }
+        };
+        if p.is_dir() {
+            let (found, _) = host::walk(&roots[at].1, p);
+            jobs.extend(found.into_iter().map(|f| (f, at)));
+        } else {
+            jobs.push((p.clone(), at));
         }
     }
     let mut extra = Vec::new();
@@ -122,10 +168,18 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
         }
     }
     samples::dedupe_labels(&mut extra);
-    let reports: Vec<FileReport> = files
-        .iter()
-        .map(|f| check_file_with(f, opts.builtin_samples, &extra))
-        .collect();
+    let options = host::Options {
+        builtin_samples: opts.builtin_samples,
+        resources: extra,
+        env: super::eval::system_env(),
+    };
+    let check = |(path, at): &(PathBuf, usize)| {
+        let (root, files, index) = &roots[*at];
+        let mut report = check_file(path, &cwd, root, files, index, &options);
+        apply_severity(&opts.severity, &mut report.diagnostics);
+        report
+    };
+    let reports = parallel_map(&jobs, &check);
     match opts.format {
         Format::Json => {
             let _ = writeln!(out, "{}", render::json(&reports));
@@ -140,78 +194,65 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
     i32::from(any_error)
 }
 
-/// The inputs of the analysis of the file at `path`: `resources` when given, else what the
-/// modeline and the test manifests name (read inside the current directory, or the file's own
-/// folder when it is outside it). Also the diagnostics of the paths refused on the way (the
-/// modeline's, or a test manifest's own).
-fn inputs_for(
-    path: &Path,
-    text: &str,
-    builtin_samples: bool,
-    resources: &[Sample],
-) -> (Inputs, Vec<Diagnostic>) {
-    let mut inputs = Inputs {
-        builtin_samples,
-        ..Inputs::default()
-    };
-    let Ok(cwd) = std::env::current_dir() else {
-        return (inputs, Vec::new());
-    };
-    let absolute = discover::normalize(&cwd.join(path));
-    let root = if absolute.starts_with(&cwd) {
-        cwd.clone()
-    } else {
-        absolute.parent().unwrap_or(Path::new("/")).to_path_buf()
-    };
-    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.clone());
-    let mut read = |p: &Path| -> Option<String> {
-        // Symbolic links may not lead out of the root.
-        let c = p.canonicalize().ok()?;
-        if !c.starts_with(&canonical_root) || !c.is_file() {
-            return None;
-        }
-        crate::testing::files::read_text(&c).ok()
-    };
-    let mut real = |p: &Path| p.canonicalize().ok();
-    if absolute.file_name().is_some_and(|n| n == MANIFEST_NAME) {
-        let refused = paths::manifest_diagnostics(text, &absolute, &root, &mut real);
-        return (inputs, refused);
+/// `f` over `items` on every core, results in the order of `items`.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: &(dyn Fn(&T) -> R + Sync)) -> Vec<R> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(items.len().max(1));
+    if workers <= 1 {
+        return items.iter().map(f).collect();
     }
-    if !resources.is_empty() {
-        inputs.external_samples = resources.to_vec();
-        return (inputs, Vec::new());
-    }
-    let found = discover::discover_with(&absolute, text, &root, &mut read, &mut real);
-    // Name sample files as the command line would: relative to the current directory.
-    let mut renamed: Vec<(*const SourceFile, Arc<SourceFile>)> = Vec::new();
-    let mut samples = found.samples;
-    for s in &mut samples {
-        let Some(file) = &s.file else { continue };
-        let key = Arc::as_ptr(file);
-        let new = match renamed.iter().find(|(k, _)| *k == key) {
-            Some((_, f)) => f.clone(),
-            None => {
-                let shown = Path::new(&file.path)
-                    .strip_prefix(&cwd)
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_else(|_| file.path.clone());
-                let f = Arc::new(SourceFile {
-                    path: shown,
-                    text: file.text.clone(),
-                });
-                renamed.push((key, f.clone()));
-                f
-            }
-        };
-        s.file = Some(new);
-    }
-    inputs.external_samples = samples;
-    inputs.extra_variables = found.extra_variables;
-    (inputs, found.refused)
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        done.push((i, f(item)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
-/// Reads and analyses one file. Unreadable and non-UTF-8 files become a single diagnostic.
-pub fn check_file_with(path: &Path, builtin_samples: bool, resources: &[Sample]) -> FileReport {
+fn apply_severity(levels: &[(String, Option<Severity>)], diagnostics: &mut Vec<Diagnostic>) {
+    for (code, level) in levels {
+        diagnostics.retain_mut(|d| {
+            if d.code != code {
+                return true;
+            }
+            match level {
+                Some(s) => {
+                    d.severity = *s;
+                    true
+                }
+                None => false,
+            }
+        });
+    }
+}
+
+/// Reads and analyses one file (`path` as given on the command line) inside `root`.
+/// Unreadable and non-UTF-8 files become a single diagnostic.
+pub fn check_file(
+    path: &Path,
+    cwd: &Path,
+    root: &Path,
+    files: &FsFiles,
+    index: &host::Index,
+    options: &host::Options,
+) -> FileReport {
     let shown = path.display().to_string();
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
@@ -229,16 +270,13 @@ pub fn check_file_with(path: &Path, builtin_samples: bool, resources: &[Sample])
     };
     match String::from_utf8(bytes) {
         Ok(text) => {
-            let (inputs, refused) = inputs_for(path, &text, builtin_samples, resources);
-            let mut diagnostics = crate::analysis::analyze_with(&text, &inputs).diagnostics;
-            if !refused.is_empty() {
-                diagnostics.extend(refused);
-                diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
-            }
+            let absolute = discover::normalize(&cwd.join(path));
+            let mut analysis = host::analyze_file(files, index, root, &absolute, &text, options);
+            rename_sample_files(&mut analysis.diagnostics, cwd);
             FileReport {
                 path: shown,
                 text,
-                diagnostics,
+                diagnostics: analysis.diagnostics,
             }
         }
         Err(e) => {
@@ -262,24 +300,28 @@ pub fn check_file_with(path: &Path, builtin_samples: bool, resources: &[Sample])
     }
 }
 
-/// `.yaml` and `.yml` files below `dir`, hidden folders included (Kyverno's test folders are
-/// `.kyverno-test`), `.git` and symbolic links excluded.
-fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let Ok(ft) = e.file_type() else { continue };
-        let p = e.path();
-        if ft.is_symlink() {
-            continue;
-        }
-        if ft.is_dir() {
-            if e.file_name() != ".git" && e.file_name() != "node_modules" {
-                collect_yaml(&p, out);
+/// Names the files that related information points into as the command line would:
+/// relative to the current directory.
+fn rename_sample_files(diagnostics: &mut [Diagnostic], cwd: &Path) {
+    let mut renamed: Vec<(*const SourceFile, Arc<SourceFile>)> = Vec::new();
+    for r in diagnostics.iter_mut().flat_map(|d| d.related.iter_mut()) {
+        let Some(file) = &r.file else { continue };
+        let key = Arc::as_ptr(file);
+        let new = match renamed.iter().find(|(k, _)| *k == key) {
+            Some((_, f)) => f.clone(),
+            None => {
+                let shown = Path::new(&file.path)
+                    .strip_prefix(cwd)
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|_| file.path.clone());
+                let f = Arc::new(SourceFile {
+                    path: shown,
+                    text: file.text.clone(),
+                });
+                renamed.push((key, f.clone()));
+                f
             }
-        } else if matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml")) {
-            out.push(p);
-        }
+        };
+        r.file = Some(new);
     }
 }

@@ -143,7 +143,7 @@ pub fn run(opts: &EvalOptions, out: &mut dyn std::io::Write, err: &mut dyn std::
 }
 
 /// The shell owns the clock: the core's time functions read "now" from here.
-fn system_env() -> Env {
+pub(super) fn system_env() -> Env {
     let since = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();

@@ -1,7 +1,7 @@
 //! Command-line shell: argument parsing, file reading and rendering. All analysis is the
 //! core's (`analysis::analyze`), the same code path the language server uses.
 
-mod check;
+pub mod check;
 mod eval;
 mod render;
 mod test;

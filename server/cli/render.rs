@@ -45,7 +45,7 @@ fn json_range(index: &LineIndex, text: &str, span: &crate::diag::Span) -> serde_
 
 pub fn text(reports: &[FileReport]) -> String {
     let mut s = String::new();
-    let (mut errors, mut warnings, mut with_problems) = (0, 0, 0);
+    let (mut errors, mut warnings, mut notes, mut with_problems) = (0, 0, 0, 0);
     for r in reports {
         if r.diagnostics.is_empty() {
             continue;
@@ -56,7 +56,7 @@ pub fn text(reports: &[FileReport]) -> String {
             match d.severity {
                 Severity::Error => errors += 1,
                 Severity::Warning => warnings += 1,
-                _ => {}
+                Severity::Information | Severity::Hint => notes += 1,
             }
             diagnostic(&mut s, r, &index, d);
         }
@@ -68,14 +68,22 @@ pub fn text(reports: &[FileReport]) -> String {
             format!("{n} {w}s")
         }
     };
-    let _ = writeln!(
-        s,
-        "{}, {} in {} ({} checked)",
-        plural(errors, "error"),
-        plural(warnings, "warning"),
-        plural(with_problems, "file"),
-        plural(reports.len(), "file"),
-    );
+    if with_problems == 0 {
+        let _ = writeln!(
+            s,
+            "Nothing to report in {} checked.",
+            plural(reports.len(), "file")
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "{}, {} and {} in {with_problems} of {} checked.",
+            plural(errors, "error"),
+            plural(warnings, "warning"),
+            plural(notes, "note"),
+            plural(reports.len(), "file"),
+        );
+    }
     s
 }
 

@@ -145,6 +145,17 @@ fn evaluate_for_rule<'a>(
 
 /// Inlay hints for the `{{ }}` templates of the policies whose text overlaps `range` (byte
 /// offsets): after each template, its value for the sample hover would use.
+/// The first error the checks found in an expression's span that makes it fail as a whole.
+fn static_error(analysis: &Analysis, span: Range<usize>) -> Option<&crate::diag::Diagnostic> {
+    analysis.diagnostics.iter().find(|d| {
+        matches!(
+            d.code,
+            "jmespath-syntax" | "unknown-function" | "function-arity" | "function-argument-type"
+        ) && d.span.start >= span.start
+            && d.span.end <= span.end
+    })
+}
+
 pub fn inlay_hints(text: &str, analysis: &Analysis, range: Range<usize>) -> Vec<InlayHint> {
     let mut hints = Vec::new();
     if analysis.samples.is_empty() {
@@ -187,6 +198,21 @@ pub fn inlay_hints(text: &str, analysis: &Analysis, range: Range<usize>) -> Vec<
             let Some(ev) = evaluate_for_rule(analysis, di, rule, &what, start) else {
                 continue;
             };
+            // An expression the checks reject has no value: a projection over nothing may
+            // never reach the unknown function, but Kyverno never gets that far.
+            if let Some(d) = static_error(analysis, start..at) {
+                hints.push(InlayHint {
+                    offset: at,
+                    label: "= error".to_owned(),
+                    tooltip: format!(
+                        "{} {}\n\nError: {}",
+                        ev.sample.label,
+                        describe(ev.sample.origin),
+                        d.message
+                    ),
+                });
+                continue;
+            }
             let shown = match &ev.outcome {
                 Outcome::Single(Ok(v)) => to_go_json(v),
                 Outcome::Single(Err(_)) => "error".to_owned(),

@@ -218,3 +218,25 @@ fn signature_help_after_a_multi_byte_character() {
         Some("to_upper(str: string) -> string")
     );
 }
+
+#[test]
+fn an_inlay_hint_of_an_expression_the_checks_reject_shows_the_error() {
+    // The projection over a missing list never reaches the unknown function, so evaluating
+    // alone would give `[]`; Kyverno never gets that far.
+    let t = include_str!("../../examples/tutorial-policy.yaml")
+        .replace(".to_upper(@)", ".to_uper(@)");
+    let a = analyze(&t);
+    let at = t.find("`[]` }}").unwrap() + "`[]` }}".len() + 1;
+    let hints = inlay_hints(&t, &a, at - 1..at + 1);
+    let shown: Vec<(&str, &str)> = hints
+        .iter()
+        .map(|h| (h.label.as_str(), h.tooltip.as_str()))
+        .collect();
+    assert_eq!(
+        shown,
+        [(
+            "= error",
+            "Pod hello-world (built-in sample)\n\nError: Unknown function `to_uper`. Did you mean `to_upper`?"
+        )]
+    );
+}

@@ -29,8 +29,16 @@ pub trait Analyzer: Send + Sync + 'static {
 
     /// The samples and variables for the policy file at `path` (text `text`) in the
     /// workspace folder `root`: its modeline files and the test manifests that list it.
-    fn discover(&self, path: &Path, text: &str, root: &Path, read: Read<'_>) -> Discovered {
-        let _ = (path, text, root, read);
+    /// `listing`: the manifests elsewhere in the workspace whose `policies` name the file.
+    fn discover(
+        &self,
+        path: &Path,
+        text: &str,
+        root: &Path,
+        listing: &[std::path::PathBuf],
+        read: Read<'_>,
+    ) -> Discovered {
+        let _ = (path, text, root, listing, read);
         Discovered::default()
     }
 
@@ -86,22 +94,23 @@ impl Analyzer for Kyverno {
         analysis::analyze_with(text, inputs)
     }
 
-    fn discover(&self, path: &Path, text: &str, root: &Path, read: Read<'_>) -> Discovered {
+    fn discover(
+        &self,
+        path: &Path,
+        text: &str,
+        root: &Path,
+        listing: &[std::path::PathBuf],
+        read: Read<'_>,
+    ) -> Discovered {
         // Symbolic links are resolved on disk, so that one leading out of the workspace is
         // refused with a diagnostic rather than read.
-        discover::discover_with(path, text, root, &mut |p| read(p), &mut |p| {
+        discover::discover_with(path, text, root, listing, &mut |p| read(p), &mut |p| {
             p.canonicalize().ok()
         })
     }
 
     fn test_manifest(&self, path: &Path, text: &str, root: &Path) -> Vec<Diagnostic> {
-        let options = testing::Options {
-            compat: false,
-            roots: vec![root.to_path_buf()],
-        };
-        let mut report = testing::Report::default();
-        testing::run::run_manifest(path, &options, &system_env(), &mut report);
-        let mut diagnostics = ide::manifest_diagnostics(text, &report);
+        let mut diagnostics = crate::host::manifest_results(path, root, &system_env(), text);
         diagnostics.extend(testing::paths::manifest_diagnostics(
             text,
             path,

@@ -39,6 +39,7 @@ fn stamp(documents: &Documents, path: &Path) -> Stamp {
 
 struct Entry {
     modeline: Vec<String>,
+    listing: Vec<PathBuf>,
     root: PathBuf,
     stamps: Vec<(PathBuf, Stamp)>,
     found: Discovered,
@@ -62,6 +63,7 @@ impl DiscoveryCache {
         uri: &Uri,
         path: &Path,
         root: &Path,
+        listing: &[PathBuf],
         text: &str,
     ) -> (Discovered, BTreeSet<PathBuf>) {
         let modeline = samples::modeline(text);
@@ -72,6 +74,7 @@ impl DiscoveryCache {
                 // tells: results from manifests are not reused.
                 let reusable = e.modeline == modeline
                     && e.root == root
+                    && e.listing == listing
                     && !e
                         .found
                         .samples
@@ -90,7 +93,7 @@ impl DiscoveryCache {
             open_text: &open_text,
             asked: Mutex::default(),
         };
-        let found = analyzer.discover(path, text, root, &|p| reader.read(p));
+        let found = analyzer.discover(path, text, root, listing, &|p| reader.read(p));
         let asked = reader.into_asked();
         let stamps = asked
             .iter()
@@ -98,6 +101,7 @@ impl DiscoveryCache {
             .collect();
         let entry = Entry {
             modeline,
+            listing: listing.to_vec(),
             root: root.to_path_buf(),
             stamps,
             found: found.clone(),

@@ -92,17 +92,7 @@ impl Settings {
         {
             s.severity = map
                 .iter()
-                .filter_map(|(code, v)| {
-                    let severity = match v.as_str()? {
-                        "error" => Some(Severity::Error),
-                        "warning" => Some(Severity::Warning),
-                        "information" | "info" => Some(Severity::Information),
-                        "hint" => Some(Severity::Hint),
-                        "off" | "none" => None,
-                        _ => return None,
-                    };
-                    Some((code.clone(), severity))
-                })
+                .filter_map(|(code, v)| Some((code.clone(), Severity::parse_level(v.as_str()?)?)))
                 .collect();
         }
         s
@@ -178,14 +168,7 @@ mod tests {
         // Keys not given keep their value.
         assert_eq!(s.updated(&json!({"builtinSamples": true})), s);
 
-        let d = |code: &'static str, severity| Diagnostic {
-            code,
-            severity,
-            message: String::new(),
-            span: 0..1,
-            related: Vec::new(),
-            tags: Vec::new(),
-        };
+        let d = |code: &'static str, severity| Diagnostic::new(code, severity, 0..1, "");
         let mut all = vec![
             d("unknown-field", Severity::Error),
             d("rule-fails", Severity::Warning),

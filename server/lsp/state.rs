@@ -35,6 +35,8 @@ pub struct State {
     /// Per workspace folder: the files the `samples` setting names there, and the samples
     /// read from them (with a hash of the texts they were read from).
     setting_samples: Mutex<HashMap<PathBuf, SettingSamples>>,
+    /// Per workspace folder: its test manifests, chainsaw tests and kustomizations.
+    indexes: Mutex<HashMap<PathBuf, Arc<crate::host::Index>>>,
     /// Per open document: the files its latest analysis read or looked for.
     sources: Mutex<HashMap<Uri, BTreeSet<PathBuf>>>,
     encoding: OnceLock<Encoding>,
@@ -56,6 +58,7 @@ impl State {
             settings: Mutex::new(Settings::default()),
             picks: Mutex::default(),
             setting_samples: Mutex::default(),
+            indexes: Mutex::default(),
             sources: Mutex::default(),
             encoding: OnceLock::new(),
             publish: tokio::sync::Mutex::new(()),
@@ -129,7 +132,9 @@ impl State {
         let is_manifest = workspace::is_manifest(&path);
         let mut asked = BTreeSet::new();
         let mut refused = Vec::new();
-        if let (Some(root), false) = (&root, is_manifest) {
+        let index = root.as_ref().map(|r| self.index(r));
+        inputs.partial = index.as_ref().is_some_and(|i| i.is_partial(&path));
+        if let (Some(root), Some(index), false) = (&root, &index, is_manifest) {
             let found;
             (found, asked) = self.discovery.discover(
                 &*self.analyzer,
@@ -138,6 +143,7 @@ impl State {
                 uri,
                 &path,
                 root,
+                &index.manifests_listing(&path),
                 text,
             );
             inputs.external_samples = found.samples;
@@ -226,6 +232,29 @@ impl State {
         (entry.samples.clone(), read)
     }
 
+    /// The index of the workspace folder `root`, built on first use by one walk of it.
+    fn index(&self, root: &Path) -> Arc<crate::host::Index> {
+        if let Some(i) = lock(&self.indexes).get(root) {
+            return i.clone();
+        }
+        let open_text = |p: &Path| self.documents.text_at(p);
+        let reader = Reader {
+            root: Some(root.to_path_buf()),
+            cache: &self.files,
+            open_text: &open_text,
+            asked: Mutex::default(),
+        };
+        let (all, _) = crate::host::walk(&reader, root);
+        let index = Arc::new(crate::host::Index::build(&reader, root, &all));
+        lock(&self.indexes).insert(root.to_path_buf(), index.clone());
+        index
+    }
+
+    /// Forgets the workspace indexes (a manifest, chainsaw test or kustomization changed).
+    pub fn forget_indexes(&self) {
+        lock(&self.indexes).clear();
+    }
+
     /// Forgets which files the `samples` setting names (settings changed, files came or went).
     pub fn forget_setting_files(&self) {
         lock(&self.setting_samples).clear();
@@ -285,6 +314,7 @@ impl State {
     /// Re-analyses every open document (and republishes its diagnostics).
     pub fn invalidate_all(&self) {
         self.discovery.clear();
+        self.forget_indexes();
         self.forget_setting_files();
         for uri in self.documents.uris() {
             self.documents.invalidate(&uri);

@@ -64,7 +64,7 @@ pub fn did_change_watched_files(state: &State, params: DidChangeWatchedFilesPara
             continue;
         };
         state.files.forget(&path);
-        if is_manifest(&path) {
+        if is_manifest(&path) || crate::host::index::is_index_file(&path) {
             all = true;
         }
         affected.extend(state.dependents(&path));

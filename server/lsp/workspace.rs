@@ -190,10 +190,42 @@ impl Reader<'_> {
         self.cache.read(&canonical).map(|t| t.to_string())
     }
 
+    /// The entries of a folder inside the workspace (symbolic links left out).
+    pub fn list(&self, dir: &Path) -> Option<Vec<crate::host::DirEntry>> {
+        let root = self.root.as_ref()?;
+        let canonical = canonical_lenient(&normalize(&root.join(dir)))?;
+        if !canonical.starts_with(root) {
+            return None;
+        }
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(&canonical).ok()?.flatten() {
+            let Ok(ft) = e.file_type() else { continue };
+            if !ft.is_symlink() {
+                out.push(crate::host::DirEntry {
+                    path: e.path(),
+                    is_dir: ft.is_dir(),
+                });
+            }
+        }
+        Some(out)
+    }
+
     pub fn into_asked(self) -> BTreeSet<PathBuf> {
         self.asked
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl crate::host::Files for Reader<'_> {
+    fn read(&self, path: &Path) -> Option<String> {
+        Reader::read(self, path)
+    }
+    fn real(&self, path: &Path) -> Option<PathBuf> {
+        path.canonicalize().ok()
+    }
+    fn list(&self, dir: &Path) -> Option<Vec<crate::host::DirEntry>> {
+        Reader::list(self, dir)
     }
 }
 

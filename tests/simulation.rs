@@ -301,3 +301,244 @@ fn hover_on_a_condition_key() {
     let md = hover_at(&text, &Inputs::default(), "key: ALL", 6);
     assert!(md.contains("element #0 (hello-world): \"ALL\""), "{md}");
 }
+
+/// `kyverno-ls ARGS...` run in `dir`: (exit code, stdout).
+fn run_in(dir: &Path, args: &[&str]) -> (i32, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_kyverno-ls"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run kyverno-ls");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+fn write(dir: &Path, files: &[(&str, &str)]) {
+    for (p, text) in files {
+        let path = dir.join(p);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+const TUTORIAL_POLICY: &str = "examples/tutorial-policy.yaml";
+
+fn tutorial_verdict(sample: &str, outcome: &str) -> Value {
+    json!({
+        "code": "rule-fails",
+        "severity": "information",
+        "message": format!("{sample} would be {outcome}: {DROP_ALL}"),
+        "range": range(21, 12, 21, 28),
+    })
+}
+
+#[test]
+fn the_tutorials_policy_reports_hello_world_as_information() {
+    let (code, files) = check(&[TUTORIAL_POLICY]);
+    assert_eq!(code, 0, "a verdict on a sample is not a defect");
+    assert_eq!(
+        files,
+        json!([{
+            "path": TUTORIAL_POLICY,
+            "diagnostics": [
+                tutorial_verdict("Pod hello-world", "reported (Audit)"),
+                tutorial_verdict("Pod privileged", "reported (Audit)"),
+            ],
+        }])
+    );
+}
+
+#[test]
+fn the_tutorials_policy_under_enforce_would_block_and_still_exits_0() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(TUTORIAL_POLICY),
+    )
+    .unwrap()
+    .replace("failureAction: Audit", "failureAction: Enforce");
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &[("policy.yaml", &text)]);
+    let (code, out) = run_in(dir.path(), &["check", "--format", "json", "policy.yaml"]);
+    assert_eq!(code, 0, "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["files"][0]["diagnostics"],
+        json!([
+            tutorial_verdict("Pod hello-world", "blocked (Enforce)"),
+            tutorial_verdict("Pod privileged", "blocked (Enforce)"),
+        ])
+    );
+    // The flag that raises verdicts, as the editor's severity setting does.
+    let (code, out) = run_in(
+        dir.path(),
+        &["check", "--severity", "rule-fails=error", "policy.yaml"],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.ends_with("2 errors, 0 warnings and 0 notes in 1 of 1 file checked.\n"), "{out}");
+}
+
+#[test]
+fn a_namespaced_policy_sees_the_samples_in_its_namespace() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(TUTORIAL_POLICY),
+    )
+    .unwrap()
+    .replace("namespace: default", "namespace: team-a");
+    let dir = tempfile::tempdir().unwrap();
+    // A same-file sample in another namespace is never matched; one without a namespace is
+    // created in the policy's.
+    let samples = "---\napiVersion: v1\nkind: Pod\nmetadata: {name: elsewhere, namespace: team-b}\nspec: {containers: [{name: c, image: nginx}]}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: here}\nspec: {containers: [{name: c, image: nginx}]}\n";
+    write(
+        dir.path(),
+        &[
+            ("builtins.yaml", &text),
+            ("same-file.yaml", &format!("{text}{samples}")),
+        ],
+    );
+    let (_, out) = run_in(dir.path(), &["check", "--format", "json", "builtins.yaml"]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["files"][0]["diagnostics"],
+        json!([
+            tutorial_verdict("Pod hello-world", "reported (Audit)"),
+            tutorial_verdict("Pod privileged", "reported (Audit)"),
+        ])
+    );
+    let (_, out) = run_in(dir.path(), &["check", "--format", "json", "same-file.yaml"]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let messages: Vec<&str> = v["files"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        ["Pod here would be reported (Audit): Containers must drop `ALL` capabilities."]
+    );
+}
+
+const LIBRARY_POLICY: &str = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: require-team\nspec:\n  rules:\n  - name: check-team\n    match:\n      any:\n      - resources:\n          kinds: [Pod]\n    validate:\n      failureAction: Enforce\n      message: The label `team` is required.\n      pattern:\n        metadata:\n          labels:\n            team: \"?*\"\n";
+const LIBRARY_RESOURCES: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: good\n  labels: {team: a}\nspec: {containers: [{name: c, image: nginx}]}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: bad\nspec: {containers: [{name: c, image: nginx}]}\n";
+
+fn library_manifest(bad: &str) -> String {
+    format!(
+        "apiVersion: cli.kyverno.io/v1alpha1\nkind: Test\nmetadata:\n  name: require-team\npolicies:\n- ../policy.yaml\nresources:\n- resources.yaml\nresults:\n- policy: require-team\n  rule: check-team\n  kind: Pod\n  resources: [good]\n  result: pass\n- policy: require-team\n  rule: check-team\n  kind: Pod\n  resources: [bad]\n  result: {bad}\n"
+    )
+}
+
+#[test]
+fn the_library_layouts_own_test_supplies_samples_and_expectations() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    write(
+        dir.path(),
+        &[
+            ("p/policy.yaml", LIBRARY_POLICY),
+            ("p/.kyverno-test/kyverno-test.yaml", &library_manifest("fail")),
+            ("p/.kyverno-test/resources.yaml", LIBRARY_RESOURCES),
+        ],
+    );
+    // Expectations met: nothing to report, from the policy's folder or from anywhere else.
+    let (code, out) = run_in(&dir.path().join("p"), &["check", "policy.yaml"]);
+    assert_eq!((code, out.as_str()), (0, "Nothing to report in 1 file checked.\n"));
+    let elsewhere = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("p/policy.yaml");
+    let (code, out) = run_in(elsewhere.path(), &["check", policy.to_str().unwrap()]);
+    assert_eq!((code, out.as_str()), (0, "Nothing to report in 1 file checked.\n"));
+
+    // An expectation that does not hold: an error on the rule and on the manifest's row.
+    write(
+        dir.path(),
+        &[("p/.kyverno-test/kyverno-test.yaml", &library_manifest("pass"))],
+    );
+    let (code, out) = run_in(dir.path(), &["check", "--format", "json", "p"]);
+    assert_eq!(code, 1, "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["files"],
+        json!([
+            {
+                "path": "p/.kyverno-test/kyverno-test.yaml",
+                "diagnostics": [{
+                    "code": "test-mismatch",
+                    "severity": "error",
+                    "message": "Expected `pass` for bad but the engine says `fail`: validation error: The label `team` is required. rule check-team failed at path /metadata/labels/",
+                    "range": range(18, 14, 18, 17),
+                }],
+            },
+            {"path": "p/.kyverno-test/resources.yaml", "diagnostics": []},
+            {
+                "path": "p/policy.yaml",
+                "diagnostics": [{
+                    "code": "test-mismatch",
+                    "severity": "error",
+                    "message": "Pod bad: .kyverno-test/kyverno-test.yaml expects `pass`, but the rule gives `fail`: The label `team` is required.",
+                    "range": range(6, 10, 6, 20),
+                    "related": [
+                        {
+                            "message": "the expected result `pass`",
+                            "path": "p/.kyverno-test/kyverno-test.yaml",
+                            "range": range(14, 2, 19, 0),
+                        },
+                        {
+                            "message": "Pod bad: metadata.labels is missing here",
+                            "path": "p/.kyverno-test/resources.yaml",
+                            "range": range(9, 2, 9, 6),
+                        },
+                    ],
+                }],
+            },
+        ])
+    );
+}
+
+#[test]
+fn chainsaw_assertions_and_kustomize_patches_are_partial_objects() {
+    let dir = tempfile::tempdir().unwrap();
+    let ready = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: require-team\nstatus:\n  ready: true\n";
+    let chainsaw = "apiVersion: chainsaw.kyverno.io/v1alpha1\nkind: Test\nmetadata: {name: t}\nspec:\n  steps:\n  - try:\n    - assert: {file: ready.yaml}\n";
+    let patch = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: require-team\nspec:\n  validationFailureActionz: Enforce\n";
+    write(
+        dir.path(),
+        &[
+            ("a/.chainsaw-test/policy-ready.yaml", ready),
+            ("b/e2e/chainsaw-test.yaml", chainsaw),
+            ("b/e2e/ready.yaml", ready),
+            ("c/kustomization.yaml", "patches:\n- path: patch.yaml\n"),
+            ("c/patch.yaml", patch),
+            ("d/not-partial.yaml", ready),
+        ],
+    );
+    let (code, out) = run_in(dir.path(), &["check", "--format", "json", "."]);
+    assert_eq!(code, 1, "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let found: Vec<(String, String)> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| {
+            f["diagnostics"].as_array().unwrap().iter().map(|d| {
+                (
+                    f["path"].as_str().unwrap().to_string(),
+                    format!("{} {}", d["code"].as_str().unwrap(), d["message"].as_str().unwrap()),
+                )
+            })
+        })
+        .collect();
+    let s = |p: &str, m: &str| (p.to_string(), m.to_string());
+    assert_eq!(
+        found,
+        [
+            s(
+                "./c/patch.yaml",
+                "unknown-field Unknown field `validationFailureActionz` in spec. Did you mean `validationFailureAction`?"
+            ),
+            s(
+                "./d/not-partial.yaml",
+                "missing-field The document is missing the required field `spec`."
+            ),
+        ]
+    );
+}

@@ -79,12 +79,12 @@ end
 local function tutorial_diagnostics()
   local function one(sample)
     return {
-      message = 'Pod ' .. sample .. ': Containers must drop `ALL` capabilities.',
+      message = 'Pod ' .. sample .. ' would be reported (Audit): Containers must drop `ALL` capabilities.',
       lnum = 20,
       col = 12,
       end_lnum = 20,
       end_col = 28,
-      severity = vim.diagnostic.severity.WARN,
+      severity = vim.diagnostic.severity.INFO,
       source = 'kyverno-ls',
       code = 'rule-fails',
     }
@@ -408,7 +408,7 @@ function C.watch(opts)
     H.wait_for(function()
       return #messages() > 0 and messages()
     end),
-    { 'Pod web: Containers must drop `ALL` capabilities.' },
+    { 'Pod web would be reported (Audit): Containers must drop `ALL` capabilities.' },
     'a modeline sample file gives its verdict'
   )
   local fixed = vim.list_extend(vim.list_slice(pod), {

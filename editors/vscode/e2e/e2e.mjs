@@ -37,8 +37,8 @@ const TOTAL_TIMEOUT_MS = Number(process.env.KYVERNO_E2E_TIMEOUT || 300) * 1000;
 const STEP_TIMEOUT_MS = 60_000;
 
 const EXPECTED_MESSAGES = [
-  'Pod hello-world: Containers must drop `ALL` capabilities.',
-  'Pod privileged: Containers must drop `ALL` capabilities.',
+  'Pod hello-world would be reported (Audit): Containers must drop `ALL` capabilities.',
+  'Pod privileged would be reported (Audit): Containers must drop `ALL` capabilities.',
 ];
 
 fs.mkdirSync(OUT, { recursive: true });
@@ -425,7 +425,7 @@ async function goTo(line, column) {
 
 // One synchronous look at the editor (so that no layout change, such as the code lens view
 // zone appearing, falls between two reads): the rule name's line as plain text with its
-// on-screen box (Monaco renders spaces as non-breaking spaces), the warning squiggles and the
+// on-screen box (Monaco renders spaces as non-breaking spaces), the information squiggles and the
 // code lenses.
 function editorSnapshot() {
   return page.evaluate((ruleLine) => {
@@ -444,7 +444,7 @@ function editorSnapshot() {
     }
     return {
       rule,
-      squiggles: [...document.querySelectorAll('.monaco-editor .view-overlays .squiggly-warning')].map(box),
+      squiggles: [...document.querySelectorAll('.monaco-editor .view-overlays .squiggly-info')].map(box),
       lenses: [...document.querySelectorAll('.monaco-editor .codelens-decoration')].map((n) => ({
         text: n.textContent,
         top: box(n).top,
@@ -530,7 +530,7 @@ async function main() {
       .waitFor({ timeout: STEP_TIMEOUT_MS });
   });
 
-  await check('a warning squiggle underlines the rule name require-drop-all (line 21)', async () => {
+  await check('an information squiggle underlines the rule name require-drop-all (line 21)', async () => {
     // Columns 13-29 (1-based) are the 16 characters of the rule name. Both diagnostics have
     // that range, so every squiggle in the editor must sit exactly there.
     const expectedBox = (rule) => {
@@ -552,7 +552,7 @@ async function main() {
       (v) => v.rule && v.squiggles.length > 0 && misplaced(v).length === 0,
     );
     if (!snap.rule) throw new Error(`line 21 (${RULE_LINE.trim()}) is not rendered`);
-    if (snap.squiggles.length === 0) throw new Error('no warning squiggle in the editor');
+    if (snap.squiggles.length === 0) throw new Error('no information squiggle in the editor');
     const off = misplaced(snap);
     if (off.length > 0) {
       throw new Error(
@@ -581,12 +581,12 @@ async function main() {
     }
   });
 
-  await check('the Problems panel lists the two rule-fails warnings at line 21', async () => {
+  await check('the Problems panel lists the two rule-fails notes at line 21', async () => {
     await page.keyboard.press('Control+Shift+M');
     await page.locator('.markers-panel').waitFor({ timeout: STEP_TIMEOUT_MS });
     const marker = (message) => ({
       kind: 'marker',
-      severity: 'warning',
+      severity: 'info',
       message,
       source: 'kyverno-ls',
       code: 'rule-fails',

@@ -175,18 +175,18 @@ test('the extension protocol against kyverno-ls: the tutorial policy', { timeout
       diagnostics: [
         {
           range: RULE_NAME,
-          severity: 2,
+          severity: 3,
           code: 'rule-fails',
           source: 'kyverno-ls',
-          message: 'Pod hello-world: Containers must drop `ALL` capabilities.',
+          message: 'Pod hello-world would be reported (Audit): Containers must drop `ALL` capabilities.',
           relatedInformation: [FAILED_PART],
         },
         {
           range: RULE_NAME,
-          severity: 2,
+          severity: 3,
           code: 'rule-fails',
           source: 'kyverno-ls',
-          message: 'Pod privileged: Containers must drop `ALL` capabilities.',
+          message: 'Pod privileged would be reported (Audit): Containers must drop `ALL` capabilities.',
           relatedInformation: [FAILED_PART],
         },
       ],

@@ -46,6 +46,7 @@ fn agreement_with_kyverno_test_on_the_policy_library() {
         &Options {
             compat: false,
             roots: vec![root.clone()],
+            per_manifest: false,
         },
         &Env::fixed(),
     );

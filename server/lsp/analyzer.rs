@@ -98,6 +98,7 @@ impl Analyzer for Kyverno {
         let options = testing::Options {
             compat: false,
             roots: vec![root.to_path_buf()],
+            per_manifest: false,
         };
         let mut report = testing::Report::default();
         testing::run::run_manifest(path, &options, &system_env(), &mut report);

@@ -15,6 +15,7 @@ fn main() {
     let options = Options {
         compat: false,
         roots: vec![root.clone()],
+        per_manifest: false,
     };
     let env = Env::fixed();
     // One warm-up run (file cache), then the best of a few.

@@ -2,13 +2,16 @@
 //! property, for both kinds and both versions.
 //!
 //! The CRDs are read-only reference data kept outside the repository, in
-//! `../shared/kyverno-crds/` relative to the crate root.
+//! `../shared/kyverno-crds/` relative to the crate root (see `shared_data`).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 use kyverno_ls::policy::{ApiVersion, PolicyKind, json_schema};
 use saphyr::{LoadableYamlNode, Scalar, Yaml};
 use serde_json::{Map, Value};
+
+mod shared_data;
 
 /// What an allow-list entry exempts from the comparison.
 #[derive(Clone, Copy, PartialEq)]
@@ -83,13 +86,6 @@ const STRUCTURAL_KEYWORDS: &[&str] = &[
     "x-kubernetes-int-or-string",
 ];
 
-fn crd_path(file: &str) -> String {
-    format!(
-        "{}/../shared/kyverno-crds/{file}",
-        env!("CARGO_MANIFEST_DIR")
-    )
-}
-
 fn yaml_to_json(yaml: &Yaml) -> Value {
     match yaml {
         Yaml::Value(Scalar::Null) => Value::Null,
@@ -116,9 +112,9 @@ fn yaml_to_json(yaml: &Yaml) -> Value {
 }
 
 /// The `openAPIV3Schema` of each version served by a CRD file.
-fn crd_schemas(file: &str) -> BTreeMap<String, Value> {
-    let path = crd_path(file);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
+fn crd_schemas(file: &Path) -> BTreeMap<String, Value> {
+    let path = file.display();
+    let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("reading {path}: {e}"));
     let docs = Yaml::load_from_str(&text).unwrap_or_else(|e| panic!("parsing {path}: {e}"));
     assert_eq!(docs.len(), 1, "{path}: expected one YAML document");
     let crd = yaml_to_json(&docs[0]);
@@ -403,9 +399,14 @@ fn show(v: Option<&Value>) -> String {
 }
 
 /// Compares one kind and version; returns (number of paths compared, problems).
-fn compare(kind: PolicyKind, version: ApiVersion, crd_file: &str) -> (usize, Vec<String>) {
+fn compare(
+    kind: PolicyKind,
+    version: ApiVersion,
+    crd_file: &str,
+    crd_path: &Path,
+) -> (usize, Vec<String>) {
     let crd_version = version.as_str().strip_prefix("kyverno.io/").unwrap();
-    let crds = crd_schemas(crd_file);
+    let crds = crd_schemas(crd_path);
     let crd = crds
         .get(crd_version)
         .unwrap_or_else(|| panic!("{crd_file}: no version {crd_version}"));
@@ -432,7 +433,11 @@ fn compare(kind: PolicyKind, version: ApiVersion, crd_file: &str) -> (usize, Vec
 }
 
 fn check(kind: PolicyKind, version: ApiVersion, crd_file: &str) {
-    let (compared, problems) = compare(kind, version, crd_file);
+    let what = format!("crd_schema ({crd_file})");
+    let Some(crd_path) = shared_data::path(&format!("kyverno-crds/{crd_file}"), &what) else {
+        return;
+    };
+    let (compared, problems) = compare(kind, version, crd_file, &crd_path);
     println!(
         "{} {}: {compared} property paths compared with {crd_file}",
         kind.as_str(),

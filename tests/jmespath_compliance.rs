@@ -1,4 +1,5 @@
-//! The official JMESPath compliance suite (`../shared/jmespath-compliance`, read at test time),
+//! The official JMESPath compliance suite (`../shared/jmespath-compliance`, read at test time
+//! through `shared_data`),
 //! run against our parser and evaluator in standard mode (a missing key is null, as the suite
 //! expects; Kyverno's missing-key errors are tested in `jmespath::interp`). Every case runs
 //! except the `bench` ones, which have no expected value, and the few listed in [`SKIP`], each
@@ -14,11 +15,15 @@ use kyverno_ls::jmespath::functions::Env;
 use kyverno_ls::jmespath::{EvalError, Options, Value, evaluate_with, parse, template};
 use kyverno_ls::yaml;
 
-const SUITE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/jmespath-compliance");
-const POLICIES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/conformance/kyverno-policies"
-);
+mod shared_data;
+
+fn suite_folder(what: &str) -> Option<PathBuf> {
+    shared_data::path("jmespath-compliance", what)
+}
+
+fn policies_folder(what: &str) -> Option<PathBuf> {
+    shared_data::path("conformance/kyverno-policies", what)
+}
 
 /// (file, expression, why Kyverno's fork does not give the suite's answer). The fork's answer
 /// is what we implement, so these cases would fail; each is checked to still exist.
@@ -66,9 +71,9 @@ struct Case {
     expected: Result<serde_json::Value, String>,
 }
 
-fn suite() -> (Vec<Case>, usize) {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(SUITE)
-        .unwrap_or_else(|e| panic!("{SUITE}: {e}"))
+fn suite(folder: &Path) -> (Vec<Case>, usize) {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
+        .unwrap_or_else(|e| panic!("{}: {e}", folder.display()))
         .map(|entry| entry.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
@@ -144,7 +149,10 @@ fn run(case: &Case) -> Option<String> {
 
 #[test]
 fn official_compliance_suite() {
-    let (cases, bench) = suite();
+    let Some(folder) = suite_folder("jmespath_compliance official suite") else {
+        return;
+    };
+    let (cases, bench) = suite(&folder);
     let mut failures = Vec::new();
     let mut skipped = 0;
     let mut skips_used = BTreeSet::new();
@@ -226,9 +234,9 @@ fn walk(
 
 /// The expressions of Kyverno's policy library: the inside of every `{{ }}` and every
 /// `jmesPath:` value (those hold no templates).
-fn library_expressions() -> Vec<(PathBuf, String)> {
+fn library_expressions(policies: &Path) -> Vec<(PathBuf, String)> {
     let mut strings = Vec::new();
-    yaml_strings(Path::new(POLICIES), &mut strings);
+    yaml_strings(policies, &mut strings);
     let mut exprs = Vec::new();
     for (path, text, is_jmespath) in strings {
         if is_jmespath && !text.contains("{{") {
@@ -247,14 +255,17 @@ fn library_expressions() -> Vec<(PathBuf, String)> {
 
 #[test]
 fn every_expression_of_the_kyverno_policy_library_parses() {
-    let exprs = library_expressions();
+    let Some(policies) = policies_folder("jmespath_compliance policy library") else {
+        return;
+    };
+    let exprs = library_expressions(&policies);
     let failures: Vec<String> = exprs
         .iter()
         .filter_map(|(path, expr)| {
             parse(expr).err().map(|e| {
                 format!(
                     "{}: {expr:?}: {e}",
-                    path.strip_prefix(POLICIES).unwrap_or(path).display()
+                    path.strip_prefix(&policies).unwrap_or(path).display()
                 )
             })
         })
@@ -266,9 +277,13 @@ fn every_expression_of_the_kyverno_policy_library_parses() {
 
 #[test]
 fn our_parser_agrees_with_the_jmespath_crate() {
-    let (cases, _) = suite();
+    let what = "jmespath_compliance parser comparison";
+    let (Some(folder), Some(policies)) = (suite_folder(what), policies_folder(what)) else {
+        return;
+    };
+    let (cases, _) = suite(&folder);
     let mut exprs: BTreeSet<String> = cases.into_iter().map(|c| c.expression).collect();
-    exprs.extend(library_expressions().into_iter().map(|(_, e)| e));
+    exprs.extend(library_expressions(&policies).into_iter().map(|(_, e)| e));
     exprs.extend(PROBES.iter().map(|e| e.to_string()));
     let mut differences = Vec::new();
     for expr in &exprs {

@@ -1,6 +1,7 @@
 //! A repository is untrusted: the paths its modelines and `kyverno-test.yaml` manifests name
-//! are read only inside the workspace (the current directory for the CLI), never through a
-//! symbolic link that leads out, never from a URL. Each refusal is a diagnostic on the path as
+//! are read only inside the workspace (for `check`, the current directory; for `test`, the
+//! manifest's repository, or outside one the current directory, the folders given and the
+//! folder above the manifest's), never through a symbolic link that leads out, never from a URL. Each refusal is a diagnostic on the path as
 //! written (`check`) or an error naming the path (`test`).
 
 use std::path::Path;
@@ -202,17 +203,20 @@ fn manifest_paths_outside_the_workspace_are_refused() {
     drop(dir);
 }
 
-/// `kyverno-ls test` on a manifest whose one extra line names `path`: the error it prints.
+/// `kyverno-ls test` on a manifest in `ws/suite/` whose one extra line names `path`: the
+/// error it prints. Outside a repository the manifest may read the working directory and the
+/// folder above its own, here both `ws`.
 fn test_error(line: &str) -> (i32, String, Value) {
     let (dir, ws) = workspace();
     std::fs::write(ws.join("policy.yaml"), POLICY).unwrap();
     let manifest = format!(
-        "{MANIFEST_HEAD}{line}\nresults: [{{policy: p, rule: r, resources: [web], result: pass}}]\n"
+        "apiVersion: cli.kyverno.io/v1alpha1\nkind: Test\nmetadata: {{name: t}}\npolicies: [../policy.yaml]\n{line}\nresults: [{{policy: p, rule: r, resources: [web], result: pass}}]\n"
     );
-    std::fs::write(ws.join("kyverno-test.yaml"), manifest).unwrap();
+    std::fs::create_dir(ws.join("suite")).unwrap();
+    std::fs::write(ws.join("suite/kyverno-test.yaml"), manifest).unwrap();
     let (code, out, err) = run(&ws, &["test", "--format", "json", "."]);
-    let json: Value = serde_json::from_str(&out).unwrap();
     let top = ws.parent().unwrap().display().to_string();
+    let json: Value = serde_json::from_str(&out.replace(&top, "TOP")).unwrap();
     drop(dir);
     (code, err.replace(&top, "TOP"), json)
 }
@@ -222,15 +226,15 @@ fn test_refuses_each_kind_of_path_with_a_clear_error() {
     let folder = "the folders being tested";
     let cases = [
         (
-            "resources: [pods/web.yaml, ../outside.yaml]",
+            "resources: [../pods/web.yaml, ../../outside.yaml]",
             format!(
-                "`../outside.yaml` (TOP/outside.yaml) is outside {folder}; kyverno-ls reads only files inside it."
+                "`../../outside.yaml` (TOP/outside.yaml) is outside {folder}; kyverno-ls reads only files inside it."
             ),
         ),
         (
-            "resources: [pods/link.yaml]",
+            "resources: [../pods/link.yaml]",
             format!(
-                "`pods/link.yaml` is a symbolic link to TOP/outside.yaml, outside {folder}; kyverno-ls reads only files inside it."
+                "`../pods/link.yaml` is a symbolic link to TOP/outside.yaml, outside {folder}; kyverno-ls reads only files inside it."
             ),
         ),
         (
@@ -238,7 +242,7 @@ fn test_refuses_each_kind_of_path_with_a_clear_error() {
             format!("`/etc/passwd` is outside {folder}; kyverno-ls reads only files inside it."),
         ),
         (
-            "resources: [pods/web.yaml]\nvariables: ~/values.yaml",
+            "resources: [../pods/web.yaml]\nvariables: ~/values.yaml",
             format!(
                 "`~/values.yaml` starts with `~`, a home folder outside {folder}; kyverno-ls reads only files inside it."
             ),
@@ -261,21 +265,189 @@ fn test_refuses_each_kind_of_path_with_a_clear_error() {
         assert_eq!(code, 1, "{line}");
         assert_eq!(
             err,
-            format!("error: ./kyverno-test.yaml: {message}\n"),
+            format!("error: ./suite/kyverno-test.yaml: {message}\n"),
             "{line}"
         );
         assert_eq!(
             json,
-            json!({"results": [], "summary": {"total": 0, "ok": 0, "mismatch": 0, "unsupported": 0}})
+            json!({
+                "results": [],
+                "errors": [{"manifest": "./suite/kyverno-test.yaml", "message": message}],
+                "summary": {"total": 0, "ok": 0, "mismatch": 0, "unsupported": 0}
+            })
         );
     }
     // The same manifest with only the file inside runs.
-    let (code, err, json) = test_error("resources: [pods/web.yaml]");
+    let (code, err, json) = test_error("resources: [../pods/web.yaml]");
     assert_eq!((code, err.as_str()), (0, ""));
     assert_eq!(
         json["summary"],
         json!({"total": 1, "ok": 1, "mismatch": 0, "unsupported": 0})
     );
+}
+
+const LABEL_POLICY: &str = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: p\nspec:\n  rules:\n  - name: r\n    match: {any: [{resources: {kinds: [Pod]}}]}\n    validate: {pattern: {metadata: {labels: {app: \"?*\"}}}}\n";
+
+/// The upstream library layout in a temporary folder: `lib/pol/policy.yaml`, its manifest and
+/// pods in `lib/pol/.kyverno-test/`, more pods in `lib/shared/`, and an unrelated `cwd/` to
+/// run from. The manifest names `resources` as given, and expects the pods `failing` to fail. Returns the folder's real path too.
+fn library(resources: &str, failing: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let top = dir.path().canonicalize().unwrap();
+    let tests = top.join("lib/pol/.kyverno-test");
+    std::fs::create_dir_all(&tests).unwrap();
+    std::fs::create_dir_all(top.join("lib/shared")).unwrap();
+    std::fs::create_dir_all(top.join("cwd")).unwrap();
+    std::fs::write(top.join("lib/pol/policy.yaml"), LABEL_POLICY).unwrap();
+    let pod = |name: &str, labels: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}{labels}}}\nspec: {{containers: [{{name: c, image: nginx}}]}}\n"
+        )
+    };
+    let pods = format!(
+        "{}---\n{}",
+        pod("good", ", labels: {app: web}"),
+        pod("bad", "")
+    );
+    std::fs::write(tests.join("resource.yaml"), pods).unwrap();
+    std::fs::write(top.join("lib/shared/pods.yaml"), pod("other", "")).unwrap();
+    std::fs::write(top.join("outside.yaml"), pod("far", "")).unwrap();
+    std::fs::write(
+        tests.join("kyverno-test.yaml"),
+        format!(
+            "apiVersion: cli.kyverno.io/v1alpha1\nkind: Test\nmetadata: {{name: t}}\npolicies: [../policy.yaml]\nresources: {resources}\nresults:\n- {{policy: p, rule: r, resources: [good], kind: Pod, result: pass}}\n- {{policy: p, rule: r, resources: [{failing}], kind: Pod, result: fail}}\n"
+        ),
+    )
+    .unwrap();
+    (dir, top)
+}
+
+/// `kyverno-ls test [--format FORMAT] TOP/lib/pol/.kyverno-test` run from `TOP/cwd`, with the
+/// temporary folder written `TOP` in both outputs.
+fn test_library(top: &Path, format: &str) -> (i32, String, String) {
+    let manifest = top.join("lib/pol/.kyverno-test");
+    let (code, out, err) = run(
+        &top.join("cwd"),
+        &["test", "--format", format, manifest.to_str().unwrap()],
+    );
+    let top = top.display().to_string();
+    (code, out.replace(&top, "TOP"), err.replace(&top, "TOP"))
+}
+
+const LIBRARY_ROWS: &str = "\
+Test TOP/lib/pol/.kyverno-test/kyverno-test.yaml
+│ ID │ POLICY │ RULE │ RESOURCE │ EXPECTED │ ACTUAL │ VERDICT │ REASON
+│ 1  │ p      │ r    │ good     │ pass     │ pass   │ Pass    │ validation rule 'r' passed.
+│ 2  │ p      │ r    │ bad      │ fail     │ fail   │ Pass    │ validation error: rule r failed at path /metadata/labels/
+";
+
+#[test]
+fn test_reads_the_library_layout_from_any_working_directory() {
+    let (dir, top) = library("[resource.yaml]", "bad");
+    let (code, out, err) = test_library(&top, "text");
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert_eq!(
+        out,
+        format!(
+            "{LIBRARY_ROWS}
+Test Summary: 1 manifests, 2 results: 2 passed, 0 failed, 0 unsupported
+"
+        )
+    );
+    // In a repository, the same.
+    std::fs::create_dir(top.join("lib/.git")).unwrap();
+    assert_eq!(test_library(&top, "text"), (0, out, String::new()));
+    drop(dir);
+}
+
+#[test]
+fn test_reads_anywhere_inside_the_manifests_repository() {
+    let folder = "the folders being tested";
+    let (dir, top) = library("[resource.yaml, ../../shared/pods.yaml]", "bad, other");
+    // Outside a repository, `lib/shared` is neither the working directory nor above the
+    // manifest's folder.
+    let (code, out, err) = test_library(&top, "text");
+    let message = format!(
+        "`../../shared/pods.yaml` (TOP/lib/shared/pods.yaml) is outside {folder}; kyverno-ls reads only files inside it."
+    );
+    assert_eq!((code, err.as_str()), (1, ""));
+    assert_eq!(
+        out,
+        format!(
+            "error: TOP/lib/pol/.kyverno-test/kyverno-test.yaml: {message}
+Test Summary: 1 manifests, 0 results: 0 passed, 0 failed, 0 unsupported; 1 manifest errors
+"
+        )
+    );
+    let rows = format!(
+        "{LIBRARY_ROWS}│ 3  │ p      │ r    │ other    │ fail     │ fail   │ Pass    │ validation error: rule r failed at path /metadata/labels/
+
+Test Summary: 1 manifests, 3 results: 3 passed, 0 failed, 0 unsupported
+"
+    );
+    // `lib/` is a repository: a `.git` folder, or the `.git` file of a worktree.
+    std::fs::create_dir(top.join("lib/.git")).unwrap();
+    assert_eq!(test_library(&top, "text"), (0, rows.clone(), String::new()));
+    std::fs::remove_dir(top.join("lib/.git")).unwrap();
+    std::fs::write(top.join("lib/.git"), "gitdir: /elsewhere\n").unwrap();
+    assert_eq!(test_library(&top, "text"), (0, rows, String::new()));
+    drop(dir);
+
+    // Nothing above the repository, even the folder above the manifest's when that is out.
+    let (dir, top) = library("[resource.yaml, ../../../outside.yaml]", "bad, far");
+    std::fs::create_dir(top.join("lib/.git")).unwrap();
+    let (code, out, _) = test_library(&top, "text");
+    assert_eq!(code, 1);
+    assert!(
+        out.starts_with(&format!(
+            "error: TOP/lib/pol/.kyverno-test/kyverno-test.yaml: `../../../outside.yaml` (TOP/outside.yaml) is outside {folder}; kyverno-ls reads only files inside it.\n"
+        )),
+        "{out}"
+    );
+    drop(dir);
+}
+
+#[test]
+fn a_missing_file_is_an_error_in_every_format() {
+    let (dir, top) = library("[resource.yaml, missing.yaml]", "bad");
+    let manifest = "TOP/lib/pol/.kyverno-test/kyverno-test.yaml";
+    let message = "cannot read `missing.yaml` (TOP/lib/pol/.kyverno-test/missing.yaml): No such file or directory (os error 2)";
+    let line = format!("error: {manifest}: {message}\n");
+    assert_eq!(
+        test_library(&top, "text"),
+        (
+            1,
+            format!(
+                "{line}Test Summary: 1 manifests, 0 results: 0 passed, 0 failed, 0 unsupported; 1 manifest errors\n"
+            ),
+            String::new()
+        )
+    );
+    let (code, out, err) = test_library(&top, "json");
+    assert_eq!((code, err.as_str()), (1, line.as_str()));
+    assert_eq!(
+        serde_json::from_str::<Value>(&out).unwrap(),
+        json!({
+            "results": [],
+            "errors": [{"manifest": manifest, "message": message}],
+            "summary": {"total": 0, "ok": 0, "mismatch": 0, "unsupported": 0}
+        })
+    );
+    let (code, out, err) = test_library(&top, "junit");
+    assert_eq!((code, err.as_str()), (1, line.as_str()));
+    assert_eq!(
+        out,
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="kyverno-ls test" tests="1" failures="0" skipped="0" errors="1">
+  <testsuite name="{manifest}" tests="1" failures="0" skipped="0" errors="1">
+    <testcase classname="{manifest}" name="could not run"><error message="cannot read `missing.yaml` (TOP/lib/pol/.kyverno-test/missing.yaml): No such file or directory (os error 2)"/></testcase>
+  </testsuite>
+</testsuites>
+"#
+        )
+    );
+    drop(dir);
 }
 
 #[test]

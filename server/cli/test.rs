@@ -57,7 +57,7 @@ impl TestOptions {
 }
 
 pub fn run(opts: &TestOptions, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> i32 {
-    // Files are read only below the folders given and the working directory.
+    // A manifest reads inside its own repository; these folders matter only outside one.
     let mut roots = opts.paths.clone();
     if let Ok(cwd) = std::env::current_dir() {
         roots.push(cwd);
@@ -65,6 +65,7 @@ pub fn run(opts: &TestOptions, out: &mut dyn std::io::Write, err: &mut dyn std::
     let options = Options {
         compat: opts.compat,
         roots,
+        per_manifest: true,
     };
     let report = testing::run_paths(&opts.paths, &options, &system_env());
     match opts.format {

@@ -142,6 +142,7 @@ pub fn manifest_results(
     let options = crate::testing::Options {
         compat: false,
         roots: vec![root.to_path_buf()],
+        per_manifest: false,
     };
     let mut report = crate::testing::Report::default();
     crate::testing::run::run_manifest(path, &options, env, &mut report);

@@ -278,6 +278,7 @@ async fn run_tests(state: &Arc<State>, client: &Client, args: &[Value]) -> Resul
     let options = testing::Options {
         compat: false,
         roots,
+        per_manifest: false,
     };
     let report = tokio::task::spawn_blocking(move || {
         testing::run_paths(&paths, &options, &super::analyzer::system_env())

@@ -36,6 +36,36 @@ pub fn find_manifests(root: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
+/// The repository holding `path`: the nearest folder at or above it with a `.git` entry (a
+/// folder, or the file a worktree or a submodule has instead).
+pub fn repository_of(path: &Path) -> Option<PathBuf> {
+    let real = path.canonicalize().ok()?;
+    real.ancestors()
+        .find(|dir| std::fs::symlink_metadata(dir.join(".git")).is_ok())
+        .map(Path::to_path_buf)
+}
+
+/// The roots of the manifest at `manifest` when run from the command line: the whole
+/// repository holding it, as a repository is what its author controls and `kyverno test`
+/// reads manifests within one. Outside any repository, `outside` (the folders given and the
+/// working directory) and the folder above the manifest's own, so that the library layout
+/// (`policy.yaml` next to `.kyverno-test/kyverno-test.yaml`) can name `../policy.yaml`.
+pub fn manifest_roots(manifest: &Path, outside: &[PathBuf]) -> Vec<PathBuf> {
+    if let Some(repository) = repository_of(manifest) {
+        return vec![repository];
+    }
+    let mut roots = outside.to_vec();
+    let above = manifest
+        .canonicalize()
+        .ok()
+        .and_then(|m| Some(m.parent()?.parent()?.to_path_buf()));
+    // Never the file system root: a manifest in `/tmp` must not open up all of `/`.
+    if let Some(above) = above.filter(|a| a.parent().is_some()) {
+        roots.push(above);
+    }
+    roots
+}
+
 /// Where files may be read from: below one of the roots (canonical paths). Empty = anywhere.
 #[derive(Debug, Clone, Default)]
 pub struct Sandbox {

@@ -30,6 +30,10 @@ pub struct Options {
     pub compat: bool,
     /// Folders files may be read from (empty: anywhere).
     pub roots: Vec<PathBuf>,
+    /// Give each manifest its own roots (the command line): its repository, or, outside any
+    /// repository, `roots` plus the folder above its own (see [`files::manifest_roots`]). The
+    /// language server leaves it off, as its workspace folders already say what may be read.
+    pub per_manifest: bool,
 }
 
 /// One expected result: a (result entry, listed resource) pair.
@@ -128,7 +132,15 @@ pub fn run_paths(paths: &[PathBuf], options: &Options, env: &Env) -> Report {
             Ok(manifests) => {
                 for m in manifests {
                     report.manifests += 1;
-                    run::run_manifest(&m, options, env, &mut report);
+                    if options.per_manifest {
+                        let own = Options {
+                            roots: files::manifest_roots(&m, &options.roots),
+                            ..options.clone()
+                        };
+                        run::run_manifest(&m, &own, env, &mut report);
+                    } else {
+                        run::run_manifest(&m, options, env, &mut report);
+                    }
                 }
             }
             Err(message) => report.errors.push(ManifestError {

@@ -95,7 +95,7 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The JSON object `{"results":[...],"summary":{...}}`.
+/// The JSON object `{"results":[...],"errors":[...],"summary":{...}}`.
 pub fn json(report: &Report) -> serde_json::Value {
     let s = report.summary();
     serde_json::json!({
@@ -109,6 +109,10 @@ pub fn json(report: &Report) -> serde_json::Value {
             "actual": r.actual,
             "ok": r.ok,
             "message": r.message,
+        })).collect::<Vec<_>>(),
+        "errors": report.errors.iter().map(|e| serde_json::json!({
+            "manifest": e.manifest,
+            "message": e.message,
         })).collect::<Vec<_>>(),
         "summary": {
             "total": s.total,
@@ -136,7 +140,8 @@ fn xml_escape(s: &str) -> String {
 }
 
 /// JUnit XML: one test suite per manifest, one test case per row; unsupported rows are
-/// skipped, mismatches failures, manifest errors error cases.
+/// skipped, mismatches failures, and each manifest error an error case in its manifest's suite,
+/// so that CI shows which manifest could not run.
 pub fn junit(report: &Report) -> String {
     let s = report.summary();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -148,21 +153,38 @@ pub fn junit(report: &Report) -> String {
         s.unsupported,
         report.errors.len()
     );
-    let mut start = 0;
-    while start < report.results.len() {
-        let manifest = &report.results[start].manifest;
-        let end = report.results[start..]
+    // Manifests in the order they ran; one whose every document failed has errors only.
+    let mut manifests: Vec<&str> = Vec::new();
+    for m in report
+        .results
+        .iter()
+        .map(|r| r.manifest.as_str())
+        .chain(report.errors.iter().map(|e| e.manifest.as_str()))
+    {
+        if manifests.last() != Some(&m) && !manifests.contains(&m) {
+            manifests.push(m);
+        }
+    }
+    for manifest in manifests {
+        let rows: Vec<&Row> = report
+            .results
             .iter()
-            .position(|r| &r.manifest != manifest)
-            .map_or(report.results.len(), |n| start + n);
-        let rows = &report.results[start..end];
+            .filter(|r| r.manifest == manifest)
+            .collect();
+        let errors: Vec<&str> = report
+            .errors
+            .iter()
+            .filter(|e| e.manifest == manifest)
+            .map(|e| e.message.as_str())
+            .collect();
         let failures = rows.iter().filter(|r| r.is_mismatch()).count();
         let skipped = rows.iter().filter(|r| r.is_unsupported()).count();
         let _ = writeln!(
             out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\">",
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\" errors=\"{}\">",
             xml_escape(manifest),
-            rows.len()
+            rows.len() + errors.len(),
+            errors.len()
         );
         for r in rows {
             let name = format!("{}/{}/{}", r.policy, r.rule, r.resource);
@@ -190,22 +212,12 @@ pub fn junit(report: &Report) -> String {
                 );
             }
         }
-        out.push_str("  </testsuite>\n");
-        start = end;
-    }
-    if !report.errors.is_empty() {
-        let _ = writeln!(
-            out,
-            "  <testsuite name=\"manifest errors\" tests=\"{}\" errors=\"{}\">",
-            report.errors.len(),
-            report.errors.len()
-        );
-        for e in &report.errors {
+        for message in errors {
             let _ = writeln!(
                 out,
-                "    <testcase classname=\"{0}\" name=\"{0}\"><error message=\"{1}\"/></testcase>",
-                xml_escape(&e.manifest),
-                xml_escape(&e.message)
+                "    <testcase classname=\"{0}\" name=\"could not run\"><error message=\"{1}\"/></testcase>",
+                xml_escape(manifest),
+                xml_escape(message)
             );
         }
         out.push_str("  </testsuite>\n");

@@ -22,6 +22,7 @@ fn run_dir(dir: &Path, compat: bool) -> Report {
         &Options {
             compat,
             roots: vec![dir.to_path_buf()],
+            per_manifest: false,
         },
         &Env::fixed(),
     )

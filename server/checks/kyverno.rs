@@ -236,8 +236,29 @@ fn require_kinds(m: &Node, here: &str, legacy: bool, out: &mut Vec<Diagnostic>) 
     }
 }
 
-/// Settings of the whole policy that Kyverno rejects together.
+/// Policy-wide settings Kyverno has moved into each rule's `validate`, with their
+/// replacements.
+const DEPRECATED_SPEC_FIELDS: &[(&str, &str)] = &[
+    ("validationFailureAction", "failureAction"),
+    ("validationFailureActionOverrides", "failureActionOverrides"),
+];
+
+/// Settings of the whole policy that Kyverno rejects together, or has deprecated.
 pub fn check_spec(spec: &Node, out: &mut Vec<Diagnostic>) {
+    for (old, new) in DEPRECATED_SPEC_FIELDS {
+        if let Some(e) = present(spec, old) {
+            out.push(
+                Diagnostic::warning(
+                    "deprecated",
+                    e.key.span.clone(),
+                    format!(
+                        "`spec.{old}` is deprecated: set `validate.{new}` in each rule instead."
+                    ),
+                )
+                .with_tag(DiagTag::Deprecated),
+            );
+        }
+    }
     let is_false = |f: &str| {
         spec.get(f).is_some_and(|v| {
             v.as_scalar()

@@ -13,9 +13,28 @@ const HEAD: &str = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n 
 #[test]
 fn valid_policy_is_clean() {
     let t = format!(
-        "{HEAD}  validationFailureAction: Audit\n  rules:\n  - name: r\n    match:\n      any:\n      - resources:\n          kinds: [Pod]\n    validate:\n      message: m\n      pattern:\n        spec: {{}}\n"
+        "{HEAD}  rules:\n  - name: r\n    match:\n      any:\n      - resources:\n          kinds: [Pod]\n    validate:\n      failureAction: Audit\n      message: m\n      pattern:\n        spec: {{}}\n"
     );
     assert_eq!(codes(&t), vec![]);
+}
+
+#[test]
+fn policy_wide_failure_action_is_deprecated() {
+    let t = format!(
+        "{HEAD}  validationFailureAction: Audit\n  validationFailureActionOverrides: []\n  rules:\n  - name: r\n    match:\n      any:\n      - resources:\n          kinds: [Pod]\n    validate:\n      message: m\n      pattern:\n        spec: {{}}\n"
+    );
+    let d = analyze(&t).diagnostics;
+    assert!(
+        d.iter()
+            .all(|d| d.tags == vec![crate::diag::DiagTag::Deprecated])
+    );
+    assert_eq!(
+        codes(&t),
+        vec![
+            ("deprecated", "validationFailureAction".to_string(), "`spec.validationFailureAction` is deprecated: set `validate.failureAction` in each rule instead.".to_string()),
+            ("deprecated", "validationFailureActionOverrides".to_string(), "`spec.validationFailureActionOverrides` is deprecated: set `validate.failureActionOverrides` in each rule instead.".to_string()),
+        ]
+    );
 }
 
 #[test]

@@ -893,7 +893,8 @@ async fn real_core_schema_errors_in_utf8_columns() {
     assert_eq!(s.diagnostics().await, publish(Some(2), json!([])));
 }
 
-/// A valid policy with multi-byte text in names and values.
+/// A policy with multi-byte text in names and values. Its only findings are the policy name,
+/// which Kubernetes would refuse, and the deprecated policy-wide action.
 const POLICY: &str = "apiVersion: kyverno.io/v1
 kind: ClusterPolicy
 metadata:
@@ -916,7 +917,21 @@ async fn real_core_hover_on_a_value_after_multibyte_text() {
     let mut s = Session::start(Arc::new(lsp::Kyverno));
     s.initialize().await;
     s.open(POLICY).await;
-    assert_eq!(s.diagnostics().await, publish(Some(1), json!([])));
+    assert_eq!(
+        s.diagnostics().await,
+        publish(
+            Some(1),
+            json!([
+                {"range": range(3, 8, 3, 17), "severity": 1, "code": "invalid-name",
+                 "source": "kyverno-ls",
+                 "message": "Invalid `metadata.name` `🙂 demo`: a name must be a lowercase RFC 1123 subdomain: lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit. For example: `demo`."},
+                {"range": range(5, 2, 5, 25), "severity": 2, "code": "deprecated",
+                 "source": "kyverno-ls",
+                 "message": "`spec.validationFailureAction` is deprecated: set `validate.failureAction` in each rule instead.",
+                 "tags": [2]},
+            ])
+        )
+    );
     // On `é`, after the emoji: the value `"🙂 é"` spans UTF-16 columns 15 to 21.
     assert_eq!(
         s.request("textDocument/hover", at(13, 19)).await,

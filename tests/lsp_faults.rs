@@ -616,7 +616,7 @@ kind: ClusterPolicy
 metadata:
   name: require-team
 spec:
-  validationFailureAction: Audit
+  # The rule sets its action in `validate.failureAction`.
   rules:
     - name: check-team
       match:
@@ -629,6 +629,7 @@ spec:
           metadata:
             labels:
               team: \"?*\"
+        failureAction: Audit
 ";
 
 const POD: &str = "apiVersion: v1

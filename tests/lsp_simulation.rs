@@ -95,7 +95,7 @@ kind: ClusterPolicy
 metadata:
   name: require-team
 spec:
-  validationFailureAction: Audit
+  # The rule sets its action in `validate.failureAction`.
   rules:
     - name: check-team
       match:
@@ -108,6 +108,7 @@ spec:
           metadata:
             labels:
               team: \"?*\"
+        failureAction: Audit
 ";
 
 const PODS: &str = "apiVersion: v1
@@ -232,7 +233,7 @@ kind: ClusterPolicy
 metadata:
   name: team-from-values
 spec:
-  validationFailureAction: Enforce
+  # The rule sets its action in `validate.failureAction`.
   rules:
     - name: check-team
       match:
@@ -247,6 +248,7 @@ spec:
               - key: \"{{ request.object.metadata.labels.team || '' }}\"
                 operator: NotEquals
                 value: \"{{ team.name }}\"
+        failureAction: Enforce
 ";
 
 const MANIFEST: &str = "apiVersion: cli.kyverno.io/v1alpha1
@@ -379,7 +381,7 @@ async fn same_file_samples() {
     let uri = ws.uri("policy.yaml");
     let mut s = start(&ws, json!({})).await;
     s.open(&uri, &text).await;
-    // The rule name is one line higher without the modeline; `bad`'s `metadata` on line 30.
+    // The rule name is one line higher without the modeline; `bad`'s `metadata` on line 31.
     let d = s.diagnostics(&uri, Some(1)).await;
     same(
         &d,
@@ -391,7 +393,7 @@ async fn same_file_samples() {
                 "source": "kyverno-ls",
                 "message": "Pod bad: The label `team` is required.",
                 "relatedInformation": [
-                    {"location": {"uri": uri, "range": range(30, 0, 30, 8)},
+                    {"location": {"uri": uri, "range": range(31, 0, 31, 8)},
                      "message": "Pod bad: /metadata/labels/ is missing here"},
                     {"location": {"uri": uri, "range": range(16, 12, 16, 18)},
                      "message": "the part of the rule that failed"},

@@ -44,6 +44,16 @@ fn drop_all_failure(sample: &str, severity: &str, line: u32) -> Value {
     })
 }
 
+/// The warning on a policy-wide `validationFailureAction` at `line`.
+fn deprecated_action(line: u32) -> Value {
+    json!({
+        "code": "deprecated",
+        "severity": "warning",
+        "message": "`spec.validationFailureAction` is deprecated: set `validate.failureAction` in each rule instead.",
+        "range": range(line, 2, line, 25),
+    })
+}
+
 #[test]
 fn tutorial_policy_warns_on_hello_world_under_audit() {
     let (code, files) = check(&[TUTORIAL]);
@@ -70,6 +80,7 @@ fn enforce_makes_the_failure_an_error() {
         json!([{
             "path": path,
             "diagnostics": [
+                deprecated_action(15),
                 drop_all_failure("Pod hello-world", "error", 18),
                 drop_all_failure("Pod privileged", "error", 18),
             ],
@@ -93,7 +104,7 @@ fn modeline_samples_point_into_their_file() {
         files,
         json!([{
             "path": path,
-            "diagnostics": [{
+            "diagnostics": [deprecated_action(7), {
                 "code": "rule-fails",
                 "severity": "warning",
                 "message": "Pod shop/web: Using a mutable image tag such as `latest` is not allowed.",
@@ -224,10 +235,8 @@ fn hover_on_a_function_keeps_its_documentation() {
 
 #[test]
 fn invalid_policies_are_not_simulated() {
-    let text = tutorial().replace(
-        "validationFailureAction: Audit",
-        "validationFailureAction: Audt",
-    );
+    let text = tutorial().replace("failureAction: Audit", "failureAction: Audt");
+    assert!(text.contains("Audt"));
     let a = analyze(&text);
     assert!(a.simulation.is_empty());
     assert!(a.diagnostics.iter().all(|d| d.code != "rule-fails"));
@@ -235,9 +244,16 @@ fn invalid_policies_are_not_simulated() {
 
 #[test]
 fn lowercase_enforce_is_enforce() {
-    let text = tutorial().replace(
-        "validationFailureAction: Audit",
-        "validationFailureAction: enforce",
+    // Only the policy-wide, deprecated field takes the lowercase spelling; the rule's own
+    // action would override it.
+    let text = tutorial()
+        .replace("        failureAction: Audit\n", "")
+        .replace(
+            "  # Each rule sets its action in `validate.failureAction` (Audit here).",
+            "  validationFailureAction: enforce",
+        );
+    assert!(
+        text.contains("validationFailureAction: enforce") && !text.contains("failureAction: Audit")
     );
     let a = analyze(&text);
     let verdicts: Vec<_> = a

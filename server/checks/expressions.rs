@@ -18,6 +18,10 @@ pub struct Scope {
     pub foreach_depth: usize,
     /// `spec.background` (default true): user-information variables are forbidden.
     pub background: bool,
+    /// In a `verifyImages[].attestations[].conditions`, Kyverno adds the attestation's
+    /// `predicate` map to the top of the context, so any root name may exist there
+    /// (`{{ builder.id }}`); its admission check skips variables there for that reason.
+    pub any_root: bool,
 }
 
 /// One expression in a policy.
@@ -63,6 +67,7 @@ pub fn collect(root: &Node) -> Vec<Site<'_>> {
             context: Vec::new(),
             foreach_depth: 0,
             background,
+            any_root: false,
         };
         let mut full = outer.clone();
         full.context.extend(names(context));
@@ -71,6 +76,7 @@ pub fn collect(root: &Node) -> Vec<Site<'_>> {
                 // Kyverno does not substitute variables in match and exclude.
                 Some("match" | "exclude") => {}
                 Some("context") => context_list(context, &outer, &mut out),
+                Some("verifyImages") => verify_images(&e.value, &full, &mut out),
                 _ => walk(&e.value, &full, &mut out),
             }
         }
@@ -154,6 +160,48 @@ fn templates<'a>(node: &'a Node, scope: &Scope, out: &mut Vec<Site<'a>>) {
             relative: false,
             scope: scope.clone(),
         });
+    }
+}
+
+/// `verifyImages` entries: conditions on an attestation see its predicate's fields as roots.
+fn verify_images<'a>(node: &'a Node, scope: &Scope, out: &mut Vec<Site<'a>>) {
+    let Some(items) = node.as_sequence() else {
+        return walk(node, scope, out);
+    };
+    let predicate = Scope {
+        any_root: true,
+        ..scope.clone()
+    };
+    for item in items {
+        for e in item.as_mapping().unwrap_or_default() {
+            let Some(attestations) = e
+                .key
+                .as_str()
+                .filter(|k| *k == "attestations")
+                .and(e.value.as_sequence())
+            else {
+                entry(e, scope, out);
+                continue;
+            };
+            templates(&e.key, scope, out);
+            for a in attestations {
+                let Some(fields) = a.as_mapping() else {
+                    walk(a, scope, out);
+                    continue;
+                };
+                for f in fields {
+                    if f.key.as_str() == Some("conditions") {
+                        templates(&f.key, scope, out);
+                        walk(&f.value, &predicate, out);
+                    } else {
+                        entry(f, scope, out);
+                    }
+                }
+            }
+        }
+        if item.as_mapping().is_none() {
+            walk(item, scope, out);
+        }
     }
 }
 
@@ -241,6 +289,29 @@ mod tests {
                 v("request.object.spec.containers", true, 0, &["a", "b"]),
                 v("element.ports", true, 1, &["a", "b"]),
                 v("element.containerPort", false, 2, &["a", "b"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn attestation_conditions_accept_any_root() {
+        let t = "spec:\n  rules:\n  - name: r\n    verifyImages:\n    - imageReferences: ['{{ a }}']\n      attestations:\n      - type: t\n        attestors: [{entries: [{keys: {publicKeys: '{{ b }}'}}]}]\n        conditions:\n        - all:\n          - key: '{{ builder.id }}'\n            operator: Equals\n            value: x\n";
+        let docs = crate::yaml::parse(t, &crate::yaml::Limits::default());
+        let any_root: Vec<(String, bool)> = collect(docs[0].root.as_ref().unwrap())
+            .into_iter()
+            .map(|s| {
+                (
+                    s.node.as_str().unwrap()[s.expr].to_string(),
+                    s.scope.any_root,
+                )
+            })
+            .collect();
+        assert_eq!(
+            any_root,
+            vec![
+                ("a".to_string(), false),
+                ("b".to_string(), false),
+                ("builder.id".to_string(), true),
             ]
         );
     }

@@ -196,7 +196,8 @@ fn check_root(chain: &Chain<'_>, scope: &Scope, extra: &[String], out: &mut Vec<
         }
         return;
     }
-    let known = BUILTIN_ROOTS.contains(&name)
+    let known = scope.any_root
+        || BUILTIN_ROOTS.contains(&name)
         || scope.context.iter().any(|c| c == name)
         || extra.iter().any(|c| c == name);
     if !known {

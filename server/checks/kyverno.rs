@@ -236,8 +236,29 @@ fn require_kinds(m: &Node, here: &str, legacy: bool, out: &mut Vec<Diagnostic>) 
     }
 }
 
-/// Settings of the whole policy that Kyverno rejects together.
+/// Policy-wide settings Kyverno has moved into each rule's `validate`, with their
+/// replacements.
+const DEPRECATED_SPEC_FIELDS: &[(&str, &str)] = &[
+    ("validationFailureAction", "failureAction"),
+    ("validationFailureActionOverrides", "failureActionOverrides"),
+];
+
+/// Settings of the whole policy that Kyverno rejects together, or has deprecated.
 pub fn check_spec(spec: &Node, out: &mut Vec<Diagnostic>) {
+    for (old, new) in DEPRECATED_SPEC_FIELDS {
+        if let Some(e) = present(spec, old) {
+            out.push(
+                Diagnostic::warning(
+                    "deprecated",
+                    e.key.span.clone(),
+                    format!(
+                        "`spec.{old}` is deprecated: set `validate.{new}` in each rule instead."
+                    ),
+                )
+                .with_tag(DiagTag::Deprecated),
+            );
+        }
+    }
     let is_false = |f: &str| {
         spec.get(f).is_some_and(|v| {
             v.as_scalar()
@@ -344,6 +365,7 @@ pub fn check_pattern_metadata(pattern: &Node, here: &str, out: &mut Vec<Diagnost
 }
 
 pub fn check_policy(source: &str, root: &Node, kind: PolicyKind, out: &mut Vec<Diagnostic>) {
+    check_names(root, kind, out);
     if kind == PolicyKind::ClusterPolicy {
         if let Some(ns) = root.get("metadata").and_then(|m| present(m, "namespace")) {
             out.push(Diagnostic::warning(
@@ -532,4 +554,168 @@ fn autogen_blocker(rules: &[Node]) -> Option<(Span, String)> {
         }
     }
     None
+}
+
+/// Kyverno caps policy names below Kubernetes' 253 because it writes them into a label of
+/// its policy reports (`ValidatePolicyName`, api/kyverno/v1).
+const POLICY_NAME_MAX: usize = 63;
+const LABEL_MAX: usize = 63;
+
+/// `[a-z0-9]([-a-z0-9]*[a-z0-9])?` without the length bound.
+fn is_label_shape(s: &str) -> bool {
+    let b = s.as_bytes();
+    let alnum = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    b.first().is_some_and(alnum)
+        && b.last().is_some_and(alnum)
+        && b.iter().all(|c| alnum(c) || *c == b'-')
+}
+
+fn is_subdomain_shape(s: &str) -> bool {
+    s.split('.').all(is_label_shape)
+}
+
+/// Values copied from tutorials and templates that were meant to be filled in: `<namespace>`,
+/// `${NAMESPACE}`.
+fn is_placeholder(s: &str) -> bool {
+    let s = s.trim();
+    (s.starts_with('<') && s.ends_with('>')) || (s.starts_with("${") && s.ends_with('}'))
+}
+
+/// The closest valid name, to show what would be right.
+fn suggest_name(s: &str, max: usize, dots: bool) -> Option<String> {
+    let mapped: String = s
+        .to_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() || (dots && c == '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let mut out = String::new();
+    for c in mapped.chars() {
+        // `a_-b` and `a..b` collapse rather than give `a--b` or an empty dot segment.
+        let sep = c == '-' || c == '.';
+        if sep && out.ends_with(['-', '.']) {
+            continue;
+        }
+        out.push(c);
+    }
+    let out: String = out.chars().take(max).collect();
+    let out = out.trim_matches(['-', '.']).to_string();
+    let ok = if dots {
+        is_subdomain_shape(&out)
+    } else {
+        is_label_shape(&out)
+    };
+    (ok && out != s).then_some(out)
+}
+
+/// `metadata.name` and, for a `Policy`, `metadata.namespace`, as the API server and Kyverno
+/// validate them.
+fn check_names(root: &Node, kind: PolicyKind, out: &mut Vec<Diagnostic>) {
+    let meta = root.get("metadata").filter(|m| !m.is_null());
+    let kind_name = match kind {
+        PolicyKind::ClusterPolicy => "ClusterPolicy",
+        PolicyKind::Policy => "Policy",
+    };
+    let name = meta.and_then(|m| m.get("name")).filter(|n| !n.is_null());
+    let generate = meta
+        .and_then(|m| m.get("generateName"))
+        .and_then(Node::as_str)
+        .is_some_and(|g| !g.is_empty());
+    match name {
+        None if generate => {}
+        None => {
+            let span = match root.entry("metadata") {
+                Some(e) => e.key.span.clone(),
+                None => anchor_span(root, None),
+            };
+            out.push(Diagnostic::error(
+                "missing-field",
+                span,
+                format!("The {kind_name} has no `metadata.name`: Kubernetes requires a name (or `generateName`). Add one made of lowercase letters, digits and `-`, such as `require-labels`."),
+            ));
+        }
+        Some(n) => match n.as_str() {
+            // Not a string: the schema walk reports the type.
+            None => {}
+            Some("") if generate => {}
+            Some(text) => check_policy_name(n, text, kind_name, out),
+        },
+    }
+    if kind == PolicyKind::Policy {
+        if let Some(ns) = meta.and_then(|m| m.get("namespace")) {
+            if let Some(text) = ns.as_str().filter(|t| !t.is_empty()) {
+                check_namespace(ns, text, out);
+            }
+        }
+    }
+}
+
+fn check_policy_name(node: &Node, text: &str, kind_name: &str, out: &mut Vec<Diagnostic>) {
+    let msg = if text.is_empty() {
+        format!(
+            "`metadata.name` is empty: Kubernetes requires a name for the {kind_name}, such as `require-labels`."
+        )
+    } else if is_placeholder(text) {
+        format!(
+            "`{text}` is a placeholder: replace it with the name of the {kind_name}, such as `require-labels`."
+        )
+    } else {
+        let len = text.chars().count();
+        let mut problems = Vec::new();
+        if !is_subdomain_shape(text) {
+            problems.push("a name must be a lowercase RFC 1123 subdomain: lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit".to_string());
+        }
+        if len > POLICY_NAME_MAX {
+            problems.push(format!("it is {len} characters long, and Kyverno allows at most {POLICY_NAME_MAX} in a {kind_name} name because it puts the name in a label of its policy reports"));
+        }
+        if problems.is_empty() {
+            return;
+        }
+        let mut msg = format!(
+            "Invalid `metadata.name` `{}`: {}.",
+            super::short(text),
+            problems.join("; ")
+        );
+        if let Some(s) = suggest_name(text, POLICY_NAME_MAX, true) {
+            msg.push_str(&format!(" For example: `{s}`."));
+        }
+        msg
+    };
+    out.push(Diagnostic::error("invalid-name", node.span.clone(), msg));
+}
+
+fn check_namespace(node: &Node, text: &str, out: &mut Vec<Diagnostic>) {
+    let msg = if is_placeholder(text) {
+        format!(
+            "`{text}` is a placeholder: replace it with the name of the namespace the policy belongs to, such as `default`."
+        )
+    } else if is_label_shape(text) && text.len() <= LABEL_MAX {
+        return;
+    } else {
+        let len = text.chars().count();
+        let why = if is_subdomain_shape(text) && text.contains('.') {
+            "a namespace name is a lowercase RFC 1123 label, which must not contain dots"
+                .to_string()
+        } else if is_label_shape(text) {
+            format!("it is {len} characters long, and a namespace name has at most {LABEL_MAX}")
+        } else {
+            format!(
+                "a namespace name must be a lowercase RFC 1123 label: lowercase letters, digits and `-`, starting and ending with a letter or digit, at most {LABEL_MAX} characters"
+            )
+        };
+        let mut msg = format!(
+            "Invalid `metadata.namespace` `{}`: {why}.",
+            super::short(text)
+        );
+        if let Some(s) = suggest_name(text, LABEL_MAX, false) {
+            msg.push_str(&format!(" For example: `{s}`."));
+        }
+        msg
+    };
+    out.push(Diagnostic::error("invalid-name", node.span.clone(), msg));
 }

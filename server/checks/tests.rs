@@ -13,9 +13,28 @@ const HEAD: &str = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n 
 #[test]
 fn valid_policy_is_clean() {
     let t = format!(
-        "{HEAD}  validationFailureAction: Audit\n  rules:\n  - name: r\n    match:\n      any:\n      - resources:\n          kinds: [Pod]\n    validate:\n      message: m\n      pattern:\n        spec: {{}}\n"
+        "{HEAD}  rules:\n  - name: r\n    match:\n      any:\n      - resources:\n          kinds: [Pod]\n    validate:\n      failureAction: Audit\n      message: m\n      pattern:\n        spec: {{}}\n"
     );
     assert_eq!(codes(&t), vec![]);
+}
+
+#[test]
+fn policy_wide_failure_action_is_deprecated() {
+    let t = format!(
+        "{HEAD}  validationFailureAction: Audit\n  validationFailureActionOverrides: []\n  rules:\n  - name: r\n    match:\n      any:\n      - resources:\n          kinds: [Pod]\n    validate:\n      message: m\n      pattern:\n        spec: {{}}\n"
+    );
+    let d = analyze(&t).diagnostics;
+    assert!(
+        d.iter()
+            .all(|d| d.tags == vec![crate::diag::DiagTag::Deprecated])
+    );
+    assert_eq!(
+        codes(&t),
+        vec![
+            ("deprecated", "validationFailureAction".to_string(), "`spec.validationFailureAction` is deprecated: set `validate.failureAction` in each rule instead.".to_string()),
+            ("deprecated", "validationFailureActionOverrides".to_string(), "`spec.validationFailureActionOverrides` is deprecated: set `validate.failureActionOverrides` in each rule instead.".to_string()),
+        ]
+    );
 }
 
 #[test]
@@ -30,4 +49,36 @@ fn unknown_field_suggests() {
         c[0].2,
         "Unknown field `precondition` in spec.rules[0]. Did you mean `preconditions`?"
     );
+}
+
+#[test]
+fn policy_names_follow_kubernetes_and_kyverno() {
+    let body = "spec:\n  rules:\n  - name: r\n    match:\n      any:\n      - resources:\n          kinds: [ConfigMap]\n    validate:\n      message: m\n      pattern:\n        metadata: {}\n";
+    let doc = |kind: &str, meta: &str| {
+        format!("apiVersion: kyverno.io/v1\nkind: {kind}\nmetadata:\n{meta}{body}")
+    };
+    // Dots are fine in a policy name (a subdomain), and 63 characters is the most Kyverno takes.
+    let ok = format!("  name: team.{}\n", "a".repeat(58));
+    assert_eq!(codes(&doc("ClusterPolicy", &ok)), vec![]);
+    assert_eq!(
+        codes(&doc("Policy", "  generateName: p-\n  namespace: team-a\n")),
+        vec![]
+    );
+    let long = format!("  name: team.{}\n", "a".repeat(59));
+    assert_eq!(codes(&doc("ClusterPolicy", &long))[0].0, "invalid-name");
+    let c = codes(&doc("Policy", "  name: p\n  namespace: ${NAMESPACE}\n"));
+    assert_eq!(
+        c,
+        vec![(
+            "invalid-name",
+            "${NAMESPACE}".to_string(),
+            "`${NAMESPACE}` is a placeholder: replace it with the name of the namespace the policy belongs to, such as `default`.".to_string()
+        )]
+    );
+    let c = codes(&doc(
+        "Policy",
+        &format!("  name: p\n  namespace: {}\n", "a".repeat(64)),
+    ));
+    assert_eq!(c[0].0, "invalid-name");
+    assert!(c[0].2.ends_with("it is 64 characters long, and a namespace name has at most 63. For example: `aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa`."), "{}", c[0].2);
 }

@@ -248,6 +248,7 @@ pub fn completion(source: &str, analysis: &Analysis, offset: usize) -> Option<Ve
             context: Vec::new(),
             foreach_depth: 1,
             background: true,
+            any_root: false,
         });
     let field = |label: &str, doc: Option<&str>| Completion {
         label: label.to_string(),

@@ -189,9 +189,11 @@ pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
     for range in yaml::document_ranges(text) {
         // Documents are parsed and checked on their own text, so an edit in one document of a
         // file reuses the results of the others.
-        let Some(checked) =
-            checked_document(&text[range.clone()], &inputs.extra_variables, inputs.partial)
-        else {
+        let Some(checked) = checked_document(
+            &text[range.clone()],
+            &inputs.extra_variables,
+            inputs.partial,
+        ) else {
             continue;
         };
         let mut doc = checked.doc.clone();
@@ -201,8 +203,7 @@ pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
             d.shift(range.start);
             d
         }));
-        if matches!(checked.kind, Some(DocKind::Policy(..))) && !checked.errors && !inputs.partial
-        {
+        if matches!(checked.kind, Some(DocKind::Policy(..))) && !checked.errors && !inputs.partial {
             valid.push(documents.len());
         }
         documents.push(DocAnalysis {

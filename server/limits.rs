@@ -130,6 +130,11 @@ pub fn thousands(n: impl Into<u64>) -> String {
     out
 }
 
+/// Folder entries one walk visits (`check` over a folder, the index of a workspace): a walk of
+/// `/` or a home folder by mistake ends instead of taking minutes. The public policy library,
+/// chainsaw tests included, has about 8,000 entries.
+pub const MAX_WALK_ENTRIES: usize = 200_000;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,8 +147,3 @@ mod tests {
         assert_eq!(thousands(20_000_000u64), "20,000,000");
     }
 }
-
-/// Folder entries one walk visits (`check` over a folder, the index of a workspace): a walk of
-/// `/` or a home folder by mistake ends instead of taking minutes. The public policy library,
-/// chainsaw tests included, has about 8,000 entries.
-pub const MAX_WALK_ENTRIES: usize = 200_000;

@@ -361,8 +361,7 @@ pub fn verdicts(
                 .expectations
                 .iter()
                 .filter(|e| {
-                    e.policy == policy
-                        && crate::testing::run::rule_matches(&resp.rule, &e.rule)
+                    e.policy == policy && crate::testing::run::rule_matches(&resp.rule, &e.rule)
                 })
                 .collect();
             let actual = resp.status.as_str();
@@ -374,21 +373,16 @@ pub fn verdicts(
                     continue;
                 }
                 let detail = rule_message(resp);
-                let message = if detail.is_empty() {
-                    format!(
-                        "{}: {} expects `{}`, but the rule gives `{actual}`.",
-                        sample.label,
-                        manifest_name(&e.manifest.path),
-                        e.result
-                    )
+                let mut message = format!(
+                    "{}: the test expects `{}`, but the rule gives `{actual}`",
+                    sample.label, e.result
+                );
+                if detail.is_empty() {
+                    message.push('.');
                 } else {
-                    format!(
-                        "{}: {} expects `{}`, but the rule gives `{actual}`: {detail}",
-                        sample.label,
-                        manifest_name(&e.manifest.path),
-                        e.result
-                    )
-                };
+                    message.push_str(": ");
+                    message.push_str(&detail);
+                }
                 Diagnostic::error("test-mismatch", sim.name_span.clone(), message).with_related_in(
                     e.manifest.clone(),
                     e.span.clone(),
@@ -396,10 +390,14 @@ pub fn verdicts(
                 )
             } else {
                 let (code, outcome) = match (resp.status, enforce) {
-                    (Status::Fail | Status::Warn, true) => ("rule-fails", "would be blocked (Enforce)"),
+                    (Status::Fail | Status::Warn, true) => {
+                        ("rule-fails", "would be blocked (Enforce)")
+                    }
                     (Status::Fail, false) => ("rule-fails", "would be reported (Audit)"),
                     // A failure of an unscored policy: Kyverno reports it as a warning.
-                    (Status::Warn, false) => ("rule-fails", "would get a warning (Audit, unscored policy)"),
+                    (Status::Warn, false) => {
+                        ("rule-fails", "would get a warning (Audit, unscored policy)")
+                    }
                     (Status::Error, _) => ("rule-error", "would get an error"),
                     _ => continue,
                 };
@@ -420,18 +418,6 @@ pub fn verdicts(
         }
     }
     out
-}
-
-/// How a message names a manifest: its folder and name (`.kyverno-test/kyverno-test.yaml`).
-fn manifest_name(path: &str) -> String {
-    let p = std::path::Path::new(path);
-    match (
-        p.parent().and_then(|d| d.file_name()),
-        p.file_name(),
-    ) {
-        (Some(dir), Some(name)) => format!("{}/{}", dir.to_string_lossy(), name.to_string_lossy()),
-        _ => path.to_string(),
-    }
 }
 
 /// The related information that points into the sample: the field at `resource_path`, else

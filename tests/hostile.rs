@@ -166,12 +166,12 @@ fn foreach_fan_out_and_huge_regular_expressions_are_rule_errors() {
         [
             (
                 "rule-error".to_string(),
-                "Pod web: validation failure: foreach evaluated more than 10,000 elements in this rule (all lists and nesting levels together); kyverno-ls stops there".to_string(),
+                "Pod web would get an error: validation failure: foreach evaluated more than 10,000 elements in this rule (all lists and nesting levels together); kyverno-ls stops there".to_string(),
                 range(6, 10, 16)
             ),
             (
                 "rule-error".to_string(),
-                "Pod web: failed to check deny conditions: failed to substitute variables in condition key: failed to resolve regex_match('\\pL{1,1000}', 'a') at path /: JMESPath function 'regex_match': error parsing regexp: expression too large: `\\pL{1,1000}` (kyverno-ls compiles regular expressions up to 1,048,576 bytes)".to_string(),
+                "Pod web would get an error: failed to check deny conditions: failed to substitute variables in condition key: failed to resolve regex_match('\\pL{1,1000}', 'a') at path /: JMESPath function 'regex_match': error parsing regexp: expression too large: `\\pL{1,1000}` (kyverno-ls compiles regular expressions up to 1,048,576 bytes)".to_string(),
                 range(17, 10, 15)
             ),
         ]

@@ -657,7 +657,7 @@ fn rule_fails(policy: &str, message: &str, in_sample: Option<(&str, Value, &str)
         json!({"location": {"uri": policy, "range": common::range(18, 14, 18, 18)},
                         "message": "the part of the rule that failed"}),
     );
-    json!({"range": common::range(8, 12, 8, 22), "severity": 2, "code": "rule-fails",
+    json!({"range": common::range(8, 12, 8, 22), "severity": 3, "code": "rule-fails",
            "source": "kyverno-ls", "message": message, "relatedInformation": related})
 }
 
@@ -668,7 +668,7 @@ fn with_sample_file(policy: &str, sample: &str) -> Value {
         Some(1),
         json!([rule_fails(
             policy,
-            "Pod no-team: no-team needs a team label.",
+            "Pod no-team would be reported (Audit): no-team needs a team label.",
             Some((
                 sample,
                 common::range(4, 2, 4, 8),
@@ -686,7 +686,7 @@ fn with_builtin_samples(policy: &str) -> Value {
         .map(|pod| {
             rule_fails(
                 policy,
-                &format!("Pod {pod}: {pod} needs a team label."),
+                &format!("Pod {pod} would be reported (Audit): {pod} needs a team label."),
                 None,
             )
         })
@@ -704,9 +704,9 @@ fn with_builtin_samples(policy: &str) -> Value {
         ),
     ] {
         diagnostics.push(json!({
-            "range": common::range(8, 12, 8, 22), "severity": 2, "code": "rule-fails",
+            "range": common::range(8, 12, 8, 22), "severity": 3, "code": "rule-fails",
             "source": "kyverno-ls",
-            "message": format!("{kind} hardened: variables substitution error in rule {rule} \
+            "message": format!("{kind} hardened would be reported (Audit): variables substitution error in rule {rule} \
                                 execution error: resource value '<nil>' does not match '?*' \
                                 at path {path}"),
         }));

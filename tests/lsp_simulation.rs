@@ -31,12 +31,13 @@ async fn start(ws: &Workspace, extra: Value) -> Session {
     s
 }
 
-/// A verdict diagnostic of the tutorial policy, on the rule name `require-drop-all`.
-fn tutorial_verdict(uri: &str, severity: u8, sample: &str) -> Value {
+/// A verdict diagnostic of the tutorial policy, on the rule name `require-drop-all`: what
+/// Kyverno would do with the sample (`blocked (Enforce)`, `reported (Audit)`).
+fn tutorial_verdict(uri: &str, severity: u8, sample: &str, outcome: &str) -> Value {
     json!({
         "range": range(20, 12, 20, 28), "severity": severity, "code": "rule-fails",
         "source": "kyverno-ls",
-        "message": format!("{sample}: Containers must drop `ALL` capabilities."),
+        "message": format!("{sample} would be {outcome}: Containers must drop `ALL` capabilities."),
         "relatedInformation": [{
             "location": {"uri": uri, "range": range(35, 12, 35, 16)}, // `deny`
             "message": "the part of the rule that failed",
@@ -48,7 +49,7 @@ fn tutorial_verdict(uri: &str, severity: u8, sample: &str) -> Value {
 // Samples
 
 #[tokio::test]
-async fn builtin_samples_warn_under_audit_and_error_under_enforce() {
+async fn builtin_samples_would_be_reported_under_audit_and_blocked_under_enforce() {
     let ws = Workspace::new(&[]);
     let uri = ws.uri("policy.yaml");
     let mut s = start(&ws, json!({})).await;
@@ -62,8 +63,8 @@ async fn builtin_samples_warn_under_audit_and_error_under_enforce() {
             &uri,
             Some(1),
             json!([
-                tutorial_verdict(&uri, 2, "Pod hello-world"),
-                tutorial_verdict(&uri, 2, "Pod privileged"),
+                tutorial_verdict(&uri, 3, "Pod hello-world", "reported (Audit)"),
+                tutorial_verdict(&uri, 3, "Pod privileged", "reported (Audit)"),
             ]),
         ),
     );
@@ -81,8 +82,8 @@ async fn builtin_samples_warn_under_audit_and_error_under_enforce() {
             &uri,
             Some(2),
             json!([
-                tutorial_verdict(&uri, 1, "Pod hello-world"),
-                tutorial_verdict(&uri, 1, "Pod privileged"),
+                tutorial_verdict(&uri, 3, "Pod hello-world", "blocked (Enforce)"),
+                tutorial_verdict(&uri, 3, "Pod privileged", "blocked (Enforce)"),
             ]),
         ),
     );
@@ -130,9 +131,9 @@ spec:
 
 fn team_verdict(policy_uri: &str, pods_uri: &str) -> Value {
     json!({
-        "range": range(8, 12, 8, 22), "severity": 2, "code": "rule-fails",
+        "range": range(8, 12, 8, 22), "severity": 3, "code": "rule-fails",
         "source": "kyverno-ls",
-        "message": "Pod bad: The label `team` is required.",
+        "message": "Pod bad would be reported (Audit): The label `team` is required.",
         "relatedInformation": [
             // `metadata` of the second document of the sample file.
             {"location": {"uri": pods_uri, "range": range(11, 0, 11, 8)},
@@ -194,7 +195,9 @@ async fn files_outside_the_workspace_are_not_read() {
             "{modeline}: {messages:?}"
         );
         assert!(
-            messages.iter().any(|m| m.starts_with("Pod hello-world: ")),
+            messages
+                .iter()
+                .any(|m| m.starts_with("Pod hello-world would be reported (Audit): ")),
             "{modeline}: {messages:?}"
         );
         // The refusal itself, on the path in the modeline.
@@ -285,7 +288,8 @@ async fn test_manifest_samples_with_a_values_file() {
     let mut s = start(&ws, json!({})).await;
     s.open(&uri, VALUES_POLICY).await;
     // No undefined-variable finding for `team`, and the values decide the verdict: only the
-    // Pod without `team: a` fails, with the message substituted.
+    // Pod without `team: a` fails, with the message substituted, and the manifest expects it
+    // to pass: an error on the rule.
     let d = s.diagnostics(&uri, Some(1)).await;
     same(
         &d,
@@ -293,10 +297,13 @@ async fn test_manifest_samples_with_a_values_file() {
             &uri,
             Some(1),
             json!([{
-                "range": range(7, 12, 7, 22), "severity": 1, "code": "rule-fails",
+                "range": range(7, 12, 7, 22), "severity": 1, "code": "test-mismatch",
                 "source": "kyverno-ls",
-                "message": "Pod bad: Pods must belong to a.",
+                "message": "Pod bad: the test expects `pass`, but the rule gives `fail`: Pods must belong to a.",
                 "relatedInformation": [
+                    // The manifest's result entry that expects `pass`.
+                    {"location": {"uri": ws.uri("kyverno-test.yaml"), "range": range(8, 4, 12, 16)},
+                     "message": "the expected result `pass`"},
                     // `bad` in `name: bad` of the resource file.
                     {"location": {"uri": resources, "range": range(12, 8, 12, 11)},
                      "message": "Pod bad: the resource"},
@@ -389,9 +396,9 @@ async fn same_file_samples() {
             &uri,
             Some(1),
             json!([{
-                "range": range(7, 12, 7, 22), "severity": 2, "code": "rule-fails",
+                "range": range(7, 12, 7, 22), "severity": 3, "code": "rule-fails",
                 "source": "kyverno-ls",
-                "message": "Pod bad: The label `team` is required.",
+                "message": "Pod bad would be reported (Audit): The label `team` is required.",
                 "relatedInformation": [
                     {"location": {"uri": uri, "range": range(31, 0, 31, 8)},
                      "message": "Pod bad: /metadata/labels/ is missing here"},
@@ -481,11 +488,11 @@ async fn a_sample_file_edited_on_disk_republishes() {
     assert_eq!(
         verdicts,
         [
-            "Pod hello-world: The label `team` is required.",
-            "Pod hardened: The label `team` is required.",
-            "Pod privileged: The label `team` is required.",
-            "Deployment hardened: The label `team` is required.",
-            "CronJob hardened: The label `team` is required.",
+            "Pod hello-world would be reported (Audit): The label `team` is required.",
+            "Pod hardened would be reported (Audit): The label `team` is required.",
+            "Pod privileged would be reported (Audit): The label `team` is required.",
+            "Deployment hardened would be reported (Audit): The label `team` is required.",
+            "CronJob hardened would be reported (Audit): The label `team` is required.",
         ]
     );
 }
@@ -572,7 +579,7 @@ async fn settings_name_sample_files_and_override_diagnostics() {
     .await;
     s.open(&uri, TUTORIAL).await;
     let verdict = |severity: u8| {
-        let mut v = tutorial_verdict(&uri, severity, "Pod from-glob");
+        let mut v = tutorial_verdict(&uri, severity, "Pod from-glob", "reported (Audit)");
         v["relatedInformation"] = json!([
             {"location": {"uri": ws.uri("samples/pods/pod.yaml"), "range": range(3, 8, 3, 17)},
              "message": "Pod from-glob: the resource"},
@@ -581,7 +588,7 @@ async fn settings_name_sample_files_and_override_diagnostics() {
         v
     };
     let d = s.diagnostics(&uri, Some(1)).await;
-    same(&d, publish(&uri, Some(1), json!([verdict(2)])));
+    same(&d, publish(&uri, Some(1), json!([verdict(3)])));
 
     s.notify(
         "workspace/didChangeConfiguration",

@@ -35,11 +35,13 @@ fn range(l1: u32, c1: u32, l2: u32, c2: u32) -> Value {
 const TUTORIAL: &str = "examples/drop-all-capabilities.yaml";
 const DROP_ALL: &str = "Containers must drop `ALL` capabilities.";
 
-fn drop_all_failure(sample: &str, severity: &str, line: u32) -> Value {
+/// A verdict on a sample: information, worded as what Kyverno would do (`blocked (Enforce)`,
+/// `reported (Audit)`).
+fn drop_all_failure(sample: &str, outcome: &str, line: u32) -> Value {
     json!({
         "code": "rule-fails",
-        "severity": severity,
-        "message": format!("{sample}: {DROP_ALL}"),
+        "severity": "information",
+        "message": format!("{sample} would be {outcome}: {DROP_ALL}"),
         "range": range(line, 12, line, 28),
     })
 }
@@ -55,34 +57,37 @@ fn deprecated_action(line: u32) -> Value {
 }
 
 #[test]
-fn tutorial_policy_warns_on_hello_world_under_audit() {
+fn tutorial_cluster_policy_reports_hello_world_under_audit() {
     let (code, files) = check(&[TUTORIAL]);
-    assert_eq!(code, 0, "warnings only");
+    assert_eq!(code, 0, "information only");
     assert_eq!(
         files,
         json!([{
             "path": TUTORIAL,
             "diagnostics": [
-                drop_all_failure("Pod hello-world", "warning", 20),
-                drop_all_failure("Pod privileged", "warning", 20),
+                drop_all_failure("Pod hello-world", "reported (Audit)", 20),
+                drop_all_failure("Pod privileged", "reported (Audit)", 20),
             ],
         }])
     );
 }
 
 #[test]
-fn enforce_makes_the_failure_an_error() {
+fn under_enforce_the_sample_would_be_blocked_and_check_still_passes() {
     let path = "tests/simulation/drop-all-enforce.yaml";
     let (code, files) = check(&[path]);
-    assert_eq!(code, 1);
+    assert_eq!(
+        code, 0,
+        "a verdict on a sample is not a defect of the policy"
+    );
     assert_eq!(
         files,
         json!([{
             "path": path,
             "diagnostics": [
                 deprecated_action(15),
-                drop_all_failure("Pod hello-world", "error", 18),
-                drop_all_failure("Pod privileged", "error", 18),
+                drop_all_failure("Pod hello-world", "blocked (Enforce)", 18),
+                drop_all_failure("Pod privileged", "blocked (Enforce)", 18),
             ],
         }])
     );
@@ -106,8 +111,8 @@ fn modeline_samples_point_into_their_file() {
             "path": path,
             "diagnostics": [deprecated_action(7), {
                 "code": "rule-fails",
-                "severity": "warning",
-                "message": "Pod shop/web: Using a mutable image tag such as `latest` is not allowed.",
+                "severity": "information",
+                "message": "Pod shop/web would be reported (Audit): Using a mutable image tag such as `latest` is not allowed.",
                 "range": range(9, 12, 9, 30),
             }],
         }])
@@ -126,8 +131,8 @@ fn resource_option_acts_like_a_modeline() {
     assert_eq!(
         messages,
         [
-            format!("Pod shop/web: {DROP_ALL}"),
-            format!("Pod shop/api: {DROP_ALL}"),
+            format!("Pod shop/web would be reported (Audit): {DROP_ALL}"),
+            format!("Pod shop/api would be reported (Audit): {DROP_ALL}"),
         ]
     );
 }
@@ -136,15 +141,18 @@ fn resource_option_acts_like_a_modeline() {
 fn same_file_samples_replace_the_builtins() {
     let path = "tests/simulation/same-file.yaml";
     let (code, files) = check(&[path]);
-    assert_eq!(code, 1, "failureAction: Enforce on the rule");
+    assert_eq!(
+        code, 0,
+        "failureAction: Enforce on the rule, but a verdict is not a defect"
+    );
     assert_eq!(
         files,
         json!([{
             "path": path,
             "diagnostics": [{
                 "code": "rule-fails",
-                "severity": "error",
-                "message": "Pod unlabelled: The label `team` is required.",
+                "severity": "information",
+                "message": "Pod unlabelled would be blocked (Enforce): The label `team` is required.",
                 "range": range(7, 12, 7, 28),
             }],
         }])
@@ -262,10 +270,13 @@ fn lowercase_enforce_is_enforce() {
         .filter(|d| d.code == "rule-fails")
         .collect();
     assert_eq!(verdicts.len(), 2);
-    assert!(
-        verdicts
-            .iter()
-            .all(|d| d.severity == kyverno_ls::diag::Severity::Error)
+    let messages: Vec<&str> = verdicts.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            format!("Pod hello-world would be blocked (Enforce): {DROP_ALL}"),
+            format!("Pod privileged would be blocked (Enforce): {DROP_ALL}"),
+        ]
     );
 }
 
@@ -298,7 +309,7 @@ fn autogen_responses_count_for_their_rule() {
 }
 
 #[test]
-fn an_error_verdict_is_a_warning() {
+fn an_error_verdict_is_information() {
     let text = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: p\nspec:\n  validationFailureAction: Enforce\n  rules:\n    - name: needs-app\n      match:\n        any:\n          - resources:\n              kinds: [Pod]\n      validate:\n        message: needs app\n        deny:\n          conditions:\n            any:\n              - key: \"{{ request.object.metadata.labels.app }}\"\n                operator: Equals\n                value: x\n";
     let a = analyze(text);
     let d = a
@@ -306,9 +317,14 @@ fn an_error_verdict_is_a_warning() {
         .iter()
         .find(|d| d.code == "rule-error")
         .expect("a rule-error");
-    assert_eq!(d.severity, kyverno_ls::diag::Severity::Warning);
+    assert_eq!(d.severity, kyverno_ls::diag::Severity::Information);
     assert_eq!(&text[d.span.clone()], "needs-app");
-    assert!(d.message.starts_with("Pod hello-world: "), "{}", d.message);
+    assert!(
+        d.message
+            .starts_with("Pod hello-world would get an error: "),
+        "{}",
+        d.message
+    );
 }
 
 #[test]
@@ -368,11 +384,9 @@ fn the_tutorials_policy_reports_hello_world_as_information() {
 
 #[test]
 fn the_tutorials_policy_under_enforce_would_block_and_still_exits_0() {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(TUTORIAL_POLICY),
-    )
-    .unwrap()
-    .replace("failureAction: Audit", "failureAction: Enforce");
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(TUTORIAL_POLICY))
+        .unwrap()
+        .replace("failureAction: Audit", "failureAction: Enforce");
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), &[("policy.yaml", &text)]);
     let (code, out) = run_in(dir.path(), &["check", "--format", "json", "policy.yaml"]);
@@ -391,16 +405,17 @@ fn the_tutorials_policy_under_enforce_would_block_and_still_exits_0() {
         &["check", "--severity", "rule-fails=error", "policy.yaml"],
     );
     assert_eq!(code, 1, "{out}");
-    assert!(out.ends_with("2 errors, 0 warnings and 0 notes in 1 of 1 file checked.\n"), "{out}");
+    assert!(
+        out.ends_with("2 errors, 0 warnings and 0 notes in 1 of 1 file checked.\n"),
+        "{out}"
+    );
 }
 
 #[test]
 fn a_namespaced_policy_sees_the_samples_in_its_namespace() {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(TUTORIAL_POLICY),
-    )
-    .unwrap()
-    .replace("namespace: default", "namespace: team-a");
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(TUTORIAL_POLICY))
+        .unwrap()
+        .replace("namespace: default", "namespace: team-a");
     let dir = tempfile::tempdir().unwrap();
     // A same-file sample in another namespace is never matched; one without a namespace is
     // created in the policy's.
@@ -452,22 +467,34 @@ fn the_library_layouts_own_test_supplies_samples_and_expectations() {
         dir.path(),
         &[
             ("p/policy.yaml", LIBRARY_POLICY),
-            ("p/.kyverno-test/kyverno-test.yaml", &library_manifest("fail")),
+            (
+                "p/.kyverno-test/kyverno-test.yaml",
+                &library_manifest("fail"),
+            ),
             ("p/.kyverno-test/resources.yaml", LIBRARY_RESOURCES),
         ],
     );
     // Expectations met: nothing to report, from the policy's folder or from anywhere else.
     let (code, out) = run_in(&dir.path().join("p"), &["check", "policy.yaml"]);
-    assert_eq!((code, out.as_str()), (0, "Nothing to report in 1 file checked.\n"));
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "Nothing to report in 1 file checked.\n")
+    );
     let elsewhere = tempfile::tempdir().unwrap();
     let policy = dir.path().join("p/policy.yaml");
     let (code, out) = run_in(elsewhere.path(), &["check", policy.to_str().unwrap()]);
-    assert_eq!((code, out.as_str()), (0, "Nothing to report in 1 file checked.\n"));
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "Nothing to report in 1 file checked.\n")
+    );
 
     // An expectation that does not hold: an error on the rule and on the manifest's row.
     write(
         dir.path(),
-        &[("p/.kyverno-test/kyverno-test.yaml", &library_manifest("pass"))],
+        &[(
+            "p/.kyverno-test/kyverno-test.yaml",
+            &library_manifest("pass"),
+        )],
     );
     let (code, out) = run_in(dir.path(), &["check", "--format", "json", "p"]);
     assert_eq!(code, 1, "{out}");
@@ -481,7 +508,7 @@ fn the_library_layouts_own_test_supplies_samples_and_expectations() {
                     "code": "test-mismatch",
                     "severity": "error",
                     "message": "Expected `pass` for bad but the engine says `fail`: validation error: The label `team` is required. rule check-team failed at path /metadata/labels/",
-                    "range": range(18, 14, 18, 17),
+                    "range": range(17, 14, 17, 17),
                 }],
             },
             {"path": "p/.kyverno-test/resources.yaml", "diagnostics": []},
@@ -490,23 +517,19 @@ fn the_library_layouts_own_test_supplies_samples_and_expectations() {
                 "diagnostics": [{
                     "code": "test-mismatch",
                     "severity": "error",
-                    "message": "Pod bad: .kyverno-test/kyverno-test.yaml expects `pass`, but the rule gives `fail`: The label `team` is required.",
+                    "message": "Pod bad: the test expects `pass`, but the rule gives `fail`: The label `team` is required.",
                     "range": range(6, 10, 6, 20),
-                    "related": [
-                        {
-                            "message": "the expected result `pass`",
-                            "path": "p/.kyverno-test/kyverno-test.yaml",
-                            "range": range(14, 2, 19, 0),
-                        },
-                        {
-                            "message": "Pod bad: metadata.labels is missing here",
-                            "path": "p/.kyverno-test/resources.yaml",
-                            "range": range(9, 2, 9, 6),
-                        },
-                    ],
                 }],
             },
         ])
+    );
+    // The related information: the manifest's entry, and the field of the resource.
+    let (_, text) = run_in(dir.path(), &["check", "p/policy.yaml"]);
+    assert!(
+        text.contains(
+            "  = note: the expected result `pass` (p/.kyverno-test/kyverno-test.yaml:15:3)\n  = note: Pod bad: /metadata/labels/ is missing here (p/.kyverno-test/resources.yaml:10:1)\n"
+        ),
+        "{text}"
     );
 }
 
@@ -538,7 +561,11 @@ fn chainsaw_assertions_and_kustomize_patches_are_partial_objects() {
             f["diagnostics"].as_array().unwrap().iter().map(|d| {
                 (
                     f["path"].as_str().unwrap().to_string(),
-                    format!("{} {}", d["code"].as_str().unwrap(), d["message"].as_str().unwrap()),
+                    format!(
+                        "{} {}",
+                        d["code"].as_str().unwrap(),
+                        d["message"].as_str().unwrap()
+                    ),
                 )
             })
         })

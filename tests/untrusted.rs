@@ -150,8 +150,23 @@ fn manifest_paths_outside_the_workspace_are_refused() {
     let manifest = format!("{MANIFEST_HEAD}{}\n", lines.join("\n"));
     std::fs::write(ws.join("kyverno-test.yaml"), &manifest).unwrap();
     let (code, out, err) = run(&ws, &["check", "--format", "json", "kyverno-test.yaml"]);
-    assert_eq!(code, 0, "{err}");
+    // `check` runs the manifest as the editor does: it cannot, and says why.
+    assert_eq!(code, 1, "{err}");
     let json: Value = serde_json::from_str(&out).unwrap();
+    let test_errors: Vec<&Value> = json["files"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "test-error")
+        .map(|d| &d["message"])
+        .collect();
+    assert_eq!(
+        test_errors,
+        [&Value::from(format!(
+            "`../outside.yaml` ({top}/outside.yaml) is outside the folders being tested; kyverno-ls reads only files inside it."
+        ))],
+        "{out}"
+    );
     let folder = format!("the workspace folder {}", ws.display());
     let at = |line: usize, p: &str| {
         let c = lines[line].find(p).unwrap() as u64;

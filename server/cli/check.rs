@@ -43,9 +43,9 @@ impl Options {
                 a.strip_prefix("--severity=")
             };
             if let Some(level) = level {
-                let parsed = level.split_once('=').and_then(|(code, l)| {
-                    Some((code.to_string(), Severity::parse_level(l)?))
-                });
+                let parsed = level
+                    .split_once('=')
+                    .and_then(|(code, l)| Some((code.to_string(), Severity::parse_level(l)?)));
                 severity.push(parsed.ok_or_else(|| {
                     format!(
                         "--severity takes CODE=LEVEL, with a level among error, warning, information, hint and off (not `{level}`)"

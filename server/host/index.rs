@@ -19,11 +19,9 @@ const CHAINSAW_FOLDER: &str = ".chainsaw-test";
 
 /// Whether a change to the file at `path` can change an [`Index`].
 pub fn is_index_file(path: &Path) -> bool {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| {
-            n == MANIFEST_NAME || CHAINSAW_TEST_NAMES.contains(&n) || KUSTOMIZATION_NAMES.contains(&n)
-        })
+    path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+        n == MANIFEST_NAME || CHAINSAW_TEST_NAMES.contains(&n) || KUSTOMIZATION_NAMES.contains(&n)
+    })
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -175,6 +173,10 @@ mod tests {
             index.manifests_listing(Path::new("/r/p/policy.yaml")),
             [PathBuf::from("/r/p/.kyverno-test/kyverno-test.yaml")]
         );
-        assert!(index.manifests_listing(Path::new("/r/k/base.yaml")).is_empty());
+        assert!(
+            index
+                .manifests_listing(Path::new("/r/k/base.yaml"))
+                .is_empty()
+        );
     }
 }

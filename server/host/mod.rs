@@ -83,8 +83,7 @@ pub fn inputs_for(
     };
     let mut real = |p: &Path| files.real(p);
     if is_manifest(path) {
-        out.diagnostics =
-            crate::testing::paths::manifest_diagnostics(text, path, root, &mut real);
+        out.diagnostics = crate::testing::paths::manifest_diagnostics(text, path, root, &mut real);
         return out;
     }
     if !options.resources.is_empty() {

@@ -223,8 +223,8 @@ fn signature_help_after_a_multi_byte_character() {
 fn an_inlay_hint_of_an_expression_the_checks_reject_shows_the_error() {
     // The projection over a missing list never reaches the unknown function, so evaluating
     // alone would give `[]`; Kyverno never gets that far.
-    let t = include_str!("../../examples/tutorial-policy.yaml")
-        .replace(".to_upper(@)", ".to_uper(@)");
+    let t =
+        include_str!("../../examples/tutorial-policy.yaml").replace(".to_upper(@)", ".to_uper(@)");
     let a = analyze(&t);
     let at = t.find("`[]` }}").unwrap() + "`[]` }}".len() + 1;
     let hints = inlay_hints(&t, &a, at - 1..at + 1);

@@ -108,6 +108,16 @@ pub fn rule_message(resp: &RuleResponse) -> String {
     m.to_string()
 }
 
+/// The sample as the policy at `root` sees it: a namespaced `Policy` sees a sample that names
+/// no namespace in its own ([`Sample::in_namespace`]). Hover values use this too, so that they
+/// are computed on what the verdicts were.
+pub fn sample_for_policy<'a>(root: &Node, sample: &'a Sample) -> std::borrow::Cow<'a, Sample> {
+    match policy_namespace(root).and_then(|ns| sample.in_namespace(ns)) {
+        Some(moved) => std::borrow::Cow::Owned(moved),
+        None => std::borrow::Cow::Borrowed(sample),
+    }
+}
+
 /// The namespace of a namespaced `Policy` (None for a ClusterPolicy, or without one).
 fn policy_namespace(root: &Node) -> Option<&str> {
     if root.get("kind").and_then(Node::as_str) != Some("Policy") {
@@ -142,14 +152,15 @@ pub fn simulate(
         if !matches!(doc.kind, Some(DocKind::Policy(..))) {
             continue;
         }
-        // A namespaced Policy sees the samples that name no namespace in its own.
-        let moved: Vec<Option<Sample>> = match policy_namespace(root) {
-            Some(ns) => samples.iter().map(|s| s.in_namespace(ns)).collect(),
-            None => Vec::new(),
-        };
-        let moved_keys: Vec<Option<u64>> = moved
+        let seen: Vec<std::borrow::Cow<Sample>> =
+            samples.iter().map(|s| sample_for_policy(root, s)).collect();
+        let seen_keys: Vec<u64> = seen
             .iter()
-            .map(|m| m.as_ref().map(|s| sample_fingerprint(text, s)))
+            .zip(&sample_keys)
+            .map(|(s, &k)| match s {
+                std::borrow::Cow::Borrowed(_) => k,
+                std::borrow::Cow::Owned(moved) => sample_fingerprint(text, moved),
+            })
             .collect();
         let rules = root
             .get("spec")
@@ -163,15 +174,10 @@ pub fn simulate(
         }
         let policy_key = fingerprint(&["policy", text.get(doc.doc.span.clone()).unwrap_or("")]);
         let mut policy: Option<Value> = None;
-        let responses: Vec<Arc<Vec<RuleResponse>>> = samples
+        let responses: Vec<Arc<Vec<RuleResponse>>> = seen
             .iter()
-            .zip(&sample_keys)
-            .enumerate()
-            .map(|(i, (s, &sk))| {
-                let (s, sk) = match (moved.get(i), moved_keys.get(i)) {
-                    (Some(Some(m)), Some(Some(k))) => (m, *k),
-                    _ => (s, sk),
-                };
+            .zip(&seen_keys)
+            .map(|(s, &sk)| {
                 let key = (policy_key, sk);
                 let hit = cache().lock().ok().and_then(|c| c.get(&key).cloned());
                 if let Some((hit, steps)) = hit {

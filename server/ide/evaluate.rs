@@ -35,7 +35,8 @@ enum What<'a> {
 
 /// The value of one expression for one sample.
 struct Evaluation<'a> {
-    sample: &'a Sample,
+    /// As the policy sees it (a namespaced Policy moves it into its namespace).
+    sample: std::borrow::Cow<'a, Sample>,
     /// Whether the rule matches the sample.
     matched: bool,
     outcome: Outcome,
@@ -116,6 +117,8 @@ fn evaluate_for_rule<'a>(
         .iter()
         .find(|s| s.document == di && s.span == rule.span);
     let (sample, matched) = pick_sample(analysis, sim)?;
+    let root = analysis.documents.get(di)?.doc.root.as_ref()?;
+    let sample = crate::simulate::sample_for_policy(root, sample);
     let rule_name = rule.get("name").and_then(Node::as_str).unwrap_or("");
     let env = Env::fixed();
     let mut ctx = Context::new(&sample.request, &env);

@@ -965,3 +965,143 @@ async fn hover_shows_kyvernos_error() {
         ),
     );
 }
+
+const LIBRARY_POLICY: &str = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: require-team\nspec:\n  rules:\n  - name: check-team\n    match:\n      any:\n      - resources:\n          kinds: [Pod]\n    validate:\n      failureAction: Enforce\n      message: The label `team` is required.\n      pattern:\n        metadata:\n          labels:\n            team: \"?*\"\n";
+const LIBRARY_MANIFEST: &str = "apiVersion: cli.kyverno.io/v1alpha1\nkind: Test\nmetadata:\n  name: require-team\npolicies:\n- ../policy.yaml\nresources:\n- resources.yaml\nresults:\n- policy: require-team\n  rule: check-team\n  kind: Pod\n  resources: [good, bad]\n  result: pass\n";
+const LIBRARY_RESOURCES: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: good\n  labels: {team: a}\nspec: {containers: [{name: c, image: nginx}]}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: bad\nspec: {containers: [{name: c, image: nginx}]}\n";
+
+/// The diagnostics of a publish and of `check --format json`, side by side in one form:
+/// (code, severity, message, range).
+fn comparable(diagnostics: &Value, lsp: bool) -> Vec<(String, String, String, Value)> {
+    diagnostics
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let severity = if lsp {
+                ["", "error", "warning", "information", "hint"]
+                    [d["severity"].as_u64().unwrap() as usize]
+                    .to_string()
+            } else {
+                d["severity"].as_str().unwrap().to_string()
+            };
+            (
+                d["code"].as_str().unwrap().to_string(),
+                severity,
+                d["message"].as_str().unwrap().to_string(),
+                d["range"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_library_layout_policy_gets_its_own_tests_in_the_editor_as_in_check() {
+    let ws = Workspace::new(&[
+        ("p/policy.yaml", LIBRARY_POLICY),
+        ("p/.kyverno-test/kyverno-test.yaml", LIBRARY_MANIFEST),
+        ("p/.kyverno-test/resources.yaml", LIBRARY_RESOURCES),
+    ]);
+    let uri = ws.uri("p/policy.yaml");
+    let manifest = ws.uri("p/.kyverno-test/kyverno-test.yaml");
+    let mut s = start(&ws, json!({})).await;
+    s.open(&uri, LIBRARY_POLICY).await;
+    // `good` passes as expected (only the lens shows it); `bad` was expected to pass.
+    let d = s.diagnostics(&uri, Some(1)).await;
+    same(
+        &d,
+        publish(
+            &uri,
+            Some(1),
+            json!([{
+                "range": range(6, 10, 6, 20), "severity": 1, "code": "test-mismatch",
+                "source": "kyverno-ls",
+                "message": "Pod bad: the test expects `pass`, but the rule gives `fail`: The label `team` is required.",
+                "relatedInformation": [
+                    {"location": {"uri": manifest, "range": range(9, 2, 13, 14)},
+                     "message": "the expected result `pass`"},
+                    {"location": {"uri": ws.uri("p/.kyverno-test/resources.yaml"), "range": range(9, 0, 9, 8)},
+                     "message": "Pod bad: /metadata/labels/ is missing here"},
+                    {"location": {"uri": uri, "range": range(16, 10, 16, 16)},
+                     "message": "the part of the rule that failed"},
+                ],
+            }]),
+        ),
+    );
+    let lens = s
+        .request(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    assert_eq!(
+        lens["result"][0]["command"]["title"],
+        "✓ 1 pass · ✗ 1 fail · ⊘ 0 skip (kyverno-test.yaml)"
+    );
+    // `check` on the same file says exactly the same.
+    let opts = kyverno_ls::cli::check::Options::parse(&[
+        "--format".into(),
+        "json".into(),
+        ws.root.join("p/policy.yaml").display().to_string(),
+    ])
+    .unwrap();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = kyverno_ls::cli::check::run(&opts, &mut out, &mut err);
+    assert_eq!(code, 1);
+    let checked: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        comparable(&checked["files"][0]["diagnostics"], false),
+        comparable(&d["params"]["diagnostics"], true)
+    );
+
+    // The manifest itself shows the row that does not hold, in the editor as in `check`.
+    s.open(&manifest, LIBRARY_MANIFEST).await;
+    let d = s.diagnostics(&manifest, Some(1)).await;
+    let opts = kyverno_ls::cli::check::Options::parse(&[
+        "--format".into(),
+        "json".into(),
+        ws.root
+            .join("p/.kyverno-test/kyverno-test.yaml")
+            .display()
+            .to_string(),
+    ])
+    .unwrap();
+    let mut out = Vec::new();
+    kyverno_ls::cli::check::run(&opts, &mut out, &mut err);
+    let checked: Value = serde_json::from_slice(&out).unwrap();
+    let editor = comparable(&d["params"]["diagnostics"], true);
+    assert_eq!(
+        comparable(&checked["files"][0]["diagnostics"], false),
+        editor
+    );
+    assert_eq!(
+        editor,
+        [(
+            "test-mismatch".to_string(),
+            "error".to_string(),
+            "Expected `pass` for bad but the engine says `fail`: validation error: The label `team` is required. rule check-team failed at path /metadata/labels/".to_string(),
+            range(12, 20, 12, 23)
+        )]
+    );
+}
+
+#[tokio::test]
+async fn chainsaw_assertions_get_no_missing_field_in_the_editor() {
+    let ready = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: require-team\nspec:\n  backgroundz: true\nstatus:\n  ready: true\n";
+    let ws = Workspace::new(&[("p/.chainsaw-test/policy-ready.yaml", ready)]);
+    let uri = ws.uri("p/.chainsaw-test/policy-ready.yaml");
+    let mut s = start(&ws, json!({})).await;
+    s.open(&uri, ready).await;
+    let d = s.diagnostics(&uri, Some(1)).await;
+    let found: Vec<(String, String)> = comparable(&d["params"]["diagnostics"], true)
+        .into_iter()
+        .map(|(code, _, message, _)| (code, message))
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "unknown-field".to_string(),
+            "Unknown field `backgroundz` in spec. Did you mean `background`?".to_string()
+        )]
+    );
+}

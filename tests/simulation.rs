@@ -588,16 +588,19 @@ fn chainsaw_assertions_and_kustomize_patches_are_partial_objects() {
 
 #[test]
 fn hover_sees_the_sample_in_the_namespaced_policys_namespace() {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(TUTORIAL_POLICY),
-    )
-    .unwrap()
-    .replace("namespace: default", "namespace: team-a")
-    .replace(
-        "message: Containers must drop `ALL` capabilities.",
-        "message: \"In {{ request.object.metadata.namespace }}, containers must drop ALL.\"",
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(TUTORIAL_POLICY))
+        .unwrap()
+        .replace("namespace: default", "namespace: team-a")
+        .replace(
+            "message: Containers must drop `ALL` capabilities.",
+            "message: \"In {{ request.object.metadata.namespace }}, containers must drop ALL.\"",
+        );
+    let md = hover_at(
+        &text,
+        &Inputs::default(),
+        "request.object.metadata.namespace",
+        20,
     );
-    let md = hover_at(&text, &Inputs::default(), "request.object.metadata.namespace", 20);
     assert_eq!(
         md,
         "**`Pod hello-world`** (built-in sample)\n\n```json\n\"team-a\"\n```"

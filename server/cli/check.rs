@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use super::render;
 use crate::diag::{Diagnostic, Severity};
-use crate::host::{self, fs, fs::FsFiles};
+use crate::host::{self, fs::FsFiles};
 use crate::samples::{self, Origin, SourceFile, discover};
+use crate::testing::files::repository_of;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -120,15 +121,7 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
             return 2;
         }
         let absolute = discover::normalize(&cwd.join(p));
-        let root = fs::repository_of(&absolute).unwrap_or_else(|| {
-            if absolute.starts_with(&cwd) {
-                cwd.clone()
-            } else if p.is_dir() {
-                absolute.clone()
-            } else {
-                absolute.parent().unwrap_or(Path::new("/")).to_path_buf()
-            }
-        });
+        let root = repository_of(&absolute).unwrap_or_else(|| outside_root(&absolute, &cwd));
         let at = match roots.iter().position(|(r, _, _)| *r == root) {
             Some(i) => i,
             None => {
@@ -192,6 +185,25 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
         .iter()
         .any(|r| r.diagnostics.iter().any(|d| d.severity == Severity::Error));
     i32::from(any_error)
+}
+
+/// Where a path outside any repository may read: the current directory when it holds the
+/// path; else the folder given, or the file's folder, or for a test manifest the folder above
+/// its own (the library layout names `../policy.yaml`), but never `/` itself.
+fn outside_root(absolute: &Path, cwd: &Path) -> PathBuf {
+    if absolute.starts_with(cwd) {
+        return cwd.to_path_buf();
+    }
+    if absolute.is_dir() {
+        return absolute.to_path_buf();
+    }
+    let folder = absolute.parent().unwrap_or(Path::new("/"));
+    match folder.parent() {
+        Some(above) if host::is_manifest(absolute) && above.parent().is_some() => {
+            above.to_path_buf()
+        }
+        _ => folder.to_path_buf(),
+    }
 }
 
 /// `f` over `items` on every core, results in the order of `items`.

@@ -59,10 +59,3 @@ impl Files for FsFiles {
         Some(out)
     }
 }
-
-/// The repository that holds `path`: the nearest folder at or above it with a `.git` entry.
-pub fn repository_of(path: &Path) -> Option<PathBuf> {
-    path.ancestors()
-        .find(|d| d.join(".git").exists())
-        .map(Path::to_path_buf)
-}

@@ -6,12 +6,6 @@ use std::path::Path;
 use crate::analysis::{self, Analysis, Inputs};
 use crate::diag::Diagnostic;
 use crate::ide;
-use crate::samples::discover::{self, Discovered};
-use crate::testing;
-
-/// Reads a file of the workspace (absolute path), or None when it is missing, unreadable or
-/// outside the workspace. Open documents' unsaved text wins over the disk.
-pub type Read<'a> = &'a dyn Fn(&Path) -> Option<String>;
 
 /// What the server asks of the core. Every method has the real core as its default.
 /// Methods are called on blocking threads, never on the async runtime.
@@ -25,21 +19,6 @@ pub trait Analyzer: Send + Sync + 'static {
     fn analyze_with(&self, text: &str, inputs: &Inputs) -> Analysis {
         let _ = inputs;
         self.analyze(text)
-    }
-
-    /// The samples and variables for the policy file at `path` (text `text`) in the
-    /// workspace folder `root`: its modeline files and the test manifests that list it.
-    /// `listing`: the manifests elsewhere in the workspace whose `policies` name the file.
-    fn discover(
-        &self,
-        path: &Path,
-        text: &str,
-        root: &Path,
-        listing: &[std::path::PathBuf],
-        read: Read<'_>,
-    ) -> Discovered {
-        let _ = (path, text, root, listing, read);
-        Discovered::default()
     }
 
     /// Diagnostics of the test manifest at `path` (text `text`) in the workspace folder
@@ -94,30 +73,8 @@ impl Analyzer for Kyverno {
         analysis::analyze_with(text, inputs)
     }
 
-    fn discover(
-        &self,
-        path: &Path,
-        text: &str,
-        root: &Path,
-        listing: &[std::path::PathBuf],
-        read: Read<'_>,
-    ) -> Discovered {
-        // Symbolic links are resolved on disk, so that one leading out of the workspace is
-        // refused with a diagnostic rather than read.
-        discover::discover_with(path, text, root, listing, &mut |p| read(p), &mut |p| {
-            p.canonicalize().ok()
-        })
-    }
-
     fn test_manifest(&self, path: &Path, text: &str, root: &Path) -> Vec<Diagnostic> {
-        let mut diagnostics = crate::host::manifest_results(path, root, &system_env(), text);
-        diagnostics.extend(testing::paths::manifest_diagnostics(
-            text,
-            path,
-            root,
-            &mut |p| p.canonicalize().ok(),
-        ));
-        diagnostics
+        crate::host::manifest_results(path, root, &system_env(), text)
     }
 }
 

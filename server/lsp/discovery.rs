@@ -1,6 +1,7 @@
-//! The samples of an open policy, found by the core's discovery through a sandboxed reader,
-//! and kept between keystrokes: discovery parses the policy and reads files, and its result
-//! changes only when the modeline or a file it looked at changes.
+//! What applies to an open document besides its text, decided by the core's host
+//! ([`crate::host::inputs_for`], as for `check`) through a sandboxed reader, and kept between
+//! keystrokes: it parses the policy and reads files, and its result changes only when the
+//! modeline, the manifests that list the file, or a file it looked at changes.
 
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
@@ -10,10 +11,9 @@ use std::time::SystemTime;
 
 use tower_lsp_server::ls_types::Uri;
 
-use super::analyzer::Analyzer;
 use super::documents::Documents;
 use super::workspace::{FileCache, Reader};
-use crate::samples::discover::Discovered;
+use crate::host::{self, FileInputs, Index};
 use crate::samples::{self, Origin};
 
 /// What a file looked like when discovery read it (or looked for it).
@@ -42,7 +42,7 @@ struct Entry {
     listing: Vec<PathBuf>,
     root: PathBuf,
     stamps: Vec<(PathBuf, Stamp)>,
-    found: Discovered,
+    found: FileInputs,
     asked: BTreeSet<PathBuf>,
 }
 
@@ -52,21 +52,21 @@ pub struct DiscoveryCache {
 }
 
 impl DiscoveryCache {
-    /// The samples and variables of the policy `uri` at `path` (canonical) in `root`, and the
-    /// files looked at.
+    /// The inputs of the document `uri` at `path` (canonical) in the workspace folder `root`
+    /// with its `index`, and the files looked at.
     #[allow(clippy::too_many_arguments)]
-    pub fn discover(
+    pub fn inputs(
         &self,
-        analyzer: &dyn Analyzer,
         documents: &Documents,
         files: &FileCache,
         uri: &Uri,
         path: &Path,
         root: &Path,
-        listing: &[PathBuf],
+        index: &Index,
         text: &str,
-    ) -> (Discovered, BTreeSet<PathBuf>) {
+    ) -> (FileInputs, BTreeSet<PathBuf>) {
         let modeline = samples::modeline(text);
+        let listing = index.manifests_listing(path);
         {
             let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
             if let Some(e) = entries.get(uri) {
@@ -77,7 +77,8 @@ impl DiscoveryCache {
                     && e.listing == listing
                     && !e
                         .found
-                        .samples
+                        .inputs
+                        .external_samples
                         .iter()
                         .any(|s| s.origin == Origin::TestManifest)
                     && e.stamps.iter().all(|(p, s)| stamp(documents, p) == *s);
@@ -93,7 +94,12 @@ impl DiscoveryCache {
             open_text: &open_text,
             asked: Mutex::default(),
         };
-        let found = analyzer.discover(path, text, root, listing, &|p| reader.read(p));
+        let options = host::Options {
+            builtin_samples: true,
+            resources: Vec::new(),
+            env: crate::engine::Env::fixed(),
+        };
+        let found = host::inputs_for(&reader, index, root, path, text, &options);
         let asked = reader.into_asked();
         let stamps = asked
             .iter()
@@ -101,7 +107,7 @@ impl DiscoveryCache {
             .collect();
         let entry = Entry {
             modeline,
-            listing: listing.to_vec(),
+            listing,
             root: root.to_path_buf(),
             stamps,
             found: found.clone(),

@@ -32,7 +32,7 @@ use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tower_lsp_server::{ClientSocket, LspService, Server};
 
-pub use analyzer::{Analyzer, Kyverno, Read};
+pub use analyzer::{Analyzer, Kyverno};
 pub use backend::Backend;
 pub use commands::{LIST_SAMPLES, PICK_SAMPLE, RUN_TESTS, SHOW_RULE_RESULTS};
 use state::State;

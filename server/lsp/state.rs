@@ -129,27 +129,22 @@ impl State {
         // inside them.
         let path = workspace::canonical_lenient(&path).unwrap_or(path);
         let root = self.workspace.root_for(&path);
-        let is_manifest = workspace::is_manifest(&path);
+        let is_manifest = crate::host::is_manifest(&path);
         let mut asked = BTreeSet::new();
-        let mut refused = Vec::new();
-        let index = root.as_ref().map(|r| self.index(r));
-        inputs.partial = index.as_ref().is_some_and(|i| i.is_partial(&path));
-        if let (Some(root), Some(index), false) = (&root, &index, is_manifest) {
+        let mut extra = Vec::new();
+        if let Some(root) = &root {
+            let index = self.index(root);
             let found;
-            (found, asked) = self.discovery.discover(
-                &*self.analyzer,
-                &self.documents,
-                &self.files,
-                uri,
-                &path,
-                root,
-                &index.manifests_listing(&path),
-                text,
-            );
-            inputs.external_samples = found.samples;
-            inputs.extra_variables = found.extra_variables;
-            refused = found.refused;
-            if inputs.external_samples.is_empty() && !settings.samples.is_empty() {
+            (found, asked) =
+                self.discovery
+                    .inputs(&self.documents, &self.files, uri, &path, root, &index, text);
+            extra = found.diagnostics;
+            inputs = Inputs {
+                builtin_samples: inputs.builtin_samples,
+                current_sample: inputs.current_sample,
+                ..found.inputs
+            };
+            if inputs.external_samples.is_empty() && !settings.samples.is_empty() && !is_manifest {
                 let read;
                 (inputs.external_samples, read) =
                     self.setting_samples(root, &settings.samples, &path);
@@ -157,13 +152,11 @@ impl State {
             }
         }
         let mut analysis = self.analyzer.analyze_with(text, &inputs);
-        let mut manifest = match (&root, is_manifest) {
-            (Some(root), true) => self.analyzer.test_manifest(&path, text, root),
-            _ => Vec::new(),
-        };
-        manifest.append(&mut refused);
-        if !manifest.is_empty() {
-            analysis.diagnostics.extend(manifest);
+        if let (Some(root), true) = (&root, is_manifest) {
+            extra.extend(self.analyzer.test_manifest(&path, text, root));
+        }
+        if !extra.is_empty() {
+            analysis.diagnostics.extend(extra);
             analysis
                 .diagnostics
                 .sort_by_key(|d| (d.span.start, d.span.end));

@@ -38,9 +38,12 @@ pub fn find_manifests(root: &Path) -> Result<Vec<PathBuf>, String> {
 
 /// The repository holding `path`: the nearest folder at or above it with a `.git` entry (a
 /// folder, or the file a worktree or a submodule has instead).
+/// The path is made absolute lexically (`..` resolved, links kept), so that the repository is
+/// named as the caller names the path.
 pub fn repository_of(path: &Path) -> Option<PathBuf> {
-    let real = path.canonicalize().ok()?;
-    real.ancestors()
+    let absolute = std::env::current_dir().ok()?.join(path);
+    super::paths::normalize(&absolute)
+        .ancestors()
         .find(|dir| std::fs::symlink_metadata(dir.join(".git")).is_ok())
         .map(Path::to_path_buf)
 }

@@ -19,13 +19,23 @@ fn main() {
     };
     let env = Env::fixed();
     // One warm-up run (file cache), then the best of a few.
-    let warm = testing::run_paths(std::slice::from_ref(&root), &options, &env);
+    let warm = testing::run_paths(
+        &kyverno_ls::vfs::FsFiles::anywhere(),
+        std::slice::from_ref(&root),
+        &options,
+        &env,
+    );
     let rows = warm.results.len();
     let mut best = f64::INFINITY;
     let runs = 5;
     for _ in 0..runs {
         let start = Instant::now();
-        let report = testing::run_paths(std::slice::from_ref(&root), &options, &env);
+        let report = testing::run_paths(
+            &kyverno_ls::vfs::FsFiles::anywhere(),
+            std::slice::from_ref(&root),
+            &options,
+            &env,
+        );
         let secs = start.elapsed().as_secs_f64();
         assert_eq!(report.results.len(), rows);
         best = best.min(secs);

@@ -20,5 +20,6 @@ pub mod samples;
 pub mod simulate;
 pub mod testing;
 pub mod text;
+pub mod vfs;
 pub mod wildcard;
 pub mod yaml;

@@ -135,6 +135,10 @@ pub fn thousands(n: impl Into<u64>) -> String {
 /// chainsaw tests included, has about 8,000 entries.
 pub const MAX_WALK_ENTRIES: usize = 200_000;
 
+/// Folders below the starting one that a walk enters: deeper trees are generated or vendored,
+/// not written by hand.
+pub const MAX_WALK_DEPTH: usize = 32;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,23 +2,9 @@
 //! (policies, test manifests, resources, values files, chainsaw tests) reports errors only in
 //! the few test manifests that are broken upstream.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 mod shared_data;
-
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            yaml_files(&p, out);
-        } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
-            out.push(p);
-        }
-    }
-}
 
 /// The manifests of the library whose expectations cannot hold, whatever the engine: each with
 /// why. `check` runs every manifest, so these are its only errors.
@@ -46,8 +32,11 @@ fn check_finds_errors_only_in_files_broken_upstream() {
     let Some(root) = shared_data::path("conformance/kyverno-policies", "conformance_clean") else {
         return;
     };
-    let mut files = Vec::new();
-    yaml_files(&root, &mut files);
+    let (files, _) = kyverno_ls::vfs::walk(
+        &kyverno_ls::vfs::FsFiles::new(&root),
+        &root,
+        &kyverno_ls::vfs::is_yaml,
+    );
     assert!(
         files.len() > 1000,
         "expected the conformance data at {}",

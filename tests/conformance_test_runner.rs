@@ -43,6 +43,7 @@ fn agreement_with_kyverno_test_on_the_policy_library() {
         return;
     };
     let report = testing::run_paths(
+        &kyverno_ls::vfs::FsFiles::anywhere(),
         std::slice::from_ref(&root),
         &Options {
             compat: false,

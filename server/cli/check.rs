@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use super::render;
 use crate::diag::{Diagnostic, Severity};
-use crate::host::{self, fs::FsFiles};
+use crate::host;
 use crate::samples::{self, Origin, SourceFile, discover};
 use crate::testing::files::repository_of;
+use crate::vfs::{self, FsFiles};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -126,14 +127,14 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
             Some(i) => i,
             None => {
                 let files = FsFiles::new(&root);
-                let (all, _) = host::walk(&files, &root);
+                let (all, _) = vfs::walk(&files, &root, &vfs::is_yaml);
                 let index = host::Index::build(&files, &root, &all);
                 roots.push((root, files, index));
                 roots.len() - 1
             }
         };
         if p.is_dir() {
-            let (found, _) = host::walk(&roots[at].1, p);
+            let (found, _) = vfs::walk(&roots[at].1, p, &vfs::is_yaml);
             jobs.extend(found.into_iter().map(|f| (f, at)));
         } else {
             jobs.push((p.clone(), at));
@@ -141,7 +142,7 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
     }
     let mut extra = Vec::new();
     for r in &opts.resources {
-        match crate::testing::files::read_text(r) {
+        match vfs::read_text(r) {
             Ok(text) => {
                 let file = Arc::new(SourceFile {
                     path: r.display().to_string(),

@@ -67,7 +67,9 @@ pub fn run(opts: &TestOptions, out: &mut dyn std::io::Write, err: &mut dyn std::
         roots,
         per_manifest: true,
     };
-    let report = testing::run_paths(&opts.paths, &options, &system_env());
+    // The sandbox of each manifest decides what it may read.
+    let files = crate::vfs::FsFiles::anywhere();
+    let report = testing::run_paths(&files, &opts.paths, &options, &system_env());
     match opts.format {
         Format::Text => {
             let _ = write!(out, "{}", testing::render::text(&report));

@@ -4,9 +4,9 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use super::Files;
 use crate::testing::files::MANIFEST_NAME;
 use crate::testing::paths;
+use crate::vfs::Files;
 use crate::yaml::{Limits, Node};
 
 /// The file names chainsaw looks for by default.
@@ -44,7 +44,7 @@ impl Index {
             if !is_index_file(path) {
                 continue;
             }
-            let Some(text) = files.read(path) else {
+            let Ok(text) = files.read(path) else {
                 continue;
             };
             let base = path.parent().unwrap_or(Path::new(""));
@@ -141,8 +141,8 @@ fn kustomize_patches(doc: &Node) -> Vec<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::MemFiles;
     use super::*;
+    use crate::vfs::tests::MemFiles;
 
     #[test]
     fn partial_files_and_manifests() {
@@ -155,7 +155,7 @@ mod tests {
             ("/r/p/.kyverno-test/kyverno-test.yaml", manifest),
             ("/r/k/kustomization.yaml", kustomization),
         ]);
-        let (all, _) = super::super::walk(&files, Path::new("/r"));
+        let (all, _) = crate::vfs::walk(&files, Path::new("/r"), &crate::vfs::is_yaml);
         let index = Index::build(&files, Path::new("/r"), &all);
         assert_eq!(
             index.partial.iter().collect::<Vec<_>>(),

@@ -2,11 +2,10 @@
 //! it matter (the test manifests that list a policy, the chainsaw tests and kustomizations that
 //! make a file a partial object), read through one file-access trait.
 //!
-//! The CLI implements [`Files`] on the file system ([`fs::FsFiles`]); the language server on
-//! its open buffers plus the workspace folders. Everything here is otherwise pure: the same
-//! files give the same answers, whichever shell asks.
+//! The CLI reads through [`crate::vfs::FsFiles`]; the language server through its open buffers
+//! plus the workspace folders. Everything here is otherwise pure: the same files give the same
+//! answers, whichever shell asks.
 
-pub mod fs;
 pub mod index;
 
 use std::path::{Path, PathBuf};
@@ -17,30 +16,7 @@ use crate::analysis::{Analysis, Inputs};
 use crate::diag::Diagnostic;
 use crate::samples::{Sample, discover};
 use crate::testing::files::MANIFEST_NAME;
-
-/// One entry of a folder listing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DirEntry {
-    pub path: PathBuf,
-    pub is_dir: bool,
-}
-
-/// Reading files, for the core. Implementations decide what may be read (a workspace folder,
-/// a repository) and answer None for anything else.
-pub trait Files {
-    /// The text of the file at `path` (absolute), or None when it is missing, unreadable,
-    /// not UTF-8 or not allowed.
-    fn read(&self, path: &Path) -> Option<String>;
-
-    /// The real path of an existing file (symbolic links resolved), or None.
-    fn real(&self, path: &Path) -> Option<PathBuf> {
-        let _ = path;
-        None
-    }
-
-    /// The entries of a folder, symbolic links left out; None when it cannot be listed.
-    fn list(&self, dir: &Path) -> Option<Vec<DirEntry>>;
-}
+use crate::vfs::Files;
 
 /// What the shell knows beyond the files: its switches and the samples it was handed.
 pub struct Options {
@@ -96,7 +72,7 @@ pub fn inputs_for(
         text,
         root,
         &listing,
-        &mut |p| files.read(p),
+        &mut |p| files.read(p).ok(),
         &mut real,
     );
     out.inputs.external_samples = found.samples;
@@ -120,7 +96,7 @@ pub fn analyze_file(
     let mut analysis = crate::analysis::analyze_with(text, &found.inputs);
     let mut extra = found.diagnostics;
     if is_manifest(path) {
-        extra.extend(manifest_results(path, root, &options.env, text));
+        extra.extend(manifest_results(files, path, root, &options.env, text));
     }
     if !extra.is_empty() {
         analysis.diagnostics.extend(extra);
@@ -133,6 +109,7 @@ pub fn analyze_file(
 
 /// Runs the test manifest at `path` and turns its mismatches and errors into diagnostics.
 pub fn manifest_results(
+    files: &dyn Files,
     path: &Path,
     root: &Path,
     env: &crate::engine::Env,
@@ -144,128 +121,11 @@ pub fn manifest_results(
         per_manifest: false,
     };
     let mut report = crate::testing::Report::default();
-    crate::testing::run::run_manifest(path, &options, env, &mut report);
+    crate::testing::run::run_manifest(files, path, &options, env, &mut report);
     crate::ide::manifest_diagnostics(text, &report)
 }
 
 /// Whether `path` names a test manifest (`kyverno-test.yaml`).
 pub fn is_manifest(path: &Path) -> bool {
     path.file_name().is_some_and(|n| n == MANIFEST_NAME)
-}
-
-/// Folders no walk enters: version control and dependency trees.
-const SKIPPED_FOLDERS: &[&str] = &[".git", "node_modules"];
-
-/// The YAML files below `root` (or `root` itself when it is a file), hidden folders included
-/// (Kyverno's tests live in `.kyverno-test`, chainsaw's in `.chainsaw-test`), sorted. The walk
-/// stops after [`crate::limits::MAX_WALK_ENTRIES`] entries; the flag says it did.
-pub fn walk(files: &dyn Files, root: &Path) -> (Vec<PathBuf>, bool) {
-    let mut out = Vec::new();
-    let Some(first) = files.list(root) else {
-        if is_yaml(root) {
-            out.push(root.to_path_buf());
-        }
-        return (out, false);
-    };
-    let mut stack = vec![first];
-    let mut seen = 0usize;
-    let mut truncated = false;
-    while let Some(entries) = stack.pop() {
-        for e in entries {
-            seen += 1;
-            if seen > crate::limits::MAX_WALK_ENTRIES {
-                truncated = true;
-                break;
-            }
-            if e.is_dir {
-                let name = e.path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                if !SKIPPED_FOLDERS.contains(&name) {
-                    stack.extend(files.list(&e.path));
-                }
-            } else if is_yaml(&e.path) {
-                out.push(e.path);
-            }
-        }
-        if truncated {
-            break;
-        }
-    }
-    out.sort();
-    (out, truncated)
-}
-
-fn is_yaml(path: &Path) -> bool {
-    matches!(
-        path.extension().and_then(|x| x.to_str()),
-        Some("yaml" | "yml")
-    )
-}
-
-#[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-    use std::collections::BTreeMap;
-
-    /// Files in memory, for tests: every folder is implied by the paths below it.
-    #[derive(Default)]
-    pub struct MemFiles(pub BTreeMap<PathBuf, String>);
-
-    impl MemFiles {
-        pub fn new(files: &[(&str, &str)]) -> MemFiles {
-            MemFiles(
-                files
-                    .iter()
-                    .map(|(p, t)| (PathBuf::from(p), t.to_string()))
-                    .collect(),
-            )
-        }
-    }
-
-    impl Files for MemFiles {
-        fn read(&self, path: &Path) -> Option<String> {
-            self.0.get(path).cloned()
-        }
-        fn list(&self, dir: &Path) -> Option<Vec<DirEntry>> {
-            let mut out: Vec<DirEntry> = Vec::new();
-            for p in self.0.keys() {
-                let Ok(rest) = p.strip_prefix(dir) else {
-                    continue;
-                };
-                let mut parts = rest.components();
-                let Some(first) = parts.next() else { continue };
-                let path = dir.join(first);
-                let is_dir = parts.next().is_some();
-                if !out.iter().any(|e| e.path == path) {
-                    out.push(DirEntry { path, is_dir });
-                }
-            }
-            (!out.is_empty()).then_some(out)
-        }
-    }
-
-    #[test]
-    fn walk_finds_yaml_in_hidden_folders_but_not_in_git() {
-        let files = MemFiles::new(&[
-            ("/r/p/policy.yaml", ""),
-            ("/r/p/.kyverno-test/kyverno-test.yaml", ""),
-            ("/r/p/.chainsaw-test/assert.yml", ""),
-            ("/r/p/README.md", ""),
-            ("/r/.git/config.yaml", ""),
-            ("/r/node_modules/x/a.yaml", ""),
-        ]);
-        let (found, truncated) = walk(&files, Path::new("/r"));
-        assert!(!truncated);
-        assert_eq!(
-            found,
-            [
-                PathBuf::from("/r/p/.chainsaw-test/assert.yml"),
-                PathBuf::from("/r/p/.kyverno-test/kyverno-test.yaml"),
-                PathBuf::from("/r/p/policy.yaml"),
-            ]
-        );
-        assert_eq!(
-            walk(&files, Path::new("/r/p/policy.yaml")).0,
-            [PathBuf::from("/r/p/policy.yaml")]
-        );
-    }
 }

@@ -24,8 +24,14 @@ pub trait Analyzer: Send + Sync + 'static {
     /// Diagnostics of the test manifest at `path` (text `text`) in the workspace folder
     /// `root`: results whose expectation the engine does not meet. Called only for files
     /// named `kyverno-test.yaml`; the manifest's files are read from disk, inside `root`.
-    fn test_manifest(&self, path: &Path, text: &str, root: &Path) -> Vec<Diagnostic> {
-        let _ = (path, text, root);
+    fn test_manifest(
+        &self,
+        files: &dyn crate::vfs::Files,
+        path: &Path,
+        text: &str,
+        root: &Path,
+    ) -> Vec<Diagnostic> {
+        let _ = (files, path, text, root);
         Vec::new()
     }
 
@@ -73,8 +79,14 @@ impl Analyzer for Kyverno {
         analysis::analyze_with(text, inputs)
     }
 
-    fn test_manifest(&self, path: &Path, text: &str, root: &Path) -> Vec<Diagnostic> {
-        crate::host::manifest_results(path, root, &system_env(), text)
+    fn test_manifest(
+        &self,
+        files: &dyn crate::vfs::Files,
+        path: &Path,
+        text: &str,
+        root: &Path,
+    ) -> Vec<Diagnostic> {
+        crate::host::manifest_results(files, path, root, &system_env(), text)
     }
 }
 

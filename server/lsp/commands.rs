@@ -281,7 +281,12 @@ async fn run_tests(state: &Arc<State>, client: &Client, args: &[Value]) -> Resul
         per_manifest: false,
     };
     let report = tokio::task::spawn_blocking(move || {
-        testing::run_paths(&paths, &options, &super::analyzer::system_env())
+        testing::run_paths(
+            &crate::vfs::FsFiles::anywhere(),
+            &paths,
+            &options,
+            &super::analyzer::system_env(),
+        )
     })
     .await
     .map_err(|_| Error::internal_error())?;

@@ -5,16 +5,17 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::vfs::{self, Files, WalkLimits};
+
 /// Entries looked at in one walk of a workspace folder.
 const MAX_VISITED: usize = 20_000;
 /// Files returned; more would only slow every analysis down.
 pub const MAX_FILES: usize = 50;
 /// Alternatives one glob may expand to.
 const MAX_ALTERNATIVES: usize = 64;
-const MAX_DEPTH: usize = 32;
 
 /// The files below `root` that one of `globs` matches, sorted, at most [`MAX_FILES`].
-pub fn find(root: &Path, globs: &[String]) -> Vec<PathBuf> {
+pub fn find(files: &dyn Files, root: &Path, globs: &[String]) -> Vec<PathBuf> {
     let patterns: Vec<Vec<String>> = globs
         .iter()
         .flat_map(|g| expand(g.trim_start_matches("./")))
@@ -28,41 +29,23 @@ pub fn find(root: &Path, globs: &[String]) -> Vec<PathBuf> {
     if patterns.is_empty() {
         return Vec::new();
     }
-    let mut found = Vec::new();
-    let mut visited = 0;
-    let mut stack = vec![(root.to_path_buf(), Vec::<String>::new())];
-    while let Some((dir, rel)) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
+    let wanted = |p: &Path| {
+        let Ok(rel) = p.strip_prefix(root) else {
+            return false;
         };
-        let mut entries: Vec<_> = entries.flatten().collect();
-        entries.sort_by_key(|e| e.file_name());
-        for entry in entries {
-            visited += 1;
-            if visited > MAX_VISITED {
-                found.sort();
-                return found;
-            }
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let mut path = rel.clone();
-            path.push(name.clone());
-            if kind.is_dir() {
-                let skipped = name.starts_with('.') || name == "node_modules" || name == "target";
-                if !skipped && path.len() < MAX_DEPTH {
-                    stack.push((entry.path(), path));
-                }
-            } else if kind.is_file()
-                && patterns.iter().any(|p| matches(p, &path))
-                && found.len() < MAX_FILES
-            {
-                found.push(entry.path());
-            }
-        }
-    }
-    found.sort();
+        let segments: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        patterns.iter().any(|pattern| matches(pattern, &segments))
+    };
+    let limits = WalkLimits {
+        hidden: false,
+        max_entries: MAX_VISITED,
+        ..WalkLimits::default()
+    };
+    let (mut found, _) = vfs::walk_with(files, root, &wanted, limits);
+    found.truncate(MAX_FILES);
     found
 }
 
@@ -147,6 +130,7 @@ mod tests {
             std::fs::write(p, "").unwrap();
         }
         let found = find(
+            &vfs::FsFiles::new(&dir),
             &dir,
             &["samples/**/*.yaml".to_owned(), "**/*.txt".to_owned()],
         );

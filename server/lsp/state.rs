@@ -153,7 +153,16 @@ impl State {
         }
         let mut analysis = self.analyzer.analyze_with(text, &inputs);
         if let (Some(root), true) = (&root, is_manifest) {
-            extra.extend(self.analyzer.test_manifest(&path, text, root));
+            // The manifest's files are read as the editor has them, unsaved edits included.
+            let open_text = |p: &Path| self.documents.text_at(p);
+            let reader = Reader {
+                root: Some(root.to_path_buf()),
+                cache: &self.files,
+                open_text: &open_text,
+                asked: Mutex::default(),
+            };
+            extra.extend(self.analyzer.test_manifest(&reader, &path, text, root));
+            asked.extend(reader.into_asked());
         }
         if !extra.is_empty() {
             analysis.diagnostics.extend(extra);
@@ -183,7 +192,8 @@ impl State {
             let mut cache = lock(&self.setting_samples);
             let entry = cache.entry(root.to_path_buf()).or_default();
             if entry.files.is_none() {
-                entry.files = Some(super::sample_globs::find(root, globs));
+                let files = crate::vfs::FsFiles::new(root);
+                entry.files = Some(super::sample_globs::find(&files, root, globs));
             }
             entry.files.clone().unwrap_or_default()
         };
@@ -237,7 +247,7 @@ impl State {
             open_text: &open_text,
             asked: Mutex::default(),
         };
-        let (all, _) = crate::host::walk(&reader, root);
+        let (all, _) = crate::vfs::walk(&reader, root, &crate::vfs::is_yaml);
         let index = Arc::new(crate::host::Index::build(&reader, root, &all));
         lock(&self.indexes).insert(root.to_path_buf(), index.clone());
         index

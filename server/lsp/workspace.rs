@@ -191,7 +191,7 @@ impl Reader<'_> {
     }
 
     /// The entries of a folder inside the workspace (symbolic links left out).
-    pub fn list(&self, dir: &Path) -> Option<Vec<crate::host::DirEntry>> {
+    pub fn list(&self, dir: &Path) -> Option<Vec<crate::vfs::DirEntry>> {
         let root = self.root.as_ref()?;
         let canonical = canonical_lenient(&normalize(&root.join(dir)))?;
         if !canonical.starts_with(root) {
@@ -201,7 +201,7 @@ impl Reader<'_> {
         for e in std::fs::read_dir(&canonical).ok()?.flatten() {
             let Ok(ft) = e.file_type() else { continue };
             if !ft.is_symlink() {
-                out.push(crate::host::DirEntry {
+                out.push(crate::vfs::DirEntry {
                     path: e.path(),
                     is_dir: ft.is_dir(),
                 });
@@ -217,14 +217,19 @@ impl Reader<'_> {
     }
 }
 
-impl crate::host::Files for Reader<'_> {
-    fn read(&self, path: &Path) -> Option<String> {
-        Reader::read(self, path)
+impl crate::vfs::Files for Reader<'_> {
+    fn read(&self, path: &Path) -> Result<String, String> {
+        Reader::read(self, path).ok_or_else(|| {
+            format!(
+                "cannot read {}: it is missing, not UTF-8 text, or outside the workspace",
+                path.display()
+            )
+        })
     }
     fn real(&self, path: &Path) -> Option<PathBuf> {
         path.canonicalize().ok()
     }
-    fn list(&self, dir: &Path) -> Option<Vec<crate::host::DirEntry>> {
+    fn list(&self, dir: &Path) -> Option<Vec<crate::vfs::DirEntry>> {
         Reader::list(self, dir)
     }
 }

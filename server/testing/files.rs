@@ -5,35 +5,20 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::vfs::Files;
+
 /// The manifest file name `kyverno test` looks for.
 pub const MANIFEST_NAME: &str = "kyverno-test.yaml";
 
 /// Every `kyverno-test.yaml` below `root` (hidden folders included, symbolic links not
 /// followed), sorted. `root` may itself be a manifest file.
-pub fn find_manifests(root: &Path) -> Result<Vec<PathBuf>, String> {
-    let meta = std::fs::symlink_metadata(root)
-        .map_err(|e| format!("cannot read {}: {e}", root.display()))?;
-    if meta.is_file() {
+pub fn find_manifests(files: &dyn Files, root: &Path) -> Result<Vec<PathBuf>, String> {
+    if files.list(root).is_none() {
+        files.read(root)?;
         return Ok(vec![root.to_path_buf()]);
     }
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let Ok(ft) = entry.file_type() else { continue };
-            let path = entry.path();
-            if ft.is_dir() {
-                stack.push(path);
-            } else if ft.is_file() && entry.file_name() == MANIFEST_NAME {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
+    let named = |p: &Path| p.file_name().is_some_and(|n| n == MANIFEST_NAME);
+    Ok(crate::vfs::walk(files, root, &named).0)
 }
 
 /// The repository holding `path`: the nearest folder at or above it with a `.git` entry (a
@@ -118,33 +103,12 @@ pub fn is_url(p: &str) -> bool {
 
 /// The YAML files a path names: the file itself, or every `.yaml`/`.yml`/`.json` file below a
 /// directory (sorted, symbolic links not followed).
-pub fn yaml_files(path: &Path) -> Vec<PathBuf> {
-    if !path.is_dir() {
+pub fn yaml_files(files: &dyn Files, path: &Path) -> Vec<PathBuf> {
+    let data = |p: &Path| crate::vfs::is_yaml(p) || p.extension().is_some_and(|x| x == "json");
+    if files.list(path).is_none() {
         return vec![path.to_path_buf()];
     }
-    let mut out = Vec::new();
-    let mut stack = vec![path.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let Ok(ft) = entry.file_type() else { continue };
-            let p = entry.path();
-            if ft.is_dir() {
-                stack.push(p);
-            } else if ft.is_file()
-                && matches!(
-                    p.extension().and_then(|e| e.to_str()),
-                    Some("yaml" | "yml" | "json")
-                )
-            {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
+    crate::vfs::walk(files, path, &data).0
 }
 
 /// The non-empty documents of a YAML text, as JSON the way Kubernetes reads YAML.
@@ -173,10 +137,10 @@ pub fn parse_documents(text: &str) -> Result<Vec<Value>, String> {
 }
 
 /// Reads and parses every document of the files `path` names.
-pub fn read_documents(path: &Path) -> Result<Vec<Value>, String> {
+pub fn read_documents(files: &dyn Files, path: &Path) -> Result<Vec<Value>, String> {
     let mut out = Vec::new();
-    for file in yaml_files(path) {
-        let text = read_text(&file)?;
+    for file in yaml_files(files, path) {
+        let text = files.read(&file)?;
         let docs = parse_documents(&text).map_err(|e| format!("{}: {e}", file.display()))?;
         out.extend(docs);
     }
@@ -278,21 +242,4 @@ pub fn str_field<'a>(resource: &'a Value, field: &str) -> &'a str {
         .get(field)
         .and_then(Value::as_str)
         .unwrap_or_default()
-}
-
-/// The largest file the runner reads ([`crate::limits::MAX_TEST_FILE_BYTES`]).
-pub const MAX_FILE_BYTES: u64 = crate::limits::MAX_TEST_FILE_BYTES;
-
-/// Reads a text file of at most [`MAX_FILE_BYTES`].
-pub fn read_text(path: &Path) -> Result<String, String> {
-    let len = std::fs::metadata(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?
-        .len();
-    if len > MAX_FILE_BYTES {
-        return Err(format!(
-            "{} is {len} bytes; the limit is {MAX_FILE_BYTES}",
-            path.display()
-        ));
-    }
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }

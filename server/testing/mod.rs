@@ -115,7 +115,12 @@ impl Report {
 }
 
 /// Runs every manifest below `paths`.
-pub fn run_paths(paths: &[PathBuf], options: &Options, env: &Env) -> Report {
+pub fn run_paths(
+    vfs: &dyn crate::vfs::Files,
+    paths: &[PathBuf],
+    options: &Options,
+    env: &Env,
+) -> Report {
     let mut report = Report::default();
     for path in paths {
         let text = path.to_string_lossy();
@@ -128,7 +133,7 @@ pub fn run_paths(paths: &[PathBuf], options: &Options, env: &Env) -> Report {
             });
             continue;
         }
-        match files::find_manifests(path) {
+        match files::find_manifests(vfs, path) {
             Ok(manifests) => {
                 for m in manifests {
                     report.manifests += 1;
@@ -137,9 +142,9 @@ pub fn run_paths(paths: &[PathBuf], options: &Options, env: &Env) -> Report {
                             roots: files::manifest_roots(&m, &options.roots),
                             ..options.clone()
                         };
-                        run::run_manifest(&m, &own, env, &mut report);
+                        run::run_manifest(vfs, &m, &own, env, &mut report);
                     } else {
-                        run::run_manifest(&m, options, env, &mut report);
+                        run::run_manifest(vfs, &m, options, env, &mut report);
                     }
                 }
             }

@@ -10,6 +10,7 @@ use super::files::{self, Sandbox, meta_str, str_field};
 use super::manifest::{self, Test, TestResult, UserInfoFile, Values};
 use super::{ManifestError, Options, Report, Row};
 use crate::engine::{self, ApiResponse, Env, Operation, Request, RuleResponse, Status, Value};
+use crate::vfs::Files;
 
 /// A loaded policy document.
 pub struct Policy {
@@ -47,13 +48,19 @@ pub const SIMULATED_RULE_TYPES: &[&str] =
     &["pattern", "anyPattern", "deny", "foreach", "podSecurity"];
 
 /// Runs every `Test` document of the manifest at `path`, appending rows and errors.
-pub fn run_manifest(path: &Path, options: &Options, env: &Env, report: &mut Report) {
+pub fn run_manifest(
+    vfs: &dyn Files,
+    path: &Path,
+    options: &Options,
+    env: &Env,
+    report: &mut Report,
+) {
     let manifest = path.display().to_string();
     let error = |message: String| ManifestError {
         manifest: manifest.clone(),
         message,
     };
-    let text = match files::read_text(path) {
+    let text = match vfs.read(path) {
         Ok(t) => t,
         Err(e) => {
             report.errors.push(error(e));
@@ -83,7 +90,7 @@ pub fn run_manifest(path: &Path, options: &Options, env: &Env, report: &mut Repo
                 continue;
             }
         };
-        match load_inputs(&test, base, &sandbox) {
+        match load_inputs(vfs, &test, base, &sandbox) {
             Ok(inputs) => {
                 report
                     .results
@@ -99,11 +106,17 @@ fn to_value(j: &Json) -> Value {
 }
 
 /// Loads the files a `Test` names, relative to `base` (the manifest's folder).
-pub fn load_inputs(test: &Test, base: &Path, sandbox: &Sandbox) -> Result<Inputs, String> {
+pub fn load_inputs(
+    vfs: &dyn Files,
+    test: &Test,
+    base: &Path,
+    sandbox: &Sandbox,
+) -> Result<Inputs, String> {
+    let read = |path: &Path| super::files::read_documents(vfs, path);
     let mut policies = Vec::new();
     for p in &test.policies {
         let path = sandbox.resolve(base, p)?;
-        for doc in files::read_documents(&path).map_err(|e| format!("policy `{p}`: {e}"))? {
+        for doc in read(&path).map_err(|e| format!("policy `{p}`: {e}"))? {
             let kind = str_field(&doc, "kind").to_string();
             let api_version = str_field(&doc, "apiVersion").to_string();
             let engine_kind = matches!(kind.as_str(), "ClusterPolicy" | "Policy")
@@ -121,7 +134,7 @@ pub fn load_inputs(test: &Test, base: &Path, sandbox: &Sandbox) -> Result<Inputs
     let mut seen = std::collections::HashSet::new();
     for r in &test.resources {
         let path = sandbox.resolve(base, r)?;
-        for doc in files::read_documents(&path).map_err(|e| format!("resource `{r}`: {e}"))? {
+        for doc in read(&path).map_err(|e| format!("resource `{r}`: {e}"))? {
             let doc = files::default_namespace(doc);
             let key = (
                 str_field(&doc, "apiVersion").to_string(),
@@ -143,8 +156,7 @@ pub fn load_inputs(test: &Test, base: &Path, sandbox: &Sandbox) -> Result<Inputs
         v.clone()
     } else if !test.variables.is_empty() {
         let path = sandbox.resolve(base, &test.variables)?;
-        let docs = files::read_documents(&path)
-            .map_err(|e| format!("values file `{}`: {e}", test.variables))?;
+        let docs = read(&path).map_err(|e| format!("values file `{}`: {e}", test.variables))?;
         match docs.first() {
             Some(d) => manifest::decode_values_spec(d, "", true)
                 .map_err(|e| format!("values file `{}`: {e}", test.variables))?,
@@ -157,8 +169,7 @@ pub fn load_inputs(test: &Test, base: &Path, sandbox: &Sandbox) -> Result<Inputs
         None
     } else {
         let path = sandbox.resolve(base, &test.userinfo)?;
-        let docs = files::read_documents(&path)
-            .map_err(|e| format!("user info file `{}`: {e}", test.userinfo))?;
+        let docs = read(&path).map_err(|e| format!("user info file `{}`: {e}", test.userinfo))?;
         match docs.first() {
             Some(d) => Some(
                 manifest::decode_user_info(d)
@@ -170,9 +181,7 @@ pub fn load_inputs(test: &Test, base: &Path, sandbox: &Sandbox) -> Result<Inputs
     let mut cluster_resources = Vec::new();
     for r in &test.cluster_resources {
         let path = sandbox.resolve(base, r)?;
-        for doc in
-            files::read_documents(&path).map_err(|e| format!("cluster resource `{r}`: {e}"))?
-        {
+        for doc in read(&path).map_err(|e| format!("cluster resource `{r}`: {e}"))? {
             cluster_resources.push(to_value(&files::default_namespace(doc)));
         }
     }
@@ -193,9 +202,7 @@ pub fn load_inputs(test: &Test, base: &Path, sandbox: &Sandbox) -> Result<Inputs
             let mut items: Vec<Value> = g.resources.iter().map(to_value).collect();
             for f in &g.resource_files {
                 let path = sandbox.resolve(base, f)?;
-                for doc in files::read_documents(&path)
-                    .map_err(|e| format!("global context file `{f}`: {e}"))?
-                {
+                for doc in read(&path).map_err(|e| format!("global context file `{f}`: {e}"))? {
                     items.push(to_value(&doc));
                 }
             }
@@ -206,7 +213,7 @@ pub fn load_inputs(test: &Test, base: &Path, sandbox: &Sandbox) -> Result<Inputs
     let mut exceptions = Vec::new();
     for e in &test.exceptions {
         let path = sandbox.resolve(base, e)?;
-        for doc in files::read_documents(&path).map_err(|err| format!("exception `{e}`: {err}"))? {
+        for doc in read(&path).map_err(|err| format!("exception `{e}`: {err}"))? {
             let list = doc
                 .get("spec")
                 .and_then(|s| s.get("exceptions"))

@@ -18,6 +18,7 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 fn run_dir(dir: &Path, compat: bool) -> Report {
     super::run_paths(
+        &crate::vfs::FsFiles::anywhere(),
         &[dir.to_path_buf()],
         &Options {
             compat,
@@ -433,6 +434,7 @@ fn urls_and_paths_outside_the_tree_are_refused() {
     );
     assert!(report.errors.iter().any(|e| e.message.contains("is a URL")));
     let git = super::run_paths(
+        &crate::vfs::FsFiles::anywhere(),
         &[PathBuf::from("https://github.com/kyverno/policies/main")],
         &Options::default(),
         &Env::fixed(),
@@ -516,7 +518,8 @@ results:
     .unwrap();
     let base = dir.path().join("t");
     let sandbox = files::Sandbox::new(&[dir.path().to_path_buf()]);
-    let inputs = run::load_inputs(&test, &base, &sandbox).unwrap();
+    let inputs =
+        run::load_inputs(&crate::vfs::FsFiles::anywhere(), &test, &base, &sandbox).unwrap();
     assert_eq!(inputs.user_info.as_ref().unwrap().username, "bob");
     assert_eq!(inputs.values.global_values["x"], "z");
     assert_eq!(inputs.resources.len(), 3);
@@ -544,6 +547,7 @@ fn discovery_includes_hidden_folders_and_skips_symlinks() {
     write(dir.path(), "elsewhere/kyverno-test.yaml", manifest);
     write(dir.path(), "a/other-test.yaml", manifest);
     std::os::unix::fs::symlink(dir.path().join("elsewhere"), dir.path().join("a/link")).unwrap();
-    let found = files::find_manifests(&dir.path().join("a")).unwrap();
+    let found =
+        files::find_manifests(&crate::vfs::FsFiles::anywhere(), &dir.path().join("a")).unwrap();
     assert_eq!(found, vec![dir.path().join("a/.hidden/kyverno-test.yaml")]);
 }

@@ -52,7 +52,7 @@ pub fn discover(
 }
 
 /// [`discover`], with the manifests found elsewhere that list the policy (`listing`, from the
-/// workspace's [`crate::host::Index`]: the library layout keeps them in a folder below the
+/// workspace's index of manifests: the library layout keeps them in a folder below the
 /// policy), and `real` giving the real path of an existing file (symbolic links resolved), so
 /// that a link leading out of the root is refused with a diagnostic.
 pub fn discover_with(

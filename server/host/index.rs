@@ -1,7 +1,7 @@
 //! The index of a folder's Kyverno test manifests, chainsaw tests and kustomizations: which
 //! manifests list a policy file, and which files are partial objects by design.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::testing::files::MANIFEST_NAME;
@@ -26,8 +26,9 @@ pub fn is_index_file(path: &Path) -> bool {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Index {
-    /// Each test manifest, with the paths (files or folders) its `policies` entries name.
-    pub manifests: Vec<(PathBuf, Vec<PathBuf>)>,
+    /// The paths (files or folders) that `policies` entries name, with the manifests that name
+    /// each.
+    pub listed: BTreeMap<PathBuf, Vec<PathBuf>>,
     /// Files that chainsaw `assert`/`error` steps or kustomization patches name.
     pub partial: BTreeSet<PathBuf>,
 }
@@ -55,11 +56,14 @@ impl Index {
             let docs = crate::yaml::parse(&text, &Limits::default());
             let roots = docs.iter().filter_map(|d| d.root.as_ref());
             if name == MANIFEST_NAME {
-                let mut listed = Vec::new();
                 for doc in roots {
-                    listed.extend(strings(doc.get("policies")).filter_map(&mut named));
+                    for listed in strings(doc.get("policies")).filter_map(&mut named) {
+                        let manifests = index.listed.entry(listed).or_default();
+                        if !manifests.contains(path) {
+                            manifests.push(path.clone());
+                        }
+                    }
                 }
-                index.manifests.push((path.clone(), listed));
             } else if CHAINSAW_TEST_NAMES.contains(&name) {
                 for doc in roots {
                     for file in chainsaw_partial_files(doc) {
@@ -85,11 +89,16 @@ impl Index {
 
     /// The manifests whose `policies` name the file at `policy` or a folder holding it.
     pub fn manifests_listing(&self, policy: &Path) -> Vec<PathBuf> {
-        self.manifests
-            .iter()
-            .filter(|(_, listed)| listed.iter().any(|p| policy.starts_with(p)))
-            .map(|(m, _)| m.clone())
-            .collect()
+        let mut out: Vec<PathBuf> = Vec::new();
+        for named in policy.ancestors() {
+            for m in self.listed.get(named).into_iter().flatten() {
+                if !out.contains(m) {
+                    out.push(m.clone());
+                }
+            }
+        }
+        out.sort();
+        out
     }
 }
 

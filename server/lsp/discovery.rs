@@ -88,12 +88,7 @@ impl DiscoveryCache {
             }
         }
         let open_text = |p: &Path| documents.text_at(p);
-        let reader = Reader {
-            root: Some(root.to_path_buf()),
-            cache: files,
-            open_text: &open_text,
-            asked: Mutex::default(),
-        };
+        let reader = Reader::new(root, files, &open_text);
         let options = host::Options {
             builtin_samples: true,
             resources: Vec::new(),

@@ -155,12 +155,7 @@ impl State {
         if let (Some(root), true) = (&root, is_manifest) {
             // The manifest's files are read as the editor has them, unsaved edits included.
             let open_text = |p: &Path| self.documents.text_at(p);
-            let reader = Reader {
-                root: Some(root.to_path_buf()),
-                cache: &self.files,
-                open_text: &open_text,
-                asked: Mutex::default(),
-            };
+            let reader = Reader::new(root, &self.files, &open_text);
             extra.extend(self.analyzer.test_manifest(&reader, &path, text, root));
             asked.extend(reader.into_asked());
         }
@@ -198,12 +193,7 @@ impl State {
             entry.files.clone().unwrap_or_default()
         };
         let open_text = |p: &Path| self.documents.text_at(p);
-        let reader = Reader {
-            root: Some(root.to_path_buf()),
-            cache: &self.files,
-            open_text: &open_text,
-            asked: Mutex::default(),
-        };
+        let reader = Reader::new(root, &self.files, &open_text);
         let texts: Vec<(PathBuf, String)> = files
             .iter()
             .filter(|f| workspace::canonical_lenient(f).as_deref() != Some(path))
@@ -241,12 +231,7 @@ impl State {
             return i.clone();
         }
         let open_text = |p: &Path| self.documents.text_at(p);
-        let reader = Reader {
-            root: Some(root.to_path_buf()),
-            cache: &self.files,
-            open_text: &open_text,
-            asked: Mutex::default(),
-        };
+        let reader = Reader::new(root, &self.files, &open_text);
         let (all, _) = crate::vfs::walk(&reader, root, &crate::vfs::is_yaml);
         let index = Arc::new(crate::host::Index::build(&reader, root, &all));
         lock(&self.indexes).insert(root.to_path_buf(), index.clone());

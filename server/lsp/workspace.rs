@@ -167,7 +167,21 @@ pub struct Reader<'a> {
     pub asked: Mutex<BTreeSet<PathBuf>>,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    /// A reader of the workspace folder `root`, open documents' text first.
+    pub fn new(
+        root: &Path,
+        cache: &'a FileCache,
+        open_text: &'a dyn Fn(&Path) -> Option<String>,
+    ) -> Reader<'a> {
+        Reader {
+            root: Some(root.to_path_buf()),
+            cache,
+            open_text,
+            asked: Mutex::default(),
+        }
+    }
+
     /// The text of `path` (absolute, or relative to the workspace folder), or None when it is
     /// missing, unreadable or outside the workspace.
     pub fn read(&self, path: &Path) -> Option<String> {

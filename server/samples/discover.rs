@@ -127,6 +127,10 @@ pub fn discover_with(
         }
     }
     let policy_names = policy_names(policy_text);
+    if policy_names.is_empty() {
+        // Manifests list policies by name: a file without one has no samples to find.
+        return found;
+    }
     // The manifests in the policy's folder and the folders above it, then those listed
     // elsewhere; each once.
     let mut candidates: Vec<PathBuf> = Vec::new();
@@ -209,7 +213,7 @@ fn from_manifest(
     variables: &mut BTreeSet<String>,
 ) {
     let base = manifest.parent().unwrap_or(Path::new(""));
-    let docs = match files::parse_documents(text) {
+    let docs = match files::parse_spanned_documents(text) {
         Ok(d) => d,
         Err(e) => {
             found.errors.push(format!("{}: {e}", manifest.display()));
@@ -220,18 +224,12 @@ fn from_manifest(
         path: manifest.display().to_string(),
         text: text.to_string(),
     });
-    // The same documents with their spans, for the expectations' locations.
-    let spanned: Vec<crate::yaml::Node> = crate::yaml::parse(text, &crate::yaml::Limits::default())
-        .into_iter()
-        .filter_map(|d| d.root)
-        .collect();
-    for (doc_index, doc) in docs.iter().enumerate() {
+    for (doc, spanned) in &docs {
         let Ok(test) = manifest::decode_test(doc) else {
             continue;
         };
         let result_spans: Vec<crate::diag::Span> = spanned
-            .get(doc_index)
-            .and_then(|d| d.get("results"))
+            .get("results")
             .and_then(crate::yaml::Node::as_sequence)
             .map(|rs| rs.iter().map(|r| r.span.clone()).collect())
             .unwrap_or_default();

@@ -113,6 +113,14 @@ pub fn yaml_files(files: &dyn Files, path: &Path) -> Vec<PathBuf> {
 
 /// The non-empty documents of a YAML text, as JSON the way Kubernetes reads YAML.
 pub fn parse_documents(text: &str) -> Result<Vec<Value>, String> {
+    Ok(parse_spanned_documents(text)?
+        .into_iter()
+        .map(|(json, _)| json)
+        .collect())
+}
+
+/// [`parse_documents`], each document with its spanned tree (for locations in the file).
+pub fn parse_spanned_documents(text: &str) -> Result<Vec<(Value, crate::yaml::Node)>, String> {
     let mut out = Vec::new();
     let limits = crate::yaml::Limits::default();
     for doc in crate::yaml::parse(text, &limits) {
@@ -128,9 +136,11 @@ pub fn parse_documents(text: &str) -> Result<Vec<Value>, String> {
                 ));
             }
         }
-        match doc.root.as_ref().map(|r| r.to_json()) {
-            None | Some(Value::Null) => {}
-            Some(v) => out.push(v),
+        if let Some(root) = doc.root {
+            match root.to_json() {
+                Value::Null => {}
+                v => out.push((v, root)),
+            }
         }
     }
     Ok(out)

@@ -358,7 +358,7 @@ kind: ClusterPolicy
 metadata:
   name: require-team
 spec:
-  validationFailureAction: Audit
+  # Each rule sets its action in validate.failureAction.
   rules:
     - name: check-team
       match:
@@ -367,6 +367,7 @@ spec:
               kinds:
                 - Pod
       validate:
+        failureAction: Audit
         message: Pods need a team label.
         pattern:
           metadata:
@@ -442,13 +443,13 @@ test('settings reach the server: samples globs, diagnostics.schema, diagnostics.
       textDocument: { uri: brokenUri, languageId: 'yaml', version: 1, text: BROKEN },
     });
     // The unlabelled Pod of samples/pods.yaml fails; `rule-fails` is an error, as set, although
-    // the policy is in Audit.
+    // a verdict on a sample is information by default.
     const ruleFails = (severity: number) => ({
       range: { start: { line: 7, character: 12 }, end: { line: 7, character: 22 } },
       severity,
       code: 'rule-fails',
       source: 'kyverno-ls',
-      message: 'Pod unlabelled: Pods need a team label.',
+      message: 'Pod unlabelled would be reported (Audit): Pods need a team label.',
       relatedInformation: [
         {
           location: {
@@ -458,7 +459,7 @@ test('settings reach the server: samples globs, diagnostics.schema, diagnostics.
           message: 'Pod unlabelled: /metadata/labels/ is missing here',
         },
         {
-          location: { uri: policyUri, range: { start: { line: 17, character: 12 }, end: { line: 17, character: 18 } } },
+          location: { uri: policyUri, range: { start: { line: 18, character: 12 }, end: { line: 18, character: 18 } } },
           message: 'the part of the rule that failed',
         },
       ],
@@ -469,7 +470,8 @@ test('settings reach the server: samples globs, diagnostics.schema, diagnostics.
 
     section = { ...section, diagnostics: { schema: true, severity: {} } };
     await conn.sendNotification(DidChangeConfigurationNotification.type, { settings: { kyverno: section } });
-    assert.deepEqual(await nth(diagnostics, 2, 'diagnostics'), { uri: policyUri, version: 1, diagnostics: [ruleFails(2)] });
+    // Without the override a verdict on a sample is information.
+    assert.deepEqual(await nth(diagnostics, 2, 'diagnostics'), { uri: policyUri, version: 1, diagnostics: [ruleFails(3)] });
     assert.deepEqual(await nth(broken, 2, 'diagnostics'), {
       uri: brokenUri,
       version: 1,

@@ -11,7 +11,8 @@ use tower_lsp_server::ls_types::{CodeLens, CodeLensParams, Command};
 
 use super::position::span_to_range;
 use super::state::State;
-use super::workspace::{is_manifest, path_of};
+use super::workspace::path_of;
+use crate::host::is_manifest;
 
 pub async fn code_lens(state: &Arc<State>, params: CodeLensParams) -> Option<Vec<CodeLens>> {
     let uri = params.text_document.uri;

@@ -293,7 +293,7 @@ impl State {
     /// Re-analyses the open test manifests (their results depend on files read from disk).
     pub fn invalidate_manifests(&self) {
         for uri in self.documents.uris() {
-            if workspace::path_of(&uri).is_some_and(|p| workspace::is_manifest(&p)) {
+            if workspace::path_of(&uri).is_some_and(|p| crate::host::is_manifest(&p)) {
                 self.documents.invalidate(&uri);
             }
         }

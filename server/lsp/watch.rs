@@ -13,7 +13,7 @@ use tower_lsp_server::ls_types::{
 };
 
 use super::state::State;
-use super::workspace::{is_manifest, path_of};
+use super::workspace::path_of;
 
 /// The registration id of the file watcher, and what it watches.
 pub const WATCHER_ID: &str = "kyverno-ls/samples";
@@ -64,7 +64,7 @@ pub fn did_change_watched_files(state: &State, params: DidChangeWatchedFilesPara
             continue;
         };
         state.files.forget(&path);
-        if is_manifest(&path) || crate::host::index::is_index_file(&path) {
+        if crate::host::index::is_index_file(&path) {
             all = true;
         }
         affected.extend(state.dependents(&path));

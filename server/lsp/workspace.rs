@@ -17,12 +17,6 @@ pub fn path_of(uri: &Uri) -> Option<PathBuf> {
     uri.to_file_path().map(|p| p.into_owned())
 }
 
-/// Whether `path` names a test manifest (`kyverno-test.yaml`).
-pub fn is_manifest(path: &Path) -> bool {
-    path.file_name()
-        .is_some_and(|n| n == crate::testing::files::MANIFEST_NAME)
-}
-
 /// `path` made absolute and without `.` or `..`, without touching the disk (so that it also
 /// names files that do not exist yet).
 pub fn normalize(path: &Path) -> PathBuf {

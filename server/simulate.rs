@@ -400,10 +400,12 @@ pub fn verdicts(
                         ("rule-fails", "would be blocked (Enforce)")
                     }
                     (Status::Fail, false) => ("rule-fails", "would be reported (Audit)"),
-                    // A failure of an unscored policy: Kyverno reports it as a warning.
-                    (Status::Warn, false) => {
-                        ("rule-fails", "would get a warning (Audit, unscored policy)")
-                    }
+                    // A failure of an unscored policy: the policy report says `warn`, while
+                    // admission still blocks it under Enforce.
+                    (Status::Warn, false) => (
+                        "rule-fails",
+                        "would be reported as a warning (Audit, unscored policy)",
+                    ),
                     (Status::Error, _) => ("rule-error", "would get an error"),
                     _ => continue,
                 };

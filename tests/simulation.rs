@@ -620,3 +620,32 @@ fn hover_sees_the_sample_in_the_namespaced_policys_namespace() {
         ]
     );
 }
+
+#[test]
+fn an_unscored_policy_is_reported_as_a_warning_under_audit_and_blocked_under_enforce() {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(TUTORIAL_POLICY))
+        .unwrap()
+        .replace(
+            "  annotations:\n",
+            "  annotations:\n    policies.kyverno.io/scored: \"false\"\n",
+        );
+    let messages = |text: &str| -> Vec<String> {
+        analyze(text)
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "rule-fails")
+            .map(|d| d.message.clone())
+            .collect()
+    };
+    assert_eq!(
+        messages(&text)[0],
+        format!(
+            "Pod hello-world would be reported as a warning (Audit, unscored policy): {DROP_ALL}"
+        )
+    );
+    let enforce = text.replace("failureAction: Audit", "failureAction: Enforce");
+    assert_eq!(
+        messages(&enforce)[0],
+        format!("Pod hello-world would be blocked (Enforce): {DROP_ALL}")
+    );
+}

@@ -17,15 +17,8 @@ use crate::limits;
 use crate::samples::{Origin, Sample};
 use crate::yaml::Node;
 
-/// Whether the response of `response_rule` counts for the policy rule `rule`.
-pub fn counts_for(response_rule: &str, rule: &str) -> bool {
-    response_rule == rule
-        || response_rule.strip_prefix("autogen-cronjob-") == Some(rule)
-        || response_rule.strip_prefix("autogen-") == Some(rule)
-}
-
-/// The engine on one (policy, sample) with `steps` left of the file's budget; a panic becomes
-/// one error response per rule (the editor must survive an engine bug).
+/// The engine on one (policy, sample) with `steps` left of the file's budget; a panic gives no
+/// response (the editor must survive an engine bug).
 fn run_engine(
     policy: &Value,
     sample: &Sample,
@@ -201,7 +194,7 @@ pub fn simulate(
                 r
             })
             .collect();
-        for rule in rules {
+        for (index, rule) in rules.iter().enumerate() {
             let Some(name_node) = rule.get("name") else {
                 continue;
             };
@@ -210,7 +203,8 @@ pub fn simulate(
             };
             let mut results = Vec::new();
             for (si, list) in responses.iter().enumerate() {
-                for r in list.iter().filter(|r| counts_for(&r.rule, name)) {
+                // The responses of the rule and of its autogen rules.
+                for r in list.iter().filter(|r| r.source == index) {
                     results.push(SampleResult {
                         sample: si,
                         response: r.clone(),
@@ -604,9 +598,6 @@ mod tests {
         assert_eq!(&t[s], "image");
         let s = node_at_pointer(root, "/spec/containers/0/missing").unwrap();
         assert_eq!(&t[s], "name: a\n    image: nginx");
-        assert!(counts_for("autogen-cronjob-r", "r"));
-        assert!(counts_for("autogen-r", "r"));
-        assert!(!counts_for("r2", "r"));
     }
 
     fn pods(n: usize) -> String {

@@ -649,3 +649,37 @@ fn an_unscored_policy_is_reported_as_a_warning_under_audit_and_blocked_under_enf
         format!("Pod hello-world would be blocked (Enforce): {DROP_ALL}")
     );
 }
+
+#[test]
+fn autogen_responses_of_a_long_rule_name_count_for_their_rule() {
+    // Kyverno cuts `autogen-cronjob-<rule>` to 63 characters, so the name no longer ends with
+    // the rule's: the responses are told apart by the rule they come from.
+    let long = "require-team-label-on-every-workload-of-the-payments-platform";
+    assert_eq!(long.len(), 61);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("examples/require-team-label.yaml"))
+        .unwrap()
+        .replace("name: check-team-label", &format!("name: {long}"));
+    assert!(text.contains(long));
+    let a = analyze(&text);
+    let lenses = kyverno_ls::ide::code_lenses(&text, &a);
+    assert_eq!(
+        lenses[0].title,
+        "✓ 0 pass · ✗ 5 fail · ⊘ 0 skip (built-in samples)"
+    );
+    let rules: Vec<&str> = a.simulation[0]
+        .results
+        .iter()
+        .map(|r| r.response.rule.as_str())
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            long,
+            long,
+            long,
+            &format!("autogen-{long}")[..63],
+            &format!("autogen-cronjob-{long}")[..63],
+        ]
+    );
+}

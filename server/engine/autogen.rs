@@ -370,14 +370,34 @@ fn convert(rule: &Value, cronjob: bool) -> Value {
         .unwrap_or_else(|_| rule.clone())
 }
 
+/// A rule Kyverno evaluates, with the index in `spec.rules` of the rule it comes from.
+#[derive(Debug, Clone)]
+pub struct ComputedRule {
+    pub rule: Value,
+    pub source: usize,
+    /// Made by autogen from the rule at `source`.
+    pub generated: bool,
+}
+
 /// The rules Kyverno evaluates for a resource of `kind` (`ComputeRules(policy, kind)`).
-pub fn compute_rules(policy: &Value, kind: &str) -> Vec<Value> {
+pub fn compute_rules(policy: &Value, kind: &str) -> Vec<ComputedRule> {
     let rules: Vec<Value> = get(policy, &["spec", "rules"])
         .and_then(Value::as_array)
         .map(|a| a.to_vec())
         .unwrap_or_default();
+    let written = |rules: Vec<Value>| -> Vec<ComputedRule> {
+        rules
+            .into_iter()
+            .enumerate()
+            .map(|(source, rule)| ComputedRule {
+                rule,
+                source,
+                generated: false,
+            })
+            .collect()
+    };
     if !can_autogen(&rules) {
-        return rules;
+        return written(rules);
     }
     let annotation = get(policy, &["metadata", "annotations", ANNOTATION]).and_then(Value::as_str);
     let actual: Vec<String> = match annotation {
@@ -389,27 +409,29 @@ pub fn compute_rules(policy: &Value, kind: &str) -> Vec<Value> {
         Some(a) => a.split(',').map(str::to_string).collect(),
     };
     if kind.is_empty() || !actual.iter().any(|c| c == kind) {
-        return rules;
+        return written(rules);
     }
     let mut generated = Vec::new();
-    for rule in &rules {
-        if kind != "CronJob" && CONTROLLERS.contains(&kind) {
-            if let Some(r) = rule_for_controllers(rule, &[kind]) {
-                generated.push(convert(&r, false));
-            }
-        }
-        if kind == "CronJob" {
-            if let Some(r) = cronjob_rule(rule, &["CronJob"]) {
-                generated.push(convert(&r, true));
-            }
-        }
+    for (source, rule) in rules.iter().enumerate() {
+        let made = if kind == "CronJob" {
+            cronjob_rule(rule, &["CronJob"]).map(|r| convert(&r, true))
+        } else if CONTROLLERS.contains(&kind) {
+            rule_for_controllers(rule, &[kind]).map(|r| convert(&r, false))
+        } else {
+            None
+        };
+        generated.extend(made.map(|rule| ComputedRule {
+            rule,
+            source,
+            generated: true,
+        }));
     }
     if generated.is_empty() {
-        return rules;
+        return written(rules);
     }
-    let mut out: Vec<Value> = rules
+    let mut out: Vec<ComputedRule> = written(rules)
         .into_iter()
-        .filter(|r| !rule_name(r).starts_with("autogen-"))
+        .filter(|r| !rule_name(&r.rule).starts_with("autogen-"))
         .collect();
     out.extend(generated);
     out
@@ -434,7 +456,10 @@ mod tests {
     #[test]
     fn deployment_gets_autogen_rule() {
         let p = policy("", r#"{"any":[{"resources":{"kinds":["Pod"]}}]}"#);
-        let rules = compute_rules(&p, "Deployment");
+        let rules: Vec<Value> = compute_rules(&p, "Deployment")
+            .into_iter()
+            .map(|c| c.rule)
+            .collect();
         assert_eq!(rules.len(), 2);
         let r = &rules[1];
         assert_eq!(rule_name(r), "autogen-check-image");
@@ -453,7 +478,10 @@ mod tests {
     #[test]
     fn cronjob_rule_wraps_job_template() {
         let p = policy("", r#"{"resources":{"kinds":["Pod"]}}"#);
-        let rules = compute_rules(&p, "CronJob");
+        let rules: Vec<Value> = compute_rules(&p, "CronJob")
+            .into_iter()
+            .map(|c| c.rule)
+            .collect();
         assert_eq!(rules.len(), 2);
         let r = &rules[1];
         assert_eq!(rule_name(r), "autogen-cronjob-check-image");

@@ -141,6 +141,10 @@ impl Status {
 pub struct RuleResponse {
     /// The rule's name as Kyverno reports it (`autogen-<rule>` for generated rules).
     pub rule: String,
+    /// The index in `spec.rules` of the rule written in the policy that this response answers
+    /// for: the rule itself, or the one its autogen rule was made from. Autogen names are cut
+    /// to 63 characters, so the name alone cannot always tell.
+    pub source: usize,
     pub status: Status,
     /// Kyverno's message (for failures: the substituted `validate.message` and the failing path).
     pub message: String,

@@ -95,14 +95,6 @@ fn validate_rules(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespo
     };
     let kind = get_str(resource, &["kind"]);
     let rules = autogen::compute_rules(policy, kind);
-    let original: Vec<String> = get(policy, &["spec", "rules"])
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .map(|r| get_str(r, &["name"]).to_string())
-                .collect()
-        })
-        .unwrap_or_default();
     let policy_ns = if get_str(policy, &["kind"]) == "Policy" {
         get_str(policy, &["metadata", "namespace"])
     } else {
@@ -116,25 +108,18 @@ fn validate_rules(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespo
     let spec_action = get_str(policy, &["spec", "validationFailureAction"]);
 
     let mut out = Vec::new();
-    for rule in &rules {
+    for computed in &rules {
+        let rule = &computed.rule;
         if !matching::matches_request(rule, request, policy_ns) {
             continue;
         }
         let name = get_str(rule, &["name"]).to_string();
-        let generated = !original.contains(&name) || name.starts_with("autogen-");
         let info = RuleInfo {
             message: match get(rule, &["validate", "message"]) {
                 Some(Value::String(s)) => s.to_string(),
                 _ => String::new(),
             },
-            policy_path: if generated {
-                None
-            } else {
-                original
-                    .iter()
-                    .position(|n| *n == name)
-                    .map(|i| format!("/spec/rules/{i}"))
-            },
+            policy_path: (!computed.generated).then(|| format!("/spec/rules/{}", computed.source)),
             rule,
             name,
             budget: std::cell::Cell::new(MAX_FOREACH_ELEMENTS),
@@ -161,6 +146,7 @@ fn validate_rules(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespo
         };
         out.push(RuleResponse {
             rule: info.name.clone(),
+            source: computed.source,
             status,
             message: resp.message,
             resource_path: resp.resource_path,

@@ -307,6 +307,7 @@ fn rule_and_resource_names_match_like_kyverno_test() {
     let responses = vec![
         RuleResponse {
             rule: "autogen-check".into(),
+            source: 0,
             status: Status::Fail,
             message: "validation error".into(),
             resource_path: Some("/spec/template/".into()),
@@ -314,6 +315,7 @@ fn rule_and_resource_names_match_like_kyverno_test() {
         },
         RuleResponse {
             rule: "other".into(),
+            source: 1,
             status: Status::Pass,
             message: String::new(),
             resource_path: None,

@@ -19,14 +19,6 @@ const CONTROLLERS: [&str; 6] = [
 
 pub const ANNOTATION: &str = "pod-policies.kyverno.io/autogen-controllers";
 
-fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
-    let mut cur = v;
-    for p in path {
-        cur = cur.as_object()?.get(*p)?;
-    }
-    Some(cur)
-}
-
 fn present(v: Option<&Value>) -> bool {
     !matches!(v, None | Some(Value::Null))
 }
@@ -50,11 +42,11 @@ fn descriptions(block: Option<&Value>) -> Vec<Value> {
     let Some(block) = block.filter(|b| present(Some(b))) else {
         return Vec::new();
     };
-    let mut out = vec![get(block, &["resources"]).cloned().unwrap_or(Value::Null)];
+    let mut out = vec![block.at(&["resources"]).cloned().unwrap_or(Value::Null)];
     for key in ["any", "all"] {
-        if let Some(list) = get(block, &[key]).and_then(Value::as_array) {
+        if let Some(list) = block.at(&[key]).and_then(Value::as_array) {
             for f in list {
-                out.push(get(f, &["resources"]).cloned().unwrap_or(Value::Null));
+                out.push(f.at(&["resources"]).cloned().unwrap_or(Value::Null));
             }
         }
     }
@@ -63,14 +55,15 @@ fn descriptions(block: Option<&Value>) -> Vec<Value> {
 
 /// `checkAutogenSupport` over one ResourceDescription.
 fn check_support(needed: &mut bool, rd: &Value) -> bool {
-    let kinds = strs(get(rd, &["kinds"]));
-    let name = get(rd, &["name"])
+    let kinds = strs(rd.at(&["kinds"]));
+    let name = rd
+        .at(&["name"])
         .and_then(Value::as_str)
         .is_some_and(|s| !s.is_empty());
     if name
-        || !strs(get(rd, &["names"])).is_empty()
-        || present(get(rd, &["selector"]))
-        || present(get(rd, &["annotations"]))
+        || !strs(rd.at(&["names"])).is_empty()
+        || present(rd.at(&["selector"]))
+        || present(rd.at(&["annotations"]))
         || (kinds.len() > 1 && contains_kind(&kinds, "Pod"))
     {
         return false;
@@ -86,27 +79,27 @@ fn check_support(needed: &mut bool, rd: &Value) -> bool {
 pub fn can_autogen(rules: &[Value]) -> bool {
     let mut needed = false;
     for rule in rules {
-        if present(get(rule, &["generate"])) {
+        if present(rule.at(&["generate"])) {
             return false;
         }
-        if let Some(m) = get(rule, &["mutate"]) {
+        if let Some(m) = rule.at(&["mutate"]) {
             let json6902 = |v: &Value| {
-                get(v, &["patchesJson6902"])
+                v.at(&["patchesJson6902"])
                     .and_then(Value::as_str)
                     .is_some_and(|s| !s.is_empty())
             };
             if json6902(m) {
                 return false;
             }
-            if let Some(fe) = get(m, &["foreach"]).and_then(Value::as_array) {
+            if let Some(fe) = m.at(&["foreach"]).and_then(Value::as_array) {
                 if fe.iter().any(json6902) {
                     return false;
                 }
             }
         }
-        for rd in descriptions(get(rule, &["match"]))
+        for rd in descriptions(rule.at(&["match"]))
             .iter()
-            .chain(descriptions(get(rule, &["exclude"])).iter())
+            .chain(descriptions(rule.at(&["exclude"])).iter())
         {
             if !check_support(&mut needed, rd) {
                 return false;
@@ -117,7 +110,7 @@ pub fn can_autogen(rules: &[Value]) -> bool {
 }
 
 fn rule_name(rule: &Value) -> &str {
-    get(rule, &["name"]).and_then(Value::as_str).unwrap_or("")
+    rule.at(&["name"]).and_then(Value::as_str).unwrap_or("")
 }
 
 fn autogen_name(prefix: &str, name: &str) -> String {
@@ -135,7 +128,7 @@ fn autogen_name(prefix: &str, name: &str) -> String {
 fn all_kinds(block: Option<&Value>) -> Vec<String> {
     descriptions(block)
         .iter()
-        .flat_map(|rd| strs(get(rd, &["kinds"])))
+        .flat_map(|rd| strs(rd.at(&["kinds"])))
         .collect()
 }
 
@@ -158,12 +151,13 @@ fn replace_kinds(block: &Value, kinds: &[&str], only_with: Option<&str>, exclude
         Value::array(
             list.iter()
                 .map(|f| {
-                    let fk = strs(get(f, &["resources", "kinds"]));
+                    let fk = strs(f.at(&["resources", "kinds"]));
                     if only_with.is_some_and(|k| !contains_kind(&fk, k)) {
                         return f.clone();
                     }
                     let mut fm = f.as_object().cloned().unwrap_or_default();
-                    let mut rd = get(f, &["resources"])
+                    let mut rd = f
+                        .at(&["resources"])
                         .and_then(Value::as_object)
                         .cloned()
                         .unwrap_or_default();
@@ -174,10 +168,12 @@ fn replace_kinds(block: &Value, kinds: &[&str], only_with: Option<&str>, exclude
                 .collect(),
         )
     };
-    let any = get(block, &["any"])
+    let any = block
+        .at(&["any"])
         .and_then(Value::as_array)
         .filter(|a| !a.is_empty());
-    let all = get(block, &["all"])
+    let all = block
+        .at(&["all"])
         .and_then(Value::as_array)
         .filter(|a| !a.is_empty());
     if let Some(any) = any {
@@ -185,7 +181,8 @@ fn replace_kinds(block: &Value, kinds: &[&str], only_with: Option<&str>, exclude
     } else if let Some(all) = all {
         set(&mut out, "all", replace_filters(all));
     } else {
-        let mut rd = get(block, &["resources"])
+        let mut rd = block
+            .at(&["resources"])
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
@@ -216,24 +213,28 @@ fn generate_rule(
 ) -> Option<Value> {
     let mut out = rule.as_object()?.clone();
     set(&mut out, "name", Value::from(name));
-    if let Some(m) = get(rule, &["match"]) {
+    if let Some(m) = rule.at(&["match"]) {
         set(&mut out, "match", replace_kinds(m, kinds, only_with, false));
     }
-    if let Some(ex) = get(rule, &["exclude"]).filter(|e| present(Some(e))) {
+    if let Some(ex) = rule.at(&["exclude"]).filter(|e| present(Some(e))) {
         set(
             &mut out,
             "exclude",
             replace_kinds(ex, kinds, only_with, true),
         );
     }
-    if let Some(mutate) = get(rule, &["mutate"]).filter(|m| present(Some(m))) {
-        if let Some(psm) = get(mutate, &["patchStrategicMerge"]).filter(|p| present(Some(p))) {
+    if let Some(mutate) = rule.at(&["mutate"]).filter(|m| present(Some(m))) {
+        if let Some(psm) = mutate
+            .at(&["patchStrategicMerge"])
+            .filter(|p| present(Some(p)))
+        {
             let mut m = Map::new();
             set(&mut m, "patchStrategicMerge", wrap(tpl_key, psm));
             set(&mut out, "mutate", Value::object(m));
             return Some(Value::object(out));
         }
-        if let Some(fe) = get(mutate, &["foreach"])
+        if let Some(fe) = mutate
+            .at(&["foreach"])
             .and_then(Value::as_array)
             .filter(|a| !a.is_empty())
         {
@@ -242,11 +243,12 @@ fn generate_rule(
                 .map(|f| {
                     let mut t = Map::new();
                     for k in ["list", "context", "preconditions"] {
-                        if let Some(v) = get(f, &[k]) {
+                        if let Some(v) = f.at(&[k]) {
                             set(&mut t, k, v.clone());
                         }
                     }
-                    let psm = get(f, &["patchStrategicMerge"])
+                    let psm = f
+                        .at(&["patchStrategicMerge"])
                         .cloned()
                         .unwrap_or(Value::Null);
                     set(&mut t, "patchStrategicMerge", wrap(tpl_key, &psm));
@@ -259,7 +261,7 @@ fn generate_rule(
             return Some(Value::object(out));
         }
     }
-    if let Some(validate) = get(rule, &["validate"]).filter(|v| present(Some(v))) {
+    if let Some(validate) = rule.at(&["validate"]).filter(|v| present(Some(v))) {
         let mut base = Map::new();
         for k in [
             "message",
@@ -267,28 +269,29 @@ fn generate_rule(
             "failureActionOverrides",
             "allowExistingViolations",
         ] {
-            if let Some(v) = get(validate, &[k]) {
+            if let Some(v) = validate.at(&[k]) {
                 set(&mut base, k, v.clone());
             }
         }
-        if let Some(p) = get(validate, &["pattern"]).filter(|p| present(Some(p))) {
+        if let Some(p) = validate.at(&["pattern"]).filter(|p| present(Some(p))) {
             set(&mut base, "pattern", wrap(tpl_key, p));
-        } else if let Some(d) = get(validate, &["deny"]).filter(|d| present(Some(d))) {
+        } else if let Some(d) = validate.at(&["deny"]).filter(|d| present(Some(d))) {
             set(&mut base, "deny", d.clone());
-        } else if let Some(ps) = get(validate, &["podSecurity"]).filter(|d| present(Some(d))) {
+        } else if let Some(ps) = validate.at(&["podSecurity"]).filter(|d| present(Some(d))) {
             set(&mut base, "podSecurity", ps.clone());
-        } else if let Some(ap) = get(validate, &["anyPattern"]).filter(|d| present(Some(d))) {
+        } else if let Some(ap) = validate.at(&["anyPattern"]).filter(|d| present(Some(d))) {
             let list = ap
                 .as_array()
                 .map(|a| a.iter().map(|p| wrap(tpl_key, p)).collect())
                 .unwrap_or_default();
             set(&mut base, "anyPattern", Value::array(list));
-        } else if let Some(fe) = get(validate, &["foreach"])
+        } else if let Some(fe) = validate
+            .at(&["foreach"])
             .and_then(Value::as_array)
             .filter(|a| !a.is_empty())
         {
             set(&mut base, "foreach", Value::array(fe.to_vec()));
-        } else if present(get(validate, &["cel"])) || present(get(validate, &["assert"])) {
+        } else if present(validate.at(&["cel"])) || present(validate.at(&["assert"])) {
             base = validate.as_object().cloned().unwrap_or_default();
         } else {
             return verify_images_only(out, rule);
@@ -300,7 +303,7 @@ fn generate_rule(
 }
 
 fn verify_images_only(out: Map, rule: &Value) -> Option<Value> {
-    if present(get(rule, &["verifyImages"])) {
+    if present(rule.at(&["verifyImages"])) {
         Some(Value::object(out))
     } else {
         None
@@ -313,8 +316,8 @@ fn rule_for_controllers(rule: &Value, controllers: &[&str]) -> Option<Value> {
     if name.starts_with("autogen-") || controllers.is_empty() {
         return None;
     }
-    let match_kinds = all_kinds(get(rule, &["match"]));
-    let exclude_kinds = all_kinds(get(rule, &["exclude"]));
+    let match_kinds = all_kinds(rule.at(&["match"]));
+    let exclude_kinds = all_kinds(rule.at(&["exclude"]));
     if !contains_kind(&match_kinds, "Pod")
         || (!exclude_kinds.is_empty() && !contains_kind(&exclude_kinds, "Pod"))
     {
@@ -343,7 +346,7 @@ fn cronjob_rule(rule: &Value, controllers: &[&str]) -> Option<Value> {
 
 /// The byte-level rewrite of `request.object.spec` / `.metadata` (`updateFields`).
 fn convert(rule: &Value, cronjob: bool) -> Value {
-    let cel = present(get(rule, &["validate", "cel"]));
+    let cel = present(rule.at(&["validate", "cel"]));
     let json = serde_json::to_string(&rule.to_json()).unwrap_or_default();
     let (spec, meta) = if cronjob {
         (
@@ -381,7 +384,8 @@ pub struct ComputedRule {
 
 /// The rules Kyverno evaluates for a resource of `kind` (`ComputeRules(policy, kind)`).
 pub fn compute_rules(policy: &Value, kind: &str) -> Vec<ComputedRule> {
-    let rules: Vec<Value> = get(policy, &["spec", "rules"])
+    let rules: Vec<Value> = policy
+        .at(&["spec", "rules"])
         .and_then(Value::as_array)
         .map(|a| a.to_vec())
         .unwrap_or_default();
@@ -399,7 +403,9 @@ pub fn compute_rules(policy: &Value, kind: &str) -> Vec<ComputedRule> {
     if !can_autogen(&rules) {
         return written(rules);
     }
-    let annotation = get(policy, &["metadata", "annotations", ANNOTATION]).and_then(Value::as_str);
+    let annotation = policy
+        .at(&["metadata", "annotations", ANNOTATION])
+        .and_then(Value::as_str);
     let actual: Vec<String> = match annotation {
         None => CONTROLLERS
             .iter()
@@ -464,11 +470,11 @@ mod tests {
         let r = &rules[1];
         assert_eq!(rule_name(r), "autogen-check-image");
         assert_eq!(
-            to_go_json(get(r, &["match"]).unwrap()),
+            to_go_json(r.at(&["match"]).unwrap()),
             r#"{"any":[{"resources":{"kinds":["Deployment"]}}]}"#
         );
         assert_eq!(
-            to_go_json(get(r, &["validate"]).unwrap()),
+            to_go_json(r.at(&["validate"]).unwrap()),
             r#"{"message":"bad {{ request.object.spec.template.metadata.name }}","pattern":{"spec":{"template":{"spec":{"containers":[{"image":"!*:latest"}]}}}}}"#
         );
         assert_eq!(compute_rules(&p, "Pod").len(), 1);
@@ -486,15 +492,15 @@ mod tests {
         let r = &rules[1];
         assert_eq!(rule_name(r), "autogen-cronjob-check-image");
         assert_eq!(
-            to_go_json(get(r, &["match"]).unwrap()),
+            to_go_json(r.at(&["match"]).unwrap()),
             r#"{"resources":{"kinds":["CronJob"]}}"#
         );
         assert_eq!(
-            to_go_json(get(r, &["validate", "pattern"]).unwrap()),
+            to_go_json(r.at(&["validate", "pattern"]).unwrap()),
             r#"{"spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"image":"!*:latest"}]}}}}}}"#
         );
         assert_eq!(
-            get(r, &["validate", "message"]).unwrap(),
+            r.at(&["validate", "message"]).unwrap(),
             &Value::from("bad {{ request.object.spec.jobTemplate.spec.template.metadata.name }}")
         );
     }

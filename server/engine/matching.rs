@@ -20,18 +20,6 @@ fn str_list(v: Option<&Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
-    let mut cur = v;
-    for p in path {
-        cur = cur.as_object()?.get(*p)?;
-    }
-    Some(cur)
-}
-
-fn get_str<'a>(v: &'a Value, path: &[&str]) -> &'a str {
-    get(v, path).and_then(Value::as_str).unwrap_or("")
-}
-
 fn string_map(v: Option<&Value>) -> BTreeMap<String, String> {
     v.and_then(Value::as_object)
         .map(|m| {
@@ -87,12 +75,12 @@ pub fn parse_kind_selector(input: &str) -> (String, String, String, String) {
 
 /// Group, version and kind of a resource.
 pub fn resource_gvk(resource: &Value) -> (String, String, String) {
-    let api_version = get_str(resource, &["apiVersion"]);
+    let api_version = resource.str_at(&["apiVersion"]);
     let (group, version) = match api_version.split_once('/') {
         Some((g, v)) => (g.to_string(), v.to_string()),
         None => (String::new(), api_version.to_string()),
     };
-    (group, version, get_str(resource, &["kind"]).to_string())
+    (group, version, resource.str_at(&["kind"]).to_string())
 }
 
 fn check_kind(kinds: &[String], resource: &Value) -> bool {
@@ -104,19 +92,19 @@ fn check_kind(kinds: &[String], resource: &Value) -> bool {
 }
 
 fn resource_name(resource: &Value) -> &str {
-    let name = get_str(resource, &["metadata", "name"]);
+    let name = resource.str_at(&["metadata", "name"]);
     if name.is_empty() {
-        get_str(resource, &["metadata", "generateName"])
+        resource.str_at(&["metadata", "generateName"])
     } else {
         name
     }
 }
 
 fn resource_namespace(resource: &Value) -> &str {
-    if get_str(resource, &["kind"]) == "Namespace" {
-        get_str(resource, &["metadata", "name"])
+    if resource.str_at(&["kind"]) == "Namespace" {
+        resource.str_at(&["metadata", "name"])
     } else {
-        get_str(resource, &["metadata", "namespace"])
+        resource.str_at(&["metadata", "namespace"])
     }
 }
 
@@ -146,9 +134,9 @@ pub fn selector_matches(selector: &Value, labels: &BTreeMap<String, String>) -> 
     }
     if let Some(exprs) = sel.get("matchExpressions").and_then(Value::as_array) {
         for e in exprs {
-            let key = get_str(e, &["key"]);
-            let op = get_str(e, &["operator"]);
-            let values = str_list(get(e, &["values"]));
+            let key = e.str_at(&["key"]);
+            let op = e.str_at(&["operator"]);
+            let values = str_list(e.at(&["values"]));
             let ok = match op {
                 "In" => labels.get(key).is_some_and(|v| values.contains(v)),
                 "NotIn" => labels.get(key).is_none_or(|v| !values.contains(v)),
@@ -165,7 +153,7 @@ pub fn selector_matches(selector: &Value, labels: &BTreeMap<String, String>) -> 
 }
 
 fn check_annotations(expected: &Value, resource: &Value) -> bool {
-    let actual = string_map(get(resource, &["metadata", "annotations"]));
+    let actual = string_map(resource.at(&["metadata", "annotations"]));
     string_map(Some(expected)).iter().all(|(k, v)| {
         actual
             .iter()
@@ -178,11 +166,11 @@ fn check_subjects(subjects: &Value, user: &UserInfo) -> bool {
         return false;
     };
     list.iter().any(|s| {
-        let kind = get_str(s, &["kind"]);
-        let name = get_str(s, &["name"]);
+        let kind = s.str_at(&["kind"]);
+        let name = s.str_at(&["name"]);
         match kind {
             "ServiceAccount" => {
-                let ns = get_str(s, &["namespace"]);
+                let ns = s.str_at(&["namespace"]);
                 wildcard(
                     &format!("system:serviceaccount:{ns}:{name}"),
                     &user.username,
@@ -197,25 +185,25 @@ fn check_subjects(subjects: &Value, user: &UserInfo) -> bool {
 
 /// `CheckMatchesResources`: every specified attribute of one filter holds.
 fn filter_matches(filter: &Value, request: &Request, resource: &Value, ignore_user: bool) -> bool {
-    let rd = get(filter, &["resources"]).cloned().unwrap_or(Value::Null);
+    let rd = filter.at(&["resources"]).cloned().unwrap_or(Value::Null);
     let has_user = ["roles", "clusterRoles", "subjects"]
         .iter()
-        .any(|k| !is_empty_value(get(filter, &[k])));
+        .any(|k| !is_empty_value(filter.at(&[k])));
     let user_info_ignored = ignore_user && request.user_info.is_none();
     if is_empty_value(Some(&rd)) && (!has_user || user_info_ignored) {
         // "match cannot be empty"
         return false;
     }
-    let ops = str_list(get(&rd, &["operations"]));
+    let ops = str_list(rd.at(&["operations"]));
     if !ops.is_empty() && !ops.iter().any(|o| o == request.operation.as_str()) {
         return false;
     }
-    let kinds = str_list(get(&rd, &["kinds"]));
+    let kinds = str_list(rd.at(&["kinds"]));
     if !kinds.is_empty() && !check_kind(&kinds, resource) {
         return false;
     }
-    let mut names = str_list(get(&rd, &["names"]));
-    let name = get_str(&rd, &["name"]);
+    let mut names = str_list(rd.at(&["names"]));
+    let name = rd.str_at(&["name"]);
     if !name.is_empty() {
         names.push(name.to_string());
     }
@@ -225,29 +213,35 @@ fn filter_matches(filter: &Value, request: &Request, resource: &Value, ignore_us
             return false;
         }
     }
-    let namespaces = str_list(get(&rd, &["namespaces"]));
+    let namespaces = str_list(rd.at(&["namespaces"]));
     if !namespaces.is_empty() {
         let ns = resource_namespace(resource);
         if !namespaces.iter().any(|n| wildcard(n, ns)) {
             return false;
         }
     }
-    if let Some(ann) = get(&rd, &["annotations"]).filter(|v| !matches!(v, Value::Null)) {
+    if let Some(ann) = rd
+        .at(&["annotations"])
+        .filter(|v| !matches!(v, Value::Null))
+    {
         if !check_annotations(ann, resource) {
             return false;
         }
     }
-    if let Some(sel) = get(&rd, &["selector"]).filter(|v| !matches!(v, Value::Null)) {
-        let labels = string_map(get(resource, &["metadata", "labels"]));
+    if let Some(sel) = rd.at(&["selector"]).filter(|v| !matches!(v, Value::Null)) {
+        let labels = string_map(resource.at(&["metadata", "labels"]));
         if !selector_matches(sel, &labels) {
             return false;
         }
     }
-    if let Some(sel) = get(&rd, &["namespaceSelector"]).filter(|v| !matches!(v, Value::Null)) {
-        if get_str(resource, &["kind"]) == "Namespace" {
+    if let Some(sel) = rd
+        .at(&["namespaceSelector"])
+        .filter(|v| !matches!(v, Value::Null))
+    {
+        if resource.str_at(&["kind"]) == "Namespace" {
             return false;
         }
-        let ns = get_str(resource, &["metadata", "namespace"]);
+        let ns = resource.str_at(&["metadata", "namespace"]);
         let labels = request
             .namespace_labels
             .get(ns)
@@ -260,17 +254,20 @@ fn filter_matches(filter: &Value, request: &Request, resource: &Value, ignore_us
     if has_user && !user_info_ignored {
         let empty = UserInfo::default();
         let user = request.user_info.as_ref().unwrap_or(&empty);
-        let roles = str_list(get(filter, &["roles"]));
+        let roles = str_list(filter.at(&["roles"]));
         if !roles.is_empty() && !roles.iter().any(|r| user.roles.contains(r)) {
             return false;
         }
-        let cluster_roles = str_list(get(filter, &["clusterRoles"]));
+        let cluster_roles = str_list(filter.at(&["clusterRoles"]));
         if !cluster_roles.is_empty()
             && !cluster_roles.iter().any(|r| user.cluster_roles.contains(r))
         {
             return false;
         }
-        if let Some(subjects) = get(filter, &["subjects"]).filter(|v| !is_empty_value(Some(v))) {
+        if let Some(subjects) = filter
+            .at(&["subjects"])
+            .filter(|v| !is_empty_value(Some(v)))
+        {
             if !check_subjects(subjects, user) {
                 return false;
             }
@@ -280,7 +277,8 @@ fn filter_matches(filter: &Value, request: &Request, resource: &Value, ignore_us
 }
 
 fn block_filters(block: &Value, key: &str) -> Vec<Value> {
-    get(block, &[key])
+    block
+        .at(&[key])
         .and_then(Value::as_array)
         .map(|a| a.to_vec())
         .unwrap_or_default()
@@ -308,11 +306,11 @@ pub fn rule_matches(
     policy_namespace: &str,
 ) -> bool {
     if !policy_namespace.is_empty()
-        && policy_namespace != get_str(resource, &["metadata", "namespace"])
+        && policy_namespace != resource.str_at(&["metadata", "namespace"])
     {
         return false;
     }
-    let m = get(rule, &["match"]).cloned().unwrap_or(Value::Null);
+    let m = rule.at(&["match"]).cloned().unwrap_or(Value::Null);
     let any = block_filters(&m, "any");
     let all = block_filters(&m, "all");
     let matched = if !any.is_empty() {
@@ -327,7 +325,7 @@ pub fn rule_matches(
     if !matched {
         return false;
     }
-    let Some(ex) = get(rule, &["exclude"]).filter(|v| !matches!(v, Value::Null)) else {
+    let Some(ex) = rule.at(&["exclude"]).filter(|v| !matches!(v, Value::Null)) else {
         return true;
     };
     let ex_any = block_filters(ex, "any");
@@ -347,10 +345,10 @@ pub fn rule_matches(
 }
 
 fn exclude_filter_matches(filter: &Value, request: &Request, resource: &Value) -> bool {
-    let rd_empty = is_empty_value(get(filter, &["resources"]));
+    let rd_empty = is_empty_value(filter.at(&["resources"]));
     let user_empty = ["roles", "clusterRoles", "subjects"]
         .iter()
-        .all(|k| is_empty_value(get(filter, &[k])));
+        .all(|k| is_empty_value(filter.at(&[k])));
     if rd_empty && user_empty {
         return false;
     }

@@ -155,12 +155,9 @@ fn field<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
     }
 }
 
+/// A null at the end of the path counts as absent, as the API server prunes nulls.
 fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
-    let mut cur = v;
-    for k in path {
-        cur = field(cur, k)?;
-    }
-    Some(cur)
+    v.at(path).filter(|x| !matches!(x, Value::Null))
 }
 
 fn get_bool(v: &Value, path: &[&str]) -> Option<bool> {

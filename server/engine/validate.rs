@@ -14,20 +14,8 @@ use super::{Env, Operation, Request, RuleResponse, Status, Value, autogen, match
 
 use crate::limits::{MAX_FOREACH_ELEMENTS, MAX_FOREACH_NESTING, thousands};
 
-fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
-    let mut cur = v;
-    for p in path {
-        cur = cur.as_object()?.get(*p)?;
-    }
-    Some(cur)
-}
-
 fn present(v: Option<&Value>) -> Option<&Value> {
     v.filter(|x| !matches!(x, Value::Null))
-}
-
-fn get_str<'a>(v: &'a Value, path: &[&str]) -> &'a str {
-    get(v, path).and_then(Value::as_str).unwrap_or("")
 }
 
 fn is_empty_object(v: &Value) -> bool {
@@ -93,19 +81,17 @@ fn validate_rules(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespo
     } else {
         &request.object
     };
-    let kind = get_str(resource, &["kind"]);
+    let kind = resource.str_at(&["kind"]);
     let rules = autogen::compute_rules(policy, kind);
-    let policy_ns = if get_str(policy, &["kind"]) == "Policy" {
-        get_str(policy, &["metadata", "namespace"])
+    let policy_ns = if policy.str_at(&["kind"]) == "Policy" {
+        policy.str_at(&["metadata", "namespace"])
     } else {
         ""
     };
-    let unscored = get_str(
-        policy,
-        &["metadata", "annotations", "policies.kyverno.io/scored"],
-    ) == "false";
-    let apply_one = get_str(policy, &["spec", "applyRules"]) == "One";
-    let spec_action = get_str(policy, &["spec", "validationFailureAction"]);
+    let unscored =
+        policy.str_at(&["metadata", "annotations", "policies.kyverno.io/scored"]) == "false";
+    let apply_one = policy.str_at(&["spec", "applyRules"]) == "One";
+    let spec_action = policy.str_at(&["spec", "validationFailureAction"]);
 
     let mut out = Vec::new();
     for computed in &rules {
@@ -113,9 +99,9 @@ fn validate_rules(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespo
         if !matching::matches_request(rule, request, policy_ns) {
             continue;
         }
-        let name = get_str(rule, &["name"]).to_string();
+        let name = rule.str_at(&["name"]).to_string();
         let info = RuleInfo {
-            message: match get(rule, &["validate", "message"]) {
+            message: match rule.at(&["validate", "message"]) {
                 Some(Value::String(s)) => s.to_string(),
                 _ => String::new(),
             },
@@ -161,7 +147,10 @@ fn validate_rules(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespo
 
 /// The failure action of a rule: `validate.failureAction`, else the policy's.
 fn is_enforce(rule: &Value, spec_action: &str) -> bool {
-    let action = match get(rule, &["validate", "failureAction"]).and_then(Value::as_str) {
+    let action = match rule
+        .at(&["validate", "failureAction"])
+        .and_then(Value::as_str)
+    {
         Some(a) => a,
         None => spec_action,
     };
@@ -170,7 +159,7 @@ fn is_enforce(rule: &Value, spec_action: &str) -> bool {
 
 fn allow_existing(rule: &Value) -> bool {
     !matches!(
-        get(rule, &["validate", "allowExistingViolations"]),
+        rule.at(&["validate", "allowExistingViolations"]),
         Some(Value::Bool(false))
     )
 }
@@ -178,11 +167,11 @@ fn allow_existing(rule: &Value) -> bool {
 /// One matched rule. None: no response (foreach without elements, DELETE pattern, ...).
 fn run_rule(info: &RuleInfo, request: &Request, env: &Env, spec_action: &str) -> Option<Resp> {
     let rule = info.rule;
-    let validate = present(get(rule, &["validate"]));
+    let validate = present(rule.at(&["validate"]));
     let Some(validate) = validate else {
         let kind = ["mutate", "generate", "verifyImages"]
             .into_iter()
-            .find(|k| present(get(rule, &[k])).is_some())?;
+            .find(|k| present(rule.at(&[k])).is_some())?;
         return Some(Resp::new(
             Status::Unsupported,
             format!("kyverno-ls does not simulate `{kind}` rules yet"),
@@ -193,7 +182,7 @@ fn run_rule(info: &RuleInfo, request: &Request, env: &Env, spec_action: &str) ->
         ("manifests", "validate.manifests"),
         ("assert", "validate.assert"),
     ] {
-        if present(get(validate, &[k])).is_some() {
+        if present(validate.at(&[k])).is_some() {
             return Some(Resp::new(
                 Status::Unsupported,
                 format!("kyverno-ls does not simulate `{what}` rules yet"),
@@ -204,8 +193,8 @@ fn run_rule(info: &RuleInfo, request: &Request, env: &Env, spec_action: &str) ->
     if let Err(e) = prepare_rule_context(&mut ctx, info, request) {
         return Some(Resp::error("failed to load context", &e));
     }
-    if let Some(ps) = present(get(validate, &["podSecurity"])) {
-        if let Some(r) = preconditions(&mut ctx, get(rule, &["preconditions"])) {
+    if let Some(ps) = present(validate.at(&["podSecurity"])) {
+        if let Some(r) = preconditions(&mut ctx, rule.at(&["preconditions"])) {
             return Some(r);
         }
         return pod_security(info, ps, request, env);
@@ -259,7 +248,7 @@ fn prepare_rule_context(
             skip.push(k.clone());
         }
     }
-    ctx.register(get(info.rule, &["context"]).unwrap_or(&Value::Null), &skip)
+    ctx.register(info.rule.at(&["context"]).unwrap_or(&Value::Null), &skip)
 }
 
 /// Preconditions: None when they hold, else the skip or error response.
@@ -290,32 +279,32 @@ fn validator(
     is_foreach: bool,
 ) -> Option<Resp> {
     let conditions = if is_foreach {
-        if let Err(e) = ctx.register(get(body, &["context"]).unwrap_or(&Value::Null), &[]) {
+        if let Err(e) = ctx.register(body.at(&["context"]).unwrap_or(&Value::Null), &[]) {
             return Some(Resp::error("failed to load context", &e));
         }
-        get(body, &["preconditions"])
+        body.at(&["preconditions"])
     } else {
-        get(info.rule, &["preconditions"])
+        info.rule.at(&["preconditions"])
     };
     if let Some(r) = preconditions(ctx, present(conditions)) {
         return Some(r);
     }
-    if let Some(deny) = present(get(body, &["deny"])) {
+    if let Some(deny) = present(body.at(&["deny"])) {
         return Some(validate_deny(info, deny, ctx));
     }
-    let pattern = present(get(body, &["pattern"]));
-    let any_pattern = present(get(body, &["anyPattern"]));
+    let pattern = present(body.at(&["pattern"]));
+    let any_pattern = present(body.at(&["anyPattern"]));
     if pattern.is_some() || any_pattern.is_some() {
         return validate_patterns(info, pattern, any_pattern, ctx, element, nesting);
     }
-    if let Some(list) = present(get(body, &["foreach"])) {
+    if let Some(list) = present(body.at(&["foreach"])) {
         return validate_foreach(info, list, ctx, nesting, element);
     }
     None
 }
 
 fn validate_deny(info: &RuleInfo, deny: &Value, ctx: &mut Context) -> Resp {
-    let conditions = get(deny, &["conditions"]).unwrap_or(&Value::Null);
+    let conditions = deny.at(&["conditions"]).unwrap_or(&Value::Null);
     match conditions::evaluate_block(ctx, conditions) {
         Err(e) => Resp::error("failed to check deny conditions", &e),
         Ok(v) if v.passed => {
@@ -514,7 +503,7 @@ fn validate_foreach(
     let mut apply_count = 0;
     let mut list_error: Option<String> = None;
     for fe in entries {
-        let expr = get_str(fe, &["list"]);
+        let expr = fe.str_at(&["list"]);
         let elements = match ctx.query(expr) {
             Ok(Value::Array(items)) => items.to_vec(),
             Ok(other) => vec![other],
@@ -556,7 +545,7 @@ fn validate_elements(
     outer_element: Option<&Value>,
 ) -> (Resp, usize) {
     let mut apply_count = 0;
-    let element_scope = match get(fe, &["elementScope"]) {
+    let element_scope = match fe.at(&["elementScope"]) {
         Some(Value::Bool(b)) => Some(*b),
         _ => None,
     };

@@ -83,6 +83,22 @@ impl Value {
         }
     }
 
+    /// The value at a path of object keys (`["spec", "rules"]`), if every step is an object
+    /// that has the key.
+    pub fn at(&self, path: &[&str]) -> Option<&Value> {
+        let mut cur = self;
+        for key in path {
+            cur = cur.as_object()?.get(*key)?;
+        }
+        Some(cur)
+    }
+
+    /// The string at a path, or `""` when it is missing or not a string (as Go reads an unset
+    /// string field).
+    pub fn str_at(&self, path: &[&str]) -> &str {
+        self.at(path).and_then(Value::as_str).unwrap_or("")
+    }
+
     pub fn from_json(v: &serde_json::Value) -> Value {
         match v {
             serde_json::Value::Null => Value::Null,

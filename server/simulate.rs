@@ -70,7 +70,7 @@ fn sample_fingerprint(text: &str, sample: &Sample) -> u64 {
         (Origin::Builtin, _) => fingerprint(&[
             "builtin",
             &sample.label,
-            crate::testing::files::meta_str(&sample.request.object.to_json(), "namespace"),
+            sample.request.object.str_at(&["metadata", "namespace"]),
         ]),
         (Origin::SameFile, Some(span)) if sample.file.is_none() => {
             fingerprint(&["same", text.get(span.clone()).unwrap_or("")])

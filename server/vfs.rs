@@ -270,6 +270,35 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_walk_stops_at_its_limits_and_says_so() {
+        let files = MemFiles::new(&[
+            ("/r/a.yaml", ""),
+            ("/r/b.yaml", ""),
+            ("/r/c/d/e.yaml", ""),
+            ("/r/.hidden/f.yaml", ""),
+        ]);
+        let limits = |max_entries, max_depth, hidden| WalkLimits {
+            hidden,
+            max_entries,
+            max_depth,
+        };
+        let walked = |l| walk_with(&files, Path::new("/r"), &is_yaml, l);
+        // Sorted, `.hidden` (a folder, entered later) and `a.yaml` are the first two.
+        assert_eq!(
+            walked(limits(2, 32, true)),
+            (vec![PathBuf::from("/r/a.yaml")], true)
+        );
+        assert_eq!(
+            walked(limits(100, 1, false)),
+            (
+                vec![PathBuf::from("/r/a.yaml"), PathBuf::from("/r/b.yaml")],
+                false
+            )
+        );
+        assert_eq!(walked(limits(100, 32, true)).0.len(), 4);
+    }
+
+    #[test]
     fn the_file_system_stays_inside_its_folder() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("ws");

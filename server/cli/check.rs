@@ -114,7 +114,7 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
     };
     // Each path is read inside its repository (the nearest folder above it with `.git`),
     // else inside the current directory, else inside its own folder.
-    let mut roots: Vec<(PathBuf, FsFiles, host::Index)> = Vec::new();
+    let mut roots: Vec<Root> = Vec::new();
     let mut jobs: Vec<(PathBuf, usize)> = Vec::new();
     for p in &opts.paths {
         if !p.exists() {
@@ -123,19 +123,36 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
         }
         let absolute = discover::normalize(&cwd.join(p));
         let root = repository_of(&absolute).unwrap_or_else(|| outside_root(&absolute, &cwd));
-        let at = match roots.iter().position(|(r, _, _)| *r == root) {
+        let at = match roots.iter().position(|r| r.path == root) {
             Some(i) => i,
             None => {
                 let files = FsFiles::new(&root);
-                let (all, _) = vfs::walk(&files, &root, &vfs::is_yaml);
+                let (all, truncated) = vfs::walk(&files, &root, &vfs::is_yaml);
+                if truncated {
+                    let _ = writeln!(
+                        err,
+                        "warning: {} has more than {} entries; files past them are not checked",
+                        root.display(),
+                        crate::limits::MAX_WALK_ENTRIES
+                    );
+                }
                 let index = host::Index::build(&files, &root, &all);
-                roots.push((root, files, index));
+                roots.push(Root {
+                    path: root,
+                    files,
+                    index,
+                    all,
+                });
                 roots.len() - 1
             }
         };
         if p.is_dir() {
-            let (found, _) = vfs::walk(&roots[at].1, p, &vfs::is_yaml);
-            jobs.extend(found.into_iter().map(|f| (f, at)));
+            // The root's walk already listed them: named as the path was given.
+            let found = roots[at]
+                .all
+                .iter()
+                .filter_map(|f| Some(p.join(f.strip_prefix(&absolute).ok()?)));
+            jobs.extend(found.map(|f| (f, at)));
         } else {
             jobs.push((p.clone(), at));
         }
@@ -168,8 +185,8 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
         env: super::eval::system_env(),
     };
     let check = |(path, at): &(PathBuf, usize)| {
-        let (root, files, index) = &roots[*at];
-        let mut report = check_file(path, &cwd, root, files, index, &options);
+        let root = &roots[*at];
+        let mut report = check_file(path, &cwd, &root.path, &root.files, &root.index, &options);
         apply_severity(&opts.severity, &mut report.diagnostics);
         report
     };
@@ -186,6 +203,15 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
         .iter()
         .any(|r| r.diagnostics.iter().any(|d| d.severity == Severity::Error));
     i32::from(any_error)
+}
+
+/// A folder files are read in, with its index and its YAML files.
+struct Root {
+    path: PathBuf,
+    files: FsFiles,
+    index: host::Index,
+    /// Every YAML file below it, from the one walk.
+    all: Vec<PathBuf>,
 }
 
 /// Where a path outside any repository may read: the current directory when it holds the

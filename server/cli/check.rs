@@ -182,11 +182,11 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
     let options = host::Options {
         builtin_samples: opts.builtin_samples,
         resources: extra,
-        env: super::eval::system_env(),
     };
+    let env = super::eval::system_env();
     let check = |(path, at): &(PathBuf, usize)| {
         let root = &roots[*at];
-        let mut report = check_file(path, &cwd, &root.path, &root.files, &root.index, &options);
+        let mut report = check_file(path, &cwd, root, &options, &env);
         apply_severity(&opts.severity, &mut report.diagnostics);
         report
     };
@@ -284,13 +284,12 @@ fn apply_severity(levels: &[(String, Option<Severity>)], diagnostics: &mut Vec<D
 
 /// Reads and analyses one file (`path` as given on the command line) inside `root`.
 /// Unreadable and non-UTF-8 files become a single diagnostic.
-pub fn check_file(
+fn check_file(
     path: &Path,
     cwd: &Path,
-    root: &Path,
-    files: &FsFiles,
-    index: &host::Index,
+    root: &Root,
     options: &host::Options,
+    env: &crate::engine::Env,
 ) -> FileReport {
     let shown = path.display().to_string();
     let bytes = match std::fs::read(path) {
@@ -310,7 +309,15 @@ pub fn check_file(
     match String::from_utf8(bytes) {
         Ok(text) => {
             let absolute = discover::normalize(&cwd.join(path));
-            let mut analysis = host::analyze_file(files, index, root, &absolute, &text, options);
+            let mut analysis = host::analyze_file(
+                &root.files,
+                &root.index,
+                &root.path,
+                &absolute,
+                &text,
+                options,
+                env,
+            );
             rename_sample_files(&mut analysis.diagnostics, cwd);
             FileReport {
                 path: shown,

@@ -24,8 +24,6 @@ pub struct Options {
     pub builtin_samples: bool,
     /// Samples for every policy, overriding discovery (`check --resource`).
     pub resources: Vec<Sample>,
-    /// The clock and seed for the test manifests' runs.
-    pub env: crate::engine::Env,
 }
 
 /// The inputs of one file's analysis, and the diagnostics about the files it names.
@@ -83,7 +81,9 @@ pub fn inputs_for(
 }
 
 /// The whole analysis of one file: [`inputs_for`], the analysis, and for a test manifest its
-/// results whose expectation the engine does not meet. Both shells report exactly this.
+/// results whose expectation the engine does not meet, run with the clock `env`. Both shells
+/// report exactly this.
+#[allow(clippy::too_many_arguments)]
 pub fn analyze_file(
     files: &dyn Files,
     index: &Index,
@@ -91,12 +91,13 @@ pub fn analyze_file(
     path: &Path,
     text: &str,
     options: &Options,
+    env: &crate::engine::Env,
 ) -> Analysis {
     let found = inputs_for(files, index, root, path, text, options);
     let mut analysis = crate::analysis::analyze_with(text, &found.inputs);
     let mut extra = found.diagnostics;
     if is_manifest(path) {
-        extra.extend(manifest_results(files, path, root, &options.env, text));
+        extra.extend(manifest_results(files, path, root, env, text));
     }
     if !extra.is_empty() {
         analysis.diagnostics.extend(extra);

@@ -146,8 +146,6 @@ fn evaluate_for_rule<'a>(
     })
 }
 
-/// Inlay hints for the `{{ }}` templates of the policies whose text overlaps `range` (byte
-/// offsets): after each template, its value for the sample hover would use.
 /// The first error the checks found in an expression's span that makes it fail as a whole.
 fn static_error(analysis: &Analysis, span: Range<usize>) -> Option<&crate::diag::Diagnostic> {
     analysis.diagnostics.iter().find(|d| {
@@ -159,6 +157,8 @@ fn static_error(analysis: &Analysis, span: Range<usize>) -> Option<&crate::diag:
     })
 }
 
+/// Inlay hints for the `{{ }}` templates of the policies whose text overlaps `range` (byte
+/// offsets): after each template, its value for the sample hover would use.
 pub fn inlay_hints(text: &str, analysis: &Analysis, range: Range<usize>) -> Vec<InlayHint> {
     let mut hints = Vec::new();
     if analysis.samples.is_empty() {

@@ -92,7 +92,6 @@ impl DiscoveryCache {
         let options = host::Options {
             builtin_samples: true,
             resources: Vec::new(),
-            env: crate::engine::Env::fixed(),
         };
         let found = host::inputs_for(&reader, index, root, path, text, &options);
         let asked = reader.into_asked();

@@ -296,7 +296,7 @@ fn from_manifest(
                         .iter()
                         .enumerate()
                         .filter_map(|(i, r)| {
-                            let name = r.policy.rsplit('/').next().unwrap_or_default();
+                            let name = r.policy_name();
                             let names_it = policy_names.iter().any(|n| n == name)
                                 && (r.kind.is_empty() || r.kind == kind)
                                 && (r.resources.is_empty()

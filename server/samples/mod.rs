@@ -115,14 +115,18 @@ impl Sample {
         if !self.movable {
             return None;
         }
-        let mut json = self.request.object.to_json();
-        let meta = json.get_mut("metadata")?.as_object_mut()?;
-        if meta.get("namespace").and_then(serde_json::Value::as_str) == Some(ns) {
+        let top = self.request.object.as_object()?;
+        let meta = top.get("metadata")?.as_object()?;
+        if meta.get("namespace").and_then(Value::as_str) == Some(ns) {
             return None;
         }
-        meta.insert("namespace".into(), serde_json::Value::String(ns.into()));
+        // Values share their contents: only the two maps on the way are copied.
+        let mut meta = meta.clone();
+        meta.insert("namespace".into(), Value::string(ns));
+        let mut top = top.clone();
+        top.insert("metadata".into(), Value::object(meta));
         let mut moved = self.clone();
-        moved.request.object = Value::from_json(&json);
+        moved.request.object = Value::object(top);
         Some(moved)
     }
 }

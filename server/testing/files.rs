@@ -104,10 +104,10 @@ pub fn is_url(p: &str) -> bool {
 /// The YAML files a path names: the file itself, or every `.yaml`/`.yml`/`.json` file below a
 /// directory (sorted, symbolic links not followed).
 pub fn yaml_files(files: &dyn Files, path: &Path) -> Vec<PathBuf> {
-    let data = |p: &Path| crate::vfs::is_yaml(p) || p.extension().is_some_and(|x| x == "json");
-    if files.list(path).is_none() {
-        return vec![path.to_path_buf()];
-    }
+    // A file named directly is read whatever its extension.
+    let data = |p: &Path| {
+        p == path || crate::vfs::is_yaml(p) || p.extension().is_some_and(|x| x == "json")
+    };
     crate::vfs::walk(files, path, &data).0
 }
 

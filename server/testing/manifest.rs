@@ -52,6 +52,13 @@ pub struct TestResult {
     pub patched_resources: String,
 }
 
+impl TestResult {
+    /// The policy's name, without the `namespace/` a namespaced Policy is written with.
+    pub fn policy_name(&self) -> &str {
+        self.policy.rsplit('/').next().unwrap_or_default()
+    }
+}
+
 /// A values file or inline `values:` (`ValuesSpec`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Values {

@@ -463,7 +463,7 @@ fn row(
         rule_type: String::new(),
         policy_api_version: String::new(),
     };
-    let policy_name = result.policy.rsplit('/').next().unwrap_or_default();
+    let policy_name = result.policy_name();
     let named = |p: &&Policy| p.name == policy_name && p.kind.ends_with("Policy");
     let found = inputs
         .policies

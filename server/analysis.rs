@@ -14,6 +14,8 @@ struct CheckedDocument {
     doc: yaml::Document,
     findings: Vec<Diagnostic>,
     kind: Option<DocKind>,
+    /// The lowered policy (spans relative to the document's text).
+    policy: Option<crate::model::Policy>,
     /// Any error, from the parser or the checks.
     errors: bool,
 }
@@ -56,10 +58,12 @@ fn checked_document(
             }
             None => (Vec::new(), None),
         };
+        let policy = doc.root.as_ref().and_then(crate::model::Policy::lower);
         Arc::new(CheckedDocument {
             doc,
             findings,
             kind,
+            policy,
             errors,
         })
     });
@@ -86,6 +90,8 @@ pub struct DocAnalysis {
     pub doc: yaml::Document,
     /// None when the document is empty or failed to parse.
     pub kind: Option<DocKind>,
+    /// The lowered policy, for a policy document of either family (spans in the file).
+    pub policy: Option<crate::model::Policy>,
 }
 
 /// Everything the core knows about one text. Owned data: cheap to move across threads.
@@ -206,9 +212,14 @@ pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
         if matches!(checked.kind, Some(DocKind::Policy(..))) && !checked.errors && !inputs.partial {
             valid.push(documents.len());
         }
+        let policy = checked.policy.clone().map(|mut p| {
+            p.shift(range.start);
+            p
+        });
         documents.push(DocAnalysis {
             doc,
             kind: checked.kind,
+            policy,
         });
     }
     let any_policy = documents

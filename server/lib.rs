@@ -15,6 +15,7 @@ pub mod ide;
 pub mod jmespath;
 pub mod limits;
 pub mod lsp;
+pub mod model;
 pub mod policy;
 pub mod samples;
 pub mod simulate;

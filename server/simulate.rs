@@ -14,6 +14,7 @@ use crate::diag::{Diagnostic, Severity, SourceFile, Span};
 use crate::engine::budget::{Scope, Spent};
 use crate::engine::{self, Env, RuleResponse, Status, Value};
 use crate::limits;
+use crate::model::{Action, Family, Policy, Rule};
 use crate::samples::{Origin, Sample};
 use crate::yaml::Node;
 
@@ -101,25 +102,18 @@ pub fn rule_message(resp: &RuleResponse) -> String {
     m.to_string()
 }
 
-/// The sample as the policy at `root` sees it: a namespaced `Policy` sees a sample that names
-/// no namespace in its own ([`Sample::in_namespace`]). Hover values use this too, so that they
-/// are computed on what the verdicts were.
-pub fn sample_for_policy<'a>(root: &Node, sample: &'a Sample) -> std::borrow::Cow<'a, Sample> {
-    match policy_namespace(root).and_then(|ns| sample.in_namespace(ns)) {
+/// The sample as `policy` sees it: a namespaced policy sees a sample that names no namespace
+/// in its own ([`Sample::in_namespace`]). Hover values use this too, so that they are computed
+/// on what the verdicts were.
+pub fn sample_for_policy<'a>(policy: &Policy, sample: &'a Sample) -> std::borrow::Cow<'a, Sample> {
+    match policy
+        .namespace
+        .as_deref()
+        .and_then(|ns| sample.in_namespace(ns))
+    {
         Some(moved) => std::borrow::Cow::Owned(moved),
         None => std::borrow::Cow::Borrowed(sample),
     }
-}
-
-/// The namespace of a namespaced `Policy` (None for a ClusterPolicy, or without one).
-fn policy_namespace(root: &Node) -> Option<&str> {
-    if root.get("kind").and_then(Node::as_str) != Some("Policy") {
-        return None;
-    }
-    root.get("metadata")?
-        .get("namespace")?
-        .as_str()
-        .filter(|ns| !ns.is_empty())
 }
 
 /// Simulates every rule of every policy document in `valid` (indexes into `documents` of
@@ -142,11 +136,13 @@ pub fn simulate(
     for &di in valid {
         let doc = &documents[di];
         let Some(root) = &doc.doc.root else { continue };
-        if !matches!(doc.kind, Some(DocKind::Policy(..))) {
+        let (Some(DocKind::Policy(..)), Some(model)) = (&doc.kind, &doc.policy) else {
             continue;
-        }
-        let seen: Vec<std::borrow::Cow<Sample>> =
-            samples.iter().map(|s| sample_for_policy(root, s)).collect();
+        };
+        let seen: Vec<std::borrow::Cow<Sample>> = samples
+            .iter()
+            .map(|s| sample_for_policy(model, s))
+            .collect();
         let seen_keys: Vec<u64> = seen
             .iter()
             .zip(&sample_keys)
@@ -155,11 +151,7 @@ pub fn simulate(
                 std::borrow::Cow::Owned(moved) => sample_fingerprint(text, moved),
             })
             .collect();
-        let rules = root
-            .get("spec")
-            .and_then(|s| s.get("rules"))
-            .and_then(Node::as_sequence)
-            .unwrap_or_default();
+        let rules = &model.rules;
         // Whole documents only: a policy is simulated on all samples or not at all.
         pairs = pairs.saturating_add(rules.len().max(1).saturating_mul(samples.len()));
         if pairs > limits::MAX_SIMULATIONS {
@@ -194,17 +186,11 @@ pub fn simulate(
                 r
             })
             .collect();
-        for (index, rule) in rules.iter().enumerate() {
-            let Some(name_node) = rule.get("name") else {
-                continue;
-            };
-            let Some(name) = name_node.as_str() else {
-                continue;
-            };
+        for rule in rules {
             let mut results = Vec::new();
             for (si, list) in responses.iter().enumerate() {
                 // The responses of the rule and of its autogen rules.
-                for r in list.iter().filter(|r| r.source == index) {
+                for r in list.iter().filter(|r| r.source == rule.index) {
                     results.push(SampleResult {
                         sample: si,
                         response: r.clone(),
@@ -213,8 +199,8 @@ pub fn simulate(
             }
             out.push(RuleSimulation {
                 document: di,
-                rule: name.to_string(),
-                name_span: name_node.span.clone(),
+                rule: rule.name.clone(),
+                name_span: rule.name_span.clone(),
                 span: rule.span.clone(),
                 results,
             });
@@ -263,11 +249,9 @@ pub fn limit_diagnostics(
         .filter(|i| {
             !simulated.contains(i)
                 && documents[**i]
-                    .doc
-                    .root
+                    .policy
                     .as_ref()
-                    .and_then(|r| r.get("spec")?.get("rules")?.as_sequence())
-                    .is_some_and(|r| !r.is_empty())
+                    .is_some_and(|p| !p.rules.is_empty())
         })
         .count();
     if skipped > 0 {
@@ -302,36 +286,15 @@ pub fn limit_diagnostics(
     out
 }
 
-/// `Enforce` (any case) in the rule's `validate.failureAction`, else the policy's
-/// `spec.validationFailureAction`.
-pub fn is_enforce(policy: &Node, rule: &Node) -> bool {
-    let action = rule
-        .get("validate")
-        .and_then(|v| v.get("failureAction"))
-        .and_then(Node::as_str)
-        .or_else(|| {
-            policy
-                .get("spec")
-                .and_then(|s| s.get("validationFailureAction"))
-                .and_then(Node::as_str)
-        })
-        .unwrap_or("Audit");
-    action.eq_ignore_ascii_case("enforce")
-}
-
-/// The rule node of a simulation.
-fn rule_node<'a>(
+/// The lowered rule of a simulation, with its document's root.
+fn rule_of<'a>(
     documents: &'a [DocAnalysis],
     sim: &RuleSimulation,
-) -> Option<(&'a Node, &'a Node)> {
-    let root = documents.get(sim.document)?.doc.root.as_ref()?;
-    let rule = root
-        .get("spec")?
-        .get("rules")?
-        .as_sequence()?
-        .iter()
-        .find(|r| r.span == sim.span)?;
-    Some((root, rule))
+) -> Option<(&'a Node, &'a Policy, &'a Rule)> {
+    let doc = documents.get(sim.document)?;
+    let policy = doc.policy.as_ref()?;
+    let rule = policy.rules.iter().find(|r| r.span == sim.span)?;
+    Some((doc.doc.root.as_ref()?, policy, rule))
 }
 
 /// The diagnostics of the simulation. Where the test manifest that supplied a sample expects
@@ -345,15 +308,10 @@ pub fn verdicts(
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for sim in simulation {
-        let Some((root, rule)) = rule_node(documents, sim) else {
+        let Some((root, model, rule)) = rule_of(documents, sim) else {
             continue;
         };
-        let policy = root
-            .get("metadata")
-            .and_then(|m| m.get("name"))
-            .and_then(Node::as_str)
-            .unwrap_or_default();
-        let enforce = is_enforce(root, rule);
+        let policy = model.name.as_str();
         for r in &sim.results {
             let sample = &samples[r.sample];
             let resp = &r.response;
@@ -390,14 +348,21 @@ pub fn verdicts(
                     format!("the expected result `{}`", e.result),
                 )
             } else {
-                let (code, outcome) = match (resp.status, enforce) {
-                    (Status::Fail | Status::Warn, true) => {
+                let cel = model.family == Family::Cel;
+                let (code, outcome) = match (resp.status, rule.on_failure) {
+                    (Status::Fail | Status::Warn, Action::Block) if cel => {
+                        ("rule-fails", "would be blocked (Deny)")
+                    }
+                    (Status::Fail | Status::Warn, Action::Block) => {
                         ("rule-fails", "would be blocked (Enforce)")
                     }
-                    (Status::Fail, false) => ("rule-fails", "would be reported (Audit)"),
+                    (Status::Fail, Action::Warn) => {
+                        ("rule-fails", "would be admitted with a warning (Warn)")
+                    }
+                    (Status::Fail, Action::Audit) => ("rule-fails", "would be reported (Audit)"),
                     // A failure of an unscored policy: the policy report says `warn`, while
                     // admission still blocks it under Enforce.
-                    (Status::Warn, false) => (
+                    (Status::Warn, _) => (
                         "rule-fails",
                         "would be reported as a warning (Audit, unscored policy)",
                     ),

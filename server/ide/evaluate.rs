@@ -13,6 +13,7 @@ use crate::checks::expressions::collect;
 use crate::engine::context::Context;
 use crate::engine::{Env, Value, vars};
 use crate::jmespath::json::to_go_json;
+use crate::model::Family;
 use crate::samples::{Origin, Sample};
 use crate::yaml::{Node, NodeKind};
 
@@ -61,7 +62,7 @@ pub fn hover(text: &str, analysis: &Analysis, offset: usize) -> Option<Hover> {
         .iter()
         .position(|d| d.doc.span.contains(&offset) || d.doc.span.end == offset)?;
     let root = analysis.documents[di].doc.root.as_ref()?;
-    let rule = rule_at(root, offset)?;
+    let rule = rule_at(analysis, di, offset)?;
     let (what, span) = match super::expr::site_at(text, analysis, offset) {
         Some(at) if at.site.relative => return None,
         Some(at) => {
@@ -94,13 +95,11 @@ pub fn hover(text: &str, analysis: &Analysis, offset: usize) -> Option<Hover> {
     Some(Hover { markdown: md, span })
 }
 
-/// The rule (an item of `spec.rules`) containing `offset`.
-fn rule_at(root: &Node, offset: usize) -> Option<&Node> {
-    root.get("spec")?
-        .get("rules")?
-        .as_sequence()?
-        .iter()
-        .find(|r| r.span.start <= offset && offset <= r.span.end)
+/// The rule of a ClusterPolicy or Policy (an item of `spec.rules`) containing `offset`.
+fn rule_at(analysis: &Analysis, di: usize, offset: usize) -> Option<&Node> {
+    let d = analysis.documents.get(di)?;
+    let policy = d.policy.as_ref().filter(|p| p.family == Family::Jmespath)?;
+    policy.rule_node(d.doc.root.as_ref()?, policy.rule_at(offset)?)
 }
 
 /// Evaluates `what`, found at `offset` inside `rule` of document `di`, for the current sample
@@ -117,8 +116,8 @@ fn evaluate_for_rule<'a>(
         .iter()
         .find(|s| s.document == di && s.span == rule.span);
     let (sample, matched) = pick_sample(analysis, sim)?;
-    let root = analysis.documents.get(di)?.doc.root.as_ref()?;
-    let sample = crate::simulate::sample_for_policy(root, sample);
+    let policy = analysis.documents.get(di)?.policy.as_ref()?;
+    let sample = crate::simulate::sample_for_policy(policy, sample);
     let rule_name = rule.get("name").and_then(Node::as_str).unwrap_or("");
     let env = Env::fixed();
     let mut ctx = Context::new(&sample.request, &env);
@@ -194,7 +193,7 @@ pub fn inlay_hints(text: &str, analysis: &Analysis, range: Range<usize>) -> Vec<
             if at < range.start || at > range.end {
                 continue;
             }
-            let Some(rule) = rule_at(root, start) else {
+            let Some(rule) = rule_at(analysis, di, start) else {
                 continue;
             };
             let what = What::Expr(&value[site.expr.clone()]);

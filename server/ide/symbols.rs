@@ -1,79 +1,69 @@
-//! Document symbols: each policy, its rules, and each rule's sections.
+//! Document symbols: each policy, its rules (a CEL policy is one), and each rule's sections,
+//! from the lowered policy model.
 
 use super::{Symbol, SymbolKind};
 use crate::analysis::Analysis;
-use crate::checks::DocKind;
-use crate::yaml::Node;
-
-const SECTIONS: &[&str] = &[
-    "match",
-    "exclude",
-    "context",
-    "preconditions",
-    "validate",
-    "mutate",
-    "generate",
-    "verifyImages",
-];
+use crate::model::{Family, Rule};
 
 pub fn document_symbols(_text: &str, analysis: &Analysis) -> Vec<Symbol> {
     analysis
         .documents
         .iter()
         .filter_map(|d| {
-            let Some(DocKind::Policy(kind, _)) = d.kind else {
-                return None;
-            };
+            let policy = d.policy.as_ref()?;
             let root = d.doc.root.as_ref()?;
-            let name = root.get("metadata").and_then(|m| m.get("name"));
-            let rules = root
-                .get("spec")
-                .and_then(|s| s.get("rules"))
-                .and_then(Node::as_sequence)
-                .unwrap_or_default();
+            let name = if policy.name.is_empty() {
+                "(unnamed policy)".to_string()
+            } else {
+                policy.name.clone()
+            };
+            let selection_span = policy
+                .name_span
+                .clone()
+                .unwrap_or(root.span.start..root.span.start);
+            let children = match policy.family {
+                Family::Jmespath => policy.rules.iter().map(rule_symbol).collect(),
+                // The policy is its one rule: its sections are the policy's children.
+                Family::Cel => policy
+                    .rules
+                    .iter()
+                    .flat_map(|r| r.sections.iter().map(section_symbol))
+                    .collect(),
+            };
             Some(Symbol {
-                name: name
-                    .and_then(Node::as_str)
-                    .unwrap_or("(unnamed policy)")
-                    .to_string(),
-                detail: Some(kind.as_str().to_string()),
+                name,
+                detail: Some(policy.kind.clone()),
                 kind: SymbolKind::Policy,
                 span: root.span.clone(),
-                selection_span: name
-                    .map_or_else(|| root.span.start..root.span.start, |n| n.span.clone()),
-                children: rules.iter().map(rule_symbol).collect(),
+                selection_span,
+                children,
             })
         })
         .collect()
 }
 
-fn rule_symbol(rule: &Node) -> Symbol {
-    let name = rule.get("name");
-    let entries = rule.as_mapping().unwrap_or_default();
-    let children: Vec<Symbol> = entries
-        .iter()
-        .filter(|e| e.key.as_str().is_some_and(|k| SECTIONS.contains(&k)))
-        .map(|e| Symbol {
-            name: e.key.key_string(),
-            detail: None,
-            kind: SymbolKind::Section,
-            span: e.key.span.start..e.value.span.end.max(e.key.span.end),
-            selection_span: e.key.span.clone(),
-            children: Vec::new(),
-        })
-        .collect();
-    let action = ["validate", "mutate", "generate", "verifyImages"]
-        .into_iter()
-        .find(|a| rule.get(a).is_some());
+fn section_symbol(s: &crate::model::Section) -> Symbol {
     Symbol {
-        name: name
-            .and_then(Node::as_str)
-            .unwrap_or("(unnamed rule)")
-            .to_string(),
-        detail: action.map(str::to_string),
+        name: s.name.clone(),
+        detail: None,
+        kind: SymbolKind::Section,
+        span: s.span.clone(),
+        selection_span: s.key_span.clone(),
+        children: Vec::new(),
+    }
+}
+
+fn rule_symbol(rule: &Rule) -> Symbol {
+    Symbol {
+        name: if rule.name.is_empty() {
+            "(unnamed rule)".to_string()
+        } else {
+            rule.name.clone()
+        },
+        detail: rule.action.map(str::to_string),
         kind: SymbolKind::Rule,
         span: rule.span.clone(),
-        selection_span: name.map_or_else(|| rule.span.start..rule.span.start, |n| n.span.clone()),
-        children,
+        selection_span: rule.name_span.clone(),
+        children: rule.sections.iter().map(section_symbol).collect(),
     }
 }

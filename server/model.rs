@@ -1,0 +1,679 @@
+//! The lowered policy document: what checks, simulation and the editor need to know about a
+//! policy of either language, read from the spanned YAML tree once per document.
+//!
+//! A ClusterPolicy or Policy lowers to its `spec.rules`; a CEL policy (ValidatingPolicy and
+//! its siblings) lowers to one rule, the policy itself, because Kyverno reports each CEL
+//! policy as one unit whose rule name is empty. Every CEL expression site is listed with its
+//! role and its place, so that a checker, the simulator and hover find the same expressions.
+
+use crate::diag::Span;
+use crate::yaml::{Node, Resolved};
+
+/// The policy language of a document's kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// `kyverno.io` ClusterPolicy and Policy: JMESPath in `{{ }}`, patterns, and optionally
+    /// `validate.cel` rules.
+    Jmespath,
+    /// `policies.kyverno.io` policies and Kubernetes' admission policies: CEL only.
+    Cel,
+}
+
+/// The policy kinds of each family, by API group.
+const CEL_KINDS: &[&str] = &[
+    "ValidatingPolicy",
+    "NamespacedValidatingPolicy",
+    "MutatingPolicy",
+    "NamespacedMutatingPolicy",
+    "GeneratingPolicy",
+    "NamespacedGeneratingPolicy",
+    "ImageValidatingPolicy",
+    "NamespacedImageValidatingPolicy",
+    "DeletingPolicy",
+    "NamespacedDeletingPolicy",
+];
+
+/// The family of a document with this `apiVersion` and `kind`, if it is a policy.
+pub fn family_of(api_version: &str, kind: &str) -> Option<Family> {
+    let group = api_version.split_once('/').map_or("", |(g, _)| g);
+    match (group, kind) {
+        ("kyverno.io", "ClusterPolicy" | "Policy") => Some(Family::Jmespath),
+        ("policies.kyverno.io", k) if CEL_KINDS.contains(&k) => Some(Family::Cel),
+        ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy") => Some(Family::Cel),
+        _ => None,
+    }
+}
+
+/// What a CEL expression is for: it decides the expected result type and the variables in
+/// scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CelRole {
+    /// `matchConditions[i].expression` (bool).
+    MatchCondition { name: String },
+    /// `variables[i].expression` (any type; the name becomes `variables.<name>`).
+    Variable { name: String },
+    /// `validations[i].expression` or a `validate.cel` rule's `expressions[i].expression`
+    /// (bool).
+    Validation { index: usize },
+    /// The `messageExpression` of a validation (string).
+    MessageExpression { index: usize },
+    /// `auditAnnotations[i].valueExpression` (string or null).
+    AuditAnnotation { key: String },
+    /// A rule's `celPreconditions[i].expression` (bool).
+    Precondition { name: String },
+    /// Any other expression field of a CEL policy (mutations, generate, conditions, image
+    /// extractors); its type is not checked yet.
+    Other,
+}
+
+/// One step of a path into the YAML tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Key(&'static str),
+    Index(usize),
+}
+
+/// One CEL expression of a policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CelSite {
+    /// The rule it belongs to (index in [`Policy::rules`]).
+    pub rule: usize,
+    pub role: CelRole,
+    /// Where the scalar holding the expression is, from the document root.
+    pub path: Vec<Step>,
+    /// The scalar's span (quotes and block indicators included).
+    pub span: Span,
+}
+
+impl CelSite {
+    /// The path as Kubernetes prints a field path: `spec.validations[0].expression`.
+    pub fn field_path(&self) -> String {
+        let mut out = String::new();
+        for step in &self.path {
+            match step {
+                Step::Key(k) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(k);
+                }
+                Step::Index(i) => out.push_str(&format!("[{i}]")),
+            }
+        }
+        out
+    }
+
+    /// The scalar node in the document whose root is `root`.
+    pub fn node<'a>(&self, root: &'a Node) -> Option<&'a Node> {
+        let mut node = root;
+        for step in &self.path {
+            node = match step {
+                Step::Key(k) => node.get(k)?,
+                Step::Index(i) => node.as_sequence()?.get(*i)?,
+            };
+        }
+        Some(node)
+    }
+}
+
+/// What happens to a resource a rule fails on, as the policy's settings decide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// ClusterPolicy `Enforce`, or `Deny` among a CEL policy's `validationActions`.
+    Block,
+    /// `Audit`: the failure is only reported.
+    Audit,
+    /// A CEL policy with `Warn` (and no `Deny`): the client gets a warning.
+    Warn,
+}
+
+/// A section of a rule (`match`, `validate`, `validations`, ...) for the outline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Section {
+    pub name: String,
+    pub key_span: Span,
+    /// From the key to the end of its value.
+    pub span: Span,
+}
+
+/// A rule of a ClusterPolicy or Policy, or the one unit of a CEL policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    /// The index in `spec.rules` (0 for a CEL policy), which engine responses carry.
+    pub index: usize,
+    /// The rule's name as written, empty when it has none (for a CEL policy: the policy's
+    /// name).
+    pub name: String,
+    /// Where verdicts and lenses go: the rule's `name` value (a CEL policy's `metadata.name`);
+    /// without one, the empty span at the rule's start.
+    pub name_span: Span,
+    /// The whole rule (a CEL policy: its `spec`).
+    pub span: Span,
+    /// `validate`, `mutate`, `generate`, `verifyImages`, or for a CEL policy its kind's
+    /// main list (`validations`, `mutations`, ...), when present.
+    pub action: Option<&'static str>,
+    pub on_failure: Action,
+    pub sections: Vec<Section>,
+}
+
+/// A policy document of either family.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    pub kind: String,
+    pub api_version: String,
+    pub family: Family,
+    /// `metadata.name` (empty when missing).
+    pub name: String,
+    pub name_span: Option<Span>,
+    /// `metadata.namespace` of a namespaced kind, when set.
+    pub namespace: Option<String>,
+    /// Whether the kind is namespaced (Policy, Namespaced*Policy).
+    pub namespaced: bool,
+    pub rules: Vec<Rule>,
+    /// Every CEL expression, in document order.
+    pub cel: Vec<CelSite>,
+}
+
+/// Sections of a ClusterPolicy rule shown in the outline.
+const RULE_SECTIONS: &[&str] = &[
+    "match",
+    "exclude",
+    "context",
+    "preconditions",
+    "celPreconditions",
+    "validate",
+    "mutate",
+    "generate",
+    "verifyImages",
+];
+
+/// Sections of a CEL policy's spec shown in the outline.
+const CEL_SECTIONS: &[&str] = &[
+    "matchConstraints",
+    "matchConditions",
+    "variables",
+    "validations",
+    "auditAnnotations",
+    "mutations",
+    "generate",
+    "conditions",
+    "images",
+    "attestors",
+    "attestations",
+    "matchImageReferences",
+];
+
+/// The main list of each CEL kind, first match wins.
+const CEL_ACTIONS: &[&str] = &[
+    "validations",
+    "mutations",
+    "generate",
+    "conditions",
+    "attestors",
+];
+
+fn str_at<'a>(root: &'a Node, keys: &[&str]) -> Option<&'a str> {
+    let mut n = root;
+    for k in keys {
+        n = n.get(k)?;
+    }
+    n.as_str()
+}
+
+impl Policy {
+    /// Moves every span by `by` bytes (a document lowered on its own text, placed in its file).
+    pub fn shift(&mut self, by: usize) {
+        let mv = |s: &mut Span| *s = s.start + by..s.end + by;
+        if let Some(s) = &mut self.name_span {
+            mv(s);
+        }
+        for r in &mut self.rules {
+            mv(&mut r.name_span);
+            mv(&mut r.span);
+            for s in &mut r.sections {
+                mv(&mut s.key_span);
+                mv(&mut s.span);
+            }
+        }
+        for c in &mut self.cel {
+            mv(&mut c.span);
+        }
+    }
+
+    /// The YAML node of `rule` (an item of `spec.rules`, or a CEL policy's `spec`).
+    pub fn rule_node<'a>(&self, root: &'a Node, rule: &Rule) -> Option<&'a Node> {
+        let spec = root.get("spec")?;
+        match self.family {
+            Family::Jmespath => spec.get("rules")?.as_sequence()?.get(rule.index),
+            Family::Cel => Some(spec),
+        }
+    }
+
+    /// The rule whose text contains byte `offset`.
+    pub fn rule_at(&self, offset: usize) -> Option<&Rule> {
+        self.rules
+            .iter()
+            .find(|r| r.span.start <= offset && offset <= r.span.end)
+    }
+
+    /// Lowers a document root, if it is a policy of either family.
+    pub fn lower(root: &Node) -> Option<Policy> {
+        let api_version = str_at(root, &["apiVersion"])?;
+        let kind = str_at(root, &["kind"])?;
+        let family = family_of(api_version, kind)?;
+        let name_node = root.get("metadata").and_then(|m| m.get("name"));
+        let namespaced = kind == "Policy" || kind.starts_with("Namespaced");
+        let namespace = namespaced
+            .then(|| str_at(root, &["metadata", "namespace"]))
+            .flatten()
+            .filter(|n| !n.is_empty())
+            .map(str::to_string);
+        let mut policy = Policy {
+            kind: kind.to_string(),
+            api_version: api_version.to_string(),
+            family,
+            name: name_node.and_then(Node::as_str).unwrap_or("").to_string(),
+            name_span: name_node.map(|n| n.span.clone()),
+            namespace,
+            namespaced,
+            rules: Vec::new(),
+            cel: Vec::new(),
+        };
+        match family {
+            Family::Jmespath => policy.lower_rules(root),
+            Family::Cel => policy.lower_cel_policy(root),
+        }
+        Some(policy)
+    }
+
+    fn lower_rules(&mut self, root: &Node) {
+        let spec = root.get("spec");
+        let policy_action = spec
+            .and_then(|s| s.get("validationFailureAction"))
+            .and_then(Node::as_str);
+        let rules = spec
+            .and_then(|s| s.get("rules"))
+            .and_then(Node::as_sequence)
+            .unwrap_or_default();
+        for (index, rule) in rules.iter().enumerate() {
+            let name_node = rule.get("name");
+            let action = ["validate", "mutate", "generate", "verifyImages"]
+                .into_iter()
+                .find(|a| rule.get(a).is_some());
+            let failure_action = rule
+                .get("validate")
+                .and_then(|v| v.get("failureAction"))
+                .and_then(Node::as_str)
+                .or(policy_action)
+                .unwrap_or("Audit");
+            let on_failure = if failure_action.eq_ignore_ascii_case("enforce") {
+                Action::Block
+            } else {
+                Action::Audit
+            };
+            let rule_index = self.rules.len();
+            self.rules.push(Rule {
+                index,
+                name: name_node.and_then(Node::as_str).unwrap_or("").to_string(),
+                name_span: name_node.map_or(rule.span.start..rule.span.start, |n| n.span.clone()),
+                span: rule.span.clone(),
+                action,
+                on_failure,
+                sections: sections(rule, RULE_SECTIONS),
+            });
+            self.rule_cel_sites(rule, index, rule_index);
+        }
+    }
+
+    /// The CEL of a ClusterPolicy rule: `celPreconditions` and `validate.cel`.
+    fn rule_cel_sites(&mut self, rule: &Node, index: usize, rule_index: usize) {
+        let base = vec![Step::Key("spec"), Step::Key("rules"), Step::Index(index)];
+        let at = |extra: &[Step]| {
+            let mut p = base.clone();
+            p.extend_from_slice(extra);
+            p
+        };
+        let preconditions = at(&[Step::Key("celPreconditions")]);
+        let cel = at(&[Step::Key("validate"), Step::Key("cel")]);
+        let mut sites = Vec::new();
+        named_list(
+            rule.get("celPreconditions"),
+            &preconditions,
+            "expression",
+            |name| CelRole::Precondition { name },
+            &mut sites,
+        );
+        if let Some(cel_node) = rule.get("validate").and_then(|v| v.get("cel")) {
+            cel_lists(cel_node, &cel, "expressions", &mut sites);
+        }
+        for (role, path, span) in sites {
+            self.cel.push(CelSite {
+                rule: rule_index,
+                role,
+                path,
+                span,
+            });
+        }
+    }
+
+    fn lower_cel_policy(&mut self, root: &Node) {
+        let Some(spec) = root.get("spec") else {
+            return;
+        };
+        let action = CEL_ACTIONS.iter().copied().find(|a| spec.get(a).is_some());
+        let actions: Vec<&str> = spec
+            .get("validationActions")
+            .and_then(Node::as_sequence)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(Node::as_str)
+            .collect();
+        // Kyverno's default is `[Deny]`.
+        let on_failure = if actions.is_empty() || actions.contains(&"Deny") {
+            Action::Block
+        } else if actions.contains(&"Warn") {
+            Action::Warn
+        } else {
+            Action::Audit
+        };
+        let name_span = self
+            .name_span
+            .clone()
+            .unwrap_or_else(|| root.span.start..root.span.start);
+        self.rules.push(Rule {
+            index: 0,
+            name: self.name.clone(),
+            name_span,
+            span: spec.span.clone(),
+            action,
+            on_failure,
+            sections: sections(spec, CEL_SECTIONS),
+        });
+        let mut sites = Vec::new();
+        let spec_path = vec![Step::Key("spec")];
+        cel_lists(spec, &spec_path, "validations", &mut sites);
+        // The remaining expression fields of the other kinds, typed later.
+        for list in ["mutations", "generate", "conditions", "images"] {
+            for (i, item) in spec
+                .get(list)
+                .and_then(Node::as_sequence)
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+            {
+                for (key, inner) in [
+                    ("expression", None),
+                    ("applyConfiguration", Some("expression")),
+                    ("jsonPatch", Some("expression")),
+                ] {
+                    let mut path = spec_path.clone();
+                    path.push(Step::Key(static_key(list)));
+                    path.push(Step::Index(i));
+                    path.push(Step::Key(key));
+                    let node = match inner {
+                        None => item.get(key),
+                        Some(k) => {
+                            path.push(Step::Key(k));
+                            item.get(key).and_then(|n| n.get(k))
+                        }
+                    };
+                    if let Some(n) = node.filter(|n| n.as_str().is_some()) {
+                        sites.push((CelRole::Other, path, n.span.clone()));
+                    }
+                }
+            }
+        }
+        for (role, path, span) in sites {
+            self.cel.push(CelSite {
+                rule: 0,
+                role,
+                path,
+                span,
+            });
+        }
+    }
+}
+
+/// The `'static` spelling of a list key this module knows.
+fn static_key(key: &str) -> &'static str {
+    [
+        "mutations",
+        "generate",
+        "conditions",
+        "images",
+        "validations",
+        "expressions",
+    ]
+    .into_iter()
+    .find(|k| *k == key)
+    .unwrap_or("")
+}
+
+type RawSite = (CelRole, Vec<Step>, Span);
+
+/// `matchConditions`, `variables`, the validation list `validations_key`, and
+/// `auditAnnotations` of a CEL policy spec or a `validate.cel` block, in the order Kyverno
+/// compiles them.
+fn cel_lists(node: &Node, base: &[Step], validations_key: &str, out: &mut Vec<RawSite>) {
+    let at = |key: &'static str| {
+        let mut p = base.to_vec();
+        p.push(Step::Key(key));
+        p
+    };
+    named_list(
+        node.get("matchConditions"),
+        &at("matchConditions"),
+        "expression",
+        |name| CelRole::MatchCondition { name },
+        out,
+    );
+    named_list(
+        node.get("variables"),
+        &at("variables"),
+        "expression",
+        |name| CelRole::Variable { name },
+        out,
+    );
+    let key = static_key(validations_key);
+    for (i, item) in node
+        .get(key)
+        .and_then(Node::as_sequence)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        for (field, role) in [
+            ("expression", CelRole::Validation { index: i }),
+            ("messageExpression", CelRole::MessageExpression { index: i }),
+        ] {
+            if let Some(n) = item.get(field).filter(|n| is_text(n)) {
+                let mut p = at(key);
+                p.push(Step::Index(i));
+                p.push(Step::Key(field));
+                out.push((role, p, n.span.clone()));
+            }
+        }
+    }
+    for (i, item) in node
+        .get("auditAnnotations")
+        .and_then(Node::as_sequence)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        if let Some(n) = item.get("valueExpression").filter(|n| is_text(n)) {
+            let key = item.get("key").and_then(Node::as_str).unwrap_or("");
+            let mut p = at("auditAnnotations");
+            p.push(Step::Index(i));
+            p.push(Step::Key("valueExpression"));
+            out.push((
+                CelRole::AuditAnnotation {
+                    key: key.to_string(),
+                },
+                p,
+                n.span.clone(),
+            ));
+        }
+    }
+}
+
+/// A list of `{name, <field>}` entries.
+fn named_list(
+    list: Option<&Node>,
+    base: &[Step],
+    field: &'static str,
+    role: impl Fn(String) -> CelRole,
+    out: &mut Vec<RawSite>,
+) {
+    for (i, item) in list
+        .and_then(Node::as_sequence)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        if let Some(n) = item.get(field).filter(|n| is_text(n)) {
+            let name = item.get("name").and_then(Node::as_str).unwrap_or("");
+            let mut p = base.to_vec();
+            p.push(Step::Index(i));
+            p.push(Step::Key(field));
+            out.push((role(name.to_string()), p, n.span.clone()));
+        }
+    }
+}
+
+/// A scalar an expression can be read from (not a mapping, list or null).
+fn is_text(n: &Node) -> bool {
+    n.as_scalar().is_some_and(|s| s.value != Resolved::Null)
+}
+
+fn sections(node: &Node, names: &[&str]) -> Vec<Section> {
+    node.as_mapping()
+        .unwrap_or_default()
+        .iter()
+        .filter(|e| e.key.as_str().is_some_and(|k| names.contains(&k)))
+        .map(|e| Section {
+            name: e.key.key_string(),
+            key_span: e.key.span.clone(),
+            span: e.key.span.start..e.value.span.end.max(e.key.span.end),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lower(text: &str) -> Policy {
+        let doc = crate::yaml::parse(text, &crate::yaml::Limits::default())
+            .into_iter()
+            .next()
+            .unwrap();
+        Policy::lower(doc.root.as_ref().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_cluster_policy_lowers_to_its_rules() {
+        let text = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: p\nspec:\n  validationFailureAction: Enforce\n  rules:\n  - name: a\n    match: {}\n    validate:\n      failureAction: Audit\n      pattern: {}\n  - name: b\n    celPreconditions:\n    - name: only-pods\n      expression: \"object.kind == 'Pod'\"\n    validate:\n      cel:\n        expressions:\n        - expression: has(object.spec)\n          messageExpression: \"'no spec'\"\n";
+        let p = lower(text);
+        assert_eq!(p.family, Family::Jmespath);
+        assert_eq!(p.name, "p");
+        let names: Vec<_> = p.rules.iter().map(|r| (r.index, r.name.as_str())).collect();
+        assert_eq!(names, [(0, "a"), (1, "b")]);
+        assert_eq!(p.rules[0].on_failure, Action::Audit);
+        assert_eq!(p.rules[1].on_failure, Action::Block);
+        assert_eq!(&text[p.rules[1].name_span.clone()], "b");
+        let sections: Vec<_> = p.rules[0]
+            .sections
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        assert_eq!(sections, ["match", "validate"]);
+        let sites: Vec<_> = p
+            .cel
+            .iter()
+            .map(|s| (s.rule, s.field_path(), &text[s.span.clone()]))
+            .collect();
+        assert_eq!(
+            sites,
+            [
+                (
+                    1,
+                    "spec.rules[1].celPreconditions[0].expression".to_string(),
+                    "\"object.kind == 'Pod'\""
+                ),
+                (
+                    1,
+                    "spec.rules[1].validate.cel.expressions[0].expression".to_string(),
+                    "has(object.spec)"
+                ),
+                (
+                    1,
+                    "spec.rules[1].validate.cel.expressions[0].messageExpression".to_string(),
+                    "\"'no spec'\""
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_validating_policy_lowers_to_one_rule_with_its_expressions() {
+        let text = "apiVersion: policies.kyverno.io/v1\nkind: ValidatingPolicy\nmetadata:\n  name: vp\nspec:\n  validationActions: [Audit, Warn]\n  matchConditions:\n  - name: not-system\n    expression: request.namespace != 'kube-system'\n  variables:\n  - name: containers\n    expression: object.spec.containers\n  validations:\n  - expression: variables.containers.all(c, has(c.name))\n    message: names\n    messageExpression: \"'x'\"\n  auditAnnotations:\n  - key: k\n    valueExpression: \"'v'\"\n";
+        let p = lower(text);
+        assert_eq!(p.family, Family::Cel);
+        assert_eq!(p.rules.len(), 1);
+        let rule = &p.rules[0];
+        assert_eq!((rule.index, rule.name.as_str()), (0, "vp"));
+        assert_eq!(&text[rule.name_span.clone()], "vp");
+        assert_eq!(rule.action, Some("validations"));
+        assert_eq!(rule.on_failure, Action::Warn);
+        let roles: Vec<_> = p.cel.iter().map(|s| s.role.clone()).collect();
+        assert_eq!(
+            roles,
+            [
+                CelRole::MatchCondition {
+                    name: "not-system".into()
+                },
+                CelRole::Variable {
+                    name: "containers".into()
+                },
+                CelRole::Validation { index: 0 },
+                CelRole::MessageExpression { index: 0 },
+                CelRole::AuditAnnotation { key: "k".into() },
+            ]
+        );
+        let root = crate::yaml::parse(text, &crate::yaml::Limits::default())
+            .remove(0)
+            .root
+            .unwrap();
+        assert_eq!(
+            p.cel[2].node(&root).and_then(Node::as_str),
+            Some("variables.containers.all(c, has(c.name))")
+        );
+    }
+
+    #[test]
+    fn validation_actions_decide_what_a_failure_does() {
+        let with = |actions: &str| {
+            let text = format!(
+                "apiVersion: policies.kyverno.io/v1\nkind: ValidatingPolicy\nmetadata:\n  name: vp\nspec:\n{actions}  validations: []\n"
+            );
+            lower(&text).rules[0].on_failure
+        };
+        assert_eq!(with(""), Action::Block);
+        assert_eq!(with("  validationActions: [Audit]\n"), Action::Audit);
+        assert_eq!(with("  validationActions: [Audit, Deny]\n"), Action::Block);
+    }
+
+    #[test]
+    fn other_documents_are_not_policies() {
+        assert_eq!(family_of("v1", "Pod"), None);
+        assert_eq!(family_of("kyverno.io/v1", "ValidatingPolicy"), None);
+        assert_eq!(
+            family_of(
+                "admissionregistration.k8s.io/v1",
+                "ValidatingAdmissionPolicy"
+            ),
+            Some(Family::Cel)
+        );
+    }
+}

@@ -379,7 +379,7 @@ impl Policy {
         let name_span = self
             .name_span
             .clone()
-            .unwrap_or_else(|| root.span.start..root.span.start);
+            .unwrap_or(root.span.start..root.span.start);
         self.rules.push(Rule {
             index: 0,
             name: self.name.clone(),

@@ -47,9 +47,13 @@ fn checked_document(
     PARSED.with(|c| c.set(c.get() + 1));
     let checked = yaml::parse_chunk(chunk, &Limits::default()).map(|doc| {
         let mut errors = doc.has_errors();
+        let policy = doc.root.as_ref().and_then(crate::model::Policy::lower);
         let (findings, kind) = match &doc.root {
             Some(root) => {
                 let mut found = checks::check_document_with(chunk, root, extra_variables);
+                if let Some(p) = &policy {
+                    found.extend(checks::cel_lint::check(chunk, root, p));
+                }
                 if partial {
                     found.retain(|d| !d.absence);
                 }
@@ -58,7 +62,6 @@ fn checked_document(
             }
             None => (Vec::new(), None),
         };
-        let policy = doc.root.as_ref().and_then(crate::model::Policy::lower);
         Arc::new(CheckedDocument {
             doc,
             findings,

@@ -32,7 +32,7 @@ fn run_engine(
         Scope::Simulation,
         || {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                engine::validate(policy, &sample.request, env)
+                engine::evaluate(policy, &sample.request, env)
             }))
             .unwrap_or_default()
         },

@@ -4,6 +4,7 @@
 //! One walk over the YAML tree and the compiled schema side by side; Kyverno's own checks hook
 //! in where the walk reaches the schema type they concern (a `Rule`, a `Validation`, ...).
 
+pub mod cel_lint;
 mod conditions;
 pub mod expressions;
 pub mod jmespath_lint;

@@ -14,6 +14,7 @@
 pub mod anchor;
 pub mod autogen;
 pub mod budget;
+pub mod cel;
 pub mod conditions;
 pub mod context;
 pub mod matching;
@@ -24,6 +25,17 @@ pub mod value_pattern;
 pub mod vars;
 
 pub use validate::validate;
+
+/// The rule responses of a policy of either family for one request: `validate` for
+/// ClusterPolicy and Policy, `cel::evaluate` for the CEL kinds.
+pub fn evaluate(policy: &Value, request: &Request, env: &Env) -> Vec<RuleResponse> {
+    let api_version = policy.str_at(&["apiVersion"]);
+    let kind = policy.str_at(&["kind"]);
+    match crate::model::family_of(api_version, kind) {
+        Some(crate::model::Family::Cel) => cel::evaluate(policy, request, env),
+        _ => validate(policy, request, env),
+    }
+}
 
 #[cfg(test)]
 mod tests;
@@ -109,6 +121,8 @@ pub struct Request {
     pub global_context: BTreeMap<String, Value>,
     /// Cluster resources (`clusterResources`), for `configMap` and `apiCall` lookups.
     pub cluster_resources: Vec<Value>,
+    /// `policies.kyverno.io` PolicyExceptions, which CEL policies consult.
+    pub cel_exceptions: Vec<Value>,
 }
 
 /// A rule's verdict, as `kyverno test` reports it.

@@ -178,7 +178,6 @@ fn run_rule(info: &RuleInfo, request: &Request, env: &Env, spec_action: &str) ->
         ));
     };
     for (k, what) in [
-        ("cel", "validate.cel"),
         ("manifests", "validate.manifests"),
         ("assert", "validate.assert"),
     ] {
@@ -198,6 +197,19 @@ fn run_rule(info: &RuleInfo, request: &Request, env: &Env, spec_action: &str) ->
             return Some(r);
         }
         return pod_security(info, ps, request, env);
+    }
+    if present(validate.at(&["cel"])).is_some() {
+        if let Some(r) = preconditions(&mut ctx, rule.at(&["preconditions"])) {
+            return Some(r);
+        }
+        let outcome = super::cel::validate_cel::run(rule, request, env);
+        let mut resp = Resp::new(outcome.status, outcome.message);
+        resp.policy_path = outcome.failed.and_then(|i| {
+            info.policy_path
+                .as_ref()
+                .map(|p| format!("{p}/validate/cel/expressions/{i}/expression"))
+        });
+        return Some(resp);
     }
     let resp = validator(info, validate, &mut ctx, 0, None, false);
     if is_enforce(rule, spec_action)

@@ -10,6 +10,7 @@ use super::files::{self, Sandbox, meta_str, str_field};
 use super::manifest::{self, Test, TestResult, UserInfoFile, Values};
 use super::{ManifestError, Options, Report, Row};
 use crate::engine::{self, ApiResponse, Env, Operation, Request, RuleResponse, Status, Value};
+use crate::model::Family;
 use crate::vfs::Files;
 
 /// A loaded policy document.
@@ -41,11 +42,13 @@ pub struct Inputs {
     /// (policy name, rule names) a `PolicyException` of the test covers; an empty rule list
     /// covers every rule.
     pub exceptions: Vec<(String, Vec<String>)>,
+    /// The test's `policies.kyverno.io` PolicyExceptions (for CEL policies), whole.
+    pub cel_exceptions: Vec<Value>,
 }
 
 /// Rule types the engine decides; others answer `unsupported`.
 pub const SIMULATED_RULE_TYPES: &[&str] =
-    &["pattern", "anyPattern", "deny", "foreach", "podSecurity"];
+    &["pattern", "anyPattern", "deny", "foreach", "podSecurity", "cel"];
 
 /// Runs every `Test` document of the manifest at `path`, appending rows and errors.
 pub fn run_manifest(
@@ -119,8 +122,9 @@ pub fn load_inputs(
         for doc in read(&path).map_err(|e| format!("policy `{p}`: {e}"))? {
             let kind = str_field(&doc, "kind").to_string();
             let api_version = str_field(&doc, "apiVersion").to_string();
-            let engine_kind = matches!(kind.as_str(), "ClusterPolicy" | "Policy")
-                && api_version.starts_with("kyverno.io/");
+            // The CEL kinds the engine does not simulate answer `unsupported` from the engine,
+            // per response, so that each expected row keeps its row.
+            let engine_kind = crate::model::family_of(&api_version, &kind).is_some();
             policies.push(Policy {
                 name: meta_str(&doc, "name").to_string(),
                 value: engine_kind.then(|| to_value(&doc)),
@@ -211,9 +215,14 @@ pub fn load_inputs(
         global_context.insert(g.name.clone(), value);
     }
     let mut exceptions = Vec::new();
+    let mut cel_exceptions = Vec::new();
     for e in &test.exceptions {
         let path = sandbox.resolve(base, e)?;
         for doc in read(&path).map_err(|err| format!("exception `{e}`: {err}"))? {
+            if str_field(&doc, "apiVersion").starts_with("policies.kyverno.io/") {
+                cel_exceptions.push(to_value(&doc));
+                continue;
+            }
             let list = doc
                 .get("spec")
                 .and_then(|s| s.get("exceptions"))
@@ -239,6 +248,7 @@ pub fn load_inputs(
     }
     Ok(Inputs {
         exceptions,
+        cel_exceptions,
         policies,
         resources,
         values,
@@ -374,13 +384,14 @@ pub fn build_request(inputs: &Inputs, policy: &str, resource: &Resource, op: Ope
         api_responses: inputs.api_responses.clone(),
         global_context: inputs.global_context.clone(),
         cluster_resources: inputs.cluster_resources.clone(),
+        cel_exceptions: inputs.cel_exceptions.clone(),
     }
 }
 
 /// Runs the engine, turning a panic into an error response (no row may crash the run).
 fn evaluate(policy: &Value, request: &Request, env: &Env) -> Result<Vec<RuleResponse>, String> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        engine::validate(policy, request, env)
+        engine::evaluate(policy, request, env)
     }))
     .map_err(|e| {
         let msg = e
@@ -489,7 +500,12 @@ fn row(
         );
         return row;
     };
-    if !result.rule.is_empty() {
+    // `kyverno test` ignores `rule:` for the CEL kinds: every response of the policy counts.
+    let cel = crate::model::family_of(&policy.api_version, &policy.kind) == Some(Family::Cel);
+    let rule_filter = if cel { "" } else { result.rule.as_str() };
+    if cel {
+        row.rule_type = policy.kind.clone();
+    } else if !result.rule.is_empty() {
         match find_rule(&policy.json, &result.rule) {
             Some(rule) => {
                 let t = rule_type(rule);
@@ -514,14 +530,15 @@ fn row(
             }
         }
     }
-    let excepted = inputs.exceptions.iter().any(|(p, rules)| {
-        (p == policy_name || p == "*")
-            && (rules.is_empty()
-                || result.rule.is_empty()
-                || rules
-                    .iter()
-                    .any(|r| rule_matches(r, &result.rule) || r == "*"))
-    });
+    let excepted = !cel
+        && inputs.exceptions.iter().any(|(p, rules)| {
+            (p == policy_name || p == "*")
+                && (rules.is_empty()
+                    || result.rule.is_empty()
+                    || rules
+                        .iter()
+                        .any(|r| rule_matches(r, &result.rule) || r == "*"))
+        });
     if excepted {
         row.actual = "unsupported".into();
         row.message = "a PolicyException of this test covers the rule; exceptions are not \
@@ -576,8 +593,20 @@ fn row(
         });
         match responses {
             Err(e) => outcomes.push(("error".into(), e.clone())),
-            Ok(list) => outcomes.extend(rule_outcomes(list, &result.rule)),
+            Ok(list) => outcomes.extend(rule_outcomes(list, rule_filter)),
         }
+    }
+    if outcomes.is_empty() && cel {
+        // `kyverno test` drops the empty response of a policy with one plain resource rule
+        // (the row is "not found"), and keeps it otherwise (the row passes as excluded).
+        let simple = crate::engine::cel::matching::is_simple(
+            policy_value.at(&["spec", "matchConstraints"]),
+        );
+        row.ok = options.compat && !simple;
+        row.message = "no response: the resource is not matched by the policy's matchConstraints"
+            .to_string()
+            + &note;
+        return row;
     }
     if outcomes.is_empty() {
         row.ok = options.compat;

@@ -4,6 +4,7 @@
 //! `cli` and `lsp` are thin shells over it. See ARCHITECTURE.md.
 
 pub mod analysis;
+pub mod cel;
 pub mod checks;
 pub mod cli;
 pub mod diag;

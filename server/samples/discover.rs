@@ -263,6 +263,7 @@ fn from_manifest(
                     .cloned()
                     .unwrap_or_default();
                 let inputs = run::Inputs {
+                    cel_exceptions: Vec::new(),
                     policies: Vec::new(),
                     resources: Vec::new(),
                     values,

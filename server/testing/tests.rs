@@ -186,6 +186,7 @@ namespaces:
     )
     .unwrap();
     let inputs = run::Inputs {
+        cel_exceptions: Vec::new(),
         policies: vec![],
         resources: vec![],
         values,

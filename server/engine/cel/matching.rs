@@ -131,7 +131,7 @@ pub fn matches(constraints: Option<&Value>, request: &Request) -> bool {
     }
     let mut object_ok =
         label_selector_matches(c.at(&["objectSelector"]), &labels(request.object.at(&["metadata", "labels"])));
-    if !object_ok && !request.old_object.is_null() {
+    if !object_ok && !matches!(request.old_object, Value::Null) {
         object_ok = label_selector_matches(
             c.at(&["objectSelector"]),
             &labels(request.old_object.at(&["metadata", "labels"])),

@@ -31,3 +31,6 @@ pub fn evaluate(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespons
         policy_path: None,
     }]
 }
+
+#[cfg(test)]
+mod tests;

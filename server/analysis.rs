@@ -203,7 +203,11 @@ pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
             d.shift(range.start);
             d
         }));
-        if matches!(checked.kind, Some(DocKind::Policy(..))) && !checked.errors && !inputs.partial {
+        // The simulator runs JMESPath rules; CEL policies are not simulated (yet).
+        if checked.kind.is_some_and(DocKind::is_jmespath_policy)
+            && !checked.errors
+            && !inputs.partial
+        {
             valid.push(documents.len());
         }
         documents.push(DocAnalysis {

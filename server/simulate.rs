@@ -142,7 +142,7 @@ pub fn simulate(
     for &di in valid {
         let doc = &documents[di];
         let Some(root) = &doc.doc.root else { continue };
-        if !matches!(doc.kind, Some(DocKind::Policy(..))) {
+        if !doc.kind.is_some_and(DocKind::is_jmespath_policy) {
             continue;
         }
         let seen: Vec<std::borrow::Cow<Sample>> =

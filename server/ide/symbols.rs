@@ -1,8 +1,10 @@
-//! Document symbols: each policy, its rules, and each rule's sections.
+//! Document symbols: each policy, its rules, and each rule's sections. A CEL policy has no
+//! rules: its children are the sections of its spec, with the named entries of each list.
 
 use super::{Symbol, SymbolKind};
 use crate::analysis::Analysis;
 use crate::checks::DocKind;
+use crate::policy::PolicyFamily;
 use crate::yaml::Node;
 
 const SECTIONS: &[&str] = &[
@@ -26,11 +28,17 @@ pub fn document_symbols(_text: &str, analysis: &Analysis) -> Vec<Symbol> {
             };
             let root = d.doc.root.as_ref()?;
             let name = root.get("metadata").and_then(|m| m.get("name"));
-            let rules = root
-                .get("spec")
-                .and_then(|s| s.get("rules"))
-                .and_then(Node::as_sequence)
-                .unwrap_or_default();
+            let children = match kind.family() {
+                PolicyFamily::Jmespath => root
+                    .get("spec")
+                    .and_then(|s| s.get("rules"))
+                    .and_then(Node::as_sequence)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(rule_symbol)
+                    .collect(),
+                PolicyFamily::Cel => spec_sections(root),
+            };
             Some(Symbol {
                 name: name
                     .and_then(Node::as_str)
@@ -41,7 +49,7 @@ pub fn document_symbols(_text: &str, analysis: &Analysis) -> Vec<Symbol> {
                 span: root.span.clone(),
                 selection_span: name
                     .map_or_else(|| root.span.start..root.span.start, |n| n.span.clone()),
-                children: rules.iter().map(rule_symbol).collect(),
+                children,
             })
         })
         .collect()
@@ -76,4 +84,43 @@ fn rule_symbol(rule: &Node) -> Symbol {
         selection_span: name.map_or_else(|| rule.span.start..rule.span.start, |n| n.span.clone()),
         children,
     }
+}
+
+/// The sections of a CEL policy's spec (`matchConstraints`, `variables`, `validations`, ...);
+/// list entries with a `name` (match conditions, variables) are listed under their section.
+fn spec_sections(root: &Node) -> Vec<Symbol> {
+    let entries = root
+        .get("spec")
+        .and_then(Node::as_mapping)
+        .unwrap_or_default();
+    entries
+        .iter()
+        .map(|e| {
+            let named = e
+                .value
+                .as_sequence()
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|item| {
+                    let n = item.get("name")?;
+                    Some(Symbol {
+                        name: n.as_str()?.to_string(),
+                        detail: None,
+                        kind: SymbolKind::Section,
+                        span: item.span.clone(),
+                        selection_span: n.span.clone(),
+                        children: Vec::new(),
+                    })
+                })
+                .collect();
+            Symbol {
+                name: e.key.key_string(),
+                detail: None,
+                kind: SymbolKind::Section,
+                span: e.key.span.start..e.value.span.end.max(e.key.span.end),
+                selection_span: e.key.span.clone(),
+                children: named,
+            }
+        })
+        .collect()
 }

@@ -185,17 +185,14 @@ fn resolve(
     paths::check(base, p, root, real).map_err(|r| r.message(p, &paths::workspace_folder(root)))
 }
 
-/// `metadata.name` of every policy document of the text.
+/// `metadata.name` of every ClusterPolicy and Policy document of the text. The samples and
+/// values found through them feed the simulator and the JMESPath lint, which do not run on the
+/// CEL kinds.
 fn policy_names(text: &str) -> Vec<String> {
     crate::yaml::parse(text, &crate::yaml::Limits::default())
         .iter()
         .filter_map(|d| d.root.as_ref())
-        .filter(|r| {
-            matches!(
-                crate::checks::classify(r),
-                crate::checks::DocKind::Policy(..)
-            )
-        })
+        .filter(|r| crate::checks::classify(r).is_jmespath_policy())
         .filter_map(|r| r.get("metadata")?.get("name")?.as_str().map(String::from))
         .collect()
 }

@@ -161,3 +161,11 @@ pub enum NamespacedValidatingPolicyKind {
     #[default]
     NamespacedValidatingPolicy,
 }
+
+/// The `kind` tag of a `policies.kyverno.io` `PolicyException` document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
+pub enum CelPolicyExceptionKind {
+    #[default]
+    PolicyException,
+}

@@ -5,7 +5,8 @@
 //! - `kyverno.io` `ClusterPolicy` and `Policy` (v1 and v2beta1), whose rules use JMESPath,
 //!   patterns and Kyverno's own match filters;
 //! - `policies.kyverno.io` `ValidatingPolicy` and `NamespacedValidatingPolicy`, whose logic is
-//!   CEL expressions and whose matching follows Kubernetes' admission policies.
+//!   CEL expressions and whose matching follows Kubernetes' admission policies, and the
+//!   `PolicyException` of that group.
 //!
 //! The structs mirror the Kyverno CRDs field for field (`tests/crd_schema.rs` walks both side by
 //! side). Their doc comments become the schema `description`s, i.e. the editor hover text, so
@@ -17,11 +18,13 @@
 //! [`verify_images`] hold the types shared by both `kyverno.io` versions; [`v1`] and
 //! [`v2beta1`] hold the version-specific ones and re-export the shared ones. [`cel`] holds the
 //! parts shared by the `policies.kyverno.io` kinds (match constraints, match conditions,
-//! variables, validations, ...) and [`validating`] the ValidatingPolicy kinds. `schema`
+//! variables, validations, ...), [`validating`] the ValidatingPolicy kinds and
+//! [`cel_exception`] the `policies.kyverno.io` PolicyException. `schema`
 //! generates the schemas.
 
 /// Declares the document struct of one kind in one version. The structs differ only in their
-/// tags and the wording of their docs, which must be literals for schemars to read them.
+/// tags, their spec, whether the CRD has a `status`, and the wording of their docs, which must
+/// be literals for schemars to read them.
 macro_rules! document {
     (
         $(#[doc = $doc:tt])*
@@ -30,6 +33,7 @@ macro_rules! document {
             kind: $kind:ty = $kind_doc:tt,
             metadata = $meta_doc:tt,
             spec: $spec:ty = $spec_doc:tt,
+            $(status = $status_doc:tt,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -47,15 +51,17 @@ macro_rules! document {
             pub metadata: Option<$crate::policy::meta::ObjectMeta>,
             #[doc = $spec_doc]
             pub spec: $spec,
-            /// Runtime state written by Kyverno (readiness, generated policies...). Do not set
-            /// it in a manifest.
-            #[serde(skip_serializing_if = "Option::is_none")]
-            pub status: Option<serde_json::Value>,
+            $(
+                #[doc = $status_doc]
+                #[serde(skip_serializing_if = "Option::is_none")]
+                pub status: Option<serde_json::Value>,
+            )?
         }
     };
 }
 
 pub mod cel;
+pub mod cel_exception;
 pub mod common;
 pub mod conditions;
 pub mod context;
@@ -80,6 +86,9 @@ pub enum PolicyKind {
     ValidatingPolicy,
     /// Namespaced `NamespacedValidatingPolicy` (`policies.kyverno.io`).
     NamespacedValidatingPolicy,
+    /// Namespaced `PolicyException` of `policies.kyverno.io`, which exempts resources from the
+    /// CEL policies.
+    CelPolicyException,
 }
 
 /// How a kind expresses its logic, which decides which checks and tools apply to it.
@@ -95,11 +104,12 @@ pub enum PolicyFamily {
 
 impl PolicyKind {
     /// All kinds, in a stable order.
-    pub const ALL: [PolicyKind; 4] = [
+    pub const ALL: [PolicyKind; 5] = [
         PolicyKind::ClusterPolicy,
         PolicyKind::Policy,
         PolicyKind::ValidatingPolicy,
         PolicyKind::NamespacedValidatingPolicy,
+        PolicyKind::CelPolicyException,
     ];
 
     /// The `kind` value as written in a manifest.
@@ -109,6 +119,7 @@ impl PolicyKind {
             PolicyKind::Policy => "Policy",
             PolicyKind::ValidatingPolicy => "ValidatingPolicy",
             PolicyKind::NamespacedValidatingPolicy => "NamespacedValidatingPolicy",
+            PolicyKind::CelPolicyException => "PolicyException",
         }
     }
 
@@ -116,9 +127,9 @@ impl PolicyKind {
     pub fn family(self) -> PolicyFamily {
         match self {
             PolicyKind::ClusterPolicy | PolicyKind::Policy => PolicyFamily::Jmespath,
-            PolicyKind::ValidatingPolicy | PolicyKind::NamespacedValidatingPolicy => {
-                PolicyFamily::Cel
-            }
+            PolicyKind::ValidatingPolicy
+            | PolicyKind::NamespacedValidatingPolicy
+            | PolicyKind::CelPolicyException => PolicyFamily::Cel,
         }
     }
 
@@ -126,7 +137,9 @@ impl PolicyKind {
     pub fn is_namespaced(self) -> bool {
         matches!(
             self,
-            PolicyKind::Policy | PolicyKind::NamespacedValidatingPolicy
+            PolicyKind::Policy
+                | PolicyKind::NamespacedValidatingPolicy
+                | PolicyKind::CelPolicyException
         )
     }
 
@@ -136,7 +149,7 @@ impl PolicyKind {
             PolicyKind::ClusterPolicy | PolicyKind::Policy => {
                 &[ApiVersion::V1, ApiVersion::V2beta1]
             }
-            PolicyKind::ValidatingPolicy => &[
+            PolicyKind::ValidatingPolicy | PolicyKind::CelPolicyException => &[
                 ApiVersion::PoliciesV1,
                 ApiVersion::PoliciesV1beta1,
                 ApiVersion::PoliciesV1alpha1,
@@ -254,6 +267,15 @@ pub fn json_schema(kind: PolicyKind, version: ApiVersion) -> Option<serde_json::
         }
         (K::NamespacedValidatingPolicy, V::PoliciesV1beta1) => {
             schema::generate::<validating::v1beta1::NamespacedValidatingPolicy>()
+        }
+        (K::CelPolicyException, V::PoliciesV1) => {
+            schema::generate::<cel_exception::v1::PolicyException>()
+        }
+        (K::CelPolicyException, V::PoliciesV1beta1) => {
+            schema::generate::<cel_exception::v1beta1::PolicyException>()
+        }
+        (K::CelPolicyException, V::PoliciesV1alpha1) => {
+            schema::generate::<cel_exception::v1alpha1::PolicyException>()
         }
         _ => return None,
     })

@@ -233,15 +233,19 @@ fn schema_shape() {
         assert_eq!(schema["title"], kind.as_str());
         assert_eq!(schema["required"], json!(["spec"]));
         assert_eq!(schema["additionalProperties"], json!(false));
-        // Free-form subtrees carry no type constraint.
-        assert_eq!(
-            schema["properties"]["status"]
-                .as_object()
-                .unwrap()
-                .keys()
-                .collect::<Vec<_>>(),
-            ["description"]
-        );
+        // Free-form subtrees carry no type constraint. A CEL PolicyException has no status.
+        if kind == PolicyKind::CelPolicyException {
+            assert_eq!(schema["properties"].get("status"), None);
+        } else {
+            assert_eq!(
+                schema["properties"]["status"]
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .collect::<Vec<_>>(),
+                ["description"]
+            );
+        }
         // Optional fields are not "T or null", enums are never `oneOf`/`const`.
         let text = serde_json::to_string(&schema).unwrap();
         assert!(
@@ -290,6 +294,9 @@ fn all_schemas_names() {
             "validatingpolicy-v1alpha1.json",
             "namespacedvalidatingpolicy-v1.json",
             "namespacedvalidatingpolicy-v1beta1.json",
+            "policyexception-v1.json",
+            "policyexception-v1beta1.json",
+            "policyexception-v1alpha1.json",
         ]
     );
 }
@@ -344,11 +351,18 @@ fn served_pairs_and_families() {
             PolicyFamily::Jmespath,
             PolicyFamily::Jmespath,
             PolicyFamily::Cel,
+            PolicyFamily::Cel,
             PolicyFamily::Cel
         ]
     );
     let namespaced: Vec<bool> = PolicyKind::ALL.iter().map(|k| k.is_namespaced()).collect();
-    assert_eq!(namespaced, [false, true, false, true]);
+    assert_eq!(namespaced, [false, true, false, true, true]);
+    // `PolicyException` names a kind in both groups; only the CEL one is modelled so far.
+    assert_eq!(
+        PolicyKind::served("policies.kyverno.io/v1beta1", "PolicyException"),
+        Some((PolicyKind::CelPolicyException, ApiVersion::PoliciesV1beta1))
+    );
+    assert_eq!(PolicyKind::served("kyverno.io/v2", "PolicyException"), None);
 }
 
 /// A ValidatingPolicy from the Kyverno policy library's style, with every section of the spec.
@@ -431,4 +445,34 @@ fn validating_policy_rejects_typos_and_unknown_actions() {
     let mut doc = require_labels();
     doc["kind"] = json!("NamespacedValidatingPolicy");
     assert!(serde_json::from_value::<validating::v1::ValidatingPolicy>(doc).is_err());
+}
+
+#[test]
+fn cel_policy_exception_deserializes() {
+    let doc = json!({
+        "apiVersion": "policies.kyverno.io/v1",
+        "kind": "PolicyException",
+        "metadata": {"name": "allow-debug", "namespace": "team-a"},
+        "spec": {
+            "policyRefs": [{"name": "disallow-latest-tag", "kind": "ValidatingPolicy"}],
+            "matchConditions": [{"name": "debug", "expression": "object.metadata.name == 'debug'"}],
+            "images": ["busybox:latest"],
+            "reportResult": "pass",
+            "expiresAt": "2026-05-01T00:00:00Z",
+            "properties": {"ticket": "OPS-1"}
+        }
+    });
+    let e: cel_exception::v1::PolicyException = serde_json::from_value(doc.clone()).unwrap();
+    assert_eq!(
+        e.spec.report_result,
+        Some(cel_exception::ReportResult::Pass)
+    );
+    assert_eq!(e.spec.policy_refs[0].kind, "ValidatingPolicy");
+    assert_eq!(serde_json::to_value(&e).unwrap(), doc);
+    let mut bad = doc.clone();
+    bad["status"] = json!({});
+    assert!(serde_json::from_value::<cel_exception::v1::PolicyException>(bad).is_err());
+    let mut bad = doc;
+    bad["spec"]["reportResult"] = json!("Skip");
+    assert!(serde_json::from_value::<cel_exception::v1::PolicyException>(bad).is_err());
 }

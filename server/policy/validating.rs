@@ -79,6 +79,7 @@ pub mod v1 {
             kind: ValidatingPolicyKind = "Always `ValidatingPolicy`.",
             metadata = "Name, labels and annotations of the policy. A ValidatingPolicy is cluster-scoped and has no namespace.",
             spec: ValidatingPolicySpec = "What the policy matches and the CEL checks it runs.",
+            status = "Runtime state written by Kyverno (readiness, generated policies...). Do not set it in a manifest.",
         }
     }
 
@@ -90,6 +91,7 @@ pub mod v1 {
             kind: NamespacedValidatingPolicyKind = "Always `NamespacedValidatingPolicy`.",
             metadata = "Name, namespace, labels and annotations of the policy. It applies only to resources in its namespace.",
             spec: ValidatingPolicySpec = "What the policy matches and the CEL checks it runs.",
+            status = "Runtime state written by Kyverno (readiness, generated policies...). Do not set it in a manifest.",
         }
     }
 }
@@ -112,6 +114,7 @@ pub mod v1beta1 {
             kind: ValidatingPolicyKind = "Always `ValidatingPolicy`.",
             metadata = "Name, labels and annotations of the policy. A ValidatingPolicy is cluster-scoped and has no namespace.",
             spec: ValidatingPolicySpec = "What the policy matches and the CEL checks it runs.",
+            status = "Runtime state written by Kyverno (readiness, generated policies...). Do not set it in a manifest.",
         }
     }
 
@@ -123,6 +126,7 @@ pub mod v1beta1 {
             kind: NamespacedValidatingPolicyKind = "Always `NamespacedValidatingPolicy`.",
             metadata = "Name, namespace, labels and annotations of the policy. It applies only to resources in its namespace.",
             spec: ValidatingPolicySpec = "What the policy matches and the CEL checks it runs.",
+            status = "Runtime state written by Kyverno (readiness, generated policies...). Do not set it in a manifest.",
         }
     }
 }
@@ -143,6 +147,7 @@ pub mod v1alpha1 {
             kind: ValidatingPolicyKind = "Always `ValidatingPolicy`.",
             metadata = "Name, labels and annotations of the policy. A ValidatingPolicy is cluster-scoped and has no namespace.",
             spec: ValidatingPolicySpec = "What the policy matches and the CEL checks it runs.",
+            status = "Runtime state written by Kyverno (readiness, generated policies...). Do not set it in a manifest.",
         }
     }
 }

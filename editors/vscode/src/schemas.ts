@@ -22,6 +22,9 @@ export const SCHEMA_FILES: Readonly<Record<string, string>> = {
   'policies.kyverno.io/v1alpha1 ValidatingPolicy': 'validatingpolicy-v1alpha1.json',
   'policies.kyverno.io/v1 NamespacedValidatingPolicy': 'namespacedvalidatingpolicy-v1.json',
   'policies.kyverno.io/v1beta1 NamespacedValidatingPolicy': 'namespacedvalidatingpolicy-v1beta1.json',
+  'policies.kyverno.io/v1 PolicyException': 'policyexception-v1.json',
+  'policies.kyverno.io/v1beta1 PolicyException': 'policyexception-v1beta1.json',
+  'policies.kyverno.io/v1alpha1 PolicyException': 'policyexception-v1alpha1.json',
 };
 
 /** A top-level scalar value: unquoted, without a trailing comment. */

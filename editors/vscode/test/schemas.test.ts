@@ -61,6 +61,14 @@ test('the CEL policy kinds have their schemas in the versions Kyverno serves', (
   );
 });
 
+test('the PolicyException of policies.kyverno.io has its schema, the kyverno.io one not yet', () => {
+  const exception = (apiVersion: string) => `apiVersion: ${apiVersion}\nkind: PolicyException\nspec: {}\n`;
+  assert.equal(fileSchema(exception('policies.kyverno.io/v1')), 'policyexception-v1.json');
+  assert.equal(fileSchema(exception('policies.kyverno.io/v1beta1')), 'policyexception-v1beta1.json');
+  assert.equal(fileSchema(exception('policies.kyverno.io/v1alpha1')), 'policyexception-v1alpha1.json');
+  assert.equal(fileSchema(exception('kyverno.io/v2')), undefined);
+});
+
 test('quotes, comments, key order and CRLF', () => {
   const text = '# a policy\r\nkind: "Policy"   # namespaced\r\napiVersion: \'kyverno.io/v1\'\r\nmetadata: {name: p}\r\n';
   assert.equal(fileSchema(text), 'policy-v1.json');

@@ -9,15 +9,8 @@
 use crate::diag::Span;
 use crate::yaml::{Node, Resolved};
 
-/// The policy language of a document's kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    /// `kyverno.io` ClusterPolicy and Policy: JMESPath in `{{ }}`, patterns, and optionally
-    /// `validate.cel` rules.
-    Jmespath,
-    /// `policies.kyverno.io` policies and Kubernetes' admission policies: CEL only.
-    Cel,
-}
+/// The policy language of a document's kind (the schema's own notion of it).
+pub use crate::policy::PolicyFamily as Family;
 
 /// The policy kinds of each family, by API group.
 const CEL_KINDS: &[&str] = &[
@@ -134,6 +127,16 @@ pub struct Section {
     pub key_span: Span,
     /// From the key to the end of its value.
     pub span: Span,
+    /// The entries of a list section that have a `name` (match conditions, variables).
+    pub items: Vec<NamedItem>,
+}
+
+/// A named entry of a list section.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedItem {
+    pub name: String,
+    pub name_span: Span,
+    pub span: Span,
 }
 
 /// A rule of a ClusterPolicy or Policy, or the one unit of a CEL policy.
@@ -187,22 +190,6 @@ const RULE_SECTIONS: &[&str] = &[
     "verifyImages",
 ];
 
-/// Sections of a CEL policy's spec shown in the outline.
-const CEL_SECTIONS: &[&str] = &[
-    "matchConstraints",
-    "matchConditions",
-    "variables",
-    "validations",
-    "auditAnnotations",
-    "mutations",
-    "generate",
-    "conditions",
-    "images",
-    "attestors",
-    "attestations",
-    "matchImageReferences",
-];
-
 /// The main list of each CEL kind, first match wins.
 const CEL_ACTIONS: &[&str] = &[
     "validations",
@@ -233,6 +220,10 @@ impl Policy {
             for s in &mut r.sections {
                 mv(&mut s.key_span);
                 mv(&mut s.span);
+                for i in &mut s.items {
+                    mv(&mut i.name_span);
+                    mv(&mut i.span);
+                }
             }
         }
         for c in &mut self.cel {
@@ -319,7 +310,7 @@ impl Policy {
                 span: rule.span.clone(),
                 action,
                 on_failure,
-                sections: sections(rule, RULE_SECTIONS),
+                sections: sections(rule, Some(RULE_SECTIONS)),
             });
             self.rule_cel_sites(rule, index, rule_index);
         }
@@ -387,7 +378,7 @@ impl Policy {
             span: spec.span.clone(),
             action,
             on_failure,
-            sections: sections(spec, CEL_SECTIONS),
+            sections: sections(spec, None),
         });
         let mut sites = Vec::new();
         let spec_path = vec![Step::Key("spec")];
@@ -546,15 +537,34 @@ fn is_text(n: &Node) -> bool {
     n.as_scalar().is_some_and(|s| s.value != Resolved::Null)
 }
 
-fn sections(node: &Node, names: &[&str]) -> Vec<Section> {
+/// The sections of a rule or spec: the keys in `names`, or every key.
+fn sections(node: &Node, names: Option<&[&str]>) -> Vec<Section> {
     node.as_mapping()
         .unwrap_or_default()
         .iter()
-        .filter(|e| e.key.as_str().is_some_and(|k| names.contains(&k)))
+        .filter(|e| {
+            e.key
+                .as_str()
+                .is_some_and(|k| names.is_none_or(|n| n.contains(&k)))
+        })
         .map(|e| Section {
             name: e.key.key_string(),
             key_span: e.key.span.clone(),
             span: e.key.span.start..e.value.span.end.max(e.key.span.end),
+            items: e
+                .value
+                .as_sequence()
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|item| {
+                    let n = item.get("name")?;
+                    Some(NamedItem {
+                        name: n.as_str()?.to_string(),
+                        name_span: n.span.clone(),
+                        span: item.span.clone(),
+                    })
+                })
+                .collect(),
         })
         .collect()
 }

@@ -1036,6 +1036,92 @@ async fn real_core_document_symbols() {
     );
 }
 
+/// A valid ValidatingPolicy (CEL), for hover and completion from its schema.
+const VPOL: &str = "apiVersion: policies.kyverno.io/v1
+kind: ValidatingPolicy
+metadata:
+  name: require-app-label
+spec:
+  validationActions: [Deny]
+  evaluation:
+    background:
+      enabled: false
+  matchConstraints:
+    resourceRules:
+    - apiGroups: [\"\"]
+      apiVersions: [v1]
+      operations: [CREATE, UPDATE]
+      resources: [pods]
+  validations:
+  - expression: \"has(object.metadata.labels) && 'app' in object.metadata.labels\"
+    message: Pods need an `app` label.
+";
+
+#[tokio::test]
+async fn real_core_hover_and_completion_in_a_validating_policy() {
+    let mut s = Session::start(Arc::new(lsp::Kyverno));
+    s.initialize().await;
+    s.open(VPOL).await;
+    assert_eq!(s.diagnostics().await, publish(Some(1), json!([])));
+    assert_eq!(
+        s.request("textDocument/hover", at(5, 4)).await,
+        response(
+            2,
+            json!({"contents": {"kind": "markdown",
+                                "value": "**`validationActions`** · *list*\n\n\
+                                          What a failed validation does, as a set: `Deny` rejects the request, \
+                                          `Audit` records the failure in policy reports, `Warn` lets the request \
+                                          through with a warning to the client. Defaults to `[Deny]`."},
+                   "range": range(5, 2, 5, 19)})
+        )
+    );
+    // On the value of `enabled`: the field's documentation and its default.
+    assert_eq!(
+        s.request("textDocument/hover", at(8, 15)).await,
+        response(
+            3,
+            json!({"contents": {"kind": "markdown",
+                                "value": "**`enabled`** · *boolean*\n\n\
+                                          Whether the policy also checks existing resources, reporting results in \
+                                          policy reports. Defaults to `true`; set it to `false` when expressions \
+                                          read request-only data such as `request.userInfo`.\n\nDefault: `true`"},
+                   "range": range(8, 15, 8, 20)})
+        )
+    );
+
+    // `ad|` beside `background:` under `evaluation` — the keys not yet there.
+    s.change(
+        2,
+        json!([{"range": range(8, 20, 8, 20), "text": "\n    ad"}]),
+    )
+    .await;
+    let key = |label: &str, detail: &str, doc: &str| {
+        json!({"label": label, "kind": 10, "detail": detail,
+               "documentation": {"kind": "markdown", "value": doc},
+               "insertText": format!("{label}: ")})
+    };
+    assert_eq!(
+        s.request("textDocument/completion", at(9, 6)).await,
+        response(
+            4,
+            json!([
+                key(
+                    "admission",
+                    "AdmissionConfiguration object",
+                    "Evaluation of API requests in the admission webhook."
+                ),
+                key(
+                    "mode",
+                    "string",
+                    "What the policy evaluates: `Kubernetes` (the default) for Kubernetes \
+                     resources and admission requests, `Envoy` or `HTTP` for requests sent to \
+                     Kyverno's authorization servers, `JSON` for arbitrary JSON payloads."
+                ),
+            ])
+        )
+    );
+}
+
 /// A policy with JMESPath in a precondition (line 9) and in a deny condition (line 16).
 const EXPR_POLICY: &str = "apiVersion: kyverno.io/v1
 kind: ClusterPolicy

@@ -617,10 +617,7 @@ fn suggest_name(s: &str, max: usize, dots: bool) -> Option<String> {
 /// validate them.
 fn check_names(root: &Node, kind: PolicyKind, out: &mut Vec<Diagnostic>) {
     let meta = root.get("metadata").filter(|m| !m.is_null());
-    let kind_name = match kind {
-        PolicyKind::ClusterPolicy => "ClusterPolicy",
-        PolicyKind::Policy => "Policy",
-    };
+    let kind_name = kind.as_str();
     let name = meta.and_then(|m| m.get("name")).filter(|n| !n.is_null());
     let generate = meta
         .and_then(|m| m.get("generateName"))

@@ -13,7 +13,7 @@ pub mod schema;
 mod suggest;
 
 use crate::diag::{DiagTag, Diagnostic, Span};
-use crate::policy::{ApiVersion, PolicyKind};
+use crate::policy::{ApiVersion, PolicyFamily, PolicyKind};
 use crate::yaml::{Node, NodeKind, Resolved, ScalarStyle, yaml11_only_bool};
 use schema::{Additional, SchemaId, Schemas, Ty};
 
@@ -49,19 +49,37 @@ pub fn path_string(path: &[Seg]) -> String {
 /// What a document is, decided from its `apiVersion` and `kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DocKind {
+    /// A policy kind in a version Kyverno serves it in. Branch on [`DocKind::family`] before
+    /// applying anything specific to ClusterPolicy and Policy.
     Policy(PolicyKind, ApiVersion),
     /// Anything else: resources, test manifests, values files. Only YAML syntax is checked.
     Other,
 }
 
+impl DocKind {
+    /// The family of a policy document; None for other documents.
+    pub fn family(self) -> Option<PolicyFamily> {
+        match self {
+            DocKind::Policy(kind, _) => Some(kind.family()),
+            DocKind::Other => None,
+        }
+    }
+
+    /// Whether this is a `kyverno.io` ClusterPolicy or Policy, the documents the JMESPath
+    /// tooling (lint, expression hover and completion, simulation) understands.
+    pub fn is_jmespath_policy(self) -> bool {
+        self.family() == Some(PolicyFamily::Jmespath)
+    }
+}
+
 pub fn classify(root: &Node) -> DocKind {
     let api = root.get("apiVersion").and_then(Node::as_str);
     let kind = root.get("kind").and_then(Node::as_str);
-    match (
-        api.and_then(ApiVersion::from_api_version),
-        kind.and_then(PolicyKind::from_kind),
-    ) {
-        (Some(v), Some(k)) => DocKind::Policy(k, v),
+    match (api, kind) {
+        (Some(api), Some(kind)) => match PolicyKind::served(api, kind) {
+            Some((k, v)) => DocKind::Policy(k, v),
+            None => DocKind::Other,
+        },
         _ => DocKind::Other,
     }
 }
@@ -83,15 +101,22 @@ pub fn check_document_with(
     match classify(root) {
         DocKind::Policy(kind, version) => {
             let schemas = Schemas::get();
+            let family = kind.family();
             let mut w = Walker {
                 schemas,
                 out: &mut out,
                 path: Vec::new(),
-                kind,
+                family,
             };
-            w.node(root, schemas.root(kind, version), None);
-            kyverno::check_policy(source, root, kind, &mut out);
-            jmespath_lint::check(source, root, extra_variables, &mut out);
+            if let Some(schema) = schemas.root(kind, version) {
+                w.node(root, schema, None);
+            }
+            // Kyverno's own rules and the JMESPath lint are about `spec.rules`, which the CEL
+            // kinds do not have; their expressions are CEL, checked elsewhere.
+            if family == PolicyFamily::Jmespath {
+                kyverno::check_policy(source, root, kind, &mut out);
+                jmespath_lint::check(source, root, extra_variables, &mut out);
+            }
             // A value already reported as the wrong type needs no YAML 1.1 warning as well.
             let errors: Vec<Span> = out
                 .iter()
@@ -113,20 +138,43 @@ fn check_api_version(root: &Node, out: &mut Vec<Diagnostic>) {
         return;
     };
     let Some(api_text) = api.as_str() else { return };
-    if PolicyKind::from_kind(kind).is_some() && api_text.starts_with("kyverno.io/") {
-        out.push(Diagnostic::error(
-            "unknown-api-version",
-            api.span.clone(),
-            format!("Kyverno serves {kind} as `kyverno.io/v1` or `kyverno.io/v2beta1`, not `{api_text}`."),
-        ));
+    let Some((group, _)) = api_text.split_once('/') else {
+        return;
+    };
+    // Only Kyverno's own groups: another group may well have a kind of the same name.
+    let kyverno_groups = ["kyverno.io", "policies.kyverno.io"];
+    if !kyverno_groups.contains(&group) {
+        return;
     }
+    let kinds = PolicyKind::ALL.into_iter().filter(|k| k.as_str() == kind);
+    let in_group = kinds.clone().find(|k| k.group() == group);
+    // A kind named `PolicyException` exists in both groups, and kyverno-ls models it in at
+    // most one, so only a kind no group of Kyverno shares its name with can be misplaced.
+    let elsewhere = match kinds.collect::<Vec<_>>().as_slice() {
+        [only] if only.group() != group && kind != "PolicyException" => Some(*only),
+        _ => None,
+    };
+    let Some(k) = in_group.or(elsewhere) else {
+        return;
+    };
+    let served: Vec<&str> = k.versions().iter().map(|v| v.as_str()).collect();
+    out.push(Diagnostic::error(
+        "unknown-api-version",
+        api.span.clone(),
+        format!(
+            "Kyverno serves {kind} as {}, not `{api_text}`.",
+            or_list(&served)
+        ),
+    ));
 }
 
 struct Walker<'a> {
     schemas: &'a Schemas,
     out: &'a mut Vec<Diagnostic>,
     path: Vec<Seg>,
-    kind: PolicyKind,
+    /// Kyverno's own hooks (rules, match, conditions, patterns) apply to the JMESPath family
+    /// only; the CEL kinds get the schema alone.
+    family: PolicyFamily,
 }
 
 /// Where to report a problem about a whole mapping: the key that introduces it, else its first
@@ -440,6 +488,9 @@ impl Walker<'_> {
                 ));
             }
         }
+        if self.family != PolicyFamily::Jmespath {
+            return;
+        }
         let here = self.here();
         match s.def_name.as_deref() {
             Some("Spec") => kyverno::check_spec(node, self.out),
@@ -469,6 +520,10 @@ impl Walker<'_> {
         key: &Node,
         parent_def: Option<&str>,
     ) {
+        if self.family != PolicyFamily::Jmespath {
+            self.node(value, id, Some(key));
+            return;
+        }
         let free = self.schemas.node(id).is_free_form();
         let is_conditions = name == "preconditions"
             || (name == "conditions" && parent_def.is_some_and(|d| d.ends_with("Deny")));
@@ -498,7 +553,6 @@ impl Walker<'_> {
             let list: Vec<&str> = valid.collect();
             msg.push_str(&format!(" Valid fields: {}.", list.join(", ")));
         }
-        let _ = self.kind;
         self.out
             .push(Diagnostic::error("unknown-field", key.span.clone(), msg));
     }

@@ -111,7 +111,7 @@ impl SchemaNode {
     }
 }
 
-/// All four policy schemas in one arena.
+/// Every policy schema (each kind in each served version) in one arena.
 pub struct Schemas {
     pub nodes: Vec<SchemaNode>,
     roots: HashMap<(PolicyKind, ApiVersion), SchemaId>,
@@ -123,8 +123,10 @@ impl Schemas {
         SCHEMAS.get_or_init(Schemas::build)
     }
 
-    pub fn root(&self, kind: PolicyKind, version: ApiVersion) -> SchemaId {
-        self.roots[&(kind, version)]
+    /// The root of a kind's schema in one version; None when Kyverno does not serve the kind
+    /// in that version.
+    pub fn root(&self, kind: PolicyKind, version: ApiVersion) -> Option<SchemaId> {
+        self.roots.get(&(kind, version)).copied()
     }
 
     pub fn node(&self, id: SchemaId) -> &SchemaNode {
@@ -136,17 +138,17 @@ impl Schemas {
             nodes: Vec::new(),
             roots: HashMap::new(),
         };
-        for kind in PolicyKind::ALL {
-            for version in ApiVersion::ALL {
-                let schema = json_schema(kind, version);
-                let mut c = Compiler {
-                    defs: &schema["$defs"],
-                    by_def: HashMap::new(),
-                    out: &mut s.nodes,
-                };
-                let root = c.compile(&schema, None);
-                s.roots.insert((kind, version), root);
-            }
+        for (kind, version) in PolicyKind::all_served() {
+            let Some(schema) = json_schema(kind, version) else {
+                continue;
+            };
+            let mut c = Compiler {
+                defs: &schema["$defs"],
+                by_def: HashMap::new(),
+                out: &mut s.nodes,
+            };
+            let root = c.compile(&schema, None);
+            s.roots.insert((kind, version), root);
         }
         s
     }

@@ -1,3 +1,4 @@
+use super::{DocKind, classify};
 use crate::analysis::analyze;
 
 fn codes(text: &str) -> Vec<(&'static str, String, String)> {
@@ -81,4 +82,37 @@ fn policy_names_follow_kubernetes_and_kyverno() {
     ));
     assert_eq!(c[0].0, "invalid-name");
     assert!(c[0].2.ends_with("it is 64 characters long, and a namespace name has at most 63. For example: `aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa`."), "{}", c[0].2);
+}
+
+#[test]
+fn cel_kinds_get_the_schema_and_nothing_of_clusterpolicy() {
+    // `{{ }}` in a message, a `pattern`-like key and a missing name would all be findings in a
+    // ClusterPolicy; a ValidatingPolicy is CEL and gets only its schema.
+    let t = "apiVersion: policies.kyverno.io/v1\nkind: ValidatingPolicy\nspec:\n  matchConstraints:\n    resourceRules:\n    - resources: [pods]\n  validations:\n  - expression: \"true\"\n    message: \"{{ request.object.metadata.name | }}\"\n  validationActions: [Enforce]\n";
+    assert_eq!(
+        codes(t),
+        vec![(
+            "invalid-enum",
+            "Enforce".to_string(),
+            "Invalid value `Enforce` for spec.validationActions[0]: expected `Deny`, `Audit` or `Warn`.".to_string()
+        )]
+    );
+    let root = crate::yaml::parse(t, &crate::yaml::Limits::default())[0]
+        .root
+        .clone()
+        .unwrap();
+    let kind = classify(&root);
+    assert_eq!(
+        kind,
+        DocKind::Policy(
+            crate::policy::PolicyKind::ValidatingPolicy,
+            crate::policy::ApiVersion::PoliciesV1
+        )
+    );
+    assert_eq!(kind.family(), Some(crate::policy::PolicyFamily::Cel));
+    assert!(!kind.is_jmespath_policy());
+    // Nor is it simulated, even when valid and matching the built-in sample Pods.
+    let valid = analyze(&t.replace("[Enforce]", "[Deny]"));
+    assert_eq!(valid.diagnostics, vec![]);
+    assert!(valid.simulation.is_empty());
 }

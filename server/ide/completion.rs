@@ -5,15 +5,19 @@ use super::locate::{LineShape, path_from_indentation, policy_at, schema_at, shap
 use super::{Completion, CompletionKind};
 use crate::analysis::Analysis;
 use crate::checks::Seg;
-use crate::checks::schema::{Schemas, Ty};
+use crate::checks::schema::{SchemaNode, Schemas, Ty};
+use crate::policy::PolicyFamily;
 
 pub fn completion(text: &str, analysis: &Analysis, offset: usize) -> Vec<Completion> {
     let offset = crate::text::clamp_to_char(text, offset);
     let Some((kind, version, doc_span)) = policy_at(text, analysis, offset) else {
         return Vec::new();
     };
-    if let Some(items) = super::expr::completion(text, analysis, offset) {
-        return items;
+    // JMESPath completion inside `{{ }}`, `list:` and `jmesPath:`; CEL kinds have none of these.
+    if kind.family() == PolicyFamily::Jmespath {
+        if let Some(items) = super::expr::completion(text, analysis, offset) {
+            return items;
+        }
     }
     let line_start = text[..offset]
         .rfind('\n')
@@ -23,7 +27,9 @@ pub fn completion(text: &str, analysis: &Analysis, offset: usize) -> Vec<Complet
     let lines: Vec<&str> = text[doc_span.start..offset].split('\n').collect();
     let line_no = lines.len() - 1;
     let schemas = Schemas::get();
-    let root = schemas.root(kind, version);
+    let Some(root) = schemas.root(kind, version) else {
+        return Vec::new();
+    };
 
     let cur = shape(before).unwrap_or(LineShape {
         key_col: before.len(),
@@ -39,22 +45,7 @@ pub fn completion(text: &str, analysis: &Analysis, offset: usize) -> Vec<Complet
         let Some(id) = schema_at(schemas, root, &path) else {
             return Vec::new();
         };
-        let node = schemas.node(id);
-        let values: Vec<String> = match (&node.enum_values, node.ty) {
-            (Some(v), _) => v.clone(),
-            (None, Some(Ty::Boolean)) => vec!["true".into(), "false".into()],
-            _ => Vec::new(),
-        };
-        return values
-            .into_iter()
-            .map(|v| Completion {
-                label: v.clone(),
-                kind: CompletionKind::EnumValue,
-                detail: Some(key.to_string()),
-                documentation: None,
-                insert_text: v,
-            })
-            .collect();
+        return value_items(schemas.node(id), key);
     }
 
     let word = &before[cur.key_col.min(before.len())..];
@@ -68,6 +59,14 @@ pub fn completion(text: &str, analysis: &Analysis, offset: usize) -> Vec<Complet
         return Vec::new();
     };
     let node = schemas.node(id);
+    // `- |` in a block list of plain values, such as `validationActions`: the item's values.
+    if cur.dash_col.is_some() && node.properties.is_empty() {
+        let list = path.iter().rev().find_map(|seg| match seg {
+            Seg::Key(k) => Some(k.as_str()),
+            Seg::Index(_) => None,
+        });
+        return value_items(node, list.unwrap_or_default());
+    }
     let all_lines: Vec<&str> = text[doc_span.clone()].split('\n').collect();
     let present = sibling_keys(&all_lines, line_no, cur.key_col, cur.dash_col.is_some());
     node.properties
@@ -82,6 +81,25 @@ pub fn completion(text: &str, analysis: &Analysis, offset: usize) -> Vec<Complet
                 documentation: p.description.clone(),
                 insert_text: format!("{name}: "),
             }
+        })
+        .collect()
+}
+
+/// The values a scalar field takes: its enum, or `true`/`false`; `detail` names the field.
+fn value_items(node: &SchemaNode, detail: &str) -> Vec<Completion> {
+    let values: Vec<String> = match (&node.enum_values, node.ty) {
+        (Some(v), _) => v.clone(),
+        (None, Some(Ty::Boolean)) => vec!["true".into(), "false".into()],
+        _ => Vec::new(),
+    };
+    values
+        .into_iter()
+        .map(|v| Completion {
+            label: v.clone(),
+            kind: CompletionKind::EnumValue,
+            detail: Some(detail.to_string()),
+            documentation: None,
+            insert_text: v,
         })
         .collect()
 }

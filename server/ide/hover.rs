@@ -5,12 +5,19 @@ use super::locate::{Target, path_from_indentation, path_in_tree, policy_at, sche
 use crate::analysis::Analysis;
 use crate::checks::Seg;
 use crate::checks::schema::{SchemaNode, Schemas};
+use crate::policy::PolicyFamily;
 
 pub fn hover(text: &str, analysis: &Analysis, offset: usize) -> Option<Hover> {
     let (kind, version, doc_span) = policy_at(text, analysis, offset)?;
-    // The value for the current sample first; a function's documentation stays below it.
-    let value = super::evaluate::hover(text, analysis, offset);
-    let function = super::expr::hover(text, analysis, offset);
+    // The value for the current sample first; a function's documentation stays below it. Both
+    // are JMESPath: a CEL policy's expressions get neither.
+    let (value, function) = match kind.family() {
+        PolicyFamily::Jmespath => (
+            super::evaluate::hover(text, analysis, offset),
+            super::expr::hover(text, analysis, offset),
+        ),
+        PolicyFamily::Cel => (None, None),
+    };
     match (value, function) {
         (Some(v), Some(f)) => {
             return Some(Hover {
@@ -34,7 +41,7 @@ pub fn hover(text: &str, analysis: &Analysis, offset: usize) -> Option<Hover> {
         return None;
     };
     let schemas = Schemas::get();
-    let id = schema_at(schemas, schemas.root(kind, version), &path)?;
+    let id = schema_at(schemas, schemas.root(kind, version)?, &path)?;
     let span = match target {
         Target::Key(s) | Target::Value(s) => s,
     };

@@ -94,8 +94,7 @@ pub fn policy_at(
                 .map(|v| v.trim().trim_matches(['"', '\'']))
         })
     };
-    let v = ApiVersion::from_api_version(top("apiVersion")?)?;
-    let k = PolicyKind::from_kind(top("kind")?)?;
+    let (k, v) = PolicyKind::served(top("apiVersion")?, top("kind")?)?;
     Some((k, v, doc.doc.span.clone()))
 }
 

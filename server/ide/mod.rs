@@ -69,11 +69,12 @@ pub use expr::signature_help;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SymbolKind {
-    /// A ClusterPolicy or Policy document.
+    /// A policy document of any kind.
     Policy,
     /// One entry of `spec.rules`.
     Rule,
-    /// A section of a rule: match, exclude, validate, mutate, ...
+    /// A section of a rule (match, exclude, validate, mutate, ...), or of a CEL policy's spec
+    /// (matchConstraints, variables, validations, ...) and its named entries.
     Section,
 }
 

@@ -1,15 +1,18 @@
-//! Document symbols: each policy, its rules (a CEL policy is one), and each rule's sections,
-//! from the lowered policy model.
+//! Document symbols, from the lowered policy model: each policy, its rules, and each rule's
+//! sections. A CEL policy has no rules: its children are the sections of its spec, with the
+//! named entries of each list (match conditions, variables).
 
 use super::{Symbol, SymbolKind};
 use crate::analysis::Analysis;
-use crate::model::{Family, Rule};
+use crate::model::{Family, Rule, Section};
 
 pub fn document_symbols(_text: &str, analysis: &Analysis) -> Vec<Symbol> {
     analysis
         .documents
         .iter()
         .filter_map(|d| {
+            // Documents the schema does not take for a policy (an unserved version) get none.
+            d.kind.and_then(|k| k.family())?;
             let policy = d.policy.as_ref()?;
             let root = d.doc.root.as_ref()?;
             let name = if policy.name.is_empty() {
@@ -42,18 +45,34 @@ pub fn document_symbols(_text: &str, analysis: &Analysis) -> Vec<Symbol> {
         .collect()
 }
 
-fn section_symbol(s: &crate::model::Section) -> Symbol {
+fn section_symbol(s: &Section) -> Symbol {
     Symbol {
         name: s.name.clone(),
         detail: None,
         kind: SymbolKind::Section,
         span: s.span.clone(),
         selection_span: s.key_span.clone(),
-        children: Vec::new(),
+        children: s
+            .items
+            .iter()
+            .map(|i| Symbol {
+                name: i.name.clone(),
+                detail: None,
+                kind: SymbolKind::Section,
+                span: i.span.clone(),
+                selection_span: i.name_span.clone(),
+                children: Vec::new(),
+            })
+            .collect(),
     }
 }
 
 fn rule_symbol(rule: &Rule) -> Symbol {
+    let mut sections: Vec<Symbol> = rule.sections.iter().map(section_symbol).collect();
+    // Only a CEL spec lists its named entries; a rule's sections stay flat.
+    for s in &mut sections {
+        s.children.clear();
+    }
     Symbol {
         name: if rule.name.is_empty() {
             "(unnamed rule)".to_string()
@@ -64,6 +83,6 @@ fn rule_symbol(rule: &Rule) -> Symbol {
         kind: SymbolKind::Rule,
         span: rule.span.clone(),
         selection_span: rule.name_span.clone(),
-        children: rule.sections.iter().map(section_symbol).collect(),
+        children: sections,
     }
 }

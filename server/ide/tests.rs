@@ -240,3 +240,76 @@ fn an_inlay_hint_of_an_expression_the_checks_reject_shows_the_error() {
         )]
     );
 }
+
+const VPOL: &str = "apiVersion: policies.kyverno.io/v1\nkind: ValidatingPolicy\nmetadata:\n  name: vp\nspec:\n  validationActions:\n  - Audit\n  matchConstraints:\n    resourceRules:\n    - resources: [pods]\n      operations: [CREATE]\n  variables:\n  - name: labels\n    expression: object.metadata.labels\n  validations:\n  - expression: \"'app' in variables.labels\"\n";
+
+#[test]
+fn hover_and_completion_in_a_validating_policy() {
+    let off = VPOL.find("validationActions").unwrap() + 2;
+    let h = hover(VPOL, &analyze(VPOL), off).unwrap();
+    assert_eq!(&VPOL[h.span.clone()], "validationActions");
+    assert!(
+        h.markdown
+            .starts_with("**`validationActions`** · *list*\n\nWhat a failed validation does"),
+        "{}",
+        h.markdown
+    );
+    let off = VPOL.find("resources: [pods]").unwrap() + 1;
+    let h = hover(VPOL, &analyze(VPOL), off).unwrap();
+    assert!(
+        h.markdown
+            .starts_with("**`resources`** · *list*\n\nResources by their lowercase plural name"),
+        "{}",
+        h.markdown
+    );
+    // The items of `validationActions`, written as a block list.
+    let t = VPOL.replace("  - Audit\n", "  - \n");
+    let off = t.find("  - \n").unwrap() + 4;
+    assert_eq!(labels(&t, off), ["Deny", "Audit", "Warn"]);
+    // The keys of a resource rule not yet present.
+    let t = VPOL.replace(
+        "      operations: [CREATE]\n",
+        "      operations: [CREATE]\n      sc\n",
+    );
+    let off = t.find("      sc\n").unwrap() + 8;
+    assert_eq!(
+        labels(&t, off),
+        ["apiGroups", "apiVersions", "resourceNames", "scope"]
+    );
+    // The JMESPath helpers stay out of CEL: no expression completion after `{{`.
+    let t = VPOL.replace("expression: object.metadata.labels", "expression: {{ req");
+    let off = t.find("{{ req").unwrap() + 6;
+    assert_eq!(labels(&t, off), Vec::<String>::new());
+}
+
+#[test]
+fn symbols_of_a_validating_policy() {
+    let s = document_symbols(VPOL, &analyze(VPOL));
+    assert_eq!(s.len(), 1);
+    assert_eq!(
+        (s[0].name.as_str(), s[0].detail.as_deref()),
+        ("vp", Some("ValidatingPolicy"))
+    );
+    let sections: Vec<(&str, Vec<&str>)> = s[0]
+        .children
+        .iter()
+        .map(|c| {
+            (
+                c.name.as_str(),
+                c.children.iter().map(|v| v.name.as_str()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sections,
+        [
+            ("validationActions", vec![]),
+            ("matchConstraints", vec![]),
+            ("variables", vec!["labels"]),
+            ("validations", vec![]),
+        ]
+    );
+    let labels = &s[0].children[2].children[0];
+    assert_eq!(&VPOL[labels.selection_span.clone()], "labels");
+    assert!(s[0].children.iter().all(|c| c.kind == SymbolKind::Section));
+}

@@ -118,3 +118,54 @@ pub enum NamespacedPolicyKind {
     #[default]
     Policy,
 }
+
+/// The `apiVersion` tag of a `policies.kyverno.io/v1` document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
+pub enum PoliciesV1ApiVersion {
+    #[default]
+    #[serde(rename = "policies.kyverno.io/v1")]
+    V1,
+}
+
+/// The `apiVersion` tag of a `policies.kyverno.io/v1beta1` document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
+pub enum PoliciesV1beta1ApiVersion {
+    #[default]
+    #[serde(rename = "policies.kyverno.io/v1beta1")]
+    V1beta1,
+}
+
+/// The `apiVersion` tag of a `policies.kyverno.io/v1alpha1` document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
+pub enum PoliciesV1alpha1ApiVersion {
+    #[default]
+    #[serde(rename = "policies.kyverno.io/v1alpha1")]
+    V1alpha1,
+}
+
+/// The `kind` tag of a `ValidatingPolicy` document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
+pub enum ValidatingPolicyKind {
+    #[default]
+    ValidatingPolicy,
+}
+
+/// The `kind` tag of a `NamespacedValidatingPolicy` document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
+pub enum NamespacedValidatingPolicyKind {
+    #[default]
+    NamespacedValidatingPolicy,
+}
+
+/// The `kind` tag of a `policies.kyverno.io` `PolicyException` document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
+pub enum CelPolicyExceptionKind {
+    #[default]
+    PolicyException,
+}

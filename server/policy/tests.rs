@@ -198,7 +198,7 @@ fn resolve<'a>(root: &'a Value, schema: &'a Value) -> &'a Value {
 
 #[test]
 fn validation_failure_action_renders_as_plain_string_enum() {
-    let schema = json_schema(PolicyKind::ClusterPolicy, ApiVersion::V1);
+    let schema = json_schema(PolicyKind::ClusterPolicy, ApiVersion::V1).unwrap();
     let spec = resolve(&schema, &schema["properties"]["spec"]);
     let prop = &spec["properties"]["validationFailureAction"];
     assert_eq!(prop["type"], "string");
@@ -219,21 +219,24 @@ fn validation_failure_action_renders_as_plain_string_enum() {
 
 #[test]
 fn schema_shape() {
-    for kind in PolicyKind::ALL {
-        for version in ApiVersion::ALL {
-            let schema = json_schema(kind, version);
-            assert_eq!(
-                schema["$schema"],
-                "https://json-schema.org/draft/2020-12/schema"
-            );
-            assert_eq!(
-                schema["properties"]["apiVersion"]["enum"],
-                json!([version.as_str()])
-            );
-            assert_eq!(schema["properties"]["kind"]["enum"], json!([kind.as_str()]));
-            assert_eq!(schema["required"], json!(["spec"]));
-            assert_eq!(schema["additionalProperties"], json!(false));
-            // Free-form subtrees carry no type constraint.
+    for (kind, version) in PolicyKind::all_served() {
+        let schema = json_schema(kind, version).unwrap();
+        assert_eq!(
+            schema["$schema"],
+            "https://json-schema.org/draft/2020-12/schema"
+        );
+        assert_eq!(
+            schema["properties"]["apiVersion"]["enum"],
+            json!([version.as_str()])
+        );
+        assert_eq!(schema["properties"]["kind"]["enum"], json!([kind.as_str()]));
+        assert_eq!(schema["title"], kind.as_str());
+        assert_eq!(schema["required"], json!(["spec"]));
+        assert_eq!(schema["additionalProperties"], json!(false));
+        // Free-form subtrees carry no type constraint. A CEL PolicyException has no status.
+        if kind == PolicyKind::CelPolicyException {
+            assert_eq!(schema["properties"].get("status"), None);
+        } else {
             assert_eq!(
                 schema["properties"]["status"]
                     .as_object()
@@ -242,30 +245,58 @@ fn schema_shape() {
                     .collect::<Vec<_>>(),
                 ["description"]
             );
-            // Optional fields are not "T or null", enums are never `oneOf`/`const`.
-            let text = serde_json::to_string(&schema).unwrap();
-            assert!(
-                !text.contains("\"null\""),
-                "{kind:?} {version:?} mentions null"
-            );
-            assert!(
-                !text.contains("\"const\""),
-                "{kind:?} {version:?} uses const"
-            );
         }
+        // Optional fields are not "T or null", enums are never `oneOf`/`const`.
+        let text = serde_json::to_string(&schema).unwrap();
+        assert!(
+            !text.contains("\"null\""),
+            "{kind:?} {version:?} mentions null"
+        );
+        assert!(
+            !text.contains("\"const\""),
+            "{kind:?} {version:?} uses const"
+        );
     }
 }
 
 #[test]
+fn unserved_versions_have_no_schema() {
+    assert_eq!(
+        json_schema(PolicyKind::ClusterPolicy, ApiVersion::PoliciesV1),
+        None
+    );
+    assert_eq!(
+        json_schema(PolicyKind::ValidatingPolicy, ApiVersion::V1),
+        None
+    );
+    // The namespaced CEL kinds came after v1alpha1.
+    assert_eq!(
+        json_schema(
+            PolicyKind::NamespacedValidatingPolicy,
+            ApiVersion::PoliciesV1alpha1
+        ),
+        None
+    );
+}
+
+#[test]
 fn all_schemas_names() {
-    let names: Vec<&str> = all_schemas().into_iter().map(|(name, _)| name).collect();
+    let names: Vec<String> = all_schemas().into_iter().map(|(name, _)| name).collect();
     assert_eq!(
         names,
         [
             "clusterpolicy-v1.json",
-            "policy-v1.json",
             "clusterpolicy-v2beta1.json",
-            "policy-v2beta1.json"
+            "policy-v1.json",
+            "policy-v2beta1.json",
+            "validatingpolicy-v1.json",
+            "validatingpolicy-v1beta1.json",
+            "validatingpolicy-v1alpha1.json",
+            "namespacedvalidatingpolicy-v1.json",
+            "namespacedvalidatingpolicy-v1beta1.json",
+            "policyexception-v1.json",
+            "policyexception-v1beta1.json",
+            "policyexception-v1alpha1.json",
         ]
     );
 }
@@ -273,7 +304,10 @@ fn all_schemas_names() {
 #[test]
 fn kind_and_version_round_trip() {
     for kind in PolicyKind::ALL {
-        assert_eq!(PolicyKind::from_kind(kind.as_str()), Some(kind));
+        assert_eq!(
+            PolicyKind::from_kind(kind.as_str(), kind.group()),
+            Some(kind)
+        );
     }
     for version in ApiVersion::ALL {
         assert_eq!(
@@ -282,6 +316,163 @@ fn kind_and_version_round_trip() {
         );
     }
     assert_eq!(ApiVersion::V1.as_str(), "kyverno.io/v1");
-    assert_eq!(PolicyKind::from_kind("clusterpolicy"), None);
+    assert_eq!(ApiVersion::PoliciesV1alpha1.group(), "policies.kyverno.io");
+    assert_eq!(ApiVersion::PoliciesV1alpha1.version(), "v1alpha1");
+    assert_eq!(PolicyKind::from_kind("clusterpolicy", "kyverno.io"), None);
+    assert_eq!(
+        PolicyKind::from_kind("ClusterPolicy", "policies.kyverno.io"),
+        None
+    );
     assert_eq!(ApiVersion::from_api_version("kyverno.io/v2"), None);
+}
+
+#[test]
+fn served_pairs_and_families() {
+    assert_eq!(
+        PolicyKind::served("policies.kyverno.io/v1alpha1", "ValidatingPolicy"),
+        Some((PolicyKind::ValidatingPolicy, ApiVersion::PoliciesV1alpha1))
+    );
+    assert_eq!(
+        PolicyKind::served("policies.kyverno.io/v1alpha1", "NamespacedValidatingPolicy"),
+        None
+    );
+    assert_eq!(
+        PolicyKind::served("kyverno.io/v1", "ValidatingPolicy"),
+        None
+    );
+    assert_eq!(
+        PolicyKind::served("kyverno.io/v2beta1", "Policy"),
+        Some((PolicyKind::Policy, ApiVersion::V2beta1))
+    );
+    let families: Vec<PolicyFamily> = PolicyKind::ALL.iter().map(|k| k.family()).collect();
+    assert_eq!(
+        families,
+        [
+            PolicyFamily::Jmespath,
+            PolicyFamily::Jmespath,
+            PolicyFamily::Cel,
+            PolicyFamily::Cel,
+            PolicyFamily::Cel
+        ]
+    );
+    let namespaced: Vec<bool> = PolicyKind::ALL.iter().map(|k| k.is_namespaced()).collect();
+    assert_eq!(namespaced, [false, true, false, true, true]);
+    // `PolicyException` names a kind in both groups; only the CEL one is modelled so far.
+    assert_eq!(
+        PolicyKind::served("policies.kyverno.io/v1beta1", "PolicyException"),
+        Some((PolicyKind::CelPolicyException, ApiVersion::PoliciesV1beta1))
+    );
+    assert_eq!(PolicyKind::served("kyverno.io/v2", "PolicyException"), None);
+}
+
+/// A ValidatingPolicy from the Kyverno policy library's style, with every section of the spec.
+fn require_labels() -> Value {
+    json!({
+        "apiVersion": "policies.kyverno.io/v1",
+        "kind": "ValidatingPolicy",
+        "metadata": {"name": "require-labels"},
+        "spec": {
+            "validationActions": ["Audit", "Warn"],
+            "failurePolicy": "Ignore",
+            "evaluation": {"background": {"enabled": false}, "mode": "Kubernetes"},
+            "autogen": {"podControllers": {"controllers": []}},
+            "webhookConfiguration": {"timeoutSeconds": 15},
+            "matchConstraints": {
+                "resourceRules": [{
+                    "apiGroups": [""],
+                    "apiVersions": ["v1"],
+                    "operations": ["CREATE", "UPDATE"],
+                    "resources": ["pods"]
+                }],
+                "namespaceSelector": {"matchLabels": {"team": "a"}}
+            },
+            "matchConditions": [{"name": "not-dry-run", "expression": "!request.dryRun"}],
+            "variables": [{"name": "labels", "expression": "object.metadata.?labels.orValue({})"}],
+            "validations": [{
+                "expression": "'app' in variables.labels",
+                "messageExpression": "'missing app label on ' + object.metadata.name"
+            }],
+            "auditAnnotations": [{"key": "checked", "valueExpression": "'yes'"}]
+        }
+    })
+}
+
+#[test]
+fn realistic_validating_policy_deserializes() {
+    let doc = require_labels();
+    let policy: validating::v1::ValidatingPolicy =
+        serde_json::from_value(doc.clone()).expect("valid policy");
+    let spec = &policy.spec;
+    assert_eq!(
+        spec.validation_actions.as_deref(),
+        Some(&[cel::ValidationAction::Audit, cel::ValidationAction::Warn][..])
+    );
+    assert_eq!(spec.failure_policy, Some(common::FailurePolicy::Ignore));
+    let rule = &spec
+        .match_constraints
+        .as_ref()
+        .unwrap()
+        .resource_rules
+        .as_ref()
+        .unwrap()[0];
+    assert_eq!(rule.resources.as_deref(), Some(&["pods".to_string()][..]));
+    assert_eq!(spec.validations.as_ref().unwrap()[0].message, None);
+    // Serializing gives the document back (absent fields stay absent).
+    assert_eq!(serde_json::to_value(&policy).unwrap(), doc);
+
+    // The same spec in the deprecated version and the namespaced twin.
+    let mut doc = require_labels();
+    doc["apiVersion"] = json!("policies.kyverno.io/v1alpha1");
+    serde_json::from_value::<validating::v1alpha1::ValidatingPolicy>(doc).unwrap();
+    let mut doc = require_labels();
+    doc["apiVersion"] = json!("policies.kyverno.io/v1beta1");
+    doc["kind"] = json!("NamespacedValidatingPolicy");
+    doc["metadata"]["namespace"] = json!("team-a");
+    serde_json::from_value::<validating::v1beta1::NamespacedValidatingPolicy>(doc).unwrap();
+}
+
+#[test]
+fn validating_policy_rejects_typos_and_unknown_actions() {
+    let mut doc = require_labels();
+    doc["spec"]["validationActionz"] = json!(["Deny"]);
+    let err = serde_json::from_value::<validating::v1::ValidatingPolicy>(doc).unwrap_err();
+    assert!(err.to_string().contains("validationActionz"), "{err}");
+
+    let mut doc = require_labels();
+    doc["spec"]["validationActions"] = json!(["Enforce"]);
+    assert!(serde_json::from_value::<validating::v1::ValidatingPolicy>(doc).is_err());
+
+    let mut doc = require_labels();
+    doc["kind"] = json!("NamespacedValidatingPolicy");
+    assert!(serde_json::from_value::<validating::v1::ValidatingPolicy>(doc).is_err());
+}
+
+#[test]
+fn cel_policy_exception_deserializes() {
+    let doc = json!({
+        "apiVersion": "policies.kyverno.io/v1",
+        "kind": "PolicyException",
+        "metadata": {"name": "allow-debug", "namespace": "team-a"},
+        "spec": {
+            "policyRefs": [{"name": "disallow-latest-tag", "kind": "ValidatingPolicy"}],
+            "matchConditions": [{"name": "debug", "expression": "object.metadata.name == 'debug'"}],
+            "images": ["busybox:latest"],
+            "reportResult": "pass",
+            "expiresAt": "2026-05-01T00:00:00Z",
+            "properties": {"ticket": "OPS-1"}
+        }
+    });
+    let e: cel_exception::v1::PolicyException = serde_json::from_value(doc.clone()).unwrap();
+    assert_eq!(
+        e.spec.report_result,
+        Some(cel_exception::ReportResult::Pass)
+    );
+    assert_eq!(e.spec.policy_refs[0].kind, "ValidatingPolicy");
+    assert_eq!(serde_json::to_value(&e).unwrap(), doc);
+    let mut bad = doc.clone();
+    bad["status"] = json!({});
+    assert!(serde_json::from_value::<cel_exception::v1::PolicyException>(bad).is_err());
+    let mut bad = doc;
+    bad["spec"]["reportResult"] = json!("Skip");
+    assert!(serde_json::from_value::<cel_exception::v1::PolicyException>(bad).is_err());
 }

@@ -185,7 +185,7 @@ fn resolve(
     paths::check(base, p, root, real).map_err(|r| r.message(p, &paths::workspace_folder(root)))
 }
 
-/// `metadata.name` of every policy document of the text.
+/// `metadata.name` of every policy document of the text, of either family.
 fn policy_names(text: &str) -> Vec<String> {
     crate::yaml::parse(text, &crate::yaml::Limits::default())
         .iter()

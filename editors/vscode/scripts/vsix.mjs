@@ -44,8 +44,16 @@ export function checkVsix(file, { binary }) {
     'extension/readme.md',
     'extension/schemas/clusterpolicy-v1.json',
     'extension/schemas/clusterpolicy-v2beta1.json',
+    'extension/schemas/namespacedvalidatingpolicy-v1.json',
+    'extension/schemas/namespacedvalidatingpolicy-v1beta1.json',
     'extension/schemas/policy-v1.json',
     'extension/schemas/policy-v2beta1.json',
+    'extension/schemas/policyexception-v1.json',
+    'extension/schemas/policyexception-v1alpha1.json',
+    'extension/schemas/policyexception-v1beta1.json',
+    'extension/schemas/validatingpolicy-v1.json',
+    'extension/schemas/validatingpolicy-v1alpha1.json',
+    'extension/schemas/validatingpolicy-v1beta1.json',
   ];
   if (binary !== undefined) {
     want.push(`extension/server/${binary}`);

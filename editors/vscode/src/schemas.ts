@@ -11,12 +11,20 @@
 /** The contributor name the YAML extension knows us by; it is also the schema URIs' scheme. */
 export const SCHEME = 'kyverno-ls';
 
-/** `kind/version` → the file in `schemas/` (copied from the repository at package time). */
+/** `apiVersion kind` → the file in `schemas/` (copied from the repository at package time). */
 export const SCHEMA_FILES: Readonly<Record<string, string>> = {
-  'ClusterPolicy/v1': 'clusterpolicy-v1.json',
-  'ClusterPolicy/v2beta1': 'clusterpolicy-v2beta1.json',
-  'Policy/v1': 'policy-v1.json',
-  'Policy/v2beta1': 'policy-v2beta1.json',
+  'kyverno.io/v1 ClusterPolicy': 'clusterpolicy-v1.json',
+  'kyverno.io/v2beta1 ClusterPolicy': 'clusterpolicy-v2beta1.json',
+  'kyverno.io/v1 Policy': 'policy-v1.json',
+  'kyverno.io/v2beta1 Policy': 'policy-v2beta1.json',
+  'policies.kyverno.io/v1 ValidatingPolicy': 'validatingpolicy-v1.json',
+  'policies.kyverno.io/v1beta1 ValidatingPolicy': 'validatingpolicy-v1beta1.json',
+  'policies.kyverno.io/v1alpha1 ValidatingPolicy': 'validatingpolicy-v1alpha1.json',
+  'policies.kyverno.io/v1 NamespacedValidatingPolicy': 'namespacedvalidatingpolicy-v1.json',
+  'policies.kyverno.io/v1beta1 NamespacedValidatingPolicy': 'namespacedvalidatingpolicy-v1beta1.json',
+  'policies.kyverno.io/v1 PolicyException': 'policyexception-v1.json',
+  'policies.kyverno.io/v1beta1 PolicyException': 'policyexception-v1beta1.json',
+  'policies.kyverno.io/v1alpha1 PolicyException': 'policyexception-v1alpha1.json',
 };
 
 /** A top-level scalar value: unquoted, without a trailing comment. */
@@ -61,10 +69,11 @@ export function documentSchema(doc: string): string | null | undefined {
   if (!content) {
     return null;
   }
-  if (apiVersion === undefined || kind === undefined || !apiVersion.startsWith('kyverno.io/')) {
+  if (apiVersion === undefined || kind === undefined) {
     return undefined;
   }
-  return SCHEMA_FILES[`${kind}/${apiVersion.slice('kyverno.io/'.length)}`];
+  const key = `${apiVersion} ${kind}`;
+  return Object.prototype.hasOwnProperty.call(SCHEMA_FILES, key) ? SCHEMA_FILES[key] : undefined;
 }
 
 /** The schema file for a whole file's text, when all its documents agree on one. */

@@ -31,6 +31,42 @@ test('each kind and version has its schema; others have none', () => {
   assert.equal(fileSchema(policy('ClusterPolicy', 'v2')), undefined);
   assert.equal(fileSchema(policy('PolicyException', 'v2beta1')), undefined);
   assert.equal(fileSchema(policy('ClusterPolicy', 'v1').replace('kyverno.io', 'policies.kyverno.io')), undefined);
+  // Not a prototype property either.
+  assert.equal(fileSchema('apiVersion: kyverno.io/v1\nkind: constructor\n'), undefined);
+});
+
+const celPolicy = (kind: string, version: string) => `apiVersion: policies.kyverno.io/${version}
+kind: ${kind}
+metadata:
+  name: p
+spec:
+  validationActions: [Deny]
+`;
+
+test('the CEL policy kinds have their schemas in the versions Kyverno serves', () => {
+  assert.equal(fileSchema(celPolicy('ValidatingPolicy', 'v1')), 'validatingpolicy-v1.json');
+  assert.equal(fileSchema(celPolicy('ValidatingPolicy', 'v1beta1')), 'validatingpolicy-v1beta1.json');
+  assert.equal(fileSchema(celPolicy('ValidatingPolicy', 'v1alpha1')), 'validatingpolicy-v1alpha1.json');
+  assert.equal(fileSchema(celPolicy('NamespacedValidatingPolicy', 'v1')), 'namespacedvalidatingpolicy-v1.json');
+  assert.equal(
+    fileSchema(celPolicy('NamespacedValidatingPolicy', 'v1beta1')),
+    'namespacedvalidatingpolicy-v1beta1.json',
+  );
+  // The namespaced kinds were never served as v1alpha1, and the group matters.
+  assert.equal(fileSchema(celPolicy('NamespacedValidatingPolicy', 'v1alpha1')), undefined);
+  assert.equal(fileSchema(celPolicy('ValidatingPolicy', 'v1').replace('policies.kyverno.io', 'kyverno.io')), undefined);
+  assert.equal(
+    schemaToContribute(celPolicy('ValidatingPolicy', 'v1'), false),
+    'kyverno-ls://schemas/validatingpolicy-v1.json',
+  );
+});
+
+test('the PolicyException of policies.kyverno.io has its schema, the kyverno.io one not yet', () => {
+  const exception = (apiVersion: string) => `apiVersion: ${apiVersion}\nkind: PolicyException\nspec: {}\n`;
+  assert.equal(fileSchema(exception('policies.kyverno.io/v1')), 'policyexception-v1.json');
+  assert.equal(fileSchema(exception('policies.kyverno.io/v1beta1')), 'policyexception-v1beta1.json');
+  assert.equal(fileSchema(exception('policies.kyverno.io/v1alpha1')), 'policyexception-v1alpha1.json');
+  assert.equal(fileSchema(exception('kyverno.io/v2')), undefined);
 });
 
 test('quotes, comments, key order and CRLF', () => {

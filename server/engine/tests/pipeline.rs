@@ -419,7 +419,7 @@ fn user_info_in_context() {
 fn unsupported_rule_types() {
     let p = policy(&format!(
         r#"[{{"name":"m","match":{MATCH_POD},"mutate":{{"patchStrategicMerge":{{}}}}}},
-            {{"name":"c","match":{MATCH_POD},"validate":{{"cel":{{"expressions":[]}}}}}}]"#
+            {{"name":"c","match":{MATCH_POD},"validate":{{"manifests":{{"attestors":[]}}}}}}]"#
     ));
     let out = run(&p, &req(pod("web", "x")));
     assert_eq!(out.len(), 2);

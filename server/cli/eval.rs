@@ -14,13 +14,15 @@ pub struct EvalOptions {
     pub expression: String,
     pub compact: bool,
     pub unquoted: bool,
+    /// Evaluate a CEL expression with the input bound to `object`, instead of JMESPath.
+    pub cel: bool,
 }
 
 impl EvalOptions {
     pub fn parse(args: &[String]) -> Result<EvalOptions, String> {
         let mut input = None;
         let mut expression = None;
-        let (mut compact, mut unquoted) = (false, false);
+        let (mut compact, mut unquoted, mut cel) = (false, false, false);
         let mut it = args.iter();
         while let Some(a) = it.next() {
             match a.as_str() {
@@ -29,6 +31,7 @@ impl EvalOptions {
                 }
                 "-c" | "--compact" => compact = true,
                 "-u" | "--unquoted" => unquoted = true,
+                "--cel" => cel = true,
                 "--" => {
                     expression = it.next().cloned();
                     break;
@@ -56,6 +59,7 @@ impl EvalOptions {
             expression,
             compact,
             unquoted,
+            cel,
         })
     }
 }
@@ -113,6 +117,9 @@ pub fn run(opts: &EvalOptions, out: &mut dyn std::io::Write, err: &mut dyn std::
             return 1;
         }
     };
+    if opts.cel {
+        return run_cel(opts, &data, out, err);
+    }
     let ast = match parse(&opts.expression) {
         Ok(a) => a,
         Err(e) => {
@@ -137,6 +144,55 @@ pub fn run(opts: &EvalOptions, out: &mut dyn std::io::Write, err: &mut dyn std::
         }
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
+            1
+        }
+    }
+}
+
+/// `eval --cel`: the expression with the input document bound to `object`, as a CEL policy
+/// sees a resource in `kyverno test` (every number a double).
+fn run_cel(
+    opts: &EvalOptions,
+    data: &Value,
+    out: &mut dyn std::io::Write,
+    err: &mut dyn std::io::Write,
+) -> i32 {
+    let program = match crate::cel::Program::compile(&opts.expression) {
+        Ok(p) => p,
+        Err(errors) => {
+            for e in errors {
+                let column = opts.expression[..e.span.start.min(opts.expression.len())]
+                    .chars()
+                    .count();
+                let _ = writeln!(
+                    err,
+                    "error: syntax error at column {}: {}",
+                    column + 1,
+                    e.message
+                );
+            }
+            return 1;
+        }
+    };
+    let mut bindings = crate::cel::Bindings::new();
+    bindings.set("object", crate::cel::Value::from_json(data));
+    let env = crate::cel::Env {
+        now: system_env().now,
+        ..crate::cel::Env::fixed()
+    };
+    match program.eval(&bindings, &env) {
+        Ok(v) => {
+            let json = v.to_json();
+            let text = match (&json, opts.unquoted, opts.compact) {
+                (Value::String(s), true, _) => s.to_string(),
+                (_, _, true) => crate::jmespath::json::to_go_json(&json),
+                _ => crate::jmespath::json::to_go_json_indent(&json),
+            };
+            let _ = writeln!(out, "{text}");
+            0
+        }
+        Err(e) => {
+            let _ = writeln!(err, "error: {}", e.message);
             1
         }
     }

@@ -20,10 +20,12 @@ Usage:
                                           --resource FILE: simulate on these resources
                                           (like a `# kyverno-ls: resources=` modeline)
                                           --no-builtin-samples: no built-in sample Pods
-  kyverno-ls eval [--input FILE] [--compact] [--unquoted] EXPRESSION
+  kyverno-ls eval [--cel] [--input FILE] [--compact] [--unquoted] EXPRESSION
                                           evaluate a JMESPath expression with Kyverno's
                                           functions against a YAML or JSON document
-                                          (standard input without --input)
+                                          (standard input without --input); --cel: a CEL
+                                          expression, with the document as `object`
+                                          (numbers are doubles, as in `kyverno test`)
   kyverno-ls test [--format text|json|junit] [--compat] [PATH...]
                                           run kyverno-test.yaml manifests below each PATH
                                           (default .) like `kyverno test`; exit 1 if a

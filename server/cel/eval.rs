@@ -773,9 +773,20 @@ fn select(v: Value, field: &str, span: &Span) -> R {
             .cloned()
             .ok_or_else(|| err(format!("no such key: {field}"), span)),
         Value::Optional(None) => Ok(Value::Optional(None)),
-        Value::Optional(Some(inner)) => {
-            select(*inner, field, span).map(|v| Value::Optional(Some(Box::new(v))))
-        }
+        // Selecting on an optional behaves as `.?`: a missing field gives none.
+        Value::Optional(Some(inner)) => match *inner {
+            Value::Map(m) => Ok(Value::Optional(
+                m.get(&Key::String(field.into()))
+                    .map(|v| Box::new(v.clone())),
+            )),
+            other => Err(err(
+                format!(
+                    "type '{}' does not support field selection",
+                    other.type_name()
+                ),
+                span,
+            )),
+        },
         other => Err(err(
             format!(
                 "type '{}' does not support field selection",

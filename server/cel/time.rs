@@ -182,13 +182,14 @@ pub fn timestamp_part(name: &str, t: NaiveDateTime) -> Option<i64> {
     })
 }
 
-/// A duration accessor: the whole duration in that unit, truncated.
+/// A duration accessor: the whole duration in hours, minutes or seconds, truncated.
 pub fn duration_part(name: &str, nanos: i64) -> Option<i64> {
     Some(match name {
         "getHours" => nanos / 3_600_000_000_000,
         "getMinutes" => nanos / 60_000_000_000,
         "getSeconds" => nanos / 1_000_000_000,
-        "getMilliseconds" => nanos / 1_000_000,
+        // The milliseconds within the second, unlike the other three.
+        "getMilliseconds" => nanos / 1_000_000 % 1000,
         _ => return None,
     })
 }

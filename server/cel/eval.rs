@@ -1,13 +1,987 @@
-//! The evaluator.
-use super::activation::Activation;
-use super::ast::Expr;
-use super::value::Value;
-use super::{Env, EvalError};
+//! The evaluator: cel-go's semantics and error texts over our syntax tree.
+//!
+//! Errors are values that `&&`, `||` and the `all`/`exists` macros may absorb; running out
+//! of cost is not: it cancels the whole evaluation. Recursion follows the tree, whose height
+//! the parser bounds; the recursive function stays small (the work is in helpers) so that the
+//! deepest tree fits in a thread's stack even in unoptimised builds.
 
-pub fn evaluate(
-    expr: &Expr,
-    _activation: &dyn Activation,
-    _env: &Env,
-) -> (Result<Value, EvalError>, u64) {
-    (Err(EvalError::new("not implemented", expr.span.clone())), 0)
+use std::sync::Arc;
+
+use super::activation::Activation;
+use super::ast::*;
+use super::functions::{self, Ctx};
+use super::limits::MAX_BUILT_LEN;
+use super::time;
+use super::value::{Key, Map, Value, compare_numbers};
+use super::{Env, EvalError};
+use crate::diag::Span;
+
+type R = Result<Value, EvalError>;
+
+/// The message of a cancelled evaluation, as cel-go words it.
+pub const COST_EXCEEDED: &str = "operation cancelled: actual cost limit exceeded";
+
+pub fn evaluate(expr: &Expr, activation: &dyn Activation, env: &Env) -> (R, u64) {
+    let mut ev = Evaluator {
+        activation,
+        env,
+        cost: 0,
+        cancelled: false,
+        locals: Vec::new(),
+    };
+    let r = ev.eval(expr);
+    (r, ev.cost)
+}
+
+struct Evaluator<'a> {
+    activation: &'a dyn Activation,
+    env: &'a Env,
+    cost: u64,
+    cancelled: bool,
+    /// Comprehension and `cel.bind` variables, innermost last.
+    locals: Vec<(&'a str, Value)>,
+}
+
+fn err(message: impl Into<String>, span: &Span) -> EvalError {
+    EvalError::new(message, span.clone())
+}
+
+fn no_overload(span: &Span) -> EvalError {
+    err("no such overload", span)
+}
+
+/// The names a type denotes as a value (`type(1) == int`).
+const TYPE_NAMES: &[&str] = &[
+    "int",
+    "uint",
+    "double",
+    "bool",
+    "string",
+    "bytes",
+    "list",
+    "map",
+    "null_type",
+    "type",
+    "optional_type",
+    "google.protobuf.Timestamp",
+    "google.protobuf.Duration",
+];
+
+impl<'a> Evaluator<'a> {
+    fn charge(&mut self, n: u64, span: &Span) -> Result<(), EvalError> {
+        self.cost = self.cost.saturating_add(n);
+        if self.cancelled || self.env.cost_limit.is_some_and(|l| self.cost > l) {
+            self.cancelled = true;
+            return Err(err(COST_EXCEEDED, span));
+        }
+        Ok(())
+    }
+
+    fn eval(&mut self, e: &'a Expr) -> R {
+        if !matches!(e.kind, ExprKind::Literal(_)) {
+            self.charge(1, &e.span)?;
+        }
+        match &e.kind {
+            ExprKind::Literal(v) => Ok(v.clone()),
+            ExprKind::Ident { .. } | ExprKind::Select { .. } => self.path(e),
+            ExprKind::Presence { .. } => self.presence(e),
+            ExprKind::Index { .. } => self.index(e),
+            ExprKind::Call { .. } => self.call(e),
+            ExprKind::Unary { .. } => self.unary(e),
+            ExprKind::Binary {
+                op: BinaryOp::And | BinaryOp::Or,
+                ..
+            } => self.logic(e),
+            ExprKind::Binary { .. } => self.binary(e),
+            ExprKind::Conditional { .. } => self.conditional(e),
+            ExprKind::List(_) => self.list(e),
+            ExprKind::Map(_) | ExprKind::Struct { .. } => self.map(e),
+            ExprKind::Comprehension(_) => self.comprehension(e),
+        }
+    }
+
+    fn local(&self, name: &str) -> Option<&Value> {
+        self.locals
+            .iter()
+            .rev()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v)
+    }
+
+    /// The candidates for a name in the container, most specific first (cel-go's
+    /// resolution: `c.b.n`, `c.n`, `n` for container `c.b`).
+    fn candidates(&self, name: &str, absolute: bool) -> Vec<String> {
+        let mut out = Vec::new();
+        if !absolute {
+            let mut c = self.env.container.as_str();
+            while !c.is_empty() {
+                out.push(format!("{c}.{name}"));
+                c = c.rsplit_once('.').map_or("", |(p, _)| p);
+            }
+        }
+        out.push(name.to_string());
+        out
+    }
+
+    fn resolve(&self, name: &str, absolute: bool) -> Option<R> {
+        for cand in self.candidates(name, absolute) {
+            if let Some(r) = self.activation.resolve(&cand, self.env) {
+                return Some(r);
+            }
+            if TYPE_NAMES.contains(&cand.as_str()) {
+                return Some(Ok(Value::type_value(&cand)));
+            }
+        }
+        None
+    }
+
+    /// An identifier or a chain of selects. A chain on a root that is not a local variable
+    /// resolves as a qualified name first (`a.b.c`, then `a.b`, then `a`), as cel-go does,
+    /// so that dotted bindings like `variables.x` work.
+    #[inline(never)]
+    fn path(&mut self, e: &'a Expr) -> R {
+        let mut chain: Vec<&'a Expr> = Vec::new();
+        let mut root = e;
+        while let ExprKind::Select {
+            operand,
+            optional: false,
+            ..
+        } = &root.kind
+        {
+            chain.push(root);
+            root = operand;
+        }
+        let mut start;
+        let mut value = match &root.kind {
+            ExprKind::Ident { name, absolute } => {
+                if let Some(v) = (!absolute).then(|| self.local(name)).flatten() {
+                    start = chain.len();
+                    v.clone()
+                } else {
+                    // Longest qualified prefix first.
+                    let mut found = None;
+                    let mut qualified = name.clone();
+                    let mut names = vec![qualified.clone()];
+                    for sel in chain.iter().rev() {
+                        if let ExprKind::Select { field, .. } = &sel.kind {
+                            qualified = format!("{qualified}.{field}");
+                            names.push(qualified.clone());
+                        }
+                    }
+                    for (i, q) in names.iter().enumerate().rev() {
+                        if let Some(r) = self.resolve(q, *absolute) {
+                            found = Some((i, r?));
+                            break;
+                        }
+                    }
+                    match found {
+                        Some((i, v)) => {
+                            start = chain.len() - i;
+                            v
+                        }
+                        None => {
+                            return Err(err(
+                                format!(
+                                    "undeclared reference to '{name}' (in container '{}')",
+                                    self.env.container
+                                ),
+                                &root.span,
+                            ));
+                        }
+                    }
+                }
+            }
+            ExprKind::Select { optional: true, .. } => {
+                start = chain.len();
+                self.optional_select(root)?
+            }
+            _ => {
+                start = chain.len();
+                self.eval(root)?
+            }
+        };
+        while start > 0 {
+            start -= 1;
+            let sel = chain[start];
+            self.charge(1, &sel.span)?;
+            if let ExprKind::Select {
+                field, field_span, ..
+            } = &sel.kind
+            {
+                value = select(value, field, field_span)?;
+            }
+        }
+        Ok(value)
+    }
+
+    #[inline(never)]
+    fn optional_select(&mut self, e: &'a Expr) -> R {
+        let ExprKind::Select {
+            operand,
+            field,
+            field_span,
+            ..
+        } = &e.kind
+        else {
+            return Err(no_overload(&e.span));
+        };
+        let v = self.eval(operand)?;
+        let inner = match v {
+            Value::Optional(None) => return Ok(Value::Optional(None)),
+            Value::Optional(Some(v)) => *v,
+            v => v,
+        };
+        match inner {
+            Value::Map(m) => Ok(Value::Optional(
+                m.get(&Key::String(field.as_str().into()))
+                    .map(|v| Box::new(v.clone())),
+            )),
+            other => Err(err(
+                format!(
+                    "type '{}' does not support field selection",
+                    other.type_name()
+                ),
+                field_span,
+            )),
+        }
+    }
+
+    #[inline(never)]
+    fn presence(&mut self, e: &'a Expr) -> R {
+        let ExprKind::Presence {
+            operand,
+            field,
+            field_span,
+        } = &e.kind
+        else {
+            return Err(no_overload(&e.span));
+        };
+        // A dotted binding (`has(variables.x)`) answers without forcing its siblings.
+        if let Some(q) = operand.qualified_name() {
+            let root_is_local = q.split('.').next().is_some_and(|r| self.local(r).is_some());
+            if !root_is_local && !q.starts_with('.') {
+                if let Some(r) = self.activation.resolve(&format!("{q}.{field}"), self.env) {
+                    return r.map(|_| Value::Bool(true));
+                }
+            }
+        }
+        let v = self.eval(operand)?;
+        match v {
+            Value::Map(m) => Ok(Value::Bool(
+                m.contains_key(&Key::String(field.as_str().into())),
+            )),
+            Value::Optional(None) => Ok(Value::Bool(false)),
+            Value::Optional(Some(inner)) => match *inner {
+                Value::Map(m) => Ok(Value::Bool(
+                    m.contains_key(&Key::String(field.as_str().into())),
+                )),
+                other => Err(err(
+                    format!(
+                        "type '{}' does not support field selection",
+                        other.type_name()
+                    ),
+                    field_span,
+                )),
+            },
+            other => Err(err(
+                format!(
+                    "type '{}' does not support field selection",
+                    other.type_name()
+                ),
+                field_span,
+            )),
+        }
+    }
+
+    #[inline(never)]
+    fn index(&mut self, e: &'a Expr) -> R {
+        let ExprKind::Index {
+            operand,
+            index,
+            optional,
+        } = &e.kind
+        else {
+            return Err(no_overload(&e.span));
+        };
+        let container = self.eval(operand)?;
+        let key = self.eval(index)?;
+        let (container, wrap) = match container {
+            Value::Optional(None) => return Ok(Value::Optional(None)),
+            Value::Optional(Some(v)) => (*v, true),
+            v => (v, *optional),
+        };
+        if *optional || wrap {
+            return match lookup(&container, &key, &e.span) {
+                Ok(v) => Ok(Value::Optional(Some(Box::new(v)))),
+                Err(Missing::Absent(_)) => Ok(Value::Optional(None)),
+                Err(Missing::Error(er)) => Err(er),
+            };
+        }
+        lookup(&container, &key, &e.span).map_err(|m| match m {
+            Missing::Absent(er) | Missing::Error(er) => er,
+        })
+    }
+
+    #[inline(never)]
+    fn call(&mut self, e: &'a Expr) -> R {
+        let ExprKind::Call {
+            target,
+            function,
+            function_span,
+            args,
+        } = &e.kind
+        else {
+            return Err(no_overload(&e.span));
+        };
+        // `optional.of(x)`, `math.greatest(…)`: a namespaced global function, unless the
+        // namespace is a local variable.
+        if let Some(t) = target {
+            if let Some(q) = t.qualified_name() {
+                let root = q.trim_start_matches('.').split('.').next().unwrap_or("");
+                let name = format!("{}.{function}", q.trim_start_matches('.'));
+                if self.local(root).is_none() && functions::exists(&name) {
+                    let values = self.eval_args(None, args)?;
+                    return self.dispatch(&name, false, &values, function_span, &e.span);
+                }
+            }
+        }
+        let values = self.eval_args(target.as_deref(), args)?;
+        if target.is_some() && function == "orValue" && self.env.or_value_compat {
+            // Kyverno's compatibility macro: a non-optional receiver is its own value.
+            if let [recv, _] = values.as_slice() {
+                if !matches!(recv, Value::Optional(_)) {
+                    return Ok(recv.clone());
+                }
+            }
+        }
+        let name = function.trim_start_matches('.');
+        self.dispatch(name, target.is_some(), &values, function_span, &e.span)
+    }
+
+    fn eval_args(
+        &mut self,
+        target: Option<&'a Expr>,
+        args: &'a [Expr],
+    ) -> Result<Vec<Value>, EvalError> {
+        let mut values = Vec::with_capacity(args.len() + 1);
+        if let Some(t) = target {
+            values.push(self.eval(t)?);
+        }
+        for a in args {
+            values.push(self.eval(a)?);
+        }
+        Ok(values)
+    }
+
+    fn dispatch(
+        &mut self,
+        name: &str,
+        receiver: bool,
+        args: &[Value],
+        fspan: &Span,
+        span: &Span,
+    ) -> R {
+        let Some(overload) = functions::resolve(name, receiver, args) else {
+            if !functions::exists(name) {
+                return Err(err(
+                    format!(
+                        "undeclared reference to '{name}' (in container '{}')",
+                        self.env.container
+                    ),
+                    fspan,
+                ));
+            }
+            return Err(no_overload(span));
+        };
+        let mut ctx = Ctx {
+            env: self.env,
+            cost: 0,
+        };
+        let r = (overload.imp)(args, &mut ctx);
+        self.charge(ctx.cost, span)?;
+        r.map_err(|m| err(m, span))
+    }
+
+    #[inline(never)]
+    fn unary(&mut self, e: &'a Expr) -> R {
+        let ExprKind::Unary { op, operand } = &e.kind else {
+            return Err(no_overload(&e.span));
+        };
+        let v = self.eval(operand)?;
+        match (op, v) {
+            (UnaryOp::Not, Value::Bool(b)) => Ok(Value::Bool(!b)),
+            (UnaryOp::Neg, Value::Int(i)) => i
+                .checked_neg()
+                .map(Value::Int)
+                .ok_or_else(|| err("integer overflow", &e.span)),
+            (UnaryOp::Neg, Value::Double(d)) => Ok(Value::Double(-d)),
+            (UnaryOp::Neg, Value::Duration(d)) => d
+                .checked_neg()
+                .map(Value::Duration)
+                .ok_or_else(|| err("duration overflow", &e.span)),
+            _ => Err(no_overload(&e.span)),
+        }
+    }
+
+    /// `&&` and `||`: an operand that decides the result wins over an error in the other,
+    /// whichever side it is on.
+    #[inline(never)]
+    fn logic(&mut self, e: &'a Expr) -> R {
+        let ExprKind::Binary { op, lhs, rhs } = &e.kind else {
+            return Err(no_overload(&e.span));
+        };
+        let decisive = *op == BinaryOp::Or;
+        let l = self.eval(lhs);
+        if self.cancelled {
+            return l;
+        }
+        if matches!(l, Ok(Value::Bool(b)) if b == decisive) {
+            return l;
+        }
+        let r = self.eval(rhs);
+        if self.cancelled {
+            return r;
+        }
+        if matches!(r, Ok(Value::Bool(b)) if b == decisive) {
+            return r;
+        }
+        match (l, r) {
+            (Err(er), _) | (_, Err(er)) => Err(er),
+            (Ok(Value::Bool(_)), Ok(Value::Bool(b))) => Ok(Value::Bool(b)),
+            _ => Err(no_overload(&e.span)),
+        }
+    }
+
+    #[inline(never)]
+    fn conditional(&mut self, e: &'a Expr) -> R {
+        let ExprKind::Conditional {
+            cond,
+            then,
+            otherwise,
+        } = &e.kind
+        else {
+            return Err(no_overload(&e.span));
+        };
+        match self.eval(cond)? {
+            Value::Bool(true) => self.eval(then),
+            Value::Bool(false) => self.eval(otherwise),
+            _ => Err(no_overload(&cond.span)),
+        }
+    }
+
+    #[inline(never)]
+    fn binary(&mut self, e: &'a Expr) -> R {
+        let ExprKind::Binary { op, lhs, rhs } = &e.kind else {
+            return Err(no_overload(&e.span));
+        };
+        let l = self.eval(lhs)?;
+        let r = self.eval(rhs)?;
+        let sized = |v: &Value| match v {
+            Value::String(s) => s.len(),
+            Value::Bytes(b) => b.len(),
+            Value::List(l) => l.len(),
+            _ => 0,
+        };
+        if matches!(
+            op,
+            BinaryOp::Add | BinaryOp::Eq | BinaryOp::Ne | BinaryOp::In
+        ) {
+            let n = sized(&l) + sized(&r);
+            self.charge((n as u64).div_ceil(10), &e.span)?;
+        }
+        binary_op(*op, &l, &r).map_err(|m| err(m, &e.span))
+    }
+
+    #[inline(never)]
+    fn list(&mut self, e: &'a Expr) -> R {
+        let ExprKind::List(items) = &e.kind else {
+            return Err(no_overload(&e.span));
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            let v = self.eval(&item.expr)?;
+            if item.optional {
+                match v {
+                    Value::Optional(Some(v)) => out.push(*v),
+                    Value::Optional(None) => {}
+                    _ => return Err(no_overload(&item.expr.span)),
+                }
+            } else {
+                out.push(v);
+            }
+        }
+        Ok(Value::list(out))
+    }
+
+    /// Map literals, and message constructions (`Object{…}`), which become maps of their
+    /// fields: Kyverno's mutations build plain objects with them.
+    #[inline(never)]
+    fn map(&mut self, e: &'a Expr) -> R {
+        let mut out = Map::new();
+        match &e.kind {
+            ExprKind::Map(entries) => {
+                for entry in entries {
+                    let k = self.eval(&entry.key)?;
+                    let v = self.eval(&entry.value)?;
+                    let key = Key::from_value(&k).ok_or_else(|| {
+                        err(
+                            format!("unsupported map key type: {}", k.type_name()),
+                            &entry.key.span,
+                        )
+                    })?;
+                    let v = match (entry.optional, v) {
+                        (false, v) => v,
+                        (true, Value::Optional(Some(v))) => *v,
+                        (true, Value::Optional(None)) => continue,
+                        (true, _) => return Err(no_overload(&entry.value.span)),
+                    };
+                    if out.contains_key(&key) {
+                        return Err(err(
+                            format!("Failed with repeated key: {}", key.to_value()),
+                            &entry.key.span,
+                        ));
+                    }
+                    out.insert(key, v);
+                }
+            }
+            ExprKind::Struct { fields, .. } => {
+                for f in fields {
+                    let v = self.eval(&f.value)?;
+                    let v = match (f.optional, v) {
+                        (false, v) => v,
+                        (true, Value::Optional(Some(v))) => *v,
+                        (true, Value::Optional(None)) => continue,
+                        (true, _) => return Err(no_overload(&f.value.span)),
+                    };
+                    out.insert(Key::String(f.name.as_str().into()), v);
+                }
+            }
+            _ => return Err(no_overload(&e.span)),
+        }
+        Ok(Value::map(out))
+    }
+
+    #[inline(never)]
+    fn comprehension(&mut self, e: &'a Expr) -> R {
+        let ExprKind::Comprehension(c) = &e.kind else {
+            return Err(no_overload(&e.span));
+        };
+        let range = self.eval(&c.range)?;
+        match c.kind {
+            MacroKind::Bind => {
+                self.locals.push((&c.var, range));
+                let r = self.eval(&c.args[0]);
+                self.locals.pop();
+                r
+            }
+            MacroKind::OptMap | MacroKind::OptFlatMap => match range {
+                Value::Optional(None) => Ok(Value::Optional(None)),
+                Value::Optional(Some(v)) => {
+                    self.locals.push((&c.var, *v));
+                    let r = self.eval(&c.args[0]);
+                    self.locals.pop();
+                    let r = r?;
+                    if c.kind == MacroKind::OptMap {
+                        Ok(Value::Optional(Some(Box::new(r))))
+                    } else if matches!(r, Value::Optional(_)) {
+                        Ok(r)
+                    } else {
+                        Err(no_overload(&c.args[0].span))
+                    }
+                }
+                _ => Err(no_overload(&c.range.span)),
+            },
+            _ => self.iterate(e, c, range),
+        }
+    }
+
+    fn iterate(&mut self, e: &'a Expr, c: &'a Comprehension, range: Value) -> R {
+        // Pairs of (first variable, second variable): (element, -) or (index, element) for
+        // lists, (key, -) or (key, value) for maps.
+        let items: Vec<(Value, Value)> = match &range {
+            Value::List(l) => l
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (Value::Int(i as i64), v.clone()))
+                .collect(),
+            Value::Map(m) => m.iter().map(|(k, v)| (k.to_value(), v.clone())).collect(),
+            _ => return Err(no_overload(&c.range.span)),
+        };
+        let two = c.var2.is_some();
+        let is_list = matches!(range, Value::List(_));
+        let mut acc = Acc::new(c.kind);
+        for (a, b) in items {
+            self.charge(1, &e.span)?;
+            let base = self.locals.len();
+            match (&c.var2, is_list) {
+                (Some((v2, _)), _) => {
+                    self.locals.push((&c.var, a.clone()));
+                    self.locals.push((v2, b.clone()));
+                }
+                (None, true) => self.locals.push((&c.var, b.clone())),
+                (None, false) => self.locals.push((&c.var, a.clone())),
+            }
+            let elem = if two || !is_list { a } else { b };
+            let step = self.step(c, &mut acc, elem, &e.span);
+            self.locals.truncate(base);
+            if self.cancelled {
+                return step.and(Err(err(COST_EXCEEDED, &e.span)));
+            }
+            if step? {
+                break;
+            }
+        }
+        acc.finish(&e.span)
+    }
+
+    /// One iteration; `Ok(true)` stops the loop early (a decided `all` or `exists`).
+    fn step(
+        &mut self,
+        c: &'a Comprehension,
+        acc: &mut Acc,
+        elem: Value,
+        span: &Span,
+    ) -> Result<bool, EvalError> {
+        match c.kind {
+            MacroKind::All | MacroKind::Exists => {
+                let decisive = c.kind == MacroKind::Exists;
+                match self.eval(&c.args[0]) {
+                    Ok(Value::Bool(b)) if b == decisive => {
+                        acc.decided = true;
+                        return Ok(true);
+                    }
+                    Ok(Value::Bool(_)) => {}
+                    Ok(_) => {
+                        if acc.error.is_none() {
+                            acc.error = Some(no_overload(&c.args[0].span));
+                        }
+                    }
+                    Err(er) => {
+                        if acc.error.is_none() {
+                            acc.error = Some(er);
+                        }
+                    }
+                }
+            }
+            MacroKind::ExistsOne => match self.eval(&c.args[0])? {
+                Value::Bool(true) => acc.count += 1,
+                Value::Bool(false) => {}
+                _ => return Err(no_overload(&c.args[0].span)),
+            },
+            MacroKind::Filter => match self.eval(&c.args[0])? {
+                Value::Bool(true) => acc.list.push(elem),
+                Value::Bool(false) => {}
+                _ => return Err(no_overload(&c.args[0].span)),
+            },
+            MacroKind::Map
+            | MacroKind::TransformList
+            | MacroKind::TransformMap
+            | MacroKind::TransformMapEntry => {
+                let (filter, transform) = match c.args.as_slice() {
+                    [t] => (None, t),
+                    [f, t] => (Some(f), t),
+                    _ => return Err(no_overload(span)),
+                };
+                if let Some(f) = filter {
+                    match self.eval(f)? {
+                        Value::Bool(true) => {}
+                        Value::Bool(false) => return Ok(false),
+                        _ => return Err(no_overload(&f.span)),
+                    }
+                }
+                let v = self.eval(transform)?;
+                match c.kind {
+                    MacroKind::TransformMap => {
+                        let key = self
+                            .local(&c.var)
+                            .and_then(Key::from_value)
+                            .ok_or_else(|| no_overload(span))?;
+                        acc.map.insert(key, v);
+                    }
+                    MacroKind::TransformMapEntry => {
+                        let Value::Map(entry) = v else {
+                            return Err(no_overload(&transform.span));
+                        };
+                        for (k, v) in entry.iter() {
+                            if acc.map.contains_key(k) {
+                                return Err(err(
+                                    format!("insert failed: key {} already exists", k.to_value()),
+                                    &transform.span,
+                                ));
+                            }
+                            acc.map.insert(k.clone(), v.clone());
+                        }
+                    }
+                    _ => acc.list.push(v),
+                }
+            }
+            MacroKind::Bind | MacroKind::OptMap | MacroKind::OptFlatMap => {}
+        }
+        let built = acc.list.len() + acc.map.len();
+        if built > MAX_BUILT_LEN {
+            return Err(err("comprehension result too large", span));
+        }
+        Ok(false)
+    }
+}
+
+/// What a comprehension accumulates.
+struct Acc {
+    kind: MacroKind,
+    decided: bool,
+    error: Option<EvalError>,
+    count: u64,
+    list: Vec<Value>,
+    map: Map,
+}
+
+impl Acc {
+    fn new(kind: MacroKind) -> Acc {
+        Acc {
+            kind,
+            decided: false,
+            error: None,
+            count: 0,
+            list: Vec::new(),
+            map: Map::new(),
+        }
+    }
+
+    fn finish(self, _span: &Span) -> R {
+        match self.kind {
+            MacroKind::All | MacroKind::Exists => {
+                if self.decided {
+                    return Ok(Value::Bool(self.kind == MacroKind::Exists));
+                }
+                match self.error {
+                    Some(er) => Err(er),
+                    None => Ok(Value::Bool(self.kind == MacroKind::All)),
+                }
+            }
+            MacroKind::ExistsOne => Ok(Value::Bool(self.count == 1)),
+            MacroKind::TransformMap | MacroKind::TransformMapEntry => Ok(Value::map(self.map)),
+            _ => Ok(Value::list(self.list)),
+        }
+    }
+}
+
+/// A field of a map; other values have no fields.
+fn select(v: Value, field: &str, span: &Span) -> R {
+    match v {
+        Value::Map(m) => m
+            .get(&Key::String(field.into()))
+            .cloned()
+            .ok_or_else(|| err(format!("no such key: {field}"), span)),
+        Value::Optional(None) => Ok(Value::Optional(None)),
+        // Selecting on an optional behaves as `.?`: a missing field gives none.
+        Value::Optional(Some(inner)) => match *inner {
+            Value::Map(m) => Ok(Value::Optional(
+                m.get(&Key::String(field.into()))
+                    .map(|v| Box::new(v.clone())),
+            )),
+            other => Err(err(
+                format!(
+                    "type '{}' does not support field selection",
+                    other.type_name()
+                ),
+                span,
+            )),
+        },
+        other => Err(err(
+            format!(
+                "type '{}' does not support field selection",
+                other.type_name()
+            ),
+            span,
+        )),
+    }
+}
+
+enum Missing {
+    /// The element is not there (an optional index gives none).
+    Absent(EvalError),
+    /// The index itself is wrong.
+    Error(EvalError),
+}
+
+fn lookup(container: &Value, key: &Value, span: &Span) -> Result<Value, Missing> {
+    match container {
+        Value::List(l) => {
+            let i: i128 = match key {
+                Value::Int(i) => *i as i128,
+                Value::Uint(u) => *u as i128,
+                Value::Double(d) if d.fract() == 0.0 && d.is_finite() => *d as i128,
+                Value::Double(_) => {
+                    return Err(Missing::Error(err("unsupported index value", span)));
+                }
+                _ => return Err(Missing::Error(no_overload(span))),
+            };
+            if i < 0 || i >= l.len() as i128 {
+                return Err(Missing::Absent(err(
+                    format!("index '{i}' out of range in list size '{}'", l.len()),
+                    span,
+                )));
+            }
+            Ok(l[i as usize].clone())
+        }
+        Value::Map(m) => {
+            let found = Key::lookup(key).and_then(|k| m.get(&k));
+            match found {
+                Some(v) => Ok(v.clone()),
+                None if matches!(
+                    key,
+                    Value::Bool(_)
+                        | Value::Int(_)
+                        | Value::Uint(_)
+                        | Value::String(_)
+                        | Value::Double(_)
+                ) =>
+                {
+                    let shown = match key {
+                        Value::String(s) => s.to_string(),
+                        other => other.to_string(),
+                    };
+                    Err(Missing::Absent(err(format!("no such key: {shown}"), span)))
+                }
+                None => Err(Missing::Error(no_overload(span))),
+            }
+        }
+        _ => Err(Missing::Error(no_overload(span))),
+    }
+}
+
+/// A strict binary operator on two values; the error is cel-go's message.
+pub fn binary_op(op: BinaryOp, l: &Value, r: &Value) -> Result<Value, String> {
+    use Value::*;
+    use std::cmp::Ordering;
+    let nso = || "no such overload".to_string();
+    match op {
+        BinaryOp::Eq => Ok(Bool(l.equals(r))),
+        BinaryOp::Ne => Ok(Bool(!l.equals(r))),
+        BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+            let ord = match (l, r) {
+                (Int(_) | Uint(_) | Double(_), Int(_) | Uint(_) | Double(_)) => {
+                    match compare_numbers(l, r) {
+                        Some(o) => o,
+                        // NaN is not ordered: every comparison is false.
+                        None => return Ok(Bool(false)),
+                    }
+                }
+                (String(a), String(b)) => a.cmp(b),
+                (Bytes(a), Bytes(b)) => a.cmp(b),
+                (Bool(a), Bool(b)) => a.cmp(b),
+                (Timestamp(a), Timestamp(b)) => a.cmp(b),
+                (Duration(a), Duration(b)) => a.cmp(b),
+                (Opaque(a), Opaque(b)) => a.compare(b.as_ref()).ok_or_else(nso)?,
+                _ => return Err(nso()),
+            };
+            Ok(Bool(match op {
+                BinaryOp::Lt => ord == Ordering::Less,
+                BinaryOp::Le => ord != Ordering::Greater,
+                BinaryOp::Gt => ord == Ordering::Greater,
+                _ => ord != Ordering::Less,
+            }))
+        }
+        BinaryOp::In => match r {
+            List(items) => Ok(Bool(items.iter().any(|x| x.equals(l)))),
+            Map(m) => Ok(Bool(Key::lookup(l).is_some_and(|k| m.contains_key(&k)))),
+            _ => Err(nso()),
+        },
+        BinaryOp::Add => match (l, r) {
+            (Int(a), Int(b)) => a
+                .checked_add(*b)
+                .map(Int)
+                .ok_or_else(|| "integer overflow".into()),
+            (Uint(a), Uint(b)) => a
+                .checked_add(*b)
+                .map(Uint)
+                .ok_or_else(|| "unsigned integer overflow".into()),
+            (Double(a), Double(b)) => Ok(Double(a + b)),
+            (String(a), String(b)) => {
+                if a.len() + b.len() > MAX_BUILT_LEN {
+                    return Err("string too large".into());
+                }
+                Ok(Value::string(format!("{a}{b}")))
+            }
+            (Bytes(a), Bytes(b)) => {
+                if a.len() + b.len() > MAX_BUILT_LEN {
+                    return Err("bytes too large".into());
+                }
+                Ok(Bytes([&a[..], &b[..]].concat().into()))
+            }
+            (List(a), List(b)) => {
+                if a.len() + b.len() > MAX_BUILT_LEN {
+                    return Err("list too large".into());
+                }
+                if b.is_empty() {
+                    return Ok(List(a.clone()));
+                }
+                let mut out = Vec::with_capacity(a.len() + b.len());
+                out.extend(a.iter().cloned());
+                out.extend(b.iter().cloned());
+                Ok(List(Arc::new(out)))
+            }
+            (Timestamp(t), Duration(d)) | (Duration(d), Timestamp(t)) => {
+                time::add_duration(*t, *d).map(Timestamp)
+            }
+            (Duration(a), Duration(b)) => a
+                .checked_add(*b)
+                .map(Duration)
+                .ok_or_else(|| "duration overflow".into()),
+            _ => Err(nso()),
+        },
+        BinaryOp::Sub => match (l, r) {
+            (Int(a), Int(b)) => a
+                .checked_sub(*b)
+                .map(Int)
+                .ok_or_else(|| "integer overflow".into()),
+            (Uint(a), Uint(b)) => a
+                .checked_sub(*b)
+                .map(Uint)
+                .ok_or_else(|| "unsigned integer overflow".into()),
+            (Double(a), Double(b)) => Ok(Double(a - b)),
+            (Timestamp(a), Timestamp(b)) => time::difference(*a, *b).map(Duration),
+            (Timestamp(t), Duration(d)) => {
+                let neg = d.checked_neg().ok_or("timestamp overflow")?;
+                time::add_duration(*t, neg).map(Timestamp)
+            }
+            (Duration(a), Duration(b)) => a
+                .checked_sub(*b)
+                .map(Duration)
+                .ok_or_else(|| "duration overflow".into()),
+            _ => Err(nso()),
+        },
+        BinaryOp::Mul => match (l, r) {
+            (Int(a), Int(b)) => a
+                .checked_mul(*b)
+                .map(Int)
+                .ok_or_else(|| "integer overflow".into()),
+            (Uint(a), Uint(b)) => a
+                .checked_mul(*b)
+                .map(Uint)
+                .ok_or_else(|| "unsigned integer overflow".into()),
+            (Double(a), Double(b)) => Ok(Double(a * b)),
+            _ => Err(nso()),
+        },
+        BinaryOp::Div => match (l, r) {
+            (Int(_), Int(0)) | (Uint(_), Uint(0)) => Err("division by zero".into()),
+            (Int(a), Int(b)) => a
+                .checked_div(*b)
+                .map(Int)
+                .ok_or_else(|| "integer overflow".into()),
+            (Uint(a), Uint(b)) => Ok(Uint(a / b)),
+            (Double(a), Double(b)) => Ok(Double(a / b)),
+            _ => Err(nso()),
+        },
+        BinaryOp::Rem => match (l, r) {
+            (Int(_), Int(0)) | (Uint(_), Uint(0)) => Err("modulus by zero".into()),
+            (Int(a), Int(b)) => a
+                .checked_rem(*b)
+                .map(Int)
+                .ok_or_else(|| "integer overflow".into()),
+            (Uint(a), Uint(b)) => Ok(Uint(a % b)),
+            _ => Err(nso()),
+        },
+        BinaryOp::And | BinaryOp::Or => Err(nso()),
+    }
 }

@@ -41,6 +41,9 @@ pub struct Env {
     /// Kyverno's `orValue` compatibility macro (cel.md §2.5): `x.orValue(y)` on a
     /// non-optional `x` gives `x` instead of `no such overload`.
     pub or_value_compat: bool,
+    /// The container (namespace) names resolve in: with `a.b`, the name `x` is looked up
+    /// as `a.b.x`, `a.x`, then `x`. Kyverno uses none.
+    pub container: String,
 }
 
 impl Env {
@@ -52,6 +55,7 @@ impl Env {
                 .expect("valid RFC 3339 literal"),
             cost_limit: Some(limits::COST_LIMIT),
             or_value_compat: true,
+            container: String::new(),
         }
     }
 }

@@ -718,6 +718,33 @@ impl Parser {
                         span,
                     );
                 }
+                (Some(_), "sortBy", 2) => {
+                    // `l.sortBy(e, key)` sorts `l` by `l.map(e, key)`, as cel-go expands it.
+                    let target = target.ok_or(Stop)?;
+                    let mut it = args.into_iter();
+                    let (var, key) = match (it.next(), it.next()) {
+                        (Some(a), Some(b)) => (a, b),
+                        _ => return Err(Stop),
+                    };
+                    let v = self.variable(&var, "sortBy")?;
+                    let keys = self.comprehension(
+                        MacroKind::Map,
+                        target.clone(),
+                        v,
+                        None,
+                        vec![key],
+                        span.clone(),
+                    )?;
+                    return self.make(
+                        ExprKind::Call {
+                            target: None,
+                            function: "@sortByAssociatedKeys".into(),
+                            function_span,
+                            args: vec![*target, *keys],
+                        },
+                        span,
+                    );
+                }
                 (Some(_), f, n) => {
                     let kind = match (f, n) {
                         ("all", 2 | 3) => Some(MacroKind::All),

@@ -309,23 +309,10 @@ pub fn compare_numbers(a: &Value, b: &Value) -> Option<Ordering> {
     }
 }
 
+/// cel-go compares an int or uint with a double by converting it to double (so
+/// `9223372036854775807 < 9223372036854775808.0` is false): we do the same.
 fn compare_double_int(d: f64, i: i128) -> Option<Ordering> {
-    if d.is_nan() {
-        return None;
-    }
-    // Every i64 and u64 lies within ±2^64, where f64 → i128 after floor is exact.
-    if d >= 1.9e19 {
-        return Some(Ordering::Greater);
-    }
-    if d <= -1.9e19 {
-        return Some(Ordering::Less);
-    }
-    let floor = d.floor();
-    let fi = floor as i128;
-    match fi.cmp(&i) {
-        Ordering::Equal if d > floor => Some(Ordering::Greater),
-        other => Some(other),
-    }
+    d.partial_cmp(&(i as f64))
 }
 
 impl fmt::Display for Value {

@@ -1,1 +1,306 @@
-//! Functions.
+//! The one table of CEL functions: for each name, its overloads (receiver or global,
+//! parameter types, result type), a paragraph of documentation and the implementation. The
+//! evaluator dispatches through it; hover, completion and signature help can read it.
+//!
+//! A library is a file with a `FUNCTIONS` slice, listed once in `LIBRARIES`. Several
+//! libraries may add overloads to the same name (`indexOf` on strings and on lists): the
+//! evaluator tries them all, in library order.
+
+pub mod encoders;
+pub mod lists;
+pub mod math;
+pub mod optional;
+pub mod regex;
+pub mod sets;
+pub mod stdlib;
+pub mod strings;
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use super::Env;
+use super::value::Value;
+
+/// Every library, in dispatch order.
+pub const LIBRARIES: &[&[FunctionSpec]] = &[
+    stdlib::FUNCTIONS,
+    optional::FUNCTIONS,
+    strings::FUNCTIONS,
+    lists::FUNCTIONS,
+    sets::FUNCTIONS,
+    math::FUNCTIONS,
+    encoders::FUNCTIONS,
+    regex::FUNCTIONS,
+];
+
+/// A parameter or result type, for dispatch and for documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ty {
+    /// Any value.
+    Dyn,
+    Null,
+    Bool,
+    Int,
+    Uint,
+    Double,
+    String,
+    Bytes,
+    List,
+    Map,
+    Timestamp,
+    Duration,
+    Type,
+    Optional,
+    /// A library type, by its CEL type name (`kubernetes.Quantity`).
+    Opaque(&'static str),
+}
+
+impl Ty {
+    pub fn matches(self, v: &Value) -> bool {
+        match (self, v) {
+            (Ty::Dyn, _) => true,
+            (Ty::Null, Value::Null) => true,
+            (Ty::Bool, Value::Bool(_)) => true,
+            (Ty::Int, Value::Int(_)) => true,
+            (Ty::Uint, Value::Uint(_)) => true,
+            (Ty::Double, Value::Double(_)) => true,
+            (Ty::String, Value::String(_)) => true,
+            (Ty::Bytes, Value::Bytes(_)) => true,
+            (Ty::List, Value::List(_)) => true,
+            (Ty::Map, Value::Map(_)) => true,
+            (Ty::Timestamp, Value::Timestamp(_)) => true,
+            (Ty::Duration, Value::Duration(_)) => true,
+            (Ty::Type, Value::Type(_)) => true,
+            (Ty::Optional, Value::Optional(_)) => true,
+            (Ty::Opaque(name), Value::Opaque(o)) => o.type_name() == name,
+            _ => false,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Ty::Dyn => "dyn",
+            Ty::Null => "null_type",
+            Ty::Bool => "bool",
+            Ty::Int => "int",
+            Ty::Uint => "uint",
+            Ty::Double => "double",
+            Ty::String => "string",
+            Ty::Bytes => "bytes",
+            Ty::List => "list",
+            Ty::Map => "map",
+            Ty::Timestamp => "google.protobuf.Timestamp",
+            Ty::Duration => "google.protobuf.Duration",
+            Ty::Type => "type",
+            Ty::Optional => "optional_type",
+            Ty::Opaque(name) => name,
+        }
+    }
+}
+
+/// What an implementation may use besides its arguments: the environment, and the cost
+/// counter it adds to for work proportional to its input (the evaluator already charges 1
+/// per call).
+pub struct Ctx<'a> {
+    pub env: &'a Env,
+    pub cost: u64,
+}
+
+impl Ctx<'_> {
+    /// Charges for work over `n` bytes or elements: cel-go's string and list functions cost
+    /// about one unit per ten elements.
+    pub fn charge_size(&mut self, n: usize) {
+        self.cost = self.cost.saturating_add((n as u64).div_ceil(10));
+    }
+}
+
+/// What an implementation returns (named so that tables can import `Ty::*`, whose
+/// `String` would shadow the standard one).
+pub type Out = Result<Value, std::string::String>;
+
+/// An implementation: the arguments (receiver first for receiver-style calls), already
+/// checked against the overload's parameter types. The error is cel-go's message.
+pub type Impl = fn(args: &[Value], ctx: &mut Ctx) -> Result<Value, String>;
+
+#[derive(Clone, Copy)]
+pub struct Overload {
+    /// `receiver.f(args)` when true, `f(args)` otherwise.
+    pub receiver: bool,
+    /// Parameter types, the receiver's first.
+    pub params: &'static [Ty],
+    pub result: Ty,
+    pub imp: Impl,
+    /// The last parameter repeats (`math.greatest(a, b, c…)`), at least once.
+    pub variadic: bool,
+}
+
+impl std::fmt::Debug for Overload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:?} -> {:?} (receiver: {})",
+            self.params, self.result, self.receiver
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct FunctionSpec {
+    /// The name as called; namespaced functions include their namespace (`math.greatest`).
+    pub name: &'static str,
+    /// One paragraph, in our own words, for hover and `kyverno-ls functions`.
+    pub doc: &'static str,
+    pub overloads: &'static [Overload],
+}
+
+impl FunctionSpec {
+    /// `string.contains(string) -> bool` style signatures, one per overload.
+    pub fn signatures(&self) -> Vec<String> {
+        self.overloads
+            .iter()
+            .map(|o| {
+                let names: Vec<&str> = o.params.iter().map(|t| t.name()).collect();
+                if o.receiver {
+                    let (recv, rest) = names
+                        .split_first()
+                        .map_or(("", &[][..]), |(r, rest)| (*r, rest));
+                    format!(
+                        "{recv}.{}({}) -> {}",
+                        self.name,
+                        rest.join(", "),
+                        o.result.name()
+                    )
+                } else {
+                    format!("{}({}) -> {}", self.name, names.join(", "), o.result.name())
+                }
+            })
+            .collect()
+    }
+}
+
+/// Shorthand for the tables.
+pub const fn global(params: &'static [Ty], result: Ty, imp: Impl) -> Overload {
+    Overload {
+        receiver: false,
+        params,
+        result,
+        imp,
+        variadic: false,
+    }
+}
+
+/// A global function whose last parameter repeats.
+pub const fn variadic(params: &'static [Ty], result: Ty, imp: Impl) -> Overload {
+    Overload {
+        receiver: false,
+        params,
+        result,
+        imp,
+        variadic: true,
+    }
+}
+
+pub const fn member(params: &'static [Ty], result: Ty, imp: Impl) -> Overload {
+    Overload {
+        receiver: true,
+        params,
+        result,
+        imp,
+        variadic: false,
+    }
+}
+
+fn index() -> &'static HashMap<&'static str, Vec<&'static FunctionSpec>> {
+    static INDEX: OnceLock<HashMap<&'static str, Vec<&'static FunctionSpec>>> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut m: HashMap<&'static str, Vec<&'static FunctionSpec>> = HashMap::new();
+        for lib in LIBRARIES {
+            for f in *lib {
+                m.entry(f.name).or_default().push(f);
+            }
+        }
+        m
+    })
+}
+
+/// The specs of a function name, from every library that defines it.
+pub fn lookup(name: &str) -> Option<&'static [&'static FunctionSpec]> {
+    index().get(name).map(Vec::as_slice)
+}
+
+/// Every function, for completion and listings.
+pub fn all() -> impl Iterator<Item = &'static FunctionSpec> {
+    LIBRARIES.iter().flat_map(|lib| lib.iter())
+}
+
+/// Whether some function has this name (receiver-style or global).
+pub fn exists(name: &str) -> bool {
+    index().contains_key(name)
+}
+
+/// The first overload of `name` whose receiver style and parameter types fit `args`.
+pub fn resolve(name: &str, receiver: bool, args: &[Value]) -> Option<&'static Overload> {
+    lookup(name)?
+        .iter()
+        .flat_map(|f| f.overloads.iter())
+        .find(|o| {
+            if o.receiver != receiver {
+                return false;
+            }
+            if o.variadic {
+                let fixed = o.params.len().saturating_sub(1);
+                let last = o.params.last().copied().unwrap_or(Ty::Dyn);
+                args.len() > fixed
+                    && o.params[..fixed]
+                        .iter()
+                        .zip(args)
+                        .all(|(t, v)| t.matches(v))
+                    && args[fixed..].iter().all(|v| last.matches(v))
+            } else {
+                o.params.len() == args.len() && o.params.iter().zip(args).all(|(t, v)| t.matches(v))
+            }
+        })
+}
+
+// Helpers shared by the libraries.
+
+pub(crate) fn str_arg(v: &Value) -> &str {
+    match v {
+        Value::String(s) => s,
+        _ => "",
+    }
+}
+
+pub(crate) fn int_arg(v: &Value) -> i64 {
+    match v {
+        Value::Int(i) => *i,
+        _ => 0,
+    }
+}
+
+pub(crate) fn list_arg(v: &Value) -> &[Value] {
+    match v {
+        Value::List(l) => l,
+        _ => &[],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_function_is_documented_and_has_overloads() {
+        for f in all() {
+            assert!(!f.doc.is_empty() && !f.overloads.is_empty(), "{}", f.name);
+            for o in f.overloads {
+                assert!(!o.receiver || !o.params.is_empty(), "{}", f.name);
+            }
+        }
+        let contains = lookup("contains").unwrap()[0];
+        assert_eq!(
+            contains.signatures(),
+            vec!["string.contains(string) -> bool"]
+        );
+    }
+}

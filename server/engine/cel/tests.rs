@@ -43,7 +43,7 @@ fn pod(name: &str, drop: &str, labels: &str) -> String {
 }
 
 fn run(policy: &str, req: &Request) -> Vec<(Status, String, String)> {
-    super::evaluate(&yaml(policy), req, &Env::fixed())
+    crate::engine::evaluate(&yaml(policy), req, &Env::fixed())
         .into_iter()
         .map(|r: RuleResponse| (r.status, r.rule, r.message))
         .collect()

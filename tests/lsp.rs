@@ -1062,7 +1062,23 @@ async fn real_core_hover_and_completion_in_a_validating_policy() {
     let mut s = Session::start(Arc::new(lsp::Kyverno));
     s.initialize().await;
     s.open(VPOL).await;
-    assert_eq!(s.diagnostics().await, publish(Some(1), json!([])));
+    // The policy is simulated on the built-in samples: the hello-world Pod has no `app` label,
+    // and `validationActions: [Deny]` would refuse it.
+    assert_eq!(
+        s.diagnostics().await,
+        publish(
+            Some(1),
+            json!([{
+                "range": range(3, 8, 3, 25), "severity": 3, "code": "rule-fails",
+                "source": "kyverno-ls",
+                "message": "Pod hello-world would be blocked (Deny): Pods need an `app` label.",
+                "relatedInformation": [{
+                    "location": {"uri": "file:///work/policy.yaml", "range": range(16, 4, 16, 14)},
+                    "message": "the part of the rule that failed"
+                }]
+            }])
+        )
+    );
     assert_eq!(
         s.request("textDocument/hover", at(5, 4)).await,
         response(

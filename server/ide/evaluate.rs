@@ -18,13 +18,13 @@ use crate::samples::{Origin, Sample};
 use crate::yaml::{Node, NodeKind};
 
 /// Longest value shown in full; longer ones are cut.
-const MAX_VALUE_CHARS: usize = 1200;
+pub(super) const MAX_VALUE_CHARS: usize = 1200;
 /// Longest value shown on one element's line.
 const MAX_LINE_CHARS: usize = 200;
 /// Most elements of one `foreach` list shown.
 const MAX_ELEMENTS: usize = 10;
 /// Longest value an inlay hint shows; the tooltip has the rest.
-const MAX_HINT_CHARS: usize = 40;
+pub(super) const MAX_HINT_CHARS: usize = 40;
 
 /// What to evaluate.
 enum What<'a> {
@@ -243,7 +243,7 @@ pub fn inlay_hints(text: &str, analysis: &Analysis, range: Range<usize>) -> Vec<
 }
 
 /// `s` cut to `max` characters, with an ellipsis when something was left out.
-fn cut(s: &str, max: usize) -> String {
+pub(super) fn cut(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         return s.to_owned();
     }
@@ -252,7 +252,7 @@ fn cut(s: &str, max: usize) -> String {
     kept
 }
 
-fn describe(origin: Origin) -> &'static str {
+pub(super) fn describe(origin: Origin) -> &'static str {
     match origin {
         Origin::Builtin => "(built-in sample)",
         Origin::Settings => "(from the samples setting)",
@@ -264,7 +264,7 @@ fn describe(origin: Origin) -> &'static str {
 
 /// The current sample (by label), else the first one the rule matches, else the first one;
 /// with whether the rule matches it.
-fn pick_sample<'a>(
+pub(super) fn pick_sample<'a>(
     analysis: &'a Analysis,
     sim: Option<&RuleSimulation>,
 ) -> Option<(&'a Sample, bool)> {
@@ -421,12 +421,12 @@ fn evaluate_in(
     None
 }
 
-fn pretty(v: &Value) -> String {
+pub(super) fn pretty(v: &Value) -> String {
     serde_json::to_string_pretty(&v.to_json()).unwrap_or_else(|_| to_go_json(v))
 }
 
 /// `s` cut to `max` characters, saying how much was left out.
-fn trim(s: &str, max: usize) -> String {
+pub(super) fn trim(s: &str, max: usize) -> String {
     let count = s.chars().count();
     if count <= max {
         return s.to_string();

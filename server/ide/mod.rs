@@ -1,6 +1,7 @@
 //! Editor features computed from an [`Analysis`](crate::analysis::Analysis): hover,
 //! completion and document symbols. Pure functions of (text, analysis, byte offset).
 
+mod cel_values;
 mod completion;
 pub mod evaluate;
 pub mod expr;
@@ -12,9 +13,21 @@ mod symbols;
 use crate::diag::Span;
 
 pub use completion::completion;
-pub use evaluate::inlay_hints;
 pub use hover::hover;
 pub use symbols::document_symbols;
+
+/// Inlay hints of both languages: values after each `{{ }}` template and after each CEL
+/// variable, validation and match condition.
+pub fn inlay_hints(
+    text: &str,
+    analysis: &crate::analysis::Analysis,
+    range: Span,
+) -> Vec<InlayHint> {
+    let mut hints = evaluate::inlay_hints(text, analysis, range.clone());
+    hints.extend(cel_values::inlay_hints(text, analysis, range));
+    hints.sort_by_key(|h| h.offset);
+    hints
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hover {

@@ -313,3 +313,67 @@ fn symbols_of_a_validating_policy() {
     assert_eq!(&VPOL[labels.selection_span.clone()], "labels");
     assert!(s[0].children.iter().all(|c| c.kind == SymbolKind::Section));
 }
+
+/// A ValidatingPolicy with a same-file Deployment: the values come from the autogen variant
+/// the verdict used (`object.spec` is the Pod template's spec).
+const CEL_POLICY: &str = r#"apiVersion: policies.kyverno.io/v1
+kind: ValidatingPolicy
+metadata:
+  name: images
+spec:
+  matchConstraints:
+    resourceRules:
+    - apiGroups: [""]
+      apiVersions: [v1]
+      operations: [CREATE]
+      resources: [pods]
+  matchConditions:
+  - name: has-containers
+    expression: has(object.spec.containers)
+  variables:
+  - name: images
+    expression: >-
+      object.spec.containers.map(c, c.image)
+  validations:
+  - expression: "variables.images.all(i, i.startsWith('registry.example.com/'))"
+    message: use the company registry
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: default
+spec:
+  template:
+    spec:
+      containers:
+      - name: web
+        image: registry.example.com/web:1.0
+      - name: sidecar
+        image: docker.io/proxy:2.3
+"#;
+
+#[test]
+fn cel_values_on_hover_and_as_inlay_hints() {
+    let t = CEL_POLICY;
+    let a = analyze(t);
+    let at = t.find("object.spec.containers.map").unwrap() + 3;
+    let h = hover(t, &a, at).unwrap();
+    assert_eq!(
+        h.markdown,
+        "**`Deployment web`** (from this file)\n\n```json\n[\n  \"registry.example.com/web:1.0\",\n  \"docker.io/proxy:2.3\"\n]\n```"
+    );
+    let hints = inlay_hints(t, &a, 0..t.len());
+    let shown: Vec<(&str, &str)> = hints
+        .iter()
+        .map(|h| (&t[h.offset - 6..h.offset], h.label.as_str()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("iners)", "= true"),
+            ("image)", "= [\"registry.example.com/web:1.0\",\"docker…"),
+            ("m/'))\"", "= false"),
+        ]
+    );
+}

@@ -57,15 +57,10 @@ fn can_autogen(constraints: &Value) -> bool {
     {
         return false;
     }
-    let Some([rule]) = constraints
-        .at(&["resourceRules"])
-        .and_then(Value::as_array)
-    else {
+    let Some([rule]) = constraints.at(&["resourceRules"]).and_then(Value::as_array) else {
         return false;
     };
-    let only = |k: &str, want: &str| {
-        matches!(rule.at(&[k]).and_then(Value::as_array), Some([one]) if one.as_str() == Some(want))
-    };
+    let only = |k: &str, want: &str| matches!(rule.at(&[k]).and_then(Value::as_array), Some([one]) if one.as_str() == Some(want));
     is_empty(rule.at(&["resourceNames"]))
         && only("apiGroups", "")
         && only("apiVersions", "v1")
@@ -142,7 +137,10 @@ fn spec_for(spec: &Value, request: &Request) -> Option<Value> {
     let mut rule = variant_rules.as_array()?.first()?.as_object()?.clone();
     rule.insert("operations".into(), operations);
     let mut c = crate::jmespath::value::Map::new();
-    c.insert("resourceRules".into(), Value::array(vec![Value::object(rule)]));
+    c.insert(
+        "resourceRules".into(),
+        Value::array(vec![Value::object(rule)]),
+    );
     let mut variant = spec.as_object()?.clone();
     variant.insert("matchConstraints".into(), Value::object(c));
     let json = crate::jmespath::json::to_go_json(&Value::object(variant));
@@ -258,6 +256,68 @@ fn exceptions(
     }
 }
 
+type Compiled = Result<Rc<Program>, String>;
+
+/// The request's variables plus the policy's `variables.<name>`, each evaluated on first use
+/// (an expression that did not compile gives its error there).
+fn activation(request: &Request, variables: Vec<(String, Compiled)>) -> Bindings {
+    let mut activation = bindings::request_bindings(request);
+    for (name, program) in variables {
+        activation.set_lazy(
+            format!("variables.{name}"),
+            Rc::new(
+                move |a: &dyn cel::Activation, e: &cel::Env| match &program {
+                    Ok(p) => p.eval(a, e),
+                    Err(m) => Err(cel::EvalError::new(m.clone(), 0..0)),
+                },
+            ),
+        );
+    }
+    activation
+}
+
+/// The value of one expression of the policy for a request, computed as the pipeline would:
+/// on the autogen variant for a Pod controller, with the same variables. `path` is the
+/// expression's place in the spec (`["validations", "0", "expression"]`). Also says whether
+/// the policy matches the request; when it does not, the expression is evaluated on the
+/// policy as written, for the editor to show what it would give.
+pub fn site_value(
+    policy: &Value,
+    request: &Request,
+    env: &Env,
+    path: &[&str],
+) -> Option<(bool, Result<cel::Value, String>)> {
+    let written = policy.at(&["spec"])?;
+    let (matched, spec) = match spec_for(written, request) {
+        Some(spec) => (true, spec),
+        None => (false, written.clone()),
+    };
+    let mut node = &spec;
+    for step in path {
+        node = match node {
+            Value::Array(items) => items.get(step.parse::<usize>().ok()?)?,
+            other => other.as_object()?.get(*step)?,
+        };
+    }
+    let expr = node.as_str()?.to_string();
+    let variables = expressions(&spec, "variables")
+        .iter()
+        .map(|v| {
+            let expr = v.str_at(&["expression"]);
+            (
+                v.str_at(&["name"]).to_string(),
+                compile(expr, "variables").map(Rc::new),
+            )
+        })
+        .collect();
+    let activation = activation(request, variables);
+    let result = compile(&expr, &path.join(".")).and_then(|p| {
+        p.eval(&activation, &bindings::env(env))
+            .map_err(|e| e.message)
+    });
+    Some((matched, result))
+}
+
 /// The rule responses of a ValidatingPolicy for one request (none when it does not match).
 pub fn validate(policy: &Value, request: &Request, env: &Env) -> Vec<RuleResponse> {
     let Some(spec) = policy.at(&["spec"]) else {
@@ -301,14 +361,8 @@ pub fn validate(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespons
         Ok(c) => c,
         Err(e) => return vec![response(Status::Error, "", e)],
     };
-    let mut activation = bindings::request_bindings(request);
-    for (name, program) in variables {
-        let program = program.clone();
-        activation.set_lazy(
-            format!("variables.{name}"),
-            Rc::new(move |a: &dyn cel::Activation, e: &cel::Env| program.eval(a, e)),
-        );
-    }
+    let variables = variables.into_iter().map(|(n, p)| (n, Ok(p))).collect();
+    let mut activation = activation(request, variables);
     let name = policy.str_at(&["metadata", "name"]);
     let kind = policy.str_at(&["kind"]);
     match exceptions(request, name, kind, &activation, &cel_env) {
@@ -321,25 +375,25 @@ pub fn validate(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespons
             return vec![response(
                 status,
                 "exception",
-                format!("rule is {verb} due to policy exception: {}", names.join(", ")),
+                format!(
+                    "rule is {verb} due to policy exception: {}",
+                    names.join(", ")
+                ),
             )];
         }
         Exempt::Partly { images, values } => {
             activation.set(
                 "exceptions",
                 cel::Value::map(
-                    [
-                        ("allowedImages", images),
-                        ("allowedValues", values),
-                    ]
-                    .into_iter()
-                    .map(|(k, v)| {
-                        (
-                            cel::Key::String(k.into()),
-                            cel::Value::list(v.into_iter().map(cel::Value::string).collect()),
-                        )
-                    })
-                    .collect(),
+                    [("allowedImages", images), ("allowedValues", values)]
+                        .into_iter()
+                        .map(|(k, v)| {
+                            (
+                                cel::Key::String(k.into()),
+                                cel::Value::list(v.into_iter().map(cel::Value::string).collect()),
+                            )
+                        })
+                        .collect(),
                 ),
             );
         }
@@ -351,10 +405,7 @@ pub fn validate(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespons
         match program.eval(&activation, &cel_env) {
             Ok(cel::Value::Bool(false)) => return vec![response(Status::Skip, "", "skip")],
             Ok(cel::Value::Bool(true)) => {}
-            Ok(other) => errors.push(format!(
-                "expected a bool, got {}",
-                other.type_name()
-            )),
+            Ok(other) => errors.push(format!("expected a bool, got {}", other.type_name())),
             Err(e) => errors.push(e.message),
         }
     }
@@ -427,7 +478,11 @@ mod tests {
             "object.spec.template.spec.containers.all(c, object.metadata.name != '' && has(oldObject.spec.template.spec.x)) && object.metadata.labels.a == object.metadata.namespace"
         );
         assert_eq!(
-            replace("object.metadata.labels + object.metadata.names", "metadata", "spec.template.metadata"),
+            replace(
+                "object.metadata.labels + object.metadata.names",
+                "metadata",
+                "spec.template.metadata"
+            ),
             "object.spec.template.metadata.labels + object.spec.template.metadata.names"
         );
     }

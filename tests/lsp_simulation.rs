@@ -740,6 +740,12 @@ async fn hover_evaluates_against_the_current_sample() {
     // A condition key, `"{{ request.operation || 'BACKGROUND' }}"`, against the first sample
     // the rule matches.
     let h = s.request("textDocument/hover", at(28, 20)).await;
+    let hover = |id: i64, markdown: &str, range: Value| {
+        response(
+            id,
+            json!({"contents": {"kind": "markdown", "value": markdown}, "range": range}),
+        )
+    };
     same(
         &h,
         hover(
@@ -1103,5 +1109,74 @@ async fn chainsaw_assertions_get_no_missing_field_in_the_editor() {
             "unknown-field".to_string(),
             "Unknown field `backgroundz` in spec. Did you mean `background`?".to_string()
         )]
+    );
+}
+
+const CEL_TUTORIAL: &str = include_str!("../examples/tutorial-validating-policy.yaml");
+
+#[tokio::test]
+async fn a_validating_policy_gets_verdicts_values_on_hover_and_inlay_hints() {
+    let ws = Workspace::new(&[]);
+    let uri = ws.uri("policy.yaml");
+    let mut s = start(&ws, json!({})).await;
+    s.open(&uri, CEL_TUTORIAL).await;
+    let verdict = |sample: &str| {
+        json!({
+            "range": range(8, 8, 8, 29), "severity": 3, "code": "rule-fails",
+            "source": "kyverno-ls",
+            "message": format!("Pod {sample} would be reported (Audit): Containers must drop `ALL` capabilities."),
+            "relatedInformation": [{
+                "location": {"uri": uri, "range": range(34, 6, 34, 16)},
+                "message": "the part of the rule that failed"
+            }]
+        })
+    };
+    same(
+        &s.diagnostics(&uri, Some(1)).await,
+        json!({"jsonrpc": "2.0", "method": "textDocument/publishDiagnostics", "params": {
+            "uri": uri, "version": 1,
+            "diagnostics": [verdict("hello-world"), verdict("privileged")]
+        }}),
+    );
+    // The variable's value for the first sample the policy fails on, from the engine.
+    let h = s
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": 30, "character": 10}}),
+        )
+        .await;
+    let hover = |id: i64, markdown: &str, range: Value| {
+        response(
+            id,
+            json!({"contents": {"kind": "markdown", "value": markdown}, "range": range}),
+        )
+    };
+    same(
+        &h,
+        hover(
+            2,
+            "**`Pod hello-world`** (built-in sample)\n\n```json\n[\n  {\n    \"image\": \"hello-world\",\n    \"name\": \"hello-world\"\n  }\n]\n```",
+            range(30, 8, 32, 52),
+        ),
+    );
+    let hint = |line: u32, character: u32, label: &str| {
+        json!({"position": {"line": line, "character": character}, "label": label,
+               "tooltip": "Pod hello-world (built-in sample)", "paddingLeft": true})
+    };
+    let hints = s
+        .request(
+            "textDocument/inlayHint",
+            json!({"textDocument": {"uri": uri}, "range": range(0, 0, 40, 0)}),
+        )
+        .await;
+    same(
+        &hints,
+        response(
+            3,
+            json!([
+                hint(32, 52, "= [{\"image\":\"hello-world\",\"name\":\"hello-w…"),
+                hint(36, 96, "= false"),
+            ]),
+        ),
     );
 }

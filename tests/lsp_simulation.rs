@@ -740,12 +740,6 @@ async fn hover_evaluates_against_the_current_sample() {
     // A condition key, `"{{ request.operation || 'BACKGROUND' }}"`, against the first sample
     // the rule matches.
     let h = s.request("textDocument/hover", at(28, 20)).await;
-    let hover = |id: i64, markdown: &str, range: Value| {
-        response(
-            id,
-            json!({"contents": {"kind": "markdown", "value": markdown}, "range": range}),
-        )
-    };
     same(
         &h,
         hover(

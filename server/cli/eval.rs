@@ -217,6 +217,9 @@ pub fn functions(
     out: &mut dyn std::io::Write,
     err: &mut dyn std::io::Write,
 ) -> i32 {
+    if args.first().is_some_and(|a| a == "--cel") {
+        return cel_functions(&args[1..], out, err);
+    }
     match args {
         [] => {
             for f in functions::all() {
@@ -264,6 +267,62 @@ pub fn functions(
         },
         _ => {
             let _ = writeln!(err, "error: functions takes at most one function name");
+            2
+        }
+    }
+}
+
+/// The first sentence of a doc paragraph, without its full stop.
+fn summary(doc: &str) -> &str {
+    doc.split(". ").next().unwrap_or(doc).trim_end_matches('.')
+}
+
+/// `kyverno-ls functions --cel [NAME]`: the CEL function table, or every overload of one name
+/// (several libraries may add overloads to a name).
+fn cel_functions(
+    args: &[String],
+    out: &mut dyn std::io::Write,
+    err: &mut dyn std::io::Write,
+) -> i32 {
+    use crate::cel::functions as cel;
+    match args {
+        [] => {
+            // Names the parser makes up for macros (`@…`, `__…`) are not for users.
+            let mut all: Vec<&cel::FunctionSpec> = cel::all()
+                .filter(|f| !f.name.starts_with('@') && !f.name.starts_with("__"))
+                .collect();
+            all.sort_by_key(|f| f.name);
+            for f in all {
+                let _ = writeln!(
+                    out,
+                    "{}\n    {}.",
+                    f.signatures().join("\n"),
+                    summary(f.doc)
+                );
+            }
+            0
+        }
+        [name] => match cel::lookup(name) {
+            Some(specs) => {
+                for f in specs {
+                    let _ = writeln!(out, "{}\n\n{}\n", f.signatures().join("\n"), f.doc);
+                }
+                0
+            }
+            None => {
+                let mut msg = format!("error: unknown CEL function `{name}`");
+                if let Some(b) = crate::checks::did_you_mean(name, cel::all().map(|f| f.name)) {
+                    msg.push_str(&format!("; did you mean `{b}`?"));
+                }
+                let _ = writeln!(err, "{msg}");
+                1
+            }
+        },
+        _ => {
+            let _ = writeln!(
+                err,
+                "error: functions --cel takes at most one function name"
+            );
             2
         }
     }

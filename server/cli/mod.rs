@@ -31,7 +31,8 @@ Usage:
                                           (default .) like `kyverno test`; exit 1 if a
                                           result differs; --compat counts results with no
                                           rule response as passed, as `kyverno test` does
-  kyverno-ls functions [NAME]             list the JMESPath functions, or describe one
+  kyverno-ls functions [--cel] [NAME]     list the JMESPath functions (--cel: the CEL
+                                          functions), or describe one
   kyverno-ls schema --out DIR             write the policies' JSON Schemas into DIR
   kyverno-ls --help | --version
 ";

@@ -2,7 +2,7 @@
 # Fuzzing with cargo-fuzz (libFuzzer). The target bodies are in server/fuzzing.rs; the
 # minimized corpora in fuzz/corpus/ are replayed on stable by `cargo test --test fuzz_replay`.
 #
-#   scripts/fuzz.sh TARGET SECONDS   fuzz one target (yaml, jmespath, template, analysis, lsp)
+#   scripts/fuzz.sh TARGET SECONDS   fuzz one target (yaml, jmespath, template, analysis, lsp, cel)
 #   scripts/fuzz.sh all SECONDS      each target in turn, SECONDS each
 #   scripts/fuzz.sh seed [TARGET...] rebuild the corpora from the repository's policies, the
 #                                    shared conformance policies and the JMESPath suite, then
@@ -22,7 +22,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 FUZZ="$ROOT/fuzz"
-TARGETS=(yaml jmespath template analysis lsp)
+TARGETS=(yaml jmespath template analysis lsp cel)
 SHARED="${KYVERNO_SHARED:-$ROOT/../shared}"
 # A 10 s input is a hang to fix; 2 GiB is far above any bounded input.
 LIBFUZZER_FLAGS=(-rss_limit_mb=2048 -timeout=10)
@@ -166,6 +166,22 @@ for data in texts:
             exprs.add(expr)
 for expr in sorted(exprs):
     put("jmespath", expr + b"\n" + json.dumps(request).encode())
+
+# CEL: the conformance suite's expressions, and the one-line expressions of the policies
+# against a Pod.
+pod = json.dumps(request["request"]["object"]).encode()
+for path in sorted(glob.glob(os.path.join(shared, "cel-spec/testdata/*.textproto"))):
+    with open(path, "rb") as f:
+        for m in re.finditer(rb"^\s*expr:\s*(['\"])(.*)\1\s*$", f.read(), re.M):
+            put("cel", m.group(2))
+cel_re = re.compile(rb"^\s*(?:- )?(?:expression|messageExpression|valueExpression):\s*(\S.*)$", re.M)
+for data in texts:
+    for m in cel_re.finditer(data):
+        expr = m.group(1).strip()
+        if expr[:1] in (b"'", b'"') and expr[-1:] == expr[:1]:
+            expr = expr[1:-1]
+        if expr and expr not in (b">-", b"|", b">", b"|-"):
+            put("cel", expr + b"\n" + pod)
 
 # LSP sessions: open a policy, ask for every feature, edit it, shut down.
 def frame(msg):

@@ -465,3 +465,63 @@ pub fn lsp_session(data: &[u8]) -> Vec<serde_json::Value> {
     runtime.shutdown_background();
     framed_bodies(&output)
 }
+
+/// The CEL parser and evaluator: `expression \n JSON document`, the document bound to
+/// `object`. Every span of the tree, of a syntax error and of a runtime error lies on
+/// characters of the expression; a child's span lies inside its parent's; parsing and
+/// evaluation give the same answer twice; the cost limit ends every evaluation.
+pub fn cel(data: &[u8]) {
+    use crate::cel;
+    let text = text(data);
+    let (expr, doc) = split_expression(&text);
+    let (ast, errors) = cel::parse(expr);
+    let (again, errors_again) = cel::parse(expr);
+    assert_eq!(
+        format!("{ast:?}{errors:?}"),
+        format!("{again:?}{errors_again:?}"),
+        "parsing is not deterministic"
+    );
+    for e in &errors {
+        assert_span(expr, &e.span, "syntax error");
+        assert!(!e.message.is_empty(), "syntax error without a message");
+    }
+    let Some(ast) = ast else {
+        assert!(!errors.is_empty(), "no tree and no syntax error");
+        return;
+    };
+    // Without recursion: the tree may be as tall as the parser allows.
+    let mut stack = vec![&ast];
+    while let Some(node) = stack.pop() {
+        assert_span(expr, &node.span, "node");
+        for child in node.children() {
+            assert!(
+                node.span.start <= child.span.start && child.span.end <= node.span.end,
+                "child {:?} outside its parent {:?}",
+                child.span,
+                node.span
+            );
+            stack.push(child);
+        }
+    }
+    if !errors.is_empty() {
+        return;
+    }
+    let program = cel::Program::new(ast);
+    let mut bindings = cel::Bindings::new();
+    bindings.set("object", cel::Value::from_json(&doc));
+    let env = cel::Env::fixed();
+    let first = program.eval_with_cost(&bindings, &env);
+    if let (Err(e), _) = &first {
+        assert_span(expr, &e.span, "runtime error");
+        assert!(!e.message.is_empty(), "runtime error without a message");
+    }
+    if let (Ok(v), _) = &first {
+        let _ = v.to_json();
+    }
+    let second = program.eval_with_cost(&bindings, &env);
+    assert_eq!(
+        format!("{first:?}"),
+        format!("{second:?}"),
+        "evaluation is not deterministic"
+    );
+}

@@ -82,3 +82,8 @@ fn analysis() {
 fn lsp() {
     replay("lsp", kyverno_ls::fuzzing::lsp);
 }
+
+#[test]
+fn cel() {
+    replay("cel", kyverno_ls::fuzzing::cel);
+}

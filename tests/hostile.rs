@@ -177,3 +177,60 @@ fn foreach_fan_out_and_huge_regular_expressions_are_rule_errors() {
         ]
     );
 }
+
+#[test]
+fn hostile_cel_ends_with_a_diagnostic_or_a_cost_error() {
+    // Deeper than cel-go's parser allows, and short of its size limit.
+    let parens = format!("{}1{}", "(".repeat(30_000), ")".repeat(30_000));
+    let policy = |name: &str, expr: &str| {
+        format!(
+            "apiVersion: policies.kyverno.io/v1\nkind: ValidatingPolicy\nmetadata:\n  name: {name}\nspec:\n  matchConstraints:\n    resourceRules:\n    - apiGroups: ['']\n      apiVersions: [v1]\n      operations: [CREATE]\n      resources: [pods]\n  validations:\n  - expression: \"{expr}\"\n"
+        )
+    };
+    let t = [
+        policy("deep", &parens),
+        policy(
+            "comprehension",
+            "lists.range(1000000).all(x, lists.range(1000000).all(y, x + y >= 0))",
+        ),
+        policy(
+            "regex",
+            &format!("'{}'.matches('(a+)+$')", "a".repeat(50_000)),
+        ),
+        policy("regex-size", "'a'.matches(r'(\\\\pL{1,1000}){1,1000}')"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  containers: [{name: c, image: nginx}]\n".to_string(),
+    ]
+    .join("---\n");
+    let (code, json) = check_json(t.as_bytes());
+    let found: Vec<(String, String)> = json["files"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(code, 1, "the syntax error is an error");
+    let expected = [
+        (
+            "cel-syntax",
+            "CEL syntax error in spec.validations[0].expression: expression recursion limit exceeded: 250",
+        ),
+        (
+            "rule-error",
+            "Pod web would get an error: error: operation cancelled: actual cost limit exceeded",
+        ),
+        (
+            "rule-error",
+            "Pod web would get an error: error: error parsing regexp: Compiled regex exceeds size limit of 1048576 bytes.",
+        ),
+    ];
+    assert_eq!(
+        found,
+        expected.map(|(c, m)| (c.to_string(), m.to_string())),
+        "the backtracking pattern on 50,000 characters passes: matching is linear"
+    );
+}

@@ -65,8 +65,13 @@ pub fn request_bindings(request: &Request) -> Bindings {
         ),
         ("extra", cel::Value::map(Default::default())),
     ]);
+    // Converted once: `object` and `request.object` share the value.
     let object = side(&request.object);
     let old_object = side(&request.old_object);
+    let request_side = |raw: &Value, converted: &cel::Value| match raw {
+        Value::Null => cel::Value::Null,
+        _ => converted.clone(),
+    };
     let req = map(vec![
         ("kind", kind.clone()),
         ("resource", resource.clone()),
@@ -80,8 +85,8 @@ pub fn request_bindings(request: &Request) -> Bindings {
         ("userInfo", user_info),
         ("dryRun", cel::Value::Bool(false)),
         ("options", cel::Value::Null),
-        ("object", cel::Value::from_json(&request.object)),
-        ("oldObject", cel::Value::from_json(&request.old_object)),
+        ("object", request_side(&request.object, &object)),
+        ("oldObject", request_side(&request.old_object, &old_object)),
     ]);
     // `kyverno test` knows a namespace only from the values file.
     let namespace_object = match request.namespace_labels.get(namespace) {

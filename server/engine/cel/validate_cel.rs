@@ -4,6 +4,7 @@
 //! Kyverno reports as `fail`.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::cel::{self, Program};
 use crate::engine::{Env, Request, Status, Value};
@@ -23,8 +24,8 @@ fn items(v: Option<&Value>) -> Vec<Value> {
 }
 
 /// Kubernetes' text for an expression that could not be compiled.
-fn compile(expr: &str) -> Result<Program, String> {
-    Program::compile(expr).map_err(|errors| {
+fn compile(expr: &str) -> Result<Arc<Program>, String> {
+    super::vpol::parsed(expr).map_err(|errors| {
         let detail: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
         format!(
             "compilation error: compilation failed: ERROR: <input>: {}",
@@ -35,7 +36,7 @@ fn compile(expr: &str) -> Result<Program, String> {
 
 /// Evaluates `program` as a boolean the way the validator words failures.
 fn boolean(
-    program: &Result<Program, String>,
+    program: &Result<Arc<Program>, String>,
     expr: &str,
     activation: &cel::Bindings,
     env: &cel::Env,

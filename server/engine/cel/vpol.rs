@@ -7,6 +7,7 @@
 //! the result, only what admission does with it.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use super::bindings;
 use super::matching;
@@ -158,9 +159,31 @@ fn spec_for(spec: &Value, request: &Request) -> Option<Value> {
     matching::matches(variant.at(&["matchConstraints"]), request).then_some(variant)
 }
 
+/// Programs by expression text. A policy is evaluated once per sample and per edit, and its
+/// expressions rarely change: parsing dominates otherwise. Bounded: cleared when full.
+pub(super) fn parsed(expr: &str) -> Result<Arc<Program>, Vec<cel::SyntaxError>> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    type Memo = Mutex<HashMap<String, Result<Arc<Program>, Vec<cel::SyntaxError>>>>;
+    static MEMO: OnceLock<Memo> = OnceLock::new();
+    const MAX_ENTRIES: usize = 4096;
+    let memo = MEMO.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(hit) = memo.lock().ok().and_then(|m| m.get(expr).cloned()) {
+        return hit;
+    }
+    let result = Program::compile(expr).map(Arc::new);
+    if let Ok(mut m) = memo.lock() {
+        if m.len() >= MAX_ENTRIES {
+            m.clear();
+        }
+        m.insert(expr.to_string(), result.clone());
+    }
+    result
+}
+
 /// A compiled expression, or the response that its syntax errors give.
-fn compile(expr: &str, path: &str) -> Result<Program, String> {
-    Program::compile(expr).map_err(|errors| {
+fn compile(expr: &str, path: &str) -> Result<Arc<Program>, String> {
+    parsed(expr).map_err(|errors| {
         let detail: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
         format!(
             "failed to compile policy: {path}: Invalid value: {expr:?}: {}",
@@ -215,7 +238,7 @@ fn exceptions(
         let holds = expressions(e.at(&["spec"]).unwrap_or(&Value::Null), "matchConditions")
             .iter()
             .all(|c| {
-                Program::compile(c.str_at(&["expression"]))
+                parsed(c.str_at(&["expression"]))
                     .ok()
                     .and_then(|p| p.eval(activation, env).ok())
                     .is_some_and(|v| matches!(v, cel::Value::Bool(true)))
@@ -256,7 +279,7 @@ fn exceptions(
     }
 }
 
-type Compiled = Result<Rc<Program>, String>;
+type Compiled = Result<Arc<Program>, String>;
 
 /// The request's variables plus the policy's `variables.<name>`, each evaluated on first use
 /// (an expression that did not compile gives its error there).
@@ -304,10 +327,7 @@ pub fn site_value(
         .iter()
         .map(|v| {
             let expr = v.str_at(&["expression"]);
-            (
-                v.str_at(&["name"]).to_string(),
-                compile(expr, "variables").map(Rc::new),
-            )
+            (v.str_at(&["name"]).to_string(), compile(expr, "variables"))
         })
         .collect();
     let activation = activation(request, variables);
@@ -339,7 +359,7 @@ pub fn validate(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespons
             let path = format!("spec.variables[{i}].expression");
             variables.push((
                 v.str_at(&["name"]).to_string(),
-                Rc::new(compile(v.str_at(&["expression"]), &path)?),
+                compile(v.str_at(&["expression"]), &path)?,
             ));
         }
         let mut validations = Vec::new();

@@ -215,6 +215,45 @@ spec:
     out
 }
 
+/// 40 ValidatingPolicies of 25 lines each: match conditions, variables with optionals, and
+/// validations with messages and message expressions, in Deny and Audit.
+fn large_cel_file() -> String {
+    let mut out = String::new();
+    for i in 0..40 {
+        let action = if i % 2 == 0 { "Audit" } else { "Deny" };
+        out.push_str(&format!(
+            "---
+apiVersion: policies.kyverno.io/v1
+kind: ValidatingPolicy
+metadata:
+  name: cel-policy-{i}
+spec:
+  validationActions: [{action}]
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [\"\"]
+        apiVersions: [v1]
+        operations: [CREATE, UPDATE]
+        resources: [pods]
+  matchConditions:
+    - name: not-system
+      expression: \"!object.metadata.?namespace.orValue('').startsWith('kube-')\"
+  variables:
+    - name: containers
+      expression: object.spec.containers + object.spec.?initContainers.orValue([])
+  validations:
+    - expression: \"object.metadata.?labels.orValue({{}}).exists(k, k == 'team-{i}')\"
+      message: The label `team-{i}` is required.
+    - expression: >-
+        variables.containers.all(c,
+          c.?securityContext.?capabilities.?drop.orValue([]).exists(d, d == 'ALL'))
+      messageExpression: \"'containers of ' + object.metadata.name + ' must drop ALL'\"
+"
+        ));
+    }
+    out
+}
+
 fn edits() -> usize {
     std::env::var("LATENCY_EDITS")
         .ok()
@@ -261,4 +300,16 @@ fn edit_to_fresh_diagnostics() {
         .0 as u32;
     let f = measure(&large, line, n);
     report("24 policies", large.lines().count(), &f, n);
+
+    // 40 CEL policies: typing in the message of a validation in the middle.
+    let cel = large_cel_file();
+    let line = cel
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim_start().starts_with("message: The label"))
+        .nth(20)
+        .unwrap()
+        .0 as u32;
+    let f = measure(&cel, line, n);
+    report("40 CEL policies", cel.lines().count(), &f, n);
 }

@@ -21,7 +21,12 @@ pub const COST_LIMIT: u64 = 1_000_000;
 /// needs a bound; 1 MiB admits every realistic pattern and refuses `(a{1000}){1000}` bombs.
 pub const MAX_REGEX_SIZE: usize = 1 << 20;
 
-/// Length of a string or list that one call may build (`repeat`-like growth through `+`,
+/// Length in bytes of a string or bytes value that one call may build (`repeat`-like growth through `+`,
 /// `join`, `replace`, `format`): 10 MiB, far above any admission object, far below memory
 /// trouble. The cost limit usually stops growth first.
 pub const MAX_BUILT_LEN: usize = 10 << 20;
+
+/// Elements of a list or entries of a map that one call or comprehension may build: a
+/// million values take about 24 MB. Without a cost limit (gpol, dpol) this is what stops
+/// `lists.range(100000000)`.
+pub const MAX_LIST_LEN: usize = 1_000_000;

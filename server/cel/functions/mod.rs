@@ -104,13 +104,25 @@ impl Ty {
 pub struct Ctx<'a> {
     pub env: &'a Env,
     pub cost: u64,
+    /// What is left of the cost limit when the call starts (`None`: no limit).
+    pub budget: Option<u64>,
 }
 
 impl Ctx<'_> {
-    /// Charges for work over `n` bytes or elements: cel-go's string and list functions cost
-    /// about one unit per ten elements.
-    pub fn charge_size(&mut self, n: usize) {
-        self.cost = self.cost.saturating_add((n as u64).div_ceil(10));
+    /// Charges for work over `n` bytes or elements, about one unit per ten as cel-go's
+    /// string and list functions cost. Call it before allocating: past the budget the
+    /// function must stop, and the evaluator then cancels the evaluation.
+    pub fn charge_size(&mut self, n: usize) -> Result<(), std::string::String> {
+        self.charge((n as u64).div_ceil(10))
+    }
+
+    /// Charges `n` units.
+    pub fn charge(&mut self, n: u64) -> Result<(), std::string::String> {
+        self.cost = self.cost.saturating_add(n);
+        match self.budget {
+            Some(b) if self.cost > b => Err(crate::cel::eval::COST_EXCEEDED.into()),
+            _ => Ok(()),
+        }
     }
 }
 

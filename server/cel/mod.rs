@@ -117,3 +117,130 @@ impl Program {
         eval::evaluate(&self.ast, activation, env)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Mutated expressions, garbage included, never panic: each gives a tree or syntax
+    /// errors, and a tree gives a value or an error.
+    #[test]
+    fn mutated_expressions_never_panic() {
+        let seeds = [
+            "object.metadata.labels.exists(k, v, k.startsWith('app') && v != '')",
+            "[1, 2u, 3.0, 'a', b'\\xff', null, true].map(x, type(x))",
+            "{'a': {'b': [1, 2, 3]}}.?a.b[?1].orValue(0) + 1",
+            "timestamp('2024-01-01T00:00:00Z') + duration('1h') > timestamp(0)",
+            "'%s %d %.2f %x'.format(['a', 1, 2.5, 'hi']).split(' ').join('-')",
+            "lists.range(5).transformMap(i, v, v * 2).filter(k, k % 2 == 0).sort()",
+            "cel.bind(x, [3, 1, 2], x.sortBy(e, -e).slice(0, 2).sum())",
+            "math.greatest(1, 2u, -3.5) == 2 ? 'yes' : string(1 / 0)",
+            "r'''raw\\n''' + \"\"\"triple\"\"\" + '\\u00e9\\U0001F600\\101'",
+            "Object{spec: Object.spec{replicas: int('3')}}.spec.replicas",
+        ];
+        let pieces = [
+            "(",
+            ")",
+            "[",
+            "]",
+            "{",
+            "}",
+            ".",
+            ".?",
+            "[?",
+            ",",
+            ":",
+            "?",
+            "!",
+            "-",
+            "+",
+            "*",
+            "/",
+            "%",
+            "==",
+            "<",
+            ">=",
+            "&&",
+            "||",
+            " in ",
+            "'",
+            "\"",
+            "'''",
+            "\\",
+            "\\x",
+            "\\u",
+            "0x",
+            "1e",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "18446744073709551615u",
+            "1.5",
+            "null",
+            "has(",
+            "all(",
+            "map(x,",
+            "x",
+            "size(",
+            "dyn(",
+            "int(",
+            "duration('",
+            "`a`",
+            "optional.of(",
+            "orValue(",
+            "\n",
+            "é",
+            "#",
+            "//",
+            "r'",
+            "b'",
+            "\\é",
+            "\\",
+            "'\\é'",
+        ];
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n.max(1) as u64) as usize
+        };
+        let env = Env::fixed();
+        let bindings = Bindings::new();
+        for round in 0..6000 {
+            let mut chars: Vec<char> = seeds[round % seeds.len()].chars().collect();
+            for _ in 0..1 + next(4) {
+                match next(3) {
+                    0 => {
+                        let at = next(chars.len() + 1);
+                        let piece = pieces[next(pieces.len())];
+                        chars.splice(at..at, piece.chars());
+                    }
+                    1 if !chars.is_empty() => {
+                        let at = next(chars.len());
+                        let len = 1 + next(5);
+                        chars.drain(at..(at + len).min(chars.len()));
+                    }
+                    _ => {
+                        let at = next(chars.len() + 1);
+                        let len = next(chars.len() - at + 1);
+                        let copy: Vec<char> = chars[at..at + len].to_vec();
+                        chars.splice(at..at, copy);
+                    }
+                }
+            }
+            let src: String = chars.into_iter().collect();
+            let (ast, errors) = parse(&src);
+            for e in &errors {
+                assert!(
+                    e.span.start <= e.span.end && e.span.end <= src.len(),
+                    "{src}: {e:?}"
+                );
+                assert!(src.is_char_boundary(e.span.start) && src.is_char_boundary(e.span.end));
+            }
+            if let Some(ast) = ast {
+                assert!(errors.is_empty());
+                let _ = Program::new(ast).eval(&bindings, &env);
+            }
+        }
+    }
+}

@@ -91,6 +91,15 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     },
 ];
 
+/// A total order for sorting a list of one type: doubles by `total_cmp`, so that NaN has a
+/// place (a sort with an inconsistent order may panic).
+fn sort_order(a: &Value, b: &Value) -> Ordering {
+    match (a, b) {
+        (Value::Double(x), Value::Double(y)) => x.total_cmp(y),
+        _ => order(a, b).unwrap_or(Ordering::Equal),
+    }
+}
+
 /// The order of two values of one comparable type; `None` for mixed or unordered types.
 pub fn order(a: &Value, b: &Value) -> Option<Ordering> {
     match (a, b) {
@@ -215,7 +224,7 @@ fn sort(args: &[Value], ctx: &mut Ctx) -> Out {
     let mut l = list_arg(&args[0]).to_vec();
     check_sortable(&l)?;
     ctx.charge_size(l.len() * (usize::BITS - l.len().leading_zeros()) as usize)?;
-    l.sort_by(|a, b| order(a, b).unwrap_or(Ordering::Equal));
+    l.sort_by(sort_order);
     Ok(Value::list(l))
 }
 
@@ -228,7 +237,7 @@ fn sort_by_keys(args: &[Value], ctx: &mut Ctx) -> Out {
     check_sortable(keys)?;
     ctx.charge_size(l.len() * (usize::BITS - l.len().leading_zeros()) as usize)?;
     let mut pairs: Vec<(&Value, &Value)> = keys.iter().zip(l.iter()).collect();
-    pairs.sort_by(|a, b| order(a.0, b.0).unwrap_or(Ordering::Equal));
+    pairs.sort_by(|a, b| sort_order(a.0, b.0));
     Ok(Value::list(
         pairs.into_iter().map(|(_, v)| v.clone()).collect(),
     ))

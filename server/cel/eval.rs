@@ -391,7 +391,12 @@ impl<'a> Evaluator<'a> {
                     fspan,
                 ));
             }
-            return Err(no_overload(span));
+            // cel-go's dispatcher names the function and the argument types.
+            let types: Vec<&str> = args.iter().map(Value::type_name).collect();
+            return Err(err(
+                format!("no such overload: {name}({})", types.join(", ")),
+                span,
+            ));
         };
         let budget = self.env.cost_limit.map(|l| l.saturating_sub(self.cost));
         let mut ctx = Ctx {
@@ -1167,7 +1172,7 @@ mod tests {
         };
         assert_eq!(
             eval_in("[1].orValue([])", &Bindings::new(), &strict),
-            Err("no such overload".into())
+            Err("no such overload: orValue(list, list)".into())
         );
     }
 
@@ -1239,7 +1244,10 @@ mod tests {
             fails("nope(1)"),
             "undeclared reference to 'nope' (in container '')"
         );
-        assert_eq!(fails("'a'.contains(1)"), "no such overload");
+        assert_eq!(
+            fails("'a'.contains(1)"),
+            "no such overload: contains(string, int)"
+        );
     }
 
     #[test]

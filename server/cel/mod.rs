@@ -26,7 +26,7 @@ use std::fmt;
 
 pub use activation::{Activation, Bindings, LazyFn};
 pub use ast::Expr;
-pub use parser::{ParseOptions, SyntaxError, parse, parse_with};
+pub use parser::{ParseOptions, SyntaxError, format_errors, parse, parse_with};
 pub use value::{Key, Map, Opaque, Value};
 
 use crate::diag::Span;

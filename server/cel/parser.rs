@@ -26,6 +26,38 @@ impl fmt::Display for SyntaxError {
     }
 }
 
+impl SyntaxError {
+    /// The error as cel-go prints it (what `kubectl` and `kyverno test` show, cel.md §4.2):
+    /// `ERROR: <input>:LINE:COL: Syntax error: MESSAGE`, then the source line and a caret
+    /// under the column. Lines and columns are 1-based and count code points.
+    pub fn cel_go_format(&self, src: &str) -> String {
+        let start = self.span.start.min(src.len());
+        let start = (0..=start)
+            .rev()
+            .find(|&i| src.is_char_boundary(i))
+            .unwrap_or(0);
+        let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_no = src[..start].matches('\n').count() + 1;
+        let col = src[line_start..start].chars().count();
+        let line_text = src[line_start..].split('\n').next().unwrap_or("");
+        format!(
+            "ERROR: <input>:{line_no}:{}: Syntax error: {}\n | {line_text}\n | {}^",
+            col + 1,
+            self.message,
+            ".".repeat(col)
+        )
+    }
+}
+
+/// All errors in cel-go's format, one block each, as `issues.Err()` joins them.
+pub fn format_errors(src: &str, errors: &[SyntaxError]) -> String {
+    errors
+        .iter()
+        .map(|e| e.cel_go_format(src))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct ParseOptions {
     /// Expand macros (`has`, `all`, `map`…); off, they stay ordinary calls.
@@ -949,6 +981,16 @@ mod tests {
         );
         let (e, errs) = parse_with("has(a)", ParseOptions { macros: false });
         assert!(errs.is_empty() && matches!(e.unwrap().kind, ExprKind::Call { .. }));
+    }
+
+    #[test]
+    fn errors_print_as_cel_go_does() {
+        let src = "a &&\n  'é' +";
+        let errs = err(src);
+        assert_eq!(
+            format_errors(src, &errs),
+            "ERROR: <input>:2:8: Syntax error: unexpected end of expression\n |   'é' +\n | .......^"
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use super::activation::Activation;
 use super::ast::*;
 use super::functions::{self, Ctx};
-use super::limits::{MAX_BUILT_LEN, MAX_LIST_LEN};
+use super::limits::{MAX_BUILT_LEN, MAX_LIST_LEN, MAX_NESTED_DEPTH};
 use super::time;
 use super::value::{Key, Map, Value, compare_numbers};
 use super::{Env, EvalError};
@@ -21,6 +21,10 @@ type R = Result<Value, EvalError>;
 /// The message of a cancelled evaluation, as cel-go words it.
 pub const COST_EXCEEDED: &str = "operation cancelled: actual cost limit exceeded";
 
+thread_local! {
+    static NESTING: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
 pub fn evaluate(expr: &Expr, activation: &dyn Activation, env: &Env) -> (R, u64) {
     let mut ev = Evaluator {
         activation,
@@ -28,6 +32,8 @@ pub fn evaluate(expr: &Expr, activation: &dyn Activation, env: &Env) -> (R, u64)
         cost: 0,
         cancelled: false,
         locals: Vec::new(),
+        base: NESTING.with(|n| n.get()),
+        depth: 0,
     };
     let r = ev.eval(expr);
     (r, ev.cost)
@@ -40,6 +46,9 @@ struct Evaluator<'a> {
     cancelled: bool,
     /// Comprehension and `cel.bind` variables, innermost last.
     locals: Vec<(&'a str, Value)>,
+    /// The depth of the evaluation that asked for this one (a lazy variable), and ours.
+    base: u32,
+    depth: u32,
 }
 
 fn err(message: impl Into<String>, span: &Span) -> EvalError {
@@ -81,7 +90,14 @@ impl<'a> Evaluator<'a> {
         if !matches!(e.kind, ExprKind::Literal(_)) {
             self.charge(1, &e.span)?;
         }
-        match &e.kind {
+        if self.base + self.depth >= MAX_NESTED_DEPTH {
+            return Err(err(
+                "expression nesting too deep: variables refer to variables too deeply",
+                &e.span,
+            ));
+        }
+        self.depth += 1;
+        let r = match &e.kind {
             ExprKind::Literal(v) => Ok(v.clone()),
             ExprKind::Ident { .. } | ExprKind::Select { .. } => self.path(e),
             ExprKind::Presence { .. } => self.presence(e),
@@ -97,7 +113,18 @@ impl<'a> Evaluator<'a> {
             ExprKind::List(_) => self.list(e),
             ExprKind::Map(_) | ExprKind::Struct { .. } => self.map(e),
             ExprKind::Comprehension(_) => self.comprehension(e),
-        }
+        };
+        self.depth -= 1;
+        r
+    }
+
+    /// Asks the activation, publishing how deep this evaluation is, so that a lazy
+    /// variable evaluated meanwhile continues the count.
+    fn ask(&self, name: &str) -> Option<R> {
+        let saved = NESTING.with(|n| n.replace(self.base + self.depth));
+        let r = self.activation.resolve(name, self.env);
+        NESTING.with(|n| n.set(saved));
+        r
     }
 
     fn local(&self, name: &str) -> Option<&Value> {
@@ -125,7 +152,7 @@ impl<'a> Evaluator<'a> {
 
     fn resolve(&self, name: &str, absolute: bool) -> Option<R> {
         for cand in self.candidates(name, absolute) {
-            if let Some(r) = self.activation.resolve(&cand, self.env) {
+            if let Some(r) = self.ask(&cand) {
                 return Some(r);
             }
             if TYPE_NAMES.contains(&cand.as_str()) {
@@ -260,7 +287,7 @@ impl<'a> Evaluator<'a> {
         if let Some(q) = operand.qualified_name() {
             let root_is_local = q.split('.').next().is_some_and(|r| self.local(r).is_some());
             if !root_is_local && !q.starts_with('.') {
-                if let Some(r) = self.activation.resolve(&format!("{q}.{field}"), self.env) {
+                if let Some(r) = self.ask(&format!("{q}.{field}")) {
                     return r.map(|_| Value::Bool(true));
                 }
             }
@@ -1295,6 +1322,26 @@ mod tests {
         assert_eq!(
             eval_in("[object].map(object, object.spec.replicas)", &b, &env),
             Ok(ok("[3.0]"))
+        );
+    }
+
+    #[test]
+    fn variables_nested_too_deeply_give_an_error_not_a_crash() {
+        let mut b = Bindings::new();
+        b.set("variables.v0", Value::Int(1));
+        for i in 1..8 {
+            let src = format!("{}variables.v{}{}", "[".repeat(100), i - 1, "]".repeat(100));
+            let program = Program::compile(&src).unwrap_or_else(|e| panic!("{e:?}"));
+            b.set_lazy(
+                format!("variables.v{i}"),
+                Rc::new(move |a, env| program.eval(a, env)),
+            );
+        }
+        let env = Env::fixed();
+        assert!(eval_in("variables.v3", &b, &env).is_ok());
+        assert_eq!(
+            eval_in("variables.v7", &b, &env),
+            Err("expression nesting too deep: variables refer to variables too deeply".into())
         );
     }
 

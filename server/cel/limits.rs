@@ -6,6 +6,13 @@
 /// our parser's and evaluator's recursion.
 pub const MAX_DEPTH: u32 = 250;
 
+/// Evaluation depth across nested evaluations on one thread. A lazy variable
+/// (`variables.x`) is evaluated in the middle of the expression that needs it, on the same
+/// stack, so chains of variables add up. 400 leaves room for any single expression
+/// (`MAX_DEPTH`) and fits a 2 MiB thread stack even unoptimised (about 4 KiB per level in
+/// the worst case, comprehensions).
+pub const MAX_NESTED_DEPTH: u32 = 400;
+
 /// Expression length in code points: cel-go's parser default (cel.md §4.1).
 pub const MAX_CODE_POINTS: usize = 100_000;
 

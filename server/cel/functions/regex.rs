@@ -74,7 +74,8 @@ pub fn compile(pattern: &str) -> Result<regex::Regex, std::string::String> {
 }
 
 fn last_line(s: &str) -> std::string::String {
-    s.lines().last().unwrap_or(s).trim().to_string()
+    let last = s.lines().last().unwrap_or(s).trim();
+    last.strip_prefix("error: ").unwrap_or(last).to_string()
 }
 
 fn replace(args: &[Value], ctx: &mut Ctx) -> Out {

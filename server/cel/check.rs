@@ -40,16 +40,15 @@ pub fn check(ast: &Expr, declared: &dyn Fn(&str) -> bool) -> Vec<Finding> {
     let mut stack: Vec<(&Expr, Vec<&str>)> = vec![(ast, Vec::new())];
     while let Some((e, scope)) = stack.pop() {
         match &e.kind {
-            ExprKind::Ident { name, .. } => {
+            ExprKind::Ident { name, .. }
                 if !scope.contains(&name.as_str())
                     && !declared(name)
-                    && !TYPE_NAMES.contains(&name.as_str())
-                {
-                    out.push(Finding {
-                        span: e.span.clone(),
-                        message: format!("undeclared reference to '{name}' (in container '')"),
-                    });
-                }
+                    && !TYPE_NAMES.contains(&name.as_str()) =>
+            {
+                out.push(Finding {
+                    span: e.span.clone(),
+                    message: format!("undeclared reference to '{name}' (in container '')"),
+                });
             }
             ExprKind::Call {
                 target,

@@ -104,6 +104,57 @@ pub fn check(ast: &Expr, declared: &dyn Fn(&str) -> bool) -> Vec<Finding> {
     out
 }
 
+/// Kubernetes' homogeneous-literal validator (every Kyverno kind but gpol): the elements of
+/// a list literal, and the keys and the values of a map literal, must share one type.
+/// Only literals are compared here; wrap an element in `dyn()` to mix types on purpose.
+pub fn check_homogeneous_literals(ast: &Expr) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut stack = vec![ast];
+    while let Some(e) = stack.pop() {
+        let groups: Vec<Vec<&Expr>> = match &e.kind {
+            ExprKind::List(items) => vec![
+                items
+                    .iter()
+                    .filter(|i| !i.optional)
+                    .map(|i| &i.expr)
+                    .collect(),
+            ],
+            ExprKind::Map(entries) => vec![
+                entries.iter().map(|m| &m.key).collect(),
+                entries
+                    .iter()
+                    .filter(|m| !m.optional)
+                    .map(|m| &m.value)
+                    .collect(),
+            ],
+            _ => vec![],
+        };
+        for group in groups {
+            let mut first: Option<Ty> = None;
+            for item in group {
+                let Some(t) = literal_ty(item) else { continue };
+                match first {
+                    None => first = Some(t),
+                    Some(f) if f != t => {
+                        out.push(Finding {
+                            span: item.span.clone(),
+                            message: format!(
+                                "expected type '{}' but found '{}'",
+                                f.name(),
+                                t.name()
+                            ),
+                        });
+                        break;
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        stack.extend(e.children());
+    }
+    out
+}
+
 fn literal_ty(e: &Expr) -> Option<Ty> {
     match &e.kind {
         ExprKind::Literal(v) => Some(match v {
@@ -264,6 +315,26 @@ mod tests {
             vec!["4..12: found no matching overload for 'contains' applied to '(string, int)'"]
         );
         assert!(findings("math.greatest(1, 2, 3)").is_empty());
+    }
+
+    #[test]
+    fn homogeneous_literals() {
+        let f = |src: &str| {
+            let (ast, _) = super::super::parse(src);
+            check_homogeneous_literals(&ast.unwrap_or_else(|| panic!("{src}")))
+                .into_iter()
+                .map(|f| format!("{}..{}: {}", f.span.start, f.span.end, f.message))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            f("[1, 'a']"),
+            vec!["4..7: expected type 'int' but found 'string'"]
+        );
+        assert_eq!(
+            f("{'a': 1, 'b': true}"),
+            vec!["14..18: expected type 'int' but found 'bool'"]
+        );
+        assert!(f("[1, dyn('a'), 2] + [[1], [2]]").is_empty());
     }
 
     #[test]

@@ -245,3 +245,18 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod thread_safety {
+    fn shareable<T: Send + Sync>() {}
+
+    /// Programs and values are shared across the server's analysis threads and caches.
+    #[test]
+    fn programs_and_values_are_send_and_sync() {
+        shareable::<super::Program>();
+        shareable::<super::Value>();
+        shareable::<super::EvalError>();
+        shareable::<super::SyntaxError>();
+        shareable::<super::Env>();
+    }
+}

@@ -380,6 +380,7 @@ fn run_test(t: &Node) -> Outcome {
     let expr = t.str("expr");
     let options = ParseOptions {
         macros: !t.flag("disable_macros"),
+        ..ParseOptions::default()
     };
     let mut env = Env::fixed();
     env.cost_limit = None;
@@ -432,7 +433,7 @@ fn run_test(t: &Node) -> Outcome {
             .iter()
             .map(|d| d.split('.').next().unwrap_or("").to_string())
             .collect();
-        let findings = cel::check::check(&ast, &|n| roots.iter().any(|r| r == n));
+        let findings = cel::check::check(&ast, &|n| roots.iter().any(|r| r == n), &env);
         if !findings.is_empty() {
             return Outcome::Fail(format!("static checks reject it: {findings:?}"));
         }

@@ -5,6 +5,7 @@
 //! This is not a type checker; an expression that passes may still fail to compile in
 //! Kyverno on a type error.
 
+use super::Env;
 use super::ast::{Expr, ExprKind};
 use super::functions::{self, Ty};
 use super::value::Value;
@@ -34,7 +35,7 @@ const TYPE_NAMES: &[&str] = &[
 
 /// Checks `ast`. `declared` says whether a root variable name exists (`object`,
 /// `variables`…); comprehension and `cel.bind` variables are known here.
-pub fn check(ast: &Expr, declared: &dyn Fn(&str) -> bool) -> Vec<Finding> {
+pub fn check(ast: &Expr, declared: &dyn Fn(&str) -> bool, env: &Env) -> Vec<Finding> {
     let mut out = Vec::new();
     // An explicit stack, each node with the local variables in scope there.
     let mut stack: Vec<(&Expr, Vec<&str>)> = vec![(ast, Vec::new())];
@@ -61,13 +62,15 @@ pub fn check(ast: &Expr, declared: &dyn Fn(&str) -> bool) -> Vec<Finding> {
                     .and_then(|t| t.qualified_name())
                     .map(|q| format!("{}.{function}", q.trim_start_matches('.')))
                     .filter(|n| {
-                        functions::exists(n) && !scope.contains(&n.split('.').next().unwrap_or(""))
+                        functions::exists(n, env)
+                            && !scope.contains(&n.split('.').next().unwrap_or(""))
                     });
                 let (name, receiver) = match &namespaced {
                     Some(n) => (n.as_str(), false),
                     None => (function.trim_start_matches('.'), target.is_some()),
                 };
                 check_call(
+                    env,
                     name,
                     receiver,
                     target.as_deref().filter(|_| namespaced.is_none()),
@@ -178,6 +181,7 @@ fn accepts(t: Ty, lit: Ty) -> bool {
 }
 
 fn check_call(
+    env: &Env,
     name: &str,
     receiver: bool,
     target: Option<&Expr>,
@@ -185,14 +189,15 @@ fn check_call(
     span: &Span,
     out: &mut Vec<Finding>,
 ) {
-    let Some(specs) = functions::lookup(name) else {
+    let specs = functions::lookup_enabled(name, env);
+    if specs.is_empty() {
         // `has` and friends without macros, or a misspelt function.
         out.push(Finding {
             span: span.clone(),
             message: format!("undeclared reference to '{name}' (in container '')"),
         });
         return;
-    };
+    }
     let all: Vec<&Expr> = target.into_iter().chain(args.iter()).collect();
     let arity: Vec<_> = specs
         .iter()
@@ -281,7 +286,7 @@ mod tests {
     fn findings(src: &str) -> Vec<String> {
         let (ast, errs) = super::super::parse(src);
         let ast = ast.unwrap_or_else(|| panic!("{errs:?}"));
-        check(&ast, &|n| n == "object" || n == "variables")
+        check(&ast, &|n| n == "object" || n == "variables", &Env::fixed())
             .into_iter()
             .map(|f| format!("{}..{}: {}", f.span.start, f.span.end, f.message))
             .collect()

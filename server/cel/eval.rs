@@ -366,7 +366,7 @@ impl<'a> Evaluator<'a> {
             if let Some(q) = t.qualified_name() {
                 let root = q.trim_start_matches('.').split('.').next().unwrap_or("");
                 let name = format!("{}.{function}", q.trim_start_matches('.'));
-                if self.local(root).is_none() && functions::exists(&name) {
+                if self.local(root).is_none() && functions::exists(&name, self.env) {
                     let values = self.eval_args(None, args)?;
                     return self.dispatch(&name, false, &values, function_span, &e.span);
                 }
@@ -408,8 +408,8 @@ impl<'a> Evaluator<'a> {
         fspan: &Span,
         span: &Span,
     ) -> R {
-        let Some(overload) = functions::resolve(name, receiver, args) else {
-            if !functions::exists(name) {
+        let Some(overload) = functions::resolve(name, receiver, args, self.env) else {
+            if !functions::exists(name, self.env) {
                 return Err(err(
                     format!(
                         "undeclared reference to '{name}' (in container '{}')",
@@ -1343,6 +1343,20 @@ mod tests {
             eval_in("variables.v7", &b, &env),
             Err("expression nesting too deep: variables refer to variables too deeply".into())
         );
+    }
+
+    #[test]
+    fn disabled_libraries_are_undeclared() {
+        let vap = Env {
+            disabled_libraries: vec!["math", "encoders", "regex"],
+            ..Env::fixed()
+        };
+        let b = Bindings::new();
+        assert_eq!(
+            eval_in("math.greatest(1, 2)", &b, &vap),
+            Err("undeclared reference to 'math' (in container '')".into())
+        );
+        assert_eq!(eval_in("'a1'.find('[0-9]')", &b, &vap), Ok(s("1")));
     }
 
     #[test]

@@ -45,6 +45,9 @@ pub struct Env {
     /// The container (namespace) names resolve in: with `a.b`, the name `x` is looked up
     /// as `a.b.x`, `a.x`, then `x`. Kyverno uses none.
     pub container: String,
+    /// Libraries switched off by name (`functions::LIBRARIES`): validate.cel and VAP lack
+    /// `math`, `encoders` and `regex` (cel.md §2.2).
+    pub disabled_libraries: Vec<&'static str>,
 }
 
 impl Env {
@@ -57,6 +60,7 @@ impl Env {
             cost_limit: Some(limits::COST_LIMIT),
             or_value_compat: true,
             container: String::new(),
+            disabled_libraries: Vec::new(),
         }
     }
 }

@@ -62,11 +62,21 @@ pub fn format_errors(src: &str, errors: &[SyntaxError]) -> String {
 pub struct ParseOptions {
     /// Expand macros (`has`, `all`, `map`…); off, they stay ordinary calls.
     pub macros: bool,
+    /// `cel.bind(v, init, body)` (cel-go's bindings extension; validate.cel and VAP lack it).
+    pub bindings: bool,
+    /// The two-variable comprehensions: `all`/`exists`/`existsOne` with two variables,
+    /// `transformList`, `transformMap`, `transformMapEntry` (gpol and dpol lack them).
+    pub two_var_comprehensions: bool,
 }
 
 impl Default for ParseOptions {
+    /// Everything on, as in Kyverno's validating policies.
     fn default() -> Self {
-        ParseOptions { macros: true }
+        ParseOptions {
+            macros: true,
+            bindings: true,
+            two_var_comprehensions: true,
+        }
     }
 }
 
@@ -733,7 +743,9 @@ impl Parser {
                         _ => self.fail(arg.span, "invalid argument to has() macro"),
                     };
                 }
-                (Some(t), "bind", 3) if matches!(&t.kind, ExprKind::Ident { name, absolute: false } if name == "cel") =>
+                (Some(t), "bind", 3)
+                    if self.options.bindings
+                        && matches!(&t.kind, ExprKind::Ident { name, absolute: false } if name == "cel") =>
                 {
                     let mut it = args.into_iter();
                     let (var, init, body) = match (it.next(), it.next(), it.next()) {
@@ -779,6 +791,14 @@ impl Parser {
                 }
                 (Some(_), f, n) => {
                     let kind = match (f, n) {
+                        ("all", 3)
+                        | ("exists", 3)
+                        | ("exists_one" | "existsOne", 3)
+                        | ("transformList" | "transformMap" | "transformMapEntry", _)
+                            if !self.options.two_var_comprehensions =>
+                        {
+                            None
+                        }
                         ("all", 2 | 3) => Some(MacroKind::All),
                         ("exists", 2 | 3) => Some(MacroKind::Exists),
                         ("exists_one" | "existsOne", 2 | 3) => Some(MacroKind::ExistsOne),
@@ -979,8 +999,27 @@ mod tests {
             err("l.map(1, x)")[0].message,
             "map() variable names must be simple identifiers"
         );
-        let (e, errs) = parse_with("has(a)", ParseOptions { macros: false });
+        let no_macros = ParseOptions {
+            macros: false,
+            ..ParseOptions::default()
+        };
+        let (e, errs) = parse_with("has(a)", no_macros);
         assert!(errs.is_empty() && matches!(e.unwrap().kind, ExprKind::Call { .. }));
+        let plain = ParseOptions {
+            bindings: false,
+            two_var_comprehensions: false,
+            ..ParseOptions::default()
+        };
+        for src in [
+            "cel.bind(x, 1, x)",
+            "l.all(k, v, v)",
+            "m.transformMap(k, v, v)",
+        ] {
+            let (e, _) = parse_with(src, plain);
+            assert!(matches!(e.unwrap().kind, ExprKind::Call { .. }), "{src}");
+        }
+        let (e, _) = parse_with("l.all(x, x)", plain);
+        assert!(matches!(e.unwrap().kind, ExprKind::Comprehension(_)));
     }
 
     #[test]

@@ -26,6 +26,11 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         doc: "Every match (or its capture group) as a list of strings.",
         overloads: &[global(&[String, String], List, extract_all)],
     },
+];
+
+/// Kubernetes' regex library, enabled in every Kubernetes CEL environment (unlike
+/// cel-go's `regex.*`, which validate.cel and VAP lack).
+pub const KUBERNETES_FUNCTIONS: &[FunctionSpec] = &[
     FunctionSpec {
         name: "find",
         doc: "The first match of the pattern in the string, or \"\".",

@@ -1,15 +1,26 @@
 //! Our own CEL (Common Expression Language) core, as Kubernetes and Kyverno use it: lexer,
 //! parser with exact spans and bounded depth, evaluator with cel-go's semantics and error
-//! texts, cost tracking, and one table of functions.
+//! texts, cost tracking, static checks, and one table of functions.
 //!
 //! We do not use the `cel` crate: an editor needs exact byte spans on every node, bounded
-//! depth, error recovery and cost tracking. See `/work/shared/kyverno-notes/cel.md` for the
-//! environment Kyverno builds.
+//! depth, error recovery and cost tracking. `/work/shared/kyverno-notes/cel.md` describes
+//! the environments Kyverno builds.
+//!
+//! - `lexer.rs`, `parser.rs`, `ast.rs`: text to tree. Every node has its byte span; macros
+//!   (`has`, `all`, `map`, `cel.bind`, `optMap`, the two-variable forms, `sortBy`) become
+//!   `Presence` and `Comprehension` nodes. Height 250 and 100,000 code points at most.
+//! - `eval.rs`: evaluation (errors absorbed by `&&`, `||`, `all` and `exists`; cost
+//!   cancels), `activation.rs` the variables (lazy, memoized entries for `variables.x`),
+//!   `value.rs` the values, `time.rs` timestamps and durations.
+//! - `functions/`: the table (one file per library, see `functions/mod.rs`).
+//! - `check.rs`: checks without types (names, functions, arity, literal validators).
+//! - `limits.rs`: every bound, with why.
 //!
 //! ```text
-//! let (ast, errors) = cel::parse("object.metadata.name.startsWith('a')");
-//! let program = cel::Program::new(ast.unwrap());
-//! let value = program.eval(&bindings, &cel::Env::fixed())?;
+//! let program = cel::Program::compile("object.metadata.name.startsWith('a')")?;
+//! let mut vars = cel::Bindings::new();
+//! vars.set("object", cel::Value::from_json(&resource));
+//! let value = program.eval(&vars, &cel::Env::fixed())?;
 //! ```
 
 pub mod activation;

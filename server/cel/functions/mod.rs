@@ -277,10 +277,15 @@ fn index() -> &'static Index {
 }
 
 /// The specs of a function name, from every library that defines it.
-pub fn lookup(name: &str) -> Option<Vec<&'static FunctionSpec>> {
-    index()
-        .get(name)
-        .map(|v| v.iter().map(|(_, f)| *f).collect())
+pub fn lookup(name: &str) -> Option<&'static [&'static FunctionSpec]> {
+    static SPECS: OnceLock<HashMap<&'static str, Vec<&'static FunctionSpec>>> = OnceLock::new();
+    let specs = SPECS.get_or_init(|| {
+        index()
+            .iter()
+            .map(|(name, v)| (*name, v.iter().map(|(_, f)| *f).collect()))
+            .collect()
+    });
+    specs.get(name).map(Vec::as_slice)
 }
 
 /// The specs of a function name in the libraries `env` enables.
@@ -293,8 +298,13 @@ pub fn lookup_enabled(name: &str, env: &Env) -> Vec<&'static FunctionSpec> {
     })
 }
 
-/// Every function with its library's name, for completion and listings.
-pub fn all() -> impl Iterator<Item = (&'static str, &'static FunctionSpec)> {
+/// Every function, for completion and listings.
+pub fn all() -> impl Iterator<Item = &'static FunctionSpec> {
+    LIBRARIES.iter().flat_map(|lib| lib.functions.iter())
+}
+
+/// Every function with the name of its library.
+pub fn all_with_library() -> impl Iterator<Item = (&'static str, &'static FunctionSpec)> {
     LIBRARIES
         .iter()
         .flat_map(|lib| lib.functions.iter().map(move |f| (lib.name, f)))
@@ -364,7 +374,7 @@ mod tests {
 
     #[test]
     fn every_function_is_documented_and_has_overloads() {
-        for (_, f) in all() {
+        for f in all() {
             assert!(!f.doc.is_empty() && !f.overloads.is_empty(), "{}", f.name);
             for o in f.overloads {
                 assert!(!o.receiver || !o.params.is_empty(), "{}", f.name);

@@ -380,6 +380,7 @@ fn run_test(t: &Node) -> Outcome {
     let expr = t.str("expr");
     let options = ParseOptions {
         macros: !t.flag("disable_macros"),
+        ..ParseOptions::default()
     };
     let mut env = Env::fixed();
     env.cost_limit = None;
@@ -424,6 +425,19 @@ fn run_test(t: &Node) -> Outcome {
             Outcome::Fail(format!("syntax errors: {errors:?}"))
         };
     };
+    // The static checks must not reject an expression that checks and evaluates to a value.
+    if !expected_error && env.container.is_empty() && !t.flag("disable_check") {
+        let mut declared: Vec<String> = t.fields("bindings").map(|b| b.str("key")).collect();
+        declared.extend(t.fields("type_env").map(|d| d.str("name")));
+        let roots: Vec<String> = declared
+            .iter()
+            .map(|d| d.split('.').next().unwrap_or("").to_string())
+            .collect();
+        let findings = cel::check::check(&ast, &|n| roots.iter().any(|r| r == n), &env);
+        if !findings.is_empty() {
+            return Outcome::Fail(format!("static checks reject it: {findings:?}"));
+        }
+    }
     let result = Program::new(ast).eval(&bindings, &env);
     match (result, expected) {
         (Err(_), None) => Outcome::Pass,

@@ -257,6 +257,24 @@ impl ExprKind {
 }
 
 impl Expr {
+    /// The nodes whose span contains `offset`, outermost first (for hover and completion).
+    /// Iterative, so it never recurses on the tree's height.
+    pub fn path_at(&self, offset: usize) -> Vec<&Expr> {
+        let mut path = Vec::new();
+        let mut cur = Some(self);
+        while let Some(e) = cur {
+            if !(e.span.start <= offset && offset <= e.span.end) {
+                break;
+            }
+            path.push(e);
+            cur = e
+                .children()
+                .into_iter()
+                .find(|c| c.span.start <= offset && offset <= c.span.end);
+        }
+        path
+    }
+
     /// The dotted name this expression spells, if it is a chain of plain selects on an
     /// identifier (`a.b.c`), for qualified-name resolution.
     pub fn qualified_name(&self) -> Option<String> {
@@ -274,5 +292,17 @@ impl Expr {
             } => operand.qualified_name().map(|q| format!("{q}.{field}")),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn path_at_finds_the_innermost_node() {
+        let (e, _) = super::super::parse("a.b + f(x, 'yz')");
+        let e = e.unwrap();
+        let spans: Vec<_> = e.path_at(12).iter().map(|n| n.span.clone()).collect();
+        assert_eq!(spans, vec![0..16, 6..16, 11..15]);
+        assert!(e.path_at(99).is_empty());
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use super::activation::Activation;
 use super::ast::*;
 use super::functions::{self, Ctx};
-use super::limits::MAX_BUILT_LEN;
+use super::limits::{MAX_BUILT_LEN, MAX_LIST_LEN, MAX_NESTED_DEPTH};
 use super::time;
 use super::value::{Key, Map, Value, compare_numbers};
 use super::{Env, EvalError};
@@ -21,6 +21,10 @@ type R = Result<Value, EvalError>;
 /// The message of a cancelled evaluation, as cel-go words it.
 pub const COST_EXCEEDED: &str = "operation cancelled: actual cost limit exceeded";
 
+thread_local! {
+    static NESTING: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
 pub fn evaluate(expr: &Expr, activation: &dyn Activation, env: &Env) -> (R, u64) {
     let mut ev = Evaluator {
         activation,
@@ -28,6 +32,8 @@ pub fn evaluate(expr: &Expr, activation: &dyn Activation, env: &Env) -> (R, u64)
         cost: 0,
         cancelled: false,
         locals: Vec::new(),
+        base: NESTING.with(|n| n.get()),
+        depth: 0,
     };
     let r = ev.eval(expr);
     (r, ev.cost)
@@ -40,6 +46,9 @@ struct Evaluator<'a> {
     cancelled: bool,
     /// Comprehension and `cel.bind` variables, innermost last.
     locals: Vec<(&'a str, Value)>,
+    /// The depth of the evaluation that asked for this one (a lazy variable), and ours.
+    base: u32,
+    depth: u32,
 }
 
 fn err(message: impl Into<String>, span: &Span) -> EvalError {
@@ -81,7 +90,14 @@ impl<'a> Evaluator<'a> {
         if !matches!(e.kind, ExprKind::Literal(_)) {
             self.charge(1, &e.span)?;
         }
-        match &e.kind {
+        if self.base + self.depth >= MAX_NESTED_DEPTH {
+            return Err(err(
+                "expression nesting too deep: variables refer to variables too deeply",
+                &e.span,
+            ));
+        }
+        self.depth += 1;
+        let r = match &e.kind {
             ExprKind::Literal(v) => Ok(v.clone()),
             ExprKind::Ident { .. } | ExprKind::Select { .. } => self.path(e),
             ExprKind::Presence { .. } => self.presence(e),
@@ -97,7 +113,18 @@ impl<'a> Evaluator<'a> {
             ExprKind::List(_) => self.list(e),
             ExprKind::Map(_) | ExprKind::Struct { .. } => self.map(e),
             ExprKind::Comprehension(_) => self.comprehension(e),
-        }
+        };
+        self.depth -= 1;
+        r
+    }
+
+    /// Asks the activation, publishing how deep this evaluation is, so that a lazy
+    /// variable evaluated meanwhile continues the count.
+    fn ask(&self, name: &str) -> Option<R> {
+        let saved = NESTING.with(|n| n.replace(self.base + self.depth));
+        let r = self.activation.resolve(name, self.env);
+        NESTING.with(|n| n.set(saved));
+        r
     }
 
     fn local(&self, name: &str) -> Option<&Value> {
@@ -125,7 +152,7 @@ impl<'a> Evaluator<'a> {
 
     fn resolve(&self, name: &str, absolute: bool) -> Option<R> {
         for cand in self.candidates(name, absolute) {
-            if let Some(r) = self.activation.resolve(&cand, self.env) {
+            if let Some(r) = self.ask(&cand) {
                 return Some(r);
             }
             if TYPE_NAMES.contains(&cand.as_str()) {
@@ -260,7 +287,7 @@ impl<'a> Evaluator<'a> {
         if let Some(q) = operand.qualified_name() {
             let root_is_local = q.split('.').next().is_some_and(|r| self.local(r).is_some());
             if !root_is_local && !q.starts_with('.') {
-                if let Some(r) = self.activation.resolve(&format!("{q}.{field}"), self.env) {
+                if let Some(r) = self.ask(&format!("{q}.{field}")) {
                     return r.map(|_| Value::Bool(true));
                 }
             }
@@ -339,7 +366,7 @@ impl<'a> Evaluator<'a> {
             if let Some(q) = t.qualified_name() {
                 let root = q.trim_start_matches('.').split('.').next().unwrap_or("");
                 let name = format!("{}.{function}", q.trim_start_matches('.'));
-                if self.local(root).is_none() && functions::exists(&name) {
+                if self.local(root).is_none() && functions::exists(&name, self.env) {
                     let values = self.eval_args(None, args)?;
                     return self.dispatch(&name, false, &values, function_span, &e.span);
                 }
@@ -381,8 +408,8 @@ impl<'a> Evaluator<'a> {
         fspan: &Span,
         span: &Span,
     ) -> R {
-        let Some(overload) = functions::resolve(name, receiver, args) else {
-            if !functions::exists(name) {
+        let Some(overload) = functions::resolve(name, receiver, args, self.env) else {
+            if !functions::exists(name, self.env) {
                 return Err(err(
                     format!(
                         "undeclared reference to '{name}' (in container '{}')",
@@ -391,11 +418,18 @@ impl<'a> Evaluator<'a> {
                     fspan,
                 ));
             }
-            return Err(no_overload(span));
+            // cel-go's dispatcher names the function and the argument types.
+            let types: Vec<&str> = args.iter().map(Value::type_name).collect();
+            return Err(err(
+                format!("no such overload: {name}({})", types.join(", ")),
+                span,
+            ));
         };
+        let budget = self.env.cost_limit.map(|l| l.saturating_sub(self.cost));
         let mut ctx = Ctx {
             env: self.env,
             cost: 0,
+            budget,
         };
         let r = (overload.imp)(args, &mut ctx);
         self.charge(ctx.cost, span)?;
@@ -718,7 +752,7 @@ impl<'a> Evaluator<'a> {
             MacroKind::Bind | MacroKind::OptMap | MacroKind::OptFlatMap => {}
         }
         let built = acc.list.len() + acc.map.len();
-        if built > MAX_BUILT_LEN {
+        if built > MAX_LIST_LEN {
             return Err(err("comprehension result too large", span));
         }
         Ok(false)
@@ -910,7 +944,7 @@ pub fn binary_op(op: BinaryOp, l: &Value, r: &Value) -> Result<Value, String> {
                 Ok(Bytes([&a[..], &b[..]].concat().into()))
             }
             (List(a), List(b)) => {
-                if a.len() + b.len() > MAX_BUILT_LEN {
+                if a.len() + b.len() > MAX_LIST_LEN {
                     return Err("list too large".into());
                 }
                 if b.is_empty() {
@@ -983,5 +1017,494 @@ pub fn binary_op(op: BinaryOp, l: &Value, r: &Value) -> Result<Value, String> {
             _ => Err(nso()),
         },
         BinaryOp::And | BinaryOp::Or => Err(nso()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::rc::Rc;
+
+    use super::*;
+    use crate::cel::{Bindings, Program, parse};
+
+    fn eval_in(src: &str, b: &Bindings, env: &Env) -> Result<Value, String> {
+        let (ast, errs) = parse(src);
+        let ast = ast.unwrap_or_else(|| panic!("{src}: {errs:?}"));
+        Program::new(ast).eval(b, env).map_err(|e| e.message)
+    }
+
+    fn run(src: &str) -> Result<Value, String> {
+        eval_in(src, &Bindings::new(), &Env::fixed())
+    }
+
+    fn ok(src: &str) -> Value {
+        run(src).unwrap_or_else(|e| panic!("{src}: {e}"))
+    }
+
+    fn fails(src: &str) -> String {
+        match run(src) {
+            Ok(v) => panic!("{src}: expected an error, got {v}"),
+            Err(e) => e,
+        }
+    }
+
+    fn s(v: &str) -> Value {
+        Value::string(v)
+    }
+
+    #[test]
+    fn numbers_do_not_mix_in_arithmetic_but_compare_across_types() {
+        assert_eq!(ok("1 + 2 * 3"), Value::Int(7));
+        assert_eq!(ok("7 / 2"), Value::Int(3));
+        assert_eq!(ok("-7 % 3"), Value::Int(-1));
+        assert_eq!(ok("2u * 3u"), Value::Uint(6));
+        assert_eq!(ok("1.5 + 1.0"), Value::Double(2.5));
+        assert_eq!(fails("1 + 1.0"), "no such overload");
+        assert_eq!(fails("9223372036854775807 + 1"), "integer overflow");
+        assert_eq!(fails("-9223372036854775808 / -1"), "integer overflow");
+        assert_eq!(fails("1u - 2u"), "unsigned integer overflow");
+        assert_eq!(fails("1 / 0"), "division by zero");
+        assert_eq!(fails("1 % 0"), "modulus by zero");
+        assert_eq!(ok("1 == 1.0"), Value::Bool(true));
+        assert_eq!(ok("1u < 2"), Value::Bool(true));
+        assert_eq!(ok("2.5 > 2"), Value::Bool(true));
+        assert_eq!(
+            ok("'a' < 'b' && b'a' < b'b' && false < true"),
+            Value::Bool(true)
+        );
+        assert_eq!(ok("1 == 'a'"), Value::Bool(false));
+        assert_eq!(fails("1 < 'a'"), "no such overload");
+    }
+
+    #[test]
+    fn logic_absorbs_errors_from_either_side() {
+        assert_eq!(ok("1/0 == 1 || true"), Value::Bool(true));
+        assert_eq!(ok("true || 1/0 == 1"), Value::Bool(true));
+        assert_eq!(ok("false && 1/0 == 1"), Value::Bool(false));
+        assert_eq!(ok("1/0 == 1 && false"), Value::Bool(false));
+        assert_eq!(fails("true && 1/0 == 1"), "division by zero");
+        assert_eq!(fails("1/0 == 1 || false"), "division by zero");
+        assert_eq!(ok("true ? 1 : 1/0"), Value::Int(1));
+        assert_eq!(ok("false ? 1/0 : 2"), Value::Int(2));
+        assert_eq!(ok("[1, 2, 3].all(e, 6 / (2 - e) == 6)"), Value::Bool(false));
+        assert_eq!(
+            ok("[1, 2, 3].exists(e, 6 / (2 - e) == 6)"),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            fails("[1, 2, 3].all(e, 6 / (2 - e) != 0)"),
+            "division by zero"
+        );
+    }
+
+    #[test]
+    fn strings_lists_and_maps() {
+        assert_eq!(ok("size('πέντε')"), Value::Int(5));
+        assert_eq!(
+            ok("'abc'.size() + size(b'abc') + size([1]) + size({1: 2})"),
+            Value::Int(8)
+        );
+        assert_eq!(
+            ok("'hello'.contains('ell') && 'hello'.startsWith('he') && 'hello'.endsWith('lo')"),
+            Value::Bool(true)
+        );
+        assert_eq!(ok("'ab12'.matches('[0-9]+')"), Value::Bool(true));
+        assert_eq!(ok("'ab12'.matches('^[0-9]+$')"), Value::Bool(false));
+        assert_eq!(
+            ok("[1, 2] + [3]"),
+            Value::list(vec![Value::Int(1), Value::Int(2), Value::Int(3)])
+        );
+        assert_eq!(
+            ok("2 in [1, 2] && 'a' in {'a': 1} && !(3 in [1, 2])"),
+            Value::Bool(true)
+        );
+        assert_eq!(fails("[1][3]"), "index '3' out of range in list size '1'");
+        assert_eq!(fails("{'a': 1}.labels"), "no such key: labels");
+        assert_eq!(fails("{'a': 1}['b']"), "no such key: b");
+        assert_eq!(ok("{1: 'x'}[1u]"), s("x"));
+        assert_eq!(ok("{1u: 'x'}[1]"), s("x"));
+        assert_eq!(ok("{1: 'x'}[1.0]"), s("x"));
+        assert_eq!(ok("1u in {1: 'x'}"), Value::Bool(true));
+        assert_eq!(fails("{1: 'x', 1u: 'y'}"), "Failed with repeated key: 1u");
+        assert_eq!(ok("has({'a': null}.a)"), Value::Bool(true));
+        assert_eq!(ok("has({'a': null}.b)"), Value::Bool(false));
+        assert_eq!(
+            fails("1.foo"),
+            "type 'int' does not support field selection"
+        );
+    }
+
+    #[test]
+    fn macros() {
+        assert_eq!(ok("[1, 2, 3].map(x, x * 2)"), ok("[2, 4, 6]"));
+        assert_eq!(ok("[1, 2, 3].map(x, x > 1, x * 2)"), ok("[4, 6]"));
+        assert_eq!(ok("[1, 2, 3].filter(x, x > 1)"), ok("[2, 3]"));
+        assert_eq!(ok("{'a': 1, 'b': 2}.filter(k, k == 'b')"), ok("['b']"));
+        assert_eq!(ok("[1, 2, 3].exists_one(x, x > 2)"), Value::Bool(true));
+        assert_eq!(ok("[1, 2, 3].existsOne(x, x > 1)"), Value::Bool(false));
+        assert_eq!(
+            ok("[10, 20].all(i, v, v == (i + 1) * 10)"),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            ok("{'a': 1}.exists(k, v, k == 'a' && v == 1)"),
+            Value::Bool(true)
+        );
+        assert_eq!(ok("[1, 2].transformList(i, v, v * 10 + i)"), ok("[10, 21]"));
+        assert_eq!(
+            ok("{'a': 1, 'b': 2}.transformMap(k, v, v > 1, v * 2)"),
+            ok("{'b': 4}")
+        );
+        assert_eq!(
+            ok("{'a': 1}.transformMapEntry(k, v, {v: k})"),
+            ok("{1: 'a'}")
+        );
+        assert_eq!(ok("cel.bind(x, 2, x * x)"), Value::Int(4));
+        assert_eq!(ok("[3, 1, 2].sortBy(x, -x)"), ok("[3, 2, 1]"));
+        assert_eq!(ok("optional.of(2).optMap(x, x + 1)"), ok("optional.of(3)"));
+        assert_eq!(
+            ok("optional.none().optMap(x, x + 1)"),
+            ok("optional.none()")
+        );
+        assert_eq!(
+            ok("optional.of(2).optFlatMap(x, optional.none())"),
+            ok("optional.none()")
+        );
+    }
+
+    #[test]
+    fn optionals_and_or_value_compatibility() {
+        assert_eq!(ok("{'a': 1}.?b.orValue(2)"), Value::Int(2));
+        assert_eq!(ok("{'a': 1}.?a.orValue(2)"), Value::Int(1));
+        assert_eq!(ok("{'a': {'b': 1}}.?a.b"), ok("optional.of(1)"));
+        assert_eq!(ok("{'a': {}}.?a.b.hasValue()"), Value::Bool(false));
+        assert_eq!(ok("[1, 2][?5].hasValue()"), Value::Bool(false));
+        assert_eq!(ok("[?optional.none(), ?optional.of(1)]"), ok("[1]"));
+        assert_eq!(ok("{?'a': optional.none(), 'b': 2}"), ok("{'b': 2}"));
+        assert_eq!(
+            ok("optional.ofNonZeroValue('').hasValue()"),
+            Value::Bool(false)
+        );
+        assert_eq!(
+            fails("optional.none().value()"),
+            "optional.none() dereference"
+        );
+        // Kyverno's compatibility macro: a non-optional receiver is returned as it is...
+        assert_eq!(ok("[1].orValue([])"), ok("[1]"));
+        // ...but an error in it still propagates.
+        assert_eq!(fails("{}.missing.orValue(1)"), "no such key: missing");
+        let strict = Env {
+            or_value_compat: false,
+            ..Env::fixed()
+        };
+        assert_eq!(
+            eval_in("[1].orValue([])", &Bindings::new(), &strict),
+            Err("no such overload: orValue(list, list)".into())
+        );
+    }
+
+    #[test]
+    fn time() {
+        assert_eq!(
+            ok("string(timestamp('2024-01-01T00:00:00Z') + duration('1h30m'))"),
+            s("2024-01-01T01:30:00Z")
+        );
+        assert_eq!(ok("string(duration('3600s'))"), s("3600s"));
+        assert_eq!(ok("string(duration('60.001s'))"), s("60.001s"));
+        assert_eq!(
+            ok("timestamp('2024-01-02T00:00:00Z') - timestamp('2024-01-01T00:00:00Z')"),
+            Value::Duration(86_400_000_000_000)
+        );
+        assert_eq!(ok("duration('1h') > duration('30m')"), Value::Bool(true));
+        assert_eq!(
+            ok("timestamp('2009-02-13T23:31:30Z').getDayOfWeek()"),
+            Value::Int(5)
+        );
+        assert_eq!(
+            ok("timestamp('2009-02-13T23:31:30Z').getDate('Australia/Sydney')"),
+            Value::Int(14)
+        );
+        assert_eq!(
+            ok("timestamp('2009-02-13T23:31:30Z').getMonth()"),
+            Value::Int(1)
+        );
+        assert_eq!(ok("duration('1h30m').getMinutes()"), Value::Int(90));
+        assert_eq!(
+            fails("timestamp('0001-01-01T00:00:00Z') - duration('1s')"),
+            "timestamp overflow"
+        );
+        assert_eq!(
+            fails("timestamp('2024-01-01')"),
+            "type conversion error from 'string' to 'google.protobuf.Timestamp': parsing time \"2024-01-01\" as RFC 3339 failed"
+        );
+        assert_eq!(
+            fails("timestamp('2009-02-13T23:31:30Z').getHours('Mars/Base')"),
+            "unknown time zone: Mars/Base"
+        );
+    }
+
+    #[test]
+    fn conversions_and_types() {
+        assert_eq!(ok("string(1000000.0)"), s("1e+06"));
+        assert_eq!(ok("string(9876u)"), s("9876"));
+        assert_eq!(ok("string(1.5)"), s("1.5"));
+        assert_eq!(ok("int('12') + int(2.9) + int(-2.9)"), Value::Int(12));
+        assert_eq!(fails("int(1e20)"), "integer overflow");
+        assert_eq!(fails("uint(-1)"), "unsigned integer overflow");
+        assert_eq!(
+            fails("int('x')"),
+            "strconv.ParseInt: parsing \"x\": invalid syntax"
+        );
+        assert_eq!(ok("double(1) + double('2.5')"), Value::Double(3.5));
+        assert_eq!(ok("bool('TRUE')"), Value::Bool(true));
+        assert_eq!(
+            ok("type(1) == int && type('a') == string && type(int) == type"),
+            Value::Bool(true)
+        );
+        assert_eq!(ok("type({})"), Value::type_value("map"));
+        assert_eq!(ok("dyn(1) == 1"), Value::Bool(true));
+        assert_eq!(
+            fails("foo"),
+            "undeclared reference to 'foo' (in container '')"
+        );
+        assert_eq!(
+            fails("nope(1)"),
+            "undeclared reference to 'nope' (in container '')"
+        );
+        assert_eq!(
+            fails("'a'.contains(1)"),
+            "no such overload: contains(string, int)"
+        );
+    }
+
+    #[test]
+    fn variables_resolve_by_qualified_name_and_lazily() {
+        let mut b = Bindings::new();
+        b.set(
+            "object",
+            Value::from_json(&crate::jmespath::Value::object(
+                [(
+                    "spec".to_string(),
+                    crate::jmespath::Value::object(
+                        [("replicas".to_string(), crate::jmespath::Value::Number(3.0))].into(),
+                    ),
+                )]
+                .into(),
+            )),
+        );
+        let program =
+            Program::compile("object.spec.replicas * 2.0").unwrap_or_else(|e| panic!("{e:?}"));
+        b.set_lazy(
+            "variables.double",
+            Rc::new(move |a, env| program.eval(a, env)),
+        );
+        b.set_lazy(
+            "variables.broken",
+            Rc::new(|_, _| Err(EvalError::new("no such key: x", 0..1))),
+        );
+        let env = Env::fixed();
+        assert_eq!(
+            eval_in("variables.double + 1.0", &b, &env),
+            Ok(Value::Double(7.0))
+        );
+        assert_eq!(
+            eval_in("has(variables.double)", &b, &env),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            eval_in("variables.broken", &b, &env),
+            Err("no such key: x".into())
+        );
+        assert_eq!(
+            eval_in("object.spec.replicas == 3", &b, &env),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            eval_in("[object].map(object, object.spec.replicas)", &b, &env),
+            Ok(ok("[3.0]"))
+        );
+    }
+
+    #[test]
+    fn variables_nested_too_deeply_give_an_error_not_a_crash() {
+        let mut b = Bindings::new();
+        b.set("variables.v0", Value::Int(1));
+        for i in 1..8 {
+            let src = format!("{}variables.v{}{}", "[".repeat(100), i - 1, "]".repeat(100));
+            let program = Program::compile(&src).unwrap_or_else(|e| panic!("{e:?}"));
+            b.set_lazy(
+                format!("variables.v{i}"),
+                Rc::new(move |a, env| program.eval(a, env)),
+            );
+        }
+        let env = Env::fixed();
+        assert!(eval_in("variables.v3", &b, &env).is_ok());
+        assert_eq!(
+            eval_in("variables.v7", &b, &env),
+            Err("expression nesting too deep: variables refer to variables too deeply".into())
+        );
+    }
+
+    #[test]
+    fn disabled_libraries_are_undeclared() {
+        let vap = Env {
+            disabled_libraries: vec!["math", "encoders", "regex"],
+            ..Env::fixed()
+        };
+        let b = Bindings::new();
+        assert_eq!(
+            eval_in("math.greatest(1, 2)", &b, &vap),
+            Err("undeclared reference to 'math' (in container '')".into())
+        );
+        assert_eq!(eval_in("'a1'.find('[0-9]')", &b, &vap), Ok(s("1")));
+    }
+
+    #[test]
+    fn message_construction_builds_a_map() {
+        assert_eq!(
+            ok("Object{spec: Object.spec{replicas: 1, ?paused: optional.none()}}"),
+            ok("{'spec': {'replicas': 1}}")
+        );
+    }
+
+    #[test]
+    fn extension_libraries() {
+        assert_eq!(ok("'tacocat'.charAt(3)"), s("o"));
+        assert_eq!(ok("'a,b,c'.split(',')"), ok("['a', 'b', 'c']"));
+        assert_eq!(ok("['a', 'b'].join('-')"), s("a-b"));
+        assert_eq!(
+            ok("'%s is %d, %.2f'.format(['x', 3, 1.239])"),
+            s("x is 3, 1.24")
+        );
+        assert_eq!(ok("'  x '.trim().upperAscii()"), s("X"));
+        assert_eq!(ok("'hello'.substring(1, 3)"), s("el"));
+        assert_eq!(
+            fails("'hello'.substring(3, 1)"),
+            "invalid substring range. start: 3, end: 1"
+        );
+        assert_eq!(ok("[[1], [2, [3]]].flatten()"), ok("[1, 2, [3]]"));
+        assert_eq!(ok("[3, 1, 2].sort()"), ok("[1, 2, 3]"));
+        assert_eq!(ok("[1, 1, 2].distinct()"), ok("[1, 2]"));
+        assert_eq!(ok("lists.range(3)"), ok("[0, 1, 2]"));
+        assert_eq!(ok("[1, 2, 3].slice(1, 2)"), ok("[2]"));
+        assert_eq!(
+            ok("[1, 2, 3].sum() + [4, 2].min() + [4, 2].max()"),
+            Value::Int(12)
+        );
+        assert_eq!(fails("[].min()"), "min called on empty list");
+        assert_eq!(ok("[1, 2, 2].lastIndexOf(2)"), Value::Int(2));
+        assert_eq!(ok("[1, 2].isSorted()"), Value::Bool(true));
+        assert_eq!(
+            ok("sets.contains([1, 2], [2]) && sets.intersects([1], [1u])"),
+            Value::Bool(true)
+        );
+        assert_eq!(ok("math.greatest(1, 2u, 3.5)"), Value::Double(3.5));
+        assert_eq!(ok("math.least([3, 1, 2])"), Value::Int(1));
+        assert_eq!(ok("base64.encode(b'hi')"), s("aGk="));
+        assert_eq!(
+            ok("base64.decode('aGk')"),
+            Value::Bytes(b"hi".to_vec().into())
+        );
+        assert_eq!(
+            ok("regex.replace('banana', 'a(n)', '<\\\\1>')"),
+            s("b<n><n>a")
+        );
+        assert_eq!(
+            ok("regex.extract('id: 42', '([0-9]+)')"),
+            ok("optional.of('42')")
+        );
+        assert_eq!(ok("'a1b22'.findAll('[0-9]+')"), ok("['1', '22']"));
+        assert_eq!(ok("'a1b22'.find('[0-9]+')"), s("1"));
+    }
+
+    #[test]
+    fn runaway_work_ends_with_the_cost_error() {
+        assert_eq!(
+            fails("lists.range(2000).map(x, lists.range(2000).map(y, x + y)).size()"),
+            COST_EXCEEDED
+        );
+        assert_eq!(
+            fails("[1, 2, 3].map(x, lists.range(1000000).map(y, [1, 2, 3].map(z, z)))"),
+            COST_EXCEEDED
+        );
+        // Errors that && would absorb do not hide a cancellation.
+        assert_eq!(
+            fails("lists.range(3000).all(x, lists.range(3000).all(y, y >= 0)) || true"),
+            COST_EXCEEDED
+        );
+        assert_eq!(
+            fails(
+                "[0, 1].exists(i, i == 1 || lists.range(3000).all(x, lists.range(3000).all(y, y >= 0)))"
+            ),
+            COST_EXCEEDED
+        );
+        let (_, cost) = Program::compile("[1, 2, 3].map(x, x * 2)")
+            .unwrap_or_else(|e| panic!("{e:?}"))
+            .eval_with_cost(&Bindings::new(), &Env::fixed());
+        assert_eq!(cost, 11);
+        let unlimited = Env {
+            cost_limit: None,
+            ..Env::fixed()
+        };
+        assert_eq!(
+            eval_in(
+                "lists.range(1100).map(x, 1).size()",
+                &Bindings::new(),
+                &unlimited
+            ),
+            Ok(Value::Int(1100))
+        );
+    }
+
+    #[test]
+    fn regex_bombs_are_refused_or_linear() {
+        let e = fails("'x'.matches('(a{1000}){1000}')");
+        assert!(e.starts_with("error parsing regexp: "), "{e}");
+        let long = "a".repeat(50_000);
+        assert_eq!(
+            ok(&format!("'{long}b'.matches('^(a+)+$')")),
+            Value::Bool(false)
+        );
+    }
+
+    #[test]
+    fn the_deepest_trees_evaluate_on_a_test_thread() {
+        let n = 240;
+        for (open, close) in [
+            ("(", " + 1)"),
+            ("[", "]"),
+            ("int(", ")"),
+            ("{1: ", "}"),
+            ("-(", ")"),
+            ("[1].map(x, ", ")"),
+        ] {
+            let src = format!("{}1{}", open.repeat(n / 2), close.repeat(n / 2));
+            assert!(run(&src).is_ok(), "{open}");
+        }
+        let src = format!("{}1{}", "(".repeat(n), " + 1)".repeat(n));
+        assert_eq!(run(&src), Ok(Value::Int(241)));
+    }
+
+    #[test]
+    fn json_conversions() {
+        let json = crate::jmespath::Value::array(vec![
+            crate::jmespath::Value::Number(1.0),
+            crate::jmespath::Value::string("a"),
+            crate::jmespath::Value::Null,
+        ]);
+        let v = Value::from_json(&json);
+        assert_eq!(
+            v,
+            Value::list(vec![Value::Double(1.0), s("a"), Value::Null])
+        );
+        assert_eq!(
+            ok("[1, 2u, b'hi', duration('1s')]").to_json(),
+            crate::jmespath::Value::array(vec![
+                crate::jmespath::Value::Number(1.0),
+                crate::jmespath::Value::Number(2.0),
+                crate::jmespath::Value::string("aGk="),
+                crate::jmespath::Value::string("1s"),
+            ])
+        );
     }
 }

@@ -164,6 +164,14 @@ impl Lexer<'_> {
     }
 
     fn error(&mut self, span: Span, msg: impl Into<String>) {
+        // An escape may stop inside a multi-byte character: spans stay on char boundaries.
+        let snap = |mut p: usize| {
+            while p < self.src.len() && !self.src.is_char_boundary(p) {
+                p += 1;
+            }
+            p.min(self.src.len())
+        };
+        let span = snap(span.start)..snap(span.end);
         if self.errors.len() < super::limits::MAX_ERRORS {
             self.errors.push((span, msg.into()));
         }

@@ -6,6 +6,13 @@
 /// our parser's and evaluator's recursion.
 pub const MAX_DEPTH: u32 = 250;
 
+/// Evaluation depth across nested evaluations on one thread. A lazy variable
+/// (`variables.x`) is evaluated in the middle of the expression that needs it, on the same
+/// stack, so chains of variables add up. 400 leaves room for any single expression
+/// (`MAX_DEPTH`) and fits a 2 MiB thread stack even unoptimised (about 4 KiB per level in
+/// the worst case, comprehensions).
+pub const MAX_NESTED_DEPTH: u32 = 400;
+
 /// Expression length in code points: cel-go's parser default (cel.md §4.1).
 pub const MAX_CODE_POINTS: usize = 100_000;
 
@@ -21,7 +28,12 @@ pub const COST_LIMIT: u64 = 1_000_000;
 /// needs a bound; 1 MiB admits every realistic pattern and refuses `(a{1000}){1000}` bombs.
 pub const MAX_REGEX_SIZE: usize = 1 << 20;
 
-/// Length of a string or list that one call may build (`repeat`-like growth through `+`,
+/// Length in bytes of a string or bytes value that one call may build (`repeat`-like growth through `+`,
 /// `join`, `replace`, `format`): 10 MiB, far above any admission object, far below memory
 /// trouble. The cost limit usually stops growth first.
 pub const MAX_BUILT_LEN: usize = 10 << 20;
+
+/// Elements of a list or entries of a map that one call or comprehension may build: a
+/// million values take about 24 MB. Without a cost limit (gpol, dpol) this is what stops
+/// `lists.range(100000000)`.
+pub const MAX_LIST_LEN: usize = 1_000_000;

@@ -26,15 +26,57 @@ impl fmt::Display for SyntaxError {
     }
 }
 
+impl SyntaxError {
+    /// The error as cel-go prints it (what `kubectl` and `kyverno test` show, cel.md §4.2):
+    /// `ERROR: <input>:LINE:COL: Syntax error: MESSAGE`, then the source line and a caret
+    /// under the column. Lines and columns are 1-based and count code points.
+    pub fn cel_go_format(&self, src: &str) -> String {
+        let start = self.span.start.min(src.len());
+        let start = (0..=start)
+            .rev()
+            .find(|&i| src.is_char_boundary(i))
+            .unwrap_or(0);
+        let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_no = src[..start].matches('\n').count() + 1;
+        let col = src[line_start..start].chars().count();
+        let line_text = src[line_start..].split('\n').next().unwrap_or("");
+        format!(
+            "ERROR: <input>:{line_no}:{}: Syntax error: {}\n | {line_text}\n | {}^",
+            col + 1,
+            self.message,
+            ".".repeat(col)
+        )
+    }
+}
+
+/// All errors in cel-go's format, one block each, as `issues.Err()` joins them.
+pub fn format_errors(src: &str, errors: &[SyntaxError]) -> String {
+    errors
+        .iter()
+        .map(|e| e.cel_go_format(src))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct ParseOptions {
     /// Expand macros (`has`, `all`, `map`…); off, they stay ordinary calls.
     pub macros: bool,
+    /// `cel.bind(v, init, body)` (cel-go's bindings extension; validate.cel and VAP lack it).
+    pub bindings: bool,
+    /// The two-variable comprehensions: `all`/`exists`/`existsOne` with two variables,
+    /// `transformList`, `transformMap`, `transformMapEntry` (gpol and dpol lack them).
+    pub two_var_comprehensions: bool,
 }
 
 impl Default for ParseOptions {
+    /// Everything on, as in Kyverno's validating policies.
     fn default() -> Self {
-        ParseOptions { macros: true }
+        ParseOptions {
+            macros: true,
+            bindings: true,
+            two_var_comprehensions: true,
+        }
     }
 }
 
@@ -701,7 +743,9 @@ impl Parser {
                         _ => self.fail(arg.span, "invalid argument to has() macro"),
                     };
                 }
-                (Some(t), "bind", 3) if matches!(&t.kind, ExprKind::Ident { name, absolute: false } if name == "cel") =>
+                (Some(t), "bind", 3)
+                    if self.options.bindings
+                        && matches!(&t.kind, ExprKind::Ident { name, absolute: false } if name == "cel") =>
                 {
                     let mut it = args.into_iter();
                     let (var, init, body) = match (it.next(), it.next(), it.next()) {
@@ -747,6 +791,14 @@ impl Parser {
                 }
                 (Some(_), f, n) => {
                     let kind = match (f, n) {
+                        ("all", 3)
+                        | ("exists", 3)
+                        | ("exists_one" | "existsOne", 3)
+                        | ("transformList" | "transformMap" | "transformMapEntry", _)
+                            if !self.options.two_var_comprehensions =>
+                        {
+                            None
+                        }
                         ("all", 2 | 3) => Some(MacroKind::All),
                         ("exists", 2 | 3) => Some(MacroKind::Exists),
                         ("exists_one" | "existsOne", 2 | 3) => Some(MacroKind::ExistsOne),
@@ -947,8 +999,37 @@ mod tests {
             err("l.map(1, x)")[0].message,
             "map() variable names must be simple identifiers"
         );
-        let (e, errs) = parse_with("has(a)", ParseOptions { macros: false });
+        let no_macros = ParseOptions {
+            macros: false,
+            ..ParseOptions::default()
+        };
+        let (e, errs) = parse_with("has(a)", no_macros);
         assert!(errs.is_empty() && matches!(e.unwrap().kind, ExprKind::Call { .. }));
+        let plain = ParseOptions {
+            bindings: false,
+            two_var_comprehensions: false,
+            ..ParseOptions::default()
+        };
+        for src in [
+            "cel.bind(x, 1, x)",
+            "l.all(k, v, v)",
+            "m.transformMap(k, v, v)",
+        ] {
+            let (e, _) = parse_with(src, plain);
+            assert!(matches!(e.unwrap().kind, ExprKind::Call { .. }), "{src}");
+        }
+        let (e, _) = parse_with("l.all(x, x)", plain);
+        assert!(matches!(e.unwrap().kind, ExprKind::Comprehension(_)));
+    }
+
+    #[test]
+    fn errors_print_as_cel_go_does() {
+        let src = "a &&\n  'é' +";
+        let errs = err(src);
+        assert_eq!(
+            format_errors(src, &errs),
+            "ERROR: <input>:2:8: Syntax error: unexpected end of expression\n |   'é' +\n | .......^"
+        );
     }
 
     #[test]

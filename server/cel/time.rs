@@ -115,7 +115,11 @@ pub fn parse_duration(s: &str) -> Result<i64, String> {
             frac = frac * 10 + (d - b'0') as i128;
             div *= 10;
         }
-        total += whole.checked_mul(scale).ok_or_else(bad)? + frac * scale / div;
+        total = whole
+            .checked_mul(scale)
+            .and_then(|w| w.checked_add(frac * scale / div))
+            .and_then(|w| w.checked_add(total))
+            .ok_or_else(bad)?;
         if total > i64::MAX as i128 + 1 {
             return Err(bad());
         }
@@ -142,7 +146,12 @@ pub fn zone(name: &str) -> Result<Zone, String> {
         let m: i32 = m
             .parse()
             .map_err(|_| format!("invalid time zone: {name}"))?;
-        let off = FixedOffset::east_opt(sign * (h * 3600 + m * 60))
+        let secs = h
+            .checked_mul(3600)
+            .and_then(|hs| hs.checked_add(m.checked_mul(60)?))
+            .and_then(|t| t.checked_mul(sign));
+        let off = secs
+            .and_then(FixedOffset::east_opt)
             .ok_or_else(|| format!("invalid time zone: {name}"))?;
         return Ok(Zone::Fixed(off));
     }

@@ -24,13 +24,13 @@ fn encode(args: &[Value], ctx: &mut Ctx) -> Out {
     let Value::Bytes(b) = &args[0] else {
         return Err("no such overload".into());
     };
-    ctx.charge_size(b.len());
+    ctx.charge_size(b.len())?;
     Ok(Value::string(STANDARD.encode(b)))
 }
 
 fn decode(args: &[Value], ctx: &mut Ctx) -> Out {
     let s = str_arg(&args[0]);
-    ctx.charge_size(s.len());
+    ctx.charge_size(s.len())?;
     STANDARD
         .decode(s)
         .or_else(|_| STANDARD_NO_PAD.decode(s))

@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 
 use super::Ty::*;
 use super::{Ctx, FunctionSpec, Out, global, int_arg, list_arg, member};
-use crate::cel::limits::MAX_BUILT_LEN;
+use crate::cel::limits::MAX_LIST_LEN;
 use crate::cel::value::{Value, compare_numbers};
 
 pub const FUNCTIONS: &[FunctionSpec] = &[
@@ -91,6 +91,15 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     },
 ];
 
+/// A total order for sorting a list of one type: doubles by `total_cmp`, so that NaN has a
+/// place (a sort with an inconsistent order may panic).
+fn sort_order(a: &Value, b: &Value) -> Ordering {
+    match (a, b) {
+        (Value::Double(x), Value::Double(y)) => x.total_cmp(y),
+        _ => order(a, b).unwrap_or(Ordering::Equal),
+    }
+}
+
 /// The order of two values of one comparable type; `None` for mixed or unordered types.
 pub fn order(a: &Value, b: &Value) -> Option<Ordering> {
     match (a, b) {
@@ -133,7 +142,7 @@ fn flatten(args: &[Value], ctx: &mut Ctx) -> Out {
     }
     let mut out = Vec::new();
     flatten_into(list_arg(&args[0]), depth, &mut out)?;
-    ctx.charge_size(out.len());
+    ctx.charge_size(out.len())?;
     Ok(Value::list(out))
 }
 
@@ -148,7 +157,7 @@ fn flatten_into(
             Value::List(inner) if depth > 0 => flatten_into(inner, depth - 1, out)?,
             other => out.push(other.clone()),
         }
-        if out.len() > MAX_BUILT_LEN {
+        if out.len() > MAX_LIST_LEN {
             return Err("flatten: result too large".into());
         }
     }
@@ -158,7 +167,7 @@ fn flatten_into(
 fn distinct(args: &[Value], ctx: &mut Ctx) -> Out {
     let l = list_arg(&args[0]);
     // Quadratic in the worst case: charge for it.
-    ctx.charge_size(l.len().saturating_mul(l.len()));
+    ctx.charge_size(l.len().saturating_mul(l.len()))?;
     let mut out: Vec<Value> = Vec::new();
     for v in l {
         if !out.iter().any(|o| o.equals(v)) {
@@ -170,10 +179,10 @@ fn distinct(args: &[Value], ctx: &mut Ctx) -> Out {
 
 fn range(args: &[Value], ctx: &mut Ctx) -> Out {
     let n = int_arg(&args[0]).max(0);
-    if n as u64 > MAX_BUILT_LEN as u64 {
+    if n as u64 > MAX_LIST_LEN as u64 {
         return Err("lists.range: too many elements".into());
     }
-    ctx.charge_size(n as usize);
+    ctx.charge(n as u64)?;
     Ok(Value::list((0..n).map(Value::Int).collect()))
 }
 
@@ -214,8 +223,8 @@ fn check_sortable(l: &[Value]) -> Result<(), std::string::String> {
 fn sort(args: &[Value], ctx: &mut Ctx) -> Out {
     let mut l = list_arg(&args[0]).to_vec();
     check_sortable(&l)?;
-    ctx.charge_size(l.len() * (usize::BITS - l.len().leading_zeros()) as usize);
-    l.sort_by(|a, b| order(a, b).unwrap_or(Ordering::Equal));
+    ctx.charge_size(l.len() * (usize::BITS - l.len().leading_zeros()) as usize)?;
+    l.sort_by(sort_order);
     Ok(Value::list(l))
 }
 
@@ -226,9 +235,9 @@ fn sort_by_keys(args: &[Value], ctx: &mut Ctx) -> Out {
         return Err("sortBy: lists of different sizes".into());
     }
     check_sortable(keys)?;
-    ctx.charge_size(l.len() * (usize::BITS - l.len().leading_zeros()) as usize);
+    ctx.charge_size(l.len() * (usize::BITS - l.len().leading_zeros()) as usize)?;
     let mut pairs: Vec<(&Value, &Value)> = keys.iter().zip(l.iter()).collect();
-    pairs.sort_by(|a, b| order(a.0, b.0).unwrap_or(Ordering::Equal));
+    pairs.sort_by(|a, b| sort_order(a.0, b.0));
     Ok(Value::list(
         pairs.into_iter().map(|(_, v)| v.clone()).collect(),
     ))
@@ -301,7 +310,7 @@ fn max(args: &[Value], _: &mut Ctx) -> Out {
 
 fn index_of(args: &[Value], ctx: &mut Ctx) -> Out {
     let l = list_arg(&args[0]);
-    ctx.charge_size(l.len());
+    ctx.charge_size(l.len())?;
     Ok(Value::Int(
         l.iter()
             .position(|v| v.equals(&args[1]))
@@ -311,7 +320,7 @@ fn index_of(args: &[Value], ctx: &mut Ctx) -> Out {
 
 fn last_index_of(args: &[Value], ctx: &mut Ctx) -> Out {
     let l = list_arg(&args[0]);
-    ctx.charge_size(l.len());
+    ctx.charge_size(l.len())?;
     Ok(Value::Int(
         l.iter()
             .rposition(|v| v.equals(&args[1]))

@@ -2,9 +2,13 @@
 //! parameter types, result type), a paragraph of documentation and the implementation. The
 //! evaluator dispatches through it; hover, completion and signature help can read it.
 //!
-//! A library is a file with a `FUNCTIONS` slice, listed once in `LIBRARIES`. Several
-//! libraries may add overloads to the same name (`indexOf` on strings and on lists): the
-//! evaluator tries them all, in library order.
+//! A library is a file with a `FUNCTIONS` slice, listed once in `LIBRARIES` under a name.
+//! To add one (Kubernetes' quantity, Kyverno's resource…): write `functions/<name>.rs` with
+//! its table and implementations, add `pub mod <name>;` and a `Library` line below. Library
+//! types are `Value::Opaque` values, dispatched on with `Ty::Opaque("<type name>")`.
+//! Several libraries may add overloads to the same name (`indexOf` on strings and on
+//! lists): the evaluator tries them all, in library order. An environment can switch a
+//! library off by name (`Env::disabled_libraries`), as Kyverno's kinds differ.
 
 pub mod encoders;
 pub mod lists;
@@ -21,16 +25,51 @@ use std::sync::OnceLock;
 use super::Env;
 use super::value::Value;
 
+/// A named set of functions.
+#[derive(Debug, Clone, Copy)]
+pub struct Library {
+    pub name: &'static str,
+    pub functions: &'static [FunctionSpec],
+}
+
 /// Every library, in dispatch order.
-pub const LIBRARIES: &[&[FunctionSpec]] = &[
-    stdlib::FUNCTIONS,
-    optional::FUNCTIONS,
-    strings::FUNCTIONS,
-    lists::FUNCTIONS,
-    sets::FUNCTIONS,
-    math::FUNCTIONS,
-    encoders::FUNCTIONS,
-    regex::FUNCTIONS,
+pub const LIBRARIES: &[Library] = &[
+    Library {
+        name: "stdlib",
+        functions: stdlib::FUNCTIONS,
+    },
+    Library {
+        name: "optional",
+        functions: optional::FUNCTIONS,
+    },
+    Library {
+        name: "strings",
+        functions: strings::FUNCTIONS,
+    },
+    Library {
+        name: "lists",
+        functions: lists::FUNCTIONS,
+    },
+    Library {
+        name: "sets",
+        functions: sets::FUNCTIONS,
+    },
+    Library {
+        name: "math",
+        functions: math::FUNCTIONS,
+    },
+    Library {
+        name: "encoders",
+        functions: encoders::FUNCTIONS,
+    },
+    Library {
+        name: "regex",
+        functions: regex::FUNCTIONS,
+    },
+    Library {
+        name: "kubernetes.regex",
+        functions: regex::KUBERNETES_FUNCTIONS,
+    },
 ];
 
 /// A parameter or result type, for dispatch and for documentation.
@@ -104,13 +143,25 @@ impl Ty {
 pub struct Ctx<'a> {
     pub env: &'a Env,
     pub cost: u64,
+    /// What is left of the cost limit when the call starts (`None`: no limit).
+    pub budget: Option<u64>,
 }
 
 impl Ctx<'_> {
-    /// Charges for work over `n` bytes or elements: cel-go's string and list functions cost
-    /// about one unit per ten elements.
-    pub fn charge_size(&mut self, n: usize) {
-        self.cost = self.cost.saturating_add((n as u64).div_ceil(10));
+    /// Charges for work over `n` bytes or elements, about one unit per ten as cel-go's
+    /// string and list functions cost. Call it before allocating: past the budget the
+    /// function must stop, and the evaluator then cancels the evaluation.
+    pub fn charge_size(&mut self, n: usize) -> Result<(), std::string::String> {
+        self.charge((n as u64).div_ceil(10))
+    }
+
+    /// Charges `n` units.
+    pub fn charge(&mut self, n: u64) -> Result<(), std::string::String> {
+        self.cost = self.cost.saturating_add(n);
+        match self.budget {
+            Some(b) if self.cost > b => Err(crate::cel::eval::COST_EXCEEDED.into()),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -210,13 +261,15 @@ pub const fn member(params: &'static [Ty], result: Ty, imp: Impl) -> Overload {
     }
 }
 
-fn index() -> &'static HashMap<&'static str, Vec<&'static FunctionSpec>> {
-    static INDEX: OnceLock<HashMap<&'static str, Vec<&'static FunctionSpec>>> = OnceLock::new();
+type Index = HashMap<&'static str, Vec<(&'static str, &'static FunctionSpec)>>;
+
+fn index() -> &'static Index {
+    static INDEX: OnceLock<Index> = OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut m: HashMap<&'static str, Vec<&'static FunctionSpec>> = HashMap::new();
+        let mut m: Index = HashMap::new();
         for lib in LIBRARIES {
-            for f in *lib {
-                m.entry(f.name).or_default().push(f);
+            for f in lib.functions {
+                m.entry(f.name).or_default().push((lib.name, f));
             }
         }
         m
@@ -225,24 +278,54 @@ fn index() -> &'static HashMap<&'static str, Vec<&'static FunctionSpec>> {
 
 /// The specs of a function name, from every library that defines it.
 pub fn lookup(name: &str) -> Option<&'static [&'static FunctionSpec]> {
-    index().get(name).map(Vec::as_slice)
+    static SPECS: OnceLock<HashMap<&'static str, Vec<&'static FunctionSpec>>> = OnceLock::new();
+    let specs = SPECS.get_or_init(|| {
+        index()
+            .iter()
+            .map(|(name, v)| (*name, v.iter().map(|(_, f)| *f).collect()))
+            .collect()
+    });
+    specs.get(name).map(Vec::as_slice)
+}
+
+/// The specs of a function name in the libraries `env` enables.
+pub fn lookup_enabled(name: &str, env: &Env) -> Vec<&'static FunctionSpec> {
+    index().get(name).map_or_else(Vec::new, |v| {
+        v.iter()
+            .filter(|(lib, _)| !env.disabled_libraries.contains(lib))
+            .map(|(_, f)| *f)
+            .collect()
+    })
 }
 
 /// Every function, for completion and listings.
 pub fn all() -> impl Iterator<Item = &'static FunctionSpec> {
-    LIBRARIES.iter().flat_map(|lib| lib.iter())
+    LIBRARIES.iter().flat_map(|lib| lib.functions.iter())
 }
 
-/// Whether some function has this name (receiver-style or global).
-pub fn exists(name: &str) -> bool {
-    index().contains_key(name)
-}
-
-/// The first overload of `name` whose receiver style and parameter types fit `args`.
-pub fn resolve(name: &str, receiver: bool, args: &[Value]) -> Option<&'static Overload> {
-    lookup(name)?
+/// Every function with the name of its library.
+pub fn all_with_library() -> impl Iterator<Item = (&'static str, &'static FunctionSpec)> {
+    LIBRARIES
         .iter()
-        .flat_map(|f| f.overloads.iter())
+        .flat_map(|lib| lib.functions.iter().map(move |f| (lib.name, f)))
+}
+
+/// Whether some enabled library has a function of this name (receiver-style or global).
+pub fn exists(name: &str, env: &Env) -> bool {
+    index().get(name).is_some_and(|v| {
+        v.iter()
+            .any(|(lib, _)| !env.disabled_libraries.contains(lib))
+    })
+}
+
+/// The first overload of `name` in an enabled library whose receiver style and parameter
+/// types fit `args`.
+pub fn resolve(name: &str, receiver: bool, args: &[Value], env: &Env) -> Option<&'static Overload> {
+    index()
+        .get(name)?
+        .iter()
+        .filter(|(lib, _)| !env.disabled_libraries.contains(lib))
+        .flat_map(|(_, f)| f.overloads.iter())
         .find(|o| {
             if o.receiver != receiver {
                 return false;

@@ -26,6 +26,11 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         doc: "Every match (or its capture group) as a list of strings.",
         overloads: &[global(&[String, String], List, extract_all)],
     },
+];
+
+/// Kubernetes' regex library, enabled in every Kubernetes CEL environment (unlike
+/// cel-go's `regex.*`, which validate.cel and VAP lack).
+pub const KUBERNETES_FUNCTIONS: &[FunctionSpec] = &[
     FunctionSpec {
         name: "find",
         doc: "The first match of the pattern in the string, or \"\".",
@@ -42,17 +47,40 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
 ];
 
 /// Compiles an RE2-style pattern. The `regex` crate matches in linear time; the size bound
-/// refuses patterns whose compiled program would be huge.
+/// refuses patterns whose compiled program would be huge. Recent patterns are kept per
+/// thread, since a comprehension calls `matches` with the same pattern for every element.
 pub fn compile(pattern: &str) -> Result<regex::Regex, std::string::String> {
-    regex::RegexBuilder::new(pattern)
+    const KEPT: usize = 32;
+    thread_local! {
+        static RECENT: std::cell::RefCell<Vec<(std::string::String, regex::Regex)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    if let Some(re) = RECENT.with(|r| {
+        r.borrow()
+            .iter()
+            .find(|(p, _)| p == pattern)
+            .map(|(_, re)| re.clone())
+    }) {
+        return Ok(re);
+    }
+    let re = regex::RegexBuilder::new(pattern)
         .size_limit(MAX_REGEX_SIZE)
         .dfa_size_limit(MAX_REGEX_SIZE)
         .build()
-        .map_err(|e| format!("error parsing regexp: {}", last_line(&e.to_string())))
+        .map_err(|e| format!("error parsing regexp: {}", last_line(&e.to_string())))?;
+    RECENT.with(|r| {
+        let mut r = r.borrow_mut();
+        if r.len() >= KEPT {
+            r.remove(0);
+        }
+        r.push((pattern.to_string(), re.clone()));
+    });
+    Ok(re)
 }
 
 fn last_line(s: &str) -> std::string::String {
-    s.lines().last().unwrap_or(s).trim().to_string()
+    let last = s.lines().last().unwrap_or(s).trim();
+    last.strip_prefix("error: ").unwrap_or(last).to_string()
 }
 
 fn replace(args: &[Value], ctx: &mut Ctx) -> Out {
@@ -60,7 +88,7 @@ fn replace(args: &[Value], ctx: &mut Ctx) -> Out {
     let re = compile(str_arg(&args[1]))?;
     let repl = str_arg(&args[2]);
     let n = args.get(3).map_or(-1, int_arg);
-    ctx.charge_size(s.len());
+    ctx.charge_size(s.len())?;
     if n == 0 {
         return Ok(Value::string(s));
     }
@@ -112,7 +140,7 @@ fn extract(args: &[Value], ctx: &mut Ctx) -> Out {
     let s = str_arg(&args[0]);
     let re = compile(str_arg(&args[1]))?;
     let g = group_of(&re)?;
-    ctx.charge_size(s.len());
+    ctx.charge_size(s.len())?;
     Ok(Value::Optional(
         re.captures(s)
             .and_then(|c| c.get(g))
@@ -124,7 +152,7 @@ fn extract_all(args: &[Value], ctx: &mut Ctx) -> Out {
     let s = str_arg(&args[0]);
     let re = compile(str_arg(&args[1]))?;
     let g = group_of(&re)?;
-    ctx.charge_size(s.len());
+    ctx.charge_size(s.len())?;
     Ok(Value::list(
         re.captures_iter(s)
             .filter_map(|c| c.get(g).map(|m| Value::string(m.as_str())))
@@ -135,7 +163,7 @@ fn extract_all(args: &[Value], ctx: &mut Ctx) -> Out {
 fn find(args: &[Value], ctx: &mut Ctx) -> Out {
     let s = str_arg(&args[0]);
     let re = compile(str_arg(&args[1]))?;
-    ctx.charge_size(s.len());
+    ctx.charge_size(s.len())?;
     Ok(Value::string(re.find(s).map_or("", |m| m.as_str())))
 }
 
@@ -143,7 +171,7 @@ fn find_all(args: &[Value], ctx: &mut Ctx) -> Out {
     let s = str_arg(&args[0]);
     let re = compile(str_arg(&args[1]))?;
     let n = args.get(2).map_or(-1, int_arg);
-    ctx.charge_size(s.len());
+    ctx.charge_size(s.len())?;
     let it = re.find_iter(s).map(|m| Value::string(m.as_str()));
     Ok(Value::list(if n < 0 {
         it.collect()

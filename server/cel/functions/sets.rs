@@ -22,9 +22,9 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     },
 ];
 
-fn subset(a: &[Value], b: &[Value], ctx: &mut Ctx) -> bool {
-    ctx.charge_size(a.len().saturating_mul(b.len()));
-    b.iter().all(|x| a.iter().any(|y| y.equals(x)))
+fn subset(a: &[Value], b: &[Value], ctx: &mut Ctx) -> Result<bool, std::string::String> {
+    ctx.charge_size(a.len().saturating_mul(b.len()))?;
+    Ok(b.iter().all(|x| a.iter().any(|y| y.equals(x))))
 }
 
 fn contains(args: &[Value], ctx: &mut Ctx) -> Out {
@@ -32,16 +32,16 @@ fn contains(args: &[Value], ctx: &mut Ctx) -> Out {
         list_arg(&args[0]),
         list_arg(&args[1]),
         ctx,
-    )))
+    )?))
 }
 
 fn equivalent(args: &[Value], ctx: &mut Ctx) -> Out {
     let (a, b) = (list_arg(&args[0]), list_arg(&args[1]));
-    Ok(Value::Bool(subset(a, b, ctx) && subset(b, a, ctx)))
+    Ok(Value::Bool(subset(a, b, ctx)? && subset(b, a, ctx)?))
 }
 
 fn intersects(args: &[Value], ctx: &mut Ctx) -> Out {
     let (a, b) = (list_arg(&args[0]), list_arg(&args[1]));
-    ctx.charge_size(a.len().saturating_mul(b.len()));
+    ctx.charge_size(a.len().saturating_mul(b.len()))?;
     Ok(Value::Bool(a.iter().any(|x| b.iter().any(|y| y.equals(x)))))
 }

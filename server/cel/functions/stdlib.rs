@@ -263,7 +263,7 @@ fn size(args: &[Value], _: &mut Ctx) -> Out {
 
 fn contains(args: &[Value], ctx: &mut Ctx) -> Out {
     let s = str_arg(&args[0]);
-    ctx.charge_size(s.len());
+    ctx.charge_size(s.len())?;
     Ok(Value::Bool(s.contains(str_arg(&args[1]))))
 }
 
@@ -280,7 +280,7 @@ fn ends_with(args: &[Value], _: &mut Ctx) -> Out {
 fn matches(args: &[Value], ctx: &mut Ctx) -> Out {
     let s = str_arg(&args[0]);
     let re = super::regex::compile(str_arg(&args[1]))?;
-    ctx.charge_size(s.len());
+    ctx.charge_size(s.len())?;
     Ok(Value::Bool(re.is_match(s)))
 }
 

@@ -110,7 +110,7 @@ fn index_of(args: &[Value], ctx: &mut Ctx) -> Out {
     let s: Vec<char> = str_arg(&args[0]).chars().collect();
     let sub: Vec<char> = str_arg(&args[1]).chars().collect();
     let start = args.get(2).map_or(0, int_arg);
-    ctx.charge_size(s.len());
+    ctx.charge_size(s.len())?;
     if start < 0 || start as usize > s.len() {
         return Err(out_of_range(start));
     }
@@ -126,7 +126,7 @@ fn last_index_of(args: &[Value], ctx: &mut Ctx) -> Out {
     let s: Vec<char> = str_arg(&args[0]).chars().collect();
     let sub: Vec<char> = str_arg(&args[1]).chars().collect();
     let last = args.get(2).map_or(s.len() as i64, int_arg);
-    ctx.charge_size(s.len());
+    ctx.charge_size(s.len())?;
     if last < 0 || last as usize > s.len() {
         return Err(out_of_range(last));
     }
@@ -151,7 +151,7 @@ fn replace(args: &[Value], ctx: &mut Ctx) -> Out {
     let from = str_arg(&args[1]);
     let to = str_arg(&args[2]);
     let n = args.get(3).map_or(-1, int_arg);
-    ctx.charge_size(s.len());
+    ctx.charge_size(s.len())?;
     // Bound the result before building it: each match may grow the string by `to`.
     let matches = if from.is_empty() {
         s.chars().count() + 1
@@ -177,7 +177,7 @@ fn split(args: &[Value], ctx: &mut Ctx) -> Out {
     let s = str_arg(&args[0]);
     let sep = str_arg(&args[1]);
     let n = args.get(2).map_or(-1, int_arg);
-    ctx.charge_size(s.len());
+    ctx.charge_size(s.len())?;
     if n == 0 {
         return Ok(Value::list(vec![]));
     }
@@ -254,7 +254,7 @@ fn join(args: &[Value], ctx: &mut Ctx) -> Out {
             return Err("join: result too large".into());
         }
     }
-    ctx.charge_size(out.len());
+    ctx.charge_size(out.len())?;
     Ok(Value::string(out))
 }
 
@@ -325,7 +325,7 @@ fn format(args: &[Value], ctx: &mut Ctx) -> Out {
             return Err("format: result too large".into());
         }
     }
-    ctx.charge_size(out.len());
+    ctx.charge_size(out.len())?;
     Ok(Value::string(out))
 }
 

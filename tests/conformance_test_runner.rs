@@ -16,7 +16,7 @@ mod shared_data;
 
 /// The agreement today per family, rounded down: it may only go up (the target is 99.5%).
 const FLOOR_PERCENT: f64 = 99.8;
-const CEL_FLOOR_PERCENT: f64 = 0.0;
+const CEL_FLOOR_PERCENT: f64 = 100.0;
 
 const SIMULATED: &[&str] = &["pattern", "anyPattern", "deny", "foreach", "podSecurity"];
 
@@ -92,7 +92,11 @@ fn agreement_with_kyverno_test_on_the_policy_library() {
     let agreement = |fam: &str| {
         let of: Vec<&&Row> = rows.iter().filter(|r| family(r) == Some(fam)).collect();
         let agree = of.iter().filter(|r| r.actual == r.expected).count();
-        (agree, of.len(), 100.0 * agree as f64 / of.len().max(1) as f64)
+        (
+            agree,
+            of.len(),
+            100.0 * agree as f64 / of.len().max(1) as f64,
+        )
     };
     let (agree, total, percent) = agreement("jmespath");
     println!(

@@ -339,7 +339,7 @@ impl<'a> Evaluator<'a> {
             if let Some(q) = t.qualified_name() {
                 let root = q.trim_start_matches('.').split('.').next().unwrap_or("");
                 let name = format!("{}.{function}", q.trim_start_matches('.'));
-                if self.local(root).is_none() && functions::exists(&name) {
+                if self.local(root).is_none() && functions::exists_in(&name, self.env.libraries) {
                     let values = self.eval_args(None, args)?;
                     return self.dispatch(&name, false, &values, function_span, &e.span);
                 }
@@ -381,8 +381,8 @@ impl<'a> Evaluator<'a> {
         fspan: &Span,
         span: &Span,
     ) -> R {
-        let Some(overload) = functions::resolve(name, receiver, args) else {
-            if !functions::exists(name) {
+        let Some(overload) = functions::resolve_in(name, receiver, args, self.env.libraries) else {
+            if !functions::exists_in(name, self.env.libraries) {
                 return Err(err(
                     format!(
                         "undeclared reference to '{name}' (in container '{}')",

@@ -264,6 +264,8 @@ fn from_manifest(
                     .unwrap_or_default();
                 let inputs = run::Inputs {
                     cel_exceptions: Vec::new(),
+                    context_resources: Vec::new(),
+                    images: Default::default(),
                     policies: Vec::new(),
                     resources: Vec::new(),
                     values,

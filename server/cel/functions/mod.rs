@@ -6,6 +6,7 @@
 //! libraries may add overloads to the same name (`indexOf` on strings and on lists): the
 //! evaluator tries them all, in library order.
 
+pub mod context;
 pub mod encoders;
 pub mod lists;
 pub mod math;
@@ -21,16 +22,79 @@ use std::sync::OnceLock;
 use super::Env;
 use super::value::Value;
 
+/// Which environments declare a library (cel.md §2.2). Kubernetes' stored-expression
+/// environment is the base every kind has; validate.cel and VAP stop there, while Kyverno's
+/// own kinds add cel-go extensions and Kyverno's libraries on top.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Availability {
+    /// CEL's standard functions and Kubernetes' libraries: every kind.
+    Base,
+    /// cel-go extensions Kubernetes leaves out (math, encoders, ext regex): Kyverno's kinds.
+    Extension,
+    /// Kyverno's own libraries: Kyverno's kinds.
+    Kyverno,
+}
+
+/// The libraries an environment declares. A function outside the set is an undeclared
+/// reference, as in the environment Kyverno compiles the expression in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LibrarySet {
+    pub extensions: bool,
+    pub kyverno: bool,
+}
+
+impl LibrarySet {
+    /// ValidatingPolicy and the other `policies.kyverno.io` kinds.
+    pub const KYVERNO: LibrarySet = LibrarySet {
+        extensions: true,
+        kyverno: true,
+    };
+    /// `validate.cel`, ValidatingAdmissionPolicy and MutatingAdmissionPolicy.
+    pub const KUBERNETES: LibrarySet = LibrarySet {
+        extensions: false,
+        kyverno: false,
+    };
+
+    pub fn has(self, a: Availability) -> bool {
+        match a {
+            Availability::Base => true,
+            Availability::Extension => self.extensions,
+            Availability::Kyverno => self.kyverno,
+        }
+    }
+}
+
+/// A library: its functions and where it is declared.
+pub struct Library {
+    pub name: &'static str,
+    pub availability: Availability,
+    pub functions: &'static [FunctionSpec],
+}
+
+const fn lib(
+    name: &'static str,
+    availability: Availability,
+    functions: &'static [FunctionSpec],
+) -> Library {
+    Library {
+        name,
+        availability,
+        functions,
+    }
+}
+
 /// Every library, in dispatch order.
-pub const LIBRARIES: &[&[FunctionSpec]] = &[
-    stdlib::FUNCTIONS,
-    optional::FUNCTIONS,
-    strings::FUNCTIONS,
-    lists::FUNCTIONS,
-    sets::FUNCTIONS,
-    math::FUNCTIONS,
-    encoders::FUNCTIONS,
-    regex::FUNCTIONS,
+pub const LIBRARIES: &[Library] = &[
+    lib("stdlib", Availability::Base, stdlib::FUNCTIONS),
+    lib("optional", Availability::Base, optional::FUNCTIONS),
+    lib("strings", Availability::Base, strings::FUNCTIONS),
+    lib("lists", Availability::Base, lists::FUNCTIONS),
+    lib("sets", Availability::Base, sets::FUNCTIONS),
+    lib("regex", Availability::Base, regex::FUNCTIONS),
+    lib("math", Availability::Extension, math::FUNCTIONS),
+    lib("encoders", Availability::Extension, encoders::FUNCTIONS),
+    lib("ext-regex", Availability::Extension, regex::EXT_FUNCTIONS),
+    lib("kyverno-context", Availability::Kyverno, context::FUNCTIONS),
 ];
 
 /// A parameter or result type, for dispatch and for documentation.
@@ -210,13 +274,17 @@ pub const fn member(params: &'static [Ty], result: Ty, imp: Impl) -> Overload {
     }
 }
 
-fn index() -> &'static HashMap<&'static str, Vec<&'static FunctionSpec>> {
-    static INDEX: OnceLock<HashMap<&'static str, Vec<&'static FunctionSpec>>> = OnceLock::new();
+type Index = HashMap<&'static str, (Vec<&'static FunctionSpec>, Vec<Availability>)>;
+
+fn index() -> &'static Index {
+    static INDEX: OnceLock<Index> = OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut m: HashMap<&'static str, Vec<&'static FunctionSpec>> = HashMap::new();
+        let mut m: Index = HashMap::new();
         for lib in LIBRARIES {
-            for f in *lib {
-                m.entry(f.name).or_default().push(f);
+            for f in lib.functions {
+                let e = m.entry(f.name).or_default();
+                e.0.push(f);
+                e.1.push(lib.availability);
             }
         }
         m
@@ -225,12 +293,25 @@ fn index() -> &'static HashMap<&'static str, Vec<&'static FunctionSpec>> {
 
 /// The specs of a function name, from every library that defines it.
 pub fn lookup(name: &str) -> Option<&'static [&'static FunctionSpec]> {
-    index().get(name).map(Vec::as_slice)
+    index().get(name).map(|(specs, _)| specs.as_slice())
+}
+
+/// The specs of a function name from the libraries of `set`.
+pub fn lookup_in(
+    name: &str,
+    set: LibrarySet,
+) -> impl Iterator<Item = &'static FunctionSpec> + 'static {
+    index()
+        .get(name)
+        .into_iter()
+        .flat_map(|(specs, avail)| specs.iter().zip(avail.iter()))
+        .filter(move |(_, a)| set.has(**a))
+        .map(|(f, _)| *f)
 }
 
 /// Every function, for completion and listings.
 pub fn all() -> impl Iterator<Item = &'static FunctionSpec> {
-    LIBRARIES.iter().flat_map(|lib| lib.iter())
+    LIBRARIES.iter().flat_map(|lib| lib.functions.iter())
 }
 
 /// Whether some function has this name (receiver-style or global).
@@ -238,10 +319,24 @@ pub fn exists(name: &str) -> bool {
     index().contains_key(name)
 }
 
+/// Whether a library of `set` declares this name.
+pub fn exists_in(name: &str, set: LibrarySet) -> bool {
+    lookup_in(name, set).next().is_some()
+}
+
 /// The first overload of `name` whose receiver style and parameter types fit `args`.
 pub fn resolve(name: &str, receiver: bool, args: &[Value]) -> Option<&'static Overload> {
-    lookup(name)?
-        .iter()
+    resolve_in(name, receiver, args, LibrarySet::KYVERNO)
+}
+
+/// As `resolve`, among the libraries of `set`.
+pub fn resolve_in(
+    name: &str,
+    receiver: bool,
+    args: &[Value],
+    set: LibrarySet,
+) -> Option<&'static Overload> {
+    lookup_in(name, set)
         .flat_map(|f| f.overloads.iter())
         .find(|o| {
             if o.receiver != receiver {

@@ -64,7 +64,10 @@ fn a_validating_policy_passes_fails_and_skips() {
         )]
     );
     assert_eq!(
-        run(POLICY, &request(&pod("bad", "[NET_RAW]", "{exempt: 'yes'}"))),
+        run(
+            POLICY,
+            &request(&pod("bad", "[NET_RAW]", "{exempt: 'yes'}"))
+        ),
         [(Status::Skip, String::new(), "skip".to_string())]
     );
 }
@@ -103,10 +106,7 @@ fn autogen_evaluates_pod_controllers_on_their_template() {
 
 #[test]
 fn runtime_errors_and_messages() {
-    let policy = POLICY.replace(
-        "variables.containers.all(c,",
-        "object.spec.missing.all(c,",
-    );
+    let policy = POLICY.replace("variables.containers.all(c,", "object.spec.missing.all(c,");
     assert_eq!(
         run(&policy, &request(&pod("p", "[ALL]", "{}"))),
         [(
@@ -132,7 +132,9 @@ fn runtime_errors_and_messages() {
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].0, Status::Error);
     assert!(
-        got[0].2.starts_with("failed to compile policy: spec.variables[0].expression: Invalid value: "),
+        got[0]
+            .2
+            .starts_with("failed to compile policy: spec.variables[0].expression: Invalid value: "),
         "{}",
         got[0].2
     );
@@ -181,7 +183,9 @@ spec:
         - expression: object.spec.replicas <= 3
 ";
     let deployment = |name: &str, replicas: u32| {
-        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: default\nspec:\n  replicas: {replicas}\n")
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: default\nspec:\n  replicas: {replicas}\n"
+        )
     };
     assert_eq!(
         run(policy, &request(&deployment("web", 2))),
@@ -216,6 +220,81 @@ spec:
             "replicas".to_string(),
             "expression 'object.spec.replica <= 3' resulted in error: no such key: replica"
                 .to_string()
+        )]
+    );
+}
+
+#[test]
+fn context_libraries_read_the_context_file_in_a_validating_policy_only() {
+    let policy = "apiVersion: policies.kyverno.io/v1
+kind: ValidatingPolicy
+metadata:
+  name: priorities
+spec:
+  matchConstraints:
+    resourceRules:
+    - apiGroups: ['']
+      apiVersions: [v1]
+      operations: [CREATE]
+      resources: [pods]
+  variables:
+  - name: cm
+    expression: resource.Get('v1', 'configmaps', 'default', 'allowed')
+  validations:
+  - expression: >-
+      variables.cm != null && object.spec.priorityClassName in variables.cm.data.names.split(',')
+      && variables.cm.data.count == 2
+      && image.GetMetadata(object.spec.containers[0].image).config.user == 'nobody'
+";
+    let mut req = request(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: default\nspec:\n  priorityClassName: high\n  containers:\n  - name: c\n    image: busybox:1.35\n",
+    );
+    req.context_resources = vec![yaml(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: allowed\n  namespace: default\ndata:\n  names: high,low\n  count: 2\n",
+    )];
+    req.images.insert(
+        "busybox:1.35".into(),
+        yaml("image: busybox:1.35\nconfig:\n  user: nobody\n"),
+    );
+    assert_eq!(
+        run(policy, &req),
+        [(Status::Pass, String::new(), "success".to_string())]
+    );
+    let mut other = req.clone();
+    other.images.clear();
+    assert_eq!(
+        run(policy, &other),
+        [(
+            Status::Error,
+            String::new(),
+            "error: failed to get image data: image data for busybox:1.35 not found in the context"
+                .to_string()
+        )]
+    );
+    // validate.cel runs in Kubernetes' environment, which has no Kyverno library.
+    let rule = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: cp
+spec:
+  rules:
+  - name: lookup
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    validate:
+      cel:
+        expressions:
+        - expression: resource.Get('v1', 'configmaps', 'default', 'allowed') != null
+        - expression: image('nginx').registry() == 'index.docker.io'
+";
+    assert_eq!(
+        run(rule, &req),
+        [(
+            Status::Fail,
+            "lookup".to_string(),
+            "expression 'resource.Get('v1', 'configmaps', 'default', 'allowed') != null' resulted in error: undeclared reference to 'resource' (in container '')".to_string()
         )]
     );
 }

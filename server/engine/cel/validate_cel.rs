@@ -47,7 +47,10 @@ fn boolean(
             "expression '{expr}' resulted in error: must evaluate to bool but got {}",
             other.type_name()
         )),
-        Err(e) => Err(format!("expression '{expr}' resulted in error: {}", e.message)),
+        Err(e) => Err(format!(
+            "expression '{expr}' resulted in error: {}",
+            e.message
+        )),
     }
 }
 
@@ -65,8 +68,9 @@ fn message(
         .and_then(Value::as_str)
         .filter(|m| !m.is_empty())
     {
-        if let Ok(cel::Value::String(s)) =
-            Program::compile(m).map_err(|_| ()).and_then(|p| p.eval(activation, env).map_err(|_| ()))
+        if let Ok(cel::Value::String(s)) = Program::compile(m)
+            .map_err(|_| ())
+            .and_then(|p| p.eval(activation, env).map_err(|_| ()))
         {
             let s = s.trim();
             if !s.is_empty() && !s.contains('\n') && s.len() <= 5 * 1024 {
@@ -91,7 +95,8 @@ pub fn run(rule: &Value, request: &Request, env: &Env) -> Outcome {
     let cel_block = rule.at(&["validate", "cel"]).unwrap_or(&Value::Null);
     let rule_message = rule.str_at(&["validate", "message"]);
     let name = rule.str_at(&["name"]);
-    let cel_env = super::bindings::env(env);
+    // Kubernetes' environment: none of Kyverno's libraries or cel-go's extras (cel.md §2.2).
+    let cel_env = super::bindings::env(env, crate::cel::functions::LibrarySet::KUBERNETES);
     let mut activation = super::bindings::request_bindings(request);
     // `validate.cel` sees the Kubernetes request type and a namespace object that only has
     // its name, as Kyverno builds it without a cluster.
@@ -113,10 +118,12 @@ pub fn run(rule: &Value, request: &Request, env: &Env) -> Outcome {
         let program = Rc::new(compile(&expr));
         activation.set_lazy(
             format!("variables.{}", v.str_at(&["name"])),
-            Rc::new(move |a: &dyn cel::Activation, e: &cel::Env| match program.as_ref() {
-                Ok(p) => p.eval(a, e),
-                Err(m) => Err(cel::EvalError::new(m.clone(), 0..0)),
-            }),
+            Rc::new(
+                move |a: &dyn cel::Activation, e: &cel::Env| match program.as_ref() {
+                    Ok(p) => p.eval(a, e),
+                    Err(m) => Err(cel::EvalError::new(m.clone(), 0..0)),
+                },
+            ),
         );
     }
     let fail = |message: String, failed: Option<usize>| Outcome {

@@ -8,6 +8,7 @@
 
 pub mod context;
 pub mod encoders;
+pub mod kyverno;
 pub mod lists;
 pub mod math;
 pub mod optional;
@@ -95,6 +96,7 @@ pub const LIBRARIES: &[Library] = &[
     lib("encoders", Availability::Extension, encoders::FUNCTIONS),
     lib("ext-regex", Availability::Extension, regex::EXT_FUNCTIONS),
     lib("kyverno-context", Availability::Kyverno, context::FUNCTIONS),
+    lib("kyverno", Availability::Kyverno, kyverno::FUNCTIONS),
 ];
 
 /// A parameter or result type, for dispatch and for documentation.

@@ -8,6 +8,7 @@
 
 pub mod context;
 pub mod encoders;
+pub mod k8s;
 pub mod kyverno;
 pub mod lists;
 pub mod math;
@@ -92,6 +93,7 @@ pub const LIBRARIES: &[Library] = &[
     lib("lists", Availability::Base, lists::FUNCTIONS),
     lib("sets", Availability::Base, sets::FUNCTIONS),
     lib("regex", Availability::Base, regex::FUNCTIONS),
+    lib("kubernetes", Availability::Base, k8s::FUNCTIONS),
     lib("math", Availability::Extension, math::FUNCTIONS),
     lib("encoders", Availability::Extension, encoders::FUNCTIONS),
     lib("ext-regex", Availability::Extension, regex::EXT_FUNCTIONS),

@@ -9,6 +9,7 @@
 pub mod context;
 pub mod encoders;
 pub mod k8s;
+pub mod k8s_url;
 pub mod kyverno;
 pub mod lists;
 pub mod math;
@@ -94,6 +95,11 @@ pub const LIBRARIES: &[Library] = &[
     lib("sets", Availability::Base, sets::FUNCTIONS),
     lib("regex", Availability::Base, regex::FUNCTIONS),
     lib("kubernetes", Availability::Base, k8s::FUNCTIONS),
+    lib(
+        "kubernetes-url-format",
+        Availability::Base,
+        k8s_url::FUNCTIONS,
+    ),
     lib("math", Availability::Extension, math::FUNCTIONS),
     lib("encoders", Availability::Extension, encoders::FUNCTIONS),
     lib("ext-regex", Availability::Extension, regex::EXT_FUNCTIONS),

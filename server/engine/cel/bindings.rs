@@ -9,14 +9,34 @@ use crate::cel::functions::context::{Context, ContextValue, Handle, HttpMock};
 use crate::cel::{self, Bindings, Key};
 use crate::engine::{Env, Request, Value};
 
-/// The CEL environment for the engine's clock and seed, with Kubernetes' per-expression cost
-/// limit, Kyverno's `orValue` compatibility and the libraries of the policy kind.
+/// The CEL environment for the engine's clock and seed, with Kyverno's `orValue`
+/// compatibility and the libraries of the policy kind.
 pub fn env(env: &Env, libraries: LibrarySet) -> cel::Env {
     cel::Env {
         now: env.now,
         seed: env.seed,
         libraries,
         ..cel::Env::fixed()
+    }
+}
+
+/// The environment Kyverno compiles a kind's expressions in (cel.md §2.2): Kubernetes' own
+/// libraries for `validate.cel` (kind `""`), ValidatingAdmissionPolicy and
+/// MutatingAdmissionPolicy; Kyverno's on top for its own kinds. GeneratingPolicy and
+/// DeletingPolicy run in a plain environment without a cost limit.
+pub fn env_for_kind(engine: &Env, kind: &str) -> cel::Env {
+    match kind {
+        "" | "ValidatingAdmissionPolicy" | "MutatingAdmissionPolicy" => {
+            env(engine, LibrarySet::KUBERNETES)
+        }
+        "GeneratingPolicy"
+        | "NamespacedGeneratingPolicy"
+        | "DeletingPolicy"
+        | "NamespacedDeletingPolicy" => cel::Env {
+            cost_limit: None,
+            ..env(engine, LibrarySet::KYVERNO)
+        },
+        _ => env(engine, LibrarySet::KYVERNO),
     }
 }
 
@@ -206,4 +226,30 @@ pub fn request_bindings(request: &Request) -> Bindings {
             ]),
         );
     b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_gets_its_libraries_and_cost_limit() {
+        let e = Env::fixed();
+        let vpol = env_for_kind(&e, "ValidatingPolicy");
+        assert_eq!(vpol.libraries, LibrarySet::KYVERNO);
+        assert_eq!(vpol.cost_limit, Some(cel::limits::COST_LIMIT));
+        let rule = env_for_kind(&e, "");
+        assert_eq!(rule.libraries, LibrarySet::KUBERNETES);
+        assert_eq!(rule.cost_limit, Some(cel::limits::COST_LIMIT));
+        assert_eq!(
+            env_for_kind(&e, "ValidatingAdmissionPolicy").libraries,
+            LibrarySet::KUBERNETES
+        );
+        let gpol = env_for_kind(&e, "GeneratingPolicy");
+        assert_eq!(
+            (gpol.libraries, gpol.cost_limit),
+            (LibrarySet::KYVERNO, None)
+        );
+        assert_eq!(env_for_kind(&e, "DeletingPolicy").cost_limit, None);
+    }
 }

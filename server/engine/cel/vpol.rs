@@ -264,7 +264,7 @@ pub fn validate(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespons
     let Some(spec) = spec_for(spec, request) else {
         return Vec::new();
     };
-    let cel_env = bindings::env(env, cel::functions::LibrarySet::KYVERNO);
+    let cel_env = bindings::env_for_kind(env, policy.str_at(&["kind"]));
     // Everything compiles before anything runs, as Kyverno compiles the policy first.
     let compiled = (|| -> Result<_, String> {
         let mut conditions = Vec::new();

@@ -158,6 +158,11 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         overloads: &[member(&[IPT], B, is_global_unicast)],
     },
     FunctionSpec {
+        name: "string",
+        doc: "An address or a CIDR in its canonical text form.",
+        overloads: &[global(&[IPT], S, to_string), global(&[CT], S, to_string)],
+    },
+    FunctionSpec {
         name: "cidr",
         doc: "Parses a CIDR (`10.0.0.0/8`, `2001:db8::/32`); the address need not be masked.",
         overloads: &[global(&[S], CT, cidr)],
@@ -627,6 +632,16 @@ fn contains_cidr(args: &[Value], _: &mut Ctx) -> Out {
 fn masked(args: &[Value], _: &mut Ctx) -> Out {
     let c = opaque::<Cidr>(&args[0])?;
     Ok(Value::Opaque(Arc::new(Cidr(Cidr::mask(c.0, c.1), c.1))))
+}
+
+fn to_string(args: &[Value], _: &mut Ctx) -> Out {
+    match &args[0] {
+        Value::Opaque(o) => match o.to_json() {
+            Json::String(s) => Ok(Value::String(s)),
+            _ => Err(nso()),
+        },
+        _ => Err(nso()),
+    }
 }
 
 fn prefix_length(args: &[Value], _: &mut Ctx) -> Out {

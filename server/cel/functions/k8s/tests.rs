@@ -166,6 +166,9 @@ fn cidrs() {
     ok("cidr('192.168.1.5/24') == cidr('192.168.1.0/24')", "false");
     ok("cidr('2001:db8::1/64').masked()", "\"2001:db8::/64\"");
     ok("cidr('10.0.0.0/8').prefixLength()", "8");
+    ok("string(cidr('2001:DB8::/32'))", "\"2001:db8::/32\"");
+    ok("string(ip('2001:DB8::1'))", "\"2001:db8::1\"");
+    ok("string(1)", "\"1\"");
     ok("cidr('0.0.0.0/0').containsIP('8.8.8.8')", "true");
     err(
         "cidr('10.0.0.0/33')",

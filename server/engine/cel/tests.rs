@@ -298,3 +298,39 @@ spec:
         )]
     );
 }
+
+#[test]
+fn a_namespaced_policy_reads_its_own_namespace_without_naming_it() {
+    let policy = "apiVersion: policies.kyverno.io/v1
+kind: NamespacedValidatingPolicy
+metadata:
+  name: limits
+  namespace: team-a
+spec:
+  matchConstraints:
+    resourceRules:
+    - apiGroups: ['']
+      apiVersions: [v1]
+      operations: [CREATE]
+      resources: [pods]
+  validations:
+  - expression: >-
+      resource.Get('v1', 'configmaps', 'settings').data.mode == 'strict'
+      && resource.List('v1', 'configmaps').items.size() == 1
+";
+    let mut req = request(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: team-a\nspec:\n  containers:\n  - name: c\n    image: nginx\n",
+    );
+    req.context_resources = vec![
+        yaml(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: team-a\ndata:\n  mode: strict\n",
+        ),
+        yaml(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: team-b\ndata:\n  mode: lax\n",
+        ),
+    ];
+    assert_eq!(
+        run(policy, &req),
+        [(Status::Pass, String::new(), "success".to_string())]
+    );
+}

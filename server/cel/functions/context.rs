@@ -94,7 +94,7 @@ pub struct ContextValue {
     pub handle: Handle,
     pub context: Arc<Context>,
     /// The policy's namespace for Namespaced policies: `resource.*` then drops its namespace
-    /// argument.
+    /// argument, `globalContext` is refused and `http` answers only mocked calls.
     pub namespace: Option<String>,
 }
 
@@ -429,6 +429,12 @@ fn image_data(args: &[Value], _: &mut Ctx) -> Out {
 
 fn global_get(args: &[Value], _: &mut Ctx) -> Out {
     let h = handle(&args[0]).ok_or_else(no_overload)?;
+    if h.namespace.is_some() {
+        return Err(
+            "failed to get global reference: globalContext.* is not allowed in namespaced policies"
+                .into(),
+        );
+    }
     let name = str_arg(&args[1]);
     let projection = args.get(2).map(str_arg).unwrap_or_default();
     let Some(data) = h.context.globals.get(name) else {
@@ -453,16 +459,22 @@ fn global_get(args: &[Value], _: &mut Ctx) -> Out {
 /// A mocked answer: the mock for this method and URL, else one for the URL alone.
 fn mocked(h: &ContextValue, method: &str, url: &str) -> Out {
     let mocks = &h.context.http;
-    mocks
+    let found = mocks
         .iter()
         .find(|m| m.url == url && m.method.eq_ignore_ascii_case(method))
-        .or_else(|| mocks.iter().find(|m| m.url == url))
-        .map(|m| m.body.clone())
-        .ok_or_else(|| {
-            format!(
-                "request failed: no mocked response for {method} {url} (the simulator makes no network calls; add it to apiCallResponses)"
-            )
-        })
+        .or_else(|| mocks.iter().find(|m| m.url == url));
+    match found {
+        Some(m) => Ok(m.body.clone()),
+        // Mocks answer before the namespaced gate; a real call from a namespaced policy is
+        // refused unless Kyverno runs with --allowHTTPInNamespacedPolicies (off by default).
+        None if h.namespace.is_some() => Err(
+            "request failed: http calls are not allowed in namespaced policies: set --allowHTTPInNamespacedPolicies to enable"
+                .into(),
+        ),
+        None => Err(format!(
+            "request failed: no mocked response for {method} {url} (the simulator makes no network calls; add it to apiCallResponses)"
+        )),
+    }
 }
 
 fn http_get(args: &[Value], _: &mut Ctx) -> Out {
@@ -534,10 +546,11 @@ mod tests {
 
     fn bindings(ns: Option<&str>) -> Bindings {
         let c = context();
+        let ns = ns.map(str::to_string);
         let mut b = Bindings::new();
         b.set(
             "resource",
-            ContextValue::value(Handle::Resource, c.clone(), ns.map(str::to_string)),
+            ContextValue::value(Handle::Resource, c.clone(), ns.clone()),
         )
         .set(
             "image",
@@ -545,9 +558,9 @@ mod tests {
         )
         .set(
             "globalContext",
-            ContextValue::value(Handle::GlobalContext, c.clone(), None),
+            ContextValue::value(Handle::GlobalContext, c.clone(), ns.clone()),
         )
-        .set("http", ContextValue::value(Handle::Http, c, None));
+        .set("http", ContextValue::value(Handle::Http, c, ns));
         b
     }
 
@@ -669,6 +682,25 @@ mod tests {
         assert_eq!(
             eval("resource.Get('v1', 'configmaps', 'a')"),
             Err("no such overload".into())
+        );
+    }
+
+    #[test]
+    fn namespaced_policies_may_not_reach_global_context_or_unmocked_http() {
+        assert_eq!(
+            eval_in("globalContext.Get('entry')", Some("team-a")),
+            Err("failed to get global reference: globalContext.* is not allowed in namespaced policies".into())
+        );
+        assert_eq!(
+            eval_in(
+                "http.Get('https://example.com/data').allowed",
+                Some("team-a")
+            ),
+            Ok("true".into())
+        );
+        assert_eq!(
+            eval_in("http.Get('https://example.com/other')", Some("team-a")),
+            Err("request failed: http calls are not allowed in namespaced policies: set --allowHTTPInNamespacedPolicies to enable".into())
         );
     }
 

@@ -106,9 +106,11 @@ pub fn context(request: &Request) -> Context {
 pub fn bind_context(b: &mut Bindings, request: &Request, namespace: Option<&str>) {
     let c = Arc::new(context(request));
     let ns = namespace.map(str::to_string);
+    // Namespaced policies: `resource` implies the namespace, `globalContext` is refused
+    // and `http` answers only mocked calls (cel.md §2.4).
     b.set(
         "resource",
-        ContextValue::value(Handle::Resource, c.clone(), ns),
+        ContextValue::value(Handle::Resource, c.clone(), ns.clone()),
     )
     .set(
         "image",
@@ -116,9 +118,9 @@ pub fn bind_context(b: &mut Bindings, request: &Request, namespace: Option<&str>
     )
     .set(
         "globalContext",
-        ContextValue::value(Handle::GlobalContext, c.clone(), None),
+        ContextValue::value(Handle::GlobalContext, c.clone(), ns.clone()),
     )
-    .set("http", ContextValue::value(Handle::Http, c, None));
+    .set("http", ContextValue::value(Handle::Http, c, ns));
 }
 
 fn map(entries: Vec<(&str, cel::Value)>) -> cel::Value {

@@ -16,7 +16,7 @@ mod shared_data;
 
 /// The agreement today per family, rounded down: it may only go up (the target is 99.5%).
 const FLOOR_PERCENT: f64 = 99.8;
-const CEL_FLOOR_PERCENT: f64 = 0.0;
+const CEL_FLOOR_PERCENT: f64 = 100.0;
 
 const SIMULATED: &[&str] = &["pattern", "anyPattern", "deny", "foreach", "podSecurity"];
 

@@ -189,7 +189,7 @@ fn check_call(
     span: &Span,
     out: &mut Vec<Finding>,
 ) {
-    let specs = functions::lookup_enabled(name, env);
+    let specs: Vec<_> = functions::lookup_in(name, env.libraries).collect();
     if specs.is_empty() {
         // `has` and friends without macros, or a misspelt function.
         out.push(Finding {

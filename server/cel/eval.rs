@@ -366,7 +366,7 @@ impl<'a> Evaluator<'a> {
             if let Some(q) = t.qualified_name() {
                 let root = q.trim_start_matches('.').split('.').next().unwrap_or("");
                 let name = format!("{}.{function}", q.trim_start_matches('.'));
-                if self.local(root).is_none() && functions::exists(&name, self.env) {
+                if self.local(root).is_none() && functions::exists_in(&name, self.env.libraries) {
                     let values = self.eval_args(None, args)?;
                     return self.dispatch(&name, false, &values, function_span, &e.span);
                 }
@@ -408,8 +408,8 @@ impl<'a> Evaluator<'a> {
         fspan: &Span,
         span: &Span,
     ) -> R {
-        let Some(overload) = functions::resolve(name, receiver, args, self.env) else {
-            if !functions::exists(name, self.env) {
+        let Some(overload) = functions::resolve_in(name, receiver, args, self.env.libraries) else {
+            if !functions::exists_in(name, self.env.libraries) {
                 return Err(err(
                     format!(
                         "undeclared reference to '{name}' (in container '{}')",
@@ -1346,9 +1346,9 @@ mod tests {
     }
 
     #[test]
-    fn disabled_libraries_are_undeclared() {
+    fn libraries_outside_the_kinds_set_are_undeclared() {
         let vap = Env {
-            disabled_libraries: vec!["math", "encoders", "regex"],
+            libraries: crate::cel::functions::LibrarySet::KUBERNETES,
             ..Env::fixed()
         };
         let b = Bindings::new();

@@ -56,14 +56,17 @@ pub struct Env {
     /// The container (namespace) names resolve in: with `a.b`, the name `x` is looked up
     /// as `a.b.x`, `a.x`, then `x`. Kyverno uses none.
     pub container: String,
-    /// Libraries switched off by name (`functions::LIBRARIES`): validate.cel and VAP lack
-    /// `math`, `encoders` and `regex` (cel.md §2.2).
-    pub disabled_libraries: Vec<&'static str>,
+    /// The libraries the policy kind's environment declares (cel.md §2.2).
+    pub libraries: functions::LibrarySet,
+    /// Seed for Kyverno's `random()`: the same seed gives the same strings, so simulations
+    /// are reproducible.
+    pub seed: u64,
 }
 
 impl Env {
     /// A fixed environment for tests and offline evaluation: 2024-01-01T00:00:00Z, the
-    /// per-expression cost limit of Kubernetes and Kyverno, `orValue` compatibility on.
+    /// per-expression cost limit of Kubernetes and Kyverno, `orValue` compatibility on, every
+    /// library of a ValidatingPolicy, seed 0.
     pub fn fixed() -> Env {
         Env {
             now: chrono::DateTime::parse_from_rfc3339("2024-01-01T00:00:00Z")
@@ -71,7 +74,8 @@ impl Env {
             cost_limit: Some(limits::COST_LIMIT),
             or_value_compat: true,
             container: String::new(),
-            disabled_libraries: Vec::new(),
+            libraries: functions::LibrarySet::KYVERNO,
+            seed: 0,
         }
     }
 }

@@ -123,6 +123,12 @@ pub struct Request {
     pub cluster_resources: Vec<Value>,
     /// `policies.kyverno.io` PolicyExceptions, which CEL policies consult.
     pub cel_exceptions: Vec<Value>,
+    /// The objects of the test's `context` file, which CEL's `resource.Get`/`List` read.
+    /// `clusterResources` do not reach them: `kyverno test` builds the CEL context from the
+    /// context file alone.
+    pub context_resources: Vec<Value>,
+    /// Image data of the `context` file by image reference, for CEL's `image.GetMetadata`.
+    pub images: BTreeMap<String, Value>,
 }
 
 /// A rule's verdict, as `kyverno test` reports it.

@@ -262,8 +262,12 @@ fn from_manifest(
                     .or(policy_names.first())
                     .cloned()
                     .unwrap_or_default();
+                let (context_resources, images) =
+                    load_context(&test, base, root, read, real, found);
                 let inputs = run::Inputs {
                     cel_exceptions: Vec::new(),
+                    context_resources,
+                    images,
                     policies: Vec::new(),
                     resources: Vec::new(),
                     values,
@@ -347,6 +351,53 @@ type Loaded = (
 );
 
 /// The resources, values and user info a test names, read through `read`.
+/// The objects and image data of the test's `context` file, which CEL's `resource` and
+/// `image` libraries read. A file that cannot be read or decoded gives none: the test
+/// runner reports it.
+fn load_context(
+    test: &Test,
+    base: &Path,
+    root: &Path,
+    read: &mut dyn FnMut(&Path) -> Option<String>,
+    real: &mut dyn FnMut(&Path) -> Option<PathBuf>,
+    found: &mut Discovered,
+) -> (
+    Vec<crate::engine::Value>,
+    std::collections::BTreeMap<String, crate::engine::Value>,
+) {
+    let none = (Vec::new(), Default::default());
+    if test.context.is_empty() {
+        return none;
+    }
+    let Ok(path) = resolve(base, &test.context, root, real) else {
+        return none;
+    };
+    found.files.push(path.clone());
+    let Some(text) = read(&path) else {
+        return none;
+    };
+    let docs = crate::yaml::parse(&text, &crate::yaml::Limits::default());
+    let Some(doc) = docs.first().filter(|d| !d.has_errors()) else {
+        return none;
+    };
+    let Some(node) = &doc.root else {
+        return none;
+    };
+    match manifest::decode_context(&node.to_json()) {
+        Ok(c) => (
+            c.resources
+                .iter()
+                .map(crate::engine::Value::from_json)
+                .collect(),
+            c.images
+                .iter()
+                .map(|(k, v)| (k.clone(), crate::engine::Value::from_json(v)))
+                .collect(),
+        ),
+        Err(_) => none,
+    }
+}
+
 fn load(
     test: &Test,
     base: &Path,
@@ -513,6 +564,33 @@ mod tests {
             d.files
                 .contains(&PathBuf::from("/ws/policies/kyverno-test.yaml"))
         );
+    }
+
+    #[test]
+    fn a_manifests_context_file_reaches_the_samples() {
+        let manifest = "apiVersion: cli.kyverno.io/v1alpha1\nkind: Test\nmetadata: {name: t}\npolicies: [policy.yaml]\nresources: [resources.yaml]\ncontext: context.yaml\nresults: []\n";
+        let context = "apiVersion: cli.kyverno.io/v1alpha1\nkind: Context\nmetadata: {name: c}\nspec:\n  resources:\n  - {apiVersion: v1, kind: ConfigMap, metadata: {name: a, namespace: default}}\n  images:\n  - image: nginx\n    config: {User: nobody}\n";
+        let mut read = fs(&[
+            ("/ws/kyverno-test.yaml", manifest),
+            ("/ws/resources.yaml", POD),
+            ("/ws/context.yaml", context),
+        ]);
+        let d = discover(
+            Path::new("/ws/policy.yaml"),
+            POLICY,
+            Path::new("/ws"),
+            &mut read,
+        );
+        assert_eq!(d.samples.len(), 1, "{:?}", d.errors);
+        let r = &d.samples[0].request;
+        assert_eq!(r.context_resources.len(), 1);
+        assert_eq!(
+            r.images
+                .get("nginx")
+                .map(|v| v.str_at(&["config", "User"]).to_string()),
+            Some("nobody".to_string())
+        );
+        assert!(d.files.contains(&PathBuf::from("/ws/context.yaml")));
     }
 
     #[test]

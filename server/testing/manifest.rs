@@ -16,6 +16,8 @@ pub struct Test {
     pub variables: String,
     pub values: Option<Values>,
     pub userinfo: String,
+    /// The `context` file (`cli.kyverno.io/v1alpha1` `Context`) for CEL's context libraries.
+    pub context: String,
     pub cluster_resources: Vec<String>,
     pub exceptions: Vec<String>,
     pub api_call_responses: Vec<ApiCallResponse>,
@@ -174,6 +176,7 @@ pub fn decode_test(doc: &Value) -> Result<Test, String> {
             "exceptions" => test.exceptions = dedup(strings(v, field)?),
             "variables" => test.variables = string(v, field)?,
             "userinfo" => test.userinfo = string(v, field)?,
+            "context" => test.context = string(v, field)?,
             "values" if !v.is_null() => test.values = Some(decode_values_spec(v, "values", false)?),
             "apiCallResponses" => {
                 for (i, item) in list(v, field)?.iter().enumerate() {
@@ -496,6 +499,92 @@ pub fn decode_user_info(v: &Value) -> Result<UserInfoFile, String> {
              migrate it to `apiVersion: cli.kyverno.io/v1alpha1`, `kind: UserInfo`"
                 .into(),
         );
+    }
+    Ok(out)
+}
+
+/// A `context` file (`cli.kyverno.io/v1alpha1` `Context`): objects for CEL's `resource`
+/// library and image data for `image.GetMetadata`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ContextFile {
+    pub resources: Vec<Value>,
+    /// Image data by image reference, as `image.GetMetadata` returns it: the fields of the
+    /// CLI's `ImageData` under their JSON names, empty `tag`, `digest`, `imageIndex`,
+    /// `manifest` and `config` left out as Go's `omitempty` leaves them out.
+    pub images: Vec<(String, Value)>,
+}
+
+const IMAGE_DATA_FIELDS: &[&str] = &[
+    "image",
+    "resolvedImage",
+    "registry",
+    "repository",
+    "tag",
+    "digest",
+    "imageIndex",
+    "manifest",
+    "config",
+];
+
+/// Decodes a `Context` document strictly. Like the CLI, it does not insist on the
+/// `apiVersion` and `kind`, only on known fields of the right types.
+pub fn decode_context(v: &Value) -> Result<ContextFile, String> {
+    let mut out = ContextFile::default();
+    for (f, fv) in fields(v, &["apiVersion", "kind", "metadata", "spec"], "")? {
+        match f {
+            "apiVersion" | "kind" => {
+                string(fv, f)?;
+            }
+            "metadata" => {
+                fields(fv, OBJECT_META, "metadata")?;
+            }
+            _ => {
+                if fv.is_null() {
+                    continue;
+                }
+                for (sf, sv) in fields(fv, &["resources", "images"], "spec")? {
+                    if sf == "resources" {
+                        for (i, r) in list(sv, "spec.resources")?.iter().enumerate() {
+                            decode::as_object(r, &format!("spec.resources[{i}]"))?;
+                            out.resources.push(r.clone());
+                        }
+                        continue;
+                    }
+                    for (i, item) in list(sv, "spec.images")?.iter().enumerate() {
+                        let at = format!("spec.images[{i}]");
+                        let mut data = serde_json::Map::new();
+                        for k in ["image", "resolvedImage", "registry", "repository"] {
+                            data.insert(k.into(), Value::String(String::new()));
+                        }
+                        for (kf, kv) in fields(item, IMAGE_DATA_FIELDS, &at)? {
+                            let here = format!("{at}.{kf}");
+                            match kf {
+                                "image" | "resolvedImage" | "registry" | "repository" => {
+                                    data.insert(kf.into(), Value::String(string(kv, &here)?));
+                                }
+                                "tag" | "digest" => {
+                                    let s = string(kv, &here)?;
+                                    if !s.is_empty() {
+                                        data.insert(kf.into(), Value::String(s));
+                                    }
+                                }
+                                _ => {
+                                    if !kv.is_null() {
+                                        data.insert(kf.into(), kv.clone());
+                                    }
+                                }
+                            }
+                        }
+                        let name = data
+                            .get("image")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_string();
+                        out.images.push((name, Value::Object(data)));
+                    }
+                }
+            }
+        }
     }
     Ok(out)
 }

@@ -44,6 +44,9 @@ pub struct Inputs {
     pub exceptions: Vec<(String, Vec<String>)>,
     /// The test's `policies.kyverno.io` PolicyExceptions (for CEL policies), whole.
     pub cel_exceptions: Vec<Value>,
+    /// The `context` file's objects and image data, for CEL's context libraries.
+    pub context_resources: Vec<Value>,
+    pub images: BTreeMap<String, Value>,
 }
 
 /// Rule types the engine decides; others answer `unsupported`.
@@ -220,6 +223,21 @@ pub fn load_inputs(
         };
         global_context.insert(g.name.clone(), value);
     }
+    let (mut context_resources, mut images) = (Vec::new(), BTreeMap::new());
+    if !test.context.is_empty() {
+        let path = sandbox.resolve(base, &test.context)?;
+        let docs = read(&path).map_err(|e| format!("context file `{}`: {e}", test.context))?;
+        if let Some(d) = docs.first() {
+            let c = manifest::decode_context(d)
+                .map_err(|e| format!("context file `{}`: {e}", test.context))?;
+            context_resources = c.resources.iter().map(to_value).collect();
+            images = c
+                .images
+                .iter()
+                .map(|(k, v)| (k.clone(), to_value(v)))
+                .collect();
+        }
+    }
     let mut exceptions = Vec::new();
     let mut cel_exceptions = Vec::new();
     for e in &test.exceptions {
@@ -255,6 +273,8 @@ pub fn load_inputs(
     Ok(Inputs {
         exceptions,
         cel_exceptions,
+        context_resources,
+        images,
         policies,
         resources,
         values,
@@ -391,6 +411,8 @@ pub fn build_request(inputs: &Inputs, policy: &str, resource: &Resource, op: Ope
         global_context: inputs.global_context.clone(),
         cluster_resources: inputs.cluster_resources.clone(),
         cel_exceptions: inputs.cel_exceptions.clone(),
+        context_resources: inputs.context_resources.clone(),
+        images: inputs.images.clone(),
     }
 }
 

@@ -187,6 +187,8 @@ namespaces:
     .unwrap();
     let inputs = run::Inputs {
         cel_exceptions: Vec::new(),
+        context_resources: Vec::new(),
+        images: Default::default(),
         policies: vec![],
         resources: vec![],
         values,
@@ -553,4 +555,39 @@ fn discovery_includes_hidden_folders_and_skips_symlinks() {
     let found =
         files::find_manifests(&crate::vfs::FsFiles::anywhere(), &dir.path().join("a")).unwrap();
     assert_eq!(found, vec![dir.path().join("a/.hidden/kyverno-test.yaml")]);
+}
+
+#[test]
+fn a_context_file_decodes_strictly_with_go_defaults_for_image_data() {
+    let doc = serde_json::json!({
+        "apiVersion": "cli.kyverno.io/v1alpha1",
+        "kind": "Context",
+        "metadata": {"name": "context"},
+        "spec": {
+            "resources": [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}}],
+            "images": [{"image": "busybox:1.35", "tag": "", "config": {"Volumes": []}}]
+        }
+    });
+    let c = crate::testing::manifest::decode_context(&doc).unwrap();
+    assert_eq!(c.resources.len(), 1);
+    assert_eq!(
+        c.images,
+        vec![(
+            "busybox:1.35".to_string(),
+            serde_json::json!({
+                "image": "busybox:1.35", "resolvedImage": "", "registry": "", "repository": "",
+                "config": {"Volumes": []}
+            })
+        )]
+    );
+    let bad = serde_json::json!({"spec": {"images": [{"image": "x", "volumes": []}]}});
+    assert_eq!(
+        crate::testing::manifest::decode_context(&bad),
+        Err("unknown field `volumes` in `spec.images[0]`".to_string())
+    );
+    let bad = serde_json::json!({"spec": {"resources": ["x"]}});
+    assert_eq!(
+        crate::testing::manifest::decode_context(&bad),
+        Err("`spec.resources[0]` must be an object, not a string".to_string())
+    );
 }

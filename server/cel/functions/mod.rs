@@ -8,9 +8,13 @@
 //! types are `Value::Opaque` values, dispatched on with `Ty::Opaque("<type name>")`.
 //! Several libraries may add overloads to the same name (`indexOf` on strings and on
 //! lists): the evaluator tries them all, in library order. An environment can switch a
-//! library off by name (`Env::disabled_libraries`), as Kyverno's kinds differ.
+//! library's availability (`Env::libraries`) decides which kinds declare it, as Kyverno's kinds differ.
 
+pub mod context;
 pub mod encoders;
+pub mod k8s;
+pub mod k8s_url;
+pub mod kyverno;
 pub mod lists;
 pub mod math;
 pub mod optional;
@@ -25,51 +29,86 @@ use std::sync::OnceLock;
 use super::Env;
 use super::value::Value;
 
-/// A named set of functions.
-#[derive(Debug, Clone, Copy)]
+/// Which environments declare a library (cel.md §2.2). Kubernetes' stored-expression
+/// environment is the base every kind has; validate.cel and VAP stop there, while Kyverno's
+/// own kinds add cel-go extensions and Kyverno's libraries on top.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Availability {
+    /// CEL's standard functions and Kubernetes' libraries: every kind.
+    Base,
+    /// cel-go extensions Kubernetes leaves out (math, encoders, ext regex): Kyverno's kinds.
+    Extension,
+    /// Kyverno's own libraries: Kyverno's kinds.
+    Kyverno,
+}
+
+/// The libraries an environment declares. A function outside the set is an undeclared
+/// reference, as in the environment Kyverno compiles the expression in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LibrarySet {
+    pub extensions: bool,
+    pub kyverno: bool,
+}
+
+impl LibrarySet {
+    /// ValidatingPolicy and the other `policies.kyverno.io` kinds.
+    pub const KYVERNO: LibrarySet = LibrarySet {
+        extensions: true,
+        kyverno: true,
+    };
+    /// `validate.cel`, ValidatingAdmissionPolicy and MutatingAdmissionPolicy.
+    pub const KUBERNETES: LibrarySet = LibrarySet {
+        extensions: false,
+        kyverno: false,
+    };
+
+    pub fn has(self, a: Availability) -> bool {
+        match a {
+            Availability::Base => true,
+            Availability::Extension => self.extensions,
+            Availability::Kyverno => self.kyverno,
+        }
+    }
+}
+
+/// A library: its functions and where it is declared.
 pub struct Library {
     pub name: &'static str,
+    pub availability: Availability,
     pub functions: &'static [FunctionSpec],
+}
+
+const fn lib(
+    name: &'static str,
+    availability: Availability,
+    functions: &'static [FunctionSpec],
+) -> Library {
+    Library {
+        name,
+        availability,
+        functions,
+    }
 }
 
 /// Every library, in dispatch order.
 pub const LIBRARIES: &[Library] = &[
-    Library {
-        name: "stdlib",
-        functions: stdlib::FUNCTIONS,
-    },
-    Library {
-        name: "optional",
-        functions: optional::FUNCTIONS,
-    },
-    Library {
-        name: "strings",
-        functions: strings::FUNCTIONS,
-    },
-    Library {
-        name: "lists",
-        functions: lists::FUNCTIONS,
-    },
-    Library {
-        name: "sets",
-        functions: sets::FUNCTIONS,
-    },
-    Library {
-        name: "math",
-        functions: math::FUNCTIONS,
-    },
-    Library {
-        name: "encoders",
-        functions: encoders::FUNCTIONS,
-    },
-    Library {
-        name: "regex",
-        functions: regex::FUNCTIONS,
-    },
-    Library {
-        name: "kubernetes.regex",
-        functions: regex::KUBERNETES_FUNCTIONS,
-    },
+    lib("stdlib", Availability::Base, stdlib::FUNCTIONS),
+    lib("optional", Availability::Base, optional::FUNCTIONS),
+    lib("strings", Availability::Base, strings::FUNCTIONS),
+    lib("lists", Availability::Base, lists::FUNCTIONS),
+    lib("sets", Availability::Base, sets::FUNCTIONS),
+    lib("regex", Availability::Base, regex::FUNCTIONS),
+    lib("kubernetes", Availability::Base, k8s::FUNCTIONS),
+    lib(
+        "kubernetes-url-format",
+        Availability::Base,
+        k8s_url::FUNCTIONS,
+    ),
+    lib("math", Availability::Extension, math::FUNCTIONS),
+    lib("encoders", Availability::Extension, encoders::FUNCTIONS),
+    lib("ext-regex", Availability::Extension, regex::EXT_FUNCTIONS),
+    lib("kyverno-context", Availability::Kyverno, context::FUNCTIONS),
+    lib("kyverno", Availability::Kyverno, kyverno::FUNCTIONS),
 ];
 
 /// A parameter or result type, for dispatch and for documentation.
@@ -261,7 +300,7 @@ pub const fn member(params: &'static [Ty], result: Ty, imp: Impl) -> Overload {
     }
 }
 
-type Index = HashMap<&'static str, Vec<(&'static str, &'static FunctionSpec)>>;
+type Index = HashMap<&'static str, (Vec<&'static FunctionSpec>, Vec<Availability>)>;
 
 fn index() -> &'static Index {
     static INDEX: OnceLock<Index> = OnceLock::new();
@@ -269,7 +308,9 @@ fn index() -> &'static Index {
         let mut m: Index = HashMap::new();
         for lib in LIBRARIES {
             for f in lib.functions {
-                m.entry(f.name).or_default().push((lib.name, f));
+                let e = m.entry(f.name).or_default();
+                e.0.push(f);
+                e.1.push(lib.availability);
             }
         }
         m
@@ -278,24 +319,20 @@ fn index() -> &'static Index {
 
 /// The specs of a function name, from every library that defines it.
 pub fn lookup(name: &str) -> Option<&'static [&'static FunctionSpec]> {
-    static SPECS: OnceLock<HashMap<&'static str, Vec<&'static FunctionSpec>>> = OnceLock::new();
-    let specs = SPECS.get_or_init(|| {
-        index()
-            .iter()
-            .map(|(name, v)| (*name, v.iter().map(|(_, f)| *f).collect()))
-            .collect()
-    });
-    specs.get(name).map(Vec::as_slice)
+    index().get(name).map(|(specs, _)| specs.as_slice())
 }
 
-/// The specs of a function name in the libraries `env` enables.
-pub fn lookup_enabled(name: &str, env: &Env) -> Vec<&'static FunctionSpec> {
-    index().get(name).map_or_else(Vec::new, |v| {
-        v.iter()
-            .filter(|(lib, _)| !env.disabled_libraries.contains(lib))
-            .map(|(_, f)| *f)
-            .collect()
-    })
+/// The specs of a function name from the libraries of `set`.
+pub fn lookup_in(
+    name: &str,
+    set: LibrarySet,
+) -> impl Iterator<Item = &'static FunctionSpec> + 'static {
+    index()
+        .get(name)
+        .into_iter()
+        .flat_map(|(specs, avail)| specs.iter().zip(avail.iter()))
+        .filter(move |(_, a)| set.has(**a))
+        .map(|(f, _)| *f)
 }
 
 /// Every function, for completion and listings.
@@ -310,22 +347,30 @@ pub fn all_with_library() -> impl Iterator<Item = (&'static str, &'static Functi
         .flat_map(|lib| lib.functions.iter().map(move |f| (lib.name, f)))
 }
 
-/// Whether some enabled library has a function of this name (receiver-style or global).
+/// Whether a library `env` declares has a function of this name (receiver-style or global).
 pub fn exists(name: &str, env: &Env) -> bool {
-    index().get(name).is_some_and(|v| {
-        v.iter()
-            .any(|(lib, _)| !env.disabled_libraries.contains(lib))
-    })
+    exists_in(name, env.libraries)
 }
 
-/// The first overload of `name` in an enabled library whose receiver style and parameter
-/// types fit `args`.
-pub fn resolve(name: &str, receiver: bool, args: &[Value], env: &Env) -> Option<&'static Overload> {
-    index()
-        .get(name)?
-        .iter()
-        .filter(|(lib, _)| !env.disabled_libraries.contains(lib))
-        .flat_map(|(_, f)| f.overloads.iter())
+/// Whether a library of `set` declares this name.
+pub fn exists_in(name: &str, set: LibrarySet) -> bool {
+    lookup_in(name, set).next().is_some()
+}
+
+/// The first overload of `name` whose receiver style and parameter types fit `args`.
+pub fn resolve(name: &str, receiver: bool, args: &[Value]) -> Option<&'static Overload> {
+    resolve_in(name, receiver, args, LibrarySet::KYVERNO)
+}
+
+/// As `resolve`, among the libraries of `set`.
+pub fn resolve_in(
+    name: &str,
+    receiver: bool,
+    args: &[Value],
+    set: LibrarySet,
+) -> Option<&'static Overload> {
+    lookup_in(name, set)
+        .flat_map(|f| f.overloads.iter())
         .find(|o| {
             if o.receiver != receiver {
                 return false;

@@ -7,7 +7,8 @@ use super::{Ctx, FunctionSpec, Out, global, int_arg, member, str_arg};
 use crate::cel::limits::{MAX_BUILT_LEN, MAX_REGEX_SIZE};
 use crate::cel::value::Value;
 
-pub const FUNCTIONS: &[FunctionSpec] = &[
+/// cel-go's regex extension, which Kyverno's kinds add and Kubernetes' environment lacks.
+pub const EXT_FUNCTIONS: &[FunctionSpec] = &[
     FunctionSpec {
         name: "regex.replace",
         doc: "The string with matches of the pattern replaced: all, or the given count (negative: all). In the replacement, \\1 to \\9 refer to capture groups and \\\\ is a backslash.",
@@ -28,9 +29,8 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     },
 ];
 
-/// Kubernetes' regex library, enabled in every Kubernetes CEL environment (unlike
-/// cel-go's `regex.*`, which validate.cel and VAP lack).
-pub const KUBERNETES_FUNCTIONS: &[FunctionSpec] = &[
+/// Kubernetes' regex library, in every environment.
+pub const FUNCTIONS: &[FunctionSpec] = &[
     FunctionSpec {
         name: "find",
         doc: "The first match of the pattern in the string, or \"\".",

@@ -2,16 +2,125 @@
 //! builds them in `kyverno test`: `object`, `oldObject`, `request`, `namespaceObject` and
 //! `exceptions` (the policy's own `variables.<name>` are added lazily by the caller).
 
+use std::sync::Arc;
+
+use crate::cel::functions::LibrarySet;
+use crate::cel::functions::context::{Context, ContextValue, Handle, HttpMock};
 use crate::cel::{self, Bindings, Key};
 use crate::engine::{Env, Request, Value};
 
-/// The CEL environment for the engine's clock, with Kubernetes' per-expression cost limit and
-/// Kyverno's `orValue` compatibility.
-pub fn env(env: &Env) -> cel::Env {
+/// The CEL environment for the engine's clock and seed, with Kyverno's `orValue`
+/// compatibility and the libraries of the policy kind.
+pub fn env(env: &Env, libraries: LibrarySet) -> cel::Env {
     cel::Env {
         now: env.now,
+        seed: env.seed,
+        libraries,
         ..cel::Env::fixed()
     }
+}
+
+/// The environment Kyverno compiles a kind's expressions in (cel.md §2.2): Kubernetes' own
+/// libraries for `validate.cel` (kind `""`), ValidatingAdmissionPolicy and
+/// MutatingAdmissionPolicy; Kyverno's on top for its own kinds. GeneratingPolicy and
+/// DeletingPolicy run in a plain environment without a cost limit.
+pub fn env_for_kind(engine: &Env, kind: &str) -> cel::Env {
+    match kind {
+        "" | "ValidatingAdmissionPolicy" | "MutatingAdmissionPolicy" => {
+            env(engine, LibrarySet::KUBERNETES)
+        }
+        "GeneratingPolicy"
+        | "NamespacedGeneratingPolicy"
+        | "DeletingPolicy"
+        | "NamespacedDeletingPolicy" => cel::Env {
+            cost_limit: None,
+            ..env(engine, LibrarySet::KYVERNO)
+        },
+        _ => env(engine, LibrarySet::KYVERNO),
+    }
+}
+
+/// A resource of the context file as the CLI hands it to CEL: decoded as unstructured JSON,
+/// so integral numbers are ints (unlike trigger resources, which the CLI turns into floats).
+fn unstructured(v: &Value) -> cel::Value {
+    match v {
+        Value::Number(n)
+            if n.fract() == 0.0
+                && *n >= -9.223_372_036_854_776e18
+                && *n < 9.223_372_036_854_776e18 =>
+        {
+            cel::Value::Int(*n as i64)
+        }
+        Value::Array(items) => cel::Value::list(items.iter().map(unstructured).collect()),
+        Value::Object(o) => cel::Value::map(
+            o.iter()
+                .map(|(k, v)| (Key::String(k.as_str().into()), unstructured(v)))
+                .collect(),
+        ),
+        other => cel::Value::from_json(other),
+    }
+}
+
+/// `ToGVR`'s mapping: the simulator's table of plurals (a guess for unknown kinds, as the
+/// REST mapper of `kyverno test` knows the built-in kinds and the CRDs it is given).
+fn resource_of(_group: &str, _version: &str, kind: &str) -> Option<String> {
+    (!kind.is_empty()).then(|| super::resources::resource_of(kind).0)
+}
+
+/// What Kyverno's context libraries read for this request, as `kyverno test` fills its fake
+/// context: the context file's objects and images, `globalContextEntries` and the mocked
+/// `apiCallResponses`.
+pub fn context(request: &Request) -> Context {
+    let mut c = Context {
+        resource_of: Some(resource_of),
+        ..Context::default()
+    };
+    for r in &request.context_resources {
+        let api = super::resources::api_type(r);
+        c.add_resource(&api.group, &api.version, &api.resource, unstructured(r));
+    }
+    c.images = request
+        .images
+        .iter()
+        .map(|(k, v)| (k.clone(), cel::Value::from_json(v)))
+        .collect();
+    c.globals = request
+        .global_context
+        .iter()
+        .map(|(k, v)| (k.clone(), cel::Value::from_json(v)))
+        .collect();
+    c.http = request
+        .api_responses
+        .iter()
+        .map(|a| HttpMock {
+            method: a.method.clone(),
+            url: a.url.clone(),
+            body: cel::Value::from_json(&a.body),
+        })
+        .collect();
+    c
+}
+
+/// Binds Kyverno's context variables (`resource`, `image`, `globalContext`, `http`), which
+/// only Kyverno's own kinds declare. `namespace` is the policy's for Namespaced kinds.
+pub fn bind_context(b: &mut Bindings, request: &Request, namespace: Option<&str>) {
+    let c = Arc::new(context(request));
+    let ns = namespace.map(str::to_string);
+    // Namespaced policies: `resource` implies the namespace, `globalContext` is refused
+    // and `http` answers only mocked calls (cel.md §2.4).
+    b.set(
+        "resource",
+        ContextValue::value(Handle::Resource, c.clone(), ns.clone()),
+    )
+    .set(
+        "image",
+        ContextValue::value(Handle::ImageData, c.clone(), None),
+    )
+    .set(
+        "globalContext",
+        ContextValue::value(Handle::GlobalContext, c.clone(), ns.clone()),
+    )
+    .set("http", ContextValue::value(Handle::Http, c, ns));
 }
 
 fn map(entries: Vec<(&str, cel::Value)>) -> cel::Value {
@@ -124,4 +233,30 @@ pub fn request_bindings(request: &Request) -> Bindings {
             ]),
         );
     b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_gets_its_libraries_and_cost_limit() {
+        let e = Env::fixed();
+        let vpol = env_for_kind(&e, "ValidatingPolicy");
+        assert_eq!(vpol.libraries, LibrarySet::KYVERNO);
+        assert_eq!(vpol.cost_limit, Some(cel::limits::COST_LIMIT));
+        let rule = env_for_kind(&e, "");
+        assert_eq!(rule.libraries, LibrarySet::KUBERNETES);
+        assert_eq!(rule.cost_limit, Some(cel::limits::COST_LIMIT));
+        assert_eq!(
+            env_for_kind(&e, "ValidatingAdmissionPolicy").libraries,
+            LibrarySet::KUBERNETES
+        );
+        let gpol = env_for_kind(&e, "GeneratingPolicy");
+        assert_eq!(
+            (gpol.libraries, gpol.cost_limit),
+            (LibrarySet::KYVERNO, None)
+        );
+        assert_eq!(env_for_kind(&e, "DeletingPolicy").cost_limit, None);
+    }
 }

@@ -223,3 +223,114 @@ spec:
         )]
     );
 }
+
+#[test]
+fn context_libraries_read_the_context_file_in_a_validating_policy_only() {
+    let policy = "apiVersion: policies.kyverno.io/v1
+kind: ValidatingPolicy
+metadata:
+  name: priorities
+spec:
+  matchConstraints:
+    resourceRules:
+    - apiGroups: ['']
+      apiVersions: [v1]
+      operations: [CREATE]
+      resources: [pods]
+  variables:
+  - name: cm
+    expression: resource.Get('v1', 'configmaps', 'default', 'allowed')
+  validations:
+  - expression: >-
+      variables.cm != null && object.spec.priorityClassName in variables.cm.data.names.split(',')
+      && variables.cm.data.count == 2
+      && image.GetMetadata(object.spec.containers[0].image).config.user == 'nobody'
+";
+    let mut req = request(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: default\nspec:\n  priorityClassName: high\n  containers:\n  - name: c\n    image: busybox:1.35\n",
+    );
+    req.context_resources = vec![yaml(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: allowed\n  namespace: default\ndata:\n  names: high,low\n  count: 2\n",
+    )];
+    req.images.insert(
+        "busybox:1.35".into(),
+        yaml("image: busybox:1.35\nconfig:\n  user: nobody\n"),
+    );
+    assert_eq!(
+        run(policy, &req),
+        [(Status::Pass, String::new(), "success".to_string())]
+    );
+    let mut other = req.clone();
+    other.images.clear();
+    assert_eq!(
+        run(policy, &other),
+        [(
+            Status::Error,
+            String::new(),
+            "error: failed to get image data: image data for busybox:1.35 not found in the context"
+                .to_string()
+        )]
+    );
+    // validate.cel runs in Kubernetes' environment, which has no Kyverno library.
+    let rule = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: cp
+spec:
+  rules:
+  - name: lookup
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    validate:
+      cel:
+        expressions:
+        - expression: resource.Get('v1', 'configmaps', 'default', 'allowed') != null
+        - expression: image('nginx').registry() == 'index.docker.io'
+";
+    assert_eq!(
+        run(rule, &req),
+        [(
+            Status::Fail,
+            "lookup".to_string(),
+            "expression 'resource.Get('v1', 'configmaps', 'default', 'allowed') != null' resulted in error: undeclared reference to 'resource' (in container '')".to_string()
+        )]
+    );
+}
+
+#[test]
+fn a_namespaced_policy_reads_its_own_namespace_without_naming_it() {
+    let policy = "apiVersion: policies.kyverno.io/v1
+kind: NamespacedValidatingPolicy
+metadata:
+  name: limits
+  namespace: team-a
+spec:
+  matchConstraints:
+    resourceRules:
+    - apiGroups: ['']
+      apiVersions: [v1]
+      operations: [CREATE]
+      resources: [pods]
+  validations:
+  - expression: >-
+      resource.Get('v1', 'configmaps', 'settings').data.mode == 'strict'
+      && resource.List('v1', 'configmaps').items.size() == 1
+";
+    let mut req = request(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: team-a\nspec:\n  containers:\n  - name: c\n    image: nginx\n",
+    );
+    req.context_resources = vec![
+        yaml(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: team-a\ndata:\n  mode: strict\n",
+        ),
+        yaml(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: team-b\ndata:\n  mode: lax\n",
+        ),
+    ];
+    assert_eq!(
+        run(policy, &req),
+        [(Status::Pass, String::new(), "success".to_string())]
+    );
+}

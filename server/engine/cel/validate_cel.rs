@@ -96,7 +96,8 @@ pub fn run(rule: &Value, request: &Request, env: &Env) -> Outcome {
     let cel_block = rule.at(&["validate", "cel"]).unwrap_or(&Value::Null);
     let rule_message = rule.str_at(&["validate", "message"]);
     let name = rule.str_at(&["name"]);
-    let cel_env = super::bindings::env(env);
+    // Kubernetes' environment: none of Kyverno's libraries or cel-go's extras (cel.md §2.2).
+    let cel_env = super::bindings::env_for_kind(env, "");
     let mut activation = super::bindings::request_bindings(request);
     // `validate.cel` sees the Kubernetes request type and a namespace object that only has
     // its name, as Kyverno builds it without a cluster.

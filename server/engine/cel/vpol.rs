@@ -283,8 +283,12 @@ type Compiled = Result<Arc<Program>, String>;
 
 /// The request's variables plus the policy's `variables.<name>`, each evaluated on first use
 /// (an expression that did not compile gives its error there).
-fn activation(request: &Request, variables: Vec<(String, Compiled)>) -> Bindings {
+fn activation(policy: &Value, request: &Request, variables: Vec<(String, Compiled)>) -> Bindings {
     let mut activation = bindings::request_bindings(request);
+    // A namespaced kind with no namespace gets the cluster library, as Kyverno's does.
+    let namespace = Some(policy.str_at(&["metadata", "namespace"]))
+        .filter(|ns| !ns.is_empty() && policy.str_at(&["kind"]) == "NamespacedValidatingPolicy");
+    bindings::bind_context(&mut activation, request, namespace);
     for (name, program) in variables {
         activation.set_lazy(
             format!("variables.{name}"),
@@ -330,10 +334,13 @@ pub fn site_value(
             (v.str_at(&["name"]).to_string(), compile(expr, "variables"))
         })
         .collect();
-    let activation = activation(request, variables);
+    let activation = activation(policy, request, variables);
     let result = compile(&expr, &path.join(".")).and_then(|p| {
-        p.eval(&activation, &bindings::env(env))
-            .map_err(|e| e.message)
+        p.eval(
+            &activation,
+            &bindings::env_for_kind(env, policy.str_at(&["kind"])),
+        )
+        .map_err(|e| e.message)
     });
     Some((matched, result))
 }
@@ -346,7 +353,7 @@ pub fn validate(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespons
     let Some(spec) = spec_for(spec, request) else {
         return Vec::new();
     };
-    let cel_env = bindings::env(env);
+    let cel_env = bindings::env_for_kind(env, policy.str_at(&["kind"]));
     // Everything compiles before anything runs, as Kyverno compiles the policy first.
     let compiled = (|| -> Result<_, String> {
         let mut conditions = Vec::new();
@@ -382,7 +389,7 @@ pub fn validate(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespons
         Err(e) => return vec![response(Status::Error, "", e)],
     };
     let variables = variables.into_iter().map(|(n, p)| (n, Ok(p))).collect();
-    let mut activation = activation(request, variables);
+    let mut activation = activation(policy, request, variables);
     let name = policy.str_at(&["metadata", "name"]);
     let kind = policy.str_at(&["kind"]);
     match exceptions(request, name, kind, &activation, &cel_env) {

@@ -9,19 +9,19 @@ mod arithmetic;
 mod collections;
 mod der;
 pub mod duration;
-mod encoding;
+pub(crate) mod encoding;
 mod gofmt;
 mod golayout;
 mod image;
-mod json;
-mod misc;
-mod quantity;
+pub(crate) mod json;
+pub(crate) mod misc;
+pub(crate) mod quantity;
 mod regex;
-mod semver;
+pub(crate) mod semver;
 mod strings;
 mod time;
 mod url;
-mod x509;
+pub(crate) mod x509;
 
 #[cfg(test)]
 mod tests;

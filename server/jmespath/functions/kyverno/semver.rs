@@ -135,6 +135,22 @@ pub fn parse_version(s: &str) -> Result<Version, String> {
     })
 }
 
+impl Version {
+    pub fn major(&self) -> u64 {
+        self.major
+    }
+    pub fn minor(&self) -> u64 {
+        self.minor
+    }
+    pub fn patch(&self) -> u64 {
+        self.patch
+    }
+    /// Precedence order (build metadata ignored), as blang's `Compare`.
+    pub fn compare(&self, other: &Version) -> Ordering {
+        compare(self, other)
+    }
+}
+
 fn cmp_pre(a: &Pre, b: &Pre) -> Ordering {
     match (a, b) {
         (Pre::Num(_), Pre::Alpha(_)) => Ordering::Less,

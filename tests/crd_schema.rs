@@ -44,6 +44,13 @@ const ALLOW_LIST: &[(&str, Exempt, &str)] = &[
          our schemas is for one version, so exactly one value is valid",
     ),
     (
+        "spec.generate[]",
+        Exempt::Keyword("oneOf"),
+        "the CRD states `exactly one of expression or template` as a CEL rule \
+         (`x-kubernetes-validations`, compared as is); `oneOf` is the same rule in JSON Schema, \
+         which our checks and other tools understand",
+    ),
+    (
         "kind",
         Exempt::Keyword("enum"),
         "the CRD accepts any string (the API server routes on it before validating); each of \
@@ -73,6 +80,7 @@ const COMPARED_KEYWORDS: &[&str] = &[
     "minItems",
     "oneOf",
     "not",
+    "x-kubernetes-validations",
 ];
 
 /// Structural keywords handled by the walk itself.
@@ -134,9 +142,17 @@ fn crd_schemas(file: &Path) -> BTreeMap<String, Value> {
 }
 
 /// Whether an allow-list entry concerns a kind: the `policies.kyverno.io` PolicyException has
-/// no `status` at all, in the CRD as in our model.
+/// no `status` at all, in the CRD as in our model, and only the GeneratingPolicy kinds have
+/// `generate`.
 fn applies(path: &str, kind: PolicyKind) -> bool {
-    !(path == "status" && kind == PolicyKind::CelPolicyException)
+    match path {
+        "status" => kind != PolicyKind::CelPolicyException,
+        "spec.generate[]" => matches!(
+            kind,
+            PolicyKind::GeneratingPolicy | PolicyKind::NamespacedGeneratingPolicy
+        ),
+        _ => true,
+    }
 }
 
 struct Walk<'a> {
@@ -415,6 +431,18 @@ fn crd_file(kind: PolicyKind) -> &'static str {
             "policies.kyverno.io_namespacedvalidatingpolicies.yaml"
         }
         PolicyKind::CelPolicyException => "policies.kyverno.io_policyexceptions.yaml",
+        PolicyKind::MutatingPolicy => "policies.kyverno.io_mutatingpolicies.yaml",
+        PolicyKind::NamespacedMutatingPolicy => {
+            "policies.kyverno.io_namespacedmutatingpolicies.yaml"
+        }
+        PolicyKind::GeneratingPolicy => "policies.kyverno.io_generatingpolicies.yaml",
+        PolicyKind::NamespacedGeneratingPolicy => {
+            "policies.kyverno.io_namespacedgeneratingpolicies.yaml"
+        }
+        PolicyKind::DeletingPolicy => "policies.kyverno.io_deletingpolicies.yaml",
+        PolicyKind::NamespacedDeletingPolicy => {
+            "policies.kyverno.io_namespaceddeletingpolicies.yaml"
+        }
     }
 }
 
@@ -482,6 +510,9 @@ fn check(kind: PolicyKind, version: ApiVersion, min_paths: usize) {
 const CLUSTER_POLICY_PATHS: usize = 500;
 const VALIDATING_POLICY_PATHS: usize = 80;
 const CEL_POLICY_EXCEPTION_PATHS: usize = 20;
+const MUTATING_POLICY_PATHS: usize = 130;
+const GENERATING_POLICY_PATHS: usize = 75;
+const DELETING_POLICY_PATHS: usize = 55;
 
 #[test]
 fn cluster_policy_v1_matches_crd() {
@@ -585,6 +616,26 @@ fn cel_policy_exception_v1alpha1_matches_crd() {
         ApiVersion::PoliciesV1alpha1,
         CEL_POLICY_EXCEPTION_PATHS,
     );
+}
+
+/// The other `policies.kyverno.io` kinds, each in every version it is served in.
+#[test]
+fn mutating_generating_deleting_policies_match_crds() {
+    for (kind, min_paths) in [
+        (PolicyKind::MutatingPolicy, MUTATING_POLICY_PATHS),
+        (PolicyKind::NamespacedMutatingPolicy, MUTATING_POLICY_PATHS),
+        (PolicyKind::GeneratingPolicy, GENERATING_POLICY_PATHS),
+        (
+            PolicyKind::NamespacedGeneratingPolicy,
+            GENERATING_POLICY_PATHS,
+        ),
+        (PolicyKind::DeletingPolicy, DELETING_POLICY_PATHS),
+        (PolicyKind::NamespacedDeletingPolicy, DELETING_POLICY_PATHS),
+    ] {
+        for version in kind.versions() {
+            check(kind, *version, min_paths);
+        }
+    }
 }
 
 /// Our list of served versions is the CRD's: no kind or version goes unchecked, and we serve

@@ -262,6 +262,21 @@ impl Walker<'_> {
                 true
             }
             (Ty::Array, NodeKind::Sequence(items)) => {
+                if let Some(min) = s.min_items.filter(|m| (items.len() as u64) < *m) {
+                    let found = match items.len() {
+                        0 => "none".to_string(),
+                        n => n.to_string(),
+                    };
+                    let noun = if min == 1 { "item" } else { "items" };
+                    self.out.push(Diagnostic::error(
+                        "too-few-items",
+                        node.span.clone(),
+                        format!(
+                            "{} needs at least {min} {noun}, found {found}.",
+                            self.subject()
+                        ),
+                    ));
+                }
                 if let Some(item_schema) = s.items {
                     for (i, item) in items.iter().enumerate() {
                         self.path.push(Seg::Index(i));
@@ -369,6 +384,21 @@ impl Walker<'_> {
                 );
             }
         }
+        if let Some(min) = s.min_length {
+            let len = text.chars().count() as u64;
+            if len < min {
+                let msg = if len == 0 {
+                    format!("{} must not be empty.", self.subject())
+                } else {
+                    format!(
+                        "{} is {len} characters long; at least {min} are needed.",
+                        self.subject()
+                    )
+                };
+                self.out
+                    .push(Diagnostic::error("value-too-short", node.span.clone(), msg));
+            }
+        }
         if let Some(max) = s.max_length {
             let len = text.chars().count() as u64;
             if len > max {
@@ -446,6 +476,10 @@ impl Walker<'_> {
             let set: Vec<&String> = s.exactly_one_of.iter().filter(|f| present(f)).collect();
             if set.len() != 1 {
                 let options = or_list(&s.exactly_one_of);
+                let rule = s
+                    .one_of_message
+                    .as_ref()
+                    .map(|m| format!("{}: {m}.", self.subject()));
                 let (span, msg) = if set.is_empty() {
                     (
                         anchor_span(node, key),
@@ -463,6 +497,7 @@ impl Walker<'_> {
                     );
                     (second, msg)
                 };
+                let msg = rule.unwrap_or(msg);
                 self.out.push(if set.is_empty() {
                     Diagnostic::missing("one-of", span, msg)
                 } else {

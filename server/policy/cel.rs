@@ -220,3 +220,13 @@ pub struct CelWebhookConfiguration {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_seconds: Option<i32>,
 }
+
+/// A feature that is off unless turned on.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct OffByDefault {
+    /// Turns the feature on. Defaults to `false`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("default" = false))]
+    pub enabled: Option<bool>,
+}

@@ -146,22 +146,6 @@ pub enum PoliciesV1alpha1ApiVersion {
     V1alpha1,
 }
 
-/// The `kind` tag of a `ValidatingPolicy` document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
-#[schemars(inline)]
-pub enum ValidatingPolicyKind {
-    #[default]
-    ValidatingPolicy,
-}
-
-/// The `kind` tag of a `NamespacedValidatingPolicy` document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
-#[schemars(inline)]
-pub enum NamespacedValidatingPolicyKind {
-    #[default]
-    NamespacedValidatingPolicy,
-}
-
 /// The `kind` tag of a `policies.kyverno.io` `PolicyException` document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[schemars(inline)]

@@ -4,9 +4,10 @@
 //! Two families of kinds:
 //! - `kyverno.io` `ClusterPolicy` and `Policy` (v1 and v2beta1), whose rules use JMESPath,
 //!   patterns and Kyverno's own match filters;
-//! - `policies.kyverno.io` `ValidatingPolicy` and `NamespacedValidatingPolicy`, whose logic is
-//!   CEL expressions and whose matching follows Kubernetes' admission policies, and the
-//!   `PolicyException` of that group.
+//! - the `policies.kyverno.io` kinds (ValidatingPolicy, MutatingPolicy, GeneratingPolicy,
+//!   DeletingPolicy and their Namespaced twins), whose logic is CEL expressions and whose
+//!   matching follows Kubernetes' admission policies, and the `PolicyException` of that
+//!   group.
 //!
 //! The structs mirror the Kyverno CRDs field for field (`tests/crd_schema.rs` walks both side by
 //! side). Their doc comments become the schema `description`s, i.e. the editor hover text, so
@@ -18,22 +19,22 @@
 //! [`verify_images`] hold the types shared by both `kyverno.io` versions; [`v1`] and
 //! [`v2beta1`] hold the version-specific ones and re-export the shared ones. [`cel`] holds the
 //! parts shared by the `policies.kyverno.io` kinds (match constraints, match conditions,
-//! variables, validations, ...), [`validating`] the ValidatingPolicy kinds and
-//! [`cel_exception`] the `policies.kyverno.io` PolicyException. `schema`
+//! variables, validations, ...); [`validating`], [`mutating`], [`generating`] and
+//! [`deleting`] the kinds with their Namespaced twins, and [`cel_exception`] the
+//! `policies.kyverno.io` PolicyException. `schema`
 //! generates the schemas.
 
 /// Declares the document struct of one kind in one version. The structs differ only in their
-/// tags, their spec, whether the CRD has a `status`, and the wording of their docs, which must
-/// be literals for schemars to read them.
+/// tags, their spec, whether the CRD has a `status`, and the wording of their docs.
 macro_rules! document {
     (
-        $(#[doc = $doc:tt])*
+        $(#[doc = $doc:expr])*
         $name:ident {
-            api_version: $version:ty = $version_doc:tt,
-            kind: $kind:ty = $kind_doc:tt,
-            metadata = $meta_doc:tt,
-            spec: $spec:ty = $spec_doc:tt,
-            $(status = $status_doc:tt,)?
+            api_version: $version:ty = $version_doc:expr,
+            kind: $kind:ty = $kind_doc:expr,
+            metadata = $meta_doc:expr,
+            spec: $spec:ty = $spec_doc:expr,
+            $(status = $status_doc:expr,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -60,14 +61,102 @@ macro_rules! document {
     };
 }
 
+/// Declares a `policies.kyverno.io` policy kind and its Namespaced twin: their `kind` tags and
+/// one module per served version (`v1`, `v1beta1`, and `v1alpha1` for the cluster kind only,
+/// as the namespaced kinds came later), each with the document structs. Every version takes
+/// the same spec.
+macro_rules! cel_policy_kinds {
+    (
+        spec: $spec:ident = $spec_doc:expr,
+        cluster: $cluster:ident / $cluster_tag:ident = $cluster_doc:expr,
+        namespaced: $ns:ident / $ns_tag:ident = $ns_doc:expr,
+    ) => {
+        #[doc = concat!("The `kind` tag of a `", stringify!($cluster), "` document.")]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+        #[schemars(inline)]
+        pub enum $cluster_tag {
+            #[default]
+            $cluster,
+        }
+
+        #[doc = concat!("The `kind` tag of a `", stringify!($ns), "` document.")]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+        #[schemars(inline)]
+        pub enum $ns_tag {
+            #[default]
+            $ns,
+        }
+
+        cel_policy_kinds!(@cluster v1, PoliciesV1ApiVersion, $spec, $spec_doc, $cluster, $cluster_tag, $cluster_doc,
+            "Always `policies.kyverno.io/v1` for this schema (`v1beta1` and the deprecated `v1alpha1` are also served).",
+            $ns, $ns_tag, $ns_doc,
+            "Always `policies.kyverno.io/v1` for this schema (`v1beta1` is also served).");
+        cel_policy_kinds!(@cluster v1beta1, PoliciesV1beta1ApiVersion, $spec, $spec_doc, $cluster, $cluster_tag, $cluster_doc,
+            "Always `policies.kyverno.io/v1beta1` for this schema (`v1` and the deprecated `v1alpha1` are also served).",
+            $ns, $ns_tag, $ns_doc,
+            "Always `policies.kyverno.io/v1beta1` for this schema (`v1` is also served).");
+
+        /// `policies.kyverno.io/v1alpha1`, deprecated; served for the cluster kind only.
+        pub mod v1alpha1 {
+            use schemars::JsonSchema;
+            use serde::{Deserialize, Serialize};
+
+            document! {
+                #[doc = $cluster_doc]
+                $cluster {
+                    api_version: $crate::policy::meta::PoliciesV1alpha1ApiVersion = "`policies.kyverno.io/v1alpha1` for this schema. The version is deprecated: `policies.kyverno.io/v1` takes the same spec.",
+                    kind: super::$cluster_tag = concat!("Always `", stringify!($cluster), "`."),
+                    metadata = concat!("Name, labels and annotations of the policy. A ", stringify!($cluster), " is cluster-scoped and has no namespace."),
+                    spec: super::$spec = $spec_doc,
+                    status = "Runtime state written by Kyverno (readiness, generated policies...). Do not set it in a manifest.",
+                }
+            }
+        }
+    };
+    (@cluster $version:ident, $tag:ident, $spec:ident, $spec_doc:expr,
+        $cluster:ident, $cluster_tag:ident, $cluster_doc:expr, $cluster_version_doc:expr,
+        $ns:ident, $ns_tag:ident, $ns_doc:expr, $ns_version_doc:expr) => {
+        #[doc = concat!("`policies.kyverno.io/", stringify!($version), "`.")]
+        pub mod $version {
+            use schemars::JsonSchema;
+            use serde::{Deserialize, Serialize};
+
+            document! {
+                #[doc = $cluster_doc]
+                $cluster {
+                    api_version: $crate::policy::meta::$tag = $cluster_version_doc,
+                    kind: super::$cluster_tag = concat!("Always `", stringify!($cluster), "`."),
+                    metadata = concat!("Name, labels and annotations of the policy. A ", stringify!($cluster), " is cluster-scoped and has no namespace."),
+                    spec: super::$spec = $spec_doc,
+                    status = "Runtime state written by Kyverno (readiness, generated policies...). Do not set it in a manifest.",
+                }
+            }
+
+            document! {
+                #[doc = $ns_doc]
+                $ns {
+                    api_version: $crate::policy::meta::$tag = $ns_version_doc,
+                    kind: super::$ns_tag = concat!("Always `", stringify!($ns), "`."),
+                    metadata = "Name, namespace, labels and annotations of the policy. It applies only to resources in its namespace.",
+                    spec: super::$spec = $spec_doc,
+                    status = "Runtime state written by Kyverno (readiness, generated policies...). Do not set it in a manifest.",
+                }
+            }
+        }
+    };
+}
+
 pub mod cel;
 pub mod cel_exception;
 pub mod common;
 pub mod conditions;
 pub mod context;
+pub mod deleting;
 pub mod generate;
+pub mod generating;
 pub mod meta;
 pub mod mutate;
+pub mod mutating;
 mod schema;
 pub mod v1;
 pub mod v2beta1;
@@ -89,6 +178,18 @@ pub enum PolicyKind {
     /// Namespaced `PolicyException` of `policies.kyverno.io`, which exempts resources from the
     /// CEL policies.
     CelPolicyException,
+    /// Cluster-scoped `MutatingPolicy` (`policies.kyverno.io`).
+    MutatingPolicy,
+    /// Namespaced `NamespacedMutatingPolicy` (`policies.kyverno.io`).
+    NamespacedMutatingPolicy,
+    /// Cluster-scoped `GeneratingPolicy` (`policies.kyverno.io`).
+    GeneratingPolicy,
+    /// Namespaced `NamespacedGeneratingPolicy` (`policies.kyverno.io`).
+    NamespacedGeneratingPolicy,
+    /// Cluster-scoped `DeletingPolicy` (`policies.kyverno.io`).
+    DeletingPolicy,
+    /// Namespaced `NamespacedDeletingPolicy` (`policies.kyverno.io`).
+    NamespacedDeletingPolicy,
 }
 
 /// How a kind expresses its logic, which decides which checks and tools apply to it.
@@ -104,12 +205,18 @@ pub enum PolicyFamily {
 
 impl PolicyKind {
     /// All kinds, in a stable order.
-    pub const ALL: [PolicyKind; 5] = [
+    pub const ALL: [PolicyKind; 11] = [
         PolicyKind::ClusterPolicy,
         PolicyKind::Policy,
         PolicyKind::ValidatingPolicy,
         PolicyKind::NamespacedValidatingPolicy,
         PolicyKind::CelPolicyException,
+        PolicyKind::MutatingPolicy,
+        PolicyKind::NamespacedMutatingPolicy,
+        PolicyKind::GeneratingPolicy,
+        PolicyKind::NamespacedGeneratingPolicy,
+        PolicyKind::DeletingPolicy,
+        PolicyKind::NamespacedDeletingPolicy,
     ];
 
     /// The `kind` value as written in a manifest.
@@ -120,6 +227,12 @@ impl PolicyKind {
             PolicyKind::ValidatingPolicy => "ValidatingPolicy",
             PolicyKind::NamespacedValidatingPolicy => "NamespacedValidatingPolicy",
             PolicyKind::CelPolicyException => "PolicyException",
+            PolicyKind::MutatingPolicy => "MutatingPolicy",
+            PolicyKind::NamespacedMutatingPolicy => "NamespacedMutatingPolicy",
+            PolicyKind::GeneratingPolicy => "GeneratingPolicy",
+            PolicyKind::NamespacedGeneratingPolicy => "NamespacedGeneratingPolicy",
+            PolicyKind::DeletingPolicy => "DeletingPolicy",
+            PolicyKind::NamespacedDeletingPolicy => "NamespacedDeletingPolicy",
         }
     }
 
@@ -129,7 +242,13 @@ impl PolicyKind {
             PolicyKind::ClusterPolicy | PolicyKind::Policy => PolicyFamily::Jmespath,
             PolicyKind::ValidatingPolicy
             | PolicyKind::NamespacedValidatingPolicy
-            | PolicyKind::CelPolicyException => PolicyFamily::Cel,
+            | PolicyKind::CelPolicyException
+            | PolicyKind::MutatingPolicy
+            | PolicyKind::NamespacedMutatingPolicy
+            | PolicyKind::GeneratingPolicy
+            | PolicyKind::NamespacedGeneratingPolicy
+            | PolicyKind::DeletingPolicy
+            | PolicyKind::NamespacedDeletingPolicy => PolicyFamily::Cel,
         }
     }
 
@@ -140,6 +259,9 @@ impl PolicyKind {
             PolicyKind::Policy
                 | PolicyKind::NamespacedValidatingPolicy
                 | PolicyKind::CelPolicyException
+                | PolicyKind::NamespacedMutatingPolicy
+                | PolicyKind::NamespacedGeneratingPolicy
+                | PolicyKind::NamespacedDeletingPolicy
         )
     }
 
@@ -149,13 +271,20 @@ impl PolicyKind {
             PolicyKind::ClusterPolicy | PolicyKind::Policy => {
                 &[ApiVersion::V1, ApiVersion::V2beta1]
             }
-            PolicyKind::ValidatingPolicy | PolicyKind::CelPolicyException => &[
+            PolicyKind::ValidatingPolicy
+            | PolicyKind::CelPolicyException
+            | PolicyKind::MutatingPolicy
+            | PolicyKind::GeneratingPolicy
+            | PolicyKind::DeletingPolicy => &[
                 ApiVersion::PoliciesV1,
                 ApiVersion::PoliciesV1beta1,
                 ApiVersion::PoliciesV1alpha1,
             ],
             // The namespaced kinds arrived after v1alpha1.
-            PolicyKind::NamespacedValidatingPolicy => {
+            PolicyKind::NamespacedValidatingPolicy
+            | PolicyKind::NamespacedMutatingPolicy
+            | PolicyKind::NamespacedGeneratingPolicy
+            | PolicyKind::NamespacedDeletingPolicy => {
                 &[ApiVersion::PoliciesV1, ApiVersion::PoliciesV1beta1]
             }
         }
@@ -248,36 +377,47 @@ impl ApiVersion {
 pub fn json_schema(kind: PolicyKind, version: ApiVersion) -> Option<serde_json::Value> {
     use ApiVersion as V;
     use PolicyKind as K;
-    Some(match (kind, version) {
-        (K::ClusterPolicy, V::V1) => schema::generate::<v1::ClusterPolicy>(),
-        (K::Policy, V::V1) => schema::generate::<v1::Policy>(),
-        (K::ClusterPolicy, V::V2beta1) => schema::generate::<v2beta1::ClusterPolicy>(),
-        (K::Policy, V::V2beta1) => schema::generate::<v2beta1::Policy>(),
-        (K::ValidatingPolicy, V::PoliciesV1) => {
-            schema::generate::<validating::v1::ValidatingPolicy>()
-        }
-        (K::ValidatingPolicy, V::PoliciesV1beta1) => {
-            schema::generate::<validating::v1beta1::ValidatingPolicy>()
-        }
-        (K::ValidatingPolicy, V::PoliciesV1alpha1) => {
-            schema::generate::<validating::v1alpha1::ValidatingPolicy>()
-        }
-        (K::NamespacedValidatingPolicy, V::PoliciesV1) => {
-            schema::generate::<validating::v1::NamespacedValidatingPolicy>()
-        }
-        (K::NamespacedValidatingPolicy, V::PoliciesV1beta1) => {
-            schema::generate::<validating::v1beta1::NamespacedValidatingPolicy>()
-        }
-        (K::CelPolicyException, V::PoliciesV1) => {
-            schema::generate::<cel_exception::v1::PolicyException>()
-        }
-        (K::CelPolicyException, V::PoliciesV1beta1) => {
-            schema::generate::<cel_exception::v1beta1::PolicyException>()
-        }
-        (K::CelPolicyException, V::PoliciesV1alpha1) => {
-            schema::generate::<cel_exception::v1alpha1::PolicyException>()
-        }
-        _ => return None,
+    use schema::generate as g;
+    // A `policies.kyverno.io` kind in its three versions (the Namespaced ones have no
+    // v1alpha1, and the match below never asks for it).
+    macro_rules! cel {
+        ($module:ident :: $ty:ident) => {
+            match version {
+                V::PoliciesV1 => g::<$module::v1::$ty>(),
+                V::PoliciesV1beta1 => g::<$module::v1beta1::$ty>(),
+                _ => g::<$module::v1alpha1::$ty>(),
+            }
+        };
+    }
+    if !kind.versions().contains(&version) {
+        return None;
+    }
+    Some(match kind {
+        K::ClusterPolicy if version == V::V1 => g::<v1::ClusterPolicy>(),
+        K::Policy if version == V::V1 => g::<v1::Policy>(),
+        K::ClusterPolicy => g::<v2beta1::ClusterPolicy>(),
+        K::Policy => g::<v2beta1::Policy>(),
+        K::ValidatingPolicy => cel!(validating::ValidatingPolicy),
+        K::CelPolicyException => cel!(cel_exception::PolicyException),
+        K::MutatingPolicy => cel!(mutating::MutatingPolicy),
+        K::GeneratingPolicy => cel!(generating::GeneratingPolicy),
+        K::DeletingPolicy => cel!(deleting::DeletingPolicy),
+        K::NamespacedValidatingPolicy => match version {
+            V::PoliciesV1 => g::<validating::v1::NamespacedValidatingPolicy>(),
+            _ => g::<validating::v1beta1::NamespacedValidatingPolicy>(),
+        },
+        K::NamespacedMutatingPolicy => match version {
+            V::PoliciesV1 => g::<mutating::v1::NamespacedMutatingPolicy>(),
+            _ => g::<mutating::v1beta1::NamespacedMutatingPolicy>(),
+        },
+        K::NamespacedGeneratingPolicy => match version {
+            V::PoliciesV1 => g::<generating::v1::NamespacedGeneratingPolicy>(),
+            _ => g::<generating::v1beta1::NamespacedGeneratingPolicy>(),
+        },
+        K::NamespacedDeletingPolicy => match version {
+            V::PoliciesV1 => g::<deleting::v1::NamespacedDeletingPolicy>(),
+            _ => g::<deleting::v1beta1::NamespacedDeletingPolicy>(),
+        },
     })
 }
 

@@ -297,6 +297,21 @@ fn all_schemas_names() {
             "policyexception-v1.json",
             "policyexception-v1beta1.json",
             "policyexception-v1alpha1.json",
+            "mutatingpolicy-v1.json",
+            "mutatingpolicy-v1beta1.json",
+            "mutatingpolicy-v1alpha1.json",
+            "namespacedmutatingpolicy-v1.json",
+            "namespacedmutatingpolicy-v1beta1.json",
+            "generatingpolicy-v1.json",
+            "generatingpolicy-v1beta1.json",
+            "generatingpolicy-v1alpha1.json",
+            "namespacedgeneratingpolicy-v1.json",
+            "namespacedgeneratingpolicy-v1beta1.json",
+            "deletingpolicy-v1.json",
+            "deletingpolicy-v1beta1.json",
+            "deletingpolicy-v1alpha1.json",
+            "namespaceddeletingpolicy-v1.json",
+            "namespaceddeletingpolicy-v1beta1.json",
         ]
     );
 }
@@ -344,19 +359,26 @@ fn served_pairs_and_families() {
         PolicyKind::served("kyverno.io/v2beta1", "Policy"),
         Some((PolicyKind::Policy, ApiVersion::V2beta1))
     );
-    let families: Vec<PolicyFamily> = PolicyKind::ALL.iter().map(|k| k.family()).collect();
-    assert_eq!(
-        families,
-        [
-            PolicyFamily::Jmespath,
-            PolicyFamily::Jmespath,
-            PolicyFamily::Cel,
-            PolicyFamily::Cel,
-            PolicyFamily::Cel
-        ]
-    );
-    let namespaced: Vec<bool> = PolicyKind::ALL.iter().map(|k| k.is_namespaced()).collect();
-    assert_eq!(namespaced, [false, true, false, true, true]);
+    let jmespath: Vec<&str> = PolicyKind::ALL
+        .iter()
+        .filter(|k| k.family() == PolicyFamily::Jmespath)
+        .map(|k| k.as_str())
+        .collect();
+    assert_eq!(jmespath, ["ClusterPolicy", "Policy"]);
+    // Namespaced: Policy, the Namespaced* kinds and the CEL PolicyException.
+    for kind in PolicyKind::ALL {
+        let name = kind.as_str();
+        let namespaced =
+            name == "Policy" || name == "PolicyException" || name.starts_with("Namespaced");
+        assert_eq!(kind.is_namespaced(), namespaced, "{name}");
+        // The namespaced CEL kinds came after v1alpha1.
+        let alpha = kind.versions().contains(&ApiVersion::PoliciesV1alpha1);
+        assert_eq!(
+            alpha,
+            kind.family() == PolicyFamily::Cel && !name.starts_with("Namespaced"),
+            "{name}"
+        );
+    }
     // `PolicyException` names a kind in both groups; only the CEL one is modelled so far.
     assert_eq!(
         PolicyKind::served("policies.kyverno.io/v1beta1", "PolicyException"),
@@ -475,4 +497,59 @@ fn cel_policy_exception_deserializes() {
     let mut bad = doc;
     bad["spec"]["reportResult"] = json!("Skip");
     assert!(serde_json::from_value::<cel_exception::v1::PolicyException>(bad).is_err());
+}
+
+#[test]
+fn mutating_generating_deleting_policies_deserialize() {
+    let mpol = json!({
+        "apiVersion": "policies.kyverno.io/v1alpha1",
+        "kind": "MutatingPolicy",
+        "metadata": {"name": "add-team-label"},
+        "spec": {
+            "matchConstraints": {"resourceRules": [{"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE"], "resources": ["pods"]}]},
+            "mutations": [{"patchType": "ApplyConfiguration", "applyConfiguration": {"expression": "Object{metadata: Object.metadata{labels: {'team': 'a'}}}"}}],
+            "evaluation": {"mutateExisting": {"enabled": true}, "skipBackgroundRequests": false},
+            "targetMatchConstraints": {"expression": "[object]"},
+            "autogen": {"mutatingAdmissionPolicy": {"enabled": false}}
+        }
+    });
+    let p: mutating::v1alpha1::MutatingPolicy = serde_json::from_value(mpol.clone()).unwrap();
+    assert_eq!(
+        p.spec.mutations.as_ref().unwrap()[0].patch_type,
+        "ApplyConfiguration"
+    );
+    assert_eq!(serde_json::to_value(&p).unwrap(), mpol);
+
+    let gpol = json!({
+        "apiVersion": "policies.kyverno.io/v1",
+        "kind": "NamespacedGeneratingPolicy",
+        "metadata": {"name": "default-cm", "namespace": "team-a"},
+        "spec": {
+            "generate": [{"template": {"value": "apiVersion: v1\nkind: ConfigMap\n", "interpolate": "cel"}}],
+            "evaluation": {"synchronize": {"enabled": true}}
+        }
+    });
+    let p: generating::v1::NamespacedGeneratingPolicy =
+        serde_json::from_value(gpol.clone()).unwrap();
+    assert_eq!(
+        p.spec.generate[0].template.as_ref().unwrap().interpolate,
+        Some(generating::Interpolate::Cel)
+    );
+    assert_eq!(serde_json::to_value(&p).unwrap(), gpol);
+
+    let dpol = json!({
+        "apiVersion": "policies.kyverno.io/v1beta1",
+        "kind": "DeletingPolicy",
+        "metadata": {"name": "cleanup"},
+        "spec": {"schedule": "0 * * * *", "deletionPropagationPolicy": "Orphan"}
+    });
+    let p: deleting::v1beta1::DeletingPolicy = serde_json::from_value(dpol.clone()).unwrap();
+    assert_eq!(
+        p.spec.deletion_propagation_policy,
+        Some(deleting::DeletionPropagation::Orphan)
+    );
+    assert_eq!(serde_json::to_value(&p).unwrap(), dpol);
+    let mut bad = dpol;
+    bad["spec"]["schedule"] = json!(null);
+    assert!(serde_json::from_value::<deleting::v1beta1::DeletingPolicy>(bad).is_err());
 }

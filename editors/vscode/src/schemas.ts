@@ -25,6 +25,21 @@ export const SCHEMA_FILES: Readonly<Record<string, string>> = {
   'policies.kyverno.io/v1 PolicyException': 'policyexception-v1.json',
   'policies.kyverno.io/v1beta1 PolicyException': 'policyexception-v1beta1.json',
   'policies.kyverno.io/v1alpha1 PolicyException': 'policyexception-v1alpha1.json',
+  'policies.kyverno.io/v1 MutatingPolicy': 'mutatingpolicy-v1.json',
+  'policies.kyverno.io/v1beta1 MutatingPolicy': 'mutatingpolicy-v1beta1.json',
+  'policies.kyverno.io/v1alpha1 MutatingPolicy': 'mutatingpolicy-v1alpha1.json',
+  'policies.kyverno.io/v1 NamespacedMutatingPolicy': 'namespacedmutatingpolicy-v1.json',
+  'policies.kyverno.io/v1beta1 NamespacedMutatingPolicy': 'namespacedmutatingpolicy-v1beta1.json',
+  'policies.kyverno.io/v1 GeneratingPolicy': 'generatingpolicy-v1.json',
+  'policies.kyverno.io/v1beta1 GeneratingPolicy': 'generatingpolicy-v1beta1.json',
+  'policies.kyverno.io/v1alpha1 GeneratingPolicy': 'generatingpolicy-v1alpha1.json',
+  'policies.kyverno.io/v1 NamespacedGeneratingPolicy': 'namespacedgeneratingpolicy-v1.json',
+  'policies.kyverno.io/v1beta1 NamespacedGeneratingPolicy': 'namespacedgeneratingpolicy-v1beta1.json',
+  'policies.kyverno.io/v1 DeletingPolicy': 'deletingpolicy-v1.json',
+  'policies.kyverno.io/v1beta1 DeletingPolicy': 'deletingpolicy-v1beta1.json',
+  'policies.kyverno.io/v1alpha1 DeletingPolicy': 'deletingpolicy-v1alpha1.json',
+  'policies.kyverno.io/v1 NamespacedDeletingPolicy': 'namespaceddeletingpolicy-v1.json',
+  'policies.kyverno.io/v1beta1 NamespacedDeletingPolicy': 'namespaceddeletingpolicy-v1beta1.json',
 };
 
 /** A top-level scalar value: unquoted, without a trailing comment. */

@@ -91,6 +91,15 @@ test('the repository examples', () => {
   assert.equal(fileSchema(read('drop-all-capabilities.yaml')), 'clusterpolicy-v1.json');
 });
 
+test('every schema the repository ships is offered for its kind and version', () => {
+  const shipped = fs.readdirSync(path.join(repo, 'schemas')).filter((f) => f.endsWith('.json')).sort();
+  assert.deepEqual([...Object.values(SCHEMA_FILES)].sort(), shipped);
+  assert.equal(fileSchema(celPolicy('MutatingPolicy', 'v1alpha1')), 'mutatingpolicy-v1alpha1.json');
+  assert.equal(fileSchema(celPolicy('NamespacedGeneratingPolicy', 'v1')), 'namespacedgeneratingpolicy-v1.json');
+  assert.equal(fileSchema(celPolicy('DeletingPolicy', 'v1beta1')), 'deletingpolicy-v1beta1.json');
+  assert.equal(fileSchema(celPolicy('NamespacedDeletingPolicy', 'v1alpha1')), undefined);
+});
+
 test('schema URIs map back to the shipped files only', () => {
   for (const file of Object.values(SCHEMA_FILES)) {
     assert.equal(schemaFileOf(`kyverno-ls://schemas/${file}`), file);

@@ -443,6 +443,10 @@ fn crd_file(kind: PolicyKind) -> &'static str {
         PolicyKind::NamespacedDeletingPolicy => {
             "policies.kyverno.io_namespaceddeletingpolicies.yaml"
         }
+        PolicyKind::ImageValidatingPolicy => "policies.kyverno.io_imagevalidatingpolicies.yaml",
+        PolicyKind::NamespacedImageValidatingPolicy => {
+            "policies.kyverno.io_namespacedimagevalidatingpolicies.yaml"
+        }
     }
 }
 
@@ -513,6 +517,7 @@ const CEL_POLICY_EXCEPTION_PATHS: usize = 20;
 const MUTATING_POLICY_PATHS: usize = 130;
 const GENERATING_POLICY_PATHS: usize = 75;
 const DELETING_POLICY_PATHS: usize = 55;
+const IMAGE_VALIDATING_POLICY_PATHS: usize = 160;
 
 #[test]
 fn cluster_policy_v1_matches_crd() {
@@ -620,7 +625,7 @@ fn cel_policy_exception_v1alpha1_matches_crd() {
 
 /// The other `policies.kyverno.io` kinds, each in every version it is served in.
 #[test]
-fn mutating_generating_deleting_policies_match_crds() {
+fn other_cel_policies_match_crds() {
     for (kind, min_paths) in [
         (PolicyKind::MutatingPolicy, MUTATING_POLICY_PATHS),
         (PolicyKind::NamespacedMutatingPolicy, MUTATING_POLICY_PATHS),
@@ -631,6 +636,14 @@ fn mutating_generating_deleting_policies_match_crds() {
         ),
         (PolicyKind::DeletingPolicy, DELETING_POLICY_PATHS),
         (PolicyKind::NamespacedDeletingPolicy, DELETING_POLICY_PATHS),
+        (
+            PolicyKind::ImageValidatingPolicy,
+            IMAGE_VALIDATING_POLICY_PATHS,
+        ),
+        (
+            PolicyKind::NamespacedImageValidatingPolicy,
+            IMAGE_VALIDATING_POLICY_PATHS,
+        ),
     ] {
         for version in kind.versions() {
             check(kind, *version, min_paths);

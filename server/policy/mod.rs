@@ -5,7 +5,7 @@
 //! - `kyverno.io` `ClusterPolicy` and `Policy` (v1 and v2beta1), whose rules use JMESPath,
 //!   patterns and Kyverno's own match filters;
 //! - the `policies.kyverno.io` kinds (ValidatingPolicy, MutatingPolicy, GeneratingPolicy,
-//!   DeletingPolicy and their Namespaced twins), whose logic is CEL expressions and whose
+//!   DeletingPolicy, ImageValidatingPolicy and their Namespaced twins), whose logic is CEL expressions and whose
 //!   matching follows Kubernetes' admission policies, and the `PolicyException` of that
 //!   group.
 //!
@@ -19,8 +19,8 @@
 //! [`verify_images`] hold the types shared by both `kyverno.io` versions; [`v1`] and
 //! [`v2beta1`] hold the version-specific ones and re-export the shared ones. [`cel`] holds the
 //! parts shared by the `policies.kyverno.io` kinds (match constraints, match conditions,
-//! variables, validations, ...); [`validating`], [`mutating`], [`generating`] and
-//! [`deleting`] the kinds with their Namespaced twins, and [`cel_exception`] the
+//! variables, validations, ...); [`validating`], [`mutating`], [`generating`], [`deleting`]
+//! and [`imagevalidating`] the kinds with their Namespaced twins, and [`cel_exception`] the
 //! `policies.kyverno.io` PolicyException. `schema`
 //! generates the schemas.
 
@@ -154,6 +154,7 @@ pub mod context;
 pub mod deleting;
 pub mod generate;
 pub mod generating;
+pub mod imagevalidating;
 pub mod meta;
 pub mod mutate;
 pub mod mutating;
@@ -190,6 +191,10 @@ pub enum PolicyKind {
     DeletingPolicy,
     /// Namespaced `NamespacedDeletingPolicy` (`policies.kyverno.io`).
     NamespacedDeletingPolicy,
+    /// Cluster-scoped `ImageValidatingPolicy` (`policies.kyverno.io`).
+    ImageValidatingPolicy,
+    /// Namespaced `NamespacedImageValidatingPolicy` (`policies.kyverno.io`).
+    NamespacedImageValidatingPolicy,
 }
 
 /// How a kind expresses its logic, which decides which checks and tools apply to it.
@@ -205,7 +210,7 @@ pub enum PolicyFamily {
 
 impl PolicyKind {
     /// All kinds, in a stable order.
-    pub const ALL: [PolicyKind; 11] = [
+    pub const ALL: [PolicyKind; 13] = [
         PolicyKind::ClusterPolicy,
         PolicyKind::Policy,
         PolicyKind::ValidatingPolicy,
@@ -217,6 +222,8 @@ impl PolicyKind {
         PolicyKind::NamespacedGeneratingPolicy,
         PolicyKind::DeletingPolicy,
         PolicyKind::NamespacedDeletingPolicy,
+        PolicyKind::ImageValidatingPolicy,
+        PolicyKind::NamespacedImageValidatingPolicy,
     ];
 
     /// The `kind` value as written in a manifest.
@@ -233,6 +240,8 @@ impl PolicyKind {
             PolicyKind::NamespacedGeneratingPolicy => "NamespacedGeneratingPolicy",
             PolicyKind::DeletingPolicy => "DeletingPolicy",
             PolicyKind::NamespacedDeletingPolicy => "NamespacedDeletingPolicy",
+            PolicyKind::ImageValidatingPolicy => "ImageValidatingPolicy",
+            PolicyKind::NamespacedImageValidatingPolicy => "NamespacedImageValidatingPolicy",
         }
     }
 
@@ -248,7 +257,9 @@ impl PolicyKind {
             | PolicyKind::GeneratingPolicy
             | PolicyKind::NamespacedGeneratingPolicy
             | PolicyKind::DeletingPolicy
-            | PolicyKind::NamespacedDeletingPolicy => PolicyFamily::Cel,
+            | PolicyKind::NamespacedDeletingPolicy
+            | PolicyKind::ImageValidatingPolicy
+            | PolicyKind::NamespacedImageValidatingPolicy => PolicyFamily::Cel,
         }
     }
 
@@ -262,6 +273,7 @@ impl PolicyKind {
                 | PolicyKind::NamespacedMutatingPolicy
                 | PolicyKind::NamespacedGeneratingPolicy
                 | PolicyKind::NamespacedDeletingPolicy
+                | PolicyKind::NamespacedImageValidatingPolicy
         )
     }
 
@@ -275,7 +287,8 @@ impl PolicyKind {
             | PolicyKind::CelPolicyException
             | PolicyKind::MutatingPolicy
             | PolicyKind::GeneratingPolicy
-            | PolicyKind::DeletingPolicy => &[
+            | PolicyKind::DeletingPolicy
+            | PolicyKind::ImageValidatingPolicy => &[
                 ApiVersion::PoliciesV1,
                 ApiVersion::PoliciesV1beta1,
                 ApiVersion::PoliciesV1alpha1,
@@ -284,7 +297,8 @@ impl PolicyKind {
             PolicyKind::NamespacedValidatingPolicy
             | PolicyKind::NamespacedMutatingPolicy
             | PolicyKind::NamespacedGeneratingPolicy
-            | PolicyKind::NamespacedDeletingPolicy => {
+            | PolicyKind::NamespacedDeletingPolicy
+            | PolicyKind::NamespacedImageValidatingPolicy => {
                 &[ApiVersion::PoliciesV1, ApiVersion::PoliciesV1beta1]
             }
         }
@@ -402,6 +416,7 @@ pub fn json_schema(kind: PolicyKind, version: ApiVersion) -> Option<serde_json::
         K::MutatingPolicy => cel!(mutating::MutatingPolicy),
         K::GeneratingPolicy => cel!(generating::GeneratingPolicy),
         K::DeletingPolicy => cel!(deleting::DeletingPolicy),
+        K::ImageValidatingPolicy => cel!(imagevalidating::ImageValidatingPolicy),
         K::NamespacedValidatingPolicy => match version {
             V::PoliciesV1 => g::<validating::v1::NamespacedValidatingPolicy>(),
             _ => g::<validating::v1beta1::NamespacedValidatingPolicy>(),
@@ -417,6 +432,10 @@ pub fn json_schema(kind: PolicyKind, version: ApiVersion) -> Option<serde_json::
         K::NamespacedDeletingPolicy => match version {
             V::PoliciesV1 => g::<deleting::v1::NamespacedDeletingPolicy>(),
             _ => g::<deleting::v1beta1::NamespacedDeletingPolicy>(),
+        },
+        K::NamespacedImageValidatingPolicy => match version {
+            V::PoliciesV1 => g::<imagevalidating::v1::NamespacedImageValidatingPolicy>(),
+            _ => g::<imagevalidating::v1beta1::NamespacedImageValidatingPolicy>(),
         },
     })
 }

@@ -312,6 +312,11 @@ fn all_schemas_names() {
             "deletingpolicy-v1alpha1.json",
             "namespaceddeletingpolicy-v1.json",
             "namespaceddeletingpolicy-v1beta1.json",
+            "imagevalidatingpolicy-v1.json",
+            "imagevalidatingpolicy-v1beta1.json",
+            "imagevalidatingpolicy-v1alpha1.json",
+            "namespacedimagevalidatingpolicy-v1.json",
+            "namespacedimagevalidatingpolicy-v1beta1.json",
         ]
     );
 }

@@ -40,6 +40,11 @@ export const SCHEMA_FILES: Readonly<Record<string, string>> = {
   'policies.kyverno.io/v1alpha1 DeletingPolicy': 'deletingpolicy-v1alpha1.json',
   'policies.kyverno.io/v1 NamespacedDeletingPolicy': 'namespaceddeletingpolicy-v1.json',
   'policies.kyverno.io/v1beta1 NamespacedDeletingPolicy': 'namespaceddeletingpolicy-v1beta1.json',
+  'policies.kyverno.io/v1 ImageValidatingPolicy': 'imagevalidatingpolicy-v1.json',
+  'policies.kyverno.io/v1beta1 ImageValidatingPolicy': 'imagevalidatingpolicy-v1beta1.json',
+  'policies.kyverno.io/v1alpha1 ImageValidatingPolicy': 'imagevalidatingpolicy-v1alpha1.json',
+  'policies.kyverno.io/v1 NamespacedImageValidatingPolicy': 'namespacedimagevalidatingpolicy-v1.json',
+  'policies.kyverno.io/v1beta1 NamespacedImageValidatingPolicy': 'namespacedimagevalidatingpolicy-v1beta1.json',
 };
 
 /** A top-level scalar value: unquoted, without a trailing comment. */

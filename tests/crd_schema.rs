@@ -141,12 +141,15 @@ fn crd_schemas(file: &Path) -> BTreeMap<String, Value> {
         .collect()
 }
 
-/// Whether an allow-list entry concerns a kind: the `policies.kyverno.io` PolicyException has
-/// no `status` at all, in the CRD as in our model, and only the GeneratingPolicy kinds have
+/// Whether an allow-list entry concerns a kind: the PolicyExceptions of both groups have no
+/// `status` at all, in the CRD as in our model, and only the GeneratingPolicy kinds have
 /// `generate`.
 fn applies(path: &str, kind: PolicyKind) -> bool {
     match path {
-        "status" => kind != PolicyKind::CelPolicyException,
+        "status" => !matches!(
+            kind,
+            PolicyKind::CelPolicyException | PolicyKind::PolicyException
+        ),
         "spec.generate[]" => matches!(
             kind,
             PolicyKind::GeneratingPolicy | PolicyKind::NamespacedGeneratingPolicy
@@ -447,6 +450,10 @@ fn crd_file(kind: PolicyKind) -> &'static str {
         PolicyKind::NamespacedImageValidatingPolicy => {
             "policies.kyverno.io_namespacedimagevalidatingpolicies.yaml"
         }
+        PolicyKind::PolicyException => "kyverno.io_policyexceptions.yaml",
+        PolicyKind::CleanupPolicy => "kyverno.io_cleanuppolicies.yaml",
+        PolicyKind::ClusterCleanupPolicy => "kyverno.io_clustercleanuppolicies.yaml",
+        PolicyKind::GlobalContextEntry => "kyverno.io_globalcontextentries.yaml",
     }
 }
 
@@ -518,6 +525,9 @@ const MUTATING_POLICY_PATHS: usize = 130;
 const GENERATING_POLICY_PATHS: usize = 75;
 const DELETING_POLICY_PATHS: usize = 55;
 const IMAGE_VALIDATING_POLICY_PATHS: usize = 160;
+const POLICY_EXCEPTION_PATHS: usize = 110;
+const CLEANUP_POLICY_PATHS: usize = 220;
+const GLOBAL_CONTEXT_ENTRY_PATHS: usize = 25;
 
 #[test]
 fn cluster_policy_v1_matches_crd() {
@@ -644,6 +654,21 @@ fn other_cel_policies_match_crds() {
             PolicyKind::NamespacedImageValidatingPolicy,
             IMAGE_VALIDATING_POLICY_PATHS,
         ),
+    ] {
+        for version in kind.versions() {
+            check(kind, *version, min_paths);
+        }
+    }
+}
+
+/// The `kyverno.io` kinds that are not rule policies, each in every version it is served in.
+#[test]
+fn kyverno_io_support_kinds_match_crds() {
+    for (kind, min_paths) in [
+        (PolicyKind::PolicyException, POLICY_EXCEPTION_PATHS),
+        (PolicyKind::CleanupPolicy, CLEANUP_POLICY_PATHS),
+        (PolicyKind::ClusterCleanupPolicy, CLEANUP_POLICY_PATHS),
+        (PolicyKind::GlobalContextEntry, GLOBAL_CONTEXT_ENTRY_PATHS),
     ] {
         for version in kind.versions() {
             check(kind, *version, min_paths);

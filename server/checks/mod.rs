@@ -48,8 +48,9 @@ pub fn path_string(path: &[Seg]) -> String {
 /// What a document is, decided from its `apiVersion` and `kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DocKind {
-    /// A policy kind in a version Kyverno serves it in. Branch on [`DocKind::family`] before
-    /// applying anything specific to ClusterPolicy and Policy.
+    /// A kind kyverno-ls models (a policy of either group, an exception, a cleanup policy, a
+    /// global context entry) in a version Kyverno serves it in. Branch on
+    /// [`DocKind::family`] before applying anything specific to ClusterPolicy and Policy.
     Policy(PolicyKind, ApiVersion),
     /// Anything else: resources, test manifests, values files. Only YAML syntax is checked.
     Other,
@@ -110,8 +111,8 @@ pub fn check_document_with(
             if let Some(schema) = schemas.root(kind, version) {
                 w.node(root, schema, None);
             }
-            // Kyverno's own rules and the JMESPath lint are about `spec.rules`, which the CEL
-            // kinds do not have; their expressions are CEL, checked elsewhere.
+            // Kyverno's own rules and the JMESPath lint are about the `spec.rules` of
+            // ClusterPolicy and Policy; the other kinds have none.
             if family == PolicyFamily::Jmespath {
                 kyverno::check_policy(source, root, kind, &mut out);
                 jmespath_lint::check(source, root, extra_variables, &mut out);
@@ -172,7 +173,7 @@ struct Walker<'a> {
     out: &'a mut Vec<Diagnostic>,
     path: Vec<Seg>,
     /// Kyverno's own hooks (rules, match, conditions, patterns) apply to the JMESPath family
-    /// only; the CEL kinds get the schema alone.
+    /// (ClusterPolicy and Policy) only; the other kinds get the schema alone.
     family: PolicyFamily,
 }
 

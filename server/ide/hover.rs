@@ -10,13 +10,13 @@ use crate::policy::PolicyFamily;
 pub fn hover(text: &str, analysis: &Analysis, offset: usize) -> Option<Hover> {
     let (kind, version, doc_span) = policy_at(text, analysis, offset)?;
     // The value for the current sample first; a function's documentation stays below it. Both
-    // are JMESPath: a CEL policy's expressions get neither.
+    // work on the rules of ClusterPolicy and Policy only.
     let (value, function) = match kind.family() {
         PolicyFamily::Jmespath => (
             super::evaluate::hover(text, analysis, offset),
             super::expr::hover(text, analysis, offset),
         ),
-        PolicyFamily::Cel => (None, None),
+        PolicyFamily::Cel | PolicyFamily::Auxiliary => (None, None),
     };
     match (value, function) {
         (Some(v), Some(f)) => {

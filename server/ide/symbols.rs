@@ -1,5 +1,6 @@
-//! Document symbols: each policy, its rules, and each rule's sections. A CEL policy has no
-//! rules: its children are the sections of its spec, with the named entries of each list.
+//! Document symbols: each policy, its rules, and each rule's sections. The other kinds (CEL
+//! policies, exceptions, cleanup policies, global context entries) have no rules: their
+//! children are the sections of their spec, with the named entries of each list.
 
 use super::{Symbol, SymbolKind};
 use crate::analysis::Analysis;
@@ -37,7 +38,7 @@ pub fn document_symbols(_text: &str, analysis: &Analysis) -> Vec<Symbol> {
                     .iter()
                     .map(rule_symbol)
                     .collect(),
-                PolicyFamily::Cel => spec_sections(root),
+                PolicyFamily::Cel | PolicyFamily::Auxiliary => spec_sections(root),
             };
             Some(Symbol {
                 name: name

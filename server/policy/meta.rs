@@ -153,3 +153,21 @@ pub enum CelPolicyExceptionKind {
     #[default]
     PolicyException,
 }
+
+/// The `apiVersion` tag of a `kyverno.io/v2` document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
+pub enum V2ApiVersion {
+    #[default]
+    #[serde(rename = "kyverno.io/v2")]
+    V2,
+}
+
+/// The `apiVersion` tag of a `kyverno.io/v2alpha1` document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
+pub enum V2alpha1ApiVersion {
+    #[default]
+    #[serde(rename = "kyverno.io/v2alpha1")]
+    V2alpha1,
+}

@@ -7,7 +7,9 @@
 //! - the `policies.kyverno.io` kinds (ValidatingPolicy, MutatingPolicy, GeneratingPolicy,
 //!   DeletingPolicy, ImageValidatingPolicy and their Namespaced twins), whose logic is CEL expressions and whose
 //!   matching follows Kubernetes' admission policies, and the `PolicyException` of that
-//!   group.
+//!   group;
+//! - the other `kyverno.io` kinds: PolicyException, CleanupPolicy, ClusterCleanupPolicy and
+//!   GlobalContextEntry ([`support`]).
 //!
 //! The structs mirror the Kyverno CRDs field for field (`tests/crd_schema.rs` walks both side by
 //! side). Their doc comments become the schema `description`s, i.e. the editor hover text, so
@@ -159,6 +161,7 @@ pub mod meta;
 pub mod mutate;
 pub mod mutating;
 mod schema;
+pub mod support;
 pub mod v1;
 pub mod v2beta1;
 pub mod validate;
@@ -195,6 +198,15 @@ pub enum PolicyKind {
     ImageValidatingPolicy,
     /// Namespaced `NamespacedImageValidatingPolicy` (`policies.kyverno.io`).
     NamespacedImageValidatingPolicy,
+    /// Namespaced `PolicyException` of `kyverno.io`, which lifts rules of ClusterPolicies and
+    /// Policies.
+    PolicyException,
+    /// Namespaced `CleanupPolicy` (`kyverno.io`).
+    CleanupPolicy,
+    /// Cluster-scoped `ClusterCleanupPolicy` (`kyverno.io`).
+    ClusterCleanupPolicy,
+    /// Cluster-scoped `GlobalContextEntry` (`kyverno.io`).
+    GlobalContextEntry,
 }
 
 /// How a kind expresses its logic, which decides which checks and tools apply to it.
@@ -206,11 +218,16 @@ pub enum PolicyFamily {
     /// `policies.kyverno.io` kinds: CEL expressions and Kubernetes-style match constraints.
     /// Only the schema applies to them so far.
     Cel,
+    /// The `kyverno.io` kinds that accompany the rule policies: PolicyException,
+    /// CleanupPolicy, ClusterCleanupPolicy and GlobalContextEntry. Their conditions and
+    /// projections are JMESPath, but the checks of rules, the lint and the simulator are for
+    /// ClusterPolicy and Policy; only the schema applies to these so far.
+    Auxiliary,
 }
 
 impl PolicyKind {
     /// All kinds, in a stable order.
-    pub const ALL: [PolicyKind; 13] = [
+    pub const ALL: [PolicyKind; 17] = [
         PolicyKind::ClusterPolicy,
         PolicyKind::Policy,
         PolicyKind::ValidatingPolicy,
@@ -224,6 +241,10 @@ impl PolicyKind {
         PolicyKind::NamespacedDeletingPolicy,
         PolicyKind::ImageValidatingPolicy,
         PolicyKind::NamespacedImageValidatingPolicy,
+        PolicyKind::PolicyException,
+        PolicyKind::CleanupPolicy,
+        PolicyKind::ClusterCleanupPolicy,
+        PolicyKind::GlobalContextEntry,
     ];
 
     /// The `kind` value as written in a manifest.
@@ -242,6 +263,10 @@ impl PolicyKind {
             PolicyKind::NamespacedDeletingPolicy => "NamespacedDeletingPolicy",
             PolicyKind::ImageValidatingPolicy => "ImageValidatingPolicy",
             PolicyKind::NamespacedImageValidatingPolicy => "NamespacedImageValidatingPolicy",
+            PolicyKind::PolicyException => "PolicyException",
+            PolicyKind::CleanupPolicy => "CleanupPolicy",
+            PolicyKind::ClusterCleanupPolicy => "ClusterCleanupPolicy",
+            PolicyKind::GlobalContextEntry => "GlobalContextEntry",
         }
     }
 
@@ -260,6 +285,10 @@ impl PolicyKind {
             | PolicyKind::NamespacedDeletingPolicy
             | PolicyKind::ImageValidatingPolicy
             | PolicyKind::NamespacedImageValidatingPolicy => PolicyFamily::Cel,
+            PolicyKind::PolicyException
+            | PolicyKind::CleanupPolicy
+            | PolicyKind::ClusterCleanupPolicy
+            | PolicyKind::GlobalContextEntry => PolicyFamily::Auxiliary,
         }
     }
 
@@ -274,6 +303,8 @@ impl PolicyKind {
                 | PolicyKind::NamespacedGeneratingPolicy
                 | PolicyKind::NamespacedDeletingPolicy
                 | PolicyKind::NamespacedImageValidatingPolicy
+                | PolicyKind::PolicyException
+                | PolicyKind::CleanupPolicy
         )
     }
 
@@ -282,6 +313,14 @@ impl PolicyKind {
         match self {
             PolicyKind::ClusterPolicy | PolicyKind::Policy => {
                 &[ApiVersion::V1, ApiVersion::V2beta1]
+            }
+            // v2beta1 is deprecated for these three.
+            PolicyKind::PolicyException
+            | PolicyKind::CleanupPolicy
+            | PolicyKind::ClusterCleanupPolicy => &[ApiVersion::V2, ApiVersion::V2beta1],
+            // v2beta1 is the storage version; v2alpha1 is deprecated.
+            PolicyKind::GlobalContextEntry => {
+                &[ApiVersion::V2, ApiVersion::V2beta1, ApiVersion::V2alpha1]
             }
             PolicyKind::ValidatingPolicy
             | PolicyKind::CelPolicyException
@@ -341,6 +380,10 @@ pub enum ApiVersion {
     V1,
     /// `kyverno.io/v2beta1`.
     V2beta1,
+    /// `kyverno.io/v2` (PolicyException, the cleanup policies, GlobalContextEntry).
+    V2,
+    /// `kyverno.io/v2alpha1`, deprecated (GlobalContextEntry).
+    V2alpha1,
     /// `policies.kyverno.io/v1`.
     PoliciesV1,
     /// `policies.kyverno.io/v1beta1` (the storage version of the CEL kinds).
@@ -351,9 +394,11 @@ pub enum ApiVersion {
 
 impl ApiVersion {
     /// All versions, in a stable order.
-    pub const ALL: [ApiVersion; 5] = [
+    pub const ALL: [ApiVersion; 7] = [
         ApiVersion::V1,
         ApiVersion::V2beta1,
+        ApiVersion::V2,
+        ApiVersion::V2alpha1,
         ApiVersion::PoliciesV1,
         ApiVersion::PoliciesV1beta1,
         ApiVersion::PoliciesV1alpha1,
@@ -364,6 +409,8 @@ impl ApiVersion {
         match self {
             ApiVersion::V1 => "kyverno.io/v1",
             ApiVersion::V2beta1 => "kyverno.io/v2beta1",
+            ApiVersion::V2 => "kyverno.io/v2",
+            ApiVersion::V2alpha1 => "kyverno.io/v2alpha1",
             ApiVersion::PoliciesV1 => "policies.kyverno.io/v1",
             ApiVersion::PoliciesV1beta1 => "policies.kyverno.io/v1beta1",
             ApiVersion::PoliciesV1alpha1 => "policies.kyverno.io/v1alpha1",
@@ -432,6 +479,23 @@ pub fn json_schema(kind: PolicyKind, version: ApiVersion) -> Option<serde_json::
         K::NamespacedDeletingPolicy => match version {
             V::PoliciesV1 => g::<deleting::v1::NamespacedDeletingPolicy>(),
             _ => g::<deleting::v1beta1::NamespacedDeletingPolicy>(),
+        },
+        K::PolicyException => match version {
+            V::V2 => g::<support::v2::PolicyException>(),
+            _ => g::<support::v2beta1::PolicyException>(),
+        },
+        K::CleanupPolicy => match version {
+            V::V2 => g::<support::v2::CleanupPolicy>(),
+            _ => g::<support::v2beta1::CleanupPolicy>(),
+        },
+        K::ClusterCleanupPolicy => match version {
+            V::V2 => g::<support::v2::ClusterCleanupPolicy>(),
+            _ => g::<support::v2beta1::ClusterCleanupPolicy>(),
+        },
+        K::GlobalContextEntry => match version {
+            V::V2 => g::<support::v2::GlobalContextEntry>(),
+            V::V2beta1 => g::<support::v2beta1::GlobalContextEntry>(),
+            _ => g::<support::v2alpha1::GlobalContextEntry>(),
         },
         K::NamespacedImageValidatingPolicy => match version {
             V::PoliciesV1 => g::<imagevalidating::v1::NamespacedImageValidatingPolicy>(),

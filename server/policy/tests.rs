@@ -233,8 +233,8 @@ fn schema_shape() {
         assert_eq!(schema["title"], kind.as_str());
         assert_eq!(schema["required"], json!(["spec"]));
         assert_eq!(schema["additionalProperties"], json!(false));
-        // Free-form subtrees carry no type constraint. A CEL PolicyException has no status.
-        if kind == PolicyKind::CelPolicyException {
+        // Free-form subtrees carry no type constraint. The PolicyExceptions have no status.
+        if kind.as_str() == "PolicyException" {
             assert_eq!(schema["properties"].get("status"), None);
         } else {
             assert_eq!(
@@ -317,6 +317,15 @@ fn all_schemas_names() {
             "imagevalidatingpolicy-v1alpha1.json",
             "namespacedimagevalidatingpolicy-v1.json",
             "namespacedimagevalidatingpolicy-v1beta1.json",
+            "policyexception-v2.json",
+            "policyexception-v2beta1.json",
+            "cleanuppolicy-v2.json",
+            "cleanuppolicy-v2beta1.json",
+            "clustercleanuppolicy-v2.json",
+            "clustercleanuppolicy-v2beta1.json",
+            "globalcontextentry-v2.json",
+            "globalcontextentry-v2beta1.json",
+            "globalcontextentry-v2alpha1.json",
         ]
     );
 }
@@ -343,7 +352,7 @@ fn kind_and_version_round_trip() {
         PolicyKind::from_kind("ClusterPolicy", "policies.kyverno.io"),
         None
     );
-    assert_eq!(ApiVersion::from_api_version("kyverno.io/v2"), None);
+    assert_eq!(ApiVersion::from_api_version("kyverno.io/v3"), None);
 }
 
 #[test]
@@ -370,11 +379,11 @@ fn served_pairs_and_families() {
         .map(|k| k.as_str())
         .collect();
     assert_eq!(jmespath, ["ClusterPolicy", "Policy"]);
-    // Namespaced: Policy, the Namespaced* kinds and the CEL PolicyException.
+    // Namespaced: Policy, the Namespaced* kinds, both PolicyExceptions and CleanupPolicy.
     for kind in PolicyKind::ALL {
         let name = kind.as_str();
-        let namespaced =
-            name == "Policy" || name == "PolicyException" || name.starts_with("Namespaced");
+        let namespaced = ["Policy", "PolicyException", "CleanupPolicy"].contains(&name)
+            || name.starts_with("Namespaced");
         assert_eq!(kind.is_namespaced(), namespaced, "{name}");
         // The namespaced CEL kinds came after v1alpha1.
         let alpha = kind.versions().contains(&ApiVersion::PoliciesV1alpha1);
@@ -389,7 +398,14 @@ fn served_pairs_and_families() {
         PolicyKind::served("policies.kyverno.io/v1beta1", "PolicyException"),
         Some((PolicyKind::CelPolicyException, ApiVersion::PoliciesV1beta1))
     );
-    assert_eq!(PolicyKind::served("kyverno.io/v2", "PolicyException"), None);
+    assert_eq!(
+        PolicyKind::served("kyverno.io/v2", "PolicyException"),
+        Some((PolicyKind::PolicyException, ApiVersion::V2))
+    );
+    assert_eq!(
+        PolicyKind::GlobalContextEntry.family(),
+        PolicyFamily::Auxiliary
+    );
 }
 
 /// A ValidatingPolicy from the Kyverno policy library's style, with every section of the spec.

@@ -45,6 +45,15 @@ export const SCHEMA_FILES: Readonly<Record<string, string>> = {
   'policies.kyverno.io/v1alpha1 ImageValidatingPolicy': 'imagevalidatingpolicy-v1alpha1.json',
   'policies.kyverno.io/v1 NamespacedImageValidatingPolicy': 'namespacedimagevalidatingpolicy-v1.json',
   'policies.kyverno.io/v1beta1 NamespacedImageValidatingPolicy': 'namespacedimagevalidatingpolicy-v1beta1.json',
+  'kyverno.io/v2 PolicyException': 'policyexception-v2.json',
+  'kyverno.io/v2beta1 PolicyException': 'policyexception-v2beta1.json',
+  'kyverno.io/v2 CleanupPolicy': 'cleanuppolicy-v2.json',
+  'kyverno.io/v2beta1 CleanupPolicy': 'cleanuppolicy-v2beta1.json',
+  'kyverno.io/v2 ClusterCleanupPolicy': 'clustercleanuppolicy-v2.json',
+  'kyverno.io/v2beta1 ClusterCleanupPolicy': 'clustercleanuppolicy-v2beta1.json',
+  'kyverno.io/v2 GlobalContextEntry': 'globalcontextentry-v2.json',
+  'kyverno.io/v2beta1 GlobalContextEntry': 'globalcontextentry-v2beta1.json',
+  'kyverno.io/v2alpha1 GlobalContextEntry': 'globalcontextentry-v2alpha1.json',
 };
 
 /** A top-level scalar value: unquoted, without a trailing comment. */

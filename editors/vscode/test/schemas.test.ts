@@ -29,7 +29,7 @@ test('each kind and version has its schema; others have none', () => {
   assert.equal(fileSchema(policy('Policy', 'v1')), 'policy-v1.json');
   assert.equal(fileSchema(policy('Policy', 'v2beta1')), 'policy-v2beta1.json');
   assert.equal(fileSchema(policy('ClusterPolicy', 'v2')), undefined);
-  assert.equal(fileSchema(policy('PolicyException', 'v2beta1')), undefined);
+  assert.equal(fileSchema(policy('PolicyException', 'v1')), undefined);
   assert.equal(fileSchema(policy('ClusterPolicy', 'v1').replace('kyverno.io', 'policies.kyverno.io')), undefined);
   // Not a prototype property either.
   assert.equal(fileSchema('apiVersion: kyverno.io/v1\nkind: constructor\n'), undefined);
@@ -61,12 +61,14 @@ test('the CEL policy kinds have their schemas in the versions Kyverno serves', (
   );
 });
 
-test('the PolicyException of policies.kyverno.io has its schema, the kyverno.io one not yet', () => {
+test('each group has its PolicyException schema', () => {
   const exception = (apiVersion: string) => `apiVersion: ${apiVersion}\nkind: PolicyException\nspec: {}\n`;
   assert.equal(fileSchema(exception('policies.kyverno.io/v1')), 'policyexception-v1.json');
   assert.equal(fileSchema(exception('policies.kyverno.io/v1beta1')), 'policyexception-v1beta1.json');
   assert.equal(fileSchema(exception('policies.kyverno.io/v1alpha1')), 'policyexception-v1alpha1.json');
-  assert.equal(fileSchema(exception('kyverno.io/v2')), undefined);
+  assert.equal(fileSchema(exception('kyverno.io/v2')), 'policyexception-v2.json');
+  assert.equal(fileSchema(exception('kyverno.io/v2beta1')), 'policyexception-v2beta1.json');
+  assert.equal(fileSchema(exception('kyverno.io/v1')), undefined);
 });
 
 test('quotes, comments, key order and CRLF', () => {

@@ -171,3 +171,12 @@ pub enum V2alpha1ApiVersion {
     #[serde(rename = "kyverno.io/v2alpha1")]
     V2alpha1,
 }
+
+/// The `apiVersion` tag of an `admissionregistration.k8s.io/v1` document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
+pub enum AdmissionV1ApiVersion {
+    #[default]
+    #[serde(rename = "admissionregistration.k8s.io/v1")]
+    V1,
+}

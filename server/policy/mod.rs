@@ -9,7 +9,9 @@
 //!   matching follows Kubernetes' admission policies, and the `PolicyException` of that
 //!   group;
 //! - the other `kyverno.io` kinds: PolicyException, CleanupPolicy, ClusterCleanupPolicy and
-//!   GlobalContextEntry ([`support`]).
+//!   GlobalContextEntry ([`support`]);
+//! - Kubernetes' ValidatingAdmissionPolicy and MutatingAdmissionPolicy with their bindings
+//!   (`admissionregistration.k8s.io/v1`, [`admission`]).
 //!
 //! The structs mirror the Kyverno CRDs field for field (`tests/crd_schema.rs` walks both side by
 //! side). Their doc comments become the schema `description`s, i.e. the editor hover text, so
@@ -148,6 +150,7 @@ macro_rules! cel_policy_kinds {
     };
 }
 
+pub mod admission;
 pub mod cel;
 pub mod cel_exception;
 pub mod common;
@@ -207,6 +210,14 @@ pub enum PolicyKind {
     ClusterCleanupPolicy,
     /// Cluster-scoped `GlobalContextEntry` (`kyverno.io`).
     GlobalContextEntry,
+    /// Kubernetes' `ValidatingAdmissionPolicy` (`admissionregistration.k8s.io`).
+    ValidatingAdmissionPolicy,
+    /// Kubernetes' `ValidatingAdmissionPolicyBinding` (`admissionregistration.k8s.io`).
+    ValidatingAdmissionPolicyBinding,
+    /// Kubernetes' `MutatingAdmissionPolicy` (`admissionregistration.k8s.io`).
+    MutatingAdmissionPolicy,
+    /// Kubernetes' `MutatingAdmissionPolicyBinding` (`admissionregistration.k8s.io`).
+    MutatingAdmissionPolicyBinding,
 }
 
 /// How a kind expresses its logic, which decides which checks and tools apply to it.
@@ -215,8 +226,9 @@ pub enum PolicyFamily {
     /// `kyverno.io` rules: JMESPath `{{ }}` variables, patterns, conditions, context entries.
     /// The Kyverno-specific checks, the JMESPath lint and the simulator understand these.
     Jmespath,
-    /// `policies.kyverno.io` kinds: CEL expressions and Kubernetes-style match constraints.
-    /// Only the schema applies to them so far.
+    /// `policies.kyverno.io` kinds, and Kubernetes' admission policies and their bindings:
+    /// CEL expressions and Kubernetes-style match constraints. Only the schema applies to them
+    /// so far.
     Cel,
     /// The `kyverno.io` kinds that accompany the rule policies: PolicyException,
     /// CleanupPolicy, ClusterCleanupPolicy and GlobalContextEntry. Their conditions and
@@ -227,7 +239,7 @@ pub enum PolicyFamily {
 
 impl PolicyKind {
     /// All kinds, in a stable order.
-    pub const ALL: [PolicyKind; 17] = [
+    pub const ALL: [PolicyKind; 21] = [
         PolicyKind::ClusterPolicy,
         PolicyKind::Policy,
         PolicyKind::ValidatingPolicy,
@@ -245,6 +257,10 @@ impl PolicyKind {
         PolicyKind::CleanupPolicy,
         PolicyKind::ClusterCleanupPolicy,
         PolicyKind::GlobalContextEntry,
+        PolicyKind::ValidatingAdmissionPolicy,
+        PolicyKind::ValidatingAdmissionPolicyBinding,
+        PolicyKind::MutatingAdmissionPolicy,
+        PolicyKind::MutatingAdmissionPolicyBinding,
     ];
 
     /// The `kind` value as written in a manifest.
@@ -267,6 +283,10 @@ impl PolicyKind {
             PolicyKind::CleanupPolicy => "CleanupPolicy",
             PolicyKind::ClusterCleanupPolicy => "ClusterCleanupPolicy",
             PolicyKind::GlobalContextEntry => "GlobalContextEntry",
+            PolicyKind::ValidatingAdmissionPolicy => "ValidatingAdmissionPolicy",
+            PolicyKind::ValidatingAdmissionPolicyBinding => "ValidatingAdmissionPolicyBinding",
+            PolicyKind::MutatingAdmissionPolicy => "MutatingAdmissionPolicy",
+            PolicyKind::MutatingAdmissionPolicyBinding => "MutatingAdmissionPolicyBinding",
         }
     }
 
@@ -284,7 +304,11 @@ impl PolicyKind {
             | PolicyKind::DeletingPolicy
             | PolicyKind::NamespacedDeletingPolicy
             | PolicyKind::ImageValidatingPolicy
-            | PolicyKind::NamespacedImageValidatingPolicy => PolicyFamily::Cel,
+            | PolicyKind::NamespacedImageValidatingPolicy
+            | PolicyKind::ValidatingAdmissionPolicy
+            | PolicyKind::ValidatingAdmissionPolicyBinding
+            | PolicyKind::MutatingAdmissionPolicy
+            | PolicyKind::MutatingAdmissionPolicyBinding => PolicyFamily::Cel,
             PolicyKind::PolicyException
             | PolicyKind::CleanupPolicy
             | PolicyKind::ClusterCleanupPolicy
@@ -318,6 +342,12 @@ impl PolicyKind {
             PolicyKind::PolicyException
             | PolicyKind::CleanupPolicy
             | PolicyKind::ClusterCleanupPolicy => &[ApiVersion::V2, ApiVersion::V2beta1],
+            // Only v1: Kyverno reads VAPs from v1 alone. MAPs are also served as v1beta1 and
+            // v1alpha1, which are not modelled yet.
+            PolicyKind::ValidatingAdmissionPolicy
+            | PolicyKind::ValidatingAdmissionPolicyBinding
+            | PolicyKind::MutatingAdmissionPolicy
+            | PolicyKind::MutatingAdmissionPolicyBinding => &[ApiVersion::AdmissionV1],
             // v2beta1 is the storage version; v2alpha1 is deprecated.
             PolicyKind::GlobalContextEntry => {
                 &[ApiVersion::V2, ApiVersion::V2beta1, ApiVersion::V2alpha1]
@@ -390,11 +420,13 @@ pub enum ApiVersion {
     PoliciesV1beta1,
     /// `policies.kyverno.io/v1alpha1`, deprecated.
     PoliciesV1alpha1,
+    /// `admissionregistration.k8s.io/v1`, Kubernetes' admission policies.
+    AdmissionV1,
 }
 
 impl ApiVersion {
     /// All versions, in a stable order.
-    pub const ALL: [ApiVersion; 7] = [
+    pub const ALL: [ApiVersion; 8] = [
         ApiVersion::V1,
         ApiVersion::V2beta1,
         ApiVersion::V2,
@@ -402,6 +434,7 @@ impl ApiVersion {
         ApiVersion::PoliciesV1,
         ApiVersion::PoliciesV1beta1,
         ApiVersion::PoliciesV1alpha1,
+        ApiVersion::AdmissionV1,
     ];
 
     /// The `apiVersion` value as written in a manifest, e.g. `"kyverno.io/v1"`.
@@ -414,6 +447,7 @@ impl ApiVersion {
             ApiVersion::PoliciesV1 => "policies.kyverno.io/v1",
             ApiVersion::PoliciesV1beta1 => "policies.kyverno.io/v1beta1",
             ApiVersion::PoliciesV1alpha1 => "policies.kyverno.io/v1alpha1",
+            ApiVersion::AdmissionV1 => "admissionregistration.k8s.io/v1",
         }
     }
 
@@ -480,6 +514,12 @@ pub fn json_schema(kind: PolicyKind, version: ApiVersion) -> Option<serde_json::
             V::PoliciesV1 => g::<deleting::v1::NamespacedDeletingPolicy>(),
             _ => g::<deleting::v1beta1::NamespacedDeletingPolicy>(),
         },
+        K::ValidatingAdmissionPolicy => g::<admission::v1::ValidatingAdmissionPolicy>(),
+        K::ValidatingAdmissionPolicyBinding => {
+            g::<admission::v1::ValidatingAdmissionPolicyBinding>()
+        }
+        K::MutatingAdmissionPolicy => g::<admission::v1::MutatingAdmissionPolicy>(),
+        K::MutatingAdmissionPolicyBinding => g::<admission::v1::MutatingAdmissionPolicyBinding>(),
         K::PolicyException => match version {
             V::V2 => g::<support::v2::PolicyException>(),
             _ => g::<support::v2beta1::PolicyException>(),

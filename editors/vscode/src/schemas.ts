@@ -54,6 +54,10 @@ export const SCHEMA_FILES: Readonly<Record<string, string>> = {
   'kyverno.io/v2 GlobalContextEntry': 'globalcontextentry-v2.json',
   'kyverno.io/v2beta1 GlobalContextEntry': 'globalcontextentry-v2beta1.json',
   'kyverno.io/v2alpha1 GlobalContextEntry': 'globalcontextentry-v2alpha1.json',
+  'admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy': 'validatingadmissionpolicy-v1.json',
+  'admissionregistration.k8s.io/v1 ValidatingAdmissionPolicyBinding': 'validatingadmissionpolicybinding-v1.json',
+  'admissionregistration.k8s.io/v1 MutatingAdmissionPolicy': 'mutatingadmissionpolicy-v1.json',
+  'admissionregistration.k8s.io/v1 MutatingAdmissionPolicyBinding': 'mutatingadmissionpolicybinding-v1.json',
 };
 
 /** A top-level scalar value: unquoted, without a trailing comment. */

@@ -217,7 +217,7 @@ pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
     }
     let any_policy = documents
         .iter()
-        .any(|d| matches!(d.kind, Some(DocKind::Policy(..))));
+        .any(|d| d.kind.is_some_and(DocKind::is_jmespath_policy));
     let samples = if !any_policy {
         Vec::new()
     } else if !inputs.external_samples.is_empty() {

@@ -111,8 +111,18 @@ fn cel_kinds_get_the_schema_and_nothing_of_clusterpolicy() {
     );
     assert_eq!(kind.family(), Some(crate::policy::PolicyFamily::Cel));
     assert!(!kind.is_jmespath_policy());
-    // Nor is it simulated, even when valid and matching the built-in sample Pods.
+    // Nor is it simulated, even when valid: no samples are even looked for.
     let valid = analyze(&t.replace("[Enforce]", "[Deny]"));
     assert_eq!(valid.diagnostics, vec![]);
     assert!(valid.simulation.is_empty());
+    assert!(valid.samples.is_empty());
+    // Next to a ClusterPolicy it stays a resource, a sample the ClusterPolicy is simulated on,
+    // as before kyverno-ls checked the CEL kinds.
+    let both = format!(
+        "{HEAD}  rules:\n  - name: r\n    match:\n      any:\n      - resources:\n          kinds: [ValidatingPolicy]\n    validate:\n      failureAction: Audit\n      message: m\n      pattern:\n        spec: {{}}\n---\n{}",
+        t.replace("[Enforce]", "[Deny]")
+    );
+    let a = analyze(&both);
+    assert_eq!(a.samples.len(), 1);
+    assert_eq!(a.simulation.len(), 1);
 }

@@ -121,8 +121,9 @@ pub struct ValidationExpression {
     /// when both are set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message_expression: Option<String>,
-    /// Reason code of a denied request in Kubernetes: `Unauthorized`, `Forbidden`, `Invalid`
-    /// (the default) or `RequestEntityTooLarge`. Kyverno accepts the field but does not use it.
+    /// Reason code of a denied request, as in Kubernetes: `Unauthorized`, `Forbidden`,
+    /// `Invalid` (the default) or `RequestEntityTooLarge`. Kyverno accepts the field but its
+    /// ValidatingPolicy engine does not use it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }

@@ -148,10 +148,10 @@ fn check_api_version(root: &Node, out: &mut Vec<Diagnostic>) {
     }
     let kinds = PolicyKind::ALL.into_iter().filter(|k| k.as_str() == kind);
     let in_group = kinds.clone().find(|k| k.group() == group);
-    // A kind named `PolicyException` exists in both groups, and kyverno-ls models it in at
-    // most one, so only a kind no group of Kyverno shares its name with can be misplaced.
+    // A kind in the other group is misplaced only if its name is that group's alone: both
+    // groups serve a `PolicyException`.
     let elsewhere = match kinds.collect::<Vec<_>>().as_slice() {
-        [only] if only.group() != group && kind != "PolicyException" => Some(*only),
+        [only] if only.group() != group => Some(*only),
         _ => None,
     };
     let Some(k) = in_group.or(elsewhere) else {

@@ -11,7 +11,9 @@
 #   kyverno-cli-tests/cli/         kyverno/kyverno: test/cli
 #   cel-spec/                      google/cel-spec: doc/langdef.md, tests/simple/testdata/
 #
-# The Kubernetes OpenAPI definitions (k8s-openapi/) are not fetched: no test reads them yet.
+# The Kubernetes OpenAPI definitions (k8s-openapi/, the `kubernetes-validate` 1.37.0 package's
+# kubernetes-json-schema/v1.37.0-local-strict/_definitions.json, see its README) are not fetched
+# yet, and tests/k8s_schema.rs reads them: with KYVERNO_LS_REQUIRE_SHARED=1, put them there first.
 # The tests look for the data at $KYVERNO_LS_SHARED, else ../shared; without it they skip
 # with a `skipped:` line, unless KYVERNO_LS_REQUIRE_SHARED=1.
 #

@@ -212,7 +212,10 @@ pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
             d.shift(range.start);
             d
         }));
-        if matches!(checked.kind, Some(DocKind::Policy(..))) && !checked.errors && !inputs.partial {
+        if checked.kind.is_some_and(DocKind::is_simulated_policy)
+            && !checked.errors
+            && !inputs.partial
+        {
             valid.push(documents.len());
         }
         let policy = checked.policy.clone().map(|mut p| {
@@ -227,7 +230,7 @@ pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
     }
     let any_policy = documents
         .iter()
-        .any(|d| matches!(d.kind, Some(DocKind::Policy(..))));
+        .any(|d| d.kind.is_some_and(DocKind::is_simulated_policy));
     let samples = if !any_policy {
         Vec::new()
     } else if !inputs.external_samples.is_empty() {

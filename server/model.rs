@@ -12,29 +12,10 @@ use crate::yaml::{Node, Resolved};
 /// The policy language of a document's kind (the schema's own notion of it).
 pub use crate::policy::PolicyFamily as Family;
 
-/// The policy kinds of each family, by API group.
-const CEL_KINDS: &[&str] = &[
-    "ValidatingPolicy",
-    "NamespacedValidatingPolicy",
-    "MutatingPolicy",
-    "NamespacedMutatingPolicy",
-    "GeneratingPolicy",
-    "NamespacedGeneratingPolicy",
-    "ImageValidatingPolicy",
-    "NamespacedImageValidatingPolicy",
-    "DeletingPolicy",
-    "NamespacedDeletingPolicy",
-];
-
-/// The family of a document with this `apiVersion` and `kind`, if it is a policy.
+/// The family of a document with this `apiVersion` and `kind`, if it is a policy kind in a
+/// version Kyverno (or Kubernetes, for admission policies) serves.
 pub fn family_of(api_version: &str, kind: &str) -> Option<Family> {
-    let group = api_version.split_once('/').map_or("", |(g, _)| g);
-    match (group, kind) {
-        ("kyverno.io", "ClusterPolicy" | "Policy") => Some(Family::Jmespath),
-        ("policies.kyverno.io", k) if CEL_KINDS.contains(&k) => Some(Family::Cel),
-        ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy") => Some(Family::Cel),
-        _ => None,
-    }
+    crate::policy::PolicyKind::served(api_version, kind).map(|(kind, _)| kind.family())
 }
 
 /// What a CEL expression is for: it decides the expected result type and the variables in
@@ -236,7 +217,7 @@ impl Policy {
         let spec = root.get("spec")?;
         match self.family {
             Family::Jmespath => spec.get("rules")?.as_sequence()?.get(rule.index),
-            Family::Cel => Some(spec),
+            Family::Cel | Family::Auxiliary => Some(spec),
         }
     }
 
@@ -272,7 +253,10 @@ impl Policy {
         };
         match family {
             Family::Jmespath => policy.lower_rules(root),
-            Family::Cel => policy.lower_cel_policy(root),
+            Family::Cel => policy.lower_cel_policy(root, true),
+            // Exceptions, cleanup policies and global context entries: their spec as one
+            // unit, for the outline; their conditions are JMESPath, not CEL.
+            Family::Auxiliary => policy.lower_cel_policy(root, false),
         }
         Some(policy)
     }
@@ -347,7 +331,7 @@ impl Policy {
         }
     }
 
-    fn lower_cel_policy(&mut self, root: &Node) {
+    fn lower_cel_policy(&mut self, root: &Node, cel: bool) {
         let Some(spec) = root.get("spec") else {
             return;
         };
@@ -380,6 +364,9 @@ impl Policy {
             on_failure,
             sections: sections(spec, None),
         });
+        if !cel {
+            return;
+        }
         let mut sites = Vec::new();
         let spec_path = vec![Step::Key("spec")];
         cel_lists(spec, &spec_path, "validations", &mut sites);

@@ -9,7 +9,6 @@ use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::analysis::{DocAnalysis, RuleSimulation, SampleResult};
-use crate::checks::DocKind;
 use crate::diag::{Diagnostic, Severity, SourceFile, Span};
 use crate::engine::budget::{Scope, Spent};
 use crate::engine::{self, Env, RuleResponse, Status, Value};
@@ -136,7 +135,10 @@ pub fn simulate(
     for &di in valid {
         let doc = &documents[di];
         let Some(root) = &doc.doc.root else { continue };
-        let (Some(DocKind::Policy(..)), Some(model)) = (&doc.kind, &doc.policy) else {
+        let (Some(kind), Some(model)) = (&doc.kind, &doc.policy) else {
+            continue;
+        };
+        if !kind.is_simulated_policy() {
             continue;
         };
         let seen: Vec<std::borrow::Cow<Sample>> = samples

@@ -44,6 +44,13 @@ const ALLOW_LIST: &[(&str, Exempt, &str)] = &[
          our schemas is for one version, so exactly one value is valid",
     ),
     (
+        "spec.generate[]",
+        Exempt::Keyword("oneOf"),
+        "the CRD states `exactly one of expression or template` as a CEL rule \
+         (`x-kubernetes-validations`, compared as is); `oneOf` is the same rule in JSON Schema, \
+         which our checks and other tools understand",
+    ),
+    (
         "kind",
         Exempt::Keyword("enum"),
         "the CRD accepts any string (the API server routes on it before validating); each of \
@@ -73,6 +80,7 @@ const COMPARED_KEYWORDS: &[&str] = &[
     "minItems",
     "oneOf",
     "not",
+    "x-kubernetes-validations",
 ];
 
 /// Structural keywords handled by the walk itself.
@@ -133,10 +141,21 @@ fn crd_schemas(file: &Path) -> BTreeMap<String, Value> {
         .collect()
 }
 
-/// Whether an allow-list entry concerns a kind: the `policies.kyverno.io` PolicyException has
-/// no `status` at all, in the CRD as in our model.
+/// Whether an allow-list entry concerns a kind: the PolicyExceptions of both groups have no
+/// `status` at all, in the CRD as in our model, and only the GeneratingPolicy kinds have
+/// `generate`.
 fn applies(path: &str, kind: PolicyKind) -> bool {
-    !(path == "status" && kind == PolicyKind::CelPolicyException)
+    match path {
+        "status" => !matches!(
+            kind,
+            PolicyKind::CelPolicyException | PolicyKind::PolicyException
+        ),
+        "spec.generate[]" => matches!(
+            kind,
+            PolicyKind::GeneratingPolicy | PolicyKind::NamespacedGeneratingPolicy
+        ),
+        _ => true,
+    }
 }
 
 struct Walk<'a> {
@@ -405,9 +424,10 @@ fn show(v: Option<&Value>) -> String {
     v.map_or_else(|| "<none>".to_string(), Value::to_string)
 }
 
-/// The CRD file that defines a kind.
-fn crd_file(kind: PolicyKind) -> &'static str {
-    match kind {
+/// The CRD file that defines a kind; None for Kubernetes' built-in admission policies, which
+/// `tests/k8s_schema.rs` compares with Kubernetes' OpenAPI definitions instead.
+fn crd_file(kind: PolicyKind) -> Option<&'static str> {
+    Some(match kind {
         PolicyKind::ClusterPolicy => "kyverno.io_clusterpolicies.yaml",
         PolicyKind::Policy => "kyverno.io_policies.yaml",
         PolicyKind::ValidatingPolicy => "policies.kyverno.io_validatingpolicies.yaml",
@@ -415,7 +435,31 @@ fn crd_file(kind: PolicyKind) -> &'static str {
             "policies.kyverno.io_namespacedvalidatingpolicies.yaml"
         }
         PolicyKind::CelPolicyException => "policies.kyverno.io_policyexceptions.yaml",
-    }
+        PolicyKind::MutatingPolicy => "policies.kyverno.io_mutatingpolicies.yaml",
+        PolicyKind::NamespacedMutatingPolicy => {
+            "policies.kyverno.io_namespacedmutatingpolicies.yaml"
+        }
+        PolicyKind::GeneratingPolicy => "policies.kyverno.io_generatingpolicies.yaml",
+        PolicyKind::NamespacedGeneratingPolicy => {
+            "policies.kyverno.io_namespacedgeneratingpolicies.yaml"
+        }
+        PolicyKind::DeletingPolicy => "policies.kyverno.io_deletingpolicies.yaml",
+        PolicyKind::NamespacedDeletingPolicy => {
+            "policies.kyverno.io_namespaceddeletingpolicies.yaml"
+        }
+        PolicyKind::ImageValidatingPolicy => "policies.kyverno.io_imagevalidatingpolicies.yaml",
+        PolicyKind::NamespacedImageValidatingPolicy => {
+            "policies.kyverno.io_namespacedimagevalidatingpolicies.yaml"
+        }
+        PolicyKind::PolicyException => "kyverno.io_policyexceptions.yaml",
+        PolicyKind::CleanupPolicy => "kyverno.io_cleanuppolicies.yaml",
+        PolicyKind::ClusterCleanupPolicy => "kyverno.io_clustercleanuppolicies.yaml",
+        PolicyKind::GlobalContextEntry => "kyverno.io_globalcontextentries.yaml",
+        PolicyKind::ValidatingAdmissionPolicy
+        | PolicyKind::ValidatingAdmissionPolicyBinding
+        | PolicyKind::MutatingAdmissionPolicy
+        | PolicyKind::MutatingAdmissionPolicyBinding => return None,
+    })
 }
 
 /// Compares one kind and version; returns (number of paths compared, problems).
@@ -456,7 +500,7 @@ fn compare(
 /// silently stops early: a little under the number of paths the CRD has outside `metadata`
 /// and `status`.
 fn check(kind: PolicyKind, version: ApiVersion, min_paths: usize) {
-    let crd_file = crd_file(kind);
+    let crd_file = crd_file(kind).expect("a Kyverno kind has a CRD");
     let what = format!("crd_schema ({crd_file})");
     let Some(crd_path) = shared_data::path(&format!("kyverno-crds/{crd_file}"), &what) else {
         return;
@@ -482,6 +526,13 @@ fn check(kind: PolicyKind, version: ApiVersion, min_paths: usize) {
 const CLUSTER_POLICY_PATHS: usize = 500;
 const VALIDATING_POLICY_PATHS: usize = 80;
 const CEL_POLICY_EXCEPTION_PATHS: usize = 20;
+const MUTATING_POLICY_PATHS: usize = 130;
+const GENERATING_POLICY_PATHS: usize = 75;
+const DELETING_POLICY_PATHS: usize = 55;
+const IMAGE_VALIDATING_POLICY_PATHS: usize = 160;
+const POLICY_EXCEPTION_PATHS: usize = 110;
+const CLEANUP_POLICY_PATHS: usize = 220;
+const GLOBAL_CONTEXT_ENTRY_PATHS: usize = 25;
 
 #[test]
 fn cluster_policy_v1_matches_crd() {
@@ -587,12 +638,57 @@ fn cel_policy_exception_v1alpha1_matches_crd() {
     );
 }
 
+/// The other `policies.kyverno.io` kinds, each in every version it is served in.
+#[test]
+fn other_cel_policies_match_crds() {
+    for (kind, min_paths) in [
+        (PolicyKind::MutatingPolicy, MUTATING_POLICY_PATHS),
+        (PolicyKind::NamespacedMutatingPolicy, MUTATING_POLICY_PATHS),
+        (PolicyKind::GeneratingPolicy, GENERATING_POLICY_PATHS),
+        (
+            PolicyKind::NamespacedGeneratingPolicy,
+            GENERATING_POLICY_PATHS,
+        ),
+        (PolicyKind::DeletingPolicy, DELETING_POLICY_PATHS),
+        (PolicyKind::NamespacedDeletingPolicy, DELETING_POLICY_PATHS),
+        (
+            PolicyKind::ImageValidatingPolicy,
+            IMAGE_VALIDATING_POLICY_PATHS,
+        ),
+        (
+            PolicyKind::NamespacedImageValidatingPolicy,
+            IMAGE_VALIDATING_POLICY_PATHS,
+        ),
+    ] {
+        for version in kind.versions() {
+            check(kind, *version, min_paths);
+        }
+    }
+}
+
+/// The `kyverno.io` kinds that are not rule policies, each in every version it is served in.
+#[test]
+fn kyverno_io_support_kinds_match_crds() {
+    for (kind, min_paths) in [
+        (PolicyKind::PolicyException, POLICY_EXCEPTION_PATHS),
+        (PolicyKind::CleanupPolicy, CLEANUP_POLICY_PATHS),
+        (PolicyKind::ClusterCleanupPolicy, CLEANUP_POLICY_PATHS),
+        (PolicyKind::GlobalContextEntry, GLOBAL_CONTEXT_ENTRY_PATHS),
+    ] {
+        for version in kind.versions() {
+            check(kind, *version, min_paths);
+        }
+    }
+}
+
 /// Our list of served versions is the CRD's: no kind or version goes unchecked, and we serve
 /// nothing the API server does not.
 #[test]
 fn served_versions_match_crds() {
     for kind in PolicyKind::ALL {
-        let crd_file = crd_file(kind);
+        let Some(crd_file) = crd_file(kind) else {
+            continue;
+        };
         let what = format!("crd_schema ({crd_file})");
         let Some(crd_path) = shared_data::path(&format!("kyverno-crds/{crd_file}"), &what) else {
             return;

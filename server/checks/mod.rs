@@ -49,8 +49,9 @@ pub fn path_string(path: &[Seg]) -> String {
 /// What a document is, decided from its `apiVersion` and `kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DocKind {
-    /// A policy kind in a version Kyverno serves it in. Branch on [`DocKind::family`] before
-    /// applying anything specific to ClusterPolicy and Policy.
+    /// A kind kyverno-ls models (a policy of either group, an exception, a cleanup policy, a
+    /// global context entry) in a version Kyverno serves it in. Branch on
+    /// [`DocKind::family`] before applying anything specific to ClusterPolicy and Policy.
     Policy(PolicyKind, ApiVersion),
     /// Anything else: resources, test manifests, values files. Only YAML syntax is checked.
     Other,
@@ -69,6 +70,15 @@ impl DocKind {
     /// tooling (lint, expression hover and completion, simulation) understands.
     pub fn is_jmespath_policy(self) -> bool {
         self.family() == Some(PolicyFamily::Jmespath)
+    }
+
+    /// A policy the simulator decides verdicts for (ClusterPolicy, Policy and the CEL kinds;
+    /// not exceptions, cleanup policies or global context entries).
+    pub fn is_simulated_policy(self) -> bool {
+        matches!(
+            self.family(),
+            Some(PolicyFamily::Jmespath | PolicyFamily::Cel)
+        )
     }
 }
 
@@ -111,8 +121,8 @@ pub fn check_document_with(
             if let Some(schema) = schemas.root(kind, version) {
                 w.node(root, schema, None);
             }
-            // Kyverno's own rules and the JMESPath lint are about `spec.rules`, which the CEL
-            // kinds do not have; their expressions are CEL, checked elsewhere.
+            // Kyverno's own rules and the JMESPath lint are about the `spec.rules` of
+            // ClusterPolicy and Policy; the other kinds have none.
             if family == PolicyFamily::Jmespath {
                 kyverno::check_policy(source, root, kind, &mut out);
                 jmespath_lint::check(source, root, extra_variables, &mut out);
@@ -148,10 +158,10 @@ fn check_api_version(root: &Node, out: &mut Vec<Diagnostic>) {
     }
     let kinds = PolicyKind::ALL.into_iter().filter(|k| k.as_str() == kind);
     let in_group = kinds.clone().find(|k| k.group() == group);
-    // A kind named `PolicyException` exists in both groups, and kyverno-ls models it in at
-    // most one, so only a kind no group of Kyverno shares its name with can be misplaced.
+    // A kind in the other group is misplaced only if its name is that group's alone: both
+    // groups serve a `PolicyException`.
     let elsewhere = match kinds.collect::<Vec<_>>().as_slice() {
-        [only] if only.group() != group && kind != "PolicyException" => Some(*only),
+        [only] if only.group() != group => Some(*only),
         _ => None,
     };
     let Some(k) = in_group.or(elsewhere) else {
@@ -173,7 +183,7 @@ struct Walker<'a> {
     out: &'a mut Vec<Diagnostic>,
     path: Vec<Seg>,
     /// Kyverno's own hooks (rules, match, conditions, patterns) apply to the JMESPath family
-    /// only; the CEL kinds get the schema alone.
+    /// (ClusterPolicy and Policy) only; the other kinds get the schema alone.
     family: PolicyFamily,
 }
 
@@ -263,6 +273,21 @@ impl Walker<'_> {
                 true
             }
             (Ty::Array, NodeKind::Sequence(items)) => {
+                if let Some(min) = s.min_items.filter(|m| (items.len() as u64) < *m) {
+                    let found = match items.len() {
+                        0 => "none".to_string(),
+                        n => n.to_string(),
+                    };
+                    let noun = if min == 1 { "item" } else { "items" };
+                    self.out.push(Diagnostic::error(
+                        "too-few-items",
+                        node.span.clone(),
+                        format!(
+                            "{} needs at least {min} {noun}, found {found}.",
+                            self.subject()
+                        ),
+                    ));
+                }
                 if let Some(item_schema) = s.items {
                     for (i, item) in items.iter().enumerate() {
                         self.path.push(Seg::Index(i));
@@ -370,6 +395,21 @@ impl Walker<'_> {
                 );
             }
         }
+        if let Some(min) = s.min_length {
+            let len = text.chars().count() as u64;
+            if len < min {
+                let msg = if len == 0 {
+                    format!("{} must not be empty.", self.subject())
+                } else {
+                    format!(
+                        "{} is {len} characters long; at least {min} are needed.",
+                        self.subject()
+                    )
+                };
+                self.out
+                    .push(Diagnostic::error("value-too-short", node.span.clone(), msg));
+            }
+        }
         if let Some(max) = s.max_length {
             let len = text.chars().count() as u64;
             if len > max {
@@ -447,6 +487,10 @@ impl Walker<'_> {
             let set: Vec<&String> = s.exactly_one_of.iter().filter(|f| present(f)).collect();
             if set.len() != 1 {
                 let options = or_list(&s.exactly_one_of);
+                let rule = s
+                    .one_of_message
+                    .as_ref()
+                    .map(|m| format!("{}: {m}.", self.subject()));
                 let (span, msg) = if set.is_empty() {
                     (
                         anchor_span(node, key),
@@ -464,6 +508,7 @@ impl Walker<'_> {
                     );
                     (second, msg)
                 };
+                let msg = rule.unwrap_or(msg);
                 self.out.push(if set.is_empty() {
                     Diagnostic::missing("one-of", span, msg)
                 } else {

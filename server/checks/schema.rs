@@ -1,7 +1,8 @@
 //! The policy JSON Schemas, compiled once into a graph that the checks, hover and completion
 //! walk together with the YAML tree. Only the subset of JSON Schema that `policy` generates is
 //! understood: `$ref`, `type`, `properties`, `additionalProperties`, `required`, `items`,
-//! `enum`, `default`, `maxLength`, `minimum`, `oneOf` of `required` lists and `not required`.
+//! `enum`, `default`, `maxLength`, `minLength`, `minItems`, `minimum`, `oneOf` of `required` lists (with the message of
+//! the CRD rule it mirrors, from `x-kubernetes-validations`) and `not required`.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -59,9 +60,14 @@ pub struct SchemaNode {
     pub enum_values: Option<Vec<String>>,
     pub default: Option<Value>,
     pub max_length: Option<u64>,
+    pub min_length: Option<u64>,
+    pub min_items: Option<u64>,
     pub minimum: Option<f64>,
     /// Exactly one of these fields must be present.
     pub exactly_one_of: Vec<String>,
+    /// The message of the CRD's CEL rule (`x-kubernetes-validations`) that `exactly_one_of`
+    /// mirrors, which the API server reports when it fails.
+    pub one_of_message: Option<String>,
     /// These fields may not all be present together.
     pub not_together: Vec<Vec<String>>,
 }
@@ -79,8 +85,11 @@ impl SchemaNode {
             enum_values: None,
             default: None,
             max_length: None,
+            min_length: None,
+            min_items: None,
             minimum: None,
             exactly_one_of: Vec::new(),
+            one_of_message: None,
             not_together: Vec::new(),
         }
     }
@@ -219,12 +228,27 @@ impl Compiler<'_> {
         }
         node.default = v.get("default").cloned();
         node.max_length = v.get("maxLength").and_then(Value::as_u64);
+        node.min_length = v.get("minLength").and_then(Value::as_u64);
+        node.min_items = v.get("minItems").and_then(Value::as_u64);
         node.minimum = v.get("minimum").and_then(Value::as_f64);
         if let Some(one_of) = v.get("oneOf").and_then(Value::as_array) {
             node.exactly_one_of = one_of
                 .iter()
                 .flat_map(|o| strings(o.get("required")))
                 .collect();
+        }
+        // Only a lone rule can be the one `oneOf` mirrors.
+        if let Some([rule]) = v
+            .get("x-kubernetes-validations")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+        {
+            if !node.exactly_one_of.is_empty() {
+                node.one_of_message = rule
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+            }
         }
         if let Some(not) = v.get("not") {
             let fields = strings(not.get("required"));

@@ -118,3 +118,40 @@ fn cel_kinds_get_the_schema_and_nothing_of_clusterpolicy() {
     assert_eq!(valid.simulation.len(), 1);
     assert!(valid.simulation[0].results.is_empty());
 }
+
+#[test]
+fn a_kind_in_the_wrong_group_or_version_names_where_kyverno_serves_it() {
+    let doc = |api: &str, kind: &str| format!("apiVersion: {api}\nkind: {kind}\nspec: {{}}\n");
+    let first = |t: &str| {
+        codes(t)
+            .into_iter()
+            .find(|(code, _, _)| *code == "unknown-api-version")
+    };
+    assert_eq!(
+        first(&doc("kyverno.io/v1", "ValidatingPolicy")),
+        Some((
+            "unknown-api-version",
+            "kyverno.io/v1".to_string(),
+            "Kyverno serves ValidatingPolicy as `policies.kyverno.io/v1`, `policies.kyverno.io/v1beta1` or `policies.kyverno.io/v1alpha1`, not `kyverno.io/v1`.".to_string()
+        ))
+    );
+    assert_eq!(
+        first(&doc("kyverno.io/v1", "PolicyException")),
+        Some((
+            "unknown-api-version",
+            "kyverno.io/v1".to_string(),
+            "Kyverno serves PolicyException as `kyverno.io/v2` or `kyverno.io/v2beta1`, not `kyverno.io/v1`.".to_string()
+        ))
+    );
+    // Served, as a kind of each group; and another group's kinds are none of our business.
+    assert_eq!(
+        first(&doc("policies.kyverno.io/v1", "PolicyException")),
+        None
+    );
+    assert_eq!(first(&doc("kyverno.io/v2", "PolicyException")), None);
+    assert_eq!(first(&doc("example.com/v1", "ClusterPolicy")), None);
+    assert_eq!(
+        first(&doc("reports.kyverno.io/v1", "ValidatingPolicy")),
+        None
+    );
+}

@@ -13,7 +13,7 @@ pub fn completion(text: &str, analysis: &Analysis, offset: usize) -> Vec<Complet
     let Some((kind, version, doc_span)) = policy_at(text, analysis, offset) else {
         return Vec::new();
     };
-    // JMESPath completion inside `{{ }}`, `list:` and `jmesPath:`; CEL kinds have none of these.
+    // JMESPath completion inside the `{{ }}`, `list:` and `jmesPath:` of rules.
     if kind.family() == PolicyFamily::Jmespath {
         if let Some(items) = super::expr::completion(text, analysis, offset) {
             return items;

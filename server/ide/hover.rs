@@ -16,6 +16,7 @@ pub fn hover(text: &str, analysis: &Analysis, offset: usize) -> Option<Hover> {
             super::expr::hover(text, analysis, offset),
         ),
         PolicyFamily::Cel => (super::cel_values::hover(analysis, offset), None),
+        PolicyFamily::Auxiliary => (None, None),
     };
     match (value, function) {
         (Some(v), Some(f)) => {

@@ -1,6 +1,7 @@
 //! Document symbols, from the lowered policy model: each policy, its rules, and each rule's
-//! sections. A CEL policy has no rules: its children are the sections of its spec, with the
-//! named entries of each list (match conditions, variables).
+//! sections. The other kinds (CEL policies, exceptions, cleanup policies, global context
+//! entries) have no rules: their children are the sections of their spec, with the named
+//! entries of each list (match conditions, variables).
 
 use super::{Symbol, SymbolKind};
 use crate::analysis::Analysis;
@@ -27,7 +28,7 @@ pub fn document_symbols(_text: &str, analysis: &Analysis) -> Vec<Symbol> {
             let children = match policy.family {
                 Family::Jmespath => policy.rules.iter().map(rule_symbol).collect(),
                 // The policy is its one rule: its sections are the policy's children.
-                Family::Cel => policy
+                Family::Cel | Family::Auxiliary => policy
                     .rules
                     .iter()
                     .flat_map(|r| r.sections.iter().map(section_symbol))

@@ -25,6 +25,8 @@ pub const SCHEMA_CODES: &[&str] = &[
     "invalid-enum",
     "missing-field",
     "value-too-long",
+    "value-too-short",
+    "too-few-items",
     "value-out-of-range",
     "one-of",
     "conflicting-fields",

@@ -121,8 +121,9 @@ pub struct ValidationExpression {
     /// when both are set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message_expression: Option<String>,
-    /// Reason code of a denied request in Kubernetes: `Unauthorized`, `Forbidden`, `Invalid`
-    /// (the default) or `RequestEntityTooLarge`. Kyverno accepts the field but does not use it.
+    /// Reason code of a denied request, as in Kubernetes: `Unauthorized`, `Forbidden`,
+    /// `Invalid` (the default) or `RequestEntityTooLarge`. Kyverno accepts the field but its
+    /// ValidatingPolicy engine does not use it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
@@ -219,4 +220,14 @@ pub struct CelWebhookConfiguration {
     /// that, `failurePolicy` decides.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_seconds: Option<i32>,
+}
+
+/// A feature that is off unless turned on.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct OffByDefault {
+    /// Turns the feature on. Defaults to `false`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("default" = false))]
+    pub enabled: Option<bool>,
 }

@@ -6,20 +6,22 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Standard Kubernetes object metadata. Authors normally set only `name` (plus `namespace` for
-/// a `Policy`), `labels` and `annotations`; the other fields are filled in by the API server.
+/// a namespaced kind such as `Policy`), `labels` and `annotations`; the other fields are filled
+/// in by the API server.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ObjectMeta {
-    /// Name of the policy, unique per kind (and per namespace for a `Policy`). Must be a valid
-    /// DNS subdomain name: lowercase letters, digits, `-` and `.`.
+    /// Name of the object, unique per kind (and per namespace for a namespaced kind such as
+    /// `Policy`). Must be a valid DNS subdomain name: lowercase letters, digits, `-` and `.`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Prefix from which the API server generates a unique name when `name` is empty (only
     /// honoured by `kubectl create`, not `apply`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub generate_name: Option<String>,
-    /// Namespace of a `Policy`; defaults to the namespace of the kubectl context. Leave it out
-    /// for a `ClusterPolicy`, which is cluster-scoped.
+    /// Namespace of a namespaced kind (`Policy`, the `Namespaced...` policies, a
+    /// `PolicyException`, a `CleanupPolicy`); defaults to the namespace of the kubectl context.
+    /// Leave it out for a cluster-scoped kind such as `ClusterPolicy`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Key/value labels used to organise and select objects. Values are strings: quote
@@ -146,26 +148,37 @@ pub enum PoliciesV1alpha1ApiVersion {
     V1alpha1,
 }
 
-/// The `kind` tag of a `ValidatingPolicy` document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
-#[schemars(inline)]
-pub enum ValidatingPolicyKind {
-    #[default]
-    ValidatingPolicy,
-}
-
-/// The `kind` tag of a `NamespacedValidatingPolicy` document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
-#[schemars(inline)]
-pub enum NamespacedValidatingPolicyKind {
-    #[default]
-    NamespacedValidatingPolicy,
-}
-
 /// The `kind` tag of a `policies.kyverno.io` `PolicyException` document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[schemars(inline)]
 pub enum CelPolicyExceptionKind {
     #[default]
     PolicyException,
+}
+
+/// The `apiVersion` tag of a `kyverno.io/v2` document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
+pub enum V2ApiVersion {
+    #[default]
+    #[serde(rename = "kyverno.io/v2")]
+    V2,
+}
+
+/// The `apiVersion` tag of a `kyverno.io/v2alpha1` document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
+pub enum V2alpha1ApiVersion {
+    #[default]
+    #[serde(rename = "kyverno.io/v2alpha1")]
+    V2alpha1,
+}
+
+/// The `apiVersion` tag of an `admissionregistration.k8s.io/v1` document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
+pub enum AdmissionV1ApiVersion {
+    #[default]
+    #[serde(rename = "admissionregistration.k8s.io/v1")]
+    V1,
 }

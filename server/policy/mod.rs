@@ -4,9 +4,14 @@
 //! Two families of kinds:
 //! - `kyverno.io` `ClusterPolicy` and `Policy` (v1 and v2beta1), whose rules use JMESPath,
 //!   patterns and Kyverno's own match filters;
-//! - `policies.kyverno.io` `ValidatingPolicy` and `NamespacedValidatingPolicy`, whose logic is
-//!   CEL expressions and whose matching follows Kubernetes' admission policies, and the
-//!   `PolicyException` of that group.
+//! - the `policies.kyverno.io` kinds (ValidatingPolicy, MutatingPolicy, GeneratingPolicy,
+//!   DeletingPolicy, ImageValidatingPolicy and their Namespaced twins), whose logic is CEL expressions and whose
+//!   matching follows Kubernetes' admission policies, and the `PolicyException` of that
+//!   group;
+//! - the other `kyverno.io` kinds: PolicyException, CleanupPolicy, ClusterCleanupPolicy and
+//!   GlobalContextEntry ([`support`]);
+//! - Kubernetes' ValidatingAdmissionPolicy and MutatingAdmissionPolicy with their bindings
+//!   (`admissionregistration.k8s.io/v1`, [`admission`]).
 //!
 //! The structs mirror the Kyverno CRDs field for field (`tests/crd_schema.rs` walks both side by
 //! side). Their doc comments become the schema `description`s, i.e. the editor hover text, so
@@ -18,22 +23,22 @@
 //! [`verify_images`] hold the types shared by both `kyverno.io` versions; [`v1`] and
 //! [`v2beta1`] hold the version-specific ones and re-export the shared ones. [`cel`] holds the
 //! parts shared by the `policies.kyverno.io` kinds (match constraints, match conditions,
-//! variables, validations, ...), [`validating`] the ValidatingPolicy kinds and
-//! [`cel_exception`] the `policies.kyverno.io` PolicyException. `schema`
+//! variables, validations, ...); [`validating`], [`mutating`], [`generating`], [`deleting`]
+//! and [`imagevalidating`] the kinds with their Namespaced twins, and [`cel_exception`] the
+//! `policies.kyverno.io` PolicyException. `schema`
 //! generates the schemas.
 
 /// Declares the document struct of one kind in one version. The structs differ only in their
-/// tags, their spec, whether the CRD has a `status`, and the wording of their docs, which must
-/// be literals for schemars to read them.
+/// tags, their spec, whether the CRD has a `status`, and the wording of their docs.
 macro_rules! document {
     (
-        $(#[doc = $doc:tt])*
+        $(#[doc = $doc:expr])*
         $name:ident {
-            api_version: $version:ty = $version_doc:tt,
-            kind: $kind:ty = $kind_doc:tt,
-            metadata = $meta_doc:tt,
-            spec: $spec:ty = $spec_doc:tt,
-            $(status = $status_doc:tt,)?
+            api_version: $version:ty = $version_doc:expr,
+            kind: $kind:ty = $kind_doc:expr,
+            metadata = $meta_doc:expr,
+            spec: $spec:ty = $spec_doc:expr,
+            $(status = $status_doc:expr,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -60,15 +65,106 @@ macro_rules! document {
     };
 }
 
+/// Declares a `policies.kyverno.io` policy kind and its Namespaced twin: their `kind` tags and
+/// one module per served version (`v1`, `v1beta1`, and `v1alpha1` for the cluster kind only,
+/// as the namespaced kinds came later), each with the document structs. Every version takes
+/// the same spec.
+macro_rules! cel_policy_kinds {
+    (
+        spec: $spec:ident = $spec_doc:expr,
+        cluster: $cluster:ident / $cluster_tag:ident = $cluster_doc:expr,
+        namespaced: $ns:ident / $ns_tag:ident = $ns_doc:expr,
+    ) => {
+        #[doc = concat!("The `kind` tag of a `", stringify!($cluster), "` document.")]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+        #[schemars(inline)]
+        pub enum $cluster_tag {
+            #[default]
+            $cluster,
+        }
+
+        #[doc = concat!("The `kind` tag of a `", stringify!($ns), "` document.")]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+        #[schemars(inline)]
+        pub enum $ns_tag {
+            #[default]
+            $ns,
+        }
+
+        cel_policy_kinds!(@cluster v1, PoliciesV1ApiVersion, $spec, $spec_doc, $cluster, $cluster_tag, $cluster_doc,
+            "Always `policies.kyverno.io/v1` for this schema (`v1beta1` and the deprecated `v1alpha1` are also served).",
+            $ns, $ns_tag, $ns_doc,
+            "Always `policies.kyverno.io/v1` for this schema (`v1beta1` is also served).");
+        cel_policy_kinds!(@cluster v1beta1, PoliciesV1beta1ApiVersion, $spec, $spec_doc, $cluster, $cluster_tag, $cluster_doc,
+            "Always `policies.kyverno.io/v1beta1` for this schema (`v1` and the deprecated `v1alpha1` are also served).",
+            $ns, $ns_tag, $ns_doc,
+            "Always `policies.kyverno.io/v1beta1` for this schema (`v1` is also served).");
+
+        /// `policies.kyverno.io/v1alpha1`, deprecated; served for the cluster kind only.
+        pub mod v1alpha1 {
+            use schemars::JsonSchema;
+            use serde::{Deserialize, Serialize};
+
+            document! {
+                #[doc = $cluster_doc]
+                $cluster {
+                    api_version: $crate::policy::meta::PoliciesV1alpha1ApiVersion = "`policies.kyverno.io/v1alpha1` for this schema. The version is deprecated: `policies.kyverno.io/v1` takes the same spec.",
+                    kind: super::$cluster_tag = concat!("Always `", stringify!($cluster), "`."),
+                    metadata = concat!("Name, labels and annotations of the policy. A ", stringify!($cluster), " is cluster-scoped and has no namespace."),
+                    spec: super::$spec = $spec_doc,
+                    status = "Runtime state written by Kyverno (readiness, generated policies...). Do not set it in a manifest.",
+                }
+            }
+        }
+    };
+    (@cluster $version:ident, $tag:ident, $spec:ident, $spec_doc:expr,
+        $cluster:ident, $cluster_tag:ident, $cluster_doc:expr, $cluster_version_doc:expr,
+        $ns:ident, $ns_tag:ident, $ns_doc:expr, $ns_version_doc:expr) => {
+        #[doc = concat!("`policies.kyverno.io/", stringify!($version), "`.")]
+        pub mod $version {
+            use schemars::JsonSchema;
+            use serde::{Deserialize, Serialize};
+
+            document! {
+                #[doc = $cluster_doc]
+                $cluster {
+                    api_version: $crate::policy::meta::$tag = $cluster_version_doc,
+                    kind: super::$cluster_tag = concat!("Always `", stringify!($cluster), "`."),
+                    metadata = concat!("Name, labels and annotations of the policy. A ", stringify!($cluster), " is cluster-scoped and has no namespace."),
+                    spec: super::$spec = $spec_doc,
+                    status = "Runtime state written by Kyverno (readiness, generated policies...). Do not set it in a manifest.",
+                }
+            }
+
+            document! {
+                #[doc = $ns_doc]
+                $ns {
+                    api_version: $crate::policy::meta::$tag = $ns_version_doc,
+                    kind: super::$ns_tag = concat!("Always `", stringify!($ns), "`."),
+                    metadata = "Name, namespace, labels and annotations of the policy. It applies only to resources in its namespace.",
+                    spec: super::$spec = $spec_doc,
+                    status = "Runtime state written by Kyverno (readiness, generated policies...). Do not set it in a manifest.",
+                }
+            }
+        }
+    };
+}
+
+pub mod admission;
 pub mod cel;
 pub mod cel_exception;
 pub mod common;
 pub mod conditions;
 pub mod context;
+pub mod deleting;
 pub mod generate;
+pub mod generating;
+pub mod imagevalidating;
 pub mod meta;
 pub mod mutate;
+pub mod mutating;
 mod schema;
+pub mod support;
 pub mod v1;
 pub mod v2beta1;
 pub mod validate;
@@ -89,6 +185,39 @@ pub enum PolicyKind {
     /// Namespaced `PolicyException` of `policies.kyverno.io`, which exempts resources from the
     /// CEL policies.
     CelPolicyException,
+    /// Cluster-scoped `MutatingPolicy` (`policies.kyverno.io`).
+    MutatingPolicy,
+    /// Namespaced `NamespacedMutatingPolicy` (`policies.kyverno.io`).
+    NamespacedMutatingPolicy,
+    /// Cluster-scoped `GeneratingPolicy` (`policies.kyverno.io`).
+    GeneratingPolicy,
+    /// Namespaced `NamespacedGeneratingPolicy` (`policies.kyverno.io`).
+    NamespacedGeneratingPolicy,
+    /// Cluster-scoped `DeletingPolicy` (`policies.kyverno.io`).
+    DeletingPolicy,
+    /// Namespaced `NamespacedDeletingPolicy` (`policies.kyverno.io`).
+    NamespacedDeletingPolicy,
+    /// Cluster-scoped `ImageValidatingPolicy` (`policies.kyverno.io`).
+    ImageValidatingPolicy,
+    /// Namespaced `NamespacedImageValidatingPolicy` (`policies.kyverno.io`).
+    NamespacedImageValidatingPolicy,
+    /// Namespaced `PolicyException` of `kyverno.io`, which lifts rules of ClusterPolicies and
+    /// Policies.
+    PolicyException,
+    /// Namespaced `CleanupPolicy` (`kyverno.io`).
+    CleanupPolicy,
+    /// Cluster-scoped `ClusterCleanupPolicy` (`kyverno.io`).
+    ClusterCleanupPolicy,
+    /// Cluster-scoped `GlobalContextEntry` (`kyverno.io`).
+    GlobalContextEntry,
+    /// Kubernetes' `ValidatingAdmissionPolicy` (`admissionregistration.k8s.io`).
+    ValidatingAdmissionPolicy,
+    /// Kubernetes' `ValidatingAdmissionPolicyBinding` (`admissionregistration.k8s.io`).
+    ValidatingAdmissionPolicyBinding,
+    /// Kubernetes' `MutatingAdmissionPolicy` (`admissionregistration.k8s.io`).
+    MutatingAdmissionPolicy,
+    /// Kubernetes' `MutatingAdmissionPolicyBinding` (`admissionregistration.k8s.io`).
+    MutatingAdmissionPolicyBinding,
 }
 
 /// How a kind expresses its logic, which decides which checks and tools apply to it.
@@ -100,16 +229,37 @@ pub enum PolicyFamily {
     /// `policies.kyverno.io` kinds (and Kubernetes' admission policies): CEL expressions and
     /// Kubernetes-style match constraints.
     Cel,
+    /// The `kyverno.io` kinds that accompany the rule policies: PolicyException,
+    /// CleanupPolicy, ClusterCleanupPolicy and GlobalContextEntry. Their conditions and
+    /// projections are JMESPath, but the checks of rules, the lint and the simulator are for
+    /// ClusterPolicy and Policy; only the schema applies to these so far.
+    Auxiliary,
 }
 
 impl PolicyKind {
     /// All kinds, in a stable order.
-    pub const ALL: [PolicyKind; 5] = [
+    pub const ALL: [PolicyKind; 21] = [
         PolicyKind::ClusterPolicy,
         PolicyKind::Policy,
         PolicyKind::ValidatingPolicy,
         PolicyKind::NamespacedValidatingPolicy,
         PolicyKind::CelPolicyException,
+        PolicyKind::MutatingPolicy,
+        PolicyKind::NamespacedMutatingPolicy,
+        PolicyKind::GeneratingPolicy,
+        PolicyKind::NamespacedGeneratingPolicy,
+        PolicyKind::DeletingPolicy,
+        PolicyKind::NamespacedDeletingPolicy,
+        PolicyKind::ImageValidatingPolicy,
+        PolicyKind::NamespacedImageValidatingPolicy,
+        PolicyKind::PolicyException,
+        PolicyKind::CleanupPolicy,
+        PolicyKind::ClusterCleanupPolicy,
+        PolicyKind::GlobalContextEntry,
+        PolicyKind::ValidatingAdmissionPolicy,
+        PolicyKind::ValidatingAdmissionPolicyBinding,
+        PolicyKind::MutatingAdmissionPolicy,
+        PolicyKind::MutatingAdmissionPolicyBinding,
     ];
 
     /// The `kind` value as written in a manifest.
@@ -120,6 +270,22 @@ impl PolicyKind {
             PolicyKind::ValidatingPolicy => "ValidatingPolicy",
             PolicyKind::NamespacedValidatingPolicy => "NamespacedValidatingPolicy",
             PolicyKind::CelPolicyException => "PolicyException",
+            PolicyKind::MutatingPolicy => "MutatingPolicy",
+            PolicyKind::NamespacedMutatingPolicy => "NamespacedMutatingPolicy",
+            PolicyKind::GeneratingPolicy => "GeneratingPolicy",
+            PolicyKind::NamespacedGeneratingPolicy => "NamespacedGeneratingPolicy",
+            PolicyKind::DeletingPolicy => "DeletingPolicy",
+            PolicyKind::NamespacedDeletingPolicy => "NamespacedDeletingPolicy",
+            PolicyKind::ImageValidatingPolicy => "ImageValidatingPolicy",
+            PolicyKind::NamespacedImageValidatingPolicy => "NamespacedImageValidatingPolicy",
+            PolicyKind::PolicyException => "PolicyException",
+            PolicyKind::CleanupPolicy => "CleanupPolicy",
+            PolicyKind::ClusterCleanupPolicy => "ClusterCleanupPolicy",
+            PolicyKind::GlobalContextEntry => "GlobalContextEntry",
+            PolicyKind::ValidatingAdmissionPolicy => "ValidatingAdmissionPolicy",
+            PolicyKind::ValidatingAdmissionPolicyBinding => "ValidatingAdmissionPolicyBinding",
+            PolicyKind::MutatingAdmissionPolicy => "MutatingAdmissionPolicy",
+            PolicyKind::MutatingAdmissionPolicyBinding => "MutatingAdmissionPolicyBinding",
         }
     }
 
@@ -129,7 +295,23 @@ impl PolicyKind {
             PolicyKind::ClusterPolicy | PolicyKind::Policy => PolicyFamily::Jmespath,
             PolicyKind::ValidatingPolicy
             | PolicyKind::NamespacedValidatingPolicy
-            | PolicyKind::CelPolicyException => PolicyFamily::Cel,
+            | PolicyKind::CelPolicyException
+            | PolicyKind::MutatingPolicy
+            | PolicyKind::NamespacedMutatingPolicy
+            | PolicyKind::GeneratingPolicy
+            | PolicyKind::NamespacedGeneratingPolicy
+            | PolicyKind::DeletingPolicy
+            | PolicyKind::NamespacedDeletingPolicy
+            | PolicyKind::ImageValidatingPolicy
+            | PolicyKind::NamespacedImageValidatingPolicy
+            | PolicyKind::ValidatingAdmissionPolicy
+            | PolicyKind::ValidatingAdmissionPolicyBinding
+            | PolicyKind::MutatingAdmissionPolicy
+            | PolicyKind::MutatingAdmissionPolicyBinding => PolicyFamily::Cel,
+            PolicyKind::PolicyException
+            | PolicyKind::CleanupPolicy
+            | PolicyKind::ClusterCleanupPolicy
+            | PolicyKind::GlobalContextEntry => PolicyFamily::Auxiliary,
         }
     }
 
@@ -140,6 +322,12 @@ impl PolicyKind {
             PolicyKind::Policy
                 | PolicyKind::NamespacedValidatingPolicy
                 | PolicyKind::CelPolicyException
+                | PolicyKind::NamespacedMutatingPolicy
+                | PolicyKind::NamespacedGeneratingPolicy
+                | PolicyKind::NamespacedDeletingPolicy
+                | PolicyKind::NamespacedImageValidatingPolicy
+                | PolicyKind::PolicyException
+                | PolicyKind::CleanupPolicy
         )
     }
 
@@ -149,13 +337,36 @@ impl PolicyKind {
             PolicyKind::ClusterPolicy | PolicyKind::Policy => {
                 &[ApiVersion::V1, ApiVersion::V2beta1]
             }
-            PolicyKind::ValidatingPolicy | PolicyKind::CelPolicyException => &[
+            // v2beta1 is deprecated for these three.
+            PolicyKind::PolicyException
+            | PolicyKind::CleanupPolicy
+            | PolicyKind::ClusterCleanupPolicy => &[ApiVersion::V2, ApiVersion::V2beta1],
+            // Only v1: Kyverno reads VAPs from v1 alone. MAPs are also served as v1beta1 and
+            // v1alpha1, which are not modelled yet.
+            PolicyKind::ValidatingAdmissionPolicy
+            | PolicyKind::ValidatingAdmissionPolicyBinding
+            | PolicyKind::MutatingAdmissionPolicy
+            | PolicyKind::MutatingAdmissionPolicyBinding => &[ApiVersion::AdmissionV1],
+            // v2beta1 is the storage version; v2alpha1 is deprecated.
+            PolicyKind::GlobalContextEntry => {
+                &[ApiVersion::V2, ApiVersion::V2beta1, ApiVersion::V2alpha1]
+            }
+            PolicyKind::ValidatingPolicy
+            | PolicyKind::CelPolicyException
+            | PolicyKind::MutatingPolicy
+            | PolicyKind::GeneratingPolicy
+            | PolicyKind::DeletingPolicy
+            | PolicyKind::ImageValidatingPolicy => &[
                 ApiVersion::PoliciesV1,
                 ApiVersion::PoliciesV1beta1,
                 ApiVersion::PoliciesV1alpha1,
             ],
             // The namespaced kinds arrived after v1alpha1.
-            PolicyKind::NamespacedValidatingPolicy => {
+            PolicyKind::NamespacedValidatingPolicy
+            | PolicyKind::NamespacedMutatingPolicy
+            | PolicyKind::NamespacedGeneratingPolicy
+            | PolicyKind::NamespacedDeletingPolicy
+            | PolicyKind::NamespacedImageValidatingPolicy => {
                 &[ApiVersion::PoliciesV1, ApiVersion::PoliciesV1beta1]
             }
         }
@@ -198,22 +409,31 @@ pub enum ApiVersion {
     V1,
     /// `kyverno.io/v2beta1`.
     V2beta1,
+    /// `kyverno.io/v2` (PolicyException, the cleanup policies, GlobalContextEntry).
+    V2,
+    /// `kyverno.io/v2alpha1`, deprecated (GlobalContextEntry).
+    V2alpha1,
     /// `policies.kyverno.io/v1`.
     PoliciesV1,
     /// `policies.kyverno.io/v1beta1` (the storage version of the CEL kinds).
     PoliciesV1beta1,
     /// `policies.kyverno.io/v1alpha1`, deprecated.
     PoliciesV1alpha1,
+    /// `admissionregistration.k8s.io/v1`, Kubernetes' admission policies.
+    AdmissionV1,
 }
 
 impl ApiVersion {
     /// All versions, in a stable order.
-    pub const ALL: [ApiVersion; 5] = [
+    pub const ALL: [ApiVersion; 8] = [
         ApiVersion::V1,
         ApiVersion::V2beta1,
+        ApiVersion::V2,
+        ApiVersion::V2alpha1,
         ApiVersion::PoliciesV1,
         ApiVersion::PoliciesV1beta1,
         ApiVersion::PoliciesV1alpha1,
+        ApiVersion::AdmissionV1,
     ];
 
     /// The `apiVersion` value as written in a manifest, e.g. `"kyverno.io/v1"`.
@@ -221,9 +441,12 @@ impl ApiVersion {
         match self {
             ApiVersion::V1 => "kyverno.io/v1",
             ApiVersion::V2beta1 => "kyverno.io/v2beta1",
+            ApiVersion::V2 => "kyverno.io/v2",
+            ApiVersion::V2alpha1 => "kyverno.io/v2alpha1",
             ApiVersion::PoliciesV1 => "policies.kyverno.io/v1",
             ApiVersion::PoliciesV1beta1 => "policies.kyverno.io/v1beta1",
             ApiVersion::PoliciesV1alpha1 => "policies.kyverno.io/v1alpha1",
+            ApiVersion::AdmissionV1 => "admissionregistration.k8s.io/v1",
         }
     }
 
@@ -248,36 +471,75 @@ impl ApiVersion {
 pub fn json_schema(kind: PolicyKind, version: ApiVersion) -> Option<serde_json::Value> {
     use ApiVersion as V;
     use PolicyKind as K;
-    Some(match (kind, version) {
-        (K::ClusterPolicy, V::V1) => schema::generate::<v1::ClusterPolicy>(),
-        (K::Policy, V::V1) => schema::generate::<v1::Policy>(),
-        (K::ClusterPolicy, V::V2beta1) => schema::generate::<v2beta1::ClusterPolicy>(),
-        (K::Policy, V::V2beta1) => schema::generate::<v2beta1::Policy>(),
-        (K::ValidatingPolicy, V::PoliciesV1) => {
-            schema::generate::<validating::v1::ValidatingPolicy>()
+    use schema::generate as g;
+    // A `policies.kyverno.io` kind in its three versions (the Namespaced ones have no
+    // v1alpha1, and the match below never asks for it).
+    macro_rules! cel {
+        ($module:ident :: $ty:ident) => {
+            match version {
+                V::PoliciesV1 => g::<$module::v1::$ty>(),
+                V::PoliciesV1beta1 => g::<$module::v1beta1::$ty>(),
+                _ => g::<$module::v1alpha1::$ty>(),
+            }
+        };
+    }
+    if !kind.versions().contains(&version) {
+        return None;
+    }
+    Some(match kind {
+        K::ClusterPolicy if version == V::V1 => g::<v1::ClusterPolicy>(),
+        K::Policy if version == V::V1 => g::<v1::Policy>(),
+        K::ClusterPolicy => g::<v2beta1::ClusterPolicy>(),
+        K::Policy => g::<v2beta1::Policy>(),
+        K::ValidatingPolicy => cel!(validating::ValidatingPolicy),
+        K::CelPolicyException => cel!(cel_exception::PolicyException),
+        K::MutatingPolicy => cel!(mutating::MutatingPolicy),
+        K::GeneratingPolicy => cel!(generating::GeneratingPolicy),
+        K::DeletingPolicy => cel!(deleting::DeletingPolicy),
+        K::ImageValidatingPolicy => cel!(imagevalidating::ImageValidatingPolicy),
+        K::NamespacedValidatingPolicy => match version {
+            V::PoliciesV1 => g::<validating::v1::NamespacedValidatingPolicy>(),
+            _ => g::<validating::v1beta1::NamespacedValidatingPolicy>(),
+        },
+        K::NamespacedMutatingPolicy => match version {
+            V::PoliciesV1 => g::<mutating::v1::NamespacedMutatingPolicy>(),
+            _ => g::<mutating::v1beta1::NamespacedMutatingPolicy>(),
+        },
+        K::NamespacedGeneratingPolicy => match version {
+            V::PoliciesV1 => g::<generating::v1::NamespacedGeneratingPolicy>(),
+            _ => g::<generating::v1beta1::NamespacedGeneratingPolicy>(),
+        },
+        K::NamespacedDeletingPolicy => match version {
+            V::PoliciesV1 => g::<deleting::v1::NamespacedDeletingPolicy>(),
+            _ => g::<deleting::v1beta1::NamespacedDeletingPolicy>(),
+        },
+        K::ValidatingAdmissionPolicy => g::<admission::v1::ValidatingAdmissionPolicy>(),
+        K::ValidatingAdmissionPolicyBinding => {
+            g::<admission::v1::ValidatingAdmissionPolicyBinding>()
         }
-        (K::ValidatingPolicy, V::PoliciesV1beta1) => {
-            schema::generate::<validating::v1beta1::ValidatingPolicy>()
-        }
-        (K::ValidatingPolicy, V::PoliciesV1alpha1) => {
-            schema::generate::<validating::v1alpha1::ValidatingPolicy>()
-        }
-        (K::NamespacedValidatingPolicy, V::PoliciesV1) => {
-            schema::generate::<validating::v1::NamespacedValidatingPolicy>()
-        }
-        (K::NamespacedValidatingPolicy, V::PoliciesV1beta1) => {
-            schema::generate::<validating::v1beta1::NamespacedValidatingPolicy>()
-        }
-        (K::CelPolicyException, V::PoliciesV1) => {
-            schema::generate::<cel_exception::v1::PolicyException>()
-        }
-        (K::CelPolicyException, V::PoliciesV1beta1) => {
-            schema::generate::<cel_exception::v1beta1::PolicyException>()
-        }
-        (K::CelPolicyException, V::PoliciesV1alpha1) => {
-            schema::generate::<cel_exception::v1alpha1::PolicyException>()
-        }
-        _ => return None,
+        K::MutatingAdmissionPolicy => g::<admission::v1::MutatingAdmissionPolicy>(),
+        K::MutatingAdmissionPolicyBinding => g::<admission::v1::MutatingAdmissionPolicyBinding>(),
+        K::PolicyException => match version {
+            V::V2 => g::<support::v2::PolicyException>(),
+            _ => g::<support::v2beta1::PolicyException>(),
+        },
+        K::CleanupPolicy => match version {
+            V::V2 => g::<support::v2::CleanupPolicy>(),
+            _ => g::<support::v2beta1::CleanupPolicy>(),
+        },
+        K::ClusterCleanupPolicy => match version {
+            V::V2 => g::<support::v2::ClusterCleanupPolicy>(),
+            _ => g::<support::v2beta1::ClusterCleanupPolicy>(),
+        },
+        K::GlobalContextEntry => match version {
+            V::V2 => g::<support::v2::GlobalContextEntry>(),
+            V::V2beta1 => g::<support::v2beta1::GlobalContextEntry>(),
+            _ => g::<support::v2alpha1::GlobalContextEntry>(),
+        },
+        K::NamespacedImageValidatingPolicy => match version {
+            V::PoliciesV1 => g::<imagevalidating::v1::NamespacedImageValidatingPolicy>(),
+            _ => g::<imagevalidating::v1beta1::NamespacedImageValidatingPolicy>(),
+        },
     })
 }
 

@@ -233,8 +233,11 @@ fn schema_shape() {
         assert_eq!(schema["title"], kind.as_str());
         assert_eq!(schema["required"], json!(["spec"]));
         assert_eq!(schema["additionalProperties"], json!(false));
-        // Free-form subtrees carry no type constraint. A CEL PolicyException has no status.
-        if kind == PolicyKind::CelPolicyException {
+        // Free-form subtrees carry no type constraint. The PolicyExceptions, the bindings
+        // and MutatingAdmissionPolicy have no status.
+        let no_status = ["PolicyException", "MutatingAdmissionPolicy"].contains(&kind.as_str())
+            || kind.as_str().ends_with("Binding");
+        if no_status {
             assert_eq!(schema["properties"].get("status"), None);
         } else {
             assert_eq!(
@@ -297,6 +300,39 @@ fn all_schemas_names() {
             "policyexception-v1.json",
             "policyexception-v1beta1.json",
             "policyexception-v1alpha1.json",
+            "mutatingpolicy-v1.json",
+            "mutatingpolicy-v1beta1.json",
+            "mutatingpolicy-v1alpha1.json",
+            "namespacedmutatingpolicy-v1.json",
+            "namespacedmutatingpolicy-v1beta1.json",
+            "generatingpolicy-v1.json",
+            "generatingpolicy-v1beta1.json",
+            "generatingpolicy-v1alpha1.json",
+            "namespacedgeneratingpolicy-v1.json",
+            "namespacedgeneratingpolicy-v1beta1.json",
+            "deletingpolicy-v1.json",
+            "deletingpolicy-v1beta1.json",
+            "deletingpolicy-v1alpha1.json",
+            "namespaceddeletingpolicy-v1.json",
+            "namespaceddeletingpolicy-v1beta1.json",
+            "imagevalidatingpolicy-v1.json",
+            "imagevalidatingpolicy-v1beta1.json",
+            "imagevalidatingpolicy-v1alpha1.json",
+            "namespacedimagevalidatingpolicy-v1.json",
+            "namespacedimagevalidatingpolicy-v1beta1.json",
+            "policyexception-v2.json",
+            "policyexception-v2beta1.json",
+            "cleanuppolicy-v2.json",
+            "cleanuppolicy-v2beta1.json",
+            "clustercleanuppolicy-v2.json",
+            "clustercleanuppolicy-v2beta1.json",
+            "globalcontextentry-v2.json",
+            "globalcontextentry-v2beta1.json",
+            "globalcontextentry-v2alpha1.json",
+            "validatingadmissionpolicy-v1.json",
+            "validatingadmissionpolicybinding-v1.json",
+            "mutatingadmissionpolicy-v1.json",
+            "mutatingadmissionpolicybinding-v1.json",
         ]
     );
 }
@@ -323,7 +359,7 @@ fn kind_and_version_round_trip() {
         PolicyKind::from_kind("ClusterPolicy", "policies.kyverno.io"),
         None
     );
-    assert_eq!(ApiVersion::from_api_version("kyverno.io/v2"), None);
+    assert_eq!(ApiVersion::from_api_version("kyverno.io/v3"), None);
 }
 
 #[test]
@@ -344,25 +380,39 @@ fn served_pairs_and_families() {
         PolicyKind::served("kyverno.io/v2beta1", "Policy"),
         Some((PolicyKind::Policy, ApiVersion::V2beta1))
     );
-    let families: Vec<PolicyFamily> = PolicyKind::ALL.iter().map(|k| k.family()).collect();
-    assert_eq!(
-        families,
-        [
-            PolicyFamily::Jmespath,
-            PolicyFamily::Jmespath,
-            PolicyFamily::Cel,
-            PolicyFamily::Cel,
-            PolicyFamily::Cel
-        ]
-    );
-    let namespaced: Vec<bool> = PolicyKind::ALL.iter().map(|k| k.is_namespaced()).collect();
-    assert_eq!(namespaced, [false, true, false, true, true]);
+    let jmespath: Vec<&str> = PolicyKind::ALL
+        .iter()
+        .filter(|k| k.family() == PolicyFamily::Jmespath)
+        .map(|k| k.as_str())
+        .collect();
+    assert_eq!(jmespath, ["ClusterPolicy", "Policy"]);
+    // Namespaced: Policy, the Namespaced* kinds, both PolicyExceptions and CleanupPolicy.
+    for kind in PolicyKind::ALL {
+        let name = kind.as_str();
+        let namespaced = ["Policy", "PolicyException", "CleanupPolicy"].contains(&name)
+            || name.starts_with("Namespaced");
+        assert_eq!(kind.is_namespaced(), namespaced, "{name}");
+        // The namespaced `policies.kyverno.io` kinds came after v1alpha1.
+        let alpha = kind.versions().contains(&ApiVersion::PoliciesV1alpha1);
+        assert_eq!(
+            alpha,
+            kind.group() == "policies.kyverno.io" && !name.starts_with("Namespaced"),
+            "{name}"
+        );
+    }
     // `PolicyException` names a kind in both groups; only the CEL one is modelled so far.
     assert_eq!(
         PolicyKind::served("policies.kyverno.io/v1beta1", "PolicyException"),
         Some((PolicyKind::CelPolicyException, ApiVersion::PoliciesV1beta1))
     );
-    assert_eq!(PolicyKind::served("kyverno.io/v2", "PolicyException"), None);
+    assert_eq!(
+        PolicyKind::served("kyverno.io/v2", "PolicyException"),
+        Some((PolicyKind::PolicyException, ApiVersion::V2))
+    );
+    assert_eq!(
+        PolicyKind::GlobalContextEntry.family(),
+        PolicyFamily::Auxiliary
+    );
 }
 
 /// A ValidatingPolicy from the Kyverno policy library's style, with every section of the spec.
@@ -475,4 +525,59 @@ fn cel_policy_exception_deserializes() {
     let mut bad = doc;
     bad["spec"]["reportResult"] = json!("Skip");
     assert!(serde_json::from_value::<cel_exception::v1::PolicyException>(bad).is_err());
+}
+
+#[test]
+fn mutating_generating_deleting_policies_deserialize() {
+    let mpol = json!({
+        "apiVersion": "policies.kyverno.io/v1alpha1",
+        "kind": "MutatingPolicy",
+        "metadata": {"name": "add-team-label"},
+        "spec": {
+            "matchConstraints": {"resourceRules": [{"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE"], "resources": ["pods"]}]},
+            "mutations": [{"patchType": "ApplyConfiguration", "applyConfiguration": {"expression": "Object{metadata: Object.metadata{labels: {'team': 'a'}}}"}}],
+            "evaluation": {"mutateExisting": {"enabled": true}, "skipBackgroundRequests": false},
+            "targetMatchConstraints": {"expression": "[object]"},
+            "autogen": {"mutatingAdmissionPolicy": {"enabled": false}}
+        }
+    });
+    let p: mutating::v1alpha1::MutatingPolicy = serde_json::from_value(mpol.clone()).unwrap();
+    assert_eq!(
+        p.spec.mutations.as_ref().unwrap()[0].patch_type,
+        "ApplyConfiguration"
+    );
+    assert_eq!(serde_json::to_value(&p).unwrap(), mpol);
+
+    let gpol = json!({
+        "apiVersion": "policies.kyverno.io/v1",
+        "kind": "NamespacedGeneratingPolicy",
+        "metadata": {"name": "default-cm", "namespace": "team-a"},
+        "spec": {
+            "generate": [{"template": {"value": "apiVersion: v1\nkind: ConfigMap\n", "interpolate": "cel"}}],
+            "evaluation": {"synchronize": {"enabled": true}}
+        }
+    });
+    let p: generating::v1::NamespacedGeneratingPolicy =
+        serde_json::from_value(gpol.clone()).unwrap();
+    assert_eq!(
+        p.spec.generate[0].template.as_ref().unwrap().interpolate,
+        Some(generating::Interpolate::Cel)
+    );
+    assert_eq!(serde_json::to_value(&p).unwrap(), gpol);
+
+    let dpol = json!({
+        "apiVersion": "policies.kyverno.io/v1beta1",
+        "kind": "DeletingPolicy",
+        "metadata": {"name": "cleanup"},
+        "spec": {"schedule": "0 * * * *", "deletionPropagationPolicy": "Orphan"}
+    });
+    let p: deleting::v1beta1::DeletingPolicy = serde_json::from_value(dpol.clone()).unwrap();
+    assert_eq!(
+        p.spec.deletion_propagation_policy,
+        Some(deleting::DeletionPropagation::Orphan)
+    );
+    assert_eq!(serde_json::to_value(&p).unwrap(), dpol);
+    let mut bad = dpol;
+    bad["spec"]["schedule"] = json!(null);
+    assert!(serde_json::from_value::<deleting::v1beta1::DeletingPolicy>(bad).is_err());
 }

@@ -2,7 +2,7 @@
 //! of the resources that `matchConstraints` selects.
 //!
 //! Every served version has the same spec; the versions differ only in their `apiVersion` tag,
-//! so each version module holds just the document structs.
+//! so each version module (declared by `cel_policy_kinds!`) holds just the document structs.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -61,93 +61,10 @@ pub struct ValidatingPolicySpec {
     pub webhook_configuration: Option<CelWebhookConfiguration>,
 }
 
-/// `policies.kyverno.io/v1`.
-pub mod v1 {
-    use schemars::JsonSchema;
-    use serde::{Deserialize, Serialize};
-
-    use super::super::meta::{
-        NamespacedValidatingPolicyKind, PoliciesV1ApiVersion, ValidatingPolicyKind,
-    };
-    use super::ValidatingPolicySpec;
-
-    document! {
-        /// A cluster-wide policy that validates resources with CEL expressions
-        /// (`policies.kyverno.io/v1`).
-        ValidatingPolicy {
-            api_version: PoliciesV1ApiVersion = "Always `policies.kyverno.io/v1` for this schema (`v1beta1` and the deprecated `v1alpha1` are also served).",
-            kind: ValidatingPolicyKind = "Always `ValidatingPolicy`.",
-            metadata = "Name, labels and annotations of the policy. A ValidatingPolicy is cluster-scoped and has no namespace.",
-            spec: ValidatingPolicySpec = "What the policy matches and the CEL checks it runs.",
-            status = "Runtime state written by Kyverno (readiness, generated policies...). Do not set it in a manifest.",
-        }
-    }
-
-    document! {
-        /// A policy that validates resources of its own namespace with CEL expressions
-        /// (`policies.kyverno.io/v1`).
-        NamespacedValidatingPolicy {
-            api_version: PoliciesV1ApiVersion = "Always `policies.kyverno.io/v1` for this schema (`v1beta1` is also served).",
-            kind: NamespacedValidatingPolicyKind = "Always `NamespacedValidatingPolicy`.",
-            metadata = "Name, namespace, labels and annotations of the policy. It applies only to resources in its namespace.",
-            spec: ValidatingPolicySpec = "What the policy matches and the CEL checks it runs.",
-            status = "Runtime state written by Kyverno (readiness, generated policies...). Do not set it in a manifest.",
-        }
-    }
-}
-
-/// `policies.kyverno.io/v1beta1`, the storage version.
-pub mod v1beta1 {
-    use schemars::JsonSchema;
-    use serde::{Deserialize, Serialize};
-
-    use super::super::meta::{
-        NamespacedValidatingPolicyKind, PoliciesV1beta1ApiVersion, ValidatingPolicyKind,
-    };
-    use super::ValidatingPolicySpec;
-
-    document! {
-        /// A cluster-wide policy that validates resources with CEL expressions
-        /// (`policies.kyverno.io/v1beta1`).
-        ValidatingPolicy {
-            api_version: PoliciesV1beta1ApiVersion = "Always `policies.kyverno.io/v1beta1` for this schema (`v1` and the deprecated `v1alpha1` are also served).",
-            kind: ValidatingPolicyKind = "Always `ValidatingPolicy`.",
-            metadata = "Name, labels and annotations of the policy. A ValidatingPolicy is cluster-scoped and has no namespace.",
-            spec: ValidatingPolicySpec = "What the policy matches and the CEL checks it runs.",
-            status = "Runtime state written by Kyverno (readiness, generated policies...). Do not set it in a manifest.",
-        }
-    }
-
-    document! {
-        /// A policy that validates resources of its own namespace with CEL expressions
-        /// (`policies.kyverno.io/v1beta1`).
-        NamespacedValidatingPolicy {
-            api_version: PoliciesV1beta1ApiVersion = "Always `policies.kyverno.io/v1beta1` for this schema (`v1` is also served).",
-            kind: NamespacedValidatingPolicyKind = "Always `NamespacedValidatingPolicy`.",
-            metadata = "Name, namespace, labels and annotations of the policy. It applies only to resources in its namespace.",
-            spec: ValidatingPolicySpec = "What the policy matches and the CEL checks it runs.",
-            status = "Runtime state written by Kyverno (readiness, generated policies...). Do not set it in a manifest.",
-        }
-    }
-}
-
-/// `policies.kyverno.io/v1alpha1`, deprecated; served for ValidatingPolicy only.
-pub mod v1alpha1 {
-    use schemars::JsonSchema;
-    use serde::{Deserialize, Serialize};
-
-    use super::super::meta::{PoliciesV1alpha1ApiVersion, ValidatingPolicyKind};
-    use super::ValidatingPolicySpec;
-
-    document! {
-        /// A cluster-wide policy that validates resources with CEL expressions
-        /// (`policies.kyverno.io/v1alpha1`, deprecated: use `v1`).
-        ValidatingPolicy {
-            api_version: PoliciesV1alpha1ApiVersion = "`policies.kyverno.io/v1alpha1` for this schema. The version is deprecated: `policies.kyverno.io/v1` takes the same spec.",
-            kind: ValidatingPolicyKind = "Always `ValidatingPolicy`.",
-            metadata = "Name, labels and annotations of the policy. A ValidatingPolicy is cluster-scoped and has no namespace.",
-            spec: ValidatingPolicySpec = "What the policy matches and the CEL checks it runs.",
-            status = "Runtime state written by Kyverno (readiness, generated policies...). Do not set it in a manifest.",
-        }
-    }
+cel_policy_kinds! {
+    spec: ValidatingPolicySpec = "What the policy matches and the CEL checks it runs.",
+    cluster: ValidatingPolicy / ValidatingPolicyKind =
+        "A cluster-wide policy that validates resources with CEL expressions.",
+    namespaced: NamespacedValidatingPolicy / NamespacedValidatingPolicyKind =
+        "A policy that validates resources of its own namespace with CEL expressions.",
 }

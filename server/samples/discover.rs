@@ -190,12 +190,7 @@ fn policy_names(text: &str) -> Vec<String> {
     crate::yaml::parse(text, &crate::yaml::Limits::default())
         .iter()
         .filter_map(|d| d.root.as_ref())
-        .filter(|r| {
-            matches!(
-                crate::checks::classify(r),
-                crate::checks::DocKind::Policy(..)
-            )
-        })
+        .filter(|r| crate::checks::classify(r).is_simulated_policy())
         .filter_map(|r| r.get("metadata")?.get("name")?.as_str().map(String::from))
         .collect()
 }

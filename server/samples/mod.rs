@@ -229,8 +229,10 @@ pub fn modeline_entries(text: &str) -> Vec<(Span, String)> {
 }
 
 /// Whether a document is a resource a policy could be simulated against: it has a `kind` and
-/// an `apiVersion`, and is neither a Kyverno policy nor a test manifest, values or user info
-/// file of the CLI.
+/// an `apiVersion`, and is neither a ClusterPolicy or Policy nor a test manifest, values or
+/// user info file of the CLI. The other kinds kyverno-ls checks (CEL policies, exceptions,
+/// cleanup policies...) stay resources, as before they were checked: a ClusterPolicy may
+/// well validate them.
 fn is_resource(root: &crate::yaml::Node) -> bool {
     let (Some(api), Some(kind)) = (
         root.get("apiVersion").and_then(crate::yaml::Node::as_str),
@@ -241,10 +243,7 @@ fn is_resource(root: &crate::yaml::Node) -> bool {
     if api.starts_with("cli.kyverno.io/") || kind.is_empty() {
         return false;
     }
-    !matches!(
-        crate::checks::classify(root),
-        crate::checks::DocKind::Policy(..)
-    )
+    !crate::checks::classify(root).is_simulated_policy()
 }
 
 /// The non-policy documents of a file as samples (for a modeline file, or the policy's own

@@ -29,7 +29,7 @@ test('each kind and version has its schema; others have none', () => {
   assert.equal(fileSchema(policy('Policy', 'v1')), 'policy-v1.json');
   assert.equal(fileSchema(policy('Policy', 'v2beta1')), 'policy-v2beta1.json');
   assert.equal(fileSchema(policy('ClusterPolicy', 'v2')), undefined);
-  assert.equal(fileSchema(policy('PolicyException', 'v2beta1')), undefined);
+  assert.equal(fileSchema(policy('PolicyException', 'v1')), undefined);
   assert.equal(fileSchema(policy('ClusterPolicy', 'v1').replace('kyverno.io', 'policies.kyverno.io')), undefined);
   // Not a prototype property either.
   assert.equal(fileSchema('apiVersion: kyverno.io/v1\nkind: constructor\n'), undefined);
@@ -61,12 +61,14 @@ test('the CEL policy kinds have their schemas in the versions Kyverno serves', (
   );
 });
 
-test('the PolicyException of policies.kyverno.io has its schema, the kyverno.io one not yet', () => {
+test('each group has its PolicyException schema', () => {
   const exception = (apiVersion: string) => `apiVersion: ${apiVersion}\nkind: PolicyException\nspec: {}\n`;
   assert.equal(fileSchema(exception('policies.kyverno.io/v1')), 'policyexception-v1.json');
   assert.equal(fileSchema(exception('policies.kyverno.io/v1beta1')), 'policyexception-v1beta1.json');
   assert.equal(fileSchema(exception('policies.kyverno.io/v1alpha1')), 'policyexception-v1alpha1.json');
-  assert.equal(fileSchema(exception('kyverno.io/v2')), undefined);
+  assert.equal(fileSchema(exception('kyverno.io/v2')), 'policyexception-v2.json');
+  assert.equal(fileSchema(exception('kyverno.io/v2beta1')), 'policyexception-v2beta1.json');
+  assert.equal(fileSchema(exception('kyverno.io/v1')), undefined);
 });
 
 test('quotes, comments, key order and CRLF', () => {
@@ -89,6 +91,15 @@ test('every document of the file must be a policy of the same kind and version',
 test('the repository examples', () => {
   const read = (f: string) => fs.readFileSync(path.join(repo, 'examples', f), 'utf8');
   assert.equal(fileSchema(read('drop-all-capabilities.yaml')), 'clusterpolicy-v1.json');
+});
+
+test('every schema the repository ships is offered for its kind and version', () => {
+  const shipped = fs.readdirSync(path.join(repo, 'schemas')).filter((f) => f.endsWith('.json')).sort();
+  assert.deepEqual([...Object.values(SCHEMA_FILES)].sort(), shipped);
+  assert.equal(fileSchema(celPolicy('MutatingPolicy', 'v1alpha1')), 'mutatingpolicy-v1alpha1.json');
+  assert.equal(fileSchema(celPolicy('NamespacedGeneratingPolicy', 'v1')), 'namespacedgeneratingpolicy-v1.json');
+  assert.equal(fileSchema(celPolicy('DeletingPolicy', 'v1beta1')), 'deletingpolicy-v1beta1.json');
+  assert.equal(fileSchema(celPolicy('NamespacedDeletingPolicy', 'v1alpha1')), undefined);
 });
 
 test('schema URIs map back to the shipped files only', () => {

@@ -14,6 +14,7 @@
 
 pub mod activation;
 pub mod ast;
+pub mod checker;
 pub mod eval;
 pub mod functions;
 pub mod lexer;

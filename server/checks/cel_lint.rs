@@ -1,38 +1,196 @@
 //! Static checks of the CEL in a policy: every expression site the policy model lists is
-//! parsed, and syntax errors are placed on the exact characters through the scalar's
-//! value-to-source map (plain, quoted, folded and literal scalars alike).
+//! parsed and type-checked as Kyverno compiles it (declarations of the kind, variables in
+//! order, the exact output type of each role), and findings are placed on the exact
+//! characters through the scalar's value-to-source map (plain, quoted, folded and literal
+//! scalars alike).
 
+use super::did_you_mean;
+use crate::cel::checker::{
+    self, CheckEnv, Checked, Expected, Flavor, Suggest, Type, VariablesScope,
+};
 use crate::diag::Diagnostic;
-use crate::model::Policy;
+use crate::model::{CelRole, CelSite, Policy};
 use crate::yaml::Node;
 
 /// Diagnostics for the CEL expressions of `policy`, whose document root is `root` (spans in
 /// `source`).
 pub fn check(source: &str, root: &Node, policy: &Policy) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for site in &policy.cel {
+    let checked = check_policy(root, policy);
+    for (i, site) in policy.cel.iter().enumerate() {
         let Some(node) = site.node(root) else {
             continue;
         };
         let Some(text) = node.as_str() else {
             continue;
         };
-        let (_, errors) = crate::cel::parse(text);
-        if errors.is_empty() {
+        let result = checked.sites.get(i).and_then(Option::as_ref);
+        let syntax = match result {
+            Some(SiteResult::Syntax(errors)) => errors.as_slice(),
+            _ => &[],
+        };
+        let findings = match result {
+            Some(SiteResult::Checked(c)) => c.findings.as_slice(),
+            _ => &[],
+        };
+        if syntax.is_empty() && findings.is_empty() {
             continue;
         }
         let Some(map) = crate::yaml::value_map(source, node) else {
             continue;
         };
-        for e in errors {
-            let start = e.span.start.min(text.len());
-            let end = e.span.end.clamp(start, text.len());
+        let place = |span: &crate::diag::Span| {
+            let start = span.start.min(text.len());
+            let end = span.end.clamp(start, text.len());
+            map.span(start..end)
+        };
+        for e in syntax {
             out.push(Diagnostic::error(
                 "cel-syntax",
-                map.span(start..end),
+                place(&e.span),
                 format!("CEL syntax error in {}: {}", site.field_path(), e.message),
             ));
         }
+        for f in findings {
+            let mut message = format!("CEL error in {}: {}.", site.field_path(), f.message);
+            if let Some(hint) = &f.hint {
+                message.push(' ');
+                message.push_str(hint);
+            }
+            if let Some(name) = &f.name {
+                let best = match &f.suggest {
+                    Suggest::Names(names) => {
+                        did_you_mean(name, names.iter().map(String::as_str)).map(str::to_string)
+                    }
+                    Suggest::Function => {
+                        let names = checker::function_names();
+                        did_you_mean(name, names.iter().copied()).map(str::to_string)
+                    }
+                    Suggest::None => None,
+                };
+                if let Some(best) = best {
+                    message.push_str(&format!(" Did you mean `{best}`?"));
+                }
+            }
+            out.push(Diagnostic::error(f.code, place(&f.span), message));
+        }
     }
     out
+}
+
+/// What checking one site gave.
+#[derive(Debug, Clone)]
+pub enum SiteResult {
+    Syntax(Vec<crate::cel::SyntaxError>),
+    Checked(Checked),
+}
+
+/// The checks of a whole policy, for diagnostics and for the editor.
+#[derive(Debug, Clone, Default)]
+pub struct PolicyCheck {
+    /// One entry per [`Policy::cel`] site, `None` where the site's scalar is not text or its
+    /// kind is not checked.
+    pub sites: Vec<Option<SiteResult>>,
+    /// Each variable's type, as later expressions see `variables.<name>`: (rule, name, type).
+    pub variables: Vec<(usize, String, Type)>,
+}
+
+/// Checks every CEL site of `policy` as Kyverno compiles it: per rule, variables in order
+/// (each seeing only those before it), then the rest.
+pub fn check_policy(root: &Node, policy: &Policy) -> PolicyCheck {
+    let mut result = PolicyCheck {
+        sites: vec![None; policy.cel.len()],
+        variables: Vec::new(),
+    };
+    let Some(flavor) = Flavor::of_kind(&policy.kind) else {
+        return result;
+    };
+    let mut rules: Vec<usize> = policy.cel.iter().map(|s| s.rule).collect();
+    rules.dedup();
+    for rule in rules {
+        let params = has_params(root, policy, rule, flavor);
+        let authorizer = !flavor.is_kyverno();
+        let mut declared: Vec<(String, Type)> = Vec::new();
+        // Variables first, in order, as Kyverno registers them.
+        for (i, site) in policy.cel.iter().enumerate() {
+            let (true, CelRole::Variable { name }) = (site.rule == rule, &site.role) else {
+                continue;
+            };
+            let env = CheckEnv {
+                flavor,
+                params,
+                authorizer,
+                variables: &declared,
+                variables_scope: VariablesScope::Declared,
+                expected: Expected::Any,
+            };
+            let r = check_site(root, site, &env);
+            let ty = match &r {
+                Some(SiteResult::Checked(c)) => c.ty.clone(),
+                // A variable that fails to parse is still registered, so its uses do not
+                // repeat the error.
+                _ => Type::Unknown,
+            };
+            declared.push((name.clone(), ty.clone()));
+            result.variables.push((rule, name.clone(), ty));
+            result.sites[i] = r;
+        }
+        for (i, site) in policy.cel.iter().enumerate() {
+            if site.rule != rule || matches!(site.role, CelRole::Variable { .. }) {
+                continue;
+            }
+            let before_variables = matches!(site.role, CelRole::MatchCondition { .. })
+                && !flavor.match_conditions_see_variables();
+            let env = CheckEnv {
+                flavor,
+                params,
+                authorizer,
+                variables: if before_variables { &[] } else { &declared },
+                variables_scope: if before_variables {
+                    VariablesScope::BeforeVariables
+                } else {
+                    VariablesScope::Declared
+                },
+                expected: expected(&site.role),
+            };
+            result.sites[i] = check_site(root, site, &env);
+        }
+    }
+    result
+}
+
+fn expected(role: &CelRole) -> Expected {
+    match role {
+        CelRole::MatchCondition { .. }
+        | CelRole::Validation { .. }
+        | CelRole::Precondition { .. } => Expected::Bool,
+        CelRole::MessageExpression { .. } => Expected::String,
+        CelRole::AuditAnnotation { .. } => Expected::StringOrNull,
+        CelRole::Variable { .. } | CelRole::Other => Expected::Any,
+    }
+}
+
+fn check_site(root: &Node, site: &CelSite, env: &CheckEnv) -> Option<SiteResult> {
+    let text = site.node(root)?.as_str()?;
+    let (ast, errors) = crate::cel::parse(text);
+    if !errors.is_empty() {
+        return Some(SiteResult::Syntax(errors));
+    }
+    Some(SiteResult::Checked(checker::check(&ast?, env)))
+}
+
+/// Whether `params` is declared: a `validate.cel` with both `paramKind` and `paramRef` (Kyverno
+/// binds params only then), or an admission policy with `paramKind`.
+fn has_params(root: &Node, policy: &Policy, rule: usize, flavor: Flavor) -> bool {
+    match flavor {
+        Flavor::ValidateCel => policy
+            .rules
+            .get(rule)
+            .and_then(|r| policy.rule_node(root, r))
+            .and_then(|r| r.get("validate"))
+            .and_then(|v| v.get("cel"))
+            .is_some_and(|c| c.get("paramKind").is_some() && c.get("paramRef").is_some()),
+        Flavor::AdmissionPolicy => root.get("spec").and_then(|s| s.get("paramKind")).is_some(),
+        _ => false,
+    }
 }

@@ -1474,3 +1474,350 @@ fn result_type(name: &str, r: Ty, args: &[Type]) -> Type {
         Ty::Opaque(n) => Type::Opaque(n),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(flavor: Flavor, expected: Expected, variables: &[(String, Type)]) -> CheckEnv<'_> {
+        CheckEnv {
+            flavor,
+            params: false,
+            authorizer: false,
+            variables,
+            variables_scope: VariablesScope::Declared,
+            expected,
+        }
+    }
+
+    /// (code, the text the finding covers, message) of each finding, and the output type.
+    fn run_in(src: &str, env: &CheckEnv) -> (String, Vec<(&'static str, String, String)>) {
+        let (ast, errors) = crate::cel::parse(src);
+        assert!(errors.is_empty(), "{errors:?}");
+        let checked = check(&ast.unwrap(), env);
+        let findings = checked
+            .findings
+            .iter()
+            .map(|f| (f.code, src[f.span.clone()].to_string(), f.message.clone()))
+            .collect();
+        (checked.ty.to_string(), findings)
+    }
+
+    fn run(src: &str) -> Vec<(&'static str, String, String)> {
+        run_in(src, &env(Flavor::Validating, Expected::Any, &[])).1
+    }
+
+    fn ty(src: &str) -> String {
+        let (t, findings) = run_in(src, &env(Flavor::Validating, Expected::Any, &[]));
+        assert_eq!(findings, vec![], "{src}");
+        t
+    }
+
+    fn one(code: &'static str, at: &str, message: &str) -> Vec<(&'static str, String, String)> {
+        vec![(code, at.to_string(), message.to_string())]
+    }
+
+    #[test]
+    fn types_of_common_expressions() {
+        assert_eq!(ty("object.spec.replicas"), "dyn");
+        assert_eq!(ty("object.spec.replicas + 1"), "int");
+        assert_eq!(ty("object.a + object.b"), "dyn");
+        assert_eq!(ty("object.spec.containers.map(c, c.name)"), "list(dyn)");
+        assert_eq!(ty("object.spec.containers.all(c, has(c.name))"), "bool");
+        assert_eq!(ty("[1, 2].map(x, x * 2)"), "list(int)");
+        assert_eq!(ty("{'a': 1}.filter(k, k != 'b')"), "list(string)");
+        assert_eq!(ty("request.userInfo.groups"), "list(string)");
+        assert_eq!(ty("request.userInfo.extra"), "map(string, list(string))");
+        assert_eq!(ty("request.object"), "dyn");
+        assert_eq!(ty("namespaceObject.metadata.labels['team']"), "string");
+        assert_eq!(
+            ty("namespaceObject.metadata.creationTimestamp"),
+            "google.protobuf.Timestamp"
+        );
+        assert_eq!(ty("object.?spec.x.orValue(1)"), "dyn");
+        assert_eq!(ty("request.?namespace"), "optional_type(string)");
+        assert_eq!(ty("size(object.spec.containers) > 0"), "bool");
+        assert_eq!(ty("string(object.spec.replicas)"), "string");
+        assert_eq!(
+            ty("timestamp('2024-01-01T00:00:00Z') - duration('1h')"),
+            "google.protobuf.Timestamp"
+        );
+        assert_eq!(ty("cel.bind(x, [1], x + [2])"), "list(int)");
+        assert_eq!(ty("true ? 'a' : object.b"), "dyn");
+        assert_eq!(ty("dyn(1)"), "dyn");
+        assert_eq!(ty("type(1) == int"), "bool");
+        // The table declares it on `dyn` (any mix of numbers), so its type is not known.
+        assert_eq!(ty("math.greatest(1, 2)"), "dyn");
+        // A library not in the table yet: accepted, type unknown.
+        assert_eq!(ty("quantity('1Gi').isGreaterThan(quantity('1Mi'))"), "dyn");
+        assert_eq!(
+            ty("resource.Get('v1', 'namespaces', '', 'a').metadata"),
+            "dyn"
+        );
+        assert_eq!(ty("image(object.spec.image).registry()"), "dyn");
+        assert_eq!(ty("time.now()"), "dyn");
+    }
+
+    #[test]
+    fn undeclared_names() {
+        assert_eq!(
+            run("objekt.spec"),
+            one(
+                "cel-undeclared",
+                "objekt",
+                "undeclared reference to 'objekt' (in container '')"
+            )
+        );
+        // A comprehension variable is only in scope inside the macro.
+        assert_eq!(
+            run("object.items.all(i, i > 0) && i > 0"),
+            one(
+                "cel-undeclared",
+                "i",
+                "undeclared reference to 'i' (in container '')"
+            )
+        );
+        // Kyverno kinds declare no `params` or `authorizer`.
+        assert_eq!(
+            run("params.x"),
+            one(
+                "cel-undeclared",
+                "params",
+                "undeclared reference to 'params' (in container '')"
+            )
+        );
+        let mut e = env(Flavor::ValidateCel, Expected::Any, &[]);
+        e.params = true;
+        e.authorizer = true;
+        assert_eq!(run_in("params.x && authorizer != null", &e).1, vec![]);
+        // The libraries' globals exist only in Kyverno's own kinds.
+        assert_eq!(
+            run_in(
+                "globalContext",
+                &env(Flavor::ValidateCel, Expected::Any, &[])
+            )
+            .1,
+            one(
+                "cel-undeclared",
+                "globalContext",
+                "undeclared reference to 'globalContext' (in container '')"
+            )
+        );
+    }
+
+    #[test]
+    fn unknown_functions_and_overloads() {
+        assert_eq!(
+            run("object.name.startWith('a')"),
+            one(
+                "cel-unknown-function",
+                "startWith",
+                "undeclared reference to 'startWith' (in container '')"
+            )
+        );
+        assert_eq!(
+            run("'a' + 1 == 'a1'"),
+            one(
+                "cel-no-overload",
+                "'a' + 1",
+                "found no matching overload for '_+_' applied to '(string, int)'"
+            )
+        );
+        assert_eq!(
+            run("size(1)"),
+            one(
+                "cel-no-overload",
+                "size(1)",
+                "found no matching overload for 'size' applied to '(int)'"
+            )
+        );
+        assert_eq!(
+            run("'abc'.startsWith(1)"),
+            one(
+                "cel-no-overload",
+                "'abc'.startsWith(1)",
+                "found no matching overload for 'startsWith' applied to 'string.(int)'"
+            )
+        );
+        assert_eq!(
+            run("!'a'"),
+            one(
+                "cel-no-overload",
+                "!'a'",
+                "found no matching overload for '!_' applied to '(string)'"
+            )
+        );
+        assert_eq!(
+            run("request.dryRun == 'true'"),
+            one(
+                "cel-no-overload",
+                "request.dryRun == 'true'",
+                "found no matching overload for '_==_' applied to '(bool, string)'"
+            )
+        );
+        // `dyn` fits every overload, and numbers compare across types.
+        assert_eq!(run("size(object.x) + object.y > 1.5 && 1 == 1.0"), vec![]);
+    }
+
+    #[test]
+    fn typed_fields() {
+        assert_eq!(
+            run("request.uid == ''"),
+            one("cel-undefined-field", "uid", "undefined field 'uid'")
+        );
+        assert_eq!(
+            run("has(namespaceObject.metadata.ownerReferences)"),
+            one(
+                "cel-undefined-field",
+                "ownerReferences",
+                "undefined field 'ownerReferences'"
+            )
+        );
+        // `object` is `dyn`: any field may exist.
+        assert_eq!(run("object.anything.at.all == 1"), vec![]);
+        // `request.object` is Kyverno's; the Kubernetes request type has no such field.
+        assert_eq!(
+            run_in(
+                "request.object",
+                &env(Flavor::ValidateCel, Expected::Any, &[])
+            )
+            .1,
+            one("cel-undefined-field", "object", "undefined field 'object'")
+        );
+        assert_eq!(
+            run("'abc'.x"),
+            one(
+                "cel-type-mismatch",
+                "x",
+                "type 'string' does not support field selection"
+            )
+        );
+    }
+
+    #[test]
+    fn variables_in_order() {
+        let vars = vec![("a".to_string(), Type::list(Type::Dyn))];
+        let e = env(Flavor::Validating, Expected::Any, &vars);
+        let (t, findings) = run_in("variables.a", &e);
+        assert_eq!((t.as_str(), findings), ("list(dyn)", vec![]));
+        assert_eq!(
+            run_in("variables.b", &e).1,
+            one("cel-undefined-variable", "b", "undefined field 'b'")
+        );
+        let mut before = env(Flavor::Validating, Expected::Bool, &[]);
+        before.variables_scope = VariablesScope::BeforeVariables;
+        let checked = check(&crate::cel::parse("has(variables.a)").0.unwrap(), &before);
+        assert_eq!(checked.findings.len(), 1);
+        assert_eq!(
+            checked.findings[0].hint.as_deref(),
+            Some(
+                "A ValidatingPolicy compiles its matchConditions before its variables, so `variables` cannot be used here."
+            )
+        );
+    }
+
+    #[test]
+    fn exact_output_types() {
+        let bool_env = env(Flavor::Validating, Expected::Bool, &[]);
+        assert_eq!(run_in("object.spec.x == 1", &bool_env).1, vec![]);
+        assert_eq!(
+            run_in("object.?spec.enabled.orValue(false)", &bool_env).1,
+            one(
+                "cel-output-type",
+                "object.?spec.enabled.orValue(false)",
+                "output is expected to be of type bool"
+            )
+        );
+        assert_eq!(
+            run_in("object.spec.enabled", &bool_env).1,
+            one(
+                "cel-output-type",
+                "object.spec.enabled",
+                "output is expected to be of type bool"
+            )
+        );
+        // Image validating policies have no compatibility macro: the optional's own
+        // `orValue` keeps its type, which we cannot tell here.
+        let ivpol = env(Flavor::ImageValidating, Expected::Bool, &[]);
+        assert_eq!(
+            run_in("object.?spec.enabled.orValue(false)", &ivpol).1,
+            vec![]
+        );
+        let audit = env(Flavor::Validating, Expected::StringOrNull, &[]);
+        assert_eq!(run_in("null", &audit).1, vec![]);
+        assert_eq!(
+            run_in("1", &audit).1,
+            one(
+                "cel-output-type",
+                "1",
+                "output is expected to be either of type string or null_type"
+            )
+        );
+        let message = env(Flavor::ValidateCel, Expected::String, &[]);
+        assert_eq!(
+            run_in("object.metadata.name", &message).1,
+            one(
+                "cel-output-type",
+                "object.metadata.name",
+                "must evaluate to string"
+            )
+        );
+        // What we cannot type is never reported.
+        assert_eq!(
+            run_in("resource.Get('v1', 'pods', 'a', 'b')", &bool_env).1,
+            vec![]
+        );
+    }
+
+    #[test]
+    fn literals() {
+        assert_eq!(
+            run("[1, 'a']"),
+            one(
+                "cel-mixed-literal",
+                "'a'",
+                "expected type 'int' but found 'string'"
+            )
+        );
+        assert_eq!(
+            run("{'a': 1, 'b': 2.0}"),
+            one(
+                "cel-mixed-literal",
+                "2.0",
+                "expected type 'int' but found 'double'"
+            )
+        );
+        // Allowed: `dyn`, format's arguments, and the plain environment of gpol and dpol.
+        assert_eq!(run("[1, dyn('a'), object.x]"), vec![]);
+        assert_eq!(run("'%s %d'.format(['a', 1])"), vec![]);
+        let gpol = env(Flavor::Generating, Expected::Any, &[]);
+        assert_eq!(run_in("[1, 'a']", &gpol).1, vec![]);
+        assert_eq!(
+            run("object.name.matches('[a-')"),
+            one("cel-invalid-literal", "'[a-'", "invalid matches argument")
+        );
+        assert_eq!(
+            run("duration('1d') > duration('1h')"),
+            one("cel-invalid-literal", "'1d'", "invalid duration argument")
+        );
+        assert_eq!(
+            run("timestamp('2024-01-01') < timestamp('2024-01-01T00:00:00Z')"),
+            one(
+                "cel-invalid-literal",
+                "'2024-01-01'",
+                "invalid timestamp argument"
+            )
+        );
+        // A pattern that is not a literal is only checked when it runs.
+        assert_eq!(run("object.name.matches(object.pattern)"), vec![]);
+        assert_eq!(run_in("matches('a', '[')", &gpol).1, vec![]);
+        assert_eq!(
+            run("'abc'.all(c, c == 'a')"),
+            one(
+                "cel-type-mismatch",
+                "'abc'",
+                "expression of type 'string' cannot be the range of a comprehension (must be list, map, or dynamic)"
+            )
+        );
+    }
+}

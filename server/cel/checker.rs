@@ -408,6 +408,13 @@ pub struct Finding {
     pub suggest: Suggest,
 }
 
+/// A finding's place, code and message, before it gets its extras.
+struct Plain<'a> {
+    span: &'a Span,
+    code: &'static str,
+    message: String,
+}
+
 /// The result of checking one expression.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Checked {
@@ -657,11 +664,12 @@ struct Checker<'e> {
 }
 
 impl Checker<'_> {
-    fn report(&mut self, span: &Span, code: &'static str, message: String) {
+    /// A finding with nothing to suggest.
+    fn report(&mut self, finding: Plain) {
         self.findings.push(Finding {
-            span: span.clone(),
-            code,
-            message,
+            span: finding.span.clone(),
+            code: finding.code,
+            message: finding.message,
             hint: None,
             name: None,
             suggest: Suggest::None,
@@ -940,11 +948,11 @@ impl Checker<'_> {
             }
             Type::Opaque(_) | Type::TypeValue => Type::Unknown,
             other => {
-                self.report(
-                    field_span,
-                    "cel-type-mismatch",
-                    format!("type '{other}' does not support field selection"),
-                );
+                self.report(Plain {
+                    span: field_span,
+                    code: "cel-type-mismatch",
+                    message: format!("type '{other}' does not support field selection"),
+                });
                 Type::Unknown
             }
         }
@@ -980,11 +988,11 @@ impl Checker<'_> {
         } else {
             format!("({})", shown.join(", "))
         };
-        self.report(
-            &e.span,
-            "cel-no-overload",
-            format!("found no matching overload for '{function}' applied to '{applied}'"),
-        );
+        self.report(Plain {
+            span: &e.span,
+            code: "cel-no-overload",
+            message: format!("found no matching overload for '{function}' applied to '{applied}'"),
+        });
     }
 
     fn unary(&mut self, e: &Expr, op: UnaryOp, t: Type) -> Type {
@@ -1316,13 +1324,13 @@ impl Checker<'_> {
                 Type::Map(k, v) => ((**k).clone(), Some((**v).clone())),
                 Type::Dyn => (Type::Dyn, Some(Type::Dyn)),
                 t if t.is_closed() => {
-                    self.report(
-                        &c.range.span,
-                        "cel-type-mismatch",
-                        format!(
+                    self.report(Plain {
+            span: &c.range.span,
+            code: "cel-type-mismatch",
+            message: format!(
                             "expression of type '{t}' cannot be the range of a comprehension (must be list, map, or dynamic)"
                         ),
-                    );
+        });
                     (Type::Unknown, Some(Type::Unknown))
                 }
                 _ => (Type::Unknown, Some(Type::Unknown)),

@@ -870,11 +870,35 @@ impl Checker<'_> {
             span: e.span.clone(),
             code: "cel-undeclared",
             message: format!("undeclared reference to '{name}' (in container '')"),
-            hint: None,
+            hint: self.undeclared_hint(name),
             name: Some(name.to_string()),
             suggest: Suggest::Names(names),
         });
         Type::Unknown
+    }
+
+    /// Why a well-known variable is missing here.
+    fn undeclared_hint(&self, name: &str) -> Option<String> {
+        let kyverno = self.env.flavor.is_kyverno();
+        match name {
+            "params" if self.env.flavor == Flavor::ValidateCel => Some(
+                "`params` is declared only when the rule's `validate.cel` sets both `paramKind` and `paramRef`.".into(),
+            ),
+            "params" if kyverno => Some(format!(
+                "A {} has no parameters.",
+                policy_kind_name(self.env.flavor)
+            )),
+            "authorizer" if kyverno => Some(format!(
+                "A {} declares no `authorizer`.",
+                policy_kind_name(self.env.flavor)
+            )),
+            "resource" | "globalContext" | "image" | "http" | "json" | "yaml" if !kyverno => {
+                Some(format!(
+                    "Kyverno's `{name}` library exists only in its own policy kinds (ValidatingPolicy and its siblings)."
+                ))
+            }
+            _ => None,
+        }
     }
 
     /// `google.protobuf.Timestamp` and the like, spelled as a chain of selects.
@@ -907,10 +931,17 @@ impl Checker<'_> {
                         span: field_span.clone(),
                         code: "cel-undefined-field",
                         message: format!("undefined field '{field}'"),
-                        hint: Some(format!(
-                            "`{}` has a fixed set of fields in Kyverno's CEL.",
-                            r.name
-                        )),
+                        hint: Some(
+                            if std::ptr::eq(*r, &K8S_REQUEST)
+                                && matches!(field, "object" | "oldObject")
+                            {
+                                format!(
+                                    "Kubernetes' request type carries no objects: use the root variable `{field}`."
+                                )
+                            } else {
+                                format!("`{}` has a fixed set of fields.", r.name)
+                            },
+                        ),
                         name: Some(field.to_string()),
                         suggest: Suggest::Names(names),
                     });

@@ -82,3 +82,8 @@ fn analysis() {
 fn lsp() {
     replay("lsp", kyverno_ls::fuzzing::lsp);
 }
+
+#[test]
+fn cel_check() {
+    replay("cel_check", kyverno_ls::fuzzing::cel_check);
+}

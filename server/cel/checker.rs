@@ -546,6 +546,14 @@ const LIBRARY_FUNCTIONS_NOT_IN_TABLE: &[&str] = &[
     "extractPayload",
 ];
 
+/// Overloads of cel-go's standard library that the function table lacks, so that calls to
+/// them are not refused: (name, parameters, result). Move each into the table with its
+/// implementation.
+const STANDARD_OVERLOADS_NOT_IN_TABLE: &[(&str, &[Ty], Ty)] = &[
+    ("int", &[Ty::Duration], Ty::Int),
+    ("duration", &[Ty::Int], Ty::Duration),
+];
+
 /// Namespaces whose every function is declared by a library not in the table yet.
 const LIBRARY_NAMESPACES_NOT_IN_TABLE: &[&str] = &["format."];
 
@@ -1289,6 +1297,17 @@ impl Checker<'_> {
         if let Some(t) = result {
             return t;
         }
+        if let Some((_, _, r)) = STANDARD_OVERLOADS_NOT_IN_TABLE
+            .iter()
+            .find(|(n, params, _)| {
+                *n == name
+                    && !receiver
+                    && params.len() == types.len()
+                    && params.iter().zip(types).all(|(p, t)| ty_accepts(*p, t))
+            })
+        {
+            return result_type(name, *r, types);
+        }
         if in_library_gap(name) {
             return Type::Unknown;
         }
@@ -1694,6 +1713,8 @@ mod tests {
                 "found no matching overload for '_==_' applied to '(bool, string)'"
             )
         );
+        // cel-go's `int(duration)` is missing from the table, and must not be refused.
+        assert_eq!(run("int(duration('1h')) > 0"), vec![]);
         // `dyn` fits every overload, and numbers compare across types.
         assert_eq!(run("size(object.x) + object.y > 1.5 && 1 == 1.0"), vec![]);
     }

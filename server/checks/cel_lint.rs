@@ -194,3 +194,80 @@ fn has_params(root: &Node, policy: &Policy, rule: usize, flavor: Flavor) -> bool
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(text: &str) -> (Node, Policy) {
+        let doc = crate::yaml::parse_chunk(text, &crate::yaml::Limits::default()).unwrap();
+        let root = doc.root.unwrap();
+        let policy = Policy::lower(&root).unwrap();
+        (root, policy)
+    }
+
+    /// (code, message) of each diagnostic.
+    fn diagnostics(text: &str) -> Vec<(&'static str, String)> {
+        let (root, p) = policy(text);
+        check(text, &root, &p)
+            .into_iter()
+            .map(|d| (d.code, d.message))
+            .collect()
+    }
+
+    const HEAD: &str = "metadata:\n  name: p\nspec:\n  matchConditions:\n  - name: m\n    expression: variables.b.size() > 0\n  variables:\n  - name: a\n    expression: object.spec.containers.map(c, c.image)\n  - name: b\n    expression: variables.a + ['x']\n";
+
+    #[test]
+    fn variable_types_are_exposed_in_order() {
+        let text = format!("apiVersion: policies.kyverno.io/v1\nkind: ValidatingPolicy\n{HEAD}");
+        let (root, p) = policy(&text);
+        let checked = check_policy(&root, &p);
+        let vars: Vec<(usize, String, String)> = checked
+            .variables
+            .iter()
+            .map(|(r, n, t)| (*r, n.clone(), t.to_string()))
+            .collect();
+        assert_eq!(
+            vars,
+            vec![
+                (0, "a".to_string(), "list(dyn)".to_string()),
+                (0, "b".to_string(), "list(dyn)".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn match_conditions_see_variables_in_some_kinds_only() {
+        let vpol = format!("apiVersion: policies.kyverno.io/v1\nkind: ValidatingPolicy\n{HEAD}");
+        assert_eq!(
+            diagnostics(&vpol),
+            vec![(
+                "cel-undefined-variable",
+                "CEL error in spec.matchConditions[0].expression: undefined field 'b'. A ValidatingPolicy compiles its matchConditions before its variables, so `variables` cannot be used here.".to_string()
+            )]
+        );
+        // MutatingPolicy and DeletingPolicy compile their variables first.
+        for kind in ["MutatingPolicy", "DeletingPolicy"] {
+            let text = format!("apiVersion: policies.kyverno.io/v1\nkind: {kind}\n{HEAD}");
+            assert_eq!(diagnostics(&text), vec![], "{kind}");
+        }
+    }
+
+    #[test]
+    fn syntax_errors_stop_the_type_check_of_their_expression_only() {
+        let text = "apiVersion: policies.kyverno.io/v1\nkind: ValidatingPolicy\nmetadata:\n  name: p\nspec:\n  variables:\n  - name: a\n    expression: object.(\n  validations:\n  - expression: variables.a == 1 && objekt == 1\n";
+        assert_eq!(
+            diagnostics(text),
+            vec![
+                (
+                    "cel-syntax",
+                    "CEL syntax error in spec.variables[0].expression: expected a field name after '.', found '('".to_string()
+                ),
+                (
+                    "cel-undeclared",
+                    "CEL error in spec.validations[0].expression: undeclared reference to 'objekt' (in container ''). Did you mean `object`?".to_string()
+                ),
+            ]
+        );
+    }
+}

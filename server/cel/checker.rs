@@ -491,6 +491,13 @@ const LIBRARY_FUNCTIONS_NOT_IN_TABLE: &[&str] = &[
     "labelSelector",
     // Kubernetes JSON patch (mutating policies)
     "jsonpatch.escapeKey",
+    // Kyverno's `math.round(double, int)` beside cel-go's one-argument form
+    "math.round",
+];
+
+/// The same for Kyverno's own libraries, which exist only in its `policies.kyverno.io` kinds:
+/// a ClusterPolicy's `validate.cel` and a ValidatingAdmissionPolicy have none of them.
+const KYVERNO_FUNCTIONS_NOT_IN_TABLE: &[&str] = &[
     // Kyverno context libraries, as methods of their globals
     "Get",
     "get",
@@ -528,7 +535,6 @@ const LIBRARY_FUNCTIONS_NOT_IN_TABLE: &[&str] = &[
     "hash.sha1",
     "hash.sha256",
     "hash.md5",
-    "math.round",
     "random",
     "random.random",
     "time.now",
@@ -559,6 +565,7 @@ const LIBRARY_NAMESPACES_NOT_IN_TABLE: &[&str] = &["format."];
 
 fn in_library_gap(name: &str) -> bool {
     LIBRARY_FUNCTIONS_NOT_IN_TABLE.contains(&name)
+        || KYVERNO_FUNCTIONS_NOT_IN_TABLE.contains(&name)
         || LIBRARY_NAMESPACES_NOT_IN_TABLE
             .iter()
             .any(|p| name.starts_with(p))
@@ -571,6 +578,7 @@ pub fn function_names() -> Vec<&'static str> {
         .map(|f| f.name)
         .filter(|n| !n.starts_with('@'))
         .chain(LIBRARY_FUNCTIONS_NOT_IN_TABLE.iter().copied())
+        .chain(KYVERNO_FUNCTIONS_NOT_IN_TABLE.iter().copied())
         .collect();
     names.sort_unstable();
     names.dedup();
@@ -1256,6 +1264,25 @@ impl Checker<'_> {
     ) -> Type {
         self.literal_arguments(name, receiver, args);
         let Some(specs) = functions::lookup(name) else {
+            // A global function of Kyverno's libraries outside Kyverno's kinds. Methods are
+            // left alone: their receiver already failed to resolve.
+            if !receiver
+                && !self.env.flavor.is_kyverno()
+                && KYVERNO_FUNCTIONS_NOT_IN_TABLE.contains(&name)
+            {
+                self.findings.push(Finding {
+                    span: function_span.clone(),
+                    code: "cel-unknown-function",
+                    message: format!("undeclared reference to '{name}' (in container '')"),
+                    hint: Some(format!(
+                        "`{name}` is one of Kyverno's CEL libraries, which exist only in ValidatingPolicy and the other `policies.kyverno.io` kinds, not in a {}.",
+                        policy_kind_name(self.env.flavor)
+                    )),
+                    name: None,
+                    suggest: Suggest::None,
+                });
+                return Type::Unknown;
+            }
             if in_library_gap(name) {
                 return Type::Unknown;
             }
@@ -1614,6 +1641,32 @@ mod tests {
         );
         assert_eq!(ty("image(object.spec.image).registry()"), "dyn");
         assert_eq!(ty("time.now()"), "dyn");
+    }
+
+    #[test]
+    fn kyverno_libraries_only_in_kyverno_kinds() {
+        let cel = env(Flavor::ValidateCel, Expected::Any, &[]);
+        assert_eq!(
+            run_in(
+                "image(object.image).registry() == '' || time.now() == null",
+                &cel
+            )
+            .1,
+            vec![
+                (
+                    "cel-unknown-function",
+                    "image".to_string(),
+                    "undeclared reference to 'image' (in container '')".to_string()
+                ),
+                (
+                    "cel-unknown-function",
+                    "now".to_string(),
+                    "undeclared reference to 'time.now' (in container '')".to_string()
+                ),
+            ]
+        );
+        // The Kubernetes libraries are there.
+        assert_eq!(run_in("quantity('1Gi').isInteger()", &cel).1, vec![]);
     }
 
     #[test]

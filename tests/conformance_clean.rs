@@ -89,18 +89,42 @@ fn check_finds_errors_only_in_files_broken_upstream() {
     assert_eq!(code, 1, "{}", String::from_utf8_lossy(&err));
 }
 
-/// Every CEL expression of the library type-checks: Kyverno accepts all of these policies, so
-/// any finding of the checker there is a false positive. Also a floor on how many expressions
-/// are checked, so that a change which stops finding them does not pass silently.
+/// Every CEL expression of the library and of Kyverno's CLI tests type-checks: Kyverno accepts
+/// all of these policies, so any finding of the checker there is a false positive. Also a floor
+/// on how many expressions are checked, so that a change which stops finding them does not
+/// pass silently.
 #[test]
 fn every_cel_expression_of_the_library_type_checks() {
-    use kyverno_ls::checks::cel_lint::{SiteResult, check_policy};
-    let Some(root) = shared_data::path("conformance/kyverno-policies", "conformance_clean") else {
+    let Some(library) = shared_data::path("conformance/kyverno-policies", "conformance_clean")
+    else {
         return;
     };
+    let (sites, typed, mut findings) = check_cel_under(&library);
+    println!("library: {sites} CEL expressions checked, {typed} with a known output type");
+    assert!(sites >= 400, "only {sites} CEL expressions found");
+    if let Some(cli) = shared_data::path("kyverno-cli-tests", "conformance_clean") {
+        let (sites, typed, more) = check_cel_under(&cli);
+        println!("CLI tests: {sites} CEL expressions checked, {typed} with a known output type");
+        assert!(
+            sites >= 100,
+            "only {sites} CEL expressions found in the CLI tests"
+        );
+        findings.extend(more);
+    }
+    assert!(
+        findings.is_empty(),
+        "{} findings:\n{}",
+        findings.len(),
+        findings.join("\n")
+    );
+}
+
+/// (expressions checked, those with a known output type, findings) for the YAML under `root`.
+fn check_cel_under(root: &Path) -> (usize, usize, Vec<String>) {
+    use kyverno_ls::checks::cel_lint::{SiteResult, check_policy};
     let (files, _) = kyverno_ls::vfs::walk(
-        &kyverno_ls::vfs::FsFiles::new(&root),
-        &root,
+        &kyverno_ls::vfs::FsFiles::new(root),
+        root,
         &kyverno_ls::vfs::is_yaml,
     );
     let limits = kyverno_ls::yaml::Limits::default();
@@ -110,8 +134,7 @@ fn every_cel_expression_of_the_library_type_checks() {
             continue;
         };
         for range in kyverno_ls::yaml::document_ranges(&text) {
-            let chunk = &text[range];
-            let Some(doc) = kyverno_ls::yaml::parse_chunk(chunk, &limits) else {
+            let Some(doc) = kyverno_ls::yaml::parse_chunk(&text[range], &limits) else {
                 continue;
             };
             let Some(node) = doc.root.as_ref() else {
@@ -129,7 +152,7 @@ fn every_cel_expression_of_the_library_type_checks() {
                 for f in c.findings {
                     findings.push(format!(
                         "{}: {}: {} {}",
-                        path.strip_prefix(&root).unwrap_or(&path).display(),
+                        path.strip_prefix(root).unwrap_or(&path).display(),
                         site.field_path(),
                         f.code,
                         f.message
@@ -138,12 +161,5 @@ fn every_cel_expression_of_the_library_type_checks() {
             }
         }
     }
-    println!("{sites} CEL expressions checked, {typed} with a known output type");
-    assert!(sites >= 400, "only {sites} CEL expressions found");
-    assert!(
-        findings.is_empty(),
-        "{} findings:\n{}",
-        findings.len(),
-        findings.join("\n")
-    );
+    (sites, typed, findings)
 }

@@ -105,6 +105,17 @@ pub fn check_policy(root: &Node, policy: &Policy) -> PolicyCheck {
     let Some(flavor) = Flavor::of_kind(&policy.kind) else {
         return result;
     };
+    if flavor == Flavor::Validating && authz_mode(root) {
+        // Kyverno hands these to its Envoy and HTTP authorization servers, whose CEL
+        // environments (`envoy`, `jwt`, `http.Allowed()`…) we do not model: syntax only.
+        for (i, site) in policy.cel.iter().enumerate() {
+            result.sites[i] = match check_site(root, site, None) {
+                Some(SiteResult::Syntax(e)) => Some(SiteResult::Syntax(e)),
+                _ => None,
+            };
+        }
+        return result;
+    }
     let mut rules: Vec<usize> = policy.cel.iter().map(|s| s.rule).collect();
     rules.dedup();
     for rule in rules {
@@ -124,7 +135,7 @@ pub fn check_policy(root: &Node, policy: &Policy) -> PolicyCheck {
                 variables_scope: VariablesScope::Declared,
                 expected: Expected::Any,
             };
-            let r = check_site(root, site, &env);
+            let r = check_site(root, site, Some(&env));
             let ty = match &r {
                 Some(SiteResult::Checked(c)) => c.ty.clone(),
                 // A variable that fails to parse is still registered, so its uses do not
@@ -153,7 +164,7 @@ pub fn check_policy(root: &Node, policy: &Policy) -> PolicyCheck {
                 },
                 expected: expected(&site.role),
             };
-            result.sites[i] = check_site(root, site, &env);
+            result.sites[i] = check_site(root, site, Some(&env));
         }
     }
     result
@@ -170,13 +181,25 @@ fn expected(role: &CelRole) -> Expected {
     }
 }
 
-fn check_site(root: &Node, site: &CelSite, env: &CheckEnv) -> Option<SiteResult> {
+/// Parses a site and, given an environment, type-checks it.
+fn check_site(root: &Node, site: &CelSite, env: Option<&CheckEnv>) -> Option<SiteResult> {
     let text = site.node(root)?.as_str()?;
     let (ast, errors) = crate::cel::parse(text);
     if !errors.is_empty() {
         return Some(SiteResult::Syntax(errors));
     }
-    Some(SiteResult::Checked(checker::check(&ast?, env)))
+    Some(SiteResult::Checked(checker::check(&ast?, env?)))
+}
+
+/// A ValidatingPolicy evaluated by Kyverno's authorization servers (`evaluation.mode: Envoy`
+/// or `HTTP`).
+fn authz_mode(root: &Node) -> bool {
+    let mode = root
+        .get("spec")
+        .and_then(|s| s.get("evaluation"))
+        .and_then(|e| e.get("mode"))
+        .and_then(Node::as_str);
+    matches!(mode, Some("Envoy" | "HTTP"))
 }
 
 /// Whether `params` is declared: a `validate.cel` with both `paramKind` and `paramRef` (Kyverno
@@ -251,6 +274,18 @@ mod tests {
             let text = format!("apiVersion: policies.kyverno.io/v1\nkind: {kind}\n{HEAD}");
             assert_eq!(diagnostics(&text), vec![], "{kind}");
         }
+    }
+
+    #[test]
+    fn authorization_policies_are_only_parsed() {
+        let text = "apiVersion: policies.kyverno.io/v1alpha1\nkind: ValidatingPolicy\nmetadata:\n  name: p\nspec:\n  evaluation:\n    mode: HTTP\n  validations:\n  - expression: http.Allowed().Response()\n  - expression: envoy.(\n";
+        assert_eq!(
+            diagnostics(text),
+            vec![(
+                "cel-syntax",
+                "CEL syntax error in spec.validations[1].expression: expected a field name after '.', found '('".to_string()
+            )]
+        );
     }
 
     #[test]

@@ -162,7 +162,7 @@ pub fn check_policy(root: &Node, policy: &Policy) -> PolicyCheck {
                 } else {
                     VariablesScope::Declared
                 },
-                expected: expected(&site.role),
+                expected: expected(site, flavor),
             };
             result.sites[i] = check_site(root, site, Some(&env));
         }
@@ -170,13 +170,21 @@ pub fn check_policy(root: &Node, policy: &Policy) -> PolicyCheck {
     result
 }
 
-fn expected(role: &CelRole) -> Expected {
-    match role {
+fn expected(site: &CelSite, flavor: Flavor) -> Expected {
+    match &site.role {
         CelRole::MatchCondition { .. }
         | CelRole::Validation { .. }
         | CelRole::Precondition { .. } => Expected::Bool,
         CelRole::MessageExpression { .. } => Expected::String,
         CelRole::AuditAnnotation { .. } => Expected::StringOrNull,
+        // A GeneratingPolicy's `generate[].expression` must be a bool, though its value is
+        // ignored.
+        CelRole::Other
+            if flavor == Flavor::Generating
+                && site.path.get(1) == Some(&crate::model::Step::Key("generate")) =>
+        {
+            Expected::Bool
+        }
         CelRole::Variable { .. } | CelRole::Other => Expected::Any,
     }
 }
@@ -274,6 +282,18 @@ mod tests {
             let text = format!("apiVersion: policies.kyverno.io/v1\nkind: {kind}\n{HEAD}");
             assert_eq!(diagnostics(&text), vec![], "{kind}");
         }
+    }
+
+    #[test]
+    fn generate_expressions_are_bool() {
+        let text = "apiVersion: policies.kyverno.io/v1\nkind: GeneratingPolicy\nmetadata:\n  name: p\nspec:\n  generate:\n  - expression: generator.Apply('ns', [])\n  - expression: \"'done'\"\n";
+        assert_eq!(
+            diagnostics(text),
+            vec![(
+                "cel-output-type",
+                "CEL error in spec.generate[1].expression: output is expected to be of type bool. This expression is of type string; Kyverno wants exactly `true` or `false`.".to_string()
+            )]
+        );
     }
 
     #[test]

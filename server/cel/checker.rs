@@ -1400,7 +1400,11 @@ impl Checker<'_> {
                 Type::List(t) => (Type::Int, Some((**t).clone())),
                 Type::Map(k, v) => ((**k).clone(), Some((**v).clone())),
                 Type::Dyn => (Type::Dyn, Some(Type::Dyn)),
-                t if t.is_closed() => {
+                // Only values that are certainly not collections: library and object types
+                // are left to cel-go.
+                t if t.is_scalar()
+                    || matches!(t, Type::Null | Type::Optional(_)) && t.is_closed() =>
+                {
                     self.report(Plain {
             span: &c.range.span,
             code: "cel-type-mismatch",

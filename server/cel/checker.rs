@@ -830,7 +830,7 @@ impl Checker<'_> {
                 }
                 Type::Unknown
             }
-            ExprKind::Comprehension(c) => self.comprehension(c),
+            ExprKind::Comprehension(c) => self.comprehension(e, c),
         }
     }
 
@@ -1380,7 +1380,30 @@ impl Checker<'_> {
         }
     }
 
-    fn comprehension(&mut self, c: &Comprehension) -> Type {
+    fn comprehension(&mut self, e: &Expr, c: &Comprehension) -> Type {
+        let two_variables = c.var2.is_some()
+            || matches!(
+                c.kind,
+                MacroKind::TransformList | MacroKind::TransformMap | MacroKind::TransformMapEntry
+            );
+        if two_variables && !self.env.flavor.is_base_env() {
+            // Without cel-go's two-variable comprehensions these are plain calls of an
+            // undeclared function.
+            self.findings.push(Finding {
+                span: e.span.clone(),
+                code: "cel-unknown-function",
+                message: format!(
+                    "undeclared reference to '{}' (in container '')",
+                    c.kind.name()
+                ),
+                hint: Some(format!(
+                    "A {} has no two-variable comprehensions (`all(k, v, …)`, `transformList`, …).",
+                    policy_kind_name(self.env.flavor)
+                )),
+                name: None,
+                suggest: Suggest::None,
+            });
+        }
         let range = self.expr(&c.range);
         if c.kind == MacroKind::Bind {
             self.locals.push((c.var.clone(), range));
@@ -1909,6 +1932,15 @@ mod tests {
         assert_eq!(run("'%s %d'.format(['a', 1])"), vec![]);
         let gpol = env(Flavor::Generating, Expected::Any, &[]);
         assert_eq!(run_in("[1, 'a']", &gpol).1, vec![]);
+        assert_eq!(
+            run_in("object.items.all(i, v, v > i)", &gpol).1,
+            one(
+                "cel-unknown-function",
+                "object.items.all(i, v, v > i)",
+                "undeclared reference to 'all' (in container '')"
+            )
+        );
+        assert_eq!(run("object.items.all(i, v, v > i)"), vec![]);
         assert_eq!(
             run("object.name.matches('[a-')"),
             one("cel-invalid-literal", "'[a-'", "invalid matches argument")

@@ -1296,8 +1296,9 @@ impl Checker<'_> {
             });
             return Type::Unknown;
         };
+        // Like cel-go, the result of several fitting overloads is their common type; where
+        // they differ we do not guess.
         let mut result: Option<Type> = None;
-        let mut matched = false;
         for o in specs.iter().flat_map(|f| f.overloads.iter()) {
             if o.receiver != receiver || !arity_fits(o, types.len()) {
                 continue;
@@ -1314,12 +1315,11 @@ impl Checker<'_> {
                 continue;
             }
             let r = result_type(name, o.result, types);
-            result = Some(match (result.take(), matched) {
-                (None, _) => r,
-                (Some(prev), _) if prev == r => prev,
-                _ => Type::Unknown,
+            result = Some(match result.take() {
+                None => r,
+                Some(prev) if prev == r => prev,
+                Some(_) => Type::Unknown,
             });
-            matched = true;
         }
         if let Some(t) = result {
             return t;

@@ -659,8 +659,11 @@ pub fn check(expr: &Expr, env: &CheckEnv) -> Checked {
         exempt: 0,
     };
     let ty = c.expr(expr);
-    if let Some(f) = c.output(expr, &ty) {
-        c.findings.push(f);
+    // Kyverno looks at the output type only once the expression compiles.
+    if c.findings.is_empty() {
+        if let Some(f) = c.output(expr, &ty) {
+            c.findings.push(f);
+        }
     }
     Checked {
         ty,

@@ -92,11 +92,7 @@ fn agreement_with_kyverno_test_on_the_policy_library() {
     let agreement = |fam: &str| {
         let of: Vec<&&Row> = rows.iter().filter(|r| family(r) == Some(fam)).collect();
         let agree = of.iter().filter(|r| r.actual == r.expected).count();
-        (
-            agree,
-            of.len(),
-            100.0 * agree as f64 / of.len().max(1) as f64,
-        )
+        (agree, of.len(), 100.0 * agree as f64 / of.len().max(1) as f64)
     };
     let (agree, total, percent) = agreement("jmespath");
     println!(

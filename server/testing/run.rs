@@ -47,14 +47,8 @@ pub struct Inputs {
 }
 
 /// Rule types the engine decides; others answer `unsupported`.
-pub const SIMULATED_RULE_TYPES: &[&str] = &[
-    "pattern",
-    "anyPattern",
-    "deny",
-    "foreach",
-    "podSecurity",
-    "cel",
-];
+pub const SIMULATED_RULE_TYPES: &[&str] =
+    &["pattern", "anyPattern", "deny", "foreach", "podSecurity", "cel"];
 
 /// Runs every `Test` document of the manifest at `path`, appending rows and errors.
 pub fn run_manifest(
@@ -605,8 +599,9 @@ fn row(
     if outcomes.is_empty() && cel {
         // `kyverno test` drops the empty response of a policy with one plain resource rule
         // (the row is "not found"), and keeps it otherwise (the row passes as excluded).
-        let simple =
-            crate::engine::cel::matching::is_simple(policy_value.at(&["spec", "matchConstraints"]));
+        let simple = crate::engine::cel::matching::is_simple(
+            policy_value.at(&["spec", "matchConstraints"]),
+        );
         row.ok = options.compat && !simple;
         row.message = "no response: the resource is not matched by the policy's matchConstraints"
             .to_string()

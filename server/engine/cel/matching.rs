@@ -129,10 +129,8 @@ pub fn matches(constraints: Option<&Value>, request: &Request) -> bool {
             return false;
         }
     }
-    let mut object_ok = label_selector_matches(
-        c.at(&["objectSelector"]),
-        &labels(request.object.at(&["metadata", "labels"])),
-    );
+    let mut object_ok =
+        label_selector_matches(c.at(&["objectSelector"]), &labels(request.object.at(&["metadata", "labels"])));
     if !object_ok && !matches!(request.old_object, Value::Null) {
         object_ok = label_selector_matches(
             c.at(&["objectSelector"]),
@@ -228,15 +226,10 @@ mod tests {
             {"kubernetes.io/metadata.name": "team-a"}}, "resourceRules": [{"apiGroups": ["*"],
             "apiVersions": ["*"], "operations": ["*"], "resources": ["*"]}]}));
         assert!(matches(Some(&by_ns), &req));
-        assert!(!matches(
-            Some(&by_ns),
-            &pod("team-b", serde_json::json!({}))
-        ));
-        let by_label = v(
-            serde_json::json!({"objectSelector": {"matchExpressions": [{"key":
+        assert!(!matches(Some(&by_ns), &pod("team-b", serde_json::json!({}))));
+        let by_label = v(serde_json::json!({"objectSelector": {"matchExpressions": [{"key":
             "app", "operator": "NotIn", "values": ["web"]}]}, "resourceRules": [{"apiGroups":
-            [""], "apiVersions": ["v1"], "operations": ["CREATE"], "resources": ["pods"]}]}),
-        );
+            [""], "apiVersions": ["v1"], "operations": ["CREATE"], "resources": ["pods"]}]}));
         assert!(!matches(Some(&by_label), &req));
         let excluded = v(serde_json::json!({"resourceRules": [{"apiGroups": ["*"],
             "apiVersions": ["*"], "operations": ["*"], "resources": ["*"]}],
@@ -248,9 +241,7 @@ mod tests {
     #[test]
     fn simple_constraints_are_one_plain_rule() {
         assert!(is_simple(Some(&pods_rule(serde_json::json!({})))));
-        assert!(!is_simple(Some(&pods_rule(
-            serde_json::json!({"resourceNames": ["x"]})
-        ))));
+        assert!(!is_simple(Some(&pods_rule(serde_json::json!({"resourceNames": ["x"]})))));
         assert!(!is_simple(None));
     }
 }

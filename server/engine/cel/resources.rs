@@ -11,11 +11,7 @@ use crate::engine::Value;
 /// namespaced).
 const KNOWN: &[(&str, &str, bool)] = &[
     ("APIService", "apiservices", false),
-    (
-        "CertificateSigningRequest",
-        "certificatesigningrequests",
-        false,
-    ),
+    ("CertificateSigningRequest", "certificatesigningrequests", false),
     ("ClusterCleanupPolicy", "clustercleanuppolicies", false),
     ("ClusterPolicy", "clusterpolicies", false),
     ("ClusterRole", "clusterroles", false),
@@ -23,49 +19,25 @@ const KNOWN: &[(&str, &str, bool)] = &[
     ("ComponentStatus", "componentstatuses", false),
     ("CSIDriver", "csidrivers", false),
     ("CSINode", "csinodes", false),
-    (
-        "CustomResourceDefinition",
-        "customresourcedefinitions",
-        false,
-    ),
+    ("CustomResourceDefinition", "customresourcedefinitions", false),
     ("DeletingPolicy", "deletingpolicies", false),
     ("Endpoints", "endpoints", true),
     ("GeneratingPolicy", "generatingpolicies", false),
     ("ImageValidatingPolicy", "imagevalidatingpolicies", false),
     ("IngressClass", "ingressclasses", false),
-    (
-        "MutatingAdmissionPolicy",
-        "mutatingadmissionpolicies",
-        false,
-    ),
+    ("MutatingAdmissionPolicy", "mutatingadmissionpolicies", false),
     ("MutatingPolicy", "mutatingpolicies", false),
-    (
-        "MutatingWebhookConfiguration",
-        "mutatingwebhookconfigurations",
-        false,
-    ),
+    ("MutatingWebhookConfiguration", "mutatingwebhookconfigurations", false),
     ("Namespace", "namespaces", false),
     ("Node", "nodes", false),
     ("PersistentVolume", "persistentvolumes", false),
     ("PriorityClass", "priorityclasses", false),
     ("RuntimeClass", "runtimeclasses", false),
     ("StorageClass", "storageclasses", false),
-    (
-        "ValidatingAdmissionPolicy",
-        "validatingadmissionpolicies",
-        false,
-    ),
-    (
-        "ValidatingAdmissionPolicyBinding",
-        "validatingadmissionpolicybindings",
-        false,
-    ),
+    ("ValidatingAdmissionPolicy", "validatingadmissionpolicies", false),
+    ("ValidatingAdmissionPolicyBinding", "validatingadmissionpolicybindings", false),
     ("ValidatingPolicy", "validatingpolicies", false),
-    (
-        "ValidatingWebhookConfiguration",
-        "validatingwebhookconfigurations",
-        false,
-    ),
+    ("ValidatingWebhookConfiguration", "validatingwebhookconfigurations", false),
     ("VolumeAttachment", "volumeattachments", false),
 ];
 
@@ -121,10 +93,7 @@ mod tests {
     fn plurals_follow_the_rest_mapper_guess_with_exceptions() {
         assert_eq!(resource_of("Pod"), ("pods".into(), true));
         assert_eq!(resource_of("Ingress"), ("ingresses".into(), true));
-        assert_eq!(
-            resource_of("NetworkPolicy"),
-            ("networkpolicies".into(), true)
-        );
+        assert_eq!(resource_of("NetworkPolicy"), ("networkpolicies".into(), true));
         assert_eq!(resource_of("Endpoints"), ("endpoints".into(), true));
         assert_eq!(resource_of("Namespace"), ("namespaces".into(), false));
         assert_eq!(resource_of("ClusterRole"), ("clusterroles".into(), false));
@@ -132,8 +101,7 @@ mod tests {
 
     #[test]
     fn the_api_type_comes_from_api_version_and_kind() {
-        let v =
-            Value::from_json(&serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment"}));
+        let v = Value::from_json(&serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment"}));
         assert_eq!(
             api_type(&v),
             ApiType {

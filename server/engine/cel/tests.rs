@@ -64,10 +64,7 @@ fn a_validating_policy_passes_fails_and_skips() {
         )]
     );
     assert_eq!(
-        run(
-            POLICY,
-            &request(&pod("bad", "[NET_RAW]", "{exempt: 'yes'}"))
-        ),
+        run(POLICY, &request(&pod("bad", "[NET_RAW]", "{exempt: 'yes'}"))),
         [(Status::Skip, String::new(), "skip".to_string())]
     );
 }
@@ -106,7 +103,10 @@ fn autogen_evaluates_pod_controllers_on_their_template() {
 
 #[test]
 fn runtime_errors_and_messages() {
-    let policy = POLICY.replace("variables.containers.all(c,", "object.spec.missing.all(c,");
+    let policy = POLICY.replace(
+        "variables.containers.all(c,",
+        "object.spec.missing.all(c,",
+    );
     assert_eq!(
         run(&policy, &request(&pod("p", "[ALL]", "{}"))),
         [(
@@ -132,9 +132,7 @@ fn runtime_errors_and_messages() {
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].0, Status::Error);
     assert!(
-        got[0]
-            .2
-            .starts_with("failed to compile policy: spec.variables[0].expression: Invalid value: "),
+        got[0].2.starts_with("failed to compile policy: spec.variables[0].expression: Invalid value: "),
         "{}",
         got[0].2
     );
@@ -183,9 +181,7 @@ spec:
         - expression: object.spec.replicas <= 3
 ";
     let deployment = |name: &str, replicas: u32| {
-        format!(
-            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: default\nspec:\n  replicas: {replicas}\n"
-        )
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: default\nspec:\n  replicas: {replicas}\n")
     };
     assert_eq!(
         run(policy, &request(&deployment("web", 2))),

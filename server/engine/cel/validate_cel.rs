@@ -47,10 +47,7 @@ fn boolean(
             "expression '{expr}' resulted in error: must evaluate to bool but got {}",
             other.type_name()
         )),
-        Err(e) => Err(format!(
-            "expression '{expr}' resulted in error: {}",
-            e.message
-        )),
+        Err(e) => Err(format!("expression '{expr}' resulted in error: {}", e.message)),
     }
 }
 
@@ -68,9 +65,8 @@ fn message(
         .and_then(Value::as_str)
         .filter(|m| !m.is_empty())
     {
-        if let Ok(cel::Value::String(s)) = Program::compile(m)
-            .map_err(|_| ())
-            .and_then(|p| p.eval(activation, env).map_err(|_| ()))
+        if let Ok(cel::Value::String(s)) =
+            Program::compile(m).map_err(|_| ()).and_then(|p| p.eval(activation, env).map_err(|_| ()))
         {
             let s = s.trim();
             if !s.is_empty() && !s.contains('\n') && s.len() <= 5 * 1024 {
@@ -117,12 +113,10 @@ pub fn run(rule: &Value, request: &Request, env: &Env) -> Outcome {
         let program = Rc::new(compile(&expr));
         activation.set_lazy(
             format!("variables.{}", v.str_at(&["name"])),
-            Rc::new(
-                move |a: &dyn cel::Activation, e: &cel::Env| match program.as_ref() {
-                    Ok(p) => p.eval(a, e),
-                    Err(m) => Err(cel::EvalError::new(m.clone(), 0..0)),
-                },
-            ),
+            Rc::new(move |a: &dyn cel::Activation, e: &cel::Env| match program.as_ref() {
+                Ok(p) => p.eval(a, e),
+                Err(m) => Err(cel::EvalError::new(m.clone(), 0..0)),
+            }),
         );
     }
     let fail = |message: String, failed: Option<usize>| Outcome {

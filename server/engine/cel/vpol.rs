@@ -57,10 +57,15 @@ fn can_autogen(constraints: &Value) -> bool {
     {
         return false;
     }
-    let Some([rule]) = constraints.at(&["resourceRules"]).and_then(Value::as_array) else {
+    let Some([rule]) = constraints
+        .at(&["resourceRules"])
+        .and_then(Value::as_array)
+    else {
         return false;
     };
-    let only = |k: &str, want: &str| matches!(rule.at(&[k]).and_then(Value::as_array), Some([one]) if one.as_str() == Some(want));
+    let only = |k: &str, want: &str| {
+        matches!(rule.at(&[k]).and_then(Value::as_array), Some([one]) if one.as_str() == Some(want))
+    };
     is_empty(rule.at(&["resourceNames"]))
         && only("apiGroups", "")
         && only("apiVersions", "v1")
@@ -137,10 +142,7 @@ fn spec_for(spec: &Value, request: &Request) -> Option<Value> {
     let mut rule = variant_rules.as_array()?.first()?.as_object()?.clone();
     rule.insert("operations".into(), operations);
     let mut c = crate::jmespath::value::Map::new();
-    c.insert(
-        "resourceRules".into(),
-        Value::array(vec![Value::object(rule)]),
-    );
+    c.insert("resourceRules".into(), Value::array(vec![Value::object(rule)]));
     let mut variant = spec.as_object()?.clone();
     variant.insert("matchConstraints".into(), Value::object(c));
     let json = crate::jmespath::json::to_go_json(&Value::object(variant));
@@ -319,25 +321,25 @@ pub fn validate(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespons
             return vec![response(
                 status,
                 "exception",
-                format!(
-                    "rule is {verb} due to policy exception: {}",
-                    names.join(", ")
-                ),
+                format!("rule is {verb} due to policy exception: {}", names.join(", ")),
             )];
         }
         Exempt::Partly { images, values } => {
             activation.set(
                 "exceptions",
                 cel::Value::map(
-                    [("allowedImages", images), ("allowedValues", values)]
-                        .into_iter()
-                        .map(|(k, v)| {
-                            (
-                                cel::Key::String(k.into()),
-                                cel::Value::list(v.into_iter().map(cel::Value::string).collect()),
-                            )
-                        })
-                        .collect(),
+                    [
+                        ("allowedImages", images),
+                        ("allowedValues", values),
+                    ]
+                    .into_iter()
+                    .map(|(k, v)| {
+                        (
+                            cel::Key::String(k.into()),
+                            cel::Value::list(v.into_iter().map(cel::Value::string).collect()),
+                        )
+                    })
+                    .collect(),
                 ),
             );
         }
@@ -349,7 +351,10 @@ pub fn validate(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespons
         match program.eval(&activation, &cel_env) {
             Ok(cel::Value::Bool(false)) => return vec![response(Status::Skip, "", "skip")],
             Ok(cel::Value::Bool(true)) => {}
-            Ok(other) => errors.push(format!("expected a bool, got {}", other.type_name())),
+            Ok(other) => errors.push(format!(
+                "expected a bool, got {}",
+                other.type_name()
+            )),
             Err(e) => errors.push(e.message),
         }
     }
@@ -422,11 +427,7 @@ mod tests {
             "object.spec.template.spec.containers.all(c, object.metadata.name != '' && has(oldObject.spec.template.spec.x)) && object.metadata.labels.a == object.metadata.namespace"
         );
         assert_eq!(
-            replace(
-                "object.metadata.labels + object.metadata.names",
-                "metadata",
-                "spec.template.metadata"
-            ),
+            replace("object.metadata.labels + object.metadata.names", "metadata", "spec.template.metadata"),
             "object.spec.template.metadata.labels + object.spec.template.metadata.names"
         );
     }

@@ -2,7 +2,8 @@
 # Fuzzing with cargo-fuzz (libFuzzer). The target bodies are in server/fuzzing.rs; the
 # minimized corpora in fuzz/corpus/ are replayed on stable by `cargo test --test fuzz_replay`.
 #
-#   scripts/fuzz.sh TARGET SECONDS   fuzz one target (yaml, jmespath, template, analysis, lsp, cel)
+#   scripts/fuzz.sh TARGET SECONDS   fuzz one target (yaml, jmespath, template, analysis, lsp,
+#                                    cel, cel_check)
 #   scripts/fuzz.sh all SECONDS      each target in turn, SECONDS each
 #   scripts/fuzz.sh seed [TARGET...] rebuild the corpora from the repository's policies, the
 #                                    shared conformance policies and the JMESPath suite, then
@@ -22,7 +23,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 FUZZ="$ROOT/fuzz"
-TARGETS=(yaml jmespath template analysis lsp cel)
+TARGETS=(yaml jmespath template analysis lsp cel cel_check)
 SHARED="${KYVERNO_SHARED:-$ROOT/../shared}"
 # A 10 s input is a hang to fix; 2 GiB is far above any bounded input.
 LIBFUZZER_FLAGS=(-rss_limit_mb=2048 -timeout=10)
@@ -49,6 +50,7 @@ binary() {
 max_len() {
     case "$1" in
         template | analysis) echo 2048 ;;
+        cel_check) echo 1024 ;;
         yaml | jmespath) echo 4096 ;;
         lsp) echo 8192 ;;
     esac
@@ -182,6 +184,22 @@ for data in texts:
             expr = expr[1:-1]
         if expr and expr not in (b">-", b"|", b">", b"|-"):
             put("cel", expr + b"\n" + pod)
+# CEL: every one-line expression of the CEL policies, behind a selector byte (kind and
+# expected type) for a few kinds.
+cel_re = re.compile(rb"^\s*-?\s*(?:expression|messageExpression|valueExpression):\s*(.+)$", re.M)
+cel = set()
+for data in texts:
+    if b"policies.kyverno.io" not in data and b"cel:" not in data:
+        continue
+    for m in cel_re.finditer(data):
+        expr = m.group(1).strip()
+        if expr[:1] in (b'"', b"'") and expr[-1:] == expr[:1]:
+            expr = expr[1:-1]
+        if expr and expr not in (b">-", b"|", b">", b"|-"):
+            cel.add(expr)
+for expr in sorted(cel):
+    for selector in (0x04, 0x22, 0x45):
+        put("cel_check", bytes([selector]) + expr)
 
 # LSP sessions: open a policy, ask for every feature, edit it, shut down.
 def frame(msg):

@@ -525,3 +525,61 @@ pub fn cel(data: &[u8]) {
         "evaluation is not deterministic"
     );
 }
+
+/// The CEL type checker: the first byte picks the policy kind and the expected output type,
+/// the rest is the expression. Every finding lies inside the expression on character
+/// boundaries, has a message, and checking is deterministic; types print without panicking.
+pub fn cel_check(data: &[u8]) {
+    use crate::cel::checker::{self, CheckEnv, Expected, Flavor, Type, VariablesScope};
+    let (selector, rest) = data.split_first().map_or((0, &[][..]), |(s, r)| (*s, r));
+    let text = text(rest);
+    let text = text.as_ref();
+    let (Some(ast), errors) = crate::cel::parse(text) else {
+        return;
+    };
+    if !errors.is_empty() {
+        return;
+    }
+    const FLAVORS: [Flavor; 7] = [
+        Flavor::Validating,
+        Flavor::Mutating,
+        Flavor::Generating,
+        Flavor::ImageValidating,
+        Flavor::Deleting,
+        Flavor::ValidateCel,
+        Flavor::AdmissionPolicy,
+    ];
+    const EXPECTED: [Expected; 4] = [
+        Expected::Any,
+        Expected::Bool,
+        Expected::String,
+        Expected::StringOrNull,
+    ];
+    let variables = vec![
+        ("a".to_string(), Type::Dyn),
+        ("b".to_string(), Type::List(Box::new(Type::String))),
+    ];
+    let env = CheckEnv {
+        flavor: FLAVORS[usize::from(selector) % FLAVORS.len()],
+        params: selector & 0x10 != 0,
+        authorizer: selector & 0x20 != 0,
+        variables: &variables,
+        variables_scope: if selector & 0x40 != 0 {
+            VariablesScope::BeforeVariables
+        } else {
+            VariablesScope::Declared
+        },
+        expected: EXPECTED[usize::from(selector >> 2) % EXPECTED.len()],
+    };
+    let first = checker::check(&ast, &env);
+    for f in &first.findings {
+        assert_span(text, &f.span, f.code);
+        assert!(!f.message.is_empty(), "{} without a message", f.code);
+    }
+    let _ = first.ty.to_string();
+    assert_eq!(
+        first,
+        checker::check(&ast, &env),
+        "checking is not deterministic"
+    );
+}

@@ -87,7 +87,8 @@ fn functions_cel_lists_and_describes() {
         "{out}"
     );
     assert!(
-        !out.lines().any(|l| l.starts_with('@') || l.starts_with("__")),
+        !out.lines()
+            .any(|l| l.starts_with('@') || l.starts_with("__")),
         "internal names are hidden"
     );
     assert_eq!(

@@ -88,3 +88,78 @@ fn check_finds_errors_only_in_files_broken_upstream() {
     assert_eq!(broken, expected);
     assert_eq!(code, 1, "{}", String::from_utf8_lossy(&err));
 }
+
+/// Every CEL expression of the library and of Kyverno's CLI tests type-checks: Kyverno accepts
+/// all of these policies, so any finding of the checker there is a false positive. Also a floor
+/// on how many expressions are checked, so that a change which stops finding them does not
+/// pass silently.
+#[test]
+fn every_cel_expression_of_the_library_type_checks() {
+    let Some(library) = shared_data::path("conformance/kyverno-policies", "conformance_clean")
+    else {
+        return;
+    };
+    let (sites, typed, mut findings) = check_cel_under(&library);
+    println!("library: {sites} CEL expressions checked, {typed} with a known output type");
+    assert!(sites >= 400, "only {sites} CEL expressions found");
+    if let Some(cli) = shared_data::path("kyverno-cli-tests", "conformance_clean") {
+        let (sites, typed, more) = check_cel_under(&cli);
+        println!("CLI tests: {sites} CEL expressions checked, {typed} with a known output type");
+        assert!(
+            sites >= 100,
+            "only {sites} CEL expressions found in the CLI tests"
+        );
+        findings.extend(more);
+    }
+    assert!(
+        findings.is_empty(),
+        "{} findings:\n{}",
+        findings.len(),
+        findings.join("\n")
+    );
+}
+
+/// (expressions checked, those with a known output type, findings) for the YAML under `root`.
+fn check_cel_under(root: &Path) -> (usize, usize, Vec<String>) {
+    use kyverno_ls::checks::cel_lint::{SiteResult, check_policy};
+    let (files, _) = kyverno_ls::vfs::walk(
+        &kyverno_ls::vfs::FsFiles::new(root),
+        root,
+        &kyverno_ls::vfs::is_yaml,
+    );
+    let limits = kyverno_ls::yaml::Limits::default();
+    let (mut sites, mut typed, mut findings) = (0, 0, Vec::new());
+    for path in files {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        for range in kyverno_ls::yaml::document_ranges(&text) {
+            let Some(doc) = kyverno_ls::yaml::parse_chunk(&text[range], &limits) else {
+                continue;
+            };
+            let Some(node) = doc.root.as_ref() else {
+                continue;
+            };
+            let Some(policy) = kyverno_ls::model::Policy::lower(node) else {
+                continue;
+            };
+            for (site, result) in policy.cel.iter().zip(check_policy(node, &policy).sites) {
+                let Some(SiteResult::Checked(c)) = result else {
+                    continue;
+                };
+                sites += 1;
+                typed += usize::from(c.ty != kyverno_ls::cel::checker::Type::Unknown);
+                for f in c.findings {
+                    findings.push(format!(
+                        "{}: {}: {} {}",
+                        path.strip_prefix(root).unwrap_or(&path).display(),
+                        site.field_path(),
+                        f.code,
+                        f.message
+                    ));
+                }
+            }
+        }
+    }
+    (sites, typed, findings)
+}

@@ -87,3 +87,8 @@ fn lsp() {
 fn cel() {
     replay("cel", kyverno_ls::fuzzing::cel);
 }
+
+#[test]
+fn cel_check() {
+    replay("cel_check", kyverno_ls::fuzzing::cel_check);
+}

@@ -31,6 +31,16 @@ fn codes_in(src: &str) -> Vec<String> {
             }
         }
     }
+    // `code: "..."` fields of intermediate findings (the JMESPath and CEL checkers').
+    for (i, _) in src.match_indices("code: \"") {
+        let rest = &src[i + "code: \"".len()..];
+        if let Some(end) = rest.find('"') {
+            let code = &rest[..end];
+            if !code.is_empty() && code.chars().all(|c| c.is_ascii_lowercase() || c == '-') {
+                codes.push(code.to_string());
+            }
+        }
+    }
     codes
 }
 

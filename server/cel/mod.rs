@@ -26,6 +26,7 @@
 pub mod activation;
 pub mod ast;
 pub mod check;
+pub mod checker;
 pub mod eval;
 pub mod functions;
 pub mod lexer;

@@ -630,23 +630,10 @@ static EXCEPTIONS: Record = Record {
     ],
 };
 
-/// The type names usable as values (`type(x) == string`).
-const TYPE_NAMES: &[&str] = &[
-    "int",
-    "uint",
-    "double",
-    "bool",
-    "string",
-    "bytes",
-    "list",
-    "map",
-    "null_type",
-    "type",
-    "optional_type",
-    "dyn",
-    "google.protobuf.Timestamp",
-    "google.protobuf.Duration",
-];
+/// The type names usable as values (`type(x) == string`): the evaluator's, and `dyn`.
+fn is_type_name(name: &str) -> bool {
+    name == "dyn" || super::value::TYPE_NAMES.contains(&name)
+}
 
 /// Checks `expr` in `env`: its type, and what cel-go and Kyverno would refuse.
 pub fn check(expr: &Expr, env: &CheckEnv) -> Checked {
@@ -880,7 +867,7 @@ impl Checker<'_> {
         if let Some((_, t)) = self.decls.iter().find(|(n, _)| *n == name) {
             return t.clone();
         }
-        if TYPE_NAMES.contains(&name) {
+        if is_type_name(name) {
             return Type::TypeValue;
         }
         let mut names: Vec<String> = self.decls.iter().map(|(n, _)| n.to_string()).collect();
@@ -928,7 +915,7 @@ impl Checker<'_> {
         {
             return None;
         }
-        TYPE_NAMES.contains(&q.as_str()).then_some(Type::TypeValue)
+        is_type_name(&q).then_some(Type::TypeValue)
     }
 
     fn select(&mut self, t: &Type, field: &str, field_span: &Span, optional: bool) -> Type {

@@ -59,22 +59,13 @@ fn no_overload(span: &Span) -> EvalError {
     err("no such overload", span)
 }
 
-/// The names a type denotes as a value (`type(1) == int`).
-const TYPE_NAMES: &[&str] = &[
-    "int",
-    "uint",
-    "double",
-    "bool",
-    "string",
-    "bytes",
-    "list",
-    "map",
-    "null_type",
-    "type",
-    "optional_type",
-    "google.protobuf.Timestamp",
-    "google.protobuf.Duration",
-];
+/// Selecting a field of a value that has none (a number, a list...).
+fn no_field_selection(v: &Value, span: &Span) -> EvalError {
+    err(
+        format!("type '{}' does not support field selection", v.type_name()),
+        span,
+    )
+}
 
 impl<'a> Evaluator<'a> {
     fn charge(&mut self, n: u64, span: &Span) -> Result<(), EvalError> {
@@ -155,7 +146,7 @@ impl<'a> Evaluator<'a> {
             if let Some(r) = self.ask(&cand) {
                 return Some(r);
             }
-            if TYPE_NAMES.contains(&cand.as_str()) {
+            if super::value::TYPE_NAMES.contains(&cand.as_str()) {
                 return Some(Ok(Value::type_value(&cand)));
             }
         }
@@ -263,13 +254,7 @@ impl<'a> Evaluator<'a> {
                 m.get(&Key::String(field.as_str().into()))
                     .map(|v| Box::new(v.clone())),
             )),
-            other => Err(err(
-                format!(
-                    "type '{}' does not support field selection",
-                    other.type_name()
-                ),
-                field_span,
-            )),
+            other => Err(no_field_selection(&other, field_span)),
         }
     }
 
@@ -302,21 +287,9 @@ impl<'a> Evaluator<'a> {
                 Value::Map(m) => Ok(Value::Bool(
                     m.contains_key(&Key::String(field.as_str().into())),
                 )),
-                other => Err(err(
-                    format!(
-                        "type '{}' does not support field selection",
-                        other.type_name()
-                    ),
-                    field_span,
-                )),
+                other => Err(no_field_selection(&other, field_span)),
             },
-            other => Err(err(
-                format!(
-                    "type '{}' does not support field selection",
-                    other.type_name()
-                ),
-                field_span,
-            )),
+            other => Err(no_field_selection(&other, field_span)),
         }
     }
 
@@ -813,21 +786,9 @@ fn select(v: Value, field: &str, span: &Span) -> R {
                 m.get(&Key::String(field.into()))
                     .map(|v| Box::new(v.clone())),
             )),
-            other => Err(err(
-                format!(
-                    "type '{}' does not support field selection",
-                    other.type_name()
-                ),
-                span,
-            )),
+            other => Err(no_field_selection(&other, span)),
         },
-        other => Err(err(
-            format!(
-                "type '{}' does not support field selection",
-                other.type_name()
-            ),
-            span,
-        )),
+        other => Err(no_field_selection(&other, span)),
     }
 }
 

@@ -116,6 +116,23 @@ impl fmt::Display for Key {
 
 pub type Map = BTreeMap<Key, Value>;
 
+/// The names a type denotes as a value (`type(1) == int`), for the evaluator and the checker.
+pub const TYPE_NAMES: &[&str] = &[
+    "int",
+    "uint",
+    "double",
+    "bool",
+    "string",
+    "bytes",
+    "list",
+    "map",
+    "null_type",
+    "type",
+    "optional_type",
+    "google.protobuf.Timestamp",
+    "google.protobuf.Duration",
+];
+
 /// A value of a library type the core does not know (quantity, ip, cidr, url, semver, image
 /// reference…). Libraries implement it in their own file; the evaluator only needs equality,
 /// optional ordering, the type name and a way to show the value.

@@ -17,14 +17,14 @@ pub struct Outcome {
     pub failed: Option<usize>,
 }
 
-fn items(v: Option<&Value>) -> Vec<Value> {
+pub(super) fn items(v: Option<&Value>) -> Vec<Value> {
     v.and_then(Value::as_array)
         .map(<[Value]>::to_vec)
         .unwrap_or_default()
 }
 
 /// Kubernetes' text for an expression that could not be compiled.
-fn compile(expr: &str) -> Result<Arc<Program>, String> {
+pub(super) fn compile(expr: &str) -> Result<Arc<Program>, String> {
     super::vpol::parsed(expr).map_err(|errors| {
         let detail: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
         format!(
@@ -34,31 +34,10 @@ fn compile(expr: &str) -> Result<Arc<Program>, String> {
     })
 }
 
-/// Evaluates `program` as a boolean the way the validator words failures.
-fn boolean(
-    program: &Result<Arc<Program>, String>,
-    expr: &str,
-    activation: &cel::Bindings,
-    env: &cel::Env,
-) -> Result<bool, String> {
-    let program = program.as_ref().map_err(Clone::clone)?;
-    match program.eval(activation, env) {
-        Ok(cel::Value::Bool(b)) => Ok(b),
-        Ok(other) => Err(format!(
-            "expression '{expr}' resulted in error: must evaluate to bool but got {}",
-            other.type_name()
-        )),
-        Err(e) => Err(format!(
-            "expression '{expr}' resulted in error: {}",
-            e.message
-        )),
-    }
-}
-
 /// The message of a failed validation: its `messageExpression` when that gives a non-blank,
 /// single-line string, else its `message` (the rule's `validate.message` when it has none),
 /// else `failed expression: <expression>`.
-fn message(
+pub(super) fn message(
     validation: &Value,
     rule_message: &str,
     activation: &cel::Bindings,
@@ -114,7 +93,42 @@ pub fn run(rule: &Value, request: &Request, env: &Env) -> Outcome {
         })))
     };
     activation.set("namespaceObject", namespace_object);
-    for v in items(cel_block.at(&["variables"])) {
+    bind_variables(&mut activation, &items(cel_block.at(&["variables"])));
+    let validator = Validator {
+        conditions: &items(rule.at(&["celPreconditions"])),
+        validations: &items(cel_block.at(&["expressions"])),
+        audit_annotations: &items(cel_block.at(&["auditAnnotations"])),
+        default_message: rule_message,
+    };
+    // Kyverno turns every decision that is not "admit" into a failure of the rule.
+    match validator.run(&activation, &cel_env) {
+        Verdict::NotMatched => Outcome {
+            status: Status::Skip,
+            message: "cel preconditions not met".to_string(),
+            failed: None,
+        },
+        Verdict::Denied { message, failed } => Outcome {
+            status: Status::Fail,
+            message,
+            failed: Some(failed),
+        },
+        Verdict::Errored { message, failed } => Outcome {
+            status: Status::Fail,
+            message,
+            failed,
+        },
+        Verdict::Admitted => Outcome {
+            status: Status::Pass,
+            message: format!("Validation rule '{name}' passed."),
+            failed: None,
+        },
+    }
+}
+
+/// Adds `variables.<name>` for each of `variables` (`{name, expression}`), evaluated when first
+/// read, as Kubernetes' validator does.
+pub(super) fn bind_variables(activation: &mut cel::Bindings, variables: &[Value]) {
+    for v in variables {
         let expr = v.str_at(&["expression"]).to_string();
         let program = Rc::new(compile(&expr));
         activation.set_lazy(
@@ -127,43 +141,99 @@ pub fn run(rule: &Value, request: &Request, env: &Env) -> Outcome {
             ),
         );
     }
-    let fail = |message: String, failed: Option<usize>| Outcome {
-        status: Status::Fail,
-        message,
-        failed,
-    };
-    // Preconditions: any false skips the rule; an error (with none false) denies.
-    let mut error = None;
-    for c in items(rule.at(&["celPreconditions"])) {
-        let expr = c.str_at(&["expression"]);
-        match boolean(&compile(expr), expr, &activation, &cel_env) {
-            Ok(false) => {
-                return Outcome {
-                    status: Status::Skip,
-                    message: "cel preconditions not met".to_string(),
+}
+
+/// What Kubernetes' ValidatingAdmissionPolicy validator decides, before Kyverno turns it into
+/// a rule status (`validate.cel` and ValidatingAdmissionPolicy word the same decisions
+/// differently).
+#[derive(Debug, PartialEq)]
+pub enum Verdict {
+    /// A match condition was false.
+    NotMatched,
+    Admitted,
+    /// Validation `failed` was not true; the message is the one Kubernetes shows.
+    Denied {
+        message: String,
+        failed: usize,
+    },
+    /// A match condition, validation or audit annotation could not be compiled or evaluated.
+    Errored {
+        message: String,
+        failed: Option<usize>,
+    },
+}
+
+/// The expressions Kubernetes' validator runs, in its order.
+pub(super) struct Validator<'a> {
+    pub conditions: &'a [Value],
+    pub validations: &'a [Value],
+    pub audit_annotations: &'a [Value],
+    /// The message of a validation that has none of its own (`validate.message` of a
+    /// `validate.cel` rule; empty for an admission policy).
+    pub default_message: &'a str,
+}
+
+impl Validator<'_> {
+    /// The first decision that is not "admit", as Kyverno reads the validator's decisions.
+    pub fn run(&self, activation: &cel::Bindings, env: &cel::Env) -> Verdict {
+        // Match conditions: any false skips; otherwise any error is the decision. A result that
+        // is neither false nor an error (even a non-boolean one) counts as a match.
+        let mut error = None;
+        for c in self.conditions {
+            let expr = c.str_at(&["expression"]);
+            match evaluate(&compile(expr), expr, activation, env) {
+                Ok(cel::Value::Bool(false)) => return Verdict::NotMatched,
+                Ok(_) => {}
+                Err(e) => error = error.or(Some(e)),
+            }
+        }
+        if let Some(message) = error {
+            return Verdict::Errored {
+                message,
+                failed: None,
+            };
+        }
+        for (i, v) in self.validations.iter().enumerate() {
+            let expr = v.str_at(&["expression"]);
+            match evaluate(&compile(expr), expr, activation, env) {
+                Ok(cel::Value::Bool(true)) => {}
+                // Anything but `true` denies, a non-boolean result included.
+                Ok(_) => {
+                    return Verdict::Denied {
+                        message: message(v, self.default_message, activation, env),
+                        failed: i,
+                    };
+                }
+                Err(message) => {
+                    return Verdict::Errored {
+                        message,
+                        failed: Some(i),
+                    };
+                }
+            }
+        }
+        for a in self.audit_annotations {
+            let expr = a.str_at(&["valueExpression"]);
+            if let Err(message) = evaluate(&compile(expr), expr, activation, env) {
+                return Verdict::Errored {
+                    message,
                     failed: None,
                 };
             }
-            Ok(true) => {}
-            Err(e) => error = error.or(Some(e)),
         }
+        Verdict::Admitted
     }
-    if let Some(e) = error {
-        return fail(e, None);
-    }
-    for (i, v) in items(cel_block.at(&["expressions"])).iter().enumerate() {
-        let expr = v.str_at(&["expression"]);
-        match boolean(&compile(expr), expr, &activation, &cel_env) {
-            Ok(true) => {}
-            Ok(false) => {
-                return fail(message(v, rule_message, &activation, &cel_env), Some(i));
-            }
-            Err(e) => return fail(e, Some(i)),
-        }
-    }
-    Outcome {
-        status: Status::Pass,
-        message: format!("Validation rule '{name}' passed."),
-        failed: None,
-    }
+}
+
+/// Evaluates one expression, with the validator's wording of errors.
+fn evaluate(
+    program: &Result<Arc<Program>, String>,
+    expr: &str,
+    activation: &cel::Bindings,
+    env: &cel::Env,
+) -> Result<cel::Value, String> {
+    let program = program.as_ref().map_err(Clone::clone)?;
+    program
+        .eval(activation, env)
+        .map_err(|e| format!("expression '{expr}' resulted in error: {}", e.message))
 }

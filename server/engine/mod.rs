@@ -129,6 +129,12 @@ pub struct Request {
     pub context_resources: Vec<Value>,
     /// Image data of the `context` file by image reference, for CEL's `image.GetMetadata`.
     pub images: BTreeMap<String, Value>,
+    /// The test's ValidatingAdmissionPolicyBindings (whole documents): they decide which
+    /// resources a ValidatingAdmissionPolicy applies to.
+    pub admission_bindings: Vec<Value>,
+    /// Whole Namespace objects by name (values file `namespaces`), for CEL's
+    /// `namespaceObject`; a namespace known only by its labels is built from them.
+    pub namespaces: BTreeMap<String, Value>,
 }
 
 /// A rule's verdict, as `kyverno test` reports it.

@@ -69,6 +69,9 @@ pub struct Values {
     pub namespace_selectors: Vec<(String, BTreeMap<String, String>)>,
     /// Namespace objects: name and labels.
     pub namespaces: Vec<(String, BTreeMap<String, String>)>,
+    /// The same namespace objects whole, by name: CEL's `namespaceObject` sees their
+    /// annotations and everything else.
+    pub namespace_objects: BTreeMap<String, Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -390,6 +393,7 @@ pub fn decode_values_spec(v: &Value, at: &str, file: bool) -> Result<Values, Str
                         Some(l) => string_map(l, &format!("{sat}.metadata.labels"))?,
                         None => BTreeMap::new(),
                     };
+                    out.namespace_objects.insert(name.clone(), ns.clone());
                     out.namespaces.push((name, labels));
                 }
             }

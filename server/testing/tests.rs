@@ -591,3 +591,114 @@ fn a_context_file_decodes_strictly_with_go_defaults_for_image_data() {
         Err("`spec.resources[0]` must be an object, not a string".to_string())
     );
 }
+
+#[test]
+fn admission_policy_bindings_cluster_resources_and_whole_namespaces_reach_cel() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "policies.yaml",
+        "apiVersion: policies.kyverno.io/v1
+kind: ValidatingPolicy
+metadata: {name: owner}
+spec:
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [''], apiVersions: [v1], operations: [CREATE], resources: [pods]}
+  validations:
+  - expression: >-
+      namespaceObject.metadata.annotations.owner == 'team-a' &&
+      resource.Get('v1', 'configmaps', 'shop', 'switch').data.mode == 'on'
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: prod-only}
+spec:
+  validations:
+  - expression: object.metadata.name != 'forbidden'
+    message: this name is reserved
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: prod-only}
+spec:
+  policyName: prod-only
+  validationActions: [Deny]
+  matchResources:
+    namespaceSelector:
+      matchLabels: {tier: prod}
+",
+    );
+    write(
+        dir.path(),
+        "resources.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: forbidden, namespace: shop}\nspec: {containers: [{name: c, image: nginx}]}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: forbidden, namespace: dev}\nspec: {containers: [{name: c, image: nginx}]}\n",
+    );
+    write(
+        dir.path(),
+        "cluster.yaml",
+        "apiVersion: cli.kyverno.io/v1alpha1\nkind: ClusterResource\nmetadata: {name: c}\nspec:\n  resources:\n  - {apiVersion: v1, kind: ConfigMap, metadata: {name: switch, namespace: shop}, data: {mode: 'on'}}\n",
+    );
+    write(
+        dir.path(),
+        "values.yaml",
+        "apiVersion: cli.kyverno.io/v1alpha1\nkind: Value\nnamespaces:\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: shop\n    labels: {tier: prod}\n    annotations: {owner: team-a}\n",
+    );
+    write(
+        dir.path(),
+        "kyverno-test.yaml",
+        "apiVersion: cli.kyverno.io/v1alpha1
+kind: Test
+metadata: {name: t}
+policies: [policies.yaml]
+resources: [resources.yaml]
+clusterResources: [cluster.yaml]
+variables: values.yaml
+results:
+- {policy: owner, resources: [shop/forbidden], result: pass, isValidatingPolicy: true}
+- {policy: owner, resources: [dev/forbidden], result: error, isValidatingPolicy: true}
+- {policy: prod-only, resources: [shop/forbidden], result: fail, isValidatingAdmissionPolicy: true}
+- {policy: prod-only, resources: [dev/forbidden], result: skip, isValidatingAdmissionPolicy: true}
+",
+    );
+    let report = run_dir(dir.path(), false);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let rows: Vec<(&str, &str, &str, &str)> = report
+        .results
+        .iter()
+        .map(|r| {
+            (
+                r.policy.as_str(),
+                r.resource.as_str(),
+                r.actual.as_str(),
+                r.message.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("owner", "shop/forbidden", "pass", "success"),
+            // A namespace that the values file does not describe has no object at all.
+            (
+                "owner",
+                "dev/forbidden",
+                "error",
+                "error: type 'null_type' does not support field selection"
+            ),
+            (
+                "prod-only",
+                "shop/forbidden",
+                "fail",
+                "this name is reserved"
+            ),
+            (
+                "prod-only",
+                "dev/forbidden",
+                "skip",
+                "excluded: neither the policy's matchConstraints nor any of its bindings match the resource"
+            ),
+        ]
+    );
+    assert!(report.results.iter().all(|r| r.ok));
+}

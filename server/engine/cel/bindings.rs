@@ -75,7 +75,13 @@ pub fn context(request: &Request) -> Context {
         resource_of: Some(resource_of),
         ..Context::default()
     };
-    for r in &request.context_resources {
+    // Kyverno's own CLI tests (test-context-configmap-vpol, test-context-apicall-vpol) read
+    // `clusterResources` through `resource.Get` as well as the context file's objects.
+    for r in request
+        .cluster_resources
+        .iter()
+        .chain(&request.context_resources)
+    {
         let api = super::resources::api_type(r);
         c.add_resource(&api.group, &api.version, &api.resource, unstructured(r));
     }
@@ -199,7 +205,11 @@ pub fn request_bindings(request: &Request) -> Bindings {
     ]);
     // `kyverno test` knows a namespace only from the values file.
     let namespace_object = match request.namespace_labels.get(namespace) {
-        Some(labels) if !namespace.is_empty() => map(vec![
+        _ if namespace.is_empty() => cel::Value::Null,
+        _ if request.namespaces.contains_key(namespace) => {
+            cel::Value::from_json(&request.namespaces[namespace])
+        }
+        Some(labels) => map(vec![
             ("apiVersion", s("v1")),
             ("kind", s("Namespace")),
             (

@@ -149,9 +149,13 @@ pub fn matches(constraints: Option<&Value>, request: &Request) -> bool {
     {
         return false;
     }
-    rules("resourceRules")
-        .iter()
-        .any(|r| rule_matches(r, &api, request, name))
+    // No resource rules at all match every resource (the CLI's matcher; only an admission
+    // policy's binding leaves them out in practice).
+    let resource_rules = rules("resourceRules");
+    resource_rules.is_empty()
+        || resource_rules
+            .iter()
+            .any(|r| rule_matches(r, &api, request, name))
 }
 
 /// Whether `kyverno test` drops the response of a policy that does not match: only for

@@ -334,3 +334,126 @@ spec:
         [(Status::Pass, String::new(), "success".to_string())]
     );
 }
+
+const VAP: &str = "apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: replicas
+spec:
+  matchConstraints:
+    resourceRules:
+    - apiGroups: [apps]
+      apiVersions: [v1]
+      operations: [CREATE, UPDATE]
+      resources: [deployments]
+  matchConditions:
+  - name: not-system
+    expression: \"!object.metadata.name.startsWith('system-')\"
+  variables:
+  - name: limit
+    expression: \"namespaceObject.metadata.?labels.?tier.orValue('') == 'prod' ? 5 : 3\"
+  validations:
+  - expression: object.spec.replicas <= variables.limit
+    messageExpression: \"'at most ' + string(variables.limit) + ' replicas'\"
+";
+
+fn deployment(name: &str, replicas: &str) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: shop\nspec:\n  replicas: {replicas}\n"
+    )
+}
+
+fn vap(policy: &str, req: &Request) -> Vec<(Status, String, String)> {
+    run(policy, req)
+}
+
+#[test]
+fn a_validating_admission_policy_decides_as_the_kubernetes_validator() {
+    let rule = || "replicas".to_string();
+    assert_eq!(
+        vap(VAP, &request(&deployment("web", "3"))),
+        [(Status::Pass, rule(), String::new())]
+    );
+    assert_eq!(
+        vap(VAP, &request(&deployment("web", "4"))),
+        [(Status::Fail, rule(), "at most 3 replicas".to_string())]
+    );
+    assert_eq!(
+        vap(VAP, &request(&deployment("system-web", "9"))),
+        [(
+            Status::Skip,
+            rule(),
+            "match conditions aren't met".to_string()
+        )]
+    );
+    // The namespace object carries the values file's labels.
+    let mut prod = request(&deployment("web", "4"));
+    prod.namespace_labels.insert(
+        "shop".to_string(),
+        [("tier".to_string(), "prod".to_string())].into(),
+    );
+    assert_eq!(vap(VAP, &prod), [(Status::Pass, rule(), String::new())]);
+    // A validation that errors is an error, not a failure.
+    assert_eq!(
+        vap(VAP, &request(&deployment("web", "'3'"))),
+        [(
+            Status::Error,
+            rule(),
+            "expression 'object.spec.replicas <= variables.limit' resulted in error: no such overload"
+                .to_string()
+        )]
+    );
+    // A kind outside the constraints gets no response: the CLI reports it as excluded.
+    assert_eq!(vap(VAP, &request(&pod("p", "[ALL]", "{}"))), []);
+}
+
+#[test]
+fn bindings_replace_the_policy_constraints_of_a_validating_admission_policy() {
+    let binding = |match_resources: &str| {
+        yaml(&format!(
+            "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\nmetadata:\n  name: b\nspec:\n  policyName: replicas\n  validationActions: [Deny]\n{match_resources}"
+        ))
+    };
+    let mut req = request(&deployment("web", "4"));
+    req.admission_bindings = vec![binding(
+        "  matchResources:\n    namespaceSelector:\n      matchLabels:\n        tier: prod\n",
+    )];
+    assert_eq!(vap(VAP, &req), []);
+    // A binding without matchResources applies the policy to anything, even a kind that the
+    // policy's own constraints leave out.
+    req.admission_bindings = vec![binding("")];
+    req.object = yaml(
+        &deployment("web", "4")
+            .replace("apps/v1", "batch/v1")
+            .replace("Deployment", "Job"),
+    );
+    assert_eq!(
+        vap(VAP, &req),
+        [(
+            Status::Fail,
+            "replicas".to_string(),
+            "at most 3 replicas".to_string()
+        )]
+    );
+    // A binding of another policy is ignored, and the policy's constraints decide again.
+    req.admission_bindings = vec![yaml(
+        "kind: ValidatingAdmissionPolicyBinding\nspec:\n  policyName: other\n",
+    )];
+    assert_eq!(vap(VAP, &req), []);
+}
+
+#[test]
+fn a_validating_admission_policy_with_params_is_not_guessed() {
+    let policy = VAP.replace(
+        "spec:\n",
+        "spec:\n  paramKind:\n    apiVersion: v1\n    kind: ConfigMap\n",
+    );
+    assert_eq!(
+        vap(&policy, &request(&deployment("web", "4"))),
+        [(
+            Status::Unsupported,
+            "replicas".to_string(),
+            "ValidatingAdmissionPolicies with a paramKind are not simulated yet".to_string()
+        )]
+    );
+}

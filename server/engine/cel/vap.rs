@@ -1,0 +1,127 @@
+//! Kubernetes' ValidatingAdmissionPolicy, as `kyverno test` evaluates one against one resource
+//! (K:pkg/admissionpolicy/validate.go): always as a CREATE without an old object, with the
+//! namespace object built from the values file's namespace labels.
+//!
+//! Without a binding, the policy's `matchConstraints` decide whether it applies. With bindings,
+//! only the bindings count: the first whose `matchResources` match (or that has none) applies
+//! the policy, and the policy's own constraints are not consulted, as in the CLI. A policy
+//! that does not apply gives no rule response, which `kyverno test` reports as excluded.
+//!
+//! The decision is Kubernetes' validator's (`validate_cel::Validator`): a false match
+//! condition skips, an error is `error` (whatever the failure policy), a validation that is
+//! not true is `fail`. The binding's `validationActions` do not change the result.
+
+use super::matching;
+use super::validate_cel::{Validator, Verdict, bind_variables, items};
+use crate::cel;
+use crate::engine::{Env, Operation, Request, RuleResponse, Status, Value};
+
+/// The request the CLI builds for a ValidatingAdmissionPolicy: the resource as a CREATE, and
+/// only the namespaces the values file labels (an unknown namespace has no labels at all).
+fn admission_request(request: &Request) -> Request {
+    let object = match request.object.as_object() {
+        Some(m) if !m.is_empty() => request.object.clone(),
+        _ => request.old_object.clone(),
+    };
+    let namespace = object.str_at(&["metadata", "namespace"]).to_string();
+    let mut namespace_labels = request.namespace_labels.clone();
+    if !namespace.is_empty() {
+        namespace_labels.entry(namespace).or_default();
+    }
+    Request {
+        operation: Operation::Create,
+        object,
+        old_object: Value::Null,
+        namespace_labels,
+        ..request.clone()
+    }
+}
+
+/// The policy's rule responses for `request`: none when it does not apply.
+pub fn validate(policy: &Value, request: &Request, env: &Env) -> Vec<RuleResponse> {
+    let name = policy.str_at(&["metadata", "name"]);
+    let request = admission_request(request);
+    let bindings: Vec<&Value> = request
+        .admission_bindings
+        .iter()
+        .filter(|b| {
+            b.str_at(&["kind"]) == "ValidatingAdmissionPolicyBinding"
+                && b.str_at(&["spec", "policyName"]) == name
+        })
+        .collect();
+    let applies = if bindings.is_empty() {
+        matching::matches(policy.at(&["spec", "matchConstraints"]), &request)
+    } else {
+        bindings
+            .iter()
+            .any(|b| match b.at(&["spec", "matchResources"]) {
+                None | Some(Value::Null) => true,
+                constraints => matching::matches(constraints, &request),
+            })
+    };
+    if !applies {
+        return Vec::new();
+    }
+    let spec = policy.at(&["spec"]).unwrap_or(&Value::Null);
+    if spec
+        .at(&["paramKind"])
+        .is_some_and(|k| !matches!(k, Value::Null))
+    {
+        // The test's `paramResources` are not read yet: a verdict without them would be wrong.
+        return vec![RuleResponse {
+            rule: name.to_string(),
+            source: 0,
+            status: Status::Unsupported,
+            message: "ValidatingAdmissionPolicies with a paramKind are not simulated yet"
+                .to_string(),
+            resource_path: None,
+            policy_path: None,
+        }];
+    }
+    let cel_env = super::bindings::env_for_kind(env, "ValidatingAdmissionPolicy");
+    let mut activation = super::bindings::request_bindings(&request);
+    // The CLI's namespace object has only a name and the values file's labels; a Namespace
+    // has none of its own.
+    let subject = &request.object;
+    let namespace = subject.str_at(&["metadata", "namespace"]);
+    let namespace_object = if namespace.is_empty() || subject.str_at(&["kind"]) == "Namespace" {
+        cel::Value::Null
+    } else {
+        let labels: serde_json::Map<String, serde_json::Value> = request
+            .namespace_labels
+            .get(namespace)
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect();
+        let mut metadata = serde_json::json!({ "name": namespace });
+        if !labels.is_empty() {
+            metadata["labels"] = serde_json::Value::Object(labels);
+        }
+        cel::Value::from_json(&Value::from_json(
+            &serde_json::json!({ "metadata": metadata }),
+        ))
+    };
+    activation.set("namespaceObject", namespace_object);
+    bind_variables(&mut activation, &items(spec.at(&["variables"])));
+    let validator = Validator {
+        conditions: &items(spec.at(&["matchConditions"])),
+        validations: &items(spec.at(&["validations"])),
+        audit_annotations: &items(spec.at(&["auditAnnotations"])),
+        default_message: "",
+    };
+    let (status, message) = match validator.run(&activation, &cel_env) {
+        Verdict::NotMatched => (Status::Skip, "match conditions aren't met".to_string()),
+        Verdict::Admitted => (Status::Pass, String::new()),
+        Verdict::Denied { message, .. } => (Status::Fail, message),
+        Verdict::Errored { message, .. } => (Status::Error, message),
+    };
+    vec![RuleResponse {
+        rule: name.to_string(),
+        source: 0,
+        status,
+        message,
+        resource_path: None,
+        policy_path: None,
+    }]
+}

@@ -91,7 +91,11 @@ pub struct ApiResponse {
     /// `urlPath` or `url` as written in the manifest.
     pub url: String,
     pub method: String,
+    /// What a JMESPath `apiCall` answers.
     pub body: Value,
+    /// The whole mocked response, `body` and `statusCode`: Kyverno's CLI hands it as it is
+    /// to CEL's `http.Get`/`http.Post` (test/cli/test/cel-http-get-mock).
+    pub response: Value,
 }
 
 /// Everything besides the policy: the admission request and what the CLI knows of the

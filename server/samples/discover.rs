@@ -271,11 +271,7 @@ fn from_manifest(
                     api_responses: test
                         .api_call_responses
                         .iter()
-                        .map(|a| crate::engine::ApiResponse {
-                            url: a.url.clone(),
-                            method: a.method.clone(),
-                            body: crate::engine::Value::from_json(&a.body),
-                        })
+                        .map(|a| a.to_engine())
                         .collect(),
                     global_context: Default::default(),
                     exceptions: Vec::new(),

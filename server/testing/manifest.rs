@@ -30,6 +30,19 @@ pub struct ApiCallResponse {
     pub url: String,
     pub method: String,
     pub body: Value,
+    /// The whole `response` (`body` and `statusCode`): what CEL's mocked `http` answers.
+    pub response: Value,
+}
+
+impl ApiCallResponse {
+    pub fn to_engine(&self) -> crate::engine::ApiResponse {
+        crate::engine::ApiResponse {
+            url: self.url.clone(),
+            method: self.method.clone(),
+            body: crate::engine::Value::from_json(&self.body),
+            response: crate::engine::Value::from_json(&self.response),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -239,6 +252,7 @@ fn decode_api_call(v: &Value, at: &str) -> Result<ApiCallResponse, String> {
                 }
             }
             _ => {
+                out.response = fv.clone();
                 for (rf, rv) in fields(fv, &["statusCode", "body"], &here)? {
                     if rf == "body" {
                         out.body = rv.clone();

@@ -216,11 +216,7 @@ pub fn load_inputs(
     let api_responses = test
         .api_call_responses
         .iter()
-        .map(|a| ApiResponse {
-            url: a.url.clone(),
-            method: a.method.clone(),
-            body: to_value(&a.body),
-        })
+        .map(|a| a.to_engine())
         .collect();
     let mut global_context = BTreeMap::new();
     for g in &test.global_context_entries {

@@ -101,7 +101,7 @@ pub fn context(request: &Request) -> Context {
         .map(|a| HttpMock {
             method: a.method.clone(),
             url: a.url.clone(),
-            body: cel::Value::from_json(&a.body),
+            body: cel::Value::from_json(&a.response),
         })
         .collect();
     c

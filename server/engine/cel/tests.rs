@@ -457,3 +457,22 @@ fn a_validating_admission_policy_with_params_is_not_guessed() {
         )]
     );
 }
+
+#[test]
+fn cel_http_mocks_answer_the_whole_mocked_response() {
+    let policy = POLICY.replace(
+        "variables.containers.all(c,\n        c.?securityContext.?capabilities.?drop.orValue([]).exists(d, d == 'ALL'))",
+        "http.Get('https://authz.example/pods').statusCode == 200 &&\n      http.Post('https://authz.example/pods', {}).body.allowed",
+    );
+    let mut req = request(&pod("p", "[]", "{}"));
+    req.api_responses = vec![crate::engine::ApiResponse {
+        url: "https://authz.example/pods".to_string(),
+        method: "POST".to_string(),
+        body: yaml("allowed: true"),
+        response: yaml("{body: {allowed: true}, statusCode: 200}"),
+    }];
+    assert_eq!(
+        run(&policy, &req),
+        [(Status::Pass, String::new(), "success".to_string())]
+    );
+}

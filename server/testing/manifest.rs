@@ -51,6 +51,10 @@ pub struct GlobalContextEntry {
     pub data: Option<Value>,
     pub resources: Vec<Value>,
     pub resource_files: Vec<String>,
+    /// A JMESPath applied to the data before projections.
+    pub field_path: String,
+    /// `(name, JMESPath)`: with any, the entry's value is the map of their results.
+    pub projections: Vec<(String, String)>,
 }
 
 /// One entry of `results:`.
@@ -281,6 +285,20 @@ fn decode_global(v: &Value, at: &str) -> Result<GlobalContextEntry, String> {
             "data" => out.data = Some(fv.clone()),
             "resources" => out.resources = list(fv, &here)?.to_vec(),
             "resourceFiles" => out.resource_files = strings(fv, &here)?,
+            "fieldPath" => out.field_path = string(fv, &here)?,
+            "projections" => {
+                for (i, p) in list(fv, &here)?.iter().enumerate() {
+                    let at = format!("{here}[{i}]");
+                    let (mut name, mut path) = (String::new(), String::new());
+                    for (pf, pv) in fields(p, &["name", "path"], &at)? {
+                        match pf {
+                            "name" => name = string(pv, &format!("{at}.name"))?,
+                            _ => path = string(pv, &format!("{at}.path"))?,
+                        }
+                    }
+                    out.projections.push((name, path));
+                }
+            }
             _ => {}
         }
     }

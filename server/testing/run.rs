@@ -102,7 +102,7 @@ pub fn run_manifest(
                 continue;
             }
         };
-        match load_inputs(vfs, &test, base, &sandbox) {
+        match load_inputs(vfs, &test, base, &sandbox, env) {
             Ok(inputs) => {
                 report
                     .results
@@ -117,12 +117,39 @@ fn to_value(j: &Json) -> Value {
     Value::from_json(j)
 }
 
+/// A `globalContextEntries` value as Kyverno's CLI resolves it: `fieldPath` selects from the
+/// data, and projections, if any, replace it with the map of their results.
+fn resolve_global_entry(
+    entry: &manifest::GlobalContextEntry,
+    data: Value,
+    env: &Env,
+) -> Result<Value, String> {
+    let search = |path: &str, on: &Value| -> Result<Value, String> {
+        let ast = crate::jmespath::parse(path).map_err(|e| format!("`{path}`: {e}"))?;
+        crate::jmespath::evaluate(&ast, on, env).map_err(|e| format!("`{path}`: {e}"))
+    };
+    let data = if entry.field_path.is_empty() {
+        data
+    } else {
+        search(&entry.field_path, &data)?
+    };
+    if entry.projections.is_empty() {
+        return Ok(data);
+    }
+    let mut out = serde_json::Map::new();
+    for (name, path) in &entry.projections {
+        out.insert(name.clone(), search(path, &data)?.to_json());
+    }
+    Ok(Value::from_json(&serde_json::Value::Object(out)))
+}
+
 /// Loads the files a `Test` names, relative to `base` (the manifest's folder).
 pub fn load_inputs(
     vfs: &dyn Files,
     test: &Test,
     base: &Path,
     sandbox: &Sandbox,
+    env: &Env,
 ) -> Result<Inputs, String> {
     let read = |path: &Path| super::files::read_documents(vfs, path);
     let mut policies = Vec::new();
@@ -232,6 +259,8 @@ pub fn load_inputs(
             }
             Value::array(items)
         };
+        let value = resolve_global_entry(g, value, env)
+            .map_err(|e| format!("global context entry `{}`: {e}", g.name))?;
         global_context.insert(g.name.clone(), value);
     }
     let (mut context_resources, mut images) = (Vec::new(), BTreeMap::new());

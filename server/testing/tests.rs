@@ -523,8 +523,14 @@ results:
     .unwrap();
     let base = dir.path().join("t");
     let sandbox = files::Sandbox::new(&[dir.path().to_path_buf()]);
-    let inputs =
-        run::load_inputs(&crate::vfs::FsFiles::anywhere(), &test, &base, &sandbox).unwrap();
+    let inputs = run::load_inputs(
+        &crate::vfs::FsFiles::anywhere(),
+        &test,
+        &base,
+        &sandbox,
+        &Env::fixed(),
+    )
+    .unwrap();
     assert_eq!(inputs.user_info.as_ref().unwrap().username, "bob");
     assert_eq!(inputs.values.global_values["x"], "z");
     assert_eq!(inputs.resources.len(), 3);
@@ -701,4 +707,57 @@ results:
         ]
     );
     assert!(report.results.iter().all(|r| r.ok));
+}
+
+#[test]
+fn global_context_entries_apply_field_path_then_projections() {
+    let dir = tempfile::tempdir().unwrap();
+    let test = decode_test(&json(
+        "apiVersion: cli.kyverno.io/v1alpha1
+kind: Test
+metadata: {name: t}
+globalContextEntries:
+- name: deployments
+  data: {apps: {items: [{name: a}, {name: b}]}}
+  fieldPath: apps
+  projections:
+  - {name: names, path: 'items[].name'}
+  - {name: count, path: 'length(items)'}
+- name: plain
+  data: {x: 1}
+- name: broken
+  data: {x: 1}
+  projections:
+  - {name: p, path: 'x[?'}
+",
+    ))
+    .unwrap();
+    let sandbox = files::Sandbox::new(&[dir.path().to_path_buf()]);
+    let load = |test: &super::manifest::Test| {
+        run::load_inputs(
+            &crate::vfs::FsFiles::anywhere(),
+            test,
+            dir.path(),
+            &sandbox,
+            &Env::fixed(),
+        )
+    };
+    let Err(err) = load(&test) else {
+        panic!("a projection that does not parse must fail the test");
+    };
+    assert!(
+        err.starts_with("global context entry `broken`: `x[?`: "),
+        "{err}"
+    );
+    let mut test = test;
+    test.global_context_entries.pop();
+    let inputs = load(&test).unwrap();
+    assert_eq!(
+        inputs.global_context["deployments"],
+        Value::from_json(&serde_json::json!({"names": ["a", "b"], "count": 2}))
+    );
+    assert_eq!(
+        inputs.global_context["plain"],
+        Value::from_json(&serde_json::json!({"x": 1}))
+    );
 }

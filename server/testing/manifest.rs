@@ -13,6 +13,9 @@ pub struct Test {
     pub name: String,
     pub policies: Vec<String>,
     pub resources: Vec<String>,
+    /// `jsonPayloads` (and the older `jsonPayload`): files of plain JSON that JSON-mode
+    /// ValidatingPolicies evaluate, named in results by their path as written.
+    pub json_payloads: Vec<String>,
     pub variables: String,
     pub values: Option<Values>,
     pub userinfo: String,
@@ -193,6 +196,8 @@ pub fn decode_test(doc: &Value) -> Result<Test, String> {
             "policies" => test.policies = dedup(strings(v, field)?),
             "resources" => test.resources = dedup(strings(v, field)?),
             "clusterResources" => test.cluster_resources = strings(v, field)?,
+            "jsonPayloads" => test.json_payloads.extend(strings(v, field)?),
+            "jsonPayload" if !v.is_null() => test.json_payloads.push(string(v, field)?),
             "exceptions" => test.exceptions = dedup(strings(v, field)?),
             "variables" => test.variables = string(v, field)?,
             "userinfo" => test.userinfo = string(v, field)?,

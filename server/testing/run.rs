@@ -192,6 +192,16 @@ pub fn load_inputs(
             });
         }
     }
+    for p in &test.json_payloads {
+        let path = sandbox.resolve(base, p)?;
+        for doc in read(&path).map_err(|e| format!("JSON payload `{p}`: {e}"))? {
+            resources.push(Resource {
+                name: p.clone(),
+                namespace: String::new(),
+                value: to_value(&doc),
+            });
+        }
+    }
     let values = if let Some(v) = &test.values {
         v.clone()
     } else if !test.variables.is_empty() {
@@ -374,6 +384,10 @@ pub fn rule_matches(response_rule: &str, rule: &str) -> bool {
 
 /// Whether a manifest's resource entry (`name` or `namespace/name`) names `r`.
 pub fn resource_matches(entry: &str, name: &str, namespace: &str) -> bool {
+    // A JSON payload is named by its path, which may hold a `/`.
+    if entry == name {
+        return true;
+    }
     match entry.split_once('/') {
         Some((ns, n)) => n == name && ns == namespace,
         None => entry == name,

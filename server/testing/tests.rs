@@ -761,3 +761,35 @@ globalContextEntries:
         Value::from_json(&serde_json::json!({"x": 1}))
     );
 }
+
+#[test]
+fn json_payloads_are_resources_named_by_their_path() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "policy.yaml",
+        "apiVersion: policies.kyverno.io/v1\nkind: ValidatingPolicy\nmetadata: {name: small}\nspec:\n  evaluation: {mode: JSON}\n  validations:\n  - expression: object.size < 10\n    message: too big\n",
+    );
+    write(dir.path(), "payloads/a.json", "{\"size\": 3}");
+    write(dir.path(), "b.json", "{\"size\": 30}");
+    write(
+        dir.path(),
+        "kyverno-test.yaml",
+        "apiVersion: cli.kyverno.io/v1alpha1\nkind: Test\nmetadata: {name: t}\npolicies: [policy.yaml]\njsonPayload: b.json\njsonPayloads: [payloads/a.json]\nresults:\n- {policy: small, result: pass}\n- {policy: small, resources: [b.json], result: fail}\n",
+    );
+    let report = run_dir(dir.path(), false);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let rows: Vec<(&str, &str, bool)> = report
+        .results
+        .iter()
+        .map(|r| (r.resource.as_str(), r.actual.as_str(), r.ok))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("b.json", "fail", false),
+            ("payloads/a.json", "pass", true),
+            ("b.json", "fail", true),
+        ]
+    );
+}

@@ -476,3 +476,33 @@ fn cel_http_mocks_answer_the_whole_mocked_response() {
         [(Status::Pass, String::new(), "success".to_string())]
     );
 }
+
+#[test]
+fn a_json_mode_policy_checks_any_document_without_a_request() {
+    let policy = "apiVersion: policies.kyverno.io/v1
+kind: ValidatingPolicy
+metadata:
+  name: no-root-ca
+spec:
+  evaluation:
+    mode: JSON
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [''], apiVersions: [v1], operations: [CREATE], resources: [pods]}
+  validations:
+  - expression: object.changes.all(c, c.type != 'ROOT') && request == null && namespaceObject == null
+    message: root CAs are not allowed
+";
+    assert_eq!(
+        run(policy, &request("changes: [{type: SUBORDINATE}]")),
+        [(Status::Pass, String::new(), "success".to_string())]
+    );
+    assert_eq!(
+        run(policy, &request("changes: [{type: ROOT}]")),
+        [(
+            Status::Fail,
+            String::new(),
+            "root CAs are not allowed".to_string()
+        )]
+    );
+}

@@ -94,9 +94,19 @@ fn replace(text: &str, from: &str, to: &str) -> String {
     out
 }
 
+/// `evaluation.mode: JSON`: the policy checks any JSON document (`object`), not a
+/// Kubernetes admission request.
+fn json_mode(spec: &Value) -> bool {
+    spec.str_at(&["evaluation", "mode"]) == "JSON"
+}
+
 /// The spec Kyverno evaluates for the resource: the policy's own when its constraints match,
 /// else the autogen variant for the resource's controller kind, if any.
 fn spec_for(spec: &Value, request: &Request) -> Option<Value> {
+    if json_mode(spec) {
+        // No matcher in JSON mode: every payload and every resource is evaluated.
+        return Some(spec.clone());
+    }
     let constraints = spec.at(&["matchConstraints"]);
     if matching::matches(constraints, request) {
         return Some(spec.clone());
@@ -289,6 +299,12 @@ fn activation(policy: &Value, request: &Request, variables: Vec<(String, Compile
     let namespace = Some(policy.str_at(&["metadata", "namespace"]))
         .filter(|ns| !ns.is_empty() && policy.str_at(&["kind"]) == "NamespacedValidatingPolicy");
     bindings::bind_context(&mut activation, request, namespace);
+    if policy.at(&["spec"]).is_some_and(json_mode) {
+        // The same declarations type-check, but only `object` has a value.
+        for name in ["request", "oldObject", "namespaceObject"] {
+            activation.set(name, cel::Value::Null);
+        }
+    }
     for (name, program) in variables {
         activation.set_lazy(
             format!("variables.{name}"),

@@ -1121,6 +1121,10 @@ mod tests {
             ok("{1: 'a'}")
         );
         assert_eq!(ok("cel.bind(x, 2, x * x)"), Value::Int(4));
+        // Pairs of prefix operators cancel before evaluation, as cel-go's parser drops them.
+        assert_eq!(ok("--1u"), Value::Uint(1));
+        assert_eq!(ok("!!'a'"), s("a"));
+        assert_eq!(fails("-1u"), "no such overload");
         assert_eq!(ok("[3, 1, 2].sortBy(x, -x)"), ok("[3, 2, 1]"));
         assert_eq!(ok("optional.of(2).optMap(x, x + 1)"), ok("optional.of(3)"));
         assert_eq!(

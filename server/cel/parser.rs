@@ -398,8 +398,22 @@ impl Parser {
     }
 
     #[inline(never)]
-    fn apply_unary(&mut self, mut ops: Vec<(UnaryOp, usize)>, mut e: Box<Expr>) -> PResult {
-        while let Some((op, start)) = ops.pop() {
+    fn apply_unary(&mut self, ops: Vec<(UnaryOp, usize)>, mut e: Box<Expr>) -> PResult {
+        // A run of one prefix operator cancels in pairs, as in cel-go's and cel-cpp's parsers:
+        // `--x` and `!!x` are `x` itself, whatever its type (`!!1` is 1, `--1u` is 1u).
+        let mut kept: Vec<(UnaryOp, usize)> = Vec::new();
+        let mut i = 0;
+        while i < ops.len() {
+            let run = ops[i..]
+                .iter()
+                .take_while(|(op, _)| *op == ops[i].0)
+                .count();
+            if run % 2 == 1 {
+                kept.push(ops[i]);
+            }
+            i += run;
+        }
+        while let Some((op, start)) = kept.pop() {
             let span = start..e.span.end;
             e = self.make(ExprKind::Unary { op, operand: e }, span)?;
         }
@@ -935,6 +949,31 @@ mod tests {
         };
         assert_eq!(*function_span, 9..10);
         assert_eq!(args[1].span, 14..17);
+    }
+
+    #[test]
+    fn repeated_prefix_operators_cancel_in_pairs() {
+        let e = ok("!!x");
+        assert!(
+            matches!(&e.kind, ExprKind::Ident { name, .. } if name == "x"),
+            "{e:?}"
+        );
+        assert_eq!(e.span, 2..3);
+        let e = ok("---x");
+        let ExprKind::Unary {
+            op: UnaryOp::Neg,
+            operand,
+        } = &e.kind
+        else {
+            panic!("{e:?}")
+        };
+        assert!(matches!(&operand.kind, ExprKind::Ident { .. }), "{e:?}");
+        assert_eq!(e.span, 0..4);
+        let e = ok("--1u");
+        assert!(
+            matches!(&e.kind, ExprKind::Literal(Value::Uint(1))),
+            "{e:?}"
+        );
     }
 
     #[test]

@@ -1253,6 +1253,8 @@ mod tests {
         assert_eq!(ok("string(1.5)"), s("1.5"));
         assert_eq!(ok("int('12') + int(2.9) + int(-2.9)"), Value::Int(12));
         assert_eq!(fails("int(1e20)"), "integer overflow");
+        // cel-go converts a duration to its nanoseconds (cel-cpp has no such overload).
+        assert_eq!(ok("int(duration('-1.5s'))"), Value::Int(-1_500_000_000));
         assert_eq!(fails("uint(-1)"), "unsigned integer overflow");
         assert_eq!(
             fails("int('x')"),

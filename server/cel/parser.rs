@@ -385,8 +385,13 @@ impl Parser {
             match self.peek() {
                 Tok::Not => ops.push((UnaryOp::Not, self.bump().span.start)),
                 // `-` directly before a number is part of the literal (so that
-                // -9223372036854775808 is an int), handled by `primary`.
-                Tok::Minus if !matches!(self.peek_at(1), Tok::Int(_) | Tok::Double(_)) => {
+                // -9223372036854775808 is an int), handled by `primary`; but not after
+                // another `-`: cel-go's grammar takes the whole run as operators, so
+                // `--9223372036854775808` is an out-of-range literal, not a double negation.
+                Tok::Minus
+                    if !matches!(self.peek_at(1), Tok::Int(_) | Tok::Double(_))
+                        || matches!(ops.last(), Some((UnaryOp::Neg, _))) =>
+                {
                     ops.push((UnaryOp::Neg, self.bump().span.start))
                 }
                 _ => return Ok(ops),
@@ -1080,6 +1085,25 @@ mod tests {
         assert_eq!(
             err("9223372036854775808")[0].message,
             "invalid int literal: 9223372036854775808 is out of range"
+        );
+        for src in ["--9223372036854775808", "---9223372036854775808"] {
+            assert_eq!(
+                err(src)[0].message,
+                "invalid int literal: 9223372036854775808 is out of range",
+                "{src}"
+            );
+        }
+        let e = ok("---1");
+        let ExprKind::Unary {
+            op: UnaryOp::Neg,
+            operand,
+        } = &e.kind
+        else {
+            panic!("{e:?}")
+        };
+        assert!(
+            matches!(operand.kind, ExprKind::Literal(Value::Int(1))),
+            "{e:?}"
         );
     }
 

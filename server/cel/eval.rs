@@ -12,7 +12,7 @@ use super::ast::*;
 use super::functions::{self, Ctx};
 use super::limits::{MAX_BUILT_LEN, MAX_LIST_LEN, MAX_NESTED_DEPTH};
 use super::time;
-use super::value::{Key, Map, Value, compare_numbers};
+use super::value::{Key, Map, NAN_UNORDERED, Value, compare_numbers};
 use super::{Env, EvalError};
 use crate::diag::Span;
 
@@ -881,11 +881,8 @@ pub fn binary_op(op: BinaryOp, l: &Value, r: &Value) -> Result<Value, String> {
         BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
             let ord = match (l, r) {
                 (Int(_) | Uint(_) | Double(_), Int(_) | Uint(_) | Double(_)) => {
-                    match compare_numbers(l, r) {
-                        Some(o) => o,
-                        // NaN is not ordered: every comparison is false.
-                        None => return Ok(Bool(false)),
-                    }
+                    // cel-go refuses to order a NaN (cel-cpp answers false instead).
+                    compare_numbers(l, r).ok_or_else(|| NAN_UNORDERED.to_string())?
                 }
                 (String(a), String(b)) => a.cmp(b),
                 (Bytes(a), Bytes(b)) => a.cmp(b),
@@ -1253,6 +1250,11 @@ mod tests {
         assert_eq!(ok("string(1.5)"), s("1.5"));
         assert_eq!(ok("int('12') + int(2.9) + int(-2.9)"), Value::Int(12));
         assert_eq!(fails("int(1e20)"), "integer overflow");
+        // cel-go has no order for NaN, so `<` and friends fail rather than answer false.
+        assert_eq!(fails("double('NaN') < 1.0"), "NaN values cannot be ordered");
+        assert_eq!(fails("1 >= double('NaN')"), "NaN values cannot be ordered");
+        assert_eq!(ok("double('NaN') < 1.0 || true"), Value::Bool(true));
+        assert_eq!(ok("double('NaN') == double('NaN')"), Value::Bool(false));
         // cel-go converts a duration to its nanoseconds (cel-cpp has no such overload).
         assert_eq!(ok("int(duration('-1.5s'))"), Value::Int(-1_500_000_000));
         assert_eq!(fails("uint(-1)"), "unsigned integer overflow");
@@ -1405,6 +1407,12 @@ mod tests {
         );
         assert_eq!(ok("math.greatest(1, 2u, 3.5)"), Value::Double(3.5));
         assert_eq!(ok("math.least([3, 1, 2])"), Value::Int(1));
+        // A NaN cannot be ordered against the others (cel-go); alone it is the answer.
+        assert_eq!(
+            fails("math.least([-7, double('NaN'), -0.5])"),
+            "NaN values cannot be ordered: math.least"
+        );
+        assert!(matches!(ok("math.greatest([double('NaN')])"), Value::Double(d) if d.is_nan()));
         assert_eq!(ok("base64.encode(b'hi')"), s("aGk="));
         assert_eq!(
             ok("base64.decode('aGk')"),

@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 
 use super::Ty::*;
 use super::{Ctx, FunctionSpec, Out, global, variadic};
-use crate::cel::value::{Value, compare_numbers};
+use crate::cel::value::{NAN_UNORDERED, Value, compare_numbers};
 
 pub const FUNCTIONS: &[FunctionSpec] = &[
     FunctionSpec {
@@ -148,12 +148,9 @@ fn pick(args: &[Value], name: &str, want: Ordering) -> Out {
     let items = numbers(args, name)?;
     let mut best = items[0].clone();
     for v in &items[1..] {
-        if let Value::Double(d) = v {
-            if d.is_nan() {
-                return Ok(v.clone());
-            }
-        }
-        if compare_numbers(v, &best) == Some(want) {
+        // As in cel-go, a NaN among several numbers is an error; a lone NaN is the answer.
+        let ord = compare_numbers(v, &best).ok_or_else(|| format!("{NAN_UNORDERED}: {name}"))?;
+        if ord == want {
             best = v.clone();
         }
     }

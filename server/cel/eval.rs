@@ -1413,6 +1413,7 @@ mod tests {
             "NaN values cannot be ordered: math.least"
         );
         assert!(matches!(ok("math.greatest([double('NaN')])"), Value::Double(d) if d.is_nan()));
+        assert!(matches!(ok("math.sign(-0.0)"), Value::Double(d) if d.to_bits() == 0));
         assert_eq!(ok("base64.encode(b'hi')"), s("aGk="));
         assert_eq!(
             ok("base64.decode('aGk')"),

@@ -206,7 +206,9 @@ fn sign(args: &[Value], _: &mut Ctx) -> Out {
     match &args[0] {
         Value::Int(i) => Ok(Value::Int(i.signum())),
         Value::Uint(u) => Ok(Value::Uint(u64::from(*u > 0))),
-        Value::Double(d) if d.is_nan() || *d == 0.0 => Ok(Value::Double(*d)),
+        Value::Double(d) if d.is_nan() => Ok(Value::Double(*d)),
+        // Both zeros give +0.0, as in cel-go.
+        Value::Double(d) if *d == 0.0 => Ok(Value::Double(0.0)),
         Value::Double(d) => Ok(Value::Double(d.signum())),
         _ => Err("no such overload".into()),
     }

@@ -1383,6 +1383,14 @@ mod tests {
             ok("'%s is %d, %.2f'.format(['x', 3, 1.239])"),
             s("x is 3, 1.24")
         );
+        assert_eq!(
+            ok("'%.3f %e'.format(['NaN', '-Infinity'])"),
+            s("NaN -Infinity")
+        );
+        assert_eq!(
+            fails("'%f'.format(['nan'])"),
+            "error during formatting: fixed-point clause can only be used on doubles, was given string"
+        );
         assert_eq!(ok("'  x '.trim().upperAscii()"), s("X"));
         assert_eq!(ok("'hello'.substring(1, 3)"), s("el"));
         assert_eq!(

@@ -9,8 +9,9 @@
 //!
 //! Without Python or cel-expr-python the test passes with a `skipped:` line, so that a plain
 //! `cargo test` works anywhere; `KYVERNO_LS_REQUIRE_ORACLE=1` (CI sets it) makes that a
-//! failure. `KYVERNO_LS_CEL_DIFF_SEED` and `KYVERNO_LS_CEL_DIFF_COUNT` try other seeds and
-//! sizes; `KYVERNO_LS_PYTHON` names the interpreter (default `python3`).
+//! failure. `KYVERNO_LS_CEL_DIFF_SEED`, `KYVERNO_LS_CEL_DIFF_COUNT` and
+//! `KYVERNO_LS_CEL_DIFF_DEPTH` try other seeds, sizes and nestings; `KYVERNO_LS_PYTHON` names
+//! the interpreter (default `python3`).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::Command;
@@ -20,6 +21,7 @@ use serde_json::Value as J;
 
 const DEFAULT_SEED: u64 = 1;
 const DEFAULT_COUNT: usize = 4000;
+const DEFAULT_DEPTH: u32 = 3;
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -29,12 +31,13 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
 }
 
 /// The oracle's JSON lines, or `None` when the oracle is absent and the test may skip.
-fn oracle_lines(seed: u64, count: usize) -> Option<String> {
+fn oracle_lines(seed: u64, count: usize, depth: u32) -> Option<String> {
     let python = std::env::var("KYVERNO_LS_PYTHON").unwrap_or_else(|_| "python3".into());
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/cel_differential.py");
     let out = Command::new(&python)
         .arg(script)
         .args(["--seed", &seed.to_string(), "--count", &count.to_string()])
+        .args(["--depth", &depth.to_string()])
         .output();
     let missing = match &out {
         Err(e) => Some(format!("{python} does not run ({e})")),
@@ -273,7 +276,8 @@ fn readable(oracle: &J) -> J {
 fn cel_evaluator_agrees_with_cel_cpp() {
     let seed = env_or("KYVERNO_LS_CEL_DIFF_SEED", DEFAULT_SEED);
     let count = env_or("KYVERNO_LS_CEL_DIFF_COUNT", DEFAULT_COUNT);
-    let Some(lines) = oracle_lines(seed, count) else {
+    let depth = env_or("KYVERNO_LS_CEL_DIFF_DEPTH", DEFAULT_DEPTH);
+    let Some(lines) = oracle_lines(seed, count, depth) else {
         return;
     };
     let mut known = read_known();
@@ -332,7 +336,7 @@ fn cel_evaluator_agrees_with_cel_cpp() {
         disagreements.len(),
         disagreements.join("\n")
     );
-    if seed == DEFAULT_SEED && count == DEFAULT_COUNT {
+    if seed == DEFAULT_SEED && count == DEFAULT_COUNT && depth == DEFAULT_DEPTH {
         let stale: Vec<&str> = known
             .iter()
             .filter(|k| k.seen == 0)

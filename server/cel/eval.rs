@@ -12,7 +12,7 @@ use super::ast::*;
 use super::functions::{self, Ctx};
 use super::limits::{MAX_BUILT_LEN, MAX_LIST_LEN, MAX_NESTED_DEPTH};
 use super::time;
-use super::value::{Key, Map, Value, compare_numbers};
+use super::value::{Key, Map, NAN_UNORDERED, Value, compare_numbers};
 use super::{Env, EvalError};
 use crate::diag::Span;
 
@@ -45,10 +45,18 @@ struct Evaluator<'a> {
     cost: u64,
     cancelled: bool,
     /// Comprehension and `cel.bind` variables, innermost last.
-    locals: Vec<(&'a str, Value)>,
+    locals: Vec<(&'a str, Local<'a>)>,
     /// The depth of the evaluation that asked for this one (a lazy variable), and ours.
     base: u32,
     depth: u32,
+}
+
+/// A local variable. A `cel.bind` value is computed the first time the body reads it, as
+/// cel-go and cel-cpp do: an unused binding whose expression fails does not fail the whole.
+enum Local<'a> {
+    Ready(Value),
+    Pending(&'a Expr),
+    Failed(EvalError),
 }
 
 fn err(message: impl Into<String>, span: &Span) -> EvalError {
@@ -118,12 +126,28 @@ impl<'a> Evaluator<'a> {
         r
     }
 
-    fn local(&self, name: &str) -> Option<&Value> {
-        self.locals
-            .iter()
-            .rev()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v)
+    fn is_local(&self, name: &str) -> bool {
+        self.locals.iter().any(|(n, _)| *n == name)
+    }
+
+    /// The value of a local variable, computing a pending binding first.
+    fn local(&mut self, name: &str) -> Option<R> {
+        let i = self.locals.iter().rposition(|(n, _)| *n == name)?;
+        let init = match &self.locals[i].1 {
+            Local::Ready(v) => return Some(Ok(v.clone())),
+            Local::Failed(e) => return Some(Err(e.clone())),
+            Local::Pending(init) => *init,
+        };
+        // The binding's expression sees the variables in scope where it was written, not
+        // the binding itself nor those declared inside its body.
+        let inner = self.locals.split_off(i);
+        let r = self.eval(init);
+        self.locals.extend(inner);
+        self.locals[i].1 = match &r {
+            Ok(v) => Local::Ready(v.clone()),
+            Err(e) => Local::Failed(e.clone()),
+        };
+        Some(r)
     }
 
     /// The candidates for a name in the container, most specific first (cel-go's
@@ -172,9 +196,9 @@ impl<'a> Evaluator<'a> {
         let mut start;
         let mut value = match &root.kind {
             ExprKind::Ident { name, absolute } => {
-                if let Some(v) = (!absolute).then(|| self.local(name)).flatten() {
+                if let Some(v) = if *absolute { None } else { self.local(name) } {
                     start = chain.len();
-                    v.clone()
+                    v?
                 } else {
                     // Longest qualified prefix first.
                     let mut found = None;
@@ -270,7 +294,7 @@ impl<'a> Evaluator<'a> {
         };
         // A dotted binding (`has(variables.x)`) answers without forcing its siblings.
         if let Some(q) = operand.qualified_name() {
-            let root_is_local = q.split('.').next().is_some_and(|r| self.local(r).is_some());
+            let root_is_local = q.split('.').next().is_some_and(|r| self.is_local(r));
             if !root_is_local && !q.starts_with('.') {
                 if let Some(r) = self.ask(&format!("{q}.{field}")) {
                     return r.map(|_| Value::Bool(true));
@@ -339,7 +363,7 @@ impl<'a> Evaluator<'a> {
             if let Some(q) = t.qualified_name() {
                 let root = q.trim_start_matches('.').split('.').next().unwrap_or("");
                 let name = format!("{}.{function}", q.trim_start_matches('.'));
-                if self.local(root).is_none() && functions::exists_in(&name, self.env.libraries) {
+                if !self.is_local(root) && functions::exists_in(&name, self.env.libraries) {
                     let values = self.eval_args(None, args)?;
                     return self.dispatch(&name, false, &values, function_span, &e.span);
                 }
@@ -573,18 +597,18 @@ impl<'a> Evaluator<'a> {
         let ExprKind::Comprehension(c) = &e.kind else {
             return Err(no_overload(&e.span));
         };
+        if c.kind == MacroKind::Bind {
+            self.locals.push((&c.var, Local::Pending(&c.range)));
+            let r = self.eval(&c.args[0]);
+            self.locals.pop();
+            return r;
+        }
         let range = self.eval(&c.range)?;
         match c.kind {
-            MacroKind::Bind => {
-                self.locals.push((&c.var, range));
-                let r = self.eval(&c.args[0]);
-                self.locals.pop();
-                r
-            }
             MacroKind::OptMap | MacroKind::OptFlatMap => match range {
                 Value::Optional(None) => Ok(Value::Optional(None)),
                 Value::Optional(Some(v)) => {
-                    self.locals.push((&c.var, *v));
+                    self.locals.push((&c.var, Local::Ready(*v)));
                     let r = self.eval(&c.args[0]);
                     self.locals.pop();
                     let r = r?;
@@ -622,11 +646,11 @@ impl<'a> Evaluator<'a> {
             let base = self.locals.len();
             match (&c.var2, is_list) {
                 (Some((v2, _)), _) => {
-                    self.locals.push((&c.var, a.clone()));
-                    self.locals.push((v2, b.clone()));
+                    self.locals.push((&c.var, Local::Ready(a.clone())));
+                    self.locals.push((v2, Local::Ready(b.clone())));
                 }
-                (None, true) => self.locals.push((&c.var, b.clone())),
-                (None, false) => self.locals.push((&c.var, a.clone())),
+                (None, true) => self.locals.push((&c.var, Local::Ready(b.clone()))),
+                (None, false) => self.locals.push((&c.var, Local::Ready(a.clone()))),
             }
             let elem = if two || !is_list { a } else { b };
             let step = self.step(c, &mut acc, elem, &e.span);
@@ -699,10 +723,11 @@ impl<'a> Evaluator<'a> {
                 let v = self.eval(transform)?;
                 match c.kind {
                     MacroKind::TransformMap => {
-                        let key = self
-                            .local(&c.var)
-                            .and_then(Key::from_value)
-                            .ok_or_else(|| no_overload(span))?;
+                        let key = match self.local(&c.var) {
+                            Some(Ok(v)) => Key::from_value(&v),
+                            _ => None,
+                        }
+                        .ok_or_else(|| no_overload(span))?;
                         acc.map.insert(key, v);
                     }
                     MacroKind::TransformMapEntry => {
@@ -856,11 +881,8 @@ pub fn binary_op(op: BinaryOp, l: &Value, r: &Value) -> Result<Value, String> {
         BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
             let ord = match (l, r) {
                 (Int(_) | Uint(_) | Double(_), Int(_) | Uint(_) | Double(_)) => {
-                    match compare_numbers(l, r) {
-                        Some(o) => o,
-                        // NaN is not ordered: every comparison is false.
-                        None => return Ok(Bool(false)),
-                    }
+                    // cel-go refuses to order a NaN (cel-cpp answers false instead).
+                    compare_numbers(l, r).ok_or_else(|| NAN_UNORDERED.to_string())?
                 }
                 (String(a), String(b)) => a.cmp(b),
                 (Bytes(a), Bytes(b)) => a.cmp(b),
@@ -1121,6 +1143,23 @@ mod tests {
             ok("{1: 'a'}")
         );
         assert_eq!(ok("cel.bind(x, 2, x * x)"), Value::Int(4));
+        // Pairs of prefix operators cancel before evaluation, as cel-go's parser drops them.
+        assert_eq!(ok("--1u"), Value::Uint(1));
+        assert_eq!(ok("!!'a'"), s("a"));
+        assert_eq!(fails("-1u"), "no such overload");
+        // The bound expression runs when the body first reads it, and only then.
+        assert_eq!(ok("cel.bind(x, 1 / 0, 7)"), Value::Int(7));
+        assert_eq!(ok("cel.bind(x, 1 / 0, true || x)"), Value::Bool(true));
+        assert_eq!(fails("cel.bind(x, 1 / 0, false || x)"), "division by zero");
+        // It sees the variables around the binding, not those inside its body.
+        assert_eq!(
+            ok("[1, 2].map(y, cel.bind(x, y * 10, [3].map(y, x + y)))"),
+            ok("[[13], [23]]")
+        );
+        assert_eq!(
+            ok("cel.bind(x, 2, cel.bind(y, x * 3, cel.bind(x, 100, x + y)))"),
+            Value::Int(106)
+        );
         assert_eq!(ok("[3, 1, 2].sortBy(x, -x)"), ok("[3, 2, 1]"));
         assert_eq!(ok("optional.of(2).optMap(x, x + 1)"), ok("optional.of(3)"));
         assert_eq!(
@@ -1211,6 +1250,13 @@ mod tests {
         assert_eq!(ok("string(1.5)"), s("1.5"));
         assert_eq!(ok("int('12') + int(2.9) + int(-2.9)"), Value::Int(12));
         assert_eq!(fails("int(1e20)"), "integer overflow");
+        // cel-go has no order for NaN, so `<` and friends fail rather than answer false.
+        assert_eq!(fails("double('NaN') < 1.0"), "NaN values cannot be ordered");
+        assert_eq!(fails("1 >= double('NaN')"), "NaN values cannot be ordered");
+        assert_eq!(ok("double('NaN') < 1.0 || true"), Value::Bool(true));
+        assert_eq!(ok("double('NaN') == double('NaN')"), Value::Bool(false));
+        // cel-go converts a duration to its nanoseconds (cel-cpp has no such overload).
+        assert_eq!(ok("int(duration('-1.5s'))"), Value::Int(-1_500_000_000));
         assert_eq!(fails("uint(-1)"), "unsigned integer overflow");
         assert_eq!(
             fails("int('x')"),
@@ -1337,6 +1383,14 @@ mod tests {
             ok("'%s is %d, %.2f'.format(['x', 3, 1.239])"),
             s("x is 3, 1.24")
         );
+        assert_eq!(
+            ok("'%.3f %e'.format(['NaN', '-Infinity'])"),
+            s("NaN -Infinity")
+        );
+        assert_eq!(
+            fails("'%f'.format(['nan'])"),
+            "error during formatting: fixed-point clause can only be used on doubles, was given string"
+        );
         assert_eq!(ok("'  x '.trim().upperAscii()"), s("X"));
         assert_eq!(ok("'hello'.substring(1, 3)"), s("el"));
         assert_eq!(
@@ -1361,6 +1415,13 @@ mod tests {
         );
         assert_eq!(ok("math.greatest(1, 2u, 3.5)"), Value::Double(3.5));
         assert_eq!(ok("math.least([3, 1, 2])"), Value::Int(1));
+        // A NaN cannot be ordered against the others (cel-go); alone it is the answer.
+        assert_eq!(
+            fails("math.least([-7, double('NaN'), -0.5])"),
+            "NaN values cannot be ordered: math.least"
+        );
+        assert!(matches!(ok("math.greatest([double('NaN')])"), Value::Double(d) if d.is_nan()));
+        assert!(matches!(ok("math.sign(-0.0)"), Value::Double(d) if d.to_bits() == 0));
         assert_eq!(ok("base64.encode(b'hi')"), s("aGk="));
         assert_eq!(
             ok("base64.decode('aGk')"),

@@ -385,8 +385,13 @@ impl Parser {
             match self.peek() {
                 Tok::Not => ops.push((UnaryOp::Not, self.bump().span.start)),
                 // `-` directly before a number is part of the literal (so that
-                // -9223372036854775808 is an int), handled by `primary`.
-                Tok::Minus if !matches!(self.peek_at(1), Tok::Int(_) | Tok::Double(_)) => {
+                // -9223372036854775808 is an int), handled by `primary`; but not after
+                // another `-`: cel-go's grammar takes the whole run as operators, so
+                // `--9223372036854775808` is an out-of-range literal, not a double negation.
+                Tok::Minus
+                    if !matches!(self.peek_at(1), Tok::Int(_) | Tok::Double(_))
+                        || matches!(ops.last(), Some((UnaryOp::Neg, _))) =>
+                {
                     ops.push((UnaryOp::Neg, self.bump().span.start))
                 }
                 _ => return Ok(ops),
@@ -398,8 +403,22 @@ impl Parser {
     }
 
     #[inline(never)]
-    fn apply_unary(&mut self, mut ops: Vec<(UnaryOp, usize)>, mut e: Box<Expr>) -> PResult {
-        while let Some((op, start)) = ops.pop() {
+    fn apply_unary(&mut self, ops: Vec<(UnaryOp, usize)>, mut e: Box<Expr>) -> PResult {
+        // A run of one prefix operator cancels in pairs, as in cel-go's and cel-cpp's parsers:
+        // `--x` and `!!x` are `x` itself, whatever its type (`!!1` is 1, `--1u` is 1u).
+        let mut kept: Vec<(UnaryOp, usize)> = Vec::new();
+        let mut i = 0;
+        while i < ops.len() {
+            let run = ops[i..]
+                .iter()
+                .take_while(|(op, _)| *op == ops[i].0)
+                .count();
+            if run % 2 == 1 {
+                kept.push(ops[i]);
+            }
+            i += run;
+        }
+        while let Some((op, start)) = kept.pop() {
             let span = start..e.span.end;
             e = self.make(ExprKind::Unary { op, operand: e }, span)?;
         }
@@ -938,6 +957,31 @@ mod tests {
     }
 
     #[test]
+    fn repeated_prefix_operators_cancel_in_pairs() {
+        let e = ok("!!x");
+        assert!(
+            matches!(&e.kind, ExprKind::Ident { name, .. } if name == "x"),
+            "{e:?}"
+        );
+        assert_eq!(e.span, 2..3);
+        let e = ok("---x");
+        let ExprKind::Unary {
+            op: UnaryOp::Neg,
+            operand,
+        } = &e.kind
+        else {
+            panic!("{e:?}")
+        };
+        assert!(matches!(&operand.kind, ExprKind::Ident { .. }), "{e:?}");
+        assert_eq!(e.span, 0..4);
+        let e = ok("--1u");
+        assert!(
+            matches!(&e.kind, ExprKind::Literal(Value::Uint(1))),
+            "{e:?}"
+        );
+    }
+
+    #[test]
     fn precedence() {
         let e = ok("1 + 2 * 3 == 7 && !false || x in [1]");
         let ExprKind::Binary {
@@ -1041,6 +1085,25 @@ mod tests {
         assert_eq!(
             err("9223372036854775808")[0].message,
             "invalid int literal: 9223372036854775808 is out of range"
+        );
+        for src in ["--9223372036854775808", "---9223372036854775808"] {
+            assert_eq!(
+                err(src)[0].message,
+                "invalid int literal: 9223372036854775808 is out of range",
+                "{src}"
+            );
+        }
+        let e = ok("---1");
+        let ExprKind::Unary {
+            op: UnaryOp::Neg,
+            operand,
+        } = &e.kind
+        else {
+            panic!("{e:?}")
+        };
+        assert!(
+            matches!(operand.kind, ExprKind::Literal(Value::Int(1))),
+            "{e:?}"
         );
     }
 

@@ -305,6 +305,9 @@ impl PartialEq for Value {
     }
 }
 
+/// cel-go's error for ordering a NaN against any number (`<`, `math.least`…).
+pub const NAN_UNORDERED: &str = "NaN values cannot be ordered";
+
 /// The order of two numbers of any of the three numeric types, exact across types (no
 /// rounding through f64 for int against uint). `None` when either is not a number or a NaN.
 pub fn compare_numbers(a: &Value, b: &Value) -> Option<Ordering> {

@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 
 use super::Ty::*;
 use super::{Ctx, FunctionSpec, Out, global, variadic};
-use crate::cel::value::{Value, compare_numbers};
+use crate::cel::value::{NAN_UNORDERED, Value, compare_numbers};
 
 pub const FUNCTIONS: &[FunctionSpec] = &[
     FunctionSpec {
@@ -148,12 +148,9 @@ fn pick(args: &[Value], name: &str, want: Ordering) -> Out {
     let items = numbers(args, name)?;
     let mut best = items[0].clone();
     for v in &items[1..] {
-        if let Value::Double(d) = v {
-            if d.is_nan() {
-                return Ok(v.clone());
-            }
-        }
-        if compare_numbers(v, &best) == Some(want) {
+        // As in cel-go, a NaN among several numbers is an error; a lone NaN is the answer.
+        let ord = compare_numbers(v, &best).ok_or_else(|| format!("{NAN_UNORDERED}: {name}"))?;
+        if ord == want {
             best = v.clone();
         }
     }
@@ -209,7 +206,9 @@ fn sign(args: &[Value], _: &mut Ctx) -> Out {
     match &args[0] {
         Value::Int(i) => Ok(Value::Int(i.signum())),
         Value::Uint(u) => Ok(Value::Uint(u64::from(*u > 0))),
-        Value::Double(d) if d.is_nan() || *d == 0.0 => Ok(Value::Double(*d)),
+        Value::Double(d) if d.is_nan() => Ok(Value::Double(*d)),
+        // Both zeros give +0.0, as in cel-go.
+        Value::Double(d) if *d == 0.0 => Ok(Value::Double(0.0)),
         Value::Double(d) => Ok(Value::Double(d.signum())),
         _ => Err("no such overload".into()),
     }

@@ -46,13 +46,14 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     },
     FunctionSpec {
         name: "int",
-        doc: "Converts to int: doubles are truncated toward zero, strings parsed as decimal, timestamps give Unix seconds. Values out of the int64 range are an error.",
+        doc: "Converts to int: doubles are truncated toward zero, strings parsed as decimal, timestamps give Unix seconds, durations nanoseconds. Values out of the int64 range are an error.",
         overloads: &[
             global(&[Int], Int, to_int),
             global(&[Uint], Int, to_int),
             global(&[Double], Int, to_int),
             global(&[String], Int, to_int),
             global(&[Timestamp], Int, to_int),
+            global(&[Duration], Int, to_int),
         ],
     },
     FunctionSpec {
@@ -305,6 +306,7 @@ fn to_int(args: &[Value], _: &mut Ctx) -> Out {
             .map(Value::Int)
             .map_err(|_| format!("strconv.ParseInt: parsing {s:?}: invalid syntax")),
         Value::Timestamp(t) => Ok(Value::Int(t.timestamp())),
+        Value::Duration(n) => Ok(Value::Int(*n)),
         _ => Err("no such overload".into()),
     }
 }

@@ -364,6 +364,10 @@ fn clause(
                 Value::Int(i) => *i as f64,
                 Value::Uint(u) => *u as f64,
                 Value::Double(d) => *d,
+                // cel-go lets these three strings stand for the doubles they name.
+                Value::String(s) if matches!(&**s, "NaN" | "Infinity" | "-Infinity") => {
+                    return Ok(s.to_string());
+                }
                 _ if verb == 'f' => {
                     return Err(format!(
                         "fixed-point clause can only be used on doubles, was given {ty}"

@@ -156,6 +156,17 @@ pub struct Policy {
     pub rules: Vec<Rule>,
     /// Every CEL expression, in document order.
     pub cel: Vec<CelSite>,
+    /// A CEL kind's `spec.matchConstraints.resourceRules`, when it has some and evaluates
+    /// Kubernetes resources: the resources whose objects its expressions see.
+    pub resource_rules: Option<Vec<ResourceRule>>,
+}
+
+/// One `resourceRules` entry: the API groups, versions and resources it names.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ResourceRule {
+    pub api_groups: Vec<String>,
+    pub api_versions: Vec<String>,
+    pub resources: Vec<String>,
 }
 
 /// Sections of a ClusterPolicy rule shown in the outline.
@@ -250,6 +261,7 @@ impl Policy {
             namespaced,
             rules: Vec::new(),
             cel: Vec::new(),
+            resource_rules: None,
         };
         match family {
             Family::Jmespath => policy.lower_rules(root),
@@ -367,6 +379,35 @@ impl Policy {
         if !cel {
             return;
         }
+        // In the JSON, Envoy and HTTP modes `object` is a payload, whatever the rules say.
+        let mode = spec
+            .get("evaluation")
+            .and_then(|e| e.get("mode"))
+            .and_then(Node::as_str);
+        self.resource_rules = matches!(mode, None | Some("Kubernetes"))
+            .then(|| spec.get("matchConstraints"))
+            .flatten()
+            .and_then(|m| m.get("resourceRules"))
+            .and_then(Node::as_sequence)
+            .map(|rules| {
+                let strings = |rule: &Node, key: &str| -> Vec<String> {
+                    rule.get(key)
+                        .and_then(Node::as_sequence)
+                        .unwrap_or_default()
+                        .iter()
+                        .filter_map(Node::as_str)
+                        .map(str::to_string)
+                        .collect()
+                };
+                rules
+                    .iter()
+                    .map(|r| ResourceRule {
+                        api_groups: strings(r, "apiGroups"),
+                        api_versions: strings(r, "apiVersions"),
+                        resources: strings(r, "resources"),
+                    })
+                    .collect()
+            });
         let mut sites = Vec::new();
         let spec_path = vec![Step::Key("spec")];
         cel_lists(spec, &spec_path, "validations", &mut sites);
@@ -610,6 +651,32 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn resource_rules_are_kept_only_for_kubernetes_resources() {
+        let text = "apiVersion: policies.kyverno.io/v1\nkind: ValidatingPolicy\nspec:\n  matchConstraints:\n    resourceRules:\n    - apiGroups: [\"\", apps]\n      apiVersions: [v1]\n      operations: [CREATE]\n      resources: [pods, deployments/status]\n    - resources: [jobs]\n  validations:\n  - expression: \"true\"\n";
+        assert_eq!(
+            lower(text).resource_rules,
+            Some(vec![
+                ResourceRule {
+                    api_groups: vec!["".into(), "apps".into()],
+                    api_versions: vec!["v1".into()],
+                    resources: vec!["pods".into(), "deployments/status".into()],
+                },
+                ResourceRule {
+                    api_groups: vec![],
+                    api_versions: vec![],
+                    resources: vec!["jobs".into()],
+                },
+            ])
+        );
+        let json = text.replace("spec:\n", "spec:\n  evaluation:\n    mode: JSON\n");
+        assert_eq!(lower(&json).resource_rules, None);
+        let kubernetes = text.replace("spec:\n", "spec:\n  evaluation:\n    mode: Kubernetes\n");
+        assert_eq!(lower(&kubernetes).resource_rules.map(|r| r.len()), Some(2));
+        let none = text.replace("matchConstraints", "matchConditionz");
+        assert_eq!(lower(&none).resource_rules, None);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::cel::checker::{
     self, CheckEnv, Checked, Expected, Flavor, Suggest, Type, VariablesScope,
 };
 use crate::diag::Diagnostic;
+use crate::k8s;
 use crate::model::{CelRole, CelSite, Policy};
 use crate::yaml::Node;
 
@@ -52,7 +53,11 @@ pub fn check(source: &str, root: &Node, policy: &Policy) -> Vec<Diagnostic> {
             ));
         }
         for f in findings {
-            let mut message = format!("CEL error in {}: {}.", site.field_path(), f.message);
+            let mut message = if f.is_warning() {
+                format!("In {}: {}.", site.field_path(), f.message)
+            } else {
+                format!("CEL error in {}: {}.", site.field_path(), f.message)
+            };
             if let Some(hint) = &f.hint {
                 message.push(' ');
                 message.push_str(hint);
@@ -72,7 +77,11 @@ pub fn check(source: &str, root: &Node, policy: &Policy) -> Vec<Diagnostic> {
                     message.push_str(&format!(" Did you mean `{best}`?"));
                 }
             }
-            out.push(Diagnostic::error(f.code, place(&f.span), message));
+            out.push(if f.is_warning() {
+                Diagnostic::warning(f.code, place(&f.span), message)
+            } else {
+                Diagnostic::error(f.code, place(&f.span), message)
+            });
         }
     }
     out
@@ -116,6 +125,7 @@ pub fn check_policy(root: &Node, policy: &Policy) -> PolicyCheck {
         }
         return result;
     }
+    let kinds = matched_kinds(policy);
     let mut rules: Vec<usize> = policy.cel.iter().map(|s| s.rule).collect();
     rules.dedup();
     for rule in rules {
@@ -134,6 +144,7 @@ pub fn check_policy(root: &Node, policy: &Policy) -> PolicyCheck {
                 variables: &declared,
                 variables_scope: VariablesScope::Declared,
                 expected: Expected::Any,
+                kinds: &kinds,
             };
             let r = check_site(root, site, Some(&env));
             let ty = match &r {
@@ -163,11 +174,42 @@ pub fn check_policy(root: &Node, policy: &Policy) -> PolicyCheck {
                     VariablesScope::Declared
                 },
                 expected: expected(site, flavor),
+                kinds: &kinds,
             };
             result.sites[i] = check_site(root, site, Some(&env));
         }
     }
     result
+}
+
+/// The built-in kinds whose objects the policy's `object` and `oldObject` may be: none when a
+/// rule may match anything else (a `*` resource, a custom resource), which leaves them `dyn`.
+/// Autogen rewrites a Pod policy's expressions for Pod controllers, but they are written
+/// against the kinds as matched, so these are the kinds they are typed by.
+fn matched_kinds(policy: &Policy) -> Vec<&'static k8s::Kind> {
+    let Some(rules) = &policy.resource_rules else {
+        return Vec::new();
+    };
+    let api = k8s::api();
+    let mut out: Vec<&'static k8s::Kind> = Vec::new();
+    fn strs(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
+    }
+    for rule in rules {
+        let Some(kinds) = api.kinds_of_rule(
+            &strs(&rule.api_groups),
+            &strs(&rule.api_versions),
+            &strs(&rule.resources),
+        ) else {
+            return Vec::new();
+        };
+        for k in kinds {
+            if !out.contains(&k) {
+                out.push(k);
+            }
+        }
+    }
+    out
 }
 
 fn expected(site: &CelSite, flavor: Flavor) -> Expected {

@@ -138,6 +138,10 @@ pub struct Rule {
     pub action: Option<&'static str>,
     pub on_failure: Action,
     pub sections: Vec<Section>,
+    /// The kinds a ClusterPolicy or Policy rule's `match` names (`resources.kinds`, or those
+    /// of every `any`/`all` entry), as written; `None` for a CEL policy, or when some entry
+    /// names no kind.
+    pub match_kinds: Option<Vec<String>>,
 }
 
 /// A policy document of either family.
@@ -307,6 +311,7 @@ impl Policy {
                 action,
                 on_failure,
                 sections: sections(rule, Some(RULE_SECTIONS)),
+                match_kinds: rule.get("match").and_then(match_kinds),
             });
             self.rule_cel_sites(rule, index, rule_index);
         }
@@ -375,6 +380,7 @@ impl Policy {
             action,
             on_failure,
             sections: sections(spec, None),
+            match_kinds: None,
         });
         if !cel {
             return;
@@ -451,6 +457,27 @@ impl Policy {
             });
         }
     }
+}
+
+/// The kinds of a rule's `match`: of its `any` and `all` entries, else of `resources`.
+fn match_kinds(m: &Node) -> Option<Vec<String>> {
+    let mut filters: Vec<&Node> = Vec::new();
+    for list in ["any", "all"] {
+        filters.extend(m.get(list).and_then(Node::as_sequence).unwrap_or_default());
+    }
+    if filters.is_empty() {
+        filters.push(m);
+    }
+    let mut out = Vec::new();
+    for f in filters {
+        let kinds = f
+            .get("resources")
+            .and_then(|r| r.get("kinds"))
+            .and_then(Node::as_sequence)
+            .filter(|k| !k.is_empty())?;
+        out.extend(kinds.iter().filter_map(Node::as_str).map(str::to_string));
+    }
+    Some(out)
 }
 
 /// The `'static` spelling of a list key this module knows.
@@ -626,6 +653,7 @@ mod tests {
             .map(|s| s.name.as_str())
             .collect();
         assert_eq!(sections, ["match", "validate"]);
+        assert_eq!(p.rules[0].match_kinds, None);
         let sites: Vec<_> = p
             .cel
             .iter()
@@ -651,6 +679,33 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn a_rule_knows_the_kinds_it_matches() {
+        let kinds = |m: &str| {
+            let text = format!(
+                "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nspec:\n  rules:\n  - name: r\n    match:\n{m}    validate:\n      cel:\n        expressions:\n        - expression: \"true\"\n"
+            );
+            lower(&text).rules[0].match_kinds.clone()
+        };
+        assert_eq!(
+            kinds("      resources:\n        kinds: [Pod, apps/v1/Deployment]\n"),
+            Some(vec!["Pod".into(), "apps/v1/Deployment".into()])
+        );
+        assert_eq!(
+            kinds(
+                "      any:\n      - resources:\n          kinds: [Pod]\n      - resources:\n          kinds: [Service]\n"
+            ),
+            Some(vec!["Pod".into(), "Service".into()])
+        );
+        assert_eq!(
+            kinds(
+                "      any:\n      - resources:\n          kinds: [Pod]\n      - resources:\n          namespaces: [a]\n"
+            ),
+            None
+        );
+        assert_eq!(kinds("      resources:\n        kinds: []\n"), None);
     }
 
     #[test]

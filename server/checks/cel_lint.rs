@@ -125,10 +125,10 @@ pub fn check_policy(root: &Node, policy: &Policy) -> PolicyCheck {
         }
         return result;
     }
-    let kinds = matched_kinds(policy);
     let mut rules: Vec<usize> = policy.cel.iter().map(|s| s.rule).collect();
     rules.dedup();
     for rule in rules {
+        let kinds = matched_kinds(policy, rule);
         let params = has_params(root, policy, rule, flavor);
         let authorizer = !flavor.is_kyverno();
         let mut declared: Vec<(String, Type)> = Vec::new();
@@ -182,25 +182,35 @@ pub fn check_policy(root: &Node, policy: &Policy) -> PolicyCheck {
     result
 }
 
-/// The built-in kinds whose objects the policy's `object` and `oldObject` may be: none when a
-/// rule may match anything else (a `*` resource, a custom resource), which leaves them `dyn`.
-/// Autogen rewrites a Pod policy's expressions for Pod controllers, but they are written
-/// against the kinds as matched, so these are the kinds they are typed by.
-fn matched_kinds(policy: &Policy) -> Vec<&'static k8s::Kind> {
-    let Some(rules) = &policy.resource_rules else {
-        return Vec::new();
-    };
+/// The built-in kinds whose objects `object` and `oldObject` may be in a rule's expressions
+/// (a CEL policy's `resourceRules`, a ClusterPolicy rule's `match` kinds): none when the rule
+/// may match anything else (a wildcard, a custom resource), which leaves them `dyn`. Autogen
+/// rewrites a Pod policy's expressions for Pod controllers, but they are written against the
+/// kinds as matched, so these are the kinds they are typed by.
+fn matched_kinds(policy: &Policy, rule: usize) -> Vec<&'static k8s::Kind> {
     let api = k8s::api();
-    let mut out: Vec<&'static k8s::Kind> = Vec::new();
     fn strs(v: &[String]) -> Vec<&str> {
         v.iter().map(String::as_str).collect()
     }
-    for rule in rules {
-        let Some(kinds) = api.kinds_of_rule(
-            &strs(&rule.api_groups),
-            &strs(&rule.api_versions),
-            &strs(&rule.resources),
-        ) else {
+    let found: Vec<Option<Vec<&'static k8s::Kind>>> = if let Some(rules) = &policy.resource_rules {
+        rules
+            .iter()
+            .map(|r| {
+                api.kinds_of_rule(
+                    &strs(&r.api_groups),
+                    &strs(&r.api_versions),
+                    &strs(&r.resources),
+                )
+            })
+            .collect()
+    } else if let Some(kinds) = policy.rules.get(rule).and_then(|r| r.match_kinds.as_ref()) {
+        kinds.iter().map(|k| api.kinds_of_selector(k)).collect()
+    } else {
+        return Vec::new();
+    };
+    let mut out: Vec<&'static k8s::Kind> = Vec::new();
+    for kinds in found {
+        let Some(kinds) = kinds else {
             return Vec::new();
         };
         for k in kinds {

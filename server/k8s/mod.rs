@@ -177,6 +177,45 @@ impl Api {
     }
 }
 
+impl Api {
+    /// The kinds a ClusterPolicy `match` kind names (`Pod`, `v1/Pod`, `apps/v1/Deployment`,
+    /// `Pod/status`), or `None` when it may be something we do not know: a wildcard, a
+    /// custom resource, or a subresource whose object is not its parent.
+    pub fn kinds_of_selector(&self, selector: &str) -> Option<Vec<&Kind>> {
+        if selector.contains(['*', '?', '.']) {
+            return None;
+        }
+        let mut parts: Vec<&str> = selector.split('/').collect();
+        // A trailing lowercase part is a subresource, as Kyverno reads kind selectors.
+        if parts.len() > 1
+            && parts
+                .last()
+                .is_some_and(|p| p.starts_with(|c: char| c.is_ascii_lowercase()))
+        {
+            if parts.pop() != Some("status") {
+                return None;
+            }
+        }
+        let (group, version, kind) = match parts.as_slice() {
+            [kind] => (None, None, *kind),
+            [version, kind] => (None, Some(*version), *kind),
+            [group, version, kind] => (Some(*group), Some(*version), *kind),
+            _ => return None,
+        };
+        let found: Vec<&Kind> = self
+            .kinds
+            .iter()
+            .filter(|k| {
+                k.scope != Scope::Subresource
+                    && k.kind == kind
+                    && group.is_none_or(|g| g == k.group)
+                    && version.is_none_or(|v| v == k.version)
+            })
+            .collect();
+        (!found.is_empty()).then_some(found)
+    }
+}
+
 fn unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars();
@@ -398,5 +437,43 @@ mod tests {
         assert_eq!(names(&[""], &["v1"], &["pods", "widgets"]), None);
         assert_eq!(names(&["apps"], &["v1"], &["pods"]), None);
         assert_eq!(names(&[], &["v1"], &["pods"]), None);
+    }
+
+    #[test]
+    fn kind_selectors_resolve_to_kinds() {
+        let api = api();
+        let names = |sel: &str| {
+            api.kinds_of_selector(sel).map(|ks| {
+                ks.iter()
+                    .map(|k| format!("{}/{}", k.api_version(), k.kind))
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(names("Pod"), Some(vec!["v1/Pod".into()]));
+        assert_eq!(names("v1/Pod"), Some(vec!["v1/Pod".into()]));
+        assert_eq!(names("Pod/status"), Some(vec!["v1/Pod".into()]));
+        assert_eq!(
+            names("apps/v1/Deployment"),
+            Some(vec!["apps/v1/Deployment".into()])
+        );
+        assert_eq!(
+            names("Event"),
+            Some(vec!["v1/Event".into(), "events.k8s.io/v1/Event".into()])
+        );
+        assert_eq!(
+            names("autoscaling/v2/HorizontalPodAutoscaler").map(|v| v.len()),
+            Some(1)
+        );
+        for unknown in [
+            "*",
+            "Po*",
+            "Deployment/scale",
+            "Widget",
+            "apps/v1/Pod",
+            "Scale",
+            "",
+        ] {
+            assert_eq!(names(unknown), None, "{unknown}");
+        }
     }
 }

@@ -191,10 +191,9 @@ impl Api {
             && parts
                 .last()
                 .is_some_and(|p| p.starts_with(|c: char| c.is_ascii_lowercase()))
+            && parts.pop() != Some("status")
         {
-            if parts.pop() != Some("status") {
-                return None;
-            }
+            return None;
         }
         let (group, version, kind) = match parts.as_slice() {
             [kind] => (None, None, *kind),

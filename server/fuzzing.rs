@@ -559,6 +559,16 @@ pub fn cel_check(data: &[u8]) {
         ("a".to_string(), Type::Dyn),
         ("b".to_string(), Type::List(Box::new(Type::String))),
     ];
+    // The high bit types `object` as a Pod or a Deployment.
+    let kinds: Vec<&'static crate::k8s::Kind> = if selector & 0x80 != 0 {
+        let api = crate::k8s::api();
+        [("", "Pod"), ("apps", "Deployment")]
+            .iter()
+            .filter_map(|(g, k)| api.kind(g, "v1", k))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let env = CheckEnv {
         flavor: FLAVORS[usize::from(selector) % FLAVORS.len()],
         params: selector & 0x10 != 0,
@@ -570,6 +580,7 @@ pub fn cel_check(data: &[u8]) {
             VariablesScope::Declared
         },
         expected: EXPECTED[usize::from(selector >> 2) % EXPECTED.len()],
+        kinds: &kinds,
     };
     let first = checker::check(&ast, &env);
     for f in &first.findings {

@@ -14,6 +14,7 @@ pub mod fuzzing;
 pub mod host;
 pub mod ide;
 pub mod jmespath;
+pub mod k8s;
 pub mod limits;
 pub mod lsp;
 pub mod model;

@@ -138,6 +138,10 @@ pub struct Rule {
     pub action: Option<&'static str>,
     pub on_failure: Action,
     pub sections: Vec<Section>,
+    /// The kinds a ClusterPolicy or Policy rule's `match` names (`resources.kinds`, or those
+    /// of every `any`/`all` entry), as written; `None` for a CEL policy, or when some entry
+    /// names no kind.
+    pub match_kinds: Option<Vec<String>>,
 }
 
 /// A policy document of either family.
@@ -156,6 +160,17 @@ pub struct Policy {
     pub rules: Vec<Rule>,
     /// Every CEL expression, in document order.
     pub cel: Vec<CelSite>,
+    /// A CEL kind's `spec.matchConstraints.resourceRules`, when it has some and evaluates
+    /// Kubernetes resources: the resources whose objects its expressions see.
+    pub resource_rules: Option<Vec<ResourceRule>>,
+}
+
+/// One `resourceRules` entry: the API groups, versions and resources it names.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ResourceRule {
+    pub api_groups: Vec<String>,
+    pub api_versions: Vec<String>,
+    pub resources: Vec<String>,
 }
 
 /// Sections of a ClusterPolicy rule shown in the outline.
@@ -250,6 +265,7 @@ impl Policy {
             namespaced,
             rules: Vec::new(),
             cel: Vec::new(),
+            resource_rules: None,
         };
         match family {
             Family::Jmespath => policy.lower_rules(root),
@@ -295,6 +311,7 @@ impl Policy {
                 action,
                 on_failure,
                 sections: sections(rule, Some(RULE_SECTIONS)),
+                match_kinds: rule.get("match").and_then(match_kinds),
             });
             self.rule_cel_sites(rule, index, rule_index);
         }
@@ -363,10 +380,40 @@ impl Policy {
             action,
             on_failure,
             sections: sections(spec, None),
+            match_kinds: None,
         });
         if !cel {
             return;
         }
+        // In the JSON, Envoy and HTTP modes `object` is a payload, whatever the rules say.
+        let mode = spec
+            .get("evaluation")
+            .and_then(|e| e.get("mode"))
+            .and_then(Node::as_str);
+        self.resource_rules = matches!(mode, None | Some("Kubernetes"))
+            .then(|| spec.get("matchConstraints"))
+            .flatten()
+            .and_then(|m| m.get("resourceRules"))
+            .and_then(Node::as_sequence)
+            .map(|rules| {
+                let strings = |rule: &Node, key: &str| -> Vec<String> {
+                    rule.get(key)
+                        .and_then(Node::as_sequence)
+                        .unwrap_or_default()
+                        .iter()
+                        .filter_map(Node::as_str)
+                        .map(str::to_string)
+                        .collect()
+                };
+                rules
+                    .iter()
+                    .map(|r| ResourceRule {
+                        api_groups: strings(r, "apiGroups"),
+                        api_versions: strings(r, "apiVersions"),
+                        resources: strings(r, "resources"),
+                    })
+                    .collect()
+            });
         let mut sites = Vec::new();
         let spec_path = vec![Step::Key("spec")];
         cel_lists(spec, &spec_path, "validations", &mut sites);
@@ -410,6 +457,27 @@ impl Policy {
             });
         }
     }
+}
+
+/// The kinds of a rule's `match`: of its `any` and `all` entries, else of `resources`.
+fn match_kinds(m: &Node) -> Option<Vec<String>> {
+    let mut filters: Vec<&Node> = Vec::new();
+    for list in ["any", "all"] {
+        filters.extend(m.get(list).and_then(Node::as_sequence).unwrap_or_default());
+    }
+    if filters.is_empty() {
+        filters.push(m);
+    }
+    let mut out = Vec::new();
+    for f in filters {
+        let kinds = f
+            .get("resources")
+            .and_then(|r| r.get("kinds"))
+            .and_then(Node::as_sequence)
+            .filter(|k| !k.is_empty())?;
+        out.extend(kinds.iter().filter_map(Node::as_str).map(str::to_string));
+    }
+    Some(out)
 }
 
 /// The `'static` spelling of a list key this module knows.
@@ -585,6 +653,7 @@ mod tests {
             .map(|s| s.name.as_str())
             .collect();
         assert_eq!(sections, ["match", "validate"]);
+        assert_eq!(p.rules[0].match_kinds, None);
         let sites: Vec<_> = p
             .cel
             .iter()
@@ -610,6 +679,59 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn a_rule_knows_the_kinds_it_matches() {
+        let kinds = |m: &str| {
+            let text = format!(
+                "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nspec:\n  rules:\n  - name: r\n    match:\n{m}    validate:\n      cel:\n        expressions:\n        - expression: \"true\"\n"
+            );
+            lower(&text).rules[0].match_kinds.clone()
+        };
+        assert_eq!(
+            kinds("      resources:\n        kinds: [Pod, apps/v1/Deployment]\n"),
+            Some(vec!["Pod".into(), "apps/v1/Deployment".into()])
+        );
+        assert_eq!(
+            kinds(
+                "      any:\n      - resources:\n          kinds: [Pod]\n      - resources:\n          kinds: [Service]\n"
+            ),
+            Some(vec!["Pod".into(), "Service".into()])
+        );
+        assert_eq!(
+            kinds(
+                "      any:\n      - resources:\n          kinds: [Pod]\n      - resources:\n          namespaces: [a]\n"
+            ),
+            None
+        );
+        assert_eq!(kinds("      resources:\n        kinds: []\n"), None);
+    }
+
+    #[test]
+    fn resource_rules_are_kept_only_for_kubernetes_resources() {
+        let text = "apiVersion: policies.kyverno.io/v1\nkind: ValidatingPolicy\nspec:\n  matchConstraints:\n    resourceRules:\n    - apiGroups: [\"\", apps]\n      apiVersions: [v1]\n      operations: [CREATE]\n      resources: [pods, deployments/status]\n    - resources: [jobs]\n  validations:\n  - expression: \"true\"\n";
+        assert_eq!(
+            lower(text).resource_rules,
+            Some(vec![
+                ResourceRule {
+                    api_groups: vec!["".into(), "apps".into()],
+                    api_versions: vec!["v1".into()],
+                    resources: vec!["pods".into(), "deployments/status".into()],
+                },
+                ResourceRule {
+                    api_groups: vec![],
+                    api_versions: vec![],
+                    resources: vec!["jobs".into()],
+                },
+            ])
+        );
+        let json = text.replace("spec:\n", "spec:\n  evaluation:\n    mode: JSON\n");
+        assert_eq!(lower(&json).resource_rules, None);
+        let kubernetes = text.replace("spec:\n", "spec:\n  evaluation:\n    mode: Kubernetes\n");
+        assert_eq!(lower(&kubernetes).resource_rules.map(|r| r.len()), Some(2));
+        let none = text.replace("matchConstraints", "matchConditionz");
+        assert_eq!(lower(&none).resource_rules, None);
     }
 
     #[test]

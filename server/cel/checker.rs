@@ -16,6 +16,7 @@ use super::ast::{BinaryOp, Comprehension, Expr, ExprKind, MacroKind, UnaryOp};
 use super::functions::{self, Ty};
 use super::value::Value;
 use crate::diag::Span;
+use crate::k8s::{self, Shape};
 
 /// A CEL type as the checker infers it.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +45,110 @@ pub enum Type {
     Variables,
     /// A library type (`kubernetes.Quantity`), or a global of a library (`resource`).
     Opaque(&'static str),
+    /// `object` or `oldObject`, or a part of them, where the policy matches known kinds.
+    /// cel-go declares both as `dyn`, so this behaves as `dyn` in every operation; only a
+    /// field that none of the kinds has is reported, as a warning.
+    Resource(Box<ResourceType>),
+}
+
+/// A place in the resources a policy matches, for each matched kind that has it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceType {
+    /// How the expression reached it (`object.spec.containers[*]`), for messages.
+    pub path: String,
+    /// Each kind that has this place, with what the place holds in that kind.
+    pub alternatives: Vec<(&'static k8s::Kind, Shape)>,
+}
+
+impl ResourceType {
+    /// The root of the objects of `kinds`, named `root` (`object`), if there are any kinds.
+    pub fn root(root: &str, kinds: &[&'static k8s::Kind]) -> Option<ResourceType> {
+        (!kinds.is_empty()).then(|| ResourceType {
+            path: root.to_string(),
+            alternatives: kinds.iter().map(|k| (*k, Shape::Object(k.ty))).collect(),
+        })
+    }
+
+    /// The fields of the object types here, first occurrence of each name, sorted by name.
+    pub fn fields(&self) -> Vec<&'static k8s::Field> {
+        let api = k8s::api();
+        let mut out: Vec<&'static k8s::Field> = Vec::new();
+        for (_, shape) in &self.alternatives {
+            if let Shape::Object(t) = shape {
+                for f in &api.ty(*t).fields {
+                    if !out.iter().any(|o| o.name == f.name) {
+                        out.push(f);
+                    }
+                }
+            }
+        }
+        out.sort_by_key(|f| f.name);
+        out
+    }
+
+    /// The kind names, each once, as messages list them: `Pod`, `Pod or Deployment`.
+    pub fn kind_names(&self) -> String {
+        let mut names: Vec<&str> = Vec::new();
+        for (k, _) in &self.alternatives {
+            if !names.contains(&k.kind) {
+                names.push(k.kind);
+            }
+        }
+        match names.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            _ => names.concat(),
+        }
+    }
+
+    /// A field of the object here, or `None` when nothing is known about it.
+    fn select(&self, field: &str) -> Selected {
+        let api = k8s::api();
+        let mut found = Vec::new();
+        for (kind, shape) in &self.alternatives {
+            let Shape::Object(t) = shape else {
+                // A map, a free-form value, or a value that is no object: left to run time.
+                return Selected::Open;
+            };
+            if let Some(f) = api.ty(*t).field(field) {
+                found.push((*kind, f.shape.clone()));
+            }
+        }
+        if found.is_empty() {
+            return Selected::Missing;
+        }
+        Selected::Found(self.narrow(format!("{}.{field}", self.path), found))
+    }
+
+    /// An item of the lists here, when every kind has a list here.
+    fn item(&self) -> Option<Type> {
+        let mut items = Vec::new();
+        for (kind, shape) in &self.alternatives {
+            let Shape::Array(item) = shape else {
+                return None;
+            };
+            items.push((*kind, (**item).clone()));
+        }
+        Some(self.narrow(format!("{}[*]", self.path), items))
+    }
+
+    /// A type for the shapes found: an object type keeps its fields; anything else is `dyn`
+    /// to the checker, as labels and free-form values must stay.
+    fn narrow(&self, path: String, alternatives: Vec<(&'static k8s::Kind, Shape)>) -> Type {
+        if alternatives
+            .iter()
+            .all(|(_, s)| matches!(s, Shape::Object(_) | Shape::Array(_)))
+        {
+            Type::Resource(Box::new(ResourceType { path, alternatives }))
+        } else {
+            Type::Dyn
+        }
+    }
+}
+
+enum Selected {
+    Found(Type),
+    Missing,
+    Open,
 }
 
 impl Type {
@@ -59,13 +164,25 @@ impl Type {
 
     /// Whether this is `dyn` or unknown at the top level: anything may be behind it.
     fn is_open(&self) -> bool {
-        matches!(self, Type::Unknown | Type::Dyn)
+        matches!(self, Type::Unknown | Type::Dyn | Type::Resource(_))
+    }
+
+    /// The type as cel-go sees it: a resource type is `dyn`, also inside lists, maps and
+    /// optionals.
+    pub fn erased(self) -> Type {
+        match self {
+            Type::Resource(_) => Type::Dyn,
+            Type::List(t) => Type::list(t.erased()),
+            Type::Map(k, v) => Type::map(k.erased(), v.erased()),
+            Type::Optional(t) => Type::optional(t.erased()),
+            t => t,
+        }
     }
 
     /// Whether the type is known all the way down, with no `dyn` or unknown part.
     fn is_closed(&self) -> bool {
         match self {
-            Type::Unknown | Type::Dyn => false,
+            Type::Unknown | Type::Dyn | Type::Resource(_) => false,
             Type::List(t) | Type::Optional(t) => t.is_closed(),
             Type::Map(k, v) => k.is_closed() && v.is_closed(),
             _ => true,
@@ -96,7 +213,7 @@ impl fmt::Display for Type {
     /// As cel-go prints types in its messages.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Type::Unknown | Type::Dyn => f.write_str("dyn"),
+            Type::Unknown | Type::Dyn | Type::Resource(_) => f.write_str("dyn"),
             Type::Null => f.write_str("null_type"),
             Type::Bool => f.write_str("bool"),
             Type::Int => f.write_str("int"),
@@ -381,6 +498,9 @@ pub struct CheckEnv<'a> {
     pub variables: &'a [(String, Type)],
     pub variables_scope: VariablesScope,
     pub expected: Expected,
+    /// The kinds `object` and `oldObject` may be; empty when the policy may see anything
+    /// (then both are plain `dyn`).
+    pub kinds: &'a [&'static k8s::Kind],
 }
 
 /// How a finding's name can be corrected.
@@ -406,6 +526,14 @@ pub struct Finding {
     /// The name to correct and where to look for the correction.
     pub name: Option<String>,
     pub suggest: Suggest,
+}
+
+impl Finding {
+    /// Whether the policy is accepted despite this finding: a field that none of the matched
+    /// kinds has (`object` is `dyn` to CEL).
+    pub fn is_warning(&self) -> bool {
+        self.code == "cel-unknown-field"
+    }
 }
 
 /// A finding's place, code and message, before it gets its extras.
@@ -587,7 +715,10 @@ pub fn function_names() -> Vec<&'static str> {
 
 /// The root variables declared for `env`, with their types.
 pub fn declarations(env: &CheckEnv) -> Vec<(&'static str, Type)> {
-    let mut out = vec![("object", Type::Dyn), ("oldObject", Type::Dyn)];
+    let root = |name: &str| {
+        ResourceType::root(name, env.kinds).map_or(Type::Dyn, |r| Type::Resource(Box::new(r)))
+    };
+    let mut out = vec![("object", root("object")), ("oldObject", root("oldObject"))];
     if env.flavor.is_kyverno() {
         out.push(("request", Type::Object(&KYVERNO_REQUEST)));
         out.push(("namespaceObject", Type::Object(&NAMESPACE)));
@@ -645,10 +776,10 @@ pub fn check(expr: &Expr, env: &CheckEnv) -> Checked {
         findings: Vec::new(),
         exempt: 0,
     };
-    let ty = c.expr(expr);
+    let ty = c.typed(expr);
     // Kyverno looks at the output type only once the expression compiles.
-    if c.findings.is_empty() {
-        if let Some(f) = c.output(expr, &ty) {
+    if c.findings.iter().all(Finding::is_warning) {
+        if let Some(f) = c.output(expr, &ty.clone().erased()) {
             c.findings.push(f);
         }
     }
@@ -721,7 +852,14 @@ impl Checker<'_> {
         })
     }
 
+    /// The type of `e` as cel-go sees it.
     fn expr(&mut self, e: &Expr) -> Type {
+        self.typed(e).erased()
+    }
+
+    /// The type of `e`, resource types included: for the operand of a selection or an index,
+    /// and for what names a value (variables, comprehension variables, the output).
+    fn typed(&mut self, e: &Expr) -> Type {
         match &e.kind {
             ExprKind::Literal(v) => literal_type(v),
             ExprKind::Ident { name, absolute } => self.ident(e, name, *absolute),
@@ -734,7 +872,7 @@ impl Checker<'_> {
                 if let Some(t) = self.qualified_type_name(e) {
                     return t;
                 }
-                let t = self.expr(operand);
+                let t = self.typed(operand);
                 self.select(&t, field, field_span, *optional)
             }
             ExprKind::Presence {
@@ -742,7 +880,7 @@ impl Checker<'_> {
                 field,
                 field_span,
             } => {
-                let t = self.expr(operand);
+                let t = self.typed(operand);
                 self.select(&t, field, field_span, false);
                 Type::Bool
             }
@@ -751,7 +889,7 @@ impl Checker<'_> {
                 index,
                 optional,
             } => {
-                let t = self.expr(operand);
+                let t = self.typed(operand);
                 let i = self.expr(index);
                 self.index(e, t, &i, *optional)
             }
@@ -923,6 +1061,30 @@ impl Checker<'_> {
         match t {
             Type::Unknown => Type::Unknown,
             Type::Dyn => wrap(Type::Dyn),
+            Type::Resource(r) => match r.select(field) {
+                Selected::Found(t) => wrap(t),
+                Selected::Open => wrap(Type::Dyn),
+                Selected::Missing => {
+                    let names = r.fields().iter().map(|f| f.name.to_string()).collect();
+                    self.findings.push(Finding {
+                        span: field_span.clone(),
+                        code: "cel-unknown-field",
+                        message: format!(
+                            "no field `{field}` in `{}` of {} (Kubernetes {})",
+                            r.path,
+                            r.kind_names(),
+                            k8s::KUBERNETES_VERSION
+                        ),
+                        hint: Some(format!(
+                            "The policy is still accepted, as `object` and `oldObject` are `dyn` to CEL, but on every {} selecting this field fails, `has()` of it is false and `.?` of it is empty.",
+                            r.kind_names()
+                        )),
+                        name: Some(field.to_string()),
+                        suggest: Suggest::Names(names),
+                    });
+                    wrap(Type::Dyn)
+                }
+            },
             Type::Optional(inner) => {
                 // Selecting into an optional stays optional.
                 let r = self.select(inner, field, field_span, false);
@@ -1000,6 +1162,7 @@ impl Checker<'_> {
         match t {
             Type::Unknown => Type::Unknown,
             Type::Dyn => wrap(Type::Dyn),
+            Type::Resource(r) => wrap(r.item().unwrap_or(Type::Dyn)),
             Type::Optional(inner) => Type::optional(self.index(e, *inner, i, false)),
             Type::List(elem) => {
                 if i.is_closed() && !i.is_numeric() {
@@ -1404,9 +1567,15 @@ impl Checker<'_> {
                 suggest: Suggest::None,
             });
         }
-        let range = self.expr(&c.range);
+        let typed_range = self.typed(&c.range);
+        // The items of a list of a resource keep their type, for the comprehension variable.
+        let resource_item = match &typed_range {
+            Type::Resource(r) => r.item(),
+            _ => None,
+        };
+        let range = typed_range.clone().erased();
         if c.kind == MacroKind::Bind {
-            self.locals.push((c.var.clone(), range));
+            self.locals.push((c.var.clone(), typed_range));
             let t = c.args.first().map_or(Type::Unknown, |b| self.expr(b));
             self.locals.pop();
             return t;
@@ -1441,8 +1610,13 @@ impl Checker<'_> {
             }
         };
         // One variable: the element of a list, the key of a map. Two: index or key, and value.
-        let elem = match (&range, &second) {
-            (Type::List(_), Some(v)) => v.clone(),
+        let second = match (&resource_item, second) {
+            (Some(item), Some(_)) if !optional_macro => Some(item.clone()),
+            (_, second) => second,
+        };
+        let elem = match (&range, &second, &resource_item) {
+            (Type::List(_), Some(v), _) => v.clone(),
+            (_, Some(_), Some(item)) => item.clone(),
             _ => first.clone(),
         };
         let pushed = match &c.var2 {
@@ -1599,6 +1773,7 @@ mod tests {
             variables,
             variables_scope: VariablesScope::Declared,
             expected,
+            kinds: &[],
         }
     }
 
@@ -1968,5 +2143,177 @@ mod tests {
                 "expression of type 'string' cannot be the range of a comprehension (must be list, map, or dynamic)"
             )
         );
+    }
+
+    fn kinds(names: &[(&str, &str, &str)]) -> Vec<&'static k8s::Kind> {
+        names
+            .iter()
+            .map(|(g, v, k)| k8s::api().kind(g, v, k).expect("a built-in kind"))
+            .collect()
+    }
+
+    fn unknown(at: &str, path: &str, kinds: &str) -> (&'static str, String, String) {
+        (
+            "cel-unknown-field",
+            at.to_string(),
+            format!("no field `{at}` in `{path}` of {kinds} (Kubernetes 1.37)"),
+        )
+    }
+
+    #[test]
+    fn object_is_typed_by_the_matched_kind() {
+        let pod = kinds(&[("", "v1", "Pod")]);
+        let env = CheckEnv {
+            kinds: &pod,
+            ..env(Flavor::Validating, Expected::Bool, &[])
+        };
+        let run = |src: &str| run_in(src, &env);
+        // Known paths: nothing to say, and every type is still cel-go's `dyn`.
+        assert_eq!(
+            run(
+                "object.spec.containers.all(c, c.image != '' && has(c.securityContext.privileged))"
+            ),
+            ("bool".into(), vec![])
+        );
+        assert_eq!(run("object.spec").0, "dyn");
+        // `priority` is an integer, but cel-go only sees `dyn`: comparing it with a string
+        // is a run-time matter.
+        assert_eq!(run("object.spec.priority == '3'").1, vec![]);
+        assert_eq!(
+            run("size(object.spec.containerz) > 0").1,
+            vec![unknown("containerz", "object.spec", "Pod")]
+        );
+        assert_eq!(
+            run("object.spec.containers.exists(c, c.imagez == 'nginx')").1,
+            vec![unknown("imagez", "object.spec.containers[*]", "Pod")]
+        );
+        assert_eq!(
+            run("object.spec.initContainers.all(i, c, c.nam != '')").1,
+            vec![unknown("nam", "object.spec.initContainers[*]", "Pod")]
+        );
+        assert_eq!(
+            run("object.spec.containers[0].ports[0].containerPortt > 80").1,
+            vec![unknown(
+                "containerPortt",
+                "object.spec.containers[*].ports[*]",
+                "Pod"
+            )]
+        );
+        assert_eq!(
+            run("has(object.spec.hostNetwrok)").1,
+            vec![unknown("hostNetwrok", "object.spec", "Pod")]
+        );
+        assert_eq!(
+            run("object.?spec.?hostNetwrok.orValue(false) == true").1,
+            vec![unknown("hostNetwrok", "object.spec", "Pod")]
+        );
+        assert_eq!(
+            run("oldObject.metadata.lables == null").1,
+            vec![unknown("lables", "oldObject.metadata", "Pod")]
+        );
+        assert_eq!(
+            run("cel.bind(s, object.spec, s.nodeNam == '')").1,
+            vec![unknown("nodeNam", "object.spec", "Pod")]
+        );
+        assert_eq!(
+            run("object.spec.containers.filter(c, c.name == 'a')[0].imagez == ''").1,
+            vec![unknown("imagez", "object.spec.containers[*]", "Pod")]
+        );
+        // Maps, free-form values and scalars say nothing about what is below them.
+        assert_eq!(run("object.metadata.labels.app == 'x'").1, vec![]);
+        assert_eq!(run("object.metadata.annotations['a/b'] == 'x'").1, vec![]);
+        assert_eq!(run("object.spec.overhead.cpu == '1'").1, vec![]);
+        assert_eq!(run("object.spec.nodeName.anything == 'x'").1, vec![]);
+        // A warning does not hide what Kyverno refuses.
+        assert_eq!(
+            run("object.spec.hostNetwrok").1,
+            vec![
+                unknown("hostNetwrok", "object.spec", "Pod"),
+                (
+                    "cel-output-type",
+                    "object.spec.hostNetwrok".into(),
+                    "output is expected to be of type bool".into()
+                )
+            ]
+        );
+    }
+
+    #[test]
+    fn several_kinds_report_a_field_none_of_them_has() {
+        let both = kinds(&[("", "v1", "Pod"), ("apps", "v1", "Deployment")]);
+        let both_env = CheckEnv {
+            kinds: &both,
+            ..env(Flavor::Validating, Expected::Bool, &[])
+        };
+        let run = |src: &str| run_in(src, &both_env).1;
+        assert_eq!(
+            run("has(object.spec.template.spec.containers) || has(object.spec.containers)"),
+            vec![]
+        );
+        assert_eq!(
+            run("object.spec.replicaz > 1"),
+            vec![unknown("replicaz", "object.spec", "Pod or Deployment")]
+        );
+        // Below `template`, only the Deployment is left.
+        assert_eq!(
+            run("object.spec.template.spec.nodeNam == ''"),
+            vec![unknown(
+                "nodeNam",
+                "object.spec.template.spec",
+                "Deployment"
+            )]
+        );
+        let autoscalers = kinds(&[
+            ("autoscaling", "v1", "HorizontalPodAutoscaler"),
+            ("autoscaling", "v2", "HorizontalPodAutoscaler"),
+        ]);
+        let hpa_env = CheckEnv {
+            kinds: &autoscalers,
+            ..env(Flavor::AdmissionPolicy, Expected::Bool, &[])
+        };
+        // `metrics` is v2's only, `targetCPUUtilizationPercentage` v1's.
+        assert_eq!(
+            run_in(
+                "size(object.spec.metrics) > 0 || object.spec.targetCPUUtilizationPercentage > 1",
+                &hpa_env
+            )
+            .1,
+            vec![]
+        );
+        assert_eq!(
+            run_in("object.spec.maxReplica > 1", &hpa_env).1,
+            vec![unknown(
+                "maxReplica",
+                "object.spec",
+                "HorizontalPodAutoscaler"
+            )]
+        );
+    }
+
+    #[test]
+    fn resource_types_expose_fields_and_descriptions() {
+        let pod = kinds(&[("", "v1", "Pod")]);
+        let pod_env = CheckEnv {
+            kinds: &pod,
+            ..env(Flavor::Validating, Expected::Any, &[])
+        };
+        let (ast, _) = crate::cel::parse("object.spec.containers[0]");
+        let Type::Resource(r) = check(&ast.unwrap(), &pod_env).ty else {
+            panic!("not a resource type");
+        };
+        assert_eq!(r.path, "object.spec.containers[*]");
+        assert_eq!(r.kind_names(), "Pod");
+        let image = r.fields().into_iter().find(|f| f.name == "image").unwrap();
+        assert!(
+            image
+                .description()
+                .starts_with("Container image name. More info: https://kubernetes.io/docs/concepts/containers/images"),
+            "{}",
+            image.description()
+        );
+        // Without kinds `object` is plain `dyn`.
+        let (ast, _) = crate::cel::parse("object.spec");
+        let plain = env(Flavor::Validating, Expected::Any, &[]);
+        assert_eq!(check(&ast.unwrap(), &plain).ty, Type::Dyn);
     }
 }

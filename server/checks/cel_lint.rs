@@ -9,6 +9,7 @@ use crate::cel::checker::{
     self, CheckEnv, Checked, Expected, Flavor, Suggest, Type, VariablesScope,
 };
 use crate::diag::Diagnostic;
+use crate::k8s;
 use crate::model::{CelRole, CelSite, Policy};
 use crate::yaml::Node;
 
@@ -52,7 +53,11 @@ pub fn check(source: &str, root: &Node, policy: &Policy) -> Vec<Diagnostic> {
             ));
         }
         for f in findings {
-            let mut message = format!("CEL error in {}: {}.", site.field_path(), f.message);
+            let mut message = if f.is_warning() {
+                format!("In {}: {}.", site.field_path(), f.message)
+            } else {
+                format!("CEL error in {}: {}.", site.field_path(), f.message)
+            };
             if let Some(hint) = &f.hint {
                 message.push(' ');
                 message.push_str(hint);
@@ -72,7 +77,11 @@ pub fn check(source: &str, root: &Node, policy: &Policy) -> Vec<Diagnostic> {
                     message.push_str(&format!(" Did you mean `{best}`?"));
                 }
             }
-            out.push(Diagnostic::error(f.code, place(&f.span), message));
+            out.push(if f.is_warning() {
+                Diagnostic::warning(f.code, place(&f.span), message)
+            } else {
+                Diagnostic::error(f.code, place(&f.span), message)
+            });
         }
     }
     out
@@ -119,6 +128,7 @@ pub fn check_policy(root: &Node, policy: &Policy) -> PolicyCheck {
     let mut rules: Vec<usize> = policy.cel.iter().map(|s| s.rule).collect();
     rules.dedup();
     for rule in rules {
+        let kinds = matched_kinds(policy, rule);
         let params = has_params(root, policy, rule, flavor);
         let authorizer = !flavor.is_kyverno();
         let mut declared: Vec<(String, Type)> = Vec::new();
@@ -134,6 +144,7 @@ pub fn check_policy(root: &Node, policy: &Policy) -> PolicyCheck {
                 variables: &declared,
                 variables_scope: VariablesScope::Declared,
                 expected: Expected::Any,
+                kinds: &kinds,
             };
             let r = check_site(root, site, Some(&env));
             let ty = match &r {
@@ -163,11 +174,52 @@ pub fn check_policy(root: &Node, policy: &Policy) -> PolicyCheck {
                     VariablesScope::Declared
                 },
                 expected: expected(site, flavor),
+                kinds: &kinds,
             };
             result.sites[i] = check_site(root, site, Some(&env));
         }
     }
     result
+}
+
+/// The built-in kinds whose objects `object` and `oldObject` may be in a rule's expressions
+/// (a CEL policy's `resourceRules`, a ClusterPolicy rule's `match` kinds): none when the rule
+/// may match anything else (a wildcard, a custom resource), which leaves them `dyn`. Autogen
+/// rewrites a Pod policy's expressions for Pod controllers, but they are written against the
+/// kinds as matched, so these are the kinds they are typed by.
+fn matched_kinds(policy: &Policy, rule: usize) -> Vec<&'static k8s::Kind> {
+    let api = k8s::api();
+    fn strs(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
+    }
+    let found: Vec<Option<Vec<&'static k8s::Kind>>> = if let Some(rules) = &policy.resource_rules {
+        rules
+            .iter()
+            .map(|r| {
+                api.kinds_of_rule(
+                    &strs(&r.api_groups),
+                    &strs(&r.api_versions),
+                    &strs(&r.resources),
+                )
+            })
+            .collect()
+    } else if let Some(kinds) = policy.rules.get(rule).and_then(|r| r.match_kinds.as_ref()) {
+        kinds.iter().map(|k| api.kinds_of_selector(k)).collect()
+    } else {
+        return Vec::new();
+    };
+    let mut out: Vec<&'static k8s::Kind> = Vec::new();
+    for kinds in found {
+        let Some(kinds) = kinds else {
+            return Vec::new();
+        };
+        for k in kinds {
+            if !out.contains(&k) {
+                out.push(k);
+            }
+        }
+    }
+    out
 }
 
 fn expected(site: &CelSite, flavor: Flavor) -> Expected {

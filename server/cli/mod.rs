@@ -69,7 +69,13 @@ pub fn run(args: &[String], out: &mut dyn std::io::Write, err: &mut dyn std::io:
             0
         }
         "-V" | "--version" => {
-            let _ = writeln!(out, "kyverno-ls {}", env!("CARGO_PKG_VERSION"));
+            // Field checks depend on the Kubernetes version the API definitions come from.
+            let _ = writeln!(
+                out,
+                "kyverno-ls {} (Kubernetes API {})",
+                env!("CARGO_PKG_VERSION"),
+                crate::k8s::KUBERNETES_VERSION
+            );
             0
         }
         other => usage_error(err, &format!("unknown command `{other}`")),
@@ -100,4 +106,21 @@ fn schema(args: &[String], out: &mut dyn std::io::Write, err: &mut dyn std::io::
         let _ = writeln!(out, "wrote {}", path.display());
     }
     0
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn version_names_the_kubernetes_api() {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        assert_eq!(super::run(&["--version".into()], &mut out, &mut err), 0);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!(
+                "kyverno-ls {} (Kubernetes API 1.37)\n",
+                env!("CARGO_PKG_VERSION")
+            )
+        );
+        assert!(err.is_empty());
+    }
 }

@@ -136,6 +136,9 @@ pub struct Request {
     /// The test's ValidatingAdmissionPolicyBindings (whole documents): they decide which
     /// resources a ValidatingAdmissionPolicy applies to.
     pub admission_bindings: Vec<Value>,
+    /// The test's `paramResources`: parameter objects of admission policies, which Kyverno's
+    /// CLI adds to its fake cluster.
+    pub param_resources: Vec<Value>,
     /// Whole Namespace objects by name (values file `namespaces`), for CEL's
     /// `namespaceObject`; a namespace known only by its labels is built from them.
     pub namespaces: BTreeMap<String, Value>,

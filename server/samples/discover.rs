@@ -268,6 +268,7 @@ fn from_manifest(
                     values,
                     user_info,
                     cluster_resources: Vec::new(),
+                    param_resources: Vec::new(),
                     api_responses: test
                         .api_call_responses
                         .iter()

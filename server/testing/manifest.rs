@@ -22,6 +22,8 @@ pub struct Test {
     /// The `context` file (`cli.kyverno.io/v1alpha1` `Context`) for CEL's context libraries.
     pub context: String,
     pub cluster_resources: Vec<String>,
+    /// Parameter objects of admission policies (`paramResources`).
+    pub param_resources: Vec<String>,
     pub exceptions: Vec<String>,
     pub api_call_responses: Vec<ApiCallResponse>,
     pub global_context_entries: Vec<GlobalContextEntry>,
@@ -196,6 +198,7 @@ pub fn decode_test(doc: &Value) -> Result<Test, String> {
             "policies" => test.policies = dedup(strings(v, field)?),
             "resources" => test.resources = dedup(strings(v, field)?),
             "clusterResources" => test.cluster_resources = strings(v, field)?,
+            "paramResources" => test.param_resources = strings(v, field)?,
             "jsonPayloads" => test.json_payloads.extend(strings(v, field)?),
             "jsonPayload" if !v.is_null() => test.json_payloads.push(string(v, field)?),
             "exceptions" => test.exceptions = dedup(strings(v, field)?),

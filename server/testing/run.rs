@@ -37,6 +37,7 @@ pub struct Inputs {
     pub values: Values,
     pub user_info: Option<UserInfoFile>,
     pub cluster_resources: Vec<Value>,
+    pub param_resources: Vec<Value>,
     pub api_responses: Vec<ApiResponse>,
     pub global_context: BTreeMap<String, Value>,
     /// (policy name, rule names) a `PolicyException` of the test covers; an empty rule list
@@ -250,6 +251,13 @@ pub fn load_inputs(
             cluster_resources.push(to_value(&files::default_namespace(doc)));
         }
     }
+    let mut param_resources = Vec::new();
+    for r in &test.param_resources {
+        let path = sandbox.resolve(base, r)?;
+        for doc in read(&path).map_err(|e| format!("parameter resource `{r}`: {e}"))? {
+            param_resources.push(to_value(&files::default_namespace(doc)));
+        }
+    }
     let api_responses = test
         .api_call_responses
         .iter()
@@ -330,6 +338,7 @@ pub fn load_inputs(
         values,
         user_info,
         cluster_resources,
+        param_resources,
         api_responses,
         global_context,
     })
@@ -464,6 +473,7 @@ pub fn build_request(inputs: &Inputs, policy: &str, resource: &Resource, op: Ope
         api_responses: inputs.api_responses.clone(),
         global_context: inputs.global_context.clone(),
         cluster_resources: inputs.cluster_resources.clone(),
+        param_resources: inputs.param_resources.clone(),
         cel_exceptions: inputs.cel_exceptions.clone(),
         context_resources: inputs.context_resources.clone(),
         images: inputs.images.clone(),

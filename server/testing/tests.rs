@@ -194,6 +194,7 @@ namespaces:
         values,
         user_info: None,
         cluster_resources: vec![],
+        param_resources: vec![],
         api_responses: vec![],
         global_context: Default::default(),
         exceptions: vec![],

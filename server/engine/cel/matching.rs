@@ -14,7 +14,7 @@ fn strs(v: Option<&Value>) -> Vec<&str> {
         .unwrap_or_default()
 }
 
-fn labels(v: Option<&Value>) -> BTreeMap<String, String> {
+pub(super) fn labels(v: Option<&Value>) -> BTreeMap<String, String> {
     v.and_then(Value::as_object)
         .map(|m| {
             m.iter()

@@ -7,6 +7,7 @@
 
 pub mod bindings;
 pub mod matching;
+pub mod params;
 pub mod resources;
 pub mod validate_cel;
 pub mod vap;

@@ -443,17 +443,117 @@ fn bindings_replace_the_policy_constraints_of_a_validating_admission_policy() {
 }
 
 #[test]
-fn a_validating_admission_policy_with_params_is_not_guessed() {
-    let policy = VAP.replace(
-        "spec:\n",
-        "spec:\n  paramKind:\n    apiVersion: v1\n    kind: ConfigMap\n",
-    );
+fn admission_policy_parameters_come_from_the_binding_param_ref() {
+    let policy = VAP
+        .replace(
+            "spec:\n",
+            "spec:\n  paramKind:\n    apiVersion: v1\n    kind: ConfigMap\n",
+        )
+        .replace(
+            "object.spec.replicas <= variables.limit",
+            "object.spec.replicas <= int(params.data.max)",
+        );
+    let limits = |name: &str, max: &str| {
+        yaml(&format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, namespace: shop, labels: {{team: a}}}}\ndata: {{max: '{max}'}}\n"
+        ))
+    };
+    let binding = |param_ref: &str| {
+        yaml(&format!(
+            "kind: ValidatingAdmissionPolicyBinding\nspec:\n  policyName: replicas\n  paramRef: {param_ref}\n"
+        ))
+    };
+    let rule = || "replicas".to_string();
+    let mut req = request(&deployment("web", "4"));
+    req.param_resources = vec![limits("small", "3"), limits("large", "8")];
+    req.admission_bindings = vec![binding("{name: large}")];
+    assert_eq!(vap(&policy, &req), [(Status::Pass, rule(), String::new())]);
+    req.admission_bindings = vec![binding("{name: small}")];
     assert_eq!(
-        vap(&policy, &request(&deployment("web", "4"))),
+        vap(&policy, &req),
+        [(Status::Fail, rule(), "at most 3 replicas".to_string())]
+    );
+    // A selector evaluates the policy once per parameter: any denial denies.
+    req.admission_bindings = vec![binding("{selector: {matchLabels: {team: a}}}")];
+    assert_eq!(
+        vap(&policy, &req),
+        [(Status::Fail, rule(), "at most 3 replicas".to_string())]
+    );
+    // No parameter found: nothing to evaluate, unless the binding says to deny.
+    req.admission_bindings = vec![binding("{selector: {matchLabels: {team: b}}}")];
+    assert_eq!(vap(&policy, &req), [(Status::Pass, rule(), String::new())]);
+    req.admission_bindings = vec![binding(
+        "{selector: {matchLabels: {team: b}}, parameterNotFoundAction: Deny}",
+    )];
+    assert_eq!(
+        vap(&policy, &req),
         [(
-            Status::Unsupported,
+            Status::Error,
+            rule(),
+            "failed to find parameters: no params found".to_string()
+        )]
+    );
+    req.admission_bindings = vec![binding("{name: missing}")];
+    assert_eq!(
+        vap(&policy, &req),
+        [(
+            Status::Error,
+            rule(),
+            "failed to find parameters: configmaps \"missing\" not found".to_string()
+        )]
+    );
+    // Without a binding, `params` is null.
+    req.admission_bindings.clear();
+    assert_eq!(
+        vap(&policy, &req),
+        [(
+            Status::Error,
+            rule(),
+            "expression 'object.spec.replicas <= int(params.data.max)' resulted in error: type 'null_type' does not support field selection".to_string()
+        )]
+    );
+}
+
+#[test]
+fn a_validate_cel_rule_reads_its_parameters_from_the_cluster_resources() {
+    let policy = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: cp
+spec:
+  rules:
+  - name: replicas
+    match:
+      any:
+      - resources:
+          kinds: [Deployment]
+    validate:
+      cel:
+        paramKind: {apiVersion: v1, kind: ConfigMap}
+        paramRef: {name: limits, parameterNotFoundAction: Deny}
+        expressions:
+        - expression: object.spec.replicas <= int(params.data.max)
+          message: too many replicas
+";
+    let mut req = request(&deployment("web", "4"));
+    req.cluster_resources = vec![yaml(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: limits, namespace: shop}\ndata: {max: '3'}\n",
+    )];
+    assert_eq!(
+        run(policy, &req),
+        [(
+            Status::Fail,
             "replicas".to_string(),
-            "ValidatingAdmissionPolicies with a paramKind are not simulated yet".to_string()
+            "too many replicas".to_string()
+        )]
+    );
+    req.cluster_resources.clear();
+    assert_eq!(
+        run(policy, &req),
+        [(
+            Status::Error,
+            "replicas".to_string(),
+            "error in parameterized resource: configmaps \"limits\" not found".to_string()
         )]
     );
 }

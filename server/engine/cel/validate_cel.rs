@@ -77,7 +77,6 @@ pub fn run(rule: &Value, request: &Request, env: &Env) -> Outcome {
     let name = rule.str_at(&["name"]);
     // Kubernetes' environment: none of Kyverno's libraries or cel-go's extras (cel.md §2.2).
     let cel_env = super::bindings::env_for_kind(env, "");
-    let mut activation = super::bindings::request_bindings(request);
     // `validate.cel` sees the Kubernetes request type and a namespace object that only has
     // its name, as Kyverno builds it without a cluster.
     let subject = match request.object.as_object() {
@@ -92,16 +91,45 @@ pub fn run(rule: &Value, request: &Request, env: &Env) -> Outcome {
             "metadata": {"name": ns}
         })))
     };
-    activation.set("namespaceObject", namespace_object);
-    bind_variables(&mut activation, &items(cel_block.at(&["variables"])));
+    let params = match super::params::collect(
+        cel_block.at(&["paramKind"]),
+        cel_block.at(&["paramRef"]),
+        ns,
+        request,
+    ) {
+        None => vec![cel::Value::Null],
+        Some(Ok(found)) => found.iter().map(cel::Value::from_json).collect(),
+        Some(Err(e)) => {
+            return Outcome {
+                status: Status::Error,
+                message: format!("error in parameterized resource: {e}"),
+                failed: None,
+            };
+        }
+    };
     let validator = Validator {
         conditions: &items(rule.at(&["celPreconditions"])),
         validations: &items(cel_block.at(&["expressions"])),
         audit_annotations: &items(cel_block.at(&["auditAnnotations"])),
         default_message: rule_message,
     };
-    // Kyverno turns every decision that is not "admit" into a failure of the rule.
-    match validator.run(&activation, &cel_env) {
+    // The validator runs once per parameter object (none: the rule passes), and the first
+    // decision that is not "admit" is the rule's. Kyverno turns each into a failure.
+    for param in params {
+        let mut activation = super::bindings::request_bindings(request);
+        activation.set("namespaceObject", namespace_object.clone());
+        activation.set("params", param);
+        bind_variables(&mut activation, &items(cel_block.at(&["variables"])));
+        match validator.run(&activation, &cel_env) {
+            Verdict::Admitted => continue,
+            other => return outcome_of(other, name),
+        }
+    }
+    outcome_of(Verdict::Admitted, name)
+}
+
+fn outcome_of(verdict: Verdict, rule: &str) -> Outcome {
+    match verdict {
         Verdict::NotMatched => Outcome {
             status: Status::Skip,
             message: "cel preconditions not met".to_string(),
@@ -119,7 +147,7 @@ pub fn run(rule: &Value, request: &Request, env: &Env) -> Outcome {
         },
         Verdict::Admitted => Outcome {
             status: Status::Pass,
-            message: format!("Validation rule '{name}' passed."),
+            message: format!("Validation rule '{rule}' passed."),
             failed: None,
         },
     }

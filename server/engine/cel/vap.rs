@@ -49,37 +49,35 @@ pub fn validate(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespons
                 && b.str_at(&["spec", "policyName"]) == name
         })
         .collect();
-    let applies = if bindings.is_empty() {
-        matching::matches(policy.at(&["spec", "matchConstraints"]), &request)
+    let binding = if bindings.is_empty() {
+        if !matching::matches(policy.at(&["spec", "matchConstraints"]), &request) {
+            return Vec::new();
+        }
+        None
     } else {
-        bindings
+        let found = bindings
             .iter()
-            .any(|b| match b.at(&["spec", "matchResources"]) {
+            .find(|b| match b.at(&["spec", "matchResources"]) {
                 None | Some(Value::Null) => true,
                 constraints => matching::matches(constraints, &request),
-            })
+            });
+        match found {
+            Some(b) => Some(*b),
+            None => return Vec::new(),
+        }
     };
-    if !applies {
-        return Vec::new();
-    }
     let spec = policy.at(&["spec"]).unwrap_or(&Value::Null);
-    if spec
-        .at(&["paramKind"])
-        .is_some_and(|k| !matches!(k, Value::Null))
-    {
-        // The test's `paramResources` are not read yet: a verdict without them would be wrong.
-        return vec![RuleResponse {
+    let respond = |status: Status, message: String| {
+        vec![RuleResponse {
             rule: name.to_string(),
             source: 0,
-            status: Status::Unsupported,
-            message: "ValidatingAdmissionPolicies with a paramKind are not simulated yet"
-                .to_string(),
+            status,
+            message,
             resource_path: None,
             policy_path: None,
-        }];
-    }
+        }]
+    };
     let cel_env = super::bindings::env_for_kind(env, "ValidatingAdmissionPolicy");
-    let mut activation = super::bindings::request_bindings(&request);
     // The CLI's namespace object has only a name and the values file's labels; a Namespace
     // has none of its own.
     let subject = &request.object;
@@ -102,26 +100,39 @@ pub fn validate(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespons
             &serde_json::json!({ "metadata": metadata }),
         ))
     };
-    activation.set("namespaceObject", namespace_object);
-    bind_variables(&mut activation, &items(spec.at(&["variables"])));
+    // The parameters come from the binding's `paramRef`; without one, `params` is null.
+    let params = match super::params::collect(
+        spec.at(&["paramKind"]),
+        binding.and_then(|b| b.at(&["spec", "paramRef"])),
+        namespace,
+        &request,
+    ) {
+        None => vec![cel::Value::Null],
+        Some(Ok(found)) => found.iter().map(cel::Value::from_json).collect(),
+        Some(Err(e)) => {
+            return respond(Status::Error, format!("failed to find parameters: {e}"));
+        }
+    };
     let validator = Validator {
         conditions: &items(spec.at(&["matchConditions"])),
         validations: &items(spec.at(&["validations"])),
         audit_annotations: &items(spec.at(&["auditAnnotations"])),
         default_message: "",
     };
-    let (status, message) = match validator.run(&activation, &cel_env) {
-        Verdict::NotMatched => (Status::Skip, "match conditions aren't met".to_string()),
-        Verdict::Admitted => (Status::Pass, String::new()),
-        Verdict::Denied { message, .. } => (Status::Fail, message),
-        Verdict::Errored { message, .. } => (Status::Error, message),
-    };
-    vec![RuleResponse {
-        rule: name.to_string(),
-        source: 0,
-        status,
-        message,
-        resource_path: None,
-        policy_path: None,
-    }]
+    // One evaluation per parameter object; the first decision that is not "admit" counts.
+    for param in params {
+        let mut activation = super::bindings::request_bindings(&request);
+        activation.set("namespaceObject", namespace_object.clone());
+        activation.set("params", param);
+        bind_variables(&mut activation, &items(spec.at(&["variables"])));
+        match validator.run(&activation, &cel_env) {
+            Verdict::Admitted => continue,
+            Verdict::NotMatched => {
+                return respond(Status::Skip, "match conditions aren't met".to_string());
+            }
+            Verdict::Denied { message, .. } => return respond(Status::Fail, message),
+            Verdict::Errored { message, .. } => return respond(Status::Error, message),
+        }
+    }
+    respond(Status::Pass, String::new())
 }

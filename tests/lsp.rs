@@ -1367,3 +1367,33 @@ async fn real_core_cel_completion_and_signature_help() {
         "collection.all(x, predicate) -> bool"
     );
 }
+
+#[tokio::test]
+async fn real_core_definition_of_a_context_entry() {
+    let mut s = Session::start(Arc::new(lsp::Kyverno));
+    s.initialize().await;
+    s.open(
+        "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: p
+spec:
+  rules:
+  - name: r
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    context:
+    - name: limit
+      variable:
+        value: 5
+    validate:
+      message: \"over {{ limit }}\"
+      deny: {}
+",
+    )
+    .await;
+    // On `limit` in `{{ limit }}`: the entry's name.
+    assert_eq!(
+        s.request("textDocument/definition", at(13, 24)).await,
+        response(2, json!({"uri": URI, "range": range(9, 12, 9, 17)}))
+    );
+}

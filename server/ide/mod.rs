@@ -90,10 +90,10 @@ pub fn signature_help(
 }
 
 /// Where the symbol under the cursor is defined: the `name:` of the variable a CEL
-/// `variables.x` reads.
+/// `variables.x` reads, or of the context entry a JMESPath expression names.
 pub fn definition(text: &str, analysis: &crate::analysis::Analysis, offset: usize) -> Option<Span> {
     let offset = crate::text::clamp_to_char(text, offset);
-    cel::definition(text, analysis, offset)
+    cel::definition(text, analysis, offset).or_else(|| expr::definition(text, analysis, offset))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -690,3 +690,16 @@ fn cel_definition_of_a_variable_is_its_name() {
     let at = t.find("startsWith").unwrap();
     assert_eq!(definition(t, &a, at), None);
 }
+
+#[test]
+fn jmespath_definition_of_a_context_entry_is_its_name() {
+    let t = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: p\nspec:\n  rules:\n  - name: r\n    match: {any: [{resources: {kinds: [Pod]}}]}\n    context:\n    - name: limit\n      variable:\n        value: 5\n    validate:\n      message: \"over {{ limit }}: {{ request.object.spec.containers[?limit].name }}\"\n      deny:\n        conditions:\n          any:\n          - {key: \"{{ length(request.object.spec.containers) }}\", operator: GreaterThan, value: \"{{ to_number(limit) }}\"}\n";
+    let a = analyze(t);
+    let name = t.find("name: limit").unwrap() + 6;
+    let at = |s: &str| t.find(s).unwrap() + 2;
+    assert_eq!(definition(t, &a, at("limit }}")), Some(name..name + 5));
+    assert_eq!(definition(t, &a, at("limit)")), Some(name..name + 5));
+    // A field of each container, and a field of `request`: not the context entry.
+    assert_eq!(definition(t, &a, at("limit]")), None);
+    assert_eq!(definition(t, &a, at("object.spec")), None);
+}

@@ -1,4 +1,5 @@
-//! `textDocument/definition`: from a CEL `variables.x` to the variable's `name:`.
+//! `textDocument/definition`: from a CEL `variables.x` to the variable's `name:`, and from a
+//! context entry named in a JMESPath expression to the entry's `name:`.
 
 use std::sync::Arc;
 

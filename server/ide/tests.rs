@@ -456,6 +456,19 @@ fn cel_completion_of_fields_comes_from_the_receivers_type() {
         cel_labels(&completion(&t, &analyze(&t), at)),
         ["username", "uid", "groups", "extra"]
     );
+    // The Namespace, typed as Kubernetes declares it, then its metadata.
+    let (t, at) = cel_edit("namespaceObject.", "");
+    assert_eq!(
+        cel_labels(&completion(&t, &analyze(&t), at)),
+        ["metadata", "spec", "status"]
+    );
+    let (t, at) = cel_edit("namespaceObject.metadata.", "");
+    assert_eq!(
+        cel_labels(&completion(&t, &analyze(&t), at)).join(" "),
+        // `UID` as Kubernetes spells it in the type it declares for namespaceObject.
+        "name generateName namespace labels annotations UID creationTimestamp \
+         deletionGracePeriodSeconds deletionTimestamp generation resourceVersion finalizers"
+    );
     // `validate.cel` sees Kubernetes' request type, which has no objects.
     let t = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: p\nspec:\n  rules:\n  - name: r\n    match: {any: [{resources: {kinds: [Pod]}}]}\n    validate:\n      cel:\n        expressions:\n        - expression: request.\n";
     let at = t.find("request.").unwrap() + 8;

@@ -18,6 +18,9 @@ use crate::diag::Span;
 use crate::model::{CelRole, CelSite, Policy, Step};
 use crate::yaml::{Node, ValueMap};
 
+/// What a comprehension or `cel.bind` variable is, on hover and in completion.
+const LOCAL_DOC: &str = "Named by the enclosing macro (a comprehension or `cel.bind`).";
+
 /// The name that stands for the word being typed. Not a name any policy declares.
 const CURSOR: &str = "kylsCursorWord";
 
@@ -494,7 +497,7 @@ fn global_items(at: &At, locals: &[(String, Type)]) -> Vec<Completion> {
                 name,
                 CompletionKind::Variable,
                 ty.to_string(),
-                Some("Comprehension variable.".into()),
+                Some(LOCAL_DOC.into()),
             ));
         }
     }
@@ -825,9 +828,18 @@ pub fn hover(source: &str, analysis: &Analysis, offset: usize) -> Option<Hover> 
             )
         }
         Subject::Root { name, span } => {
-            let (_, ty) = at.roots().into_iter().find(|(n, _)| *n == name)?;
-            let doc = root_doc(name)?;
-            (format!("**`{name}`** · *{ty}*\n\n{doc}"), span)
+            // A comprehension or `cel.bind` variable hides a root of the same name.
+            let local = at
+                .probe(&ast, &span)
+                .filter(|p| p.locals.iter().any(|(n, _)| n == name));
+            match local {
+                Some(p) => (format!("**`{name}`** · *{}*\n\n{LOCAL_DOC}", p.ty), span),
+                None => {
+                    let (_, ty) = at.roots().into_iter().find(|(n, _)| *n == name)?;
+                    let doc = root_doc(name)?;
+                    (format!("**`{name}`** · *{ty}*\n\n{doc}"), span)
+                }
+            }
         }
     };
     Some(Hover {

@@ -598,6 +598,10 @@ fn cel_completion_of_names_starts_with_locals_and_roots() {
             ("yaml", "yaml"),
         ]
     );
+    assert_eq!(
+        items[0].documentation.as_deref(),
+        Some("Named by the enclosing macro (a comprehension or `cel.bind`).")
+    );
     let has = items.iter().find(|c| c.label == "has").unwrap();
     assert_eq!(
         has.documentation.as_deref(),
@@ -668,6 +672,15 @@ fn cel_hover_on_functions_macros_and_variables_keeps_the_value() {
         h.markdown,
         format!(
             "{value}```\ncollection.all(x, predicate) -> bool\n```\nCEL macro\n\nWhether the predicate holds for every element of a list, or every key of a map. `all(i, v, p)` names the index (or key) and the value."
+        )
+    );
+    let at = t.find("i.startsWith").unwrap();
+    let h = hover(t, &a, at).unwrap();
+    assert_eq!(&t[h.span.clone()], "i");
+    assert_eq!(
+        h.markdown,
+        format!(
+            "{value}**`i`** · *dyn*\n\nNamed by the enclosing macro (a comprehension or `cel.bind`)."
         )
     );
     let at = t.find("startsWith").unwrap() + 4;

@@ -700,9 +700,15 @@ pub fn probe(expr: &Expr, env: &CheckEnv, span: &Span) -> Option<Probe> {
 /// The fields a value of type `t` is known to have, with their types; empty where the
 /// checker knows none (`dyn`, maps, scalars). Completion after `x.` offers these, so a type
 /// that learns its fields here (a resource typed from its schema) gets them in the editor.
-pub fn fields(t: &Type) -> Vec<(&'static str, Type)> {
+///
+/// Names are owned so that a type whose fields are read at run time can list them too.
+pub fn fields(t: &Type) -> Vec<(String, Type)> {
     match t {
-        Type::Object(r) => r.fields.iter().map(|(n, f)| (*n, f.to_type())).collect(),
+        Type::Object(r) => r
+            .fields
+            .iter()
+            .map(|(n, f)| ((*n).to_string(), f.to_type()))
+            .collect(),
         Type::Optional(inner) => fields(inner),
         _ => Vec::new(),
     }

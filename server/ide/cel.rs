@@ -566,7 +566,7 @@ fn member_items(at: &At, ast: &Expr, receiver: &Expr) -> Vec<Completion> {
         return items;
     }
     for (name, t) in checker::fields(&ty) {
-        items.push(item(name, CompletionKind::Field, t.to_string(), None));
+        items.push(item(&name, CompletionKind::Field, t.to_string(), None));
     }
     let libraries = at.libraries();
     let mut functions: Vec<Completion> = Vec::new();

@@ -1363,8 +1363,19 @@ async fn real_core_cel_completion_and_signature_help() {
     );
     // In the macro's predicate: its second parameter.
     assert_eq!(
-        s.request("textDocument/signatureHelp", at(18, 41)).await["result"]["signatures"][0]["label"],
-        "collection.all(x, predicate) -> bool"
+        s.request("textDocument/signatureHelp", at(18, 41)).await,
+        response(
+            5,
+            json!({"signatures": [{
+                "label": "collection.all(x, predicate) -> bool",
+                "documentation": {"kind": "markdown",
+                                  "value": "Whether the predicate holds for every element of a list, or \
+                                            every key of a map. `all(i, v, p)` names the index (or key) \
+                                            and the value."},
+                "parameters": [{"label": [15, 16]}, {"label": [18, 27]}],
+                "activeParameter": 1
+            }], "activeSignature": 0, "activeParameter": 1})
+        )
     );
 }
 

@@ -298,7 +298,8 @@ pub fn analysis(data: &[u8]) {
         let offset = crate::text::clamp_to_char(text, offset);
         let _ = crate::ide::hover(text, &result, offset);
         let _ = crate::ide::completion(text, &result, offset);
-        let _ = crate::ide::signature_help(text, offset);
+        let _ = crate::ide::signature_help(text, &result, offset);
+        let _ = crate::ide::definition(text, &result, offset);
     }
     let _ = crate::ide::document_symbols(text, &result);
     let _ = crate::ide::code_lenses(text, &result);

@@ -291,6 +291,7 @@ async fn initialize_announces_capabilities_and_server_info() {
                 "hoverProvider": true,
                 "completionProvider": {"triggerCharacters": [".", "{"]},
                 "signatureHelpProvider": {"triggerCharacters": ["(", ","]},
+                "definitionProvider": true,
                 "documentSymbolProvider": true,
                 "inlayHintProvider": true,
                 "codeLensProvider": {"resolveProvider": false},
@@ -1240,5 +1241,170 @@ async fn real_core_signature_help_in_a_call() {
     assert_eq!(
         reply["result"]["signatures"][0]["parameters"],
         json!([{"label": [9, 20]}, {"label": [22, 36]}])
+    );
+}
+
+/// A ValidatingPolicy with a variable (line 15) read by a validation (line 17), and a match
+/// condition on the request (line 12).
+const CEL_POLICY: &str = "apiVersion: policies.kyverno.io/v1
+kind: ValidatingPolicy
+metadata:
+  name: registry
+spec:
+  matchConstraints:
+    resourceRules:
+    - apiGroups: [\"\"]
+      apiVersions: [v1]
+      operations: [CREATE]
+      resources: [pods]
+  matchConditions:
+  - name: not-system
+    expression: \"!request.userInfo.username.startsWith('system:')\"
+  variables:
+  - name: images
+    expression: object.spec.containers.map(c, c.image)
+  validations:
+  - expression: \"variables.images.all(i, i.startsWith('registry.example.com/'))\"
+    message: use the company registry
+";
+
+/// The real core on `CEL_POLICY`, without samples, so that hover shows the docs alone.
+async fn cel_session() -> Session {
+    let mut s = Session::start(Arc::new(lsp::Kyverno));
+    s.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {},
+               "initializationOptions": {"kyverno": {"builtinSamples": false}}}),
+    )
+    .await;
+    s.notify("initialized", json!({})).await;
+    s.open(CEL_POLICY).await;
+    assert_eq!(s.diagnostics().await, publish(Some(1), json!([])));
+    s
+}
+
+#[tokio::test]
+async fn real_core_cel_hover_and_definition_of_a_variable() {
+    let mut s = cel_session().await;
+    // On `images` of `variables.images`: its type and expression.
+    assert_eq!(
+        s.request("textDocument/hover", at(18, 29)).await,
+        response(
+            2,
+            json!({"contents": {"kind": "markdown",
+                                "value": "**`variables.images`** · *list(dyn)*\n\n\
+                                          ```cel\nobject.spec.containers.map(c, c.image)\n```"},
+                   "range": range(18, 27, 18, 33)})
+        )
+    );
+    // On `startsWith`: the member function's signature and documentation.
+    assert_eq!(
+        s.request("textDocument/hover", at(18, 45)).await,
+        response(
+            3,
+            json!({"contents": {"kind": "markdown",
+                                "value": "```\nstring.startsWith(string) -> bool\n```\n\
+                                          Whether the receiver string begins with the argument."},
+                   "range": range(18, 43, 18, 53)})
+        )
+    );
+    // From `variables.images` to the variable's `name:`.
+    assert_eq!(
+        s.request("textDocument/definition", at(18, 29)).await,
+        response(4, json!({"uri": URI, "range": range(15, 10, 15, 16)}))
+    );
+    // Not on a variable: no definition.
+    assert_eq!(
+        s.request("textDocument/definition", at(18, 45)).await,
+        response(5, json!(null))
+    );
+}
+
+#[tokio::test]
+async fn real_core_cel_completion_and_signature_help() {
+    let mut s = cel_session().await;
+    // `request.userInfo.|username`: the fields of Kubernetes' UserInfo, typed.
+    let field = |label: &str, detail: &str| json!({"label": label, "kind": 10, "detail": detail});
+    assert_eq!(
+        s.request("textDocument/completion", at(13, 35)).await,
+        response(
+            2,
+            json!([
+                field("username", "string"),
+                field("uid", "string"),
+                field("groups", "list(string)"),
+                field("extra", "map(string, list(string))"),
+            ])
+        )
+    );
+    // `variables.|images`: the variables the validation may read.
+    assert_eq!(
+        s.request("textDocument/completion", at(18, 27)).await,
+        response(
+            3,
+            json!([{"label": "images", "kind": 6, "detail": "list(dyn)",
+                    "documentation": {"kind": "markdown",
+                                      "value": "```cel\nobject.spec.containers.map(c, c.image)\n```"}}])
+        )
+    );
+    // In the string of `startsWith('sys|tem:')`: the member overload, on its one parameter.
+    assert_eq!(
+        s.request("textDocument/signatureHelp", at(13, 58)).await,
+        response(
+            4,
+            json!({"signatures": [{
+                "label": "string.startsWith(string) -> bool",
+                "documentation": {"kind": "markdown",
+                                  "value": "Whether the receiver string begins with the argument."},
+                "parameters": [{"label": [18, 24]}],
+                "activeParameter": 0
+            }], "activeSignature": 0, "activeParameter": 0})
+        )
+    );
+    // In the macro's predicate: its second parameter.
+    assert_eq!(
+        s.request("textDocument/signatureHelp", at(18, 41)).await,
+        response(
+            5,
+            json!({"signatures": [{
+                "label": "collection.all(x, predicate) -> bool",
+                "documentation": {"kind": "markdown",
+                                  "value": "Whether the predicate holds for every element of a list, or \
+                                            every key of a map. `all(i, v, p)` names the index (or key) \
+                                            and the value."},
+                "parameters": [{"label": [15, 16]}, {"label": [18, 27]}],
+                "activeParameter": 1
+            }], "activeSignature": 0, "activeParameter": 1})
+        )
+    );
+}
+
+#[tokio::test]
+async fn real_core_definition_of_a_context_entry() {
+    let mut s = Session::start(Arc::new(lsp::Kyverno));
+    s.initialize().await;
+    s.open(
+        "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: p
+spec:
+  rules:
+  - name: r
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    context:
+    - name: limit
+      variable:
+        value: 5
+    validate:
+      message: \"over {{ limit }}\"
+      deny: {}
+",
+    )
+    .await;
+    // On `limit` in `{{ limit }}`: the entry's name.
+    assert_eq!(
+        s.request("textDocument/definition", at(13, 24)).await,
+        response(2, json!({"uri": URI, "range": range(9, 12, 9, 17)}))
     );
 }

@@ -1132,7 +1132,8 @@ async fn a_validating_policy_gets_verdicts_values_on_hover_and_inlay_hints() {
             "diagnostics": [verdict("hello-world"), verdict("privileged")]
         }}),
     );
-    // The variable's value for the first sample the policy fails on, from the engine.
+    // The variable's value for the first sample the policy fails on, from the engine, then
+    // the documentation of `object`, the word under the cursor.
     let h = s
         .request(
             "textDocument/hover",
@@ -1149,8 +1150,10 @@ async fn a_validating_policy_gets_verdicts_values_on_hover_and_inlay_hints() {
         &h,
         hover(
             2,
-            "**`Pod hello-world`** (built-in sample)\n\n```json\n[\n  {\n    \"image\": \"hello-world\",\n    \"name\": \"hello-world\"\n  }\n]\n```",
-            range(30, 8, 32, 52),
+            "**`Pod hello-world`** (built-in sample)\n\n```json\n[\n  {\n    \"image\": \"hello-world\",\n    \"name\": \"hello-world\"\n  }\n]\n```\n\n---\n\n\
+             **`object`** · *dyn*\n\n\
+             The resource in the request as it would be stored; `null` on DELETE (use `oldObject`).",
+            range(30, 8, 30, 14),
         ),
     );
     let hint = |line: u32, character: u32, label: &str| {

@@ -775,6 +775,7 @@ pub fn check(expr: &Expr, env: &CheckEnv) -> Checked {
         locals: Vec::new(),
         findings: Vec::new(),
         exempt: 0,
+        probe: None,
     };
     let ty = c.typed(expr);
     // Kyverno looks at the output type only once the expression compiles.
@@ -798,6 +799,50 @@ struct Checker<'e> {
     /// Inside the arguments of `format`, which cel-go exempts from the homogeneous literal
     /// check (`'%s: %d'.format([name, count])`).
     exempt: usize,
+    /// The node the editor asks about, and what was known there once it was typed.
+    probe: Option<(Span, Option<Probe>)>,
+}
+
+/// What the checker knew at one node: its type and the comprehension and `cel.bind`
+/// variables in scope there, innermost last.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Probe {
+    pub ty: Type,
+    pub locals: Vec<(String, Type)>,
+}
+
+/// Checks `expr` in `env` and reports what was known at the node whose span is `span`, for
+/// the editor (completion after `x.`, the receiver of a call). `None` when no node has that
+/// span.
+pub fn probe(expr: &Expr, env: &CheckEnv, span: &Span) -> Option<Probe> {
+    let decls = declarations(env);
+    let mut c = Checker {
+        env,
+        decls: &decls,
+        locals: Vec::new(),
+        findings: Vec::new(),
+        exempt: 0,
+        probe: Some((span.clone(), None)),
+    };
+    c.expr(expr);
+    c.probe.and_then(|(_, found)| found)
+}
+
+/// The fields a value of type `t` is known to have, with their types; empty where the
+/// checker knows none (`dyn`, maps, scalars). Completion after `x.` offers these, so a type
+/// that learns its fields here (a resource typed from its schema) gets them in the editor.
+///
+/// Names are owned so that a type whose fields are read at run time can list them too.
+pub fn fields(t: &Type) -> Vec<(String, Type)> {
+    match t {
+        Type::Object(r) => r
+            .fields
+            .iter()
+            .map(|(n, f)| ((*n).to_string(), f.to_type()))
+            .collect(),
+        Type::Optional(inner) => fields(inner),
+        _ => Vec::new(),
+    }
 }
 
 impl Checker<'_> {
@@ -858,8 +903,22 @@ impl Checker<'_> {
     }
 
     /// The type of `e`, resource types included: for the operand of a selection or an index,
-    /// and for what names a value (variables, comprehension variables, the output).
+    /// and for what names a value (variables, comprehension variables, the output). The
+    /// editor's probe records it at its node.
     fn typed(&mut self, e: &Expr) -> Type {
+        let ty = self.expr_kind(e);
+        if let Some((span, found @ None)) = &mut self.probe {
+            if *span == e.span {
+                *found = Some(Probe {
+                    ty: ty.clone(),
+                    locals: self.locals.clone(),
+                });
+            }
+        }
+        ty
+    }
+
+    fn expr_kind(&mut self, e: &Expr) -> Type {
         match &e.kind {
             ExprKind::Literal(v) => literal_type(v),
             ExprKind::Ident { name, absolute } => self.ident(e, name, *absolute),

@@ -128,32 +128,19 @@ pub fn check_policy(root: &Node, policy: &Policy) -> PolicyCheck {
     let mut rules: Vec<usize> = policy.cel.iter().map(|s| s.rule).collect();
     rules.dedup();
     for rule in rules {
-        let kinds = matched_kinds(policy, rule);
-        let params = has_params(root, policy, rule, flavor);
-        let authorizer = !flavor.is_kyverno();
-        let mut declared: Vec<(String, Type)> = Vec::new();
-        // Variables first, in order, as Kyverno registers them.
+        // Variables first, in order, as Kyverno registers them: each sees those before it.
         for (i, site) in policy.cel.iter().enumerate() {
             let (true, CelRole::Variable { name }) = (site.rule == rule, &site.role) else {
                 continue;
             };
-            let env = CheckEnv {
-                flavor,
-                params,
-                authorizer,
-                variables: &declared,
-                variables_scope: VariablesScope::Declared,
-                expected: Expected::Any,
-                kinds: &kinds,
-            };
-            let r = check_site(root, site, Some(&env));
+            let env = site_env(root, policy, &result, i);
+            let r = check_site(root, site, env.as_ref().map(SiteEnv::check_env).as_ref());
             let ty = match &r {
                 Some(SiteResult::Checked(c)) => c.ty.clone(),
                 // A variable that fails to parse is still registered, so its uses do not
                 // repeat the error.
                 _ => Type::Unknown,
             };
-            declared.push((name.clone(), ty.clone()));
             result.variables.push((rule, name.clone(), ty));
             result.sites[i] = r;
         }
@@ -161,22 +148,8 @@ pub fn check_policy(root: &Node, policy: &Policy) -> PolicyCheck {
             if site.rule != rule || matches!(site.role, CelRole::Variable { .. }) {
                 continue;
             }
-            let before_variables = matches!(site.role, CelRole::MatchCondition { .. })
-                && !flavor.match_conditions_see_variables();
-            let env = CheckEnv {
-                flavor,
-                params,
-                authorizer,
-                variables: if before_variables { &[] } else { &declared },
-                variables_scope: if before_variables {
-                    VariablesScope::BeforeVariables
-                } else {
-                    VariablesScope::Declared
-                },
-                expected: expected(site, flavor),
-                kinds: &kinds,
-            };
-            result.sites[i] = check_site(root, site, Some(&env));
+            let env = site_env(root, policy, &result, i);
+            result.sites[i] = check_site(root, site, env.as_ref().map(SiteEnv::check_env).as_ref());
         }
     }
     result
@@ -220,6 +193,81 @@ fn matched_kinds(policy: &Policy, rule: usize) -> Vec<&'static k8s::Kind> {
         }
     }
     out
+}
+
+/// The environment one site is checked in, owned, so that the editor can check the text
+/// being typed in it as [`check_policy`] checked the site.
+#[derive(Debug, Clone)]
+pub struct SiteEnv {
+    pub flavor: Flavor,
+    pub params: bool,
+    pub authorizer: bool,
+    /// The variables the site may use, in order, with their types.
+    pub variables: Vec<(String, Type)>,
+    pub variables_scope: VariablesScope,
+    pub expected: Expected,
+    /// The built-in kinds `object` is typed by (none: `dyn`).
+    pub kinds: Vec<&'static k8s::Kind>,
+}
+
+impl SiteEnv {
+    pub fn check_env(&self) -> CheckEnv<'_> {
+        CheckEnv {
+            flavor: self.flavor,
+            params: self.params,
+            authorizer: self.authorizer,
+            variables: &self.variables,
+            variables_scope: self.variables_scope,
+            expected: self.expected,
+            kinds: &self.kinds,
+        }
+    }
+}
+
+/// The environment `policy.cel[site]` is checked in, given the types of the variables
+/// checked before it (all of them, once [`check_policy`] has run). `None` where the site is
+/// not type-checked.
+pub fn site_env(
+    root: &Node,
+    policy: &Policy,
+    checked: &PolicyCheck,
+    site: usize,
+) -> Option<SiteEnv> {
+    let flavor = Flavor::of_kind(&policy.kind)?;
+    if flavor == Flavor::Validating && authz_mode(root) {
+        return None;
+    }
+    let s = policy.cel.get(site)?;
+    let in_rule = checked.variables.iter().filter(|(r, _, _)| *r == s.rule);
+    let (variables, variables_scope) = match s.role {
+        CelRole::Variable { .. } => {
+            // A variable sees those declared before it.
+            let before = policy.cel[..site]
+                .iter()
+                .filter(|o| o.rule == s.rule && matches!(o.role, CelRole::Variable { .. }))
+                .count();
+            (in_rule.take(before).collect(), VariablesScope::Declared)
+        }
+        CelRole::MatchCondition { .. } if !flavor.match_conditions_see_variables() => {
+            (Vec::new(), VariablesScope::BeforeVariables)
+        }
+        _ => (in_rule.collect(), VariablesScope::Declared),
+    };
+    Some(SiteEnv {
+        flavor,
+        params: has_params(root, policy, s.rule, flavor),
+        authorizer: !flavor.is_kyverno(),
+        variables: variables
+            .into_iter()
+            .map(|(_, n, t)| (n.clone(), t.clone()))
+            .collect(),
+        variables_scope,
+        expected: match s.role {
+            CelRole::Variable { .. } => Expected::Any,
+            _ => expected(s, flavor),
+        },
+        kinds: matched_kinds(policy, s.rule),
+    })
 }
 
 fn expected(site: &CelSite, flavor: Flavor) -> Expected {

@@ -13,6 +13,10 @@ pub fn completion(text: &str, analysis: &Analysis, offset: usize) -> Vec<Complet
     let Some((kind, version, doc_span)) = policy_at(text, analysis, offset) else {
         return Vec::new();
     };
+    // Inside a CEL expression of either family: the CEL vocabulary.
+    if let Some(items) = super::cel::completion(text, analysis, offset) {
+        return items;
+    }
     // JMESPath completion inside the `{{ }}`, `list:` and `jmesPath:` of rules.
     if kind.family() == PolicyFamily::Jmespath {
         if let Some(items) = super::expr::completion(text, analysis, offset) {

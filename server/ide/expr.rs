@@ -97,6 +97,50 @@ pub fn hover(source: &str, analysis: &Analysis, offset: usize) -> Option<Hover> 
     })
 }
 
+/// The name under the cursor when it is read from the rule's variables: the head of a path
+/// (`images` in `{{ images.tags }}`), not a field of a value computed inside the expression
+/// (the right side of `.`, `|`, projections and filters, or an `&expression`).
+fn variable_at(ast: &Ast, offset: usize) -> Option<&str> {
+    let inside =
+        |c: &&Ast| c.span.start <= offset && offset <= c.span.end && c.span.start < c.span.end;
+    let mut node = ast;
+    loop {
+        node = match &node.kind {
+            AstKind::Field { name } => return Some(name),
+            AstKind::Subexpression { lhs, .. }
+            | AstKind::ListProjection { lhs, .. }
+            | AstKind::ObjectProjection { lhs, .. }
+            | AstKind::FilterProjection { lhs, .. }
+            | AstKind::Pipe { lhs, .. } => Some(&**lhs).filter(inside)?,
+            AstKind::Expref { .. } => return None,
+            _ => node.children().into_iter().find(inside)?,
+        };
+    }
+}
+
+/// From a context entry's name in an expression to its `name:` in the rule's `context`.
+pub fn definition(source: &str, analysis: &Analysis, offset: usize) -> Option<crate::diag::Span> {
+    let at = site_at(source, analysis, offset)?;
+    if at.site.relative {
+        return None;
+    }
+    let ast = parse(at.expr).ok()?;
+    let name = variable_at(&ast, at.offset)?;
+    if !at.site.scope.context.iter().any(|c| c == name) {
+        return None;
+    }
+    let policy = analysis.document_at(offset)?.policy.as_ref()?;
+    let rule = policy.rules.iter().find(|r| r.span.contains(&offset))?;
+    let entry = rule
+        .sections
+        .iter()
+        .find(|s| s.name == "context")?
+        .items
+        .iter()
+        .find(|i| i.name == name)?;
+    Some(entry.name_span.clone())
+}
+
 /// The expression being typed on the line before the cursor: the text after an unclosed
 /// `{{`, or the value of a braceless `list:` / `jmesPath:` field.
 fn typed_expression(line_before: &str) -> Option<&str> {

@@ -13,9 +13,13 @@ pub fn hover(text: &str, analysis: &Analysis, offset: usize) -> Option<Hover> {
     let (value, function) = match kind.family() {
         PolicyFamily::Jmespath => (
             super::evaluate::hover(text, analysis, offset),
-            super::expr::hover(text, analysis, offset),
+            super::expr::hover(text, analysis, offset)
+                .or_else(|| super::cel::hover(text, analysis, offset)),
         ),
-        PolicyFamily::Cel => (super::cel_values::hover(analysis, offset), None),
+        PolicyFamily::Cel => (
+            super::cel_values::hover(analysis, offset),
+            super::cel::hover(text, analysis, offset),
+        ),
         PolicyFamily::Auxiliary => (None, None),
     };
     match (value, function) {

@@ -1,6 +1,7 @@
 //! Editor features computed from an [`Analysis`](crate::analysis::Analysis): hover,
 //! completion and document symbols. Pure functions of (text, analysis, byte offset).
 
+mod cel;
 mod cel_values;
 mod completion;
 pub mod evaluate;
@@ -78,7 +79,22 @@ pub struct SignatureHelp {
     pub active_parameter: usize,
 }
 
-pub use expr::signature_help;
+/// The signature of the call the cursor is in: CEL inside a CEL expression, else JMESPath.
+pub fn signature_help(
+    text: &str,
+    analysis: &crate::analysis::Analysis,
+    offset: usize,
+) -> Option<SignatureHelp> {
+    let offset = crate::text::clamp_to_char(text, offset);
+    cel::signature_help(text, analysis, offset).or_else(|| expr::signature_help(text, offset))
+}
+
+/// Where the symbol under the cursor is defined: the `name:` of the variable a CEL
+/// `variables.x` reads, or of the context entry a JMESPath expression names.
+pub fn definition(text: &str, analysis: &crate::analysis::Analysis, offset: usize) -> Option<Span> {
+    let offset = crate::text::clamp_to_char(text, offset);
+    cel::definition(text, analysis, offset).or_else(|| expr::definition(text, analysis, offset))
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SymbolKind {

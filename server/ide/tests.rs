@@ -210,7 +210,7 @@ fn signature_help_after_a_multi_byte_character() {
     // Found by the analysis fuzz target: the function name was cut inside the character.
     let help = |c: &str| {
         let t = format!("x: \"{{{{ a{c}to_upper(");
-        signature_help(&t, t.len()).map(|h| h.label)
+        signature_help(&t, &analyze(&t), t.len()).map(|h| h.label)
     };
     assert_eq!(help("é"), help("+"));
     assert_eq!(
@@ -359,10 +359,12 @@ fn cel_values_on_hover_and_as_inlay_hints() {
     let a = analyze(t);
     let at = t.find("object.spec.containers.map").unwrap() + 3;
     let h = hover(t, &a, at).unwrap();
+    // The value of the whole expression, then the docs of the root under the cursor.
     assert_eq!(
         h.markdown,
-        "**`Deployment web`** (from this file)\n\n```json\n[\n  \"registry.example.com/web:1.0\",\n  \"docker.io/proxy:2.3\"\n]\n```"
+        "**`Deployment web`** (from this file)\n\n```json\n[\n  \"registry.example.com/web:1.0\",\n  \"docker.io/proxy:2.3\"\n]\n```\n\n---\n\n**`object`** · *dyn*\n\nThe resource in the request as it would be stored; `null` on DELETE (use `oldObject`)."
     );
+    assert_eq!(&t[h.span], "object");
     let hints = inlay_hints(t, &a, 0..t.len());
     let shown: Vec<(&str, &str)> = hints
         .iter()
@@ -376,4 +378,354 @@ fn cel_values_on_hover_and_as_inlay_hints() {
             ("m/'))\"", "= false"),
         ]
     );
+}
+
+/// `CEL_POLICY` with its validation's expression replaced by `expr`, and the offset just
+/// after `cursor` in it (the end of `expr` when `cursor` is empty).
+fn cel_edit(expr: &str, cursor: &str) -> (String, usize) {
+    let old = "variables.images.all(i, i.startsWith('registry.example.com/'))";
+    let t = CEL_POLICY.replace(old, expr);
+    let start = t.find(expr).unwrap();
+    let at = start + expr.find(cursor).unwrap() + cursor.len();
+    let at = if cursor.is_empty() {
+        start + expr.len()
+    } else {
+        at
+    };
+    (t, at)
+}
+
+fn cel_labels(items: &[Completion]) -> Vec<&str> {
+    items.iter().map(|c| c.label.as_str()).collect()
+}
+
+#[test]
+fn cel_completion_of_variables_offers_those_the_checker_allows() {
+    let (t, at) = cel_edit("variables.", "");
+    assert_eq!(
+        completion(&t, &analyze(&t), at),
+        vec![Completion {
+            label: "images".into(),
+            kind: CompletionKind::Variable,
+            detail: Some("list(dyn)".into()),
+            documentation: Some("```cel\nobject.spec.containers.map(c, c.image)\n```".into()),
+            insert_text: "images".into(),
+        }]
+    );
+    // A ValidatingPolicy compiles its matchConditions before its variables.
+    let t = CEL_POLICY.replace("has(object.spec.containers)", "variables.");
+    let at = t.find("variables.").unwrap() + 10;
+    assert_eq!(completion(&t, &analyze(&t), at), vec![]);
+    // A variable sees only those declared before it: here, none.
+    let t = CEL_POLICY.replace("object.spec.containers.map(c, c.image)", "variables.im");
+    let at = t.find("variables.im").unwrap() + 12;
+    assert_eq!(completion(&t, &analyze(&t), at), vec![]);
+}
+
+#[test]
+fn cel_completion_of_fields_comes_from_the_receivers_type() {
+    let (t, at) = cel_edit("request.", "");
+    let items = completion(&t, &analyze(&t), at);
+    let details: Vec<(&str, &str)> = items
+        .iter()
+        .map(|c| (c.label.as_str(), c.detail.as_deref().unwrap()))
+        .collect();
+    assert_eq!(
+        details,
+        [
+            ("kind", "kubernetes.GroupVersionKind"),
+            ("resource", "kubernetes.GroupVersionResource"),
+            ("subResource", "string"),
+            ("requestKind", "kubernetes.GroupVersionKind"),
+            ("requestResource", "kubernetes.GroupVersionResource"),
+            ("requestSubResource", "string"),
+            ("name", "string"),
+            ("namespace", "string"),
+            ("operation", "string"),
+            ("userInfo", "kubernetes.UserInfo"),
+            ("dryRun", "bool"),
+            ("options", "dyn"),
+            ("object", "dyn"),
+            ("oldObject", "dyn"),
+        ]
+    );
+    assert!(items.iter().all(|c| c.kind == CompletionKind::Field));
+    // Deeper, and with the word half typed.
+    let (t, at) = cel_edit("request.userInfo.gr == []", "request.userInfo.gr");
+    assert_eq!(
+        cel_labels(&completion(&t, &analyze(&t), at)),
+        ["username", "uid", "groups", "extra"]
+    );
+    // The Namespace, typed as Kubernetes declares it, then its metadata.
+    let (t, at) = cel_edit("namespaceObject.", "");
+    assert_eq!(
+        cel_labels(&completion(&t, &analyze(&t), at)),
+        ["metadata", "spec", "status"]
+    );
+    let (t, at) = cel_edit("namespaceObject.metadata.", "");
+    assert_eq!(
+        cel_labels(&completion(&t, &analyze(&t), at)).join(" "),
+        // `UID` as Kubernetes spells it in the type it declares for namespaceObject.
+        "name generateName namespace labels annotations UID creationTimestamp \
+         deletionGracePeriodSeconds deletionTimestamp generation resourceVersion finalizers"
+    );
+    // `validate.cel` sees Kubernetes' request type, which has no objects.
+    let t = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: p\nspec:\n  rules:\n  - name: r\n    match: {any: [{resources: {kinds: [Pod]}}]}\n    validate:\n      cel:\n        expressions:\n        - expression: request.\n";
+    let at = t.find("request.").unwrap() + 8;
+    assert_eq!(
+        cel_labels(&completion(t, &analyze(t), at)).join(" "),
+        "kind resource subResource requestKind requestResource requestSubResource name \
+         namespace operation userInfo dryRun options"
+    );
+}
+
+#[test]
+fn cel_hover_and_definition_in_a_cluster_policy_rule() {
+    let t = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: p\nspec:\n  rules:\n  - name: r\n    match: {any: [{resources: {kinds: [Pod]}}]}\n    validate:\n      cel:\n        variables:\n        - name: ns\n          expression: request.namespace\n        expressions:\n        - expression: variables.ns != 'default'\n";
+    let a = analyze(t);
+    let at = t.find("variables.ns").unwrap() + 11;
+    let h = hover(t, &a, at).unwrap();
+    assert_eq!(
+        h.markdown,
+        "**`variables.ns`** · *string*\n\n```cel\nrequest.namespace\n```"
+    );
+    assert_eq!(&t[h.span], "ns");
+    let name = t.find("name: ns").unwrap() + 6;
+    assert_eq!(definition(t, &a, at), Some(name..name + 2));
+}
+
+#[test]
+fn cel_completion_of_member_functions_by_receiver_type() {
+    let (t, at) = cel_edit("variables.images.", "");
+    let items = completion(&t, &analyze(&t), at);
+    assert_eq!(
+        cel_labels(&items),
+        [
+            "all",
+            "distinct",
+            "exists",
+            "exists_one",
+            "filter",
+            "first",
+            "flatten",
+            "indexOf",
+            "isSorted",
+            "join",
+            "last",
+            "lastIndexOf",
+            "map",
+            "max",
+            "min",
+            "reverse",
+            "size",
+            "slice",
+            "sort",
+            "sortBy",
+            "sum",
+            "transformList",
+            "transformMap",
+            "transformMapEntry",
+            "unwrapOpt"
+        ]
+    );
+    let size = items.iter().find(|c| c.label == "size").unwrap();
+    assert_eq!(size.kind, CompletionKind::Function);
+    assert_eq!(size.detail.as_deref(), Some("list.size() -> int"));
+    assert_eq!(size.insert_text, "size(");
+    // A string in a comprehension: the string functions, not the list ones.
+    let (t, at) = cel_edit("request.userInfo.groups.all(g, g.startsWith('a'))", "g.");
+    let a = analyze(&t);
+    assert_eq!(
+        cel_labels(&completion(&t, &a, at)).join(" "),
+        "charAt contains endsWith find findAll format indexOf lastIndexOf lowerAscii matches \
+         replace size split startsWith substring trim upperAscii"
+    );
+    // A `dyn` receiver may be anything: every member function and macro, no field.
+    let (t, at) = cel_edit("dyn(object).", "");
+    let all = completion(&t, &analyze(&t), at);
+    assert_eq!(all.len(), 103);
+    assert_eq!(
+        cel_labels(&all)[..8],
+        [
+            "Client",
+            "Get",
+            "GetMetadata",
+            "List",
+            "Post",
+            "ToGVR",
+            "add",
+            "all"
+        ]
+    );
+    assert!(all.iter().all(|c| c.kind == CompletionKind::Function));
+    // A namespace: its functions only, named as they are called.
+    let (t, at) = cel_edit("math.", "");
+    let math = completion(&t, &analyze(&t), at);
+    assert_eq!(
+        cel_labels(&math).join(" "),
+        "abs bitAnd bitNot bitOr bitShiftLeft bitShiftRight bitXor ceil floor greatest isFinite \
+         isInf isNaN least round sign sqrt trunc"
+    );
+    assert_eq!(math[0].detail.as_deref(), Some("math.abs(int) -> int"));
+    // Nothing inside a string.
+    let (t, at) = cel_edit("object.kind == 'Po'", "'Po");
+    assert_eq!(completion(&t, &analyze(&t), at), vec![]);
+}
+
+#[test]
+fn cel_completion_of_names_starts_with_locals_and_roots() {
+    let (t, at) = cel_edit("variables.images.all(i, ", "");
+    let items = completion(&t, &analyze(&t), at);
+    let names: Vec<(&str, &str)> = items[..13]
+        .iter()
+        .map(|c| (c.label.as_str(), c.detail.as_deref().unwrap()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("i", "dyn"),
+            ("object", "dyn"),
+            ("oldObject", "dyn"),
+            ("request", "kubernetes.AdmissionRequest"),
+            ("namespaceObject", "kubernetes.Namespace"),
+            ("variables", "kyverno.variables"),
+            ("exceptions", "kyverno.exceptions"),
+            ("resource", "resource"),
+            ("globalContext", "globalContext"),
+            ("image", "image"),
+            ("http", "http"),
+            ("json", "json"),
+            ("yaml", "yaml"),
+        ]
+    );
+    assert_eq!(
+        items[0].documentation.as_deref(),
+        Some("Named by the enclosing macro (a comprehension or `cel.bind`).")
+    );
+    let has = items.iter().find(|c| c.label == "has").unwrap();
+    assert_eq!(
+        has.documentation.as_deref(),
+        Some(
+            "```\nhas(field_selection) -> bool\n```\nCEL macro\n\nWhether the selected field is present: `has(object.spec.hostNetwork)`. Only the last field is tested; the fields before it must exist."
+        )
+    );
+    assert!(
+        items
+            .iter()
+            .all(|c| !c.label.starts_with('@') && !c.label.starts_with('_'))
+    );
+}
+
+#[test]
+fn cel_signature_help_with_the_active_parameter() {
+    let (t, at) = cel_edit("variables.images.all(i, i.matches(", "");
+    let a = analyze(&t);
+    assert_eq!(
+        signature_help(&t, &a, at),
+        Some(SignatureHelp {
+            label: "string.matches(string) -> bool".into(),
+            documentation: "Whether the RE2 regular expression matches somewhere in the string. The search is not anchored: write `^…$` to match the whole string.".into(),
+            parameters: std::iter::once(15..21).collect(),
+            active_parameter: 0,
+        })
+    );
+    // Back in the macro, on its second argument.
+    let (t, at) = cel_edit("variables.images.all(i, ", "");
+    let h = signature_help(&t, &analyze(&t), at).unwrap();
+    assert_eq!(h.label, "collection.all(x, predicate) -> bool");
+    assert_eq!(h.parameters, vec![15..16, 18..27]);
+    assert_eq!(h.active_parameter, 1);
+    // A namespaced global whose last parameter repeats: it stays active.
+    let (t, at) = cel_edit("math.greatest(1, 2, ", "");
+    assert_eq!(
+        signature_help(&t, &analyze(&t), at),
+        Some(SignatureHelp {
+            label: "math.greatest(dyn...) -> dyn".into(),
+            documentation: "The largest of the numeric arguments, or of a list of numbers (ints, uints and doubles may mix).".into(),
+            parameters: std::iter::once(14..20).collect(),
+            active_parameter: 0,
+        })
+    );
+    // Inside a list literal in the call: no help.
+    let (t, at) = cel_edit("variables.images.all(i, [i, ", "");
+    assert_eq!(signature_help(&t, &analyze(&t), at), None);
+}
+
+#[test]
+fn cel_hover_on_functions_macros_and_variables_keeps_the_value() {
+    let t = CEL_POLICY;
+    let a = analyze(t);
+    let value = "**`Deployment web`** (from this file)\n\n```json\nfalse\n```\n\n---\n\n";
+    let at = t.find("images.all").unwrap() + 2;
+    let h = hover(t, &a, at).unwrap();
+    assert_eq!(&t[h.span.clone()], "images");
+    assert_eq!(
+        h.markdown,
+        format!(
+            "{value}**`variables.images`** · *list(dyn)*\n\n```cel\nobject.spec.containers.map(c, c.image)\n```"
+        )
+    );
+    let at = t.find("all(i").unwrap() + 1;
+    let h = hover(t, &a, at).unwrap();
+    assert_eq!(&t[h.span.clone()], "all");
+    assert_eq!(
+        h.markdown,
+        format!(
+            "{value}```\ncollection.all(x, predicate) -> bool\n```\nCEL macro\n\nWhether the predicate holds for every element of a list, or every key of a map. `all(i, v, p)` names the index (or key) and the value."
+        )
+    );
+    let at = t.find("i.startsWith").unwrap();
+    let h = hover(t, &a, at).unwrap();
+    assert_eq!(&t[h.span.clone()], "i");
+    assert_eq!(
+        h.markdown,
+        format!(
+            "{value}**`i`** · *dyn*\n\nNamed by the enclosing macro (a comprehension or `cel.bind`)."
+        )
+    );
+    let at = t.find("startsWith").unwrap() + 4;
+    let h = hover(t, &a, at).unwrap();
+    assert_eq!(&t[h.span.clone()], "startsWith");
+    assert_eq!(
+        h.markdown,
+        format!(
+            "{value}```\nstring.startsWith(string) -> bool\n```\nWhether the receiver string begins with the argument."
+        )
+    );
+    // Without samples, the docs alone; a field of a typed object.
+    let (t, at) = cel_edit("request.operation == 'CREATE'", "request.oper");
+    let a = analyze(&t);
+    let h = hover(&t, &a, at).unwrap();
+    assert_eq!(&t[h.span.clone()], "operation");
+    assert!(
+        h.markdown
+            .ends_with("**`operation`** · *string*\n\nA field of `kubernetes.AdmissionRequest`."),
+        "{}",
+        h.markdown
+    );
+}
+
+#[test]
+fn cel_definition_of_a_variable_is_its_name() {
+    let t = CEL_POLICY;
+    let a = analyze(t);
+    let at = t.find("variables.images").unwrap() + 12;
+    let name = t.find("- name: images").unwrap() + 8;
+    assert_eq!(definition(t, &a, at), Some(name..name + 6));
+    // Elsewhere in the expression: nothing.
+    let at = t.find("startsWith").unwrap();
+    assert_eq!(definition(t, &a, at), None);
+}
+
+#[test]
+fn jmespath_definition_of_a_context_entry_is_its_name() {
+    let t = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: p\nspec:\n  rules:\n  - name: r\n    match: {any: [{resources: {kinds: [Pod]}}]}\n    context:\n    - name: limit\n      variable:\n        value: 5\n    validate:\n      message: \"over {{ limit }}: {{ request.object.spec.containers[?limit].name }}\"\n      deny:\n        conditions:\n          any:\n          - {key: \"{{ length(request.object.spec.containers) }}\", operator: GreaterThan, value: \"{{ to_number(limit) }}\"}\n";
+    let a = analyze(t);
+    let name = t.find("name: limit").unwrap() + 6;
+    let at = |s: &str| t.find(s).unwrap() + 2;
+    assert_eq!(definition(t, &a, at("limit }}")), Some(name..name + 5));
+    assert_eq!(definition(t, &a, at("limit)")), Some(name..name + 5));
+    // A field of each container, and a field of `request`: not the context entry.
+    assert_eq!(definition(t, &a, at("limit]")), None);
+    assert_eq!(definition(t, &a, at("object.spec")), None);
 }

@@ -43,8 +43,22 @@ pub trait Analyzer: Send + Sync + 'static {
         ide::completion(text, analysis, offset)
     }
 
-    fn signature_help(&self, text: &str, offset: usize) -> Option<ide::SignatureHelp> {
-        ide::signature_help(text, offset)
+    fn signature_help(
+        &self,
+        text: &str,
+        analysis: &Analysis,
+        offset: usize,
+    ) -> Option<ide::SignatureHelp> {
+        ide::signature_help(text, analysis, offset)
+    }
+
+    fn definition(
+        &self,
+        text: &str,
+        analysis: &Analysis,
+        offset: usize,
+    ) -> Option<crate::diag::Span> {
+        ide::definition(text, analysis, offset)
     }
 
     fn document_symbols(&self, text: &str, analysis: &Analysis) -> Vec<ide::Symbol> {

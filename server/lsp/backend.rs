@@ -8,16 +8,16 @@ use tower_lsp_server::ls_types::{
     CodeLens, CodeLensParams, CompletionParams, CompletionResponse, DidChangeConfigurationParams,
     DidChangeTextDocumentParams, DidChangeWatchedFilesParams, DidChangeWorkspaceFoldersParams,
     DidCloseTextDocumentParams, DidOpenTextDocumentParams, DocumentSymbolParams,
-    DocumentSymbolResponse, ExecuteCommandParams, Hover, HoverParams, InitializeParams,
-    InitializeResult, InitializedParams, InlayHint, InlayHintParams, SignatureHelp,
-    SignatureHelpParams,
+    DocumentSymbolResponse, ExecuteCommandParams, GotoDefinitionParams, GotoDefinitionResponse,
+    Hover, HoverParams, InitializeParams, InitializeResult, InitializedParams, InlayHint,
+    InlayHintParams, SignatureHelp, SignatureHelpParams,
 };
 use tower_lsp_server::{Client, LanguageServer};
 
 use super::state::State;
 use super::{
-    code_lens, commands, completion, hover, initialize, inlay_hints, signature_help, symbols, sync,
-    watch,
+    code_lens, commands, completion, definition, hover, initialize, inlay_hints, signature_help,
+    symbols, sync, watch,
 };
 
 pub struct Backend {
@@ -83,6 +83,13 @@ impl LanguageServer for Backend {
 
     async fn signature_help(&self, params: SignatureHelpParams) -> Result<Option<SignatureHelp>> {
         Ok(signature_help::signature_help(&self.state, params).await)
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        Ok(definition::definition(&self.state, params).await)
     }
 
     async fn document_symbol(

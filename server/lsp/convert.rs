@@ -21,7 +21,7 @@ pub struct Converter<'a> {
 }
 
 impl Converter<'_> {
-    fn range(&self, span: &diag::Span) -> lsp::Range {
+    pub fn range(&self, span: &diag::Span) -> lsp::Range {
         span_to_range(self.rope, span, self.encoding)
     }
 

@@ -67,6 +67,7 @@ fn capabilities(encoding: Encoding) -> ServerCapabilities {
             trigger_characters: Some(SIGNATURE_TRIGGERS.iter().map(|c| (*c).to_owned()).collect()),
             ..SignatureHelpOptions::default()
         }),
+        definition_provider: Some(OneOf::Left(true)),
         document_symbol_provider: Some(OneOf::Left(true)),
         inlay_hint_provider: Some(OneOf::Left(true)),
         code_lens_provider: Some(CodeLensOptions {

@@ -10,6 +10,7 @@ mod code_lens;
 mod commands;
 mod completion;
 mod convert;
+mod definition;
 mod diagnostics;
 mod discovery;
 mod documents;

@@ -1,4 +1,5 @@
-//! `textDocument/signatureHelp`: the signature of the JMESPath function call at the cursor.
+//! `textDocument/signatureHelp`: the signature of the JMESPath or CEL function call at
+//! the cursor.
 
 use std::sync::Arc;
 
@@ -19,7 +20,8 @@ pub async fn signature_help(
     state
         .on_snapshot(&at.text_document.uri, move |core, snapshot| {
             let offset = position_to_offset(&snapshot.rope, at.position, encoding);
-            core.signature_help(&snapshot.text, offset).map(convert)
+            core.signature_help(&snapshot.text, &snapshot.analysis, offset)
+                .map(convert)
         })
         .await
         .flatten()

@@ -371,6 +371,54 @@ function C.run(opts)
     'and publishes no diagnostics for it'
   )
   vim.fn.delete(other)
+
+  C.cel(opts)
+end
+
+--- Inside the CEL expressions of the tutorial's ValidatingPolicy: hover docs under the value,
+--- and the client's own go to definition from a variable's use to its name.
+function C.cel(opts)
+  local policy = H.repo .. '/examples/tutorial-validating-policy.yaml'
+  vim.cmd('edit ' .. vim.fn.fnameescape(policy))
+  local bufnr = vim.api.nvim_get_current_buf()
+  local uri = vim.uri_from_bufnr(bufnr)
+  H.ok(
+    H.wait_for(function()
+      local c = clients_of(bufnr)[1]
+      return c and c.initialized
+    end),
+    'kyverno-ls attaches to the ValidatingPolicy'
+  )
+  H.wait_for(function()
+    return #rule_fails(bufnr) >= 2
+  end)
+
+  -- Hover on `upperAscii` in the validation (line 37).
+  local line = vim.api.nvim_buf_get_lines(bufnr, 36, 37, false)[1]
+  local hover = request(bufnr, 'textDocument/hover', {
+    textDocument = { uri = uri },
+    position = { line = 36, character = line:find('upperAscii', 1, true) + 2 },
+  })
+  local contents = hover and hover.contents or {}
+  H.eq(
+    { kind = contents.kind, value = contents.value },
+    { kind = 'markdown', value = opts.expected.cel_hover },
+    "hover in a CEL expression shows the value, then the function's docs"
+  )
+
+  -- Go to definition on `containers` of `variables.containers` (line 36) lands on the
+  -- variable's name (line 29).
+  line = vim.api.nvim_buf_get_lines(bufnr, 35, 36, false)[1]
+  vim.api.nvim_win_set_cursor(0, { 36, line:find('containers', 1, true) + 1 })
+  vim.lsp.buf.definition()
+  H.eq(
+    H.wait_for(function()
+      local at = vim.api.nvim_win_get_cursor(0)
+      return at[1] ~= 36 and at
+    end),
+    { 29, 12 },
+    'go to definition moves to the name of the variable'
+  )
 end
 
 --- The README's recipe for file watching: a sample file that changes on disk, outside

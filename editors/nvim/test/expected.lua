@@ -53,6 +53,11 @@ return {
   codelens = {
     { line = 20, title = '✓ 3 pass · ✗ 2 fail · ⊘ 0 skip (built-in samples)' },
   },
+  -- Hover on `upperAscii` in examples/tutorial-validating-policy.yaml (line 37 in the
+  -- editor): the validation's value for the first sample, then the function.
+  cel_hover = '**`Pod hello-world`** (built-in sample)\n\n```json\nfalse\n```\n\n---\n\n'
+    .. '```\nstring.upperAscii() -> string\n```\n'
+    .. 'The string with ASCII letters in upper case; other characters are left alone.',
   -- Inlay hints after each `{{ }}`: the precondition key (line 29 in the editor), and the
   -- deny value inside the foreach (line 41), whose first element has no capabilities.
   inlay_hints = {

@@ -154,6 +154,7 @@ test('the extension protocol against kyverno-ls: the tutorial policy', { timeout
         hoverProvider: true,
         completionProvider: { triggerCharacters: ['.', '{'] },
         signatureHelpProvider: { triggerCharacters: ['(', ','] },
+        definitionProvider: true,
         documentSymbolProvider: true,
         codeLensProvider: { resolveProvider: false },
         executeCommandProvider: {

@@ -1408,3 +1408,40 @@ spec:
         response(2, json!({"uri": URI, "range": range(9, 12, 9, 17)}))
     );
 }
+
+#[tokio::test]
+async fn real_core_cel_hover_and_completion_of_resource_fields() {
+    let mut s = cel_session().await;
+    // On `containers` of `object.spec.containers`: the Pod field, as Kubernetes documents it.
+    let reply = s.request("textDocument/hover", at(16, 30)).await;
+    assert_eq!(
+        reply,
+        response(
+            2,
+            json!({"contents": {"kind": "markdown",
+                                "value": "**`containers`** · *[]Container*\n\nList of containers \
+                                          belonging to the pod. Containers cannot currently be added \
+                                          or removed. There must be at least one container in a Pod. \
+                                          Cannot be updated.\n\n*Pod (Kubernetes 1.37)*"},
+                   "range": range(16, 28, 16, 38)})
+        )
+    );
+    // `object.|spec`: the top-level fields of a Pod, then every member function (`dyn`).
+    let reply = s.request("textDocument/completion", at(16, 23)).await;
+    let items = reply["result"].as_array().unwrap();
+    let fields: Vec<(&str, &str)> = items
+        .iter()
+        .filter(|i| i["kind"] == 10)
+        .map(|i| (i["label"].as_str().unwrap(), i["detail"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("apiVersion", "string"),
+            ("kind", "string"),
+            ("metadata", "ObjectMeta"),
+            ("spec", "PodSpec"),
+            ("status", "PodStatus"),
+        ]
+    );
+}

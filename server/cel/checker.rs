@@ -60,6 +60,41 @@ pub struct ResourceType {
     pub alternatives: Vec<(&'static k8s::Kind, Shape)>,
 }
 
+/// A field of the Kubernetes resources a type stands for, as the editor shows it: its shape
+/// (`[]Container`), its description, and the kinds that have it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceField {
+    pub name: &'static str,
+    pub shape: String,
+    pub description: String,
+    pub kinds: String,
+}
+
+/// The fields of `t` when it is a place in Kubernetes resources (`object.spec`), sorted by
+/// name; empty for any other type.
+pub fn resource_fields(t: &Type) -> Vec<ResourceField> {
+    let r = match t {
+        Type::Resource(r) => r,
+        Type::Optional(inner) => return resource_fields(inner),
+        _ => return Vec::new(),
+    };
+    r.fields()
+        .into_iter()
+        .map(|f| {
+            let kinds = match r.select(f.name) {
+                Selected::Found(Type::Resource(child)) => child.kind_names(),
+                _ => r.kind_names(),
+            };
+            ResourceField {
+                name: f.name,
+                shape: f.shape.describe(),
+                description: f.description(),
+                kinds,
+            }
+        })
+        .collect()
+}
+
 impl ResourceType {
     /// The root of the objects of `kinds`, named `root` (`object`), if there are any kinds.
     pub fn root(root: &str, kinds: &[&'static k8s::Kind]) -> Option<ResourceType> {
@@ -835,6 +870,17 @@ pub fn probe(expr: &Expr, env: &CheckEnv, span: &Span) -> Option<Probe> {
 /// Names are owned so that a type whose fields are read at run time can list them too.
 pub fn fields(t: &Type) -> Vec<(String, Type)> {
     match t {
+        Type::Resource(r) => r
+            .fields()
+            .into_iter()
+            .map(|f| {
+                let ty = match r.select(f.name) {
+                    Selected::Found(t) => t,
+                    _ => Type::Dyn,
+                };
+                (f.name.to_string(), ty)
+            })
+            .collect(),
         Type::Object(r) => r
             .fields
             .iter()

@@ -401,7 +401,8 @@ fn function_markdown(specs: &[&FunctionSpec]) -> String {
 /// of its library's context type (`resource.Context`).
 fn receiver_fits(p: Ty, t: &Type) -> bool {
     match (p, t) {
-        (_, Type::Unknown | Type::Dyn) | (Ty::Dyn, _) => true,
+        // A place in a resource is `dyn` to cel-go.
+        (_, Type::Unknown | Type::Dyn | Type::Resource(_)) | (Ty::Dyn, _) => true,
         (Ty::Opaque(a), Type::Opaque(b)) => {
             a == *b || a.to_ascii_lowercase().starts_with(&b.to_ascii_lowercase())
         }
@@ -424,7 +425,7 @@ fn receiver_fits(p: Ty, t: &Type) -> bool {
 
 fn macro_fits(m: &Macro, t: &Type) -> bool {
     match t {
-        Type::Unknown | Type::Dyn => true,
+        Type::Unknown | Type::Dyn | Type::Resource(_) => true,
         Type::Optional(_) => m.optional_receiver,
         Type::List(_) => !m.optional_receiver,
         Type::Map(..) => !m.optional_receiver && m.name != "sortBy",
@@ -565,8 +566,20 @@ fn member_items(at: &At, ast: &Expr, receiver: &Expr) -> Vec<Completion> {
         }
         return items;
     }
-    for (name, t) in checker::fields(&ty) {
-        items.push(item(&name, CompletionKind::Field, t.to_string(), None));
+    let resource = checker::resource_fields(&ty);
+    if resource.is_empty() {
+        for (name, t) in checker::fields(&ty) {
+            items.push(item(&name, CompletionKind::Field, t.to_string(), None));
+        }
+    }
+    // `object.` and below: the fields of the matched kinds, with Kubernetes' descriptions.
+    for f in &resource {
+        items.push(item(
+            f.name,
+            CompletionKind::Field,
+            f.shape.clone(),
+            Some(resource_field_markdown(f)),
+        ));
     }
     let libraries = at.libraries();
     let mut functions: Vec<Completion> = Vec::new();
@@ -821,6 +834,15 @@ pub fn hover(source: &str, analysis: &Analysis, offset: usize) -> Option<Hover> 
             span,
         } => {
             let ty = at.probe(&ast, &operand.span)?.ty;
+            if let Some(f) = checker::resource_fields(&ty)
+                .into_iter()
+                .find(|f| f.name == name)
+            {
+                return Some(Hover {
+                    markdown: resource_field_markdown(&f),
+                    span: at.map.span(span),
+                });
+            }
             let (_, field) = checker::fields(&ty).into_iter().find(|(n, _)| *n == name)?;
             (
                 format!("**`{name}`** · *{field}*\n\nA field of `{ty}`."),
@@ -1033,4 +1055,17 @@ pub fn signature_help(source: &str, analysis: &Analysis, offset: usize) -> Optio
         parameters,
         active_parameter: active,
     })
+}
+
+/// A resource field's hover and completion documentation: its shape, Kubernetes'
+/// description, and which kinds of which Kubernetes version have it.
+fn resource_field_markdown(f: &checker::ResourceField) -> String {
+    format!(
+        "**`{}`** · *{}*\n\n{}\n\n*{} (Kubernetes {})*",
+        f.name,
+        f.shape,
+        f.description.trim(),
+        f.kinds,
+        crate::k8s::KUBERNETES_VERSION
+    )
 }

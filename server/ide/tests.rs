@@ -495,6 +495,62 @@ fn cel_hover_and_definition_in_a_cluster_policy_rule() {
 }
 
 #[test]
+fn cel_completion_and_hover_of_object_fields_come_from_the_kubernetes_api() {
+    // The policy matches `pods`: `object` is a Pod.
+    let (t, at) = cel_edit("object.", "");
+    let items = completion(&t, &analyze(&t), at);
+    let fields: Vec<(&str, &str)> = items
+        .iter()
+        .filter(|c| c.kind == CompletionKind::Field)
+        .map(|c| (c.label.as_str(), c.detail.as_deref().unwrap()))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("apiVersion", "string"),
+            ("kind", "string"),
+            ("metadata", "ObjectMeta"),
+            ("spec", "PodSpec"),
+            ("status", "PodStatus"),
+        ]
+    );
+    // Member functions still follow, as for any `dyn` receiver.
+    assert!(items.iter().any(|c| c.label == "startsWith"));
+    let (t, at) = cel_edit("true && object.spec.contai", "object.spec.contai");
+    let items = completion(&t, &analyze(&t), at);
+    let containers = items.iter().find(|c| c.label == "containers").unwrap();
+    assert_eq!(containers.detail.as_deref(), Some("[]Container"));
+    let doc = containers.documentation.as_deref().unwrap();
+    assert!(
+        doc.starts_with(
+            "**`containers`** · *[]Container*\n\nList of containers belonging to the pod."
+        ) && doc.ends_with("\n\n*Pod (Kubernetes 1.37)*"),
+        "{doc}"
+    );
+    // Through a comprehension variable, an item of the list.
+    let (t, at) = cel_edit("object.spec.containers.all(c, c.ima)", "c.ima");
+    assert!(
+        cel_labels(&completion(&t, &analyze(&t), at)).contains(&"image"),
+        "image"
+    );
+    // Hover on a field gives the same documentation.
+    let (t, at) = cel_edit("object.spec.hostNetwork == false", "object.spec.host");
+    let a = analyze(&t);
+    let h = hover(&t, &a, at).unwrap();
+    assert_eq!(&t[h.span.clone()], "hostNetwork");
+    // The value for the sample first, as everywhere, then the field's documentation.
+    assert_eq!(
+        h.markdown,
+        "**`Deployment web`** (from this file)\n\nError: `no such key: hostNetwork`\n\n---\n\n\
+         **`hostNetwork`** · *boolean*\n\nHost networking requested for this pod. Use the host's \
+         network namespace. When using HostNetwork you should specify ports so the scheduler is \
+         aware. When `hostNetwork` is true, specified `hostPort` fields in port definitions must \
+         match `containerPort`, and unspecified `hostPort` fields in port definitions are \
+         defaulted to match `containerPort`. Default to false.\n\n*Pod (Kubernetes 1.37)*"
+    );
+}
+
+#[test]
 fn cel_completion_of_member_functions_by_receiver_type() {
     let (t, at) = cel_edit("variables.images.", "");
     let items = completion(&t, &analyze(&t), at);

@@ -72,6 +72,28 @@ pub enum Shape {
     Any,
 }
 
+impl Shape {
+    /// How the editor names the shape: the object type's short name (`PodSpec`), `[]T`,
+    /// `map[string]T` and the scalar names the API reference uses.
+    pub fn describe(&self) -> String {
+        match self {
+            Shape::Object(t) => {
+                let name = api().ty(*t).name;
+                name.rsplit('.').next().unwrap_or(name).to_string()
+            }
+            Shape::Map(v) => format!("map[string]{}", v.describe()),
+            Shape::Array(v) => format!("[]{}", v.describe()),
+            Shape::String => "string".into(),
+            Shape::Integer => "integer".into(),
+            Shape::Number => "number".into(),
+            Shape::Boolean => "boolean".into(),
+            Shape::IntOrString => "IntOrString".into(),
+            Shape::Quantity => "Quantity".into(),
+            Shape::Any => "any JSON value".into(),
+        }
+    }
+}
+
 /// An object type and its fields, sorted by name.
 #[derive(Debug, PartialEq)]
 pub struct TypeDef {

@@ -75,6 +75,31 @@ pub fn validate(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespons
     .0
 }
 
+/// The rule Kyverno evaluates for `request` in place of `spec.rules[source]` (the rule
+/// itself, or the autogen rule made from it for a Pod controller), and whether it matches the
+/// request; the rule as written when none matches.
+pub fn rule_for(policy: &Value, source: usize, request: &Request) -> Option<(bool, Value)> {
+    let resource = if is_empty_object(&request.object) {
+        &request.old_object
+    } else {
+        &request.object
+    };
+    let policy_ns = if policy.str_at(&["kind"]) == "Policy" {
+        policy.str_at(&["metadata", "namespace"])
+    } else {
+        ""
+    };
+    let computed = autogen::compute_rules(policy, resource.str_at(&["kind"]));
+    if let Some(c) = computed
+        .iter()
+        .find(|c| c.source == source && matching::matches_request(&c.rule, request, policy_ns))
+    {
+        return Some((true, c.rule.clone()));
+    }
+    let written = policy.at(&["spec", "rules"])?.as_array()?.get(source)?;
+    Some((false, written.clone()))
+}
+
 fn validate_rules(policy: &Value, request: &Request, env: &Env) -> Vec<RuleResponse> {
     let resource = if is_empty_object(&request.object) {
         &request.old_object

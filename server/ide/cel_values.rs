@@ -34,7 +34,7 @@ fn spec_path(site: &CelSite) -> Option<Vec<String>> {
 
 fn site_value<'a>(analysis: &'a Analysis, di: usize, site: &CelSite) -> Option<SiteValue<'a>> {
     let d = analysis.documents.get(di)?;
-    let policy = d.policy.as_ref().filter(|p| p.family == Family::Cel)?;
+    let policy = d.policy.as_ref()?;
     let rule = policy.rules.get(site.rule)?;
     let sim = analysis
         .simulation
@@ -45,8 +45,26 @@ fn site_value<'a>(analysis: &'a Analysis, di: usize, site: &CelSite) -> Option<S
     let path = spec_path(site)?;
     let path: Vec<&str> = path.iter().map(String::as_str).collect();
     let json = Value::from_json(&d.doc.root.as_ref()?.to_json());
-    let (matched, result) =
-        crate::engine::cel::vpol::site_value(&json, &sample.request, &Env::fixed(), &path)?;
+    let env = Env::fixed();
+    let (matched, result) = match (policy.family, path.as_slice()) {
+        (Family::Cel, _) => {
+            crate::engine::cel::vpol::site_value(&json, &sample.request, &env, &path)?
+        }
+        // A ClusterPolicy rule's `validate.cel`: the rule Kyverno evaluates for the sample
+        // (an autogen rule for a Pod controller) binds what the verdict saw.
+        (Family::Jmespath, ["rules", index, in_rule @ ..]) => {
+            let (matched, rule) =
+                crate::engine::validate::rule_for(&json, index.parse().ok()?, &sample.request)?;
+            let value = crate::engine::cel::validate_cel::site_value(
+                &rule,
+                &sample.request,
+                &env,
+                in_rule,
+            )?;
+            (matched, value)
+        }
+        _ => return None,
+    };
     Some(SiteValue {
         sample,
         matched,
@@ -106,7 +124,7 @@ pub fn inlay_hints(
         return hints;
     }
     for (di, d) in analysis.documents.iter().enumerate() {
-        let Some(policy) = d.policy.as_ref().filter(|p| p.family == Family::Cel) else {
+        let Some(policy) = d.policy.as_ref() else {
             continue;
         };
         for site in &policy.cel {

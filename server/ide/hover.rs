@@ -12,7 +12,8 @@ pub fn hover(text: &str, analysis: &Analysis, offset: usize) -> Option<Hover> {
     // The value for the current sample first; a function's documentation stays below it.
     let (value, function) = match kind.family() {
         PolicyFamily::Jmespath => (
-            super::evaluate::hover(text, analysis, offset),
+            super::evaluate::hover(text, analysis, offset)
+                .or_else(|| super::cel_values::hover(analysis, offset)),
             super::expr::hover(text, analysis, offset)
                 .or_else(|| super::cel::hover(text, analysis, offset)),
         ),

@@ -380,6 +380,64 @@ fn cel_values_on_hover_and_as_inlay_hints() {
     );
 }
 
+#[test]
+fn validate_cel_values_come_from_the_rule_kyverno_evaluates() {
+    let t = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: cp
+spec:
+  rules:
+  - name: replicas
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    validate:
+      cel:
+        variables:
+        - name: names
+          expression: object.spec.containers.map(c, c.name)
+        expressions:
+        - expression: variables.names.size() < 2
+          message: too many
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: default
+spec:
+  template:
+    spec:
+      containers:
+      - name: a
+        image: nginx
+      - name: b
+        image: nginx
+";
+    let a = analyze(t);
+    // The Deployment meets the autogen rule, whose `object.spec` is the Pod template's.
+    let at = t.find("c.name").unwrap();
+    let h = hover(t, &a, at).unwrap();
+    assert!(
+        h.markdown.starts_with(
+            "**`Deployment web`** (from this file)\n\n```json\n[\n  \"a\",\n  \"b\"\n]\n```"
+        ),
+        "{}",
+        h.markdown
+    );
+    let hints = inlay_hints(t, &a, 0..t.len());
+    let shown: Vec<(&str, &str)> = hints
+        .iter()
+        .map(|h| (&t[h.offset - 6..h.offset], h.label.as_str()))
+        .collect();
+    assert_eq!(
+        shown,
+        [(".name)", "= [\"a\",\"b\"]"), ("() < 2", "= false")]
+    );
+}
+
 /// `CEL_POLICY` with its validation's expression replaced by `expr`, and the offset just
 /// after `cursor` in it (the end of `expr` when `cursor` is empty).
 fn cel_edit(expr: &str, cursor: &str) -> (String, usize) {
@@ -485,9 +543,11 @@ fn cel_hover_and_definition_in_a_cluster_policy_rule() {
     let a = analyze(t);
     let at = t.find("variables.ns").unwrap() + 11;
     let h = hover(t, &a, at).unwrap();
+    // The expression's value for the built-in sample (in `default`), then the variable.
     assert_eq!(
         h.markdown,
-        "**`variables.ns`** · *string*\n\n```cel\nrequest.namespace\n```"
+        "**`Pod hello-world`** (built-in sample)\n\n```json\nfalse\n```\n\n---\n\n\
+         **`variables.ns`** · *string*\n\n```cel\nrequest.namespace\n```"
     );
     assert_eq!(&t[h.span], "ns");
     let name = t.find("name: ns").unwrap() + 6;

@@ -22,6 +22,18 @@ pub const SIMULATED_KINDS: &[&str] = &[
     "ValidatingAdmissionPolicy",
 ];
 
+/// The node at `path` below `v`, list indexes written as numbers (`["validations", "0"]`).
+pub(crate) fn node_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
+    let mut node = v;
+    for step in path {
+        node = match node {
+            Value::Array(items) => items.get(step.parse::<usize>().ok()?)?,
+            other => other.as_object()?.get(*step)?,
+        };
+    }
+    Some(node)
+}
+
 /// The responses of a CEL policy of any kind for one request.
 pub fn evaluate(policy: &Value, request: &Request, env: &Env) -> Vec<RuleResponse> {
     let kind = policy.str_at(&["kind"]);

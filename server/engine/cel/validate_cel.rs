@@ -69,16 +69,16 @@ pub(super) fn message(
     )
 }
 
-/// Runs `rule`'s `validate.cel` (the rule's JSON) for the request. `rule_message` is the rule's
-/// `validate.message`.
-pub fn run(rule: &Value, request: &Request, env: &Env) -> Outcome {
+/// What a `validate.cel` rule's expressions see besides their variables: the request, a
+/// namespace object that only has its name (as Kyverno builds it without a cluster), and one
+/// activation per parameter object (a single one, with `params` null, without parameters).
+struct Inputs {
+    namespace_object: cel::Value,
+    params: Vec<cel::Value>,
+}
+
+fn inputs(rule: &Value, request: &Request) -> Result<Inputs, String> {
     let cel_block = rule.at(&["validate", "cel"]).unwrap_or(&Value::Null);
-    let rule_message = rule.str_at(&["validate", "message"]);
-    let name = rule.str_at(&["name"]);
-    // Kubernetes' environment: none of Kyverno's libraries or cel-go's extras (cel.md §2.2).
-    let cel_env = super::bindings::env_for_kind(env, "");
-    // `validate.cel` sees the Kubernetes request type and a namespace object that only has
-    // its name, as Kyverno builds it without a cluster.
     let subject = match request.object.as_object() {
         Some(m) if !m.is_empty() => &request.object,
         _ => &request.old_object,
@@ -99,10 +99,59 @@ pub fn run(rule: &Value, request: &Request, env: &Env) -> Outcome {
     ) {
         None => vec![cel::Value::Null],
         Some(Ok(found)) => found.iter().map(cel::Value::from_json).collect(),
-        Some(Err(e)) => {
+        Some(Err(e)) => return Err(format!("error in parameterized resource: {e}")),
+    };
+    Ok(Inputs {
+        namespace_object,
+        params,
+    })
+}
+
+impl Inputs {
+    fn activation(&self, rule: &Value, request: &Request, param: cel::Value) -> cel::Bindings {
+        let mut activation = super::bindings::request_bindings(request);
+        activation.set("namespaceObject", self.namespace_object.clone());
+        activation.set("params", param);
+        bind_variables(
+            &mut activation,
+            &items(rule.at(&["validate", "cel", "variables"])),
+        );
+        activation
+    }
+}
+
+/// The value of the expression at `path` in `rule` (`["validate", "cel", "expressions", "0",
+/// "expression"]`) for the request, with what the rule's validator binds (the first parameter
+/// object, when the rule has several).
+pub fn site_value(
+    rule: &Value,
+    request: &Request,
+    env: &Env,
+    path: &[&str],
+) -> Option<Result<cel::Value, String>> {
+    let expr = super::node_at(rule, path)?.as_str()?;
+    let cel_env = super::bindings::env_for_kind(env, "");
+    Some(inputs(rule, request).and_then(|inputs| {
+        let param = inputs.params.first().cloned().unwrap_or(cel::Value::Null);
+        let activation = inputs.activation(rule, request, param);
+        evaluate(&compile(expr), expr, &activation, &cel_env)
+    }))
+}
+
+/// Runs `rule`'s `validate.cel` (the rule's JSON) for the request. `rule_message` is the rule's
+/// `validate.message`.
+pub fn run(rule: &Value, request: &Request, env: &Env) -> Outcome {
+    let cel_block = rule.at(&["validate", "cel"]).unwrap_or(&Value::Null);
+    let rule_message = rule.str_at(&["validate", "message"]);
+    let name = rule.str_at(&["name"]);
+    // Kubernetes' environment: none of Kyverno's libraries or cel-go's extras (cel.md §2.2).
+    let cel_env = super::bindings::env_for_kind(env, "");
+    let inputs = match inputs(rule, request) {
+        Ok(i) => i,
+        Err(message) => {
             return Outcome {
                 status: Status::Error,
-                message: format!("error in parameterized resource: {e}"),
+                message,
                 failed: None,
             };
         }
@@ -115,11 +164,8 @@ pub fn run(rule: &Value, request: &Request, env: &Env) -> Outcome {
     };
     // The validator runs once per parameter object (none: the rule passes), and the first
     // decision that is not "admit" is the rule's. Kyverno turns each into a failure.
-    for param in params {
-        let mut activation = super::bindings::request_bindings(request);
-        activation.set("namespaceObject", namespace_object.clone());
-        activation.set("params", param);
-        bind_variables(&mut activation, &items(cel_block.at(&["variables"])));
+    for param in &inputs.params {
+        let activation = inputs.activation(rule, request, param.clone());
         match validator.run(&activation, &cel_env) {
             Verdict::Admitted => continue,
             other => return outcome_of(other, name),

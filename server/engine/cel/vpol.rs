@@ -335,14 +335,7 @@ pub fn site_value(
         Some(spec) => (true, spec),
         None => (false, written.clone()),
     };
-    let mut node = &spec;
-    for step in path {
-        node = match node {
-            Value::Array(items) => items.get(step.parse::<usize>().ok()?)?,
-            other => other.as_object()?.get(*step)?,
-        };
-    }
-    let expr = node.as_str()?.to_string();
+    let expr = super::node_at(&spec, path)?.as_str()?.to_string();
     let variables = expressions(&spec, "variables")
         .iter()
         .map(|v| {

@@ -373,6 +373,16 @@ fn convert(rule: &Value, cronjob: bool) -> Value {
         .unwrap_or_else(|_| rule.clone())
 }
 
+/// `value` (an expression, a condition, a `foreach` entry) of a rule as it reads in `rule`,
+/// the rule Kyverno evaluates: rewritten for the Pod template when autogen made `rule`.
+pub fn as_in(rule: &ComputedRule, value: &Value) -> Value {
+    if !rule.generated {
+        return value.clone();
+    }
+    let cronjob = rule.rule.str_at(&["name"]).starts_with("autogen-cronjob-");
+    convert(value, cronjob)
+}
+
 /// A rule Kyverno evaluates, with the index in `spec.rules` of the rule it comes from.
 #[derive(Debug, Clone)]
 pub struct ComputedRule {

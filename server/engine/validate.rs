@@ -78,7 +78,11 @@ pub fn validate(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespons
 /// The rule Kyverno evaluates for `request` in place of `spec.rules[source]` (the rule
 /// itself, or the autogen rule made from it for a Pod controller), and whether it matches the
 /// request; the rule as written when none matches.
-pub fn rule_for(policy: &Value, source: usize, request: &Request) -> Option<(bool, Value)> {
+pub fn rule_for(
+    policy: &Value,
+    source: usize,
+    request: &Request,
+) -> Option<(bool, autogen::ComputedRule)> {
     let resource = if is_empty_object(&request.object) {
         &request.old_object
     } else {
@@ -94,10 +98,30 @@ pub fn rule_for(policy: &Value, source: usize, request: &Request) -> Option<(boo
         .iter()
         .find(|c| c.source == source && matching::matches_request(&c.rule, request, policy_ns))
     {
-        return Some((true, c.rule.clone()));
+        return Some((true, c.clone()));
     }
     let written = policy.at(&["spec", "rules"])?.as_array()?.get(source)?;
-    Some((false, written.clone()))
+    Some((
+        false,
+        autogen::ComputedRule {
+            rule: written.clone(),
+            source,
+            generated: false,
+        },
+    ))
+}
+
+/// The context `rule` (one Kyverno evaluates, see [`rule_for`]) evaluates its expressions in:
+/// the values file's values for it, then its context entries, as a run builds it. The error
+/// is the one a context entry gave, if any.
+pub fn rule_context<'a>(
+    rule: &Value,
+    request: &'a Request,
+    env: &'a Env,
+) -> (Context<'a>, Result<(), String>) {
+    let mut ctx = Context::new(request, env);
+    let loaded = prepare_rule_context(&mut ctx, rule, request);
+    (ctx, loaded)
 }
 
 fn validate_rules(policy: &Value, request: &Request, env: &Env) -> Vec<RuleResponse> {
@@ -214,7 +238,7 @@ fn run_rule(info: &RuleInfo, request: &Request, env: &Env, spec_action: &str) ->
         }
     }
     let mut ctx = Context::new(request, env);
-    if let Err(e) = prepare_rule_context(&mut ctx, info, request) {
+    if let Err(e) = prepare_rule_context(&mut ctx, info.rule, request) {
         return Some(Resp::error("failed to load context", &e));
     }
     if let Some(ps) = present(validate.at(&["podSecurity"])) {
@@ -250,7 +274,7 @@ fn run_rule(info: &RuleInfo, request: &Request, env: &Env, spec_action: &str) ->
         let policy_ns = ""; // the policy namespace was already checked on the new object
         let prior = if matching::matches_request(rule, &old, policy_ns) {
             let mut old_ctx = Context::new(&old, env);
-            match prepare_rule_context(&mut old_ctx, info, &old) {
+            match prepare_rule_context(&mut old_ctx, info.rule, &old) {
                 Ok(()) => validator(info, validate, &mut old_ctx, 0, None, false),
                 Err(e) => Some(Resp::error("failed to load context", &e)),
             }
@@ -270,14 +294,10 @@ fn run_rule(info: &RuleInfo, request: &Request, env: &Env, spec_action: &str) ->
 }
 
 /// Rule values from the values file, then the rule's context entries (deferred).
-fn prepare_rule_context(
-    ctx: &mut Context,
-    info: &RuleInfo,
-    request: &Request,
-) -> Result<(), String> {
+fn prepare_rule_context(ctx: &mut Context, rule: &Value, request: &Request) -> Result<(), String> {
     // Kyverno's CLI store looks rules up by their exact name: generated `autogen-` rules do
     // not get the values of the rule they come from.
-    let values = request.rule_values.get(&info.name);
+    let values = request.rule_values.get(rule.str_at(&["name"]));
     let mut skip = Vec::new();
     if let Some(values) = values {
         for (k, v) in values {
@@ -285,7 +305,7 @@ fn prepare_rule_context(
             skip.push(k.clone());
         }
     }
-    ctx.register(info.rule.at(&["context"]).unwrap_or(&Value::Null), &skip)
+    ctx.register(rule.at(&["context"]).unwrap_or(&Value::Null), &skip)
 }
 
 /// Preconditions: None when they hold, else the skip or error response.

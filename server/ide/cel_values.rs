@@ -56,7 +56,7 @@ fn site_value<'a>(analysis: &'a Analysis, di: usize, site: &CelSite) -> Option<S
             let (matched, rule) =
                 crate::engine::validate::rule_for(&json, index.parse().ok()?, &sample.request)?;
             let value = crate::engine::cel::validate_cel::site_value(
-                &rule,
+                &rule.rule,
                 &sample.request,
                 &env,
                 in_rule,

@@ -11,7 +11,7 @@ use crate::analysis::{Analysis, RuleSimulation};
 use crate::checks::Seg;
 use crate::checks::expressions::collect;
 use crate::engine::context::Context;
-use crate::engine::{Env, Value, vars};
+use crate::engine::{Env, Value, autogen, validate, vars};
 use crate::jmespath::json::to_go_json;
 use crate::model::Family;
 use crate::samples::{Origin, Sample};
@@ -29,7 +29,7 @@ pub(super) const MAX_HINT_CHARS: usize = 40;
 /// What to evaluate.
 enum What<'a> {
     /// A JMESPath expression.
-    Expr(&'a str),
+    Expr(std::borrow::Cow<'a, str>),
     /// A condition key or value: substituted like Kyverno substitutes it.
     Value(serde_json::Value),
 }
@@ -67,7 +67,7 @@ pub fn hover(text: &str, analysis: &Analysis, offset: usize) -> Option<Hover> {
         Some(at) if at.site.relative => return None,
         Some(at) => {
             let map = crate::yaml::value_map(text, at.site.node)?;
-            (What::Expr(at.expr), map.span(at.site.expr.clone()))
+            (What::Expr(at.expr.into()), map.span(at.site.expr.clone()))
         }
         None => condition_operand(root, offset)?,
     };
@@ -102,8 +102,10 @@ fn rule_at(analysis: &Analysis, di: usize, offset: usize) -> Option<&Node> {
     policy.rule_node(d.doc.root.as_ref()?, policy.rule_at(offset)?)
 }
 
-/// Evaluates `what`, found at `offset` inside `rule` of document `di`, for the current sample
-/// with the context the rule builds.
+/// Evaluates `what`, found at `offset` inside `rule` of document `di`, for the current sample,
+/// as the engine does: on the rule Kyverno evaluates for the sample (for a Pod controller, the
+/// autogen rule, whose expressions read the Pod template), in the context the engine builds
+/// for it.
 fn evaluate_for_rule<'a>(
     analysis: &'a Analysis,
     di: usize,
@@ -116,25 +118,40 @@ fn evaluate_for_rule<'a>(
         .iter()
         .find(|s| s.document == di && s.span == rule.span);
     let (sample, matched) = pick_sample(analysis, sim)?;
-    let policy = analysis.documents.get(di)?.policy.as_ref()?;
+    let d = analysis.documents.get(di)?;
+    let policy = d.policy.as_ref()?;
     let sample = crate::simulate::sample_for_policy(policy, sample);
-    let rule_name = rule.get("name").and_then(Node::as_str).unwrap_or("");
+    let index = policy.rule_at(offset)?.index;
+    let json = Value::from_json(&d.doc.root.as_ref()?.to_json());
+    let (_, computed) = validate::rule_for(&json, index, &sample.request)?;
     let env = Env::fixed();
-    let mut ctx = Context::new(&sample.request, &env);
-    let mut skip = Vec::new();
-    if let Some(values) = sample.request.rule_values.get(rule_name) {
-        for (k, v) in values {
-            ctx.set(k, v.clone());
-            skip.push(k.clone());
+    let (mut ctx, _) = validate::rule_context(&computed.rule, &sample.request, &env);
+    // The hovered text and the enclosing `foreach` lists, as they read in that rule.
+    let in_rule = |v: Value| autogen::as_in(&computed, &v);
+    let what = match what {
+        What::Expr(e) => {
+            let rewritten = in_rule(Value::String(e.as_ref().into()));
+            What::Expr(rewritten.as_str().unwrap_or(e).to_string().into())
         }
-    }
-    if let Some(c) = rule.get("context") {
-        let _ = ctx.register(&Value::from_json(&c.to_json()), &skip);
-    }
-    let chain = foreach_chain(rule, offset);
+        What::Value(v) => What::Value(in_rule(Value::from_json(v)).to_json()),
+    };
+    let chain: Vec<Foreach> = foreach_chain(rule, offset)
+        .into_iter()
+        .map(|item| Foreach {
+            list: in_rule(Value::String(
+                item.get("list").and_then(Node::as_str).unwrap_or("").into(),
+            ))
+            .as_str()
+            .unwrap_or("")
+            .to_string(),
+            context: item
+                .get("context")
+                .map(|c| in_rule(Value::from_json(&c.to_json()))),
+        })
+        .collect();
     let mut lines = Vec::new();
     let mut values = Vec::new();
-    let outcome = match evaluate_in(&mut ctx, &chain, 0, what, "", &mut lines, &mut values) {
+    let outcome = match evaluate_in(&mut ctx, &chain, 0, &what, "", &mut lines, &mut values) {
         Some(result) => Outcome::Single(result),
         None => Outcome::PerElement(lines, values),
     };
@@ -143,6 +160,12 @@ fn evaluate_for_rule<'a>(
         matched,
         outcome,
     })
+}
+
+/// A `foreach` entry enclosing the hovered text: its list and its context entries.
+struct Foreach {
+    list: String,
+    context: Option<Value>,
 }
 
 /// The first error the checks found in an expression's span that makes it fail as a whole.
@@ -196,7 +219,7 @@ pub fn inlay_hints(text: &str, analysis: &Analysis, range: Range<usize>) -> Vec<
             let Some(rule) = rule_at(analysis, di, start) else {
                 continue;
             };
-            let what = What::Expr(&value[site.expr.clone()]);
+            let what = What::Expr(value[site.expr.clone()].into());
             let Some(ev) = evaluate_for_rule(analysis, di, rule, &what, start) else {
                 continue;
             };
@@ -351,7 +374,7 @@ fn evaluate(ctx: &mut Context, what: &What) -> Result<Value, String> {
 /// `values`, and returns None.
 fn evaluate_in(
     ctx: &mut Context,
-    chain: &[&Node],
+    chain: &[Foreach],
     depth: usize,
     what: &What,
     prefix: &str,
@@ -374,7 +397,7 @@ fn evaluate_in(
         lines.push(format!("{prefix}: {shown}"));
         return None;
     };
-    let list = item.get("list").and_then(Node::as_str).unwrap_or("");
+    let list = item.list.as_str();
     let elements = match ctx.query(list) {
         Ok(Value::Array(items)) => items.to_vec(),
         Ok(other) => vec![other],
@@ -398,8 +421,8 @@ fn evaluate_in(
         shown += 1;
         let mut c = ctx.clone();
         c.add_element(el, i, depth);
-        if let Some(context) = item.get("context") {
-            let _ = c.register(&Value::from_json(&context.to_json()), &[]);
+        if let Some(context) = &item.context {
+            let _ = c.register(context, &[]);
         }
         let name = el
             .as_object()

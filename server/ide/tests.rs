@@ -381,6 +381,61 @@ fn cel_values_on_hover_and_as_inlay_hints() {
 }
 
 #[test]
+fn jmespath_values_come_from_the_rule_kyverno_evaluates() {
+    let t = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: cp
+spec:
+  rules:
+  - name: names
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    validate:
+      message: \"first is {{ request.object.spec.containers[0].name }}\"
+      foreach:
+      - list: request.object.spec.containers
+        deny:
+          conditions:
+            any:
+            - key: \"{{ element.image }}\"
+              operator: Equals
+              value: nginx
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: default
+spec:
+  template:
+    spec:
+      containers:
+      - name: a
+        image: nginx
+      - name: b
+        image: busybox
+";
+    let a = analyze(t);
+    // For the Deployment, Kyverno runs the autogen rule: `request.object.spec` is the Pod
+    // template's, in the message as in the foreach list.
+    let at = t.find("containers[0]").unwrap();
+    let h = hover(t, &a, at).unwrap();
+    assert_eq!(
+        h.markdown,
+        "**`Deployment web`** (from this file)\n\n```json\n\"a\"\n```"
+    );
+    let at = t.find("element.image").unwrap() + 2;
+    let h = hover(t, &a, at).unwrap();
+    assert_eq!(
+        h.markdown,
+        "**`Deployment web`** (from this file)\n\n```text\nelement #0 (a): \"nginx\"\nelement #1 (b): \"busybox\"\n```"
+    );
+}
+
+#[test]
 fn validate_cel_values_come_from_the_rule_kyverno_evaluates() {
     let t = "apiVersion: kyverno.io/v1
 kind: ClusterPolicy

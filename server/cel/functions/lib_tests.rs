@@ -137,6 +137,100 @@ fn regex_replace_errors_as_cel_go() {
 }
 
 #[test]
+fn regex_extract_as_cel_go() {
+    let some: &[(&str, &str)] = &[
+        ("regex.extract('hello world', 'hello(.*)')", " world"),
+        (r"regex.extract('item-A, item-B', r'item-(\w+)')", "A"),
+        (
+            r"regex.extract('The color is red', r'The color is (\w+)')",
+            "red",
+        ),
+        (
+            r"regex.extract('The color is red', r'The color is \w+')",
+            "The color is red",
+        ),
+        ("regex.extract('brand', 'brand')", "brand"),
+        (
+            "regex.extract('4122345432', '22').or(optional.of('777'))",
+            "22",
+        ),
+    ];
+    for (src, want) in some {
+        ok(&format!("{src}.value()"), &format!("{want:?}"));
+    }
+    ok("regex.extract('4122345432', '22').orValue('777')", "\"22\"");
+    for none in [
+        "regex.extract('hello world', 'goodbye (.*)')",
+        "regex.extract('HELLO', 'hello')",
+        r"regex.extract('', r'\w+')",
+        // An optional group that took part in no match, or matched nothing, is no value.
+        "regex.extract('ac', 'a(b)?c')",
+        "regex.extract('ac', 'a(b*)c')",
+    ] {
+        ok(&format!("{none}.hasValue()"), "false");
+    }
+    err(
+        r"regex.extract('phone: 415-5551212', r'phone: ((\d{3})-)?')",
+        r#"regular expression has more than one capturing group: "phone: ((\\d{3})-)?""#,
+    );
+}
+
+#[test]
+fn regex_extract_all_as_cel_go() {
+    let cases: &[(&str, &str)] = &[
+        ("regex.extractAll('id:123, id:456', 'assa')", "[]"),
+        (
+            r"regex.extractAll('id:123, id:456', r'id:\d+')",
+            r#"["id:123","id:456"]"#,
+        ),
+        (
+            r"regex.extractAll('Files: f_1.txt, f_2.csv', r'f_(\d+)')",
+            r#"["1","2"]"#,
+        ),
+        (
+            "regex.extractAll('testuser@', '(?P<username>.*)@')",
+            r#"["testuser"]"#,
+        ),
+        (
+            "regex.extractAll('testuser@gmail.com, a@y.com, 2312321wsamkldjq2w2@sdad.com', '(?P<username>.*)@')",
+            r#"["testuser@gmail.com, a@y.com, 2312321wsamkldjq2w2"]"#,
+        ),
+        (
+            r"regex.extractAll('testuser@gmail.com, a@y.com, 2312321wsamkldjq2w2@sdad.com', r'(?P<username>\w+)@')",
+            r#"["testuser","a","2312321wsamkldjq2w2"]"#,
+        ),
+        ("regex.extractAll('banananana', '(ana)')", r#"["ana","ana"]"#),
+        (
+            r"regex.extractAll('item:a1, topic:b2', r'(?:item:|topic:)([a-z]\d)')",
+            r#"["a1","b2"]"#,
+        ),
+        // Empty captures are left out.
+        (
+            "regex.extractAll('val=a, val=, val=c', 'val=([^,]*)')",
+            r#"["a","c"]"#,
+        ),
+        ("regex.extractAll('key=, key=, key=', 'key=([^,]*)')", "[]"),
+        // Without a group the matches are kept as they are, empty ones too.
+        ("regex.extractAll('ab', 'x*')", r#"["","",""]"#),
+        (
+            r"regex.extractAll('a b c', r'(\S*)\s*')",
+            r#"["a","b","c"]"#,
+        ),
+    ];
+    for (src, want) in cases {
+        ok(src, want);
+    }
+    err(
+        r"regex.extractAll('Name: John Doe, Age:321', r'Name: (?P<Name>.*), Age:(?P<Age>\d+)')",
+        r#"regular expression has more than one capturing group: "Name: (?P<Name>.*), Age:(?P<Age>\\d+)""#,
+    );
+    err(
+        "regex.extractAll('testuser@testdomain', '(.*)@([^.]*)')",
+        r#"regular expression has more than one capturing group: "(.*)@([^.]*)""#,
+    );
+}
+
+#[test]
 fn kubernetes_find_and_find_all() {
     // The examples of Kubernetes' regex library.
     ok_k8s("'abc 123'.find('[0-9]+')", "\"123\"");

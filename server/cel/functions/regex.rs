@@ -19,12 +19,12 @@ pub const EXT_FUNCTIONS: &[FunctionSpec] = &[
     },
     FunctionSpec {
         name: "regex.extract",
-        doc: "The first match as an optional string: the capture group if the pattern has one, else the whole match; empty when nothing matches.",
+        doc: "The first match as an optional string: the capture group if the pattern has one, else the whole match; none when nothing matches or the group captured nothing.",
         overloads: &[global(&[String, String], Optional, extract)],
     },
     FunctionSpec {
         name: "regex.extractAll",
-        doc: "Every match (or its capture group) as a list of strings.",
+        doc: "Every match (or its capture group, leaving out empty captures) as a list of strings.",
         overloads: &[global(&[String, String], List, extract_all)],
     },
 ];
@@ -167,9 +167,11 @@ fn extract(args: &[Value], ctx: &mut Ctx) -> Out {
     let re = compile(str_arg(&args[1]))?;
     let g = group_of(&re)?;
     ctx.charge_size(s.len())?;
+    // cel-go answers none for a group that captured nothing, as for no match.
     Ok(Value::Optional(
         re.captures(s)
             .and_then(|c| c.get(g))
+            .filter(|m| g == 0 || !m.is_empty())
             .map(|m| Box::new(Value::string(m.as_str()))),
     ))
 }
@@ -179,9 +181,12 @@ fn extract_all(args: &[Value], ctx: &mut Ctx) -> Out {
     let re = compile(str_arg(&args[1]))?;
     let g = group_of(&re)?;
     ctx.charge_size(s.len())?;
+    // Empty captures are left out, as cel-go does; whole matches are kept even when empty.
     Ok(Value::list(
         re.captures_iter(s)
-            .filter_map(|c| c.get(g).map(|m| Value::string(m.as_str())))
+            .filter_map(|c| c.get(g))
+            .filter(|m| g == 0 || !m.is_empty())
+            .map(|m| Value::string(m.as_str()))
             .collect(),
     ))
 }

@@ -244,3 +244,94 @@ fn kubernetes_find_and_find_all() {
     ok_k8s("'a b'.findAll('[a-z]*')", r#"["a","b"]"#);
     ok_k8s("'a  b'.findAll('[a-z]*')", r#"["a","","b"]"#);
 }
+
+/// The name of each format, as `format.named` takes it and `format.<name>()` calls it.
+const FORMATS: &[&str] = &[
+    "dns1123Label",
+    "dns1123Subdomain",
+    "dns1035Label",
+    "qualifiedName",
+    "dns1123LabelPrefix",
+    "dns1123SubdomainPrefix",
+    "dns1035LabelPrefix",
+    "labelValue",
+    "uri",
+    "uuid",
+    "byte",
+    "date",
+    "datetime",
+];
+
+fn format_errors(format: &str, s: &str) -> String {
+    let src = format!("format.{format}().validate('{s}')");
+    let got = eval_in(&src, LibrarySet::KUBERNETES).unwrap_or_else(|e| panic!("{src}: {e}"));
+    let again = eval_in(&src, LibrarySet::KYVERNO).unwrap_or_else(|e| panic!("{src}: {e}"));
+    assert_eq!(got, again, "{src}");
+    got
+}
+
+fn valid(format: &str, s: &str) {
+    assert_eq!(format_errors(format, s), "null", "{format} {s:?}");
+}
+
+fn invalid(format: &str, s: &str, why: &str) {
+    assert_eq!(
+        format_errors(format, s),
+        format!("[{why:?}]"),
+        "{format} {s:?}"
+    );
+}
+
+const LABEL_MSG: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+const SUBDOMAIN_MSG: &str = r"a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+const DNS1035_MSG: &str = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+
+#[test]
+fn formats_as_kubernetes_format_test() {
+    valid("dns1123Label", "my-label-name");
+    valid("dns1123Subdomain", "apiextensions.k8s.io");
+    valid("dns1123Subdomain", "example.com");
+    valid("dns1035Label", "my-label-name");
+    valid("qualifiedName", "apiextensions.k8s.io/v1beta1");
+    valid("qualifiedName", "my.name");
+    valid("dns1123LabelPrefix", "my-label-prefix-");
+    valid("dns1123SubdomainPrefix", "mysubdomain.prefix.-");
+    valid("dns1035LabelPrefix", "my-label-prefix-");
+    valid("uri", "http://example.com");
+    valid("uuid", "123e4567-e89b-12d3-a456-426614174000");
+    valid("byte", "aGVsbG8=");
+    valid("date", "2021-01-01");
+    valid("date", "2020-01-01");
+    valid("datetime", "2021-01-01T00:00:00Z");
+    valid("datetime", "2020-01-01T00:00:00Z");
+    valid("labelValue", "my-cool-label-Value");
+
+    invalid("dns1123Label", "contains a space", LABEL_MSG);
+    invalid("dns1123Subdomain", "contains a space", SUBDOMAIN_MSG);
+    invalid("dns1035Label", "contains a space", DNS1035_MSG);
+    invalid(
+        "qualifiedName",
+        "contains a space",
+        "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+    );
+    invalid("dns1123LabelPrefix", "contains a space-", LABEL_MSG);
+    invalid("dns1123SubdomainPrefix", "contains a space-", SUBDOMAIN_MSG);
+    invalid("dns1035LabelPrefix", "contains a space-", DNS1035_MSG);
+    invalid("byte", "aGVsbG8", "invalid base64");
+    invalid("date", "2020-01-32", "invalid date");
+    invalid("datetime", "2020-01-32T00:00:00Z", "invalid datetime");
+    invalid(
+        "labelValue",
+        r"my-cool-label-Value!!\n\n!!!",
+        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+    );
+
+    ok_k8s("format.named('unknown').hasValue()", "false");
+    for a in FORMATS {
+        ok_k8s(&format!("format.named('{a}').hasValue()"), "true");
+        ok_k8s(&format!("format.named('{a}').value() == format.{a}()"), "true");
+        for b in FORMATS.iter().filter(|b| *b != a) {
+            ok_k8s(&format!("format.{a}() == format.{b}()"), "false");
+        }
+    }
+}

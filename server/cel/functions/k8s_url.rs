@@ -116,7 +116,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     },
     FunctionSpec {
         name: "format.uuid",
-        doc: "A UUID (hex, with or without dashes).",
+        doc: "A UUID: 32 hex digits, each of the four dashes optional.",
         overloads: &[global(&[], F, fmt_uuid)],
     },
     FunctionSpec {
@@ -518,11 +518,11 @@ static RE_DNS1035_LABEL: LazyLock<regex::Regex> = LazyLock::new(|| anchored(DNS1
 static RE_QUALIFIED_NAME: LazyLock<regex::Regex> = LazyLock::new(|| anchored(QUALIFIED_NAME));
 static RE_LABEL_VALUE: LazyLock<regex::Regex> =
     LazyLock::new(|| anchored(&format!("({QUALIFIED_NAME})?")));
+// kube-openapi's strfmt, which Kubernetes validates with, makes each dash optional on its
+// own (go-openapi's later all-or-none pattern is not the one Kubernetes runs).
 static RE_UUID: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(
-        "(?i)(^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$)|(^[0-9a-f]{32}$)",
-    )
-    .expect("fixed pattern compiles")
+    regex::Regex::new("(?i)^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$")
+        .expect("fixed pattern compiles")
 });
 
 fn dns1123_subdomain() -> String {

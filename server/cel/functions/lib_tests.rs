@@ -335,3 +335,15 @@ fn formats_as_kubernetes_format_test() {
         }
     }
 }
+
+#[test]
+fn uuid_dashes_are_each_optional_as_in_kube_openapi() {
+    valid("uuid", "123E4567-E89B-12D3-A456-426614174000");
+    valid("uuid", "123e4567e89b12d3a456426614174000");
+    valid("uuid", "123e4567e89b-12d3-a456-426614174000");
+    valid("uuid", "123e4567-e89b12d3a456-426614174000");
+    invalid("uuid", "123e4567--e89b-12d3-a456-426614174000", "does not match the UUID format");
+    invalid("uuid", "123e4567-e89b-12d3-a456-42661417400", "does not match the UUID format");
+    invalid("uuid", "{123e4567-e89b-12d3-a456-426614174000}", "does not match the UUID format");
+    invalid("uuid", "", "does not match the UUID format");
+}

@@ -347,3 +347,18 @@ fn uuid_dashes_are_each_optional_as_in_kube_openapi() {
     invalid("uuid", "{123e4567-e89b-12d3-a456-426614174000}", "does not match the UUID format");
     invalid("uuid", "", "does not match the UUID format");
 }
+
+#[test]
+fn byte_is_govalidator_base64() {
+    valid("byte", "aGVsbG8h");
+    valid("byte", "aGk=");
+    valid("byte", "+/+/");
+    // The last character's unused bits are not checked (a decoder may refuse these).
+    valid("byte", "QR==");
+    valid("byte", "aGVsbG9=");
+    invalid("byte", "", "invalid base64");
+    invalid("byte", "aGk", "invalid base64");
+    invalid("byte", "aGVsbG8_", "invalid base64");
+    invalid("byte", "aGk=\\n", "invalid base64");
+    invalid("byte", "a===", "invalid base64");
+}

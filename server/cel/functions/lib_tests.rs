@@ -362,3 +362,33 @@ fn byte_is_govalidator_base64() {
     invalid("byte", "aGk=\\n", "invalid base64");
     invalid("byte", "a===", "invalid base64");
 }
+
+#[test]
+fn date_and_datetime_as_kube_openapi() {
+    valid("date", "2024-02-29");
+    valid("date", "0000-01-01");
+    invalid("date", "2023-02-29", "invalid date");
+    invalid("date", "2021-13-01", "invalid date");
+    invalid("date", "2021-1-01", "invalid date");
+    invalid("date", "+202-01-01", "invalid date");
+    invalid("date", "2021-01- 1", "invalid date");
+    invalid("date", "2021-01-01T00:00:00Z", "invalid date");
+    invalid("date", "", "invalid date");
+
+    valid("datetime", "2021-01-01t00:00:00z");
+    valid("datetime", "2021-01-01T23:59:59.123456789+05:30");
+    valid("datetime", "2021-01-01T00:00:00-00:00");
+    // What Go's RFC 3339 parser refuses and kube-openapi's pattern lets through.
+    valid("datetime", "2021-01-01T00:00:00,5Z");
+    valid("datetime", "2021-01-01T00:00:00+99:99");
+    valid("datetime", "2021-01-01T00:00:00Zt");
+    // And the other way round.
+    invalid("datetime", "2021-01-01 00:00:00Z", "invalid datetime");
+    invalid("datetime", "2021-01-01T23:59:60Z", "invalid datetime");
+    invalid("datetime", "2021-01-01T24:00:00Z", "invalid datetime");
+    invalid("datetime", "2021-01-01T00:00Z", "invalid datetime");
+    invalid("datetime", "2021-01-01T00:00:00", "invalid datetime");
+    invalid("datetime", "2021-01-01T00:00:00+0000", "invalid datetime");
+    invalid("datetime", "2021-01-01", "invalid datetime");
+    invalid("datetime", "", "invalid datetime");
+}

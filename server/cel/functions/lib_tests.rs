@@ -392,3 +392,100 @@ fn date_and_datetime_as_kube_openapi() {
     invalid("datetime", "2021-01-01", "invalid datetime");
     invalid("datetime", "", "invalid datetime");
 }
+
+#[test]
+fn optional_lists_unwrap_as_cel_go() {
+    ok("optional.unwrap([optional.of(42), optional.none()])", "[42]");
+    ok("[optional.of(42), optional.none()].unwrapOpt()", "[42]");
+    ok("optional.unwrap([])", "[]");
+    ok("[].unwrapOpt()", "[]");
+    ok(
+        "[optional.none(), optional.of('a'), optional.of(null)].unwrapOpt()",
+        r#"["a",null]"#,
+    );
+    ok_k8s("[optional.of(1)].unwrapOpt()", "[1]");
+    // `or` keeps the first optional that holds a value.
+    ok("optional.none().or(optional.of(2)).value()", "2");
+    ok("optional.of(1).or(optional.of(2)).value()", "1");
+    ok("optional.none().or(optional.none()).hasValue()", "false");
+}
+
+#[test]
+fn list_members_outside_the_conformance_suite() {
+    ok("[1, 2, 3].first().value()", "1");
+    ok("[1, 2, 3].last().value()", "3");
+    ok("[].first().hasValue()", "false");
+    ok("[].last().hasValue()", "false");
+    ok("[1, 'two', 3.5].reverse()", r#"[3.5,"two",1]"#);
+    ok("[].reverse()", "[]");
+    // Kubernetes' list library: equality as CEL's ==, so numbers of any kind.
+    ok_k8s("[1, 2, 2, 3].indexOf(2)", "1");
+    ok_k8s("[1, 2, 2, 3].lastIndexOf(2)", "2");
+    ok_k8s("[1, 2, 3].indexOf(4)", "-1");
+    ok_k8s("[1, 2, 3].lastIndexOf(4)", "-1");
+    ok_k8s("[].indexOf(1)", "-1");
+    ok_k8s("[1, 2.0, 3u].indexOf(2u)", "1");
+    ok_k8s("['a', 'b', 'a'].lastIndexOf('a')", "2");
+    ok_k8s("[[1], [2]].indexOf([2])", "1");
+}
+
+#[test]
+fn sets_as_cel_go() {
+    for t in [
+        "sets.contains([], [])",
+        "sets.contains([1], [])",
+        "sets.contains([1], [1])",
+        "sets.contains([1], [1, 1])",
+        "sets.contains([1, 1], [1])",
+        "sets.contains([2, 1], [1])",
+        "sets.contains([1, 2, 3, 4], [2, 3])",
+        "sets.contains([1], [1.0, 1])",
+        "sets.contains([1, 2], [2u, 2.0])",
+        "sets.contains([1, 2u], [2, 2.0])",
+        "sets.contains([1, 2.0, 3u], [1.0, 2u, 3])",
+        "sets.contains([[1], [2, 3]], [[2, 3.0]])",
+        "!sets.contains([1], [2])",
+        "!sets.contains([1], [1, 2])",
+        "!sets.contains([1], ['1', 1])",
+        "!sets.contains([1], [1.1, 1u])",
+        "sets.equivalent([], [])",
+        "sets.equivalent([1], [1])",
+        "sets.equivalent([1], [1, 1])",
+        "sets.equivalent([1, 1], [1])",
+        "sets.equivalent([1], [1u, 1.0])",
+        "sets.equivalent([1, 2, 3], [3u, 2.0, 1])",
+        "sets.equivalent([[1.0], [2, 3]], [[1], [2, 3.0]])",
+        "!sets.equivalent([2, 1], [1])",
+        "!sets.equivalent([1], [1, 2])",
+        "!sets.equivalent([1, 2], [2u, 2, 2.0])",
+        "!sets.equivalent([1, 2], [1u, 2, 2.3])",
+        "sets.intersects([1], [1])",
+        "sets.intersects([1], [1, 1])",
+        "sets.intersects([1, 1], [1])",
+        "sets.intersects([2, 1], [1])",
+        "sets.intersects([1], [1, 2])",
+        "sets.intersects([1], [1.0, 2])",
+        "sets.intersects([1, 2], [2u, 2, 2.0])",
+        "sets.intersects([1, 2], [1u, 2, 2.3])",
+        "sets.intersects([[1], [2, 3]], [[1, 2], [2, 3.0]])",
+        "!sets.intersects([], [])",
+        "!sets.intersects([1], [])",
+        "!sets.intersects([1], [2])",
+        "!sets.intersects([1], ['1', 2])",
+        "!sets.intersects([1], [1.1, 2u])",
+    ] {
+        ok_k8s(t, "true");
+    }
+}
+
+#[test]
+fn math_sqrt_as_cel_go() {
+    // cel-go's math extension: the square root of any number, as a double.
+    ok("math.sqrt(49.0) == 7.0 && type(math.sqrt(49)) == double", "true");
+    ok("math.sqrt(0)", "0");
+    ok("math.sqrt(1)", "1");
+    ok("math.sqrt(25u)", "5");
+    ok("math.sqrt(82) > 9.05 && math.sqrt(82) < 9.06", "true");
+    ok("math.isNaN(math.sqrt(-15))", "true");
+    ok("math.sqrt(-0.0) == 0.0", "true");
+}

@@ -19,7 +19,11 @@ fn eval_in(src: &str, libraries: LibrarySet) -> Result<String, String> {
 }
 
 fn ok(src: &str, want: &str) {
-    assert_eq!(eval_in(src, LibrarySet::KYVERNO), Ok(want.to_string()), "{src}");
+    assert_eq!(
+        eval_in(src, LibrarySet::KYVERNO),
+        Ok(want.to_string()),
+        "{src}"
+    );
 }
 
 fn err(src: &str, want: &str) {
@@ -48,7 +52,10 @@ fn regex_replace_as_cel_go() {
         (r"regex.replace('abc', '^', 'start_')", "start_abc"),
         (r"regex.replace('abc', '$', '_end')", "abc_end"),
         (r"regex.replace('a-b', r'\b', '|')", "|a|-|b|"),
-        (r"regex.replace('foo bar', '(fo)o (ba)r', r'\2 \1')", "ba fo"),
+        (
+            r"regex.replace('foo bar', '(fo)o (ba)r', r'\2 \1')",
+            "ba fo",
+        ),
         (r"regex.replace('foo bar', 'foo', '\\\\')", r"\ bar"),
         (r"regex.replace('banana', 'ana', 'x')", "bxna"),
         (r"regex.replace('abc', 'b(.)', r'x\1')", "axc"),
@@ -62,7 +69,10 @@ fn regex_replace_as_cel_go() {
             r"regex.replace('remove all spaces', r'\s', '')",
             "removeallspaces",
         ),
-        (r"regex.replace('digit:99919291992', r'\d+', '3')", "digit:3"),
+        (
+            r"regex.replace('digit:99919291992', r'\d+', '3')",
+            "digit:3",
+        ),
         (
             r"regex.replace('foo bar baz', r'\w+', r'(\0)')",
             "(foo) (bar) (baz)",
@@ -104,8 +114,14 @@ fn regex_replace_as_cel_go() {
         (r"regex.replace('a.b.c', r'\.', '-', -1)", "a-b-c"),
         (r"regex.replace('abc def', r'(abc)', '\\\\1')", r"\1 def"),
         (r"regex.replace('abc def', r'(abc)', '\\\\2')", r"\2 def"),
-        (r"regex.replace('abc def', r'(abc)', '\\\\{word}')", r"\{word} def"),
-        (r"regex.replace('abc def', r'(abc)', '\\\\word')", r"\word def"),
+        (
+            r"regex.replace('abc def', r'(abc)', '\\\\{word}')",
+            r"\{word} def",
+        ),
+        (
+            r"regex.replace('abc def', r'(abc)', '\\\\word')",
+            r"\word def",
+        ),
         (
             r"regex.replace('aaaaaa', 'a', '-what-')",
             "-what--what--what--what--what--what-",
@@ -199,7 +215,10 @@ fn regex_extract_all_as_cel_go() {
             r"regex.extractAll('testuser@gmail.com, a@y.com, 2312321wsamkldjq2w2@sdad.com', r'(?P<username>\w+)@')",
             r#"["testuser","a","2312321wsamkldjq2w2"]"#,
         ),
-        ("regex.extractAll('banananana', '(ana)')", r#"["ana","ana"]"#),
+        (
+            "regex.extractAll('banananana', '(ana)')",
+            r#"["ana","ana"]"#,
+        ),
         (
             r"regex.extractAll('item:a1, topic:b2', r'(?:item:|topic:)([a-z]\d)')",
             r#"["a1","b2"]"#,
@@ -329,7 +348,10 @@ fn formats_as_kubernetes_format_test() {
     ok_k8s("format.named('unknown').hasValue()", "false");
     for a in FORMATS {
         ok_k8s(&format!("format.named('{a}').hasValue()"), "true");
-        ok_k8s(&format!("format.named('{a}').value() == format.{a}()"), "true");
+        ok_k8s(
+            &format!("format.named('{a}').value() == format.{a}()"),
+            "true",
+        );
         for b in FORMATS.iter().filter(|b| *b != a) {
             ok_k8s(&format!("format.{a}() == format.{b}()"), "false");
         }
@@ -342,9 +364,21 @@ fn uuid_dashes_are_each_optional_as_in_kube_openapi() {
     valid("uuid", "123e4567e89b12d3a456426614174000");
     valid("uuid", "123e4567e89b-12d3-a456-426614174000");
     valid("uuid", "123e4567-e89b12d3a456-426614174000");
-    invalid("uuid", "123e4567--e89b-12d3-a456-426614174000", "does not match the UUID format");
-    invalid("uuid", "123e4567-e89b-12d3-a456-42661417400", "does not match the UUID format");
-    invalid("uuid", "{123e4567-e89b-12d3-a456-426614174000}", "does not match the UUID format");
+    invalid(
+        "uuid",
+        "123e4567--e89b-12d3-a456-426614174000",
+        "does not match the UUID format",
+    );
+    invalid(
+        "uuid",
+        "123e4567-e89b-12d3-a456-42661417400",
+        "does not match the UUID format",
+    );
+    invalid(
+        "uuid",
+        "{123e4567-e89b-12d3-a456-426614174000}",
+        "does not match the UUID format",
+    );
     invalid("uuid", "", "does not match the UUID format");
 }
 
@@ -395,7 +429,10 @@ fn date_and_datetime_as_kube_openapi() {
 
 #[test]
 fn optional_lists_unwrap_as_cel_go() {
-    ok("optional.unwrap([optional.of(42), optional.none()])", "[42]");
+    ok(
+        "optional.unwrap([optional.of(42), optional.none()])",
+        "[42]",
+    );
     ok("[optional.of(42), optional.none()].unwrapOpt()", "[42]");
     ok("optional.unwrap([])", "[]");
     ok("[].unwrapOpt()", "[]");
@@ -481,7 +518,10 @@ fn sets_as_cel_go() {
 #[test]
 fn math_sqrt_as_cel_go() {
     // cel-go's math extension: the square root of any number, as a double.
-    ok("math.sqrt(49.0) == 7.0 && type(math.sqrt(49)) == double", "true");
+    ok(
+        "math.sqrt(49.0) == 7.0 && type(math.sqrt(49)) == double",
+        "true",
+    );
     ok("math.sqrt(0)", "0");
     ok("math.sqrt(1)", "1");
     ok("math.sqrt(25u)", "5");

@@ -529,3 +529,79 @@ fn math_sqrt_as_cel_go() {
     ok("math.isNaN(math.sqrt(-15))", "true");
     ok("math.sqrt(-0.0) == 0.0", "true");
 }
+
+#[test]
+fn lists_extension_as_cel_go() {
+    for t in [
+        "lists.range(4) == [0, 1, 2, 3]",
+        "lists.range(0) == []",
+        "[5, 1, 2, 3].reverse() == [3, 2, 1, 5]",
+        "[1].reverse() == [1]",
+        "['are', 'you', 'as', 'bored', 'as', 'I', 'am'].reverse() == ['am', 'I', 'as', 'bored', 'as', 'you', 'are']",
+        "[false, true, true].reverse().reverse() == [false, true, true]",
+        "[1, 2, 3, 4].slice(0, 4) == [1, 2, 3, 4]",
+        "[1, 2, 3, 4].slice(0, 0) == []",
+        "[1, 2, 3, 4].slice(1, 1) == []",
+        "[1, 2, 3, 4].slice(4, 4) == []",
+        "[1, 2, 3, 4].slice(1, 3) == [2, 3]",
+        "dyn([]).flatten() == []",
+        "dyn([1, 2, 3, 4]).flatten() == [1, 2, 3, 4]",
+        "[1, [2, [3, 4]]].flatten() == [1, 2, [3, 4]]",
+        "[1, 2, [], [], [3, 4]].flatten() == [1, 2, 3, 4]",
+        "[1, [2, [3, 4]]].flatten(2) == [1, 2, 3, 4]",
+        "[[1, 2], [3, 4]].flatten() == [1, 2, 3, 4]",
+        "[].sort() == []",
+        "[1].sort() == [1]",
+        "[4, 3, 2, 1].sort() == [1, 2, 3, 4]",
+        "['d', 'a', 'b', 'c'].sort() == ['a', 'b', 'c', 'd']",
+        "[].sortBy(e, e) == []",
+        "['a'].sortBy(e, e) == ['a']",
+        "[-3, 1, -5, -2, 4].sortBy(e, -(e * e)) == [-5, 4, -3, -2, 1]",
+        "[-3, 1, -5, -2, 4].map(e, e * 2).sortBy(e, -(e * e)) == [-10, 8, -6, -4, 2]",
+        "lists.range(3).sortBy(e, -e) == [2, 1, 0]",
+        "['a', 'c', 'b', 'first'].sortBy(e, e == 'first' ? '' : e) == ['first', 'a', 'b', 'c']",
+        "[{'field': 'lo'}, {'field': 'hi'}].sortBy(m, m.field) == [{'field': 'hi'}, {'field': 'lo'}]",
+        "[].distinct() == []",
+        "[1].distinct() == [1]",
+        "[-2, 5, -2, 1, 1, 5, -2, 1].distinct() == [-2, 5, 1]",
+        "['c', 'a', 'a', 'b', 'a', 'b', 'c', 'c'].distinct() == ['c', 'a', 'b']",
+        "[1, 2.0, 'c', 3, 'c', 1].distinct() == [1, 2.0, 'c', 3]",
+        "[1, 1.0, 2].distinct() == [1, 2]",
+        "[[1], [1], [2]].distinct() == [[1], [2]]",
+    ] {
+        ok(t, "true");
+    }
+    err(
+        "[1, 2, 3, 4].slice(3, 0)",
+        "cannot slice(3, 0), start index must be less than or equal to end index",
+    );
+    err(
+        "[1, 2, 3, 4].slice(0, 10)",
+        "cannot slice(0, 10), list is length 4",
+    );
+    err(
+        "[1, 2, 3, 4].slice(-5, 10)",
+        "cannot slice(-5, 10), negative indexes not supported",
+    );
+    err(
+        "[1, 2, 3, 4].slice(-5, -3)",
+        "cannot slice(-5, -3), negative indexes not supported",
+    );
+    err(
+        "[1, [2, [3, [4]]]].flatten(-1)",
+        "level must be non-negative",
+    );
+    err("[].flatten(-1)", "level must be non-negative");
+    // Upstream asserts only the start of these messages; the overload named after it is
+    // the evaluator's.
+    err("dyn({}).flatten()", "no such overload: flatten(map)");
+    err("dyn({}).flatten(0)", "no such overload: flatten(map, int)");
+    err(
+        "[].flatten(dyn('1'))",
+        "no such overload: flatten(list, string)",
+    );
+    err(
+        "['d', 3, 2, 'c'].sort()",
+        "list elements must have the same type",
+    );
+}

@@ -605,3 +605,37 @@ fn lists_extension_as_cel_go() {
         "list elements must have the same type",
     );
 }
+
+#[test]
+fn kubernetes_list_library_examples() {
+    for t in [
+        "[1, 2, 3].isSorted()",
+        "['a', 'b', 'b', 'c'].isSorted()",
+        "![2.0, 1.0].isSorted()",
+        "[1].isSorted()",
+        "[].isSorted()",
+        "[1, 3].sum() == 4",
+        "[1.0, 3.0].sum() == 4.0",
+        "[duration('1m'), duration('1s')].sum() == duration('61s')",
+        "[].sum() == 0",
+        "[1, 3].min() == 1",
+        "[1, 3].max() == 3",
+        "[1].min() == 1",
+        "([0] + []).min() == 0",
+        "['b', 'a', 'c'].max() == 'c'",
+        "[1, 2, 2, 3].indexOf(2) == 1",
+        "['a', 'b', 'b', 'c'].lastIndexOf('b') == 2",
+        "[1.0].indexOf(1.1) == -1",
+        "[].indexOf('string') == -1",
+    ] {
+        ok_k8s(t, "true");
+    }
+    assert_eq!(
+        eval_in("[].min()", LibrarySet::KUBERNETES),
+        Err("min called on empty list".to_string())
+    );
+    assert_eq!(
+        eval_in("[].max()", LibrarySet::KUBERNETES),
+        Err("max called on empty list".to_string())
+    );
+}

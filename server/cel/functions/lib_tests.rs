@@ -185,6 +185,12 @@ fn regex_extract_as_cel_go() {
     ] {
         ok(&format!("{none}.hasValue()"), "false");
     }
+    // After cel-go's prefix, the parser's own words: Go's regexp/syntax says "missing
+    // closing ): `(`", ours the regex crate's.
+    err(
+        "regex.extract('foo bar', '(')",
+        "given regex is invalid: error parsing regexp: unclosed group",
+    );
     err(
         r"regex.extract('phone: 415-5551212', r'phone: ((\d{3})-)?')",
         r#"regular expression has more than one capturing group: "phone: ((\\d{3})-)?""#,
@@ -242,6 +248,10 @@ fn regex_extract_all_as_cel_go() {
     err(
         r"regex.extractAll('Name: John Doe, Age:321', r'Name: (?P<Name>.*), Age:(?P<Age>\d+)')",
         r#"regular expression has more than one capturing group: "Name: (?P<Name>.*), Age:(?P<Age>\\d+)""#,
+    );
+    err(
+        "regex.extractAll('foo bar', '[a-z')",
+        "given regex is invalid: error parsing regexp: unclosed character class",
     );
     err(
         "regex.extractAll('testuser@testdomain', '(.*)@([^.]*)')",

@@ -85,9 +85,9 @@ fn last_line(s: &str) -> std::string::String {
 
 fn replace(args: &[Value], ctx: &mut Ctx) -> Out {
     let s = str_arg(&args[0]);
-    let re = compile(str_arg(&args[1]))?;
     let repl = str_arg(&args[2]);
     let n = args.get(3).map_or(-1, int_arg);
+    let re = compile(str_arg(&args[1]))?;
     ctx.charge_size(s.len())?;
     let limit = if n < 0 { usize::MAX } else { n as usize };
     let mut out = std::string::String::new();
@@ -162,9 +162,14 @@ fn group_of(re: &regex::Regex) -> Result<usize, std::string::String> {
     }
 }
 
+/// As `compile`, with the prefix cel-go's extract and extractAll put on a bad pattern.
+fn compile_extract(pattern: &str) -> Result<regex::Regex, std::string::String> {
+    compile(pattern).map_err(|e| format!("given regex is invalid: {e}"))
+}
+
 fn extract(args: &[Value], ctx: &mut Ctx) -> Out {
     let s = str_arg(&args[0]);
-    let re = compile(str_arg(&args[1]))?;
+    let re = compile_extract(str_arg(&args[1]))?;
     let g = group_of(&re)?;
     ctx.charge_size(s.len())?;
     // cel-go answers none for a group that captured nothing, as for no match.
@@ -178,7 +183,7 @@ fn extract(args: &[Value], ctx: &mut Ctx) -> Out {
 
 fn extract_all(args: &[Value], ctx: &mut Ctx) -> Out {
     let s = str_arg(&args[0]);
-    let re = compile(str_arg(&args[1]))?;
+    let re = compile_extract(str_arg(&args[1]))?;
     let g = group_of(&re)?;
     ctx.charge_size(s.len())?;
     // Empty captures are left out, as cel-go does; whole matches are kept even when empty.

@@ -146,6 +146,14 @@ fn regex_replace_errors_as_cel_go() {
         r"regex.replace('id=123', r'id=(?P<value>\d+)', 'value: \\')",
         r"invalid replacement string: 'value: \' \ not allowed at end",
     );
+    // A count of 0 returns the string before the pattern is even compiled; a count past
+    // int32 is refused.
+    ok("regex.replace('abc', '(', 'x', 0)", "\"abc\"");
+    err(
+        "regex.replace('abc', 'b', 'x', 2147483648)",
+        "integer overflow",
+    );
+    ok("regex.replace('abc', 'b', 'x', 2147483647)", "\"axc\"");
     // cel-go reads the replacement once per match: with nothing to replace, a bad one is
     // never read.
     ok(r"regex.replace('abc', 'x', '\\')", "\"abc\"");

@@ -87,6 +87,12 @@ fn replace(args: &[Value], ctx: &mut Ctx) -> Out {
     let s = str_arg(&args[0]);
     let repl = str_arg(&args[2]);
     let n = args.get(3).map_or(-1, int_arg);
+    if n == 0 {
+        return Ok(Value::string(s));
+    }
+    if n > i64::from(i32::MAX) {
+        return Err("integer overflow".into());
+    }
     let re = compile(str_arg(&args[1]))?;
     ctx.charge_size(s.len())?;
     let limit = if n < 0 { usize::MAX } else { n as usize };

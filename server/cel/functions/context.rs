@@ -760,6 +760,22 @@ mod tests {
     }
 
     #[test]
+    fn lowercase_aliases_answer_as_their_capitalised_names() {
+        assert_eq!(
+            eval("http.client('ca').Get('https://example.com/data').allowed"),
+            Ok("true".into())
+        );
+        assert_eq!(
+            eval("http.post('https://example.com/data', {'a': 1}, {'h': 'v'}).created"),
+            Ok("true".into())
+        );
+        assert_eq!(
+            eval("resource.post('v1', 'configmaps', {})"),
+            Err("failed to create resource: the offline context cannot create objects".into())
+        );
+    }
+
+    #[test]
     fn without_the_variables_the_names_are_undeclared() {
         let p = Program::compile("resource.Get('v1', 'configmaps', 'default', 'a')").unwrap();
         assert_eq!(

@@ -116,12 +116,12 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     },
     FunctionSpec {
         name: "format.uuid",
-        doc: "A UUID (hex, with or without dashes).",
+        doc: "A UUID: 32 hex digits, each of the four dashes optional.",
         overloads: &[global(&[], F, fmt_uuid)],
     },
     FunctionSpec {
         name: "format.byte",
-        doc: "Standard base64 with padding.",
+        doc: "Standard base64 with padding, at least one group of four characters.",
         overloads: &[global(&[], F, fmt_byte)],
     },
     FunctionSpec {
@@ -131,7 +131,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     },
     FunctionSpec {
         name: "format.datetime",
-        doc: "An RFC 3339 date and time.",
+        doc: "A date, `T`, and a time with seconds and a zone (`Z` or `+hh:mm`), as kube-openapi reads an RFC 3339 date-time.",
         overloads: &[global(&[], F, fmt_datetime)],
     },
 ];
@@ -518,12 +518,63 @@ static RE_DNS1035_LABEL: LazyLock<regex::Regex> = LazyLock::new(|| anchored(DNS1
 static RE_QUALIFIED_NAME: LazyLock<regex::Regex> = LazyLock::new(|| anchored(QUALIFIED_NAME));
 static RE_LABEL_VALUE: LazyLock<regex::Regex> =
     LazyLock::new(|| anchored(&format!("({QUALIFIED_NAME})?")));
+// kube-openapi's strfmt, which Kubernetes validates with, makes each dash optional on its
+// own (go-openapi's later all-or-none pattern is not the one Kubernetes runs).
 static RE_UUID: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new("(?i)^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$")
+        .expect("fixed pattern compiles")
+});
+
+// govalidator's IsBase64, which kube-openapi registers for `byte`: a pattern, so that the
+// empty string is refused and the unused bits of the last character are not looked at.
+static RE_BASE64: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(
-        "(?i)(^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$)|(^[0-9a-f]{32}$)",
+        "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$",
     )
     .expect("fixed pattern compiles")
 });
+
+/// kube-openapi's `date`: Go's layout `2006-01-02`, so exactly four, two and two digits, and
+/// a day that exists.
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    if !(digits(0..4) && digits(5..7) && digits(8..10)) {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap_or(0);
+    chrono::NaiveDate::from_ymd_opt(num(0..4) as i32, num(5..7), num(8..10)).is_some()
+}
+
+// kube-openapi's `datetime` time part, after the date and a `t` (either case).
+static RE_TIME: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"^([0-9]{2}):([0-9]{2}):([0-9]{2})(.[0-9]+)?(z|([+-][0-9]{2}:[0-9]{2}))$")
+        .expect("fixed pattern compiles")
+});
+
+/// kube-openapi's `datetime`, which is not Go's RFC 3339 parser: the lowercased string is cut
+/// at each `t`, the first piece must be a date and the second a time whose hour is at most
+/// 23 and minute and second at most 59 (the zone offset is not range-checked, and any
+/// character may stand before the fraction); further pieces are not looked at.
+fn is_datetime(s: &str) -> bool {
+    if s.len() < 4 {
+        return false;
+    }
+    let lower = s.to_lowercase();
+    let mut parts = lower.split('t');
+    let (Some(date), Some(time)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    if !is_date(date) {
+        return false;
+    }
+    RE_TIME
+        .captures(time)
+        .is_some_and(|c| &c[1] <= "23" && &c[2] <= "59" && &c[3] <= "59")
+}
 
 fn dns1123_subdomain() -> String {
     format!("{DNS1123_LABEL}(\\.{DNS1123_LABEL})*")
@@ -673,7 +724,6 @@ fn mask_trailing_dash(s: &str) -> String {
 }
 
 fn check(format: &str, s: &str) -> Vec<String> {
-    use base64::Engine;
     let fail = |cond: bool, msg: &str| {
         if cond {
             Vec::new()
@@ -695,18 +745,9 @@ fn check(format: &str, s: &str) -> Vec<String> {
             Err(e) => vec![e],
         },
         "uuid" => fail(RE_UUID.is_match(s), "does not match the UUID format"),
-        "byte" => fail(
-            base64::engine::general_purpose::STANDARD.decode(s).is_ok(),
-            "invalid base64",
-        ),
-        "date" => fail(
-            chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() && s.len() == 10,
-            "invalid date",
-        ),
-        "datetime" => fail(
-            chrono::DateTime::parse_from_rfc3339(s).is_ok(),
-            "invalid datetime",
-        ),
+        "byte" => fail(RE_BASE64.is_match(s), "invalid base64"),
+        "date" => fail(is_date(s), "invalid date"),
+        "datetime" => fail(is_datetime(s), "invalid datetime"),
         _ => Vec::new(),
     }
 }

@@ -19,12 +19,12 @@ pub const EXT_FUNCTIONS: &[FunctionSpec] = &[
     },
     FunctionSpec {
         name: "regex.extract",
-        doc: "The first match as an optional string: the capture group if the pattern has one, else the whole match; empty when nothing matches.",
+        doc: "The first match as an optional string: the capture group if the pattern has one, else the whole match; none when nothing matches or the group captured nothing.",
         overloads: &[global(&[String, String], Optional, extract)],
     },
     FunctionSpec {
         name: "regex.extractAll",
-        doc: "Every match (or its capture group) as a list of strings.",
+        doc: "Every match (or its capture group, leaving out empty captures) as a list of strings.",
         overloads: &[global(&[String, String], List, extract_all)],
     },
 ];
@@ -85,44 +85,76 @@ fn last_line(s: &str) -> std::string::String {
 
 fn replace(args: &[Value], ctx: &mut Ctx) -> Out {
     let s = str_arg(&args[0]);
-    let re = compile(str_arg(&args[1]))?;
     let repl = str_arg(&args[2]);
     let n = args.get(3).map_or(-1, int_arg);
-    ctx.charge_size(s.len())?;
     if n == 0 {
         return Ok(Value::string(s));
     }
-    // Translate \N group references to the regex crate's ${N}; a literal $ must not expand.
-    let mut tmpl = std::string::String::new();
-    let mut chars = repl.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '$' => tmpl.push_str("$$"),
-            '\\' => match chars.next() {
-                Some(d) if d.is_ascii_digit() => {
-                    tmpl.push_str(&format!("${{{d}}}"));
-                    if (d as u32 - '0' as u32) as usize > re.captures_len() - 1 {
-                        return Err(format!(
-                            "invalid replacement string: '{repl}' \\{d} refers to a missing group"
-                        ));
-                    }
-                }
-                Some('\\') => tmpl.push('\\'),
-                _ => {
-                    return Err(format!(
-                        "invalid replacement string: '{repl}' \\ must be followed by a digit or \\"
-                    ));
-                }
-            },
-            c => tmpl.push(c),
+    if n > i64::from(i32::MAX) {
+        return Err("integer overflow".into());
+    }
+    let re = compile(str_arg(&args[1]))?;
+    ctx.charge_size(s.len())?;
+    let limit = if n < 0 { usize::MAX } else { n as usize };
+    let mut out = std::string::String::new();
+    let mut last = 0;
+    // As cel-go, the replacement is read at each match: with no match to replace, a
+    // malformed one is no error.
+    for caps in re.captures_iter(s).take(limit) {
+        let Some(whole) = caps.get(0) else { continue };
+        out.push_str(&s[last..whole.start()]);
+        expand(&caps, repl, re.captures_len() - 1, &mut out)?;
+        last = whole.end();
+        if out.len() > MAX_BUILT_LEN {
+            return Err("regex.replace: result too large".into());
         }
     }
-    let limit = if n < 0 { 0 } else { n as usize };
-    let out = re.replacen(s, limit, tmpl.as_str()).into_owned();
+    out.push_str(&s[last..]);
     if out.len() > MAX_BUILT_LEN {
         return Err("regex.replace: result too large".into());
     }
     Ok(Value::string(out))
+}
+
+/// Appends `repl` for one match: `\0` to `\9` are the match and its groups (a group that
+/// took no part is empty), `\\` a backslash; every other backslash is an error, with
+/// cel-go's messages.
+fn expand(
+    caps: &regex::Captures,
+    repl: &str,
+    groups: usize,
+    out: &mut std::string::String,
+) -> Result<(), std::string::String> {
+    let mut chars = repl.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            None => {
+                return Err(format!(
+                    "invalid replacement string: '{repl}' \\ not allowed at end"
+                ));
+            }
+            Some('\\') => out.push('\\'),
+            Some(d) if d.is_ascii_digit() => {
+                let g = (d as u8 - b'0') as usize;
+                if g > groups {
+                    return Err(format!(
+                        "replacement string references group {g} but regex has only {groups} group(s)"
+                    ));
+                }
+                out.push_str(caps.get(g).map_or("", |m| m.as_str()));
+            }
+            Some(_) => {
+                return Err(format!(
+                    "invalid replacement string: '{repl}' \\ must be followed by a digit or \\"
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn group_of(re: &regex::Regex) -> Result<usize, std::string::String> {
@@ -136,26 +168,36 @@ fn group_of(re: &regex::Regex) -> Result<usize, std::string::String> {
     }
 }
 
+/// As `compile`, with the prefix cel-go's extract and extractAll put on a bad pattern.
+fn compile_extract(pattern: &str) -> Result<regex::Regex, std::string::String> {
+    compile(pattern).map_err(|e| format!("given regex is invalid: {e}"))
+}
+
 fn extract(args: &[Value], ctx: &mut Ctx) -> Out {
     let s = str_arg(&args[0]);
-    let re = compile(str_arg(&args[1]))?;
+    let re = compile_extract(str_arg(&args[1]))?;
     let g = group_of(&re)?;
     ctx.charge_size(s.len())?;
+    // cel-go answers none for a group that captured nothing, as for no match.
     Ok(Value::Optional(
         re.captures(s)
             .and_then(|c| c.get(g))
+            .filter(|m| g == 0 || !m.is_empty())
             .map(|m| Box::new(Value::string(m.as_str()))),
     ))
 }
 
 fn extract_all(args: &[Value], ctx: &mut Ctx) -> Out {
     let s = str_arg(&args[0]);
-    let re = compile(str_arg(&args[1]))?;
+    let re = compile_extract(str_arg(&args[1]))?;
     let g = group_of(&re)?;
     ctx.charge_size(s.len())?;
+    // Empty captures are left out, as cel-go does; whole matches are kept even when empty.
     Ok(Value::list(
         re.captures_iter(s)
-            .filter_map(|c| c.get(g).map(|m| Value::string(m.as_str())))
+            .filter_map(|c| c.get(g))
+            .filter(|m| g == 0 || !m.is_empty())
+            .map(|m| Value::string(m.as_str()))
             .collect(),
     ))
 }

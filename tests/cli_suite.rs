@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use kyverno_ls::engine::Env;
 use kyverno_ls::testing::{self, Options, Row};
 
+mod row_list;
 mod shared_data;
 
 fn mismatch_file() -> PathBuf {
@@ -28,15 +29,6 @@ fn family(r: &Row) -> &'static str {
     } else {
         "cel"
     }
-}
-
-fn clean(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// The identity of a row (the reason is informative, not compared).
-fn key(line: &str) -> String {
-    line.split('\t').take(6).collect::<Vec<_>>().join("\t")
 }
 
 #[test]
@@ -98,55 +90,11 @@ fn agreement_with_kyverno_on_its_own_cli_tests() {
     let ok = report.results.iter().filter(|r| r.ok).count();
     println!("all rows: {ok}/{} agree", report.results.len());
 
-    let mut lines: Vec<String> = report
-        .results
-        .iter()
-        .filter(|r| !r.ok)
-        .map(|r| {
-            [
-                r.manifest.strip_prefix(&prefix).unwrap_or(&r.manifest),
-                &r.policy,
-                &r.rule,
-                &r.resource,
-                &r.expected,
-                &r.actual,
-                &clean(&r.message),
-            ]
-            .join("\t")
-        })
-        .collect();
-    lines.sort();
-    let path = mismatch_file();
-    if std::env::var_os("KYVERNO_LS_BLESS").is_some() {
-        let header = "# Rows of Kyverno's CLI test suite where kyverno-ls does not agree with \
-                      `kyverno test` (tests/cli_suite.rs).\n\
-                      # manifest\tpolicy\trule\tresource\texpected\tactual\treason\n";
-        std::fs::write(&path, format!("{header}{}\n", lines.join("\n"))).unwrap();
-    }
-    let listed_text = std::fs::read_to_string(&path).unwrap_or_default();
-    let mut listed: Vec<String> = listed_text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(key)
-        .collect();
-    listed.sort();
-    let mut actual: Vec<String> = lines.iter().map(|l| key(l)).collect();
-    actual.sort();
-    let new: Vec<&String> = actual.iter().filter(|l| !listed.contains(l)).collect();
-    let fixed: Vec<&String> = listed.iter().filter(|l| !actual.contains(l)).collect();
-    assert!(
-        actual == listed,
-        "the rows that disagree changed; rerun with KYVERNO_LS_BLESS=1 to rewrite {}.\n\
-         newly disagreeing:\n{}\nno longer disagreeing:\n{}",
-        path.display(),
-        new.iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join("\n"),
-        fixed
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join("\n"),
+    let failing: Vec<&Row> = report.results.iter().filter(|r| !r.ok).collect();
+    row_list::check(
+        &mismatch_file(),
+        "Rows of Kyverno's CLI test suite where kyverno-ls does not agree with `kyverno test` \
+         (tests/cli_suite.rs).",
+        &row_list::lines(&failing, &prefix),
     );
 }

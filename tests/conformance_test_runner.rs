@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use kyverno_ls::engine::Env;
 use kyverno_ls::testing::{self, Options, Row};
 
+mod row_list;
 mod shared_data;
 
 /// The agreement today per family, rounded down: it may only go up (the target is 99.5%).
@@ -44,15 +45,6 @@ fn family(r: &Row) -> Option<&'static str> {
 
 fn in_scope(r: &Row) -> bool {
     family(r).is_some()
-}
-
-fn clean(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// The identity of a disagreeing row (the reason is informative, not compared).
-fn key(line: &str) -> String {
-    line.split('\t').take(6).collect::<Vec<_>>().join("\t")
 }
 
 #[test]
@@ -113,57 +105,15 @@ fn agreement_with_kyverno_test_on_the_policy_library() {
         .count();
     println!("rows answered `unsupported`: {unsupported}");
 
-    let mut lines: Vec<String> = rows
+    let disagreeing: Vec<&Row> = rows
         .iter()
+        .copied()
         .filter(|r| r.actual != r.expected)
-        .map(|r| {
-            [
-                r.manifest.strip_prefix(&prefix).unwrap_or(&r.manifest),
-                &r.policy,
-                &r.rule,
-                &r.resource,
-                &r.expected,
-                &r.actual,
-                &clean(&r.message),
-            ]
-            .join("\t")
-        })
         .collect();
-    lines.sort();
-    let path = mismatch_file();
-    if std::env::var_os("KYVERNO_LS_BLESS").is_some() {
-        let header = "# Rows of tests/conformance_test_runner.rs where kyverno-ls disagrees with \
-                      `kyverno test`.\n# manifest\tpolicy\trule\tresource\texpected\tactual\treason\n";
-        std::fs::write(&path, format!("{header}{}\n", lines.join("\n"))).unwrap();
-    }
-    let listed_text = std::fs::read_to_string(&path).unwrap_or_default();
-    let mut listed: Vec<String> = listed_text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(key)
-        .collect();
-    listed.sort();
-    let actual: Vec<String> = lines.iter().map(|l| key(l)).collect();
-    let new: Vec<&String> = actual.iter().filter(|l| !listed.contains(l)).collect();
-    let fixed: Vec<&String> = listed.iter().filter(|l| !actual.contains(l)).collect();
-    assert!(
-        new.is_empty() && fixed.is_empty() && actual.len() == listed.len(),
-        "{} rows disagree but are not in {} ({} listed rows now agree or changed); \
-         rerun with KYVERNO_LS_BLESS=1 to rewrite the file.\nnew:\n{}\nno longer disagreeing:\n{}",
-        new.len(),
-        path.display(),
-        fixed.len(),
-        new.iter()
-            .take(50)
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join("\n"),
-        fixed
-            .iter()
-            .take(50)
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join("\n"),
+    row_list::check(
+        &mismatch_file(),
+        "Rows of tests/conformance_test_runner.rs where kyverno-ls disagrees with `kyverno test`.",
+        &row_list::lines(&disagreeing, &prefix),
     );
     assert!(
         percent >= FLOOR_PERCENT,

@@ -50,7 +50,8 @@ fn checked_document(
         let policy = doc.root.as_ref().and_then(crate::model::Policy::lower);
         let (findings, kind) = match &doc.root {
             Some(root) => {
-                let mut found = checks::check_document_with(chunk, root, extra_variables);
+                let mut found =
+                    checks::check_document_with(chunk, root, policy.as_ref(), extra_variables);
                 if let Some(p) = &policy {
                     found.extend(checks::cel_lint::check(chunk, root, p));
                 }

@@ -9,6 +9,9 @@
 use crate::diag::Span;
 use crate::yaml::{Node, Resolved};
 
+mod jmespath;
+pub use jmespath::{JmesSite, Scope};
+
 /// The policy language of a document's kind (the schema's own notion of it).
 pub use crate::policy::PolicyFamily as Family;
 
@@ -136,6 +139,10 @@ pub struct Rule {
     /// `validate`, `mutate`, `generate`, `verifyImages`, or for a CEL policy its kind's
     /// main list (`validations`, `mutations`, ...), when present.
     pub action: Option<&'static str>,
+    /// What the rule does, in `kyverno test`'s words: a validate rule's form (`pattern`,
+    /// `anyPattern`, `deny`, `foreach`, `podSecurity`, `cel`, else `validate`), or `mutate`,
+    /// `generate`, `verifyImages`; `unknown` for a rule with none. A CEL policy: its kind.
+    pub form: &'static str,
     pub on_failure: Action,
     pub sections: Vec<Section>,
     /// The kinds a ClusterPolicy or Policy rule's `match` names (`resources.kinds`, or those
@@ -158,8 +165,13 @@ pub struct Policy {
     /// Whether the kind is namespaced (Policy, Namespaced*Policy).
     pub namespaced: bool,
     pub rules: Vec<Rule>,
+    /// The `rules` key of a ClusterPolicy or Policy spec, where notes about the policy as a
+    /// whole go.
+    pub rules_key: Option<Span>,
     /// Every CEL expression, in document order.
     pub cel: Vec<CelSite>,
+    /// Every JMESPath expression of a ClusterPolicy or Policy, in document order.
+    pub jmespath: Vec<JmesSite>,
     /// A CEL kind's `spec.matchConstraints.resourceRules`, when it has some and evaluates
     /// Kubernetes resources: the resources whose objects its expressions see.
     pub resource_rules: Option<Vec<ResourceRule>>,
@@ -207,7 +219,10 @@ impl Policy {
     /// Moves every span by `by` bytes (a document lowered on its own text, placed in its file).
     pub fn shift(&mut self, by: usize) {
         let mv = |s: &mut Span| *s = s.start + by..s.end + by;
-        if let Some(s) = &mut self.name_span {
+        for s in [&mut self.name_span, &mut self.rules_key]
+            .into_iter()
+            .flatten()
+        {
             mv(s);
         }
         for r in &mut self.rules {
@@ -224,6 +239,9 @@ impl Policy {
         }
         for c in &mut self.cel {
             mv(&mut c.span);
+        }
+        for j in &mut self.jmespath {
+            mv(&mut j.span);
         }
     }
 
@@ -264,7 +282,9 @@ impl Policy {
             namespace,
             namespaced,
             rules: Vec::new(),
+            rules_key: None,
             cel: Vec::new(),
+            jmespath: Vec::new(),
             resource_rules: None,
         };
         match family {
@@ -279,12 +299,17 @@ impl Policy {
 
     fn lower_rules(&mut self, root: &Node) {
         let spec = root.get("spec");
+        let background = spec
+            .and_then(|s| s.get("background"))
+            .and_then(Node::as_scalar)
+            .is_none_or(|s| s.value != Resolved::Bool(false));
         let policy_action = spec
             .and_then(|s| s.get("validationFailureAction"))
             .and_then(Node::as_str);
-        let rules = spec
-            .and_then(|s| s.get("rules"))
-            .and_then(Node::as_sequence)
+        let rules_entry = spec.and_then(|s| s.entry("rules"));
+        self.rules_key = rules_entry.map(|e| e.key.span.clone());
+        let rules = rules_entry
+            .and_then(|e| e.value.as_sequence())
             .unwrap_or_default();
         for (index, rule) in rules.iter().enumerate() {
             let name_node = rule.get("name");
@@ -309,11 +334,14 @@ impl Policy {
                 name_span: name_node.map_or(rule.span.start..rule.span.start, |n| n.span.clone()),
                 span: rule.span.clone(),
                 action,
+                form: rule_form(rule),
                 on_failure,
                 sections: sections(rule, Some(RULE_SECTIONS)),
                 match_kinds: rule.get("match").and_then(match_kinds),
             });
             self.rule_cel_sites(rule, index, rule_index);
+            self.jmespath
+                .extend(jmespath::rule_sites(rule, rule_index, background));
         }
     }
 
@@ -378,6 +406,8 @@ impl Policy {
             name_span,
             span: spec.span.clone(),
             action,
+            form: crate::policy::PolicyKind::served(&self.api_version, &self.kind)
+                .map_or("", |(k, _)| k.as_str()),
             on_failure,
             sections: sections(spec, None),
             match_kinds: None,
@@ -457,6 +487,30 @@ impl Policy {
             });
         }
     }
+}
+
+fn rule_form(rule: &Node) -> &'static str {
+    fn present<'a>(n: &'a Node, key: &str) -> Option<&'a Node> {
+        n.get(key).filter(|v| !v.is_null())
+    }
+    if let Some(v) = present(rule, "validate") {
+        let forms = [
+            "cel",
+            "pattern",
+            "anyPattern",
+            "deny",
+            "foreach",
+            "podSecurity",
+        ];
+        return forms
+            .into_iter()
+            .find(|f| present(v, f).is_some())
+            .unwrap_or("validate");
+    }
+    ["mutate", "generate", "verifyImages"]
+        .into_iter()
+        .find(|a| present(rule, a).is_some())
+        .unwrap_or("unknown")
 }
 
 /// The kinds of a rule's `match`: of its `any` and `all` entries, else of `resources`.
@@ -654,6 +708,9 @@ mod tests {
             .collect();
         assert_eq!(sections, ["match", "validate"]);
         assert_eq!(p.rules[0].match_kinds, None);
+        let forms: Vec<_> = p.rules.iter().map(|r| r.form).collect();
+        assert_eq!(forms, ["pattern", "cel"]);
+        assert_eq!(&text[p.rules_key.clone().unwrap()], "rules");
         let sites: Vec<_> = p
             .cel
             .iter()
@@ -677,6 +734,66 @@ mod tests {
                     "spec.rules[1].validate.cel.expressions[0].messageExpression".to_string(),
                     "\"'no spec'\""
                 ),
+            ]
+        );
+    }
+
+    #[test]
+    fn rule_forms_in_kyverno_tests_words() {
+        let text = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: p}\nspec:\n  rules:\n  - {name: a, validate: {message: m, foreach: []}}\n  - {name: b, validate: {deny: {}}}\n  - {name: c, validate: null, mutate: {}}\n  - {name: d, validate: {message: m}}\n  - {name: e}\n  - {name: f, verifyImages: []}\n";
+        let forms: Vec<_> = lower(text).rules.iter().map(|r| r.form).collect();
+        assert_eq!(
+            forms,
+            [
+                "foreach",
+                "deny",
+                "mutate",
+                "validate",
+                "unknown",
+                "verifyImages"
+            ]
+        );
+        let vpol = lower(
+            "apiVersion: policies.kyverno.io/v1\nkind: ValidatingPolicy\nmetadata: {name: v}\nspec: {validations: []}\n",
+        );
+        assert_eq!(vpol.rules[0].form, "ValidatingPolicy");
+        assert_eq!(vpol.rules_key, None);
+    }
+
+    #[test]
+    fn jmespath_sites_point_back_into_the_tree() {
+        let text = "apiVersion: kyverno.io/v1\nkind: Policy\nmetadata: {name: p}\nspec:\n  rules:\n  - name: a\n    validate:\n      message: \"{{ request.object.metadata.name }} in {{ x }}\"\n      deny: {}\n  - name: b\n    validate:\n      foreach:\n      - list: request.object.spec.containers\n        deny:\n          conditions:\n            any:\n            - key: \"{{ element.name }}\"\n              operator: Equals\n              value: x\n";
+        let doc = crate::yaml::parse(text, &crate::yaml::Limits::default()).remove(0);
+        let root = doc.root.as_ref().unwrap();
+        let p = Policy::lower(root).unwrap();
+        let sites: Vec<_> = p
+            .jmespath
+            .iter()
+            .map(|s| {
+                let node = s.node(root).unwrap();
+                (
+                    s.rule,
+                    &text[s.span.clone()],
+                    &node.as_str().unwrap()[s.expr.clone()],
+                    s.braceless,
+                    s.scope.foreach_depth,
+                )
+            })
+            .collect();
+        let message = "\"{{ request.object.metadata.name }} in {{ x }}\"";
+        assert_eq!(
+            sites,
+            [
+                (0, message, "request.object.metadata.name", false, 0),
+                (0, message, "x", false, 0),
+                (
+                    1,
+                    "request.object.spec.containers",
+                    "request.object.spec.containers",
+                    true,
+                    0
+                ),
+                (1, "\"{{ element.name }}\"", "element.name", false, 1),
             ]
         );
     }

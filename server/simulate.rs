@@ -222,16 +222,16 @@ pub fn limit_diagnostics(
     samples: &[Sample],
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let Some(first) = valid
-        .iter()
-        .find_map(|&i| documents.get(i)?.doc.root.as_ref())
-    else {
+    // On the `rules` key of the first policy, else on its name, else on the document.
+    let Some(span) = valid.iter().find_map(|&i| {
+        let d = documents.get(i)?;
+        let policy = d.policy.as_ref();
+        policy
+            .and_then(|p| p.rules_key.clone().or_else(|| p.name_span.clone()))
+            .or_else(|| Some(d.doc.root.as_ref()?.span.clone()))
+    }) else {
         return out;
     };
-    let span = first
-        .get("spec")
-        .and_then(|s| s.entry("rules"))
-        .map_or_else(|| first.span.clone(), |e| e.key.span.clone());
     if samples.len() > limits::MAX_SAMPLES {
         out.push(Diagnostic::new(
             "too-many-samples",

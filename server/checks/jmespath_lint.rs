@@ -3,12 +3,12 @@
 //! scans forbid) and `request.operation` compared with an operation that does not exist.
 //! Findings are placed on the exact characters, through the scalar's value-to-source map.
 
-use super::expressions::{Scope, Site, collect};
 use super::{did_you_mean, or_list};
 use crate::diag::{Diagnostic, Severity};
 use crate::jmespath::ast::{Ast, AstKind, Span as ExprSpan};
 use crate::jmespath::functions::{self, Types};
 use crate::jmespath::parse::parse;
+use crate::model::{JmesSite, Policy, Scope};
 use crate::yaml::Node;
 
 /// Variables Kyverno provides to every rule.
@@ -33,23 +33,31 @@ struct Finding {
 }
 
 /// Checks every expression of a policy document.
-pub fn check(source: &str, root: &Node, extra_variables: &[String], out: &mut Vec<Diagnostic>) {
-    let sites = collect(root);
+pub fn check(
+    source: &str,
+    root: &Node,
+    policy: &Policy,
+    extra_variables: &[String],
+    out: &mut Vec<Diagnostic>,
+) {
     let mut maps: Vec<(*const Node, crate::yaml::ValueMap)> = Vec::new();
-    for site in sites {
-        let Some(text) = site.node.as_str() else {
+    for site in &policy.jmespath {
+        let Some(node) = site.node(root) else {
+            continue;
+        };
+        let Some(text) = node.as_str() else {
             continue;
         };
         let expr = &text[site.expr.clone()];
-        let findings = check_expression(expr, &site, extra_variables);
+        let findings = check_expression(expr, site, extra_variables);
         if findings.is_empty() {
             continue;
         }
-        let key = site.node as *const Node;
+        let key = node as *const Node;
         let map = match maps.iter().find(|(k, _)| *k == key) {
             Some((_, m)) => m.clone(),
             None => {
-                let Some(m) = crate::yaml::value_map(source, site.node) else {
+                let Some(m) = crate::yaml::value_map(source, node) else {
                     continue;
                 };
                 maps.push((key, m.clone()));
@@ -69,7 +77,7 @@ pub fn check(source: &str, root: &Node, extra_variables: &[String], out: &mut Ve
     }
 }
 
-fn check_expression(expr: &str, site: &Site<'_>, extra: &[String]) -> Vec<Finding> {
+fn check_expression(expr: &str, site: &JmesSite, extra: &[String]) -> Vec<Finding> {
     let mut findings = Vec::new();
     let ast = match parse(expr) {
         Ok(ast) => ast,

@@ -364,7 +364,13 @@ pub fn check_pattern_metadata(pattern: &Node, here: &str, out: &mut Vec<Diagnost
     }
 }
 
-pub fn check_policy(source: &str, root: &Node, kind: PolicyKind, out: &mut Vec<Diagnostic>) {
+pub fn check_policy(
+    source: &str,
+    root: &Node,
+    policy: &crate::model::Policy,
+    kind: PolicyKind,
+    out: &mut Vec<Diagnostic>,
+) {
     check_names(root, kind, out);
     if kind == PolicyKind::ClusterPolicy {
         if let Some(ns) = root.get("metadata").and_then(|m| present(m, "namespace")) {
@@ -375,15 +381,13 @@ pub fn check_policy(source: &str, root: &Node, kind: PolicyKind, out: &mut Vec<D
             ));
         }
     }
-    let Some(rules) = root
-        .get("spec")
-        .and_then(|s| s.get("rules"))
-        .and_then(Node::as_sequence)
-    else {
-        return;
-    };
+    let rules: Vec<&Node> = policy
+        .rules
+        .iter()
+        .filter_map(|r| policy.rule_node(root, r))
+        .collect();
     let mut seen: Vec<(&str, Span)> = Vec::new();
-    for rule in rules {
+    for rule in &rules {
         let Some(name) = rule.get("name") else {
             continue;
         };
@@ -401,7 +405,7 @@ pub fn check_policy(source: &str, root: &Node, kind: PolicyKind, out: &mut Vec<D
             seen.push((text, name.span.clone()));
         }
     }
-    check_autogen(source, root, rules, out);
+    check_autogen(source, root, &rules, out);
 }
 
 /// Every resource filter (`resources` block) of a rule's match and exclude.
@@ -438,7 +442,7 @@ fn is_pod(kind: &Node) -> bool {
 
 /// Kyverno generates rules for Pod controllers only for policies that meet its conditions;
 /// say so where an author asked for it or would expect it.
-fn check_autogen(source: &str, root: &Node, rules: &[Node], out: &mut Vec<Diagnostic>) {
+fn check_autogen(source: &str, root: &Node, rules: &[&Node], out: &mut Vec<Diagnostic>) {
     let annotation = root
         .get("metadata")
         .and_then(|m| m.get("annotations"))
@@ -505,7 +509,7 @@ fn check_autogen(source: &str, root: &Node, rules: &[Node], out: &mut Vec<Diagno
 }
 
 /// The first thing in the policy that stops Kyverno's autogen, with the reason.
-fn autogen_blocker(rules: &[Node]) -> Option<(Span, String)> {
+fn autogen_blocker(rules: &[&Node]) -> Option<(Span, String)> {
     for rule in rules {
         if let Some(g) = present(rule, "generate") {
             return Some((

@@ -6,7 +6,6 @@
 
 pub mod cel_lint;
 mod conditions;
-pub mod expressions;
 pub mod jmespath_lint;
 mod kyverno;
 pub mod schema;
@@ -97,14 +96,16 @@ pub fn classify(root: &Node) -> DocKind {
 /// Diagnostics for one document root. Documents that are not Kyverno policies get none,
 /// except a policy kind under an `apiVersion` that does not serve it.
 pub fn check_document(source: &str, root: &Node) -> Vec<Diagnostic> {
-    check_document_with(source, root, &[])
+    let policy = crate::model::Policy::lower(root);
+    check_document_with(source, root, policy.as_ref(), &[])
 }
 
-/// [`check_document`] with variables a test's values file provides (allowed as expression
-/// roots).
+/// [`check_document`] of a document already lowered (`policy`, from `root`), with variables a
+/// test's values file provides (allowed as expression roots).
 pub fn check_document_with(
     source: &str,
     root: &Node,
+    policy: Option<&crate::model::Policy>,
     extra_variables: &[String],
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -123,9 +124,9 @@ pub fn check_document_with(
             }
             // Kyverno's own rules and the JMESPath lint are about the `spec.rules` of
             // ClusterPolicy and Policy; the other kinds have none.
-            if family == PolicyFamily::Jmespath {
-                kyverno::check_policy(source, root, kind, &mut out);
-                jmespath_lint::check(source, root, extra_variables, &mut out);
+            if let Some(policy) = policy.filter(|_| family == PolicyFamily::Jmespath) {
+                kyverno::check_policy(source, root, policy, kind, &mut out);
+                jmespath_lint::check(source, root, policy, extra_variables, &mut out);
             }
             // A value already reported as the wrong type needs no YAML 1.1 warning as well.
             let errors: Vec<Span> = out

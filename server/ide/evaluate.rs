@@ -9,7 +9,6 @@ use std::ops::Range;
 use super::{Hover, InlayHint};
 use crate::analysis::{Analysis, RuleSimulation};
 use crate::checks::Seg;
-use crate::checks::expressions::collect;
 use crate::engine::context::Context;
 use crate::engine::{Env, Value, autogen, validate, vars};
 use crate::jmespath::json::to_go_json;
@@ -66,7 +65,7 @@ pub fn hover(text: &str, analysis: &Analysis, offset: usize) -> Option<Hover> {
     let (what, span) = match super::expr::site_at(text, analysis, offset) {
         Some(at) if at.site.relative => return None,
         Some(at) => {
-            let map = crate::yaml::value_map(text, at.site.node)?;
+            let map = crate::yaml::value_map(text, at.node)?;
             (What::Expr(at.expr.into()), map.span(at.site.expr.clone()))
         }
         None => condition_operand(root, offset)?,
@@ -190,15 +189,17 @@ pub fn inlay_hints(text: &str, analysis: &Analysis, range: Range<usize>) -> Vec<
         if d.doc.span.end < range.start || d.doc.span.start > range.end {
             continue;
         }
-        let Some(root) = d.doc.root.as_ref() else {
+        let (Some(root), Some(policy)) = (d.doc.root.as_ref(), d.policy.as_ref()) else {
             continue;
         };
-        for site in collect(root) {
+        for site in &policy.jmespath {
             if site.relative || site.braceless {
                 continue;
             }
-            let (Some(value), Some(map)) =
-                (site.node.as_str(), crate::yaml::value_map(text, site.node))
+            let Some(node) = site.node(root) else {
+                continue;
+            };
+            let (Some(value), Some(map)) = (node.as_str(), crate::yaml::value_map(text, node))
             else {
                 continue;
             };
@@ -208,7 +209,7 @@ pub fn inlay_hints(text: &str, analysis: &Analysis, range: Range<usize>) -> Vec<
             let after = site.expr.end + close + 2;
             let mut at = map.span(after..after).end;
             // After the closing quote when the template ends the value.
-            let end = site.node.span.end;
+            let end = site.span.end;
             if after == value.len() && at <= end && !text[at..end].contains('\n') {
                 at = end;
             }

@@ -3,15 +3,18 @@
 
 use super::{Completion, CompletionKind, Hover, SignatureHelp};
 use crate::analysis::Analysis;
-use crate::checks::expressions::{Scope, Site, collect};
 use crate::checks::jmespath_lint::signature;
 use crate::jmespath::ast::{Ast, AstKind};
 use crate::jmespath::functions::{self, FunctionSpec};
 use crate::jmespath::parse::parse;
+use crate::model::{JmesSite, Scope};
+use crate::yaml::Node;
 
 /// The expression site under a source offset, with the offset inside the expression.
 pub struct AtCursor<'a> {
-    pub site: Site<'a>,
+    pub site: &'a JmesSite,
+    /// The scalar holding the expression.
+    pub node: &'a Node,
     pub expr: &'a str,
     /// Byte offset of the cursor in `expr`.
     pub offset: usize,
@@ -21,19 +24,25 @@ pub struct AtCursor<'a> {
 pub fn site_at<'a>(source: &str, analysis: &'a Analysis, offset: usize) -> Option<AtCursor<'a>> {
     let doc = analysis.document_at(offset)?;
     let root = doc.doc.root.as_ref()?;
-    for site in collect(root) {
-        if !(site.node.span.start <= offset && offset <= site.node.span.end) {
+    for site in &doc.policy.as_ref()?.jmespath {
+        if !(site.span.start <= offset && offset <= site.span.end) {
             continue;
         }
-        let map = crate::yaml::value_map(source, site.node)?;
+        let node = site.node(root)?;
+        let map = crate::yaml::value_map(source, node)?;
         let Some(v) = map.to_value(offset) else {
             continue;
         };
         if site.expr.start <= v && v <= site.expr.end {
-            let text = site.node.as_str()?;
+            let text = node.as_str()?;
             let expr = &text[site.expr.clone()];
             let offset = v - site.expr.start;
-            return Some(AtCursor { site, expr, offset });
+            return Some(AtCursor {
+                site,
+                node,
+                expr,
+                offset,
+            });
         }
     }
     None
@@ -89,7 +98,7 @@ pub fn hover(source: &str, analysis: &Analysis, offset: usize) -> Option<Hover> 
     let _ = node;
     let (name, span) = found?;
     let spec = functions::lookup(&name)?;
-    let map = crate::yaml::value_map(source, at.site.node)?;
+    let map = crate::yaml::value_map(source, at.node)?;
     let start = at.site.expr.start;
     Some(Hover {
         markdown: function_markdown(spec),
@@ -287,7 +296,7 @@ pub fn completion(source: &str, analysis: &Analysis, offset: usize) -> Option<Ve
         .map_or(0, |(i, c)| i + c.len_utf8());
     let chain = &expr[chain_start..];
     let scope = site_at(source, analysis, offset)
-        .map(|a| a.site.scope)
+        .map(|a| a.site.scope.clone())
         .unwrap_or(Scope {
             context: Vec::new(),
             foreach_depth: 1,

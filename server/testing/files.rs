@@ -148,10 +148,22 @@ pub fn parse_spanned_documents(text: &str) -> Result<Vec<(Value, crate::yaml::No
 
 /// Reads and parses every document of the files `path` names.
 pub fn read_documents(files: &dyn Files, path: &Path) -> Result<Vec<Value>, String> {
+    Ok(read_spanned_documents(files, path)?
+        .into_iter()
+        .map(|(json, _)| json)
+        .collect())
+}
+
+/// [`read_documents`], each document with its spanned tree (for the policy model).
+pub fn read_spanned_documents(
+    files: &dyn Files,
+    path: &Path,
+) -> Result<Vec<(Value, crate::yaml::Node)>, String> {
     let mut out = Vec::new();
     for file in yaml_files(files, path) {
         let text = files.read(&file)?;
-        let docs = parse_documents(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+        let docs =
+            parse_spanned_documents(&text).map_err(|e| format!("{}: {e}", file.display()))?;
         out.extend(docs);
     }
     Ok(out)

@@ -18,7 +18,8 @@ pub struct Policy {
     pub name: String,
     pub kind: String,
     pub api_version: String,
-    pub json: Json,
+    /// The lowered policy, for the kinds the model knows.
+    pub model: Option<crate::model::Policy>,
     /// The engine's input, for the kinds the engine simulates.
     pub value: Option<Value>,
 }
@@ -156,18 +157,18 @@ pub fn load_inputs(
     let mut policies = Vec::new();
     for p in &test.policies {
         let path = sandbox.resolve(base, p)?;
-        for doc in read(&path).map_err(|e| format!("policy `{p}`: {e}"))? {
-            let kind = str_field(&doc, "kind").to_string();
-            let api_version = str_field(&doc, "apiVersion").to_string();
+        let docs = super::files::read_spanned_documents(vfs, &path)
+            .map_err(|e| format!("policy `{p}`: {e}"))?;
+        for (doc, root) in docs {
             // The CEL kinds the engine does not simulate answer `unsupported` from the engine,
             // per response, so that each expected row keeps its row.
-            let engine_kind = crate::model::family_of(&api_version, &kind).is_some();
+            let model = crate::model::Policy::lower(&root);
             policies.push(Policy {
                 name: meta_str(&doc, "name").to_string(),
-                value: engine_kind.then(|| to_value(&doc)),
-                kind,
-                api_version,
-                json: doc,
+                value: model.is_some().then(|| to_value(&doc)),
+                kind: str_field(&doc, "kind").to_string(),
+                api_version: str_field(&doc, "apiVersion").to_string(),
+                model,
             });
         }
     }
@@ -344,40 +345,10 @@ pub fn load_inputs(
     })
 }
 
-/// The validate sub-type (or rule kind) of a policy rule.
-pub fn rule_type(rule: &Json) -> &'static str {
-    if let Some(v) = rule.get("validate").filter(|v| !v.is_null()) {
-        for t in [
-            "cel",
-            "pattern",
-            "anyPattern",
-            "deny",
-            "foreach",
-            "podSecurity",
-        ] {
-            if v.get(t).is_some_and(|x| !x.is_null()) {
-                return t;
-            }
-        }
-        return "validate";
-    }
-    for t in ["mutate", "generate", "verifyImages"] {
-        if rule.get(t).is_some_and(|x| !x.is_null()) {
-            return t;
-        }
-    }
-    "unknown"
-}
-
 /// The policy rule a manifest's rule name refers to: the rule itself, or the rule an
 /// `autogen-<rule>` / `autogen-cronjob-<rule>` name was generated from.
-fn find_rule<'a>(policy: &'a Json, name: &str) -> Option<&'a Json> {
-    let rules = policy.get("spec")?.get("rules")?.as_array()?;
-    let by_name = |n: &str| {
-        rules
-            .iter()
-            .find(|r| r.get("name").and_then(Json::as_str) == Some(n))
-    };
+fn find_rule<'a>(policy: &'a crate::model::Policy, name: &str) -> Option<&'a crate::model::Rule> {
+    let by_name = |n: &str| policy.rules.iter().find(|r| r.name == n);
     by_name(name)
         .or_else(|| name.strip_prefix("autogen-cronjob-").and_then(by_name))
         .or_else(|| name.strip_prefix("autogen-").and_then(by_name))
@@ -609,9 +580,13 @@ fn row(
     if cel {
         row.rule_type = policy.kind.clone();
     } else if !result.rule.is_empty() {
-        match find_rule(&policy.json, &result.rule) {
+        match policy
+            .model
+            .as_ref()
+            .and_then(|m| find_rule(m, &result.rule))
+        {
             Some(rule) => {
-                let t = rule_type(rule);
+                let t = rule.form;
                 row.rule_type = t.into();
                 if !SIMULATED_RULE_TYPES.contains(&t) {
                     row.actual = "unsupported".into();

@@ -198,6 +198,39 @@ pub fn parse_chunk(chunk: &str, limits: &Limits) -> Option<Document> {
 }
 
 impl Node {
+    /// The node whose span is `span`: the innermost node containing it, if that is exactly
+    /// `span`. The model stores spans rather than references, so that a lowered document
+    /// outlives no borrow of its tree.
+    pub fn find(&self, span: &Span) -> Option<&Node> {
+        let contains = |n: &Node| n.span.start <= span.start && span.end <= n.span.end;
+        let mut node = self;
+        if !contains(node) {
+            return None;
+        }
+        'down: loop {
+            match &node.kind {
+                NodeKind::Scalar(_) => {}
+                NodeKind::Sequence(items) => {
+                    if let Some(i) = items.iter().find(|i| contains(i)) {
+                        node = i;
+                        continue 'down;
+                    }
+                }
+                NodeKind::Mapping(entries) => {
+                    for e in entries {
+                        for n in [&e.key, &e.value] {
+                            if contains(n) {
+                                node = n;
+                                continue 'down;
+                            }
+                        }
+                    }
+                }
+            }
+            return (node.span == *span).then_some(node);
+        }
+    }
+
     /// Moves every span of the tree `by` bytes later (a document parsed alone, placed back at
     /// its offset in the file).
     pub fn shift(&mut self, by: usize) {

@@ -258,3 +258,33 @@ fn quoted_scalar_followed_by_a_comment_with_a_multi_byte_character() {
     let root = parse(t, &Limits::default())[0].root.clone().unwrap();
     assert_map_in_source(t, &root);
 }
+
+#[test]
+fn a_node_is_found_by_its_span() {
+    let t = "a: 1\nb:\n  - x\n  - {k: v, 'q': [w]}\n";
+    let root = one(t);
+    let b = &root.as_mapping().unwrap()[1];
+    let item = &b.value.as_sequence().unwrap()[1];
+    let entries = item.as_mapping().unwrap();
+    for node in [
+        &root,
+        &b.key,
+        &b.value,
+        item,
+        &entries[1].key,
+        &entries[1].value,
+    ] {
+        let found = root.find(&node.span).unwrap();
+        assert_eq!(
+            found as *const Node,
+            node as *const Node,
+            "{}",
+            src(t, node)
+        );
+    }
+    let w = &entries[1].value.as_sequence().unwrap()[0];
+    assert_eq!(src(t, root.find(&w.span).unwrap()), "w");
+    // A span that is no node's, or lies outside the tree.
+    assert!(root.find(&(1..3)).is_none());
+    assert!(root.find(&(t.len()..t.len() + 2)).is_none());
+}

@@ -1,10 +1,11 @@
-//! Where JMESPath lives in a policy: `{{ }}` templates in any string (value or key) of a rule,
-//! and the braceless fields that hold a bare expression (`foreach[].list`, context
-//! `jmesPath`s). Each site knows what is in scope there: the context entries defined before
-//! it, how deep in `foreach` it is, and whether the policy runs in the background.
+//! Where JMESPath lives in a ClusterPolicy or Policy rule: `{{ }}` templates in any string
+//! (value or key), and the braceless fields that hold a bare expression (`foreach[].list`,
+//! context `jmesPath`s). Each site knows what is in scope there: the context entries defined
+//! before it, how deep in `foreach` it is, and whether the policy runs in the background.
 
 use std::ops::Range;
 
+use crate::diag::Span;
 use crate::jmespath::template;
 use crate::yaml::{Entry, Node, NodeKind};
 
@@ -24,12 +25,14 @@ pub struct Scope {
     pub any_root: bool,
 }
 
-/// One expression in a policy.
-#[derive(Debug, Clone)]
-pub struct Site<'a> {
-    /// The scalar holding the expression.
-    pub node: &'a Node,
-    /// Byte range of the expression in the scalar's text.
+/// One JMESPath expression of a policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JmesSite {
+    /// The rule it belongs to (index in [`super::Policy::rules`]).
+    pub rule: usize,
+    /// The span of the scalar (a value or a mapping key) holding the expression.
+    pub span: Span,
+    /// Byte range of the expression in the scalar's value.
     pub expr: Range<usize>,
     /// A bare expression field rather than a `{{ }}` template.
     pub braceless: bool,
@@ -39,49 +42,63 @@ pub struct Site<'a> {
     pub scope: Scope,
 }
 
+impl JmesSite {
+    /// The scalar holding the expression, in the tree the site was lowered from.
+    pub fn node<'a>(&self, root: &'a Node) -> Option<&'a Node> {
+        root.find(&self.span)
+    }
+}
+
+/// A site found by the walk, still pointing into the tree.
+struct Site<'a> {
+    node: &'a Node,
+    expr: Range<usize>,
+    braceless: bool,
+    relative: bool,
+    scope: Scope,
+}
+
 /// Fields of a context entry whose `jmesPath` holds a bare expression.
 const SOURCES: &[&str] = &["variable", "apiCall", "imageRegistry", "globalReference"];
 
-/// Every expression of every rule of a policy document.
-pub fn collect(root: &Node) -> Vec<Site<'_>> {
+/// Every expression of one rule (`rule_index` in the lowered policy), in document order.
+/// `background` is the policy's `spec.background`.
+pub(super) fn rule_sites(rule: &Node, rule_index: usize, background: bool) -> Vec<JmesSite> {
     let mut out = Vec::new();
-    let background = root
-        .get("spec")
-        .and_then(|s| s.get("background"))
-        .and_then(Node::as_scalar)
-        .is_none_or(|s| s.value != crate::yaml::Resolved::Bool(false));
-    let rules = root
-        .get("spec")
-        .and_then(|s| s.get("rules"))
+    let Some(entries) = rule.as_mapping() else {
+        return Vec::new();
+    };
+    let context = rule
+        .get("context")
         .and_then(Node::as_sequence)
         .unwrap_or_default();
-    for rule in rules {
-        let Some(entries) = rule.as_mapping() else {
-            continue;
-        };
-        let context = rule
-            .get("context")
-            .and_then(Node::as_sequence)
-            .unwrap_or_default();
-        let outer = Scope {
-            context: Vec::new(),
-            foreach_depth: 0,
-            background,
-            any_root: false,
-        };
-        let mut full = outer.clone();
-        full.context.extend(names(context));
-        for e in entries {
-            match e.key.as_str() {
-                // Kyverno does not substitute variables in match and exclude.
-                Some("match" | "exclude") => {}
-                Some("context") => context_list(context, &outer, &mut out),
-                Some("verifyImages") => verify_images(&e.value, &full, &mut out),
-                _ => walk(&e.value, &full, &mut out),
-            }
+    let outer = Scope {
+        context: Vec::new(),
+        foreach_depth: 0,
+        background,
+        any_root: false,
+    };
+    let mut full = outer.clone();
+    full.context.extend(names(context));
+    for e in entries {
+        match e.key.as_str() {
+            // Kyverno does not substitute variables in match and exclude.
+            Some("match" | "exclude") => {}
+            Some("context") => context_list(context, &outer, &mut out),
+            Some("verifyImages") => verify_images(&e.value, &full, &mut out),
+            _ => walk(&e.value, &full, &mut out),
         }
     }
-    out
+    out.into_iter()
+        .map(|s| JmesSite {
+            rule: rule_index,
+            span: s.node.span.clone(),
+            expr: s.expr,
+            braceless: s.braceless,
+            relative: s.relative,
+            scope: s.scope,
+        })
+        .collect()
 }
 
 fn names(context: &[Node]) -> impl Iterator<Item = String> + '_ {
@@ -252,25 +269,33 @@ fn foreach_item<'a>(item: &'a Node, outer: &Scope, inner: &Scope, out: &mut Vec<
 mod tests {
     use super::*;
 
-    fn sites(text: &str) -> Vec<(String, bool, usize, Vec<String>)> {
+    /// The sites of the policy in `text`, with the text of each expression.
+    fn lowered(text: &str) -> Vec<(String, JmesSite)> {
         let docs = crate::yaml::parse(text, &crate::yaml::Limits::default());
         let root = docs[0].root.as_ref().unwrap();
-        collect(root)
+        let policy = crate::model::Policy::lower(root).unwrap();
+        policy
+            .jmespath
             .into_iter()
             .map(|s| {
                 (
-                    s.node.as_str().unwrap()[s.expr].to_string(),
-                    s.braceless,
-                    s.scope.foreach_depth,
-                    s.scope.context,
+                    s.node(root).unwrap().as_str().unwrap()[s.expr.clone()].to_string(),
+                    s,
                 )
             })
             .collect()
     }
 
+    fn sites(text: &str) -> Vec<(String, bool, usize, Vec<String>)> {
+        lowered(text)
+            .into_iter()
+            .map(|(expr, s)| (expr, s.braceless, s.scope.foreach_depth, s.scope.context))
+            .collect()
+    }
+
     #[test]
     fn finds_every_site_with_its_scope() {
-        let t = "spec:\n  rules:\n  - name: r\n    match: {any: [{resources: {kinds: ['{{ not.this }}']}}]}\n    context:\n    - name: a\n      variable:\n        jmesPath: request.object\n    - name: b\n      variable:\n        value: '{{ a.x }}'\n    preconditions:\n      all:\n      - key: '{{ b }}'\n        operator: Equals\n        value: x\n    validate:\n      foreach:\n      - list: request.object.spec.containers\n        foreach:\n        - list: element.ports\n          deny:\n            conditions:\n              any:\n              - key: '{{ element.containerPort }}'\n                operator: Equals\n                value: 80\n";
+        let t = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nspec:\n  rules:\n  - name: r\n    match: {any: [{resources: {kinds: ['{{ not.this }}']}}]}\n    context:\n    - name: a\n      variable:\n        jmesPath: request.object\n    - name: b\n      variable:\n        value: '{{ a.x }}'\n    preconditions:\n      all:\n      - key: '{{ b }}'\n        operator: Equals\n        value: x\n    validate:\n      foreach:\n      - list: request.object.spec.containers\n        foreach:\n        - list: element.ports\n          deny:\n            conditions:\n              any:\n              - key: '{{ element.containerPort }}'\n                operator: Equals\n                value: 80\n";
         let s = sites(t);
         let v = |e: &str, b: bool, d: usize, c: &[&str]| {
             (
@@ -295,16 +320,10 @@ mod tests {
 
     #[test]
     fn attestation_conditions_accept_any_root() {
-        let t = "spec:\n  rules:\n  - name: r\n    verifyImages:\n    - imageReferences: ['{{ a }}']\n      attestations:\n      - type: t\n        attestors: [{entries: [{keys: {publicKeys: '{{ b }}'}}]}]\n        conditions:\n        - all:\n          - key: '{{ builder.id }}'\n            operator: Equals\n            value: x\n";
-        let docs = crate::yaml::parse(t, &crate::yaml::Limits::default());
-        let any_root: Vec<(String, bool)> = collect(docs[0].root.as_ref().unwrap())
+        let t = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nspec:\n  rules:\n  - name: r\n    verifyImages:\n    - imageReferences: ['{{ a }}']\n      attestations:\n      - type: t\n        attestors: [{entries: [{keys: {publicKeys: '{{ b }}'}}]}]\n        conditions:\n        - all:\n          - key: '{{ builder.id }}'\n            operator: Equals\n            value: x\n";
+        let any_root: Vec<(String, bool)> = lowered(t)
             .into_iter()
-            .map(|s| {
-                (
-                    s.node.as_str().unwrap()[s.expr].to_string(),
-                    s.scope.any_root,
-                )
-            })
+            .map(|(expr, s)| (expr, s.scope.any_root))
             .collect();
         assert_eq!(
             any_root,

@@ -1177,3 +1177,92 @@ async fn a_validating_policy_gets_verdicts_values_on_hover_and_inlay_hints() {
         ),
     );
 }
+
+/// Per-element values from a test's values file reach a `foreach` body through the engine, so
+/// hover shows each element's value as the verdict used it.
+#[tokio::test]
+async fn foreach_hover_values_are_the_engines_per_element_values() {
+    const POLICY: &str = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: per-container
+spec:
+  rules:
+    - name: check-images
+      match:
+        any:
+          - resources:
+              kinds: [Pod]
+      validate:
+        failureAction: Audit
+        message: \"this image is not allowed\"
+        foreach:
+          - list: request.object.spec.containers
+            context:
+              - name: image
+                variable:
+                  jmesPath: element.image
+            deny:
+              conditions:
+                any:
+                  - key: \"{{ allowed }}/{{ image }}\"
+                    operator: Equals
+                    value: no/busybox
+";
+    const MANIFEST: &str = "apiVersion: cli.kyverno.io/v1alpha1
+kind: Test
+metadata:
+  name: per-container
+policies: [policy.yaml]
+resources: [pods.yaml]
+variables: values.yaml
+results:
+  - policy: per-container
+    rule: check-images
+    kind: Pod
+    resources: [two]
+    result: fail
+";
+    const VALUES: &str = "apiVersion: cli.kyverno.io/v1alpha1
+kind: Values
+policies:
+  - name: per-container
+    rules:
+      - name: check-images
+        foreachValues:
+          allowed: [\"yes\", \"no\"]
+";
+    const PODS: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: two
+spec:
+  containers: [{name: web, image: nginx}, {name: sidecar, image: busybox}]
+";
+    let ws = Workspace::new(&[
+        ("kyverno-test.yaml", MANIFEST),
+        ("pods.yaml", PODS),
+        ("values.yaml", VALUES),
+        ("policy.yaml", POLICY),
+    ]);
+    let uri = ws.uri("policy.yaml");
+    let mut s = start(&ws, json!({})).await;
+    s.open(&uri, POLICY).await;
+    // The manifest expects `fail`, and the rule fails on the sidecar: nothing to report.
+    same(
+        &s.diagnostics(&uri, Some(1)).await,
+        publish(&uri, Some(1), json!([])),
+    );
+    let at = json!({"textDocument": {"uri": uri}, "position": {"line": 23, "character": 31}});
+    let h = s.request("textDocument/hover", at).await;
+    same(
+        &h,
+        response(
+            2,
+            json!({
+                "contents": {"kind": "markdown", "value": "**`Pod two`** (from kyverno-test.yaml)\n\n```text\nelement #0 (web): \"yes\"\nelement #1 (sidecar): \"no\"\n```"},
+                "range": range(23, 29, 23, 36),
+            }),
+        ),
+    );
+}

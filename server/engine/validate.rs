@@ -335,10 +335,8 @@ fn validator(
     element: Option<&Value>,
     is_foreach: bool,
 ) -> Option<Resp> {
+    // A foreach entry's own context is already in `ctx` (`element_context`).
     let conditions = if is_foreach {
-        if let Err(e) = ctx.register(body.at(&["context"]).unwrap_or(&Value::Null), &[]) {
-            return Some(Resp::error("failed to load context", &e));
-        }
         body.at(&["preconditions"])
     } else {
         info.rule.at(&["preconditions"])
@@ -561,9 +559,8 @@ fn validate_foreach(
     let mut list_error: Option<String> = None;
     for fe in entries {
         let expr = fe.str_at(&["list"]);
-        let elements = match ctx.query(expr) {
-            Ok(Value::Array(items)) => items.to_vec(),
-            Ok(other) => vec![other],
+        let elements = match foreach_elements(ctx, fe) {
+            Ok(elements) => elements,
             Err(e) => {
                 if !e.starts_with("Unknown key") && list_error.is_none() {
                     list_error = Some(format!("failed to evaluate list {expr}: {e}"));
@@ -593,6 +590,44 @@ fn validate_foreach(
     Some(Resp::new(Status::Pass, "rule passed"))
 }
 
+/// The elements a `foreach` entry iterates over: its `list`, read in `ctx`; a value that is
+/// not a list is one element.
+pub fn foreach_elements(ctx: &mut Context, fe: &Value) -> Result<Vec<Value>, String> {
+    Ok(match ctx.query(fe.str_at(&["list"]))? {
+        Value::Array(items) => items.to_vec(),
+        other => vec![other],
+    })
+}
+
+/// The context the body of `foreach` entry `fe` of rule `rule_name` is evaluated in for
+/// element `el` (at `index` of its list, `nesting` levels deep): the element, the values
+/// file's per-element values, then the entry's own context entries. The editor's values come
+/// from here too.
+pub fn element_context<'a>(
+    ctx: &Context<'a>,
+    rule_name: &str,
+    fe: &Value,
+    el: &Value,
+    index: usize,
+    nesting: usize,
+) -> Result<Context<'a>, String> {
+    let mut c = ctx.clone();
+    c.add_element(el, index, nesting);
+    for (k, vals) in ctx
+        .request
+        .foreach_values
+        .get(rule_name)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(v) = vals.get(index) {
+            c.set(k, v.clone());
+        }
+    }
+    c.register(fe.at(&["context"]).unwrap_or(&Value::Null), &[])?;
+    Ok(c)
+}
+
 fn validate_elements(
     info: &RuleInfo,
     fe: &Value,
@@ -606,7 +641,6 @@ fn validate_elements(
         Some(Value::Bool(b)) => Some(*b),
         _ => None,
     };
-    let foreach_values = ctx.request.foreach_values.get(&info.name);
     for (index, el) in elements.iter().enumerate() {
         if matches!(el, Value::Null) {
             continue;
@@ -620,15 +654,6 @@ fn validate_elements(
             return (Resp::new(Status::Error, msg), apply_count);
         }
         info.budget.set(left - 1);
-        let mut c = ctx.clone();
-        c.add_element(el, index, nesting);
-        if let Some(values) = foreach_values {
-            for (k, vals) in values {
-                if let Some(v) = vals.get(index) {
-                    c.set(k, v.clone());
-                }
-            }
-        }
         let is_map = matches!(el, Value::Object(_));
         let scoped = match element_scope {
             Some(true) if !is_map => {
@@ -642,7 +667,11 @@ fn validate_elements(
             None => is_map,
         };
         let element = if scoped { Some(el) } else { outer_element };
-        let Some(r) = validator(info, fe, &mut c, nesting + 1, element, true) else {
+        let r = match element_context(ctx, &info.name, fe, el, index, nesting) {
+            Ok(mut c) => validator(info, fe, &mut c, nesting + 1, element, true),
+            Err(e) => Some(Resp::error("failed to load context", &e)),
+        };
+        let Some(r) = r else {
             continue;
         };
         match r.status {

@@ -134,23 +134,18 @@ fn evaluate_for_rule<'a>(
         }
         What::Value(v) => What::Value(in_rule(Value::from_json(v)).to_json()),
     };
-    let chain: Vec<Foreach> = foreach_chain(rule, offset)
-        .into_iter()
-        .map(|item| Foreach {
-            list: in_rule(Value::String(
-                item.get("list").and_then(Node::as_str).unwrap_or("").into(),
-            ))
-            .as_str()
-            .unwrap_or("")
-            .to_string(),
-            context: item
-                .get("context")
-                .map(|c| in_rule(Value::from_json(&c.to_json()))),
-        })
-        .collect();
+    // The enclosing `foreach` entries as that rule has them (autogen rewrites their lists).
+    let chain: Vec<&Value> = foreach_chain(rule, offset)
+        .iter()
+        .map(|path| follow(&computed.rule, path))
+        .collect::<Option<_>>()?;
+    let scope = ForeachScope {
+        rule: computed.rule.str_at(&["name"]),
+        chain: &chain,
+    };
     let mut lines = Vec::new();
     let mut values = Vec::new();
-    let outcome = match evaluate_in(&mut ctx, &chain, 0, &what, "", &mut lines, &mut values) {
+    let outcome = match evaluate_in(&mut ctx, &scope, 0, &what, "", &mut lines, &mut values) {
         Some(result) => Outcome::Single(result),
         None => Outcome::PerElement(lines, values),
     };
@@ -161,10 +156,19 @@ fn evaluate_for_rule<'a>(
     })
 }
 
-/// A `foreach` entry enclosing the hovered text: its list and its context entries.
-struct Foreach {
-    list: String,
-    context: Option<Value>,
+/// The `foreach` entries enclosing the hovered text in the rule the engine evaluates,
+/// outermost first, and that rule's name (which keys the values file's per-element values).
+struct ForeachScope<'a> {
+    rule: &'a str,
+    chain: &'a [&'a Value],
+}
+
+/// The value at `path` (object keys and list indices) below `v`.
+fn follow<'v>(v: &'v Value, path: &[Seg]) -> Option<&'v Value> {
+    path.iter().try_fold(v, |v, seg| match seg {
+        Seg::Key(k) => v.as_object()?.get(k.as_str()),
+        Seg::Index(i) => v.as_array()?.get(*i),
+    })
 }
 
 /// The first error the checks found in an expression's span that makes it fail as a whole.
@@ -329,11 +333,12 @@ fn condition_operand(root: &Node, offset: usize) -> Option<(What<'static>, crate
     Some((What::Value(node.to_json()), node.span.clone()))
 }
 
-/// The `foreach` entries that enclose `offset` inside `rule`, outermost first. A `list` is
-/// evaluated outside the entry it belongs to.
-fn foreach_chain(rule: &Node, offset: usize) -> Vec<&Node> {
+/// The paths (from `rule`) of the `foreach` entries that enclose `offset` inside `rule`,
+/// outermost first. A `list` is evaluated outside the entry it belongs to.
+fn foreach_chain(rule: &Node, offset: usize) -> Vec<Vec<Seg>> {
     let inside = |n: &Node| n.span.start <= offset && offset <= n.span.end;
     let mut chain = Vec::new();
+    let mut path = Vec::new();
     let mut node = rule;
     loop {
         match &node.kind {
@@ -341,21 +346,26 @@ fn foreach_chain(rule: &Node, offset: usize) -> Vec<&Node> {
                 let Some(e) = entries.iter().find(|e| inside(&e.value)) else {
                     return chain;
                 };
+                path.push(Seg::Key(e.key.key_string()));
                 if let (Some("foreach"), Some(items)) = (e.key.as_str(), e.value.as_sequence()) {
-                    let Some(item) = items.iter().find(|i| inside(i)) else {
+                    let Some((i, item)) = items.iter().enumerate().find(|(_, i)| inside(i)) else {
                         return chain;
                     };
                     if item.get("list").is_some_and(&inside) {
                         return chain;
                     }
-                    chain.push(item);
+                    path.push(Seg::Index(i));
+                    chain.push(path.clone());
                     node = item;
                 } else {
                     node = &e.value;
                 }
             }
-            NodeKind::Sequence(items) => match items.iter().find(|i| inside(i)) {
-                Some(i) => node = i,
+            NodeKind::Sequence(items) => match items.iter().enumerate().find(|(_, i)| inside(i)) {
+                Some((i, item)) => {
+                    path.push(Seg::Index(i));
+                    node = item;
+                }
                 None => return chain,
             },
             NodeKind::Scalar(_) => return chain,
@@ -375,14 +385,14 @@ fn evaluate(ctx: &mut Context, what: &What) -> Result<Value, String> {
 /// `values`, and returns None.
 fn evaluate_in(
     ctx: &mut Context,
-    chain: &[Foreach],
+    scope: &ForeachScope,
     depth: usize,
     what: &What,
     prefix: &str,
     lines: &mut Vec<String>,
     values: &mut Vec<String>,
 ) -> Option<Result<Value, String>> {
-    let Some((item, rest)) = chain.split_first() else {
+    let Some(fe) = scope.chain.get(depth) else {
         let result = evaluate(ctx, what);
         if depth == 0 {
             return Some(result);
@@ -398,12 +408,10 @@ fn evaluate_in(
         lines.push(format!("{prefix}: {shown}"));
         return None;
     };
-    let list = item.list.as_str();
-    let elements = match ctx.query(list) {
-        Ok(Value::Array(items)) => items.to_vec(),
-        Ok(other) => vec![other],
+    let at = if prefix.is_empty() { "list" } else { prefix };
+    let elements = match validate::foreach_elements(ctx, fe) {
+        Ok(elements) => elements,
         Err(e) => {
-            let at = if prefix.is_empty() { "list" } else { prefix };
             lines.push(format!("{at}: error evaluating the list: {e}"));
             values.push("error".to_owned());
             return None;
@@ -412,6 +420,7 @@ fn evaluate_in(
     let before = lines.len();
     let mut shown = 0;
     for (i, el) in elements.iter().enumerate() {
+        // The engine skips null elements too.
         if matches!(el, Value::Null) {
             continue;
         }
@@ -420,11 +429,6 @@ fn evaluate_in(
             break;
         }
         shown += 1;
-        let mut c = ctx.clone();
-        c.add_element(el, i, depth);
-        if let Some(context) = &item.context {
-            let _ = c.register(context, &[]);
-        }
         let name = el
             .as_object()
             .and_then(|m| m.get("name"))
@@ -436,11 +440,21 @@ fn evaluate_in(
         } else {
             format!("{prefix} › element #{i}{name}")
         };
-        evaluate_in(&mut c, rest, depth + 1, what, &label, lines, values);
+        match validate::element_context(ctx, scope.rule, fe, el, i, depth) {
+            Ok(mut c) => {
+                evaluate_in(&mut c, scope, depth + 1, what, &label, lines, values);
+            }
+            Err(e) => {
+                lines.push(format!("{label}: error loading the context: {e}"));
+                values.push("error".to_owned());
+            }
+        }
     }
     if lines.len() == before {
-        let at = if prefix.is_empty() { "list" } else { prefix };
-        lines.push(format!("{at}: no elements (`{list}` is empty)"));
+        lines.push(format!(
+            "{at}: no elements (`{}` is empty)",
+            fe.str_at(&["list"])
+        ));
     }
     None
 }

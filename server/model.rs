@@ -448,35 +448,8 @@ impl Policy {
         let spec_path = vec![Step::Key("spec")];
         cel_lists(spec, &spec_path, "validations", &mut sites);
         // The remaining expression fields of the other kinds, typed later.
-        for list in ["mutations", "generate", "conditions", "images"] {
-            for (i, item) in spec
-                .get(list)
-                .and_then(Node::as_sequence)
-                .unwrap_or_default()
-                .iter()
-                .enumerate()
-            {
-                for (key, inner) in [
-                    ("expression", None),
-                    ("applyConfiguration", Some("expression")),
-                    ("jsonPatch", Some("expression")),
-                ] {
-                    let mut path = spec_path.clone();
-                    path.push(Step::Key(static_key(list)));
-                    path.push(Step::Index(i));
-                    path.push(Step::Key(key));
-                    let node = match inner {
-                        None => item.get(key),
-                        Some(k) => {
-                            path.push(Step::Key(k));
-                            item.get(key).and_then(|n| n.get(k))
-                        }
-                    };
-                    if let Some(n) = node.filter(|n| n.as_str().is_some()) {
-                        sites.push((CelRole::Other, path, n.span.clone()));
-                    }
-                }
-            }
+        for pattern in OTHER_SITES {
+            pattern_sites(spec, &spec_path, pattern, &mut sites);
         }
         for (role, path, span) in sites {
             self.cel.push(CelSite {
@@ -534,19 +507,57 @@ fn match_kinds(m: &Node) -> Option<Vec<String>> {
     Some(out)
 }
 
-/// The `'static` spelling of a list key this module knows.
-fn static_key(key: &str) -> &'static str {
-    [
-        "mutations",
-        "generate",
-        "conditions",
-        "images",
-        "validations",
-        "expressions",
-    ]
-    .into_iter()
-    .find(|k| *k == key)
-    .unwrap_or("")
+/// The other expression fields of the CEL kinds, below `spec` (`[]`: every item of a list):
+/// mutations, generate rules, deletion conditions, image extractors and references, targets,
+/// and the keys and certificates of image attestors.
+const OTHER_SITES: &[&str] = &[
+    "targetMatchConstraints.expression",
+    "targetMatchConditions[].expression",
+    "matchImageReferences[].expression",
+    "mutations[].applyConfiguration.expression",
+    "mutations[].jsonPatch.expression",
+    "generate[].expression",
+    "conditions[].expression",
+    "images[].expression",
+    "attestors[].cosign.key.expression",
+    "attestors[].cosign.certificate.cert.expression",
+    "attestors[].cosign.certificate.certChain.expression",
+    "attestors[].cosign.keyless.identities[].subjectExpression",
+    "attestors[].cosign.trustedRoot.expression",
+    "attestors[].notary.certs.expression",
+    "attestors[].notary.tsaCerts.expression",
+];
+
+/// The string scalars at `pattern` (dot-separated keys, `[]` after a key for every item of
+/// its list) below `node`, whose path is `base`, as [`CelRole::Other`] sites.
+fn pattern_sites(node: &Node, base: &[Step], pattern: &'static str, out: &mut Vec<RawSite>) {
+    let (head, rest) = match pattern.split_once('.') {
+        Some((h, r)) => (h, Some(r)),
+        None => (pattern, None),
+    };
+    let (key, each) = match head.strip_suffix("[]") {
+        Some(k) => (k, true),
+        None => (head, false),
+    };
+    let Some(child) = node.get(key) else {
+        return;
+    };
+    let mut path = base.to_vec();
+    path.push(Step::Key(key));
+    let visit = |n: &Node, path: Vec<Step>, out: &mut Vec<RawSite>| match rest {
+        Some(rest) => pattern_sites(n, &path, rest, out),
+        None if n.as_str().is_some() => out.push((CelRole::Other, path, n.span.clone())),
+        None => {}
+    };
+    if each {
+        for (i, item) in child.as_sequence().unwrap_or_default().iter().enumerate() {
+            let mut p = path.clone();
+            p.push(Step::Index(i));
+            visit(item, p, out);
+        }
+    } else {
+        visit(child, path, out);
+    }
 }
 
 type RawSite = (CelRole, Vec<Step>, Span);
@@ -554,7 +565,7 @@ type RawSite = (CelRole, Vec<Step>, Span);
 /// `matchConditions`, `variables`, the validation list `validations_key`, and
 /// `auditAnnotations` of a CEL policy spec or a `validate.cel` block, in the order Kyverno
 /// compiles them.
-fn cel_lists(node: &Node, base: &[Step], validations_key: &str, out: &mut Vec<RawSite>) {
+fn cel_lists(node: &Node, base: &[Step], validations_key: &'static str, out: &mut Vec<RawSite>) {
     let at = |key: &'static str| {
         let mut p = base.to_vec();
         p.push(Step::Key(key));
@@ -574,7 +585,7 @@ fn cel_lists(node: &Node, base: &[Step], validations_key: &str, out: &mut Vec<Ra
         |name| CelRole::Variable { name },
         out,
     );
-    let key = static_key(validations_key);
+    let key = validations_key;
     for (i, item) in node
         .get(key)
         .and_then(Node::as_sequence)
@@ -734,6 +745,32 @@ mod tests {
                     "spec.rules[1].validate.cel.expressions[0].messageExpression".to_string(),
                     "\"'no spec'\""
                 ),
+            ]
+        );
+    }
+
+    #[test]
+    fn every_expression_field_of_the_other_cel_kinds_is_a_site() {
+        let paths = |text: &str| -> Vec<String> {
+            lower(text).cel.iter().map(CelSite::field_path).collect()
+        };
+        let mpol = "apiVersion: policies.kyverno.io/v1\nkind: MutatingPolicy\nmetadata: {name: m}\nspec:\n  targetMatchConstraints:\n    expression: resource.List('v1', 'configmaps', '')\n  targetMatchConditions:\n  - {name: t, expression: 'true'}\n  mutations:\n  - patchType: JSONPatch\n    jsonPatch: {expression: '[]'}\n";
+        assert_eq!(
+            paths(mpol),
+            [
+                "spec.targetMatchConstraints.expression",
+                "spec.targetMatchConditions[0].expression",
+                "spec.mutations[0].jsonPatch.expression",
+            ]
+        );
+        let ivpol = "apiVersion: policies.kyverno.io/v1\nkind: ImageValidatingPolicy\nmetadata: {name: i}\nspec:\n  matchImageReferences:\n  - glob: ghcr.io/*\n  - expression: \"image.startsWith('x')\"\n  attestors:\n  - name: a\n    cosign:\n      key: {expression: variables.key}\n      keyless:\n        identities:\n        - {subjectExpression: \"'s'\"}\n  - name: b\n    notary: {certs: {expression: variables.certs}}\n";
+        assert_eq!(
+            paths(ivpol),
+            [
+                "spec.matchImageReferences[1].expression",
+                "spec.attestors[0].cosign.key.expression",
+                "spec.attestors[0].cosign.keyless.identities[0].subjectExpression",
+                "spec.attestors[1].notary.certs.expression",
             ]
         );
     }

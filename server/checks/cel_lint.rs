@@ -397,6 +397,24 @@ mod tests {
     }
 
     #[test]
+    fn target_and_mutation_expressions_are_checked() {
+        let text = "apiVersion: policies.kyverno.io/v1\nkind: MutatingPolicy\nmetadata:\n  name: p\nspec:\n  targetMatchConstraints:\n    expression: resource.List('v1', 'configmaps', object.metadata.(\n  mutations:\n  - patchType: JSONPatch\n    jsonPatch:\n      expression: objekt.spec\n";
+        assert_eq!(
+            diagnostics(text),
+            vec![
+                (
+                    "cel-syntax",
+                    "CEL syntax error in spec.targetMatchConstraints.expression: expected a field name after '.', found '('".to_string()
+                ),
+                (
+                    "cel-undeclared",
+                    "CEL error in spec.mutations[0].jsonPatch.expression: undeclared reference to 'objekt' (in container ''). Did you mean `object`?".to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
     fn authorization_policies_are_only_parsed() {
         let text = "apiVersion: policies.kyverno.io/v1alpha1\nkind: ValidatingPolicy\nmetadata:\n  name: p\nspec:\n  evaluation:\n    mode: HTTP\n  validations:\n  - expression: http.Allowed().Response()\n  - expression: envoy.(\n";
         assert_eq!(

@@ -387,17 +387,9 @@ impl Lexer<'_> {
                 );
                 return;
             }
-            if c == b'\\' && raw {
-                // A raw string keeps the backslash, but `\'` still does not end it.
-                out.push(c);
-                self.pos += 1;
-                if self.pos < self.bytes.len() && self.bytes[self.pos] == q {
-                    out.push(q);
-                    self.pos += 1;
-                }
-                continue;
-            }
-            if c == b'\\' {
+            // In a raw string a backslash is a character like any other, and the next quote
+            // ends it (cel-go's grammar; `r'\'` is one backslash).
+            if c == b'\\' && !raw {
                 let esc_start = self.pos;
                 if let Err(msg) = self.escape(bytes, &mut out) {
                     self.error(
@@ -539,6 +531,24 @@ mod tests {
         assert_eq!(e.len(), 2);
         let (_, e) = tokenize(r"'\ud800'");
         assert_eq!(e[0].1, "invalid code point in escape: 0xd800");
+    }
+
+    #[test]
+    fn a_backslash_in_a_raw_string_escapes_nothing() {
+        assert_eq!(
+            toks(r#"r'\' R"a\" rb'\x41' r"""\""""#),
+            vec![
+                Tok::String("\\".into()),
+                Tok::String("a\\".into()),
+                Tok::Bytes(b"\\x41".to_vec()),
+                Tok::String("\\".into()),
+                Tok::Eof
+            ]
+        );
+        // The quote after the backslash ends the string: the next one opens `' == '`, and the
+        // last quote is left open.
+        let (_, e) = tokenize(r"r'\'' == 'x'");
+        assert_eq!(e, vec![(11..12, "unterminated string literal".to_string())]);
     }
 
     #[test]

@@ -193,11 +193,10 @@ fn regex_extract_as_cel_go() {
     ] {
         ok(&format!("{none}.hasValue()"), "false");
     }
-    // After cel-go's prefix, the parser's own words: Go's regexp/syntax says "missing
-    // closing ): `(`", ours the regex crate's.
+    // After cel-go's prefix, Go's regexp/syntax's own words.
     err(
         "regex.extract('foo bar', '(')",
-        "given regex is invalid: error parsing regexp: unclosed group",
+        "given regex is invalid: error parsing regexp: missing closing ): `(`",
     );
     err(
         r"regex.extract('phone: 415-5551212', r'phone: ((\d{3})-)?')",
@@ -259,7 +258,7 @@ fn regex_extract_all_as_cel_go() {
     );
     err(
         "regex.extractAll('foo bar', '[a-z')",
-        "given regex is invalid: error parsing regexp: unclosed character class",
+        "given regex is invalid: error parsing regexp: missing closing ]: `[a-z`",
     );
     err(
         "regex.extractAll('testuser@testdomain', '(.*)@([^.]*)')",
@@ -656,4 +655,24 @@ fn kubernetes_list_library_examples() {
         eval_in("[].max()", LibrarySet::KUBERNETES),
         Err("max called on empty list".to_string())
     );
+}
+
+/// Go's regexp gives `\d`, `\w`, `\s` and `\b` their ASCII meaning, whatever the text; `\pN`
+/// and friends stay Unicode.
+#[test]
+fn regex_classes_are_ascii_as_in_go() {
+    for (src, want) in [
+        (r"'٣'.matches(r'^\d$')", "false"),
+        (r"'٣'.matches(r'^\pN$')", "true"),
+        (r"'é'.matches(r'^\w$')", "false"),
+        (r"'a\u00a0b'.matches(r'a\sb')", "false"),
+        (r"'a\u00a0b'.matches(r'a[^\S]b')", "false"),
+        // `é` is no ASCII word character, so a word starts at `a`.
+        (r"'éa'.find(r'\ba')", "\"a\""),
+        (r"'x.y'.matches(r'\Q.\E')", "true"),
+        (r"'xy'.matches(r'\Q.\E')", "false"),
+        (r"regex.replace('a1b22', r'\d+', '#')", "\"a#b#\""),
+    ] {
+        ok(src, want);
+    }
 }

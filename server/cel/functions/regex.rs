@@ -46,8 +46,9 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     },
 ];
 
-/// Compiles an RE2-style pattern. The `regex` crate matches in linear time; the size bound
-/// refuses patterns whose compiled program would be huge. Recent patterns are kept per
+/// Compiles a pattern as Go's regexp does (the syntax and error words that Kyverno's JMESPath
+/// functions share). The `regex` crate matches in linear time; the size bound refuses patterns
+/// whose compiled program would be huge. Recent patterns are kept per
 /// thread, since a comprehension calls `matches` with the same pattern for every element.
 pub fn compile(pattern: &str) -> Result<regex::Regex, std::string::String> {
     const KEPT: usize = 32;
@@ -63,11 +64,7 @@ pub fn compile(pattern: &str) -> Result<regex::Regex, std::string::String> {
     }) {
         return Ok(re);
     }
-    let re = regex::RegexBuilder::new(pattern)
-        .size_limit(MAX_REGEX_SIZE)
-        .dfa_size_limit(MAX_REGEX_SIZE)
-        .build()
-        .map_err(|e| format!("error parsing regexp: {}", last_line(&e.to_string())))?;
+    let re = crate::jmespath::functions::kyverno::compile_go_regex(pattern, MAX_REGEX_SIZE)?;
     RECENT.with(|r| {
         let mut r = r.borrow_mut();
         if r.len() >= KEPT {
@@ -76,11 +73,6 @@ pub fn compile(pattern: &str) -> Result<regex::Regex, std::string::String> {
         r.push((pattern.to_string(), re.clone()));
     });
     Ok(re)
-}
-
-fn last_line(s: &str) -> std::string::String {
-    let last = s.lines().last().unwrap_or(s).trim();
-    last.strip_prefix("error: ").unwrap_or(last).to_string()
 }
 
 fn replace(args: &[Value], ctx: &mut Ctx) -> Out {
@@ -157,13 +149,14 @@ fn expand(
     Ok(())
 }
 
-fn group_of(re: &regex::Regex) -> Result<usize, std::string::String> {
+/// The capture group extract and extractAll return for `re`, compiled from `pattern` (which
+/// the error quotes as written).
+fn group_of(re: &regex::Regex, pattern: &str) -> Result<usize, std::string::String> {
     match re.captures_len() - 1 {
         0 => Ok(0),
         1 => Ok(1),
         _ => Err(format!(
-            "regular expression has more than one capturing group: {:?}",
-            re.as_str()
+            "regular expression has more than one capturing group: {pattern:?}"
         )),
     }
 }
@@ -175,8 +168,9 @@ fn compile_extract(pattern: &str) -> Result<regex::Regex, std::string::String> {
 
 fn extract(args: &[Value], ctx: &mut Ctx) -> Out {
     let s = str_arg(&args[0]);
-    let re = compile_extract(str_arg(&args[1]))?;
-    let g = group_of(&re)?;
+    let pattern = str_arg(&args[1]);
+    let re = compile_extract(pattern)?;
+    let g = group_of(&re, pattern)?;
     ctx.charge_size(s.len())?;
     // cel-go answers none for a group that captured nothing, as for no match.
     Ok(Value::Optional(
@@ -189,8 +183,9 @@ fn extract(args: &[Value], ctx: &mut Ctx) -> Out {
 
 fn extract_all(args: &[Value], ctx: &mut Ctx) -> Out {
     let s = str_arg(&args[0]);
-    let re = compile_extract(str_arg(&args[1]))?;
-    let g = group_of(&re)?;
+    let pattern = str_arg(&args[1]);
+    let re = compile_extract(pattern)?;
+    let g = group_of(&re, pattern)?;
     ctx.charge_size(s.len())?;
     // Empty captures are left out, as cel-go does; whole matches are kept even when empty.
     Ok(Value::list(

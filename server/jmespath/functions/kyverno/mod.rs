@@ -17,6 +17,7 @@ pub(crate) mod json;
 pub(crate) mod misc;
 pub(crate) mod quantity;
 mod regex;
+pub use regex::compile_go as compile_go_regex;
 pub(crate) mod semver;
 mod strings;
 mod time;

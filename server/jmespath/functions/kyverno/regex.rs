@@ -181,6 +181,26 @@ pub fn translate(pattern: &str) -> Result<String, String> {
                         &pattern[pos..pos + 1 + e.len_utf8()],
                     ));
                 }
+                'p' | 'P' if chars.get(i + 2).map(|&(_, ch)| ch) == Some('{') => {
+                    // A Unicode class by name, copied whole so that its braces are not read as
+                    // a repetition; Go's `\p{^Greek}` is the negation, `\P{Greek}` here.
+                    let name_at = chars[i + 2].0 + 1;
+                    let Some(len) = pattern[name_at..].find('}') else {
+                        return Err(go_error("invalid character class range", &pattern[pos..]));
+                    };
+                    let name = &pattern[name_at..name_at + len];
+                    let (negate, name) = match name.strip_prefix('^') {
+                        Some(n) => (e == 'p', n),
+                        None => (e == 'P', name),
+                    };
+                    out.push_str(if negate { "\\P{" } else { "\\p{" });
+                    out.push_str(name);
+                    out.push('}');
+                    let stop = name_at + len + 1;
+                    while i < chars.len() && chars[i].0 < stop {
+                        i += 1;
+                    }
+                }
                 _ => {
                     out.push('\\');
                     out.push(e);
@@ -426,15 +446,34 @@ pub fn compile(pattern: &str) -> Result<GoRegex, String> {
         }
         crate::jmespath::functions::charge(weight / 8);
     }
-    match regex::RegexBuilder::new(&translated)
+    build(
+        pattern,
+        &translated,
+        crate::limits::MAX_REGEX_PROGRAM_BYTES,
+        crate::limits::MAX_REGEX_DFA_BYTES,
+    )
+    .map(|re| GoRegex { re })
+}
+
+/// Compiles a Go (RE2) pattern with Go's meaning (ASCII `\d`, `\w`, `\s` and `\b`, `\Q…\E`,
+/// octal escapes) within `size` bytes of program and of DFA, or returns Go's error. CEL's
+/// `matches` and regex functions are Go's regexp too.
+pub fn compile_go(pattern: &str, size: usize) -> Result<regex::Regex, String> {
+    build(pattern, &translate(pattern)?, size, size)
+}
+
+fn build(
+    pattern: &str,
+    translated: &str,
+    program: usize,
+    dfa: usize,
+) -> Result<regex::Regex, String> {
+    regex::RegexBuilder::new(translated)
         .octal(true)
-        .size_limit(crate::limits::MAX_REGEX_PROGRAM_BYTES)
-        .dfa_size_limit(crate::limits::MAX_REGEX_DFA_BYTES)
+        .size_limit(program)
+        .dfa_size_limit(dfa)
         .build()
-    {
-        Ok(re) => Ok(GoRegex { re }),
-        Err(_) => Err(map_rust_error(&translated, pattern)),
-    }
+        .map_err(|_| map_rust_error(translated, pattern))
 }
 
 /// Go's `Regexp.Expand` template language: `$1`, `${1}`, `$name`, `${name}`, `$$`.
@@ -802,6 +841,26 @@ mod tests {
             Value::Bool(true)
         );
         assert!(err("regex_match", &[s("("), s("x")]).contains("missing closing )"));
+        // Unicode classes by name keep their braces, and `^` inside them negates.
+        for (pattern, text, want) in [
+            ("^\\p{L}+$", "😀", false),
+            ("^\\p{L}+$", "été", true),
+            ("^\\pL\\pN$", "a٣", true),
+            ("^\\p{^L}$", "1", true),
+            ("^\\P{^L}$", "1", false),
+            ("^[\\p{Greek}x]+$", "αxβ", true),
+            ("^\\p{L}{2}$", "ab", true),
+        ] {
+            assert_eq!(
+                ok("regex_match", &[s(pattern), s(text)]),
+                Value::Bool(want),
+                "{pattern} on {text}"
+            );
+        }
+        assert_eq!(
+            err("regex_match", &[s("\\p{Foo}"), s("x")]),
+            "error parsing regexp: invalid character class range: `\\p{Foo}`"
+        );
     }
 
     #[test]

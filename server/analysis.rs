@@ -161,6 +161,9 @@ pub struct RuleSimulation {
     pub name_span: crate::diag::Span,
     /// The whole rule.
     pub span: crate::diag::Span,
+    /// What a failure does: the rule's own setting, or for a ValidatingAdmissionPolicy, the
+    /// `validationActions` of the same file's bindings of it.
+    pub on_failure: crate::model::Action,
     /// One entry per (sample, response); the responses of autogen rules count for their rule.
     pub results: Vec<SampleResult>,
 }

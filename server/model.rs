@@ -102,6 +102,9 @@ pub enum Action {
     Audit,
     /// A CEL policy with `Warn` (and no `Deny`): the client gets a warning.
     Warn,
+    /// A Kubernetes admission policy: its bindings' `validationActions` decide, and none is
+    /// known yet.
+    Unbound,
 }
 
 /// A section of a rule (`match`, `validate`, `validations`, ...) for the outline.
@@ -164,6 +167,8 @@ pub struct Policy {
     pub namespace: Option<String>,
     /// Whether the kind is namespaced (Policy, Namespaced*Policy).
     pub namespaced: bool,
+    /// An admission policy binding's `spec.policyName`: the policy it binds.
+    pub binds: Option<String>,
     pub rules: Vec<Rule>,
     /// The `rules` key of a ClusterPolicy or Policy spec, where notes about the policy as a
     /// whole go.
@@ -281,6 +286,11 @@ impl Policy {
             name_span: name_node.map(|n| n.span.clone()),
             namespace,
             namespaced,
+            binds: kind
+                .ends_with("PolicyBinding")
+                .then(|| str_at(root, &["spec", "policyName"]))
+                .flatten()
+                .map(str::to_string),
             rules: Vec::new(),
             rules_key: None,
             cel: Vec::new(),
@@ -388,8 +398,11 @@ impl Policy {
             .iter()
             .filter_map(Node::as_str)
             .collect();
-        // Kyverno's default is `[Deny]`.
-        let on_failure = if actions.is_empty() || actions.contains(&"Deny") {
+        // Kubernetes' admission policies leave the actions to their bindings; Kyverno's
+        // default is `[Deny]`.
+        let on_failure = if self.kind.ends_with("AdmissionPolicy") {
+            Action::Unbound
+        } else if actions.is_empty() || actions.contains(&"Deny") {
             Action::Block
         } else if actions.contains(&"Warn") {
             Action::Warn
@@ -935,6 +948,21 @@ mod tests {
         assert_eq!(with(""), Action::Block);
         assert_eq!(with("  validationActions: [Audit]\n"), Action::Audit);
         assert_eq!(with("  validationActions: [Audit, Deny]\n"), Action::Block);
+        // An admission policy leaves it to its bindings, which say whom they bind.
+        let vap = lower(
+            "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata: {name: a}\nspec: {validations: []}\n",
+        );
+        assert_eq!(
+            (vap.rules[0].on_failure, vap.binds),
+            (Action::Unbound, None)
+        );
+        let binding = lower(
+            "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\nmetadata: {name: b}\nspec: {policyName: a, validationActions: [Warn]}\n",
+        );
+        assert_eq!(
+            (binding.rules[0].on_failure, binding.binds.as_deref()),
+            (Action::Warn, Some("a"))
+        );
     }
 
     #[test]

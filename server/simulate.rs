@@ -13,7 +13,7 @@ use crate::diag::{Diagnostic, Severity, SourceFile, Span};
 use crate::engine::budget::{Scope, Spent};
 use crate::engine::{self, Env, RuleResponse, Status, Value};
 use crate::limits;
-use crate::model::{Action, Family, Policy, Rule};
+use crate::model::{Action, Family, Policy};
 use crate::samples::{Origin, Sample};
 use crate::yaml::Node;
 
@@ -132,6 +132,20 @@ pub fn simulate(
         .iter()
         .map(|s| sample_fingerprint(text, s))
         .collect();
+    // The file's ValidatingAdmissionPolicyBindings: which of its admission policies they bind,
+    // with what actions, and their text, which the engine reads.
+    let bindings: Vec<(&str, Action, &DocAnalysis)> = valid
+        .iter()
+        .filter_map(|&i| {
+            let d = &documents[i];
+            let p = d.policy.as_ref()?;
+            (p.kind == "ValidatingAdmissionPolicyBinding").then_some((
+                p.binds.as_deref()?,
+                p.rules.first()?.on_failure,
+                d,
+            ))
+        })
+        .collect();
     for &di in valid {
         let doc = &documents[di];
         let Some(root) = &doc.doc.root else { continue };
@@ -141,9 +155,29 @@ pub fn simulate(
         if !kind.is_simulated_policy() {
             continue;
         };
+        let mine: Vec<&(&str, Action, &DocAnalysis)> = bindings
+            .iter()
+            .filter(|(name, _, _)| model.kind == "ValidatingAdmissionPolicy" && *name == model.name)
+            .collect();
+        // The strongest action among the bindings: Deny blocks even where another only warns.
+        let bound_action = [Action::Block, Action::Warn, Action::Audit]
+            .into_iter()
+            .find(|a| mine.iter().any(|(_, b, _)| b == a));
+        let binding_values: Vec<Value> = mine
+            .iter()
+            .filter_map(|(_, _, d)| Some(Value::from_json(&d.doc.root.as_ref()?.to_json())))
+            .collect();
         let seen: Vec<std::borrow::Cow<Sample>> = samples
             .iter()
-            .map(|s| sample_for_policy(model, s))
+            .map(|s| {
+                let s = sample_for_policy(model, s);
+                if binding_values.is_empty() {
+                    return s;
+                }
+                let mut bound = s.into_owned();
+                bound.request.admission_bindings = binding_values.clone();
+                std::borrow::Cow::Owned(bound)
+            })
             .collect();
         let seen_keys: Vec<u64> = seen
             .iter()
@@ -159,7 +193,12 @@ pub fn simulate(
         if pairs > limits::MAX_SIMULATIONS {
             break;
         }
-        let policy_key = fingerprint(&["policy", text.get(doc.doc.span.clone()).unwrap_or("")]);
+        let mut policy_texts = vec!["policy", text.get(doc.doc.span.clone()).unwrap_or("")];
+        policy_texts.extend(
+            mine.iter()
+                .map(|(_, _, d)| text.get(d.doc.span.clone()).unwrap_or("")),
+        );
+        let policy_key = fingerprint(&policy_texts);
         let mut policy: Option<Value> = None;
         let responses: Vec<Arc<Vec<RuleResponse>>> = seen
             .iter()
@@ -204,6 +243,7 @@ pub fn simulate(
                 rule: rule.name.clone(),
                 name_span: rule.name_span.clone(),
                 span: rule.span.clone(),
+                on_failure: bound_action.unwrap_or(rule.on_failure),
                 results,
             });
         }
@@ -288,15 +328,13 @@ pub fn limit_diagnostics(
     out
 }
 
-/// The lowered rule of a simulation, with its document's root.
-fn rule_of<'a>(
+/// The lowered policy of a simulation, with its document's root.
+fn policy_of<'a>(
     documents: &'a [DocAnalysis],
     sim: &RuleSimulation,
-) -> Option<(&'a Node, &'a Policy, &'a Rule)> {
+) -> Option<(&'a Node, &'a Policy)> {
     let doc = documents.get(sim.document)?;
-    let policy = doc.policy.as_ref()?;
-    let rule = policy.rules.iter().find(|r| r.span == sim.span)?;
-    Some((doc.doc.root.as_ref()?, policy, rule))
+    Some((doc.doc.root.as_ref()?, doc.policy.as_ref()?))
 }
 
 /// The diagnostics of the simulation. Where the test manifest that supplied a sample expects
@@ -310,7 +348,7 @@ pub fn verdicts(
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for sim in simulation {
-        let Some((root, model, rule)) = rule_of(documents, sim) else {
+        let Some((root, model)) = policy_of(documents, sim) else {
             continue;
         };
         let policy = model.name.as_str();
@@ -351,7 +389,11 @@ pub fn verdicts(
                 )
             } else {
                 let cel = model.family == Family::Cel;
-                let (code, outcome) = match (resp.status, rule.on_failure) {
+                let (code, outcome) = match (resp.status, sim.on_failure) {
+                    (Status::Fail | Status::Warn, Action::Unbound) => (
+                        "rule-fails",
+                        "would fail (no ValidatingAdmissionPolicyBinding in this file says what Kubernetes does then)",
+                    ),
                     (Status::Fail | Status::Warn, Action::Block) if cel => {
                         ("rule-fails", "would be blocked (Deny)")
                     }

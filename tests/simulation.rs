@@ -159,6 +159,35 @@ fn same_file_samples_replace_the_builtins() {
     );
 }
 
+/// A ValidatingAdmissionPolicy's verdict is worded by the actions of its bindings in the file;
+/// without one it only fails, and a binding that does not select the sample spares it.
+#[test]
+fn admission_policies_take_their_actions_from_their_bindings() {
+    let path = "tests/simulation/admission-policy.yaml";
+    let (code, files) = check(&[path]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        files,
+        json!([{
+            "path": path,
+            "diagnostics": [
+                {
+                    "code": "rule-fails",
+                    "severity": "information",
+                    "message": "Deployment big would be admitted with a warning (Warn): at most 5 replicas",
+                    "range": range(5, 8, 5, 14),
+                },
+                {
+                    "code": "rule-fails",
+                    "severity": "information",
+                    "message": "Deployment big would fail (no ValidatingAdmissionPolicyBinding in this file says what Kubernetes does then): at most 3 replicas",
+                    "range": range(29, 8, 29, 15),
+                },
+            ],
+        }])
+    );
+}
+
 fn tutorial() -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(root.join(TUTORIAL)).unwrap()

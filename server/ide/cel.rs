@@ -199,6 +199,11 @@ fn receiver_of<'e>(ast: &'e Expr, name: &Span) -> Option<&'e Expr> {
                 operand,
                 field_span,
                 ..
+            }
+            | ExprKind::Presence {
+                operand,
+                field_span,
+                ..
             } if field_span == name => Some(&**operand),
             ExprKind::Call {
                 target: Some(t),
@@ -772,6 +777,11 @@ fn subject<'e>(expr: &str, ast: &'e Expr, at: usize) -> Option<Subject<'e>> {
                 field,
                 field_span,
                 ..
+            }
+            | ExprKind::Presence {
+                operand,
+                field,
+                field_span,
             } if inside(field_span) => {
                 if matches!(&operand.kind, ExprKind::Ident { name, .. } if name == "variables") {
                     return Some(Subject::Variable {

@@ -648,6 +648,34 @@ fn cel_completion_and_hover_of_object_fields_come_from_the_kubernetes_api() {
         cel_labels(&completion(&t, &analyze(&t), at)).contains(&"image"),
         "image"
     );
+    // Inside `has()`, whose argument is a field selection rather than a value.
+    for (expr, typed) in [
+        ("has(object.spec.contai)", "has(object.spec.contai"),
+        ("has(object.spec.)", "has(object.spec."),
+        (
+            "object.spec.containers.all(c, has(c.securityContext.runAsNon))",
+            "c.securityContext.runAsNon",
+        ),
+    ] {
+        let (t, at) = cel_edit(expr, typed);
+        let items = completion(&t, &analyze(&t), at);
+        let labels = cel_labels(&items);
+        let want = if expr.contains("runAs") {
+            "runAsNonRoot"
+        } else {
+            "containers"
+        };
+        assert!(labels.contains(&want), "{expr}: {labels:?}");
+    }
+    let (t, at) = cel_edit("has(object.spec.hostNetwork)", "has(object.spec.host");
+    let h = hover(&t, &analyze(&t), at).unwrap();
+    assert_eq!(&t[h.span.clone()], "hostNetwork");
+    assert!(
+        h.markdown
+            .contains("**`hostNetwork`** · *boolean*\n\nHost networking requested"),
+        "{}",
+        h.markdown
+    );
     // Hover on a field gives the same documentation.
     let (t, at) = cel_edit("object.spec.hostNetwork == false", "object.spec.host");
     let a = analyze(&t);

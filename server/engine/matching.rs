@@ -276,6 +276,26 @@ fn filter_matches(filter: &Value, request: &Request, resource: &Value, ignore_us
     true
 }
 
+/// A resource filter of a PolicyException's `match`: as a rule's, except that `operations`
+/// are not read and a `namespaceSelector` does not rule out a Namespace (or a kindless
+/// object). User information is checked against the request's (none: an empty user).
+pub fn exception_filter_matches(filter: &Value, request: &Request, resource: &Value) -> bool {
+    let (Some(f), Some(rd)) = (
+        filter.as_object(),
+        filter.at(&["resources"]).and_then(Value::as_object),
+    ) else {
+        return filter_matches(filter, request, resource, false);
+    };
+    let mut rd = rd.clone();
+    rd.remove("operations");
+    if matches!(resource.str_at(&["kind"]), "Namespace" | "") {
+        rd.remove("namespaceSelector");
+    }
+    let mut f = f.clone();
+    f.insert("resources".to_string(), Value::object(rd));
+    filter_matches(&Value::object(f), request, resource, false)
+}
+
 fn block_filters(block: &Value, key: &str) -> Vec<Value> {
     block
         .at(&[key])

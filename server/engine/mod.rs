@@ -17,6 +17,7 @@ pub mod budget;
 pub mod cel;
 pub mod conditions;
 pub mod context;
+pub mod exceptions;
 pub mod matching;
 pub mod pattern;
 pub mod pss;
@@ -127,6 +128,9 @@ pub struct Request {
     pub cluster_resources: Vec<Value>,
     /// `policies.kyverno.io` PolicyExceptions, which CEL policies consult.
     pub cel_exceptions: Vec<Value>,
+    /// `kyverno.io` PolicyExceptions (v2, v2beta1), which ClusterPolicy and Policy rules
+    /// consult.
+    pub exceptions: Vec<Value>,
     /// The objects of the test's `context` file, which CEL's `resource.Get`/`List` read.
     /// `clusterResources` do not reach them: `kyverno test` builds the CEL context from the
     /// context file alone.

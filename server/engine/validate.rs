@@ -7,6 +7,7 @@
 
 use super::conditions;
 use super::context::Context;
+use super::exceptions;
 use super::pattern::{self, AnyOutcome, Outcome};
 use super::pss::{self, PssOutcome};
 use super::value_pattern::NumMode;
@@ -140,6 +141,11 @@ fn validate_rules(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespo
     let unscored =
         policy.str_at(&["metadata", "annotations", "policies.kyverno.io/scored"]) == "false";
     let apply_one = policy.str_at(&["spec", "applyRules"]) == "One";
+    // How PolicyExceptions name this policy.
+    let policy_key = match policy_ns {
+        "" => policy.str_at(&["metadata", "name"]).to_string(),
+        ns => format!("{ns}/{}", policy.str_at(&["metadata", "name"])),
+    };
     let spec_action = policy.str_at(&["spec", "validationFailureAction"]);
 
     let mut out = Vec::new();
@@ -163,7 +169,7 @@ fn validate_rules(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespo
         // a verdict computed with expressions cut short would be a guess.
         let resp = match super::budget::exhausted() {
             Some(message) => Some(Resp::new(Status::Error, message)),
-            None => run_rule(&info, request, env, spec_action).map(|r| {
+            None => run_rule(&info, request, env, spec_action, &policy_key).map(|r| {
                 match super::budget::exhausted() {
                     Some(message) => Resp::new(Status::Error, message),
                     None => r,
@@ -214,7 +220,13 @@ fn allow_existing(rule: &Value) -> bool {
 }
 
 /// One matched rule. None: no response (foreach without elements, DELETE pattern, ...).
-fn run_rule(info: &RuleInfo, request: &Request, env: &Env, spec_action: &str) -> Option<Resp> {
+fn run_rule(
+    info: &RuleInfo,
+    request: &Request,
+    env: &Env,
+    spec_action: &str,
+    policy_key: &str,
+) -> Option<Resp> {
     let rule = info.rule;
     let validate = present(rule.at(&["validate"]));
     let Some(validate) = validate else {
@@ -241,7 +253,61 @@ fn run_rule(info: &RuleInfo, request: &Request, env: &Env, spec_action: &str) ->
     if let Err(e) = prepare_rule_context(&mut ctx, info.rule, request) {
         return Some(Resp::error("failed to load context", &e));
     }
-    if let Some(ps) = present(validate.at(&["podSecurity"])) {
+    let pod_security_rule = present(validate.at(&["podSecurity"]));
+    // PolicyExceptions are consulted once the rule matched, its context loaded and its
+    // preconditions held.
+    let named = exceptions::naming(&request.exceptions, policy_key, &info.name);
+    if !named.is_empty() {
+        if let Some(r) = preconditions(&mut ctx, rule.at(&["preconditions"])) {
+            return Some(r);
+        }
+        let applying = exceptions::applying(&named, &mut ctx);
+        let keys: Vec<String> = applying.iter().map(|e| exceptions::key(e)).collect();
+        match (applying.is_empty(), pod_security_rule) {
+            (true, _) => {}
+            // Kyverno's words, with no space before the keys.
+            (false, None) => {
+                return Some(Resp::new(
+                    Status::Skip,
+                    format!(
+                        "rule is skipped due to policy exceptions{}",
+                        keys.join(", ")
+                    ),
+                ));
+            }
+            (false, Some(ps)) => {
+                return match exceptions::pod_security(&applying, ps) {
+                    exceptions::PodSecurityExemption::Whole(e) => Some(Resp::new(
+                        Status::Skip,
+                        format!(
+                            "rule is skipped due to policy exception {}",
+                            exceptions::key(e)
+                        ),
+                    )),
+                    // The exceptions' controls count only against a Pod that fails without
+                    // them; if it then passes, the rule is skipped for the exceptions.
+                    exceptions::PodSecurityExemption::Narrowed(narrowed) => {
+                        match pod_security(info, ps, request, env) {
+                            Some(r) if r.status == Status::Fail => {
+                                match pod_security(info, &narrowed, request, env) {
+                                    Some(n) if n.status == Status::Pass => Some(Resp::new(
+                                        Status::Skip,
+                                        format!(
+                                            "rule is skipped due to policy exceptions {}",
+                                            keys.join(", ")
+                                        ),
+                                    )),
+                                    other => other,
+                                }
+                            }
+                            plain => plain,
+                        }
+                    }
+                };
+            }
+        }
+    }
+    if let Some(ps) = pod_security_rule {
         if let Some(r) = preconditions(&mut ctx, rule.at(&["preconditions"])) {
             return Some(r);
         }

@@ -41,9 +41,8 @@ pub struct Inputs {
     pub param_resources: Vec<Value>,
     pub api_responses: Vec<ApiResponse>,
     pub global_context: BTreeMap<String, Value>,
-    /// (policy name, rule names) a `PolicyException` of the test covers; an empty rule list
-    /// covers every rule.
-    pub exceptions: Vec<(String, Vec<String>)>,
+    /// The test's `kyverno.io` PolicyExceptions (whole documents).
+    pub exceptions: Vec<Value>,
     /// The test's `policies.kyverno.io` PolicyExceptions (for CEL policies), whole.
     pub cel_exceptions: Vec<Value>,
     /// The `context` file's objects and image data, for CEL's context libraries.
@@ -306,27 +305,7 @@ pub fn load_inputs(
                 cel_exceptions.push(to_value(&doc));
                 continue;
             }
-            let list = doc
-                .get("spec")
-                .and_then(|s| s.get("exceptions"))
-                .and_then(Json::as_array);
-            for item in list.into_iter().flatten() {
-                let policy = item
-                    .get("policyName")
-                    .and_then(Json::as_str)
-                    .unwrap_or_default();
-                let rules = item
-                    .get("ruleNames")
-                    .and_then(Json::as_array)
-                    .map(|r| {
-                        r.iter()
-                            .filter_map(|x| x.as_str().map(String::from))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let policy = policy.rsplit('/').next().unwrap_or_default().to_string();
-                exceptions.push((policy, rules));
-            }
+            exceptions.push(to_value(&doc));
         }
     }
     Ok(Inputs {
@@ -446,6 +425,7 @@ pub fn build_request(inputs: &Inputs, policy: &str, resource: &Resource, op: Ope
         cluster_resources: inputs.cluster_resources.clone(),
         param_resources: inputs.param_resources.clone(),
         cel_exceptions: inputs.cel_exceptions.clone(),
+        exceptions: inputs.exceptions.clone(),
         context_resources: inputs.context_resources.clone(),
         images: inputs.images.clone(),
         namespaces: values
@@ -607,22 +587,6 @@ fn row(
                 return row;
             }
         }
-    }
-    let excepted = !cel
-        && inputs.exceptions.iter().any(|(p, rules)| {
-            (p == policy_name || p == "*")
-                && (rules.is_empty()
-                    || result.rule.is_empty()
-                    || rules
-                        .iter()
-                        .any(|r| rule_matches(r, &result.rule) || r == "*"))
-        });
-    if excepted {
-        row.actual = "unsupported".into();
-        row.message = "a PolicyException of this test covers the rule; exceptions are not \
-                       simulated yet"
-            .into();
-        return row;
     }
     let matched: Vec<usize> = inputs
         .resources

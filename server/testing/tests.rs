@@ -506,7 +506,7 @@ fn userinfo_values_and_exceptions_are_loaded_relative_to_the_manifest() {
     write(
         dir.path(),
         "t/exception.yaml",
-        "apiVersion: kyverno.io/v2\nkind: PolicyException\nmetadata: {name: e}\nspec:\n  exceptions:\n  - policyName: require-labels\n    ruleNames: [autogen-check-team]\n",
+        "apiVersion: kyverno.io/v2\nkind: PolicyException\nmetadata: {name: e, namespace: x}\nspec:\n  exceptions:\n  - policyName: require-labels\n    ruleNames: [check-*]\n  match:\n    any:\n    - resources: {names: [good]}\n",
     );
     let test = decode_test(&json(
         "apiVersion: cli.kyverno.io/v1alpha1
@@ -545,9 +545,13 @@ results:
     );
     assert_eq!(req.user_info.unwrap().username, "bob");
     assert_eq!(req.old_object, Value::Null);
+    assert_eq!(req.exceptions.len(), 1);
+    // The exception, read from the manifest's folder, excepts `good` from the rule.
     let rows = run::run_test("m", &test, &inputs, &Options::default(), &Env::fixed());
-    assert_eq!(rows[0].actual, "unsupported");
-    assert!(rows[0].message.contains("PolicyException"));
+    assert_eq!(
+        (rows[0].actual.as_str(), rows[0].message.as_str()),
+        ("skip", "rule is skipped due to policy exceptionsx/e")
+    );
 }
 
 #[cfg(unix)]

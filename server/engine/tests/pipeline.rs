@@ -522,3 +522,150 @@ fn namespaced_policy_applies_in_its_namespace() {
     ));
     assert!(run(&p, &req(pod("web", "x"))).is_empty());
 }
+
+/// A kyverno.io PolicyException built from its `exceptions`, `match` and extra spec fields.
+fn exception(name: &str, namespace: &str, exceptions: &str, extra: &str) -> Value {
+    y(&format!(
+        r#"{{"apiVersion":"kyverno.io/v2","kind":"PolicyException","metadata":{{"name":"{name}","namespace":"{namespace}"}},
+            "spec":{{"exceptions":{exceptions}{extra}}}}}"#
+    ))
+}
+
+#[test]
+fn policy_exceptions_skip_the_rules_they_name_for_the_resources_they_match() {
+    let p = policy(&format!(
+        "[{}]",
+        deny_rule(
+            "no-nginx",
+            "no nginx",
+            r#"{"any":[{"key":"{{ request.object.spec.containers[0].image }}","operator":"Equals","value":"nginx"}]}"#
+        )
+    ));
+    let matching = r#","match":{"any":[{"resources":{"kinds":["Pod"],"names":["we*"],"operations":["DELETE"]}}]}"#;
+    let verdict = |exceptions: Vec<Value>| {
+        let mut r = req(pod("web", "nginx"));
+        r.exceptions = exceptions;
+        let out = run(&p, &r);
+        let (_, status, message) = one(&out);
+        (status, message.to_string())
+    };
+    let fail = (Status::Fail, "no nginx".to_string());
+    assert_eq!(verdict(vec![]), fail);
+    // Rule names are wildcards; `operations` are not read; the key is namespace/name.
+    assert_eq!(
+        verdict(vec![exception(
+            "e",
+            "ops",
+            r#"[{"policyName":"p","ruleNames":["no-*"]}]"#,
+            matching
+        )]),
+        (
+            Status::Skip,
+            "rule is skipped due to policy exceptionsops/e".to_string()
+        )
+    );
+    // Another policy or rule, a Policy's key for a ClusterPolicy, no match, an empty match.
+    for (names, extra) in [
+        (r#"[{"policyName":"q","ruleNames":["*"]}]"#, matching),
+        (r#"[{"policyName":"p","ruleNames":["other"]}]"#, matching),
+        (r#"[{"policyName":"ns/p","ruleNames":["*"]}]"#, matching),
+        (
+            r#"[{"policyName":"p","ruleNames":["*"]}]"#,
+            r#","match":{"any":[{"resources":{"kinds":["Deployment"]}}]}"#,
+        ),
+        (
+            r#"[{"policyName":"p","ruleNames":["*"]}]"#,
+            r#","match":{}"#,
+        ),
+    ] {
+        assert_eq!(
+            verdict(vec![exception("e", "", names, extra)]),
+            fail,
+            "{names} {extra}"
+        );
+    }
+    // Conditions in the rule's context: false leaves the rule alone; an error in any
+    // exception's conditions means that none applies.
+    let all = r#"[{"policyName":"p","ruleNames":["*"]}]"#;
+    let cond = |key: &str| {
+        format!(
+            r#"{matching},"conditions":{{"any":[{{"key":"{key}","operator":"Equals","value":"web"}}]}}"#
+        )
+    };
+    assert_eq!(
+        verdict(vec![exception(
+            "e",
+            "",
+            all,
+            &cond("{{ request.object.metadata.name }}")
+        )]),
+        (
+            Status::Skip,
+            "rule is skipped due to policy exceptionse".to_string()
+        )
+    );
+    assert_eq!(verdict(vec![exception("e", "", all, &cond("other"))]), fail);
+    assert_eq!(
+        verdict(vec![
+            exception("bad", "", all, &cond("{{ divide(`1`, `0`) }}")),
+            exception("e", "", all, matching),
+        ]),
+        fail
+    );
+}
+
+#[test]
+fn policy_exceptions_narrow_pod_security_to_their_controls() {
+    let p = policy(
+        r#"[{"name":"baseline","match":{"any":[{"resources":{"kinds":["Pod"]}}]},
+             "validate":{"podSecurity":{"level":"baseline","version":"latest"}}}]"#,
+    );
+    let host_path = |path: &str| {
+        y(&format!(
+            r#"{{"apiVersion":"v1","kind":"Pod","metadata":{{"name":"p","namespace":"default"}},
+                "spec":{{"containers":[{{"name":"c","image":"nginx"}}],"volumes":[{{"name":"v","hostPath":{{"path":"{path}"}}}}]}}}}"#
+        ))
+    };
+    let all = r#"[{"policyName":"p","ruleNames":["baseline"]}]"#;
+    let matching = r#","match":{"any":[{"resources":{"kinds":["Pod"]}}]}"#;
+    let narrowing = format!(
+        r#"{matching},"podSecurity":[{{"controlName":"HostPath Volumes","restrictedField":"spec.volumes[*].hostPath","values":["/var/lib1"]}}]"#
+    );
+    let verdict = |pod: Value, exceptions: Vec<Value>| {
+        let mut r = req(pod);
+        r.exceptions = exceptions;
+        let out = run(&p, &r);
+        let (_, status, message) = one(&out);
+        (status, message.to_string())
+    };
+    // An exception without controls exempts the rule whole, and names itself alone.
+    assert_eq!(
+        verdict(
+            host_path("/etc"),
+            vec![exception("whole", "", all, matching)]
+        ),
+        (
+            Status::Skip,
+            "rule is skipped due to policy exception whole".to_string()
+        )
+    );
+    // With controls: skipped when they excuse every failing check, else the rule fails.
+    assert_eq!(
+        verdict(
+            host_path("/var/lib1"),
+            vec![exception("some", "ns", all, &narrowing)]
+        ),
+        (
+            Status::Skip,
+            "rule is skipped due to policy exceptions ns/some".to_string()
+        )
+    );
+    assert_eq!(
+        verdict(
+            host_path("/etc"),
+            vec![exception("some", "ns", all, &narrowing)]
+        )
+        .0,
+        Status::Fail
+    );
+}

@@ -196,7 +196,9 @@ pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
         };
     }
     let mut diagnostics = Vec::new();
-    // Policy documents without errors: the ones Kyverno would accept, and simulate.
+    // Documents of Kyverno's kinds without errors: the ones Kyverno would accept (exceptions
+    // and bindings among them), and of those the policies it would simulate.
+    let mut accepted = Vec::new();
     let mut valid = Vec::new();
     let mut documents: Vec<DocAnalysis> = Vec::new();
     for range in yaml::document_ranges(text) {
@@ -216,11 +218,12 @@ pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
             d.shift(range.start);
             d
         }));
-        if checked.kind.is_some_and(DocKind::is_simulated_policy)
-            && !checked.errors
-            && !inputs.partial
+        if checked.kind.is_some_and(|k| k.family().is_some()) && !checked.errors && !inputs.partial
         {
-            valid.push(documents.len());
+            accepted.push(documents.len());
+            if checked.kind.is_some_and(DocKind::is_simulated_policy) {
+                valid.push(documents.len());
+            }
         }
         let policy = checked.policy.clone().map(|mut p| {
             p.shift(range.start);
@@ -248,7 +251,7 @@ pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
         crate::samples::dedupe_labels(&mut same);
         same
     };
-    let simulation = crate::simulate::simulate(text, &documents, &valid, &samples);
+    let simulation = crate::simulate::simulate(text, &documents, &valid, &accepted, &samples);
     diagnostics.extend(crate::simulate::verdicts(&documents, &simulation, &samples));
     diagnostics.extend(crate::simulate::limit_diagnostics(
         &documents,

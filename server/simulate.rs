@@ -79,6 +79,21 @@ fn sample_fingerprint(text: &str, sample: &Sample) -> u64 {
     }
 }
 
+/// The exceptions a response names when a PolicyException skipped (or, for a CEL policy,
+/// passed) the rule, in Kyverno's messages for each kind of rule.
+fn excepted_by(message: &str) -> Option<&str> {
+    [
+        "rule is skipped due to policy exceptions",
+        "rule is skipped due to policy exception:",
+        "rule is skipped due to policy exception",
+        "rule is passed due to policy exception:",
+    ]
+    .into_iter()
+    .find_map(|p| message.strip_prefix(p))
+    .map(str::trim)
+    .filter(|k| !k.is_empty())
+}
+
 /// The rule's own (substituted) message from Kyverno's response text: the editor shows
 /// `Pod hello-world: Containers must drop ALL capabilities.`, the CLI report's decorations
 /// (`validation error: ... rule r failed at path /p/`, `validation failure: ...`) left out.
@@ -115,12 +130,83 @@ pub fn sample_for_policy<'a>(policy: &Policy, sample: &'a Sample) -> std::borrow
     }
 }
 
+/// The other documents of the file that a policy's evaluation reads: a
+/// ValidatingAdmissionPolicy's bindings, and the PolicyExceptions of its family (the engine
+/// picks those that name the policy and match the sample).
+struct Companions<'a> {
+    documents: Vec<&'a DocAnalysis>,
+    bindings: Vec<Value>,
+    exceptions: Vec<Value>,
+    cel_exceptions: Vec<Value>,
+    /// For an admission policy with bindings: the strongest of their actions.
+    action: Option<Action>,
+}
+
+impl<'a> Companions<'a> {
+    fn of(policy: &Policy, documents: &'a [DocAnalysis], accepted: &[usize]) -> Self {
+        let mut out = Companions {
+            documents: Vec::new(),
+            bindings: Vec::new(),
+            exceptions: Vec::new(),
+            cel_exceptions: Vec::new(),
+            action: None,
+        };
+        let mut actions = Vec::new();
+        for &i in accepted {
+            let d = &documents[i];
+            let (Some(p), Some(root)) = (d.policy.as_ref(), d.doc.root.as_ref()) else {
+                continue;
+            };
+            let list = match (p.kind.as_str(), p.api_version.split('/').next()) {
+                ("ValidatingAdmissionPolicyBinding", _)
+                    if policy.kind == "ValidatingAdmissionPolicy"
+                        && p.binds.as_deref() == Some(policy.name.as_str()) =>
+                {
+                    actions.extend(p.rules.first().map(|r| r.on_failure));
+                    &mut out.bindings
+                }
+                ("PolicyException", Some("kyverno.io")) if policy.family == Family::Jmespath => {
+                    &mut out.exceptions
+                }
+                ("PolicyException", Some("policies.kyverno.io"))
+                    if policy.api_version.starts_with("policies.kyverno.io/") =>
+                {
+                    &mut out.cel_exceptions
+                }
+                _ => continue,
+            };
+            list.push(Value::from_json(&root.to_json()));
+            out.documents.push(d);
+        }
+        // Deny blocks even where another binding only warns.
+        out.action = [Action::Block, Action::Warn, Action::Audit]
+            .into_iter()
+            .find(|a| actions.contains(a));
+        out
+    }
+
+    /// The sample with these documents in its request.
+    fn apply<'s>(&self, sample: std::borrow::Cow<'s, Sample>) -> std::borrow::Cow<'s, Sample> {
+        if self.documents.is_empty() {
+            return sample;
+        }
+        let mut s = sample.into_owned();
+        let r = &mut s.request;
+        r.admission_bindings.extend(self.bindings.iter().cloned());
+        r.exceptions.extend(self.exceptions.iter().cloned());
+        r.cel_exceptions.extend(self.cel_exceptions.iter().cloned());
+        std::borrow::Cow::Owned(s)
+    }
+}
+
 /// Simulates every rule of every policy document in `valid` (indexes into `documents` of
-/// `text`).
+/// `text`), with the exceptions and bindings among the `accepted` documents (those of Kyverno's
+/// kinds without errors).
 pub fn simulate(
     text: &str,
     documents: &[DocAnalysis],
     valid: &[usize],
+    accepted: &[usize],
     samples: &[Sample],
 ) -> Vec<RuleSimulation> {
     let env = Env::fixed();
@@ -132,20 +218,6 @@ pub fn simulate(
         .iter()
         .map(|s| sample_fingerprint(text, s))
         .collect();
-    // The file's ValidatingAdmissionPolicyBindings: which of its admission policies they bind,
-    // with what actions, and their text, which the engine reads.
-    let bindings: Vec<(&str, Action, &DocAnalysis)> = valid
-        .iter()
-        .filter_map(|&i| {
-            let d = &documents[i];
-            let p = d.policy.as_ref()?;
-            (p.kind == "ValidatingAdmissionPolicyBinding").then_some((
-                p.binds.as_deref()?,
-                p.rules.first()?.on_failure,
-                d,
-            ))
-        })
-        .collect();
     for &di in valid {
         let doc = &documents[di];
         let Some(root) = &doc.doc.root else { continue };
@@ -155,29 +227,10 @@ pub fn simulate(
         if !kind.is_simulated_policy() {
             continue;
         };
-        let mine: Vec<&(&str, Action, &DocAnalysis)> = bindings
-            .iter()
-            .filter(|(name, _, _)| model.kind == "ValidatingAdmissionPolicy" && *name == model.name)
-            .collect();
-        // The strongest action among the bindings: Deny blocks even where another only warns.
-        let bound_action = [Action::Block, Action::Warn, Action::Audit]
-            .into_iter()
-            .find(|a| mine.iter().any(|(_, b, _)| b == a));
-        let binding_values: Vec<Value> = mine
-            .iter()
-            .filter_map(|(_, _, d)| Some(Value::from_json(&d.doc.root.as_ref()?.to_json())))
-            .collect();
+        let companions = Companions::of(model, documents, accepted);
         let seen: Vec<std::borrow::Cow<Sample>> = samples
             .iter()
-            .map(|s| {
-                let s = sample_for_policy(model, s);
-                if binding_values.is_empty() {
-                    return s;
-                }
-                let mut bound = s.into_owned();
-                bound.request.admission_bindings = binding_values.clone();
-                std::borrow::Cow::Owned(bound)
-            })
+            .map(|s| companions.apply(sample_for_policy(model, s)))
             .collect();
         let seen_keys: Vec<u64> = seen
             .iter()
@@ -195,8 +248,10 @@ pub fn simulate(
         }
         let mut policy_texts = vec!["policy", text.get(doc.doc.span.clone()).unwrap_or("")];
         policy_texts.extend(
-            mine.iter()
-                .map(|(_, _, d)| text.get(d.doc.span.clone()).unwrap_or("")),
+            companions
+                .documents
+                .iter()
+                .map(|d| text.get(d.doc.span.clone()).unwrap_or("")),
         );
         let policy_key = fingerprint(&policy_texts);
         let mut policy: Option<Value> = None;
@@ -243,7 +298,7 @@ pub fn simulate(
                 rule: rule.name.clone(),
                 name_span: rule.name_span.clone(),
                 span: rule.span.clone(),
-                on_failure: bound_action.unwrap_or(rule.on_failure),
+                on_failure: companions.action.unwrap_or(rule.on_failure),
                 results,
             });
         }
@@ -411,6 +466,22 @@ pub fn verdicts(
                         "would be reported as a warning (Audit, unscored policy)",
                     ),
                     (Status::Error, _) => ("rule-error", "would get an error"),
+                    (Status::Skip | Status::Pass, _) => match excepted_by(&resp.message) {
+                        Some(keys) => {
+                            let message = format!(
+                                "{} is excepted from this rule by PolicyException {keys}",
+                                sample.label
+                            );
+                            out.push(Diagnostic::new(
+                                "rule-excepted",
+                                Severity::Information,
+                                sim.name_span.clone(),
+                                message,
+                            ));
+                            continue;
+                        }
+                        None => continue,
+                    },
                     _ => continue,
                 };
                 let message = format!("{} {outcome}: {}", sample.label, rule_message(resp));

@@ -1266,3 +1266,88 @@ spec:
         ),
     );
 }
+
+/// The exceptions a test manifest lists reach the editor's samples: the row that expects `skip`
+/// agrees, so nothing is reported, and no PolicyException is needed in the policy's file.
+#[tokio::test]
+async fn a_test_manifests_policy_exceptions_apply_in_the_editor() {
+    const POLICY: &str = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: require-team
+spec:
+  rules:
+    - name: check-team
+      match:
+        any:
+          - resources:
+              kinds: [Pod]
+      validate:
+        failureAction: Enforce
+        message: The label `team` is required.
+        pattern:
+          metadata:
+            labels:
+              team: \"?*\"
+";
+    const EXCEPTION: &str = "apiVersion: kyverno.io/v2
+kind: PolicyException
+metadata:
+  name: legacy-apps
+  namespace: kyverno
+spec:
+  exceptions:
+    - policyName: require-team
+      ruleNames: [check-team]
+  match:
+    any:
+      - resources:
+          names: [legacy-*]
+";
+    const MANIFEST: &str = "apiVersion: cli.kyverno.io/v1alpha1
+kind: Test
+metadata:
+  name: require-team
+policies: [policy.yaml]
+resources: [pods.yaml]
+exceptions: [exception.yaml]
+results:
+  - policy: require-team
+    rule: check-team
+    kind: Pod
+    resources: [legacy-billing]
+    result: skip
+  - policy: require-team
+    rule: check-team
+    kind: Pod
+    resources: [new-billing]
+    result: fail
+";
+    const PODS: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: legacy-billing
+spec:
+  containers: [{name: app, image: nginx}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: new-billing
+spec:
+  containers: [{name: app, image: nginx}]
+";
+    let ws = Workspace::new(&[
+        ("kyverno-test.yaml", MANIFEST),
+        ("pods.yaml", PODS),
+        ("exception.yaml", EXCEPTION),
+        ("policy.yaml", POLICY),
+    ]);
+    let uri = ws.uri("policy.yaml");
+    let mut s = start(&ws, json!({})).await;
+    s.open(&uri, POLICY).await;
+    same(
+        &s.diagnostics(&uri, Some(1)).await,
+        publish(&uri, Some(1), json!([])),
+    );
+}

@@ -188,6 +188,35 @@ fn admission_policies_take_their_actions_from_their_bindings() {
     );
 }
 
+/// A PolicyException in the file excepts the Pod it matches from the rule it names; the
+/// other Pod is still blocked.
+#[test]
+fn a_same_file_policy_exception_excepts_the_pods_it_matches() {
+    let path = "tests/simulation/policy-exception.yaml";
+    let (code, files) = check(&[path]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        files,
+        json!([{
+            "path": path,
+            "diagnostics": [
+                {
+                    "code": "rule-excepted",
+                    "severity": "information",
+                    "message": "Pod legacy-billing is excepted from this rule by PolicyException kyverno/legacy-apps",
+                    "range": range(8, 12, 8, 22),
+                },
+                {
+                    "code": "rule-fails",
+                    "severity": "information",
+                    "message": "Pod new-billing would be blocked (Enforce): The label `team` is required.",
+                    "range": range(8, 12, 8, 22),
+                },
+            ],
+        }])
+    );
+}
+
 fn tutorial() -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(root.join(TUTORIAL)).unwrap()

@@ -259,8 +259,10 @@ fn from_manifest(
                     .unwrap_or_default();
                 let (context_resources, images) =
                     load_context(&test, base, root, read, real, found);
+                let (exceptions, cel_exceptions) =
+                    load_exceptions(&test, base, root, read, real, found);
                 let inputs = run::Inputs {
-                    cel_exceptions: Vec::new(),
+                    cel_exceptions,
                     context_resources,
                     images,
                     policies: Vec::new(),
@@ -275,7 +277,7 @@ fn from_manifest(
                         .map(|a| a.to_engine())
                         .collect(),
                     global_context: Default::default(),
-                    exceptions: Vec::new(),
+                    exceptions,
                 };
                 for (resource, file, span) in resources {
                     let op = run::operation_for(
@@ -388,6 +390,38 @@ fn load_context(
         ),
         Err(_) => none,
     }
+}
+
+/// The test's PolicyExceptions: `kyverno.io` ones, then `policies.kyverno.io` ones (for CEL
+/// policies), each a whole document. Files that cannot be read or parsed add nothing; `check`
+/// and `test` report them.
+fn load_exceptions(
+    test: &Test,
+    base: &Path,
+    root: &Path,
+    read: &mut dyn FnMut(&Path) -> Option<String>,
+    real: &mut dyn FnMut(&Path) -> Option<PathBuf>,
+    found: &mut Discovered,
+) -> (Vec<crate::engine::Value>, Vec<crate::engine::Value>) {
+    let (mut exceptions, mut cel_exceptions) = (Vec::new(), Vec::new());
+    for e in &test.exceptions {
+        let Ok(path) = resolve(base, e, root, real) else {
+            continue;
+        };
+        found.files.push(path.clone());
+        let Some(docs) = read(&path).and_then(|t| files::parse_documents(&t).ok()) else {
+            continue;
+        };
+        for doc in docs {
+            let list = if files::str_field(&doc, "apiVersion").starts_with("policies.kyverno.io/") {
+                &mut cel_exceptions
+            } else {
+                &mut exceptions
+            };
+            list.push(crate::engine::Value::from_json(&doc));
+        }
+    }
+    (exceptions, cel_exceptions)
 }
 
 fn load(

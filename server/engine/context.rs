@@ -41,8 +41,60 @@ fn is_empty_object(v: &Value) -> bool {
 
 /// Sets `value` at the dotted `path` inside `map`, creating objects on the way.
 pub fn set_path(map: &mut Map, path: &str, value: Value) {
-    let parts: Vec<&str> = path.split('.').collect();
+    let parts = path_fields(path);
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
     set_parts(map, &parts, value);
+}
+
+/// The keys of a dotted variable name, read as Kyverno reads them: as one CSV record whose
+/// separator is `.`, so a field in double quotes may hold dots
+/// (`request.object.metadata.annotations."example.com/team"`) and `""` inside it is a quote.
+/// A name Go's CSV reader would refuse (a stray quote) is split at every dot.
+fn path_fields(path: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut rest = path;
+    loop {
+        if let Some(quoted) = rest.strip_prefix('"') {
+            let mut field = String::new();
+            let mut chars = quoted.char_indices();
+            let end = loop {
+                match chars.next() {
+                    Some((i, '"')) if quoted[i + 1..].starts_with('"') => {
+                        field.push('"');
+                        chars.next();
+                    }
+                    Some((i, '"')) => break Some(i + 1),
+                    Some((_, c)) => field.push(c),
+                    None => break None,
+                }
+            };
+            let after = end.map(|e| &quoted[e..]);
+            match after {
+                Some("") => {
+                    fields.push(field);
+                    return fields;
+                }
+                Some(a) if a.starts_with('.') => {
+                    fields.push(field);
+                    rest = &a[1..];
+                }
+                _ => return path.split('.').map(str::to_string).collect(),
+            }
+        } else {
+            let (field, next) = match rest.find('.') {
+                Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+                None => (rest, None),
+            };
+            if field.contains('"') {
+                return path.split('.').map(str::to_string).collect();
+            }
+            fields.push(field.to_string());
+            match next {
+                Some(n) => rest = n,
+                None => return fields,
+            }
+        }
+    }
 }
 
 fn set_parts(map: &mut Map, parts: &[&str], value: Value) {
@@ -599,6 +651,27 @@ mod tests {
 
     fn v(json: &str) -> Value {
         Value::from_json(&serde_json::from_str(json).expect("json"))
+    }
+
+    #[test]
+    fn variable_names_are_split_as_one_csv_record() {
+        let f = |p: &str| path_fields(p);
+        assert_eq!(f("a.b.c"), ["a", "b", "c"]);
+        assert_eq!(
+            f(r#"request.object.metadata.annotations."example.com/team""#),
+            [
+                "request",
+                "object",
+                "metadata",
+                "annotations",
+                "example.com/team"
+            ]
+        );
+        assert_eq!(f(r#""a.b"."c""d".e"#), ["a.b", r#"c"d"#, "e"]);
+        assert_eq!(f("a..b"), ["a", "", "b"]);
+        // What Go's reader refuses is split at every dot.
+        assert_eq!(f(r#"a"b.c"#), [r#"a"b"#, "c"]);
+        assert_eq!(f(r#""a.b"c.d"#), [r#""a"#, r#"b"c"#, "d"]);
     }
 
     #[test]

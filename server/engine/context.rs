@@ -13,6 +13,8 @@ use crate::jmespath::value::Map;
 struct Pending {
     name: String,
     entry: Value,
+    /// Registration order: an entry's own expressions see only entries registered before it.
+    seq: usize,
 }
 
 /// How deeply entries may load one another (an entry referencing itself through others).
@@ -29,6 +31,10 @@ pub struct Context<'a> {
     /// DELETE: `request.object` in expressions reads `request.oldObject`.
     pub delete: bool,
     depth: usize,
+    /// Entries registered so far.
+    registered: usize,
+    /// While an entry loads: its `seq`; only entries registered before it may load then.
+    loading: Option<usize>,
 }
 
 fn is_empty_object(v: &Value) -> bool {
@@ -218,6 +224,8 @@ impl<'a> Context<'a> {
             env,
             delete,
             depth: 0,
+            registered: 0,
+            loading: None,
         }
     }
 
@@ -261,7 +269,9 @@ impl<'a> Context<'a> {
             self.pending.push(Pending {
                 name,
                 entry: entry.clone(),
+                seq: self.registered,
             });
+            self.registered += 1;
         }
         Ok(())
     }
@@ -282,7 +292,14 @@ impl<'a> Context<'a> {
 
     fn load_mentioned(&mut self, expr: &str) -> Result<(), String> {
         loop {
-            let Some(i) = self.pending.iter().position(|p| mentions(expr, &p.name)) else {
+            // As Kyverno's deferred loaders: an entry's expressions never load the entries
+            // registered after it (a later entry of the same name reads the earlier one).
+            let limit = self.loading;
+            let Some(i) = self
+                .pending
+                .iter()
+                .position(|p| limit.is_none_or(|l| p.seq < l) && mentions(expr, &p.name))
+            else {
                 return Ok(());
             };
             let p = self.pending.remove(i);
@@ -293,7 +310,9 @@ impl<'a> Context<'a> {
                 ));
             }
             self.depth += 1;
+            let outer = self.loading.replace(p.seq);
             let loaded = self.load_entry(&p.name, &p.entry);
+            self.loading = outer;
             self.depth -= 1;
             if let Some(v) = loaded? {
                 set_path(&mut self.data, &p.name, v);

@@ -96,6 +96,10 @@ pub const MAX_PATTERN_DEPTH: usize = 256;
 /// bounds a `foreach` over a huge list, or nested lists multiplying each other.
 pub const MAX_FOREACH_ELEMENTS: usize = 10_000;
 
+/// Largest list index a `patchesJson6902` `add` may pad a list to. Kyverno fills a list with
+/// nulls up to the index a path names; `/spec/x/99999999` must not allocate that much.
+pub const MAX_JSON_PATCH_INDEX: usize = 100_000;
+
 /// Deepest `foreach` nesting evaluated.
 pub const MAX_FOREACH_NESTING: usize = 16;
 

@@ -3,7 +3,9 @@
 //! (`conformance-mismatches.txt`):
 //! - JMESPath: kyverno.io (v1, v2beta1) validate rules (pattern, anyPattern, deny, foreach,
 //!   podSecurity);
-//! - CEL: ClusterPolicy `validate.cel` rules, ValidatingPolicy and NamespacedValidatingPolicy.
+//! - CEL: ClusterPolicy `validate.cel` rules, ValidatingPolicy and NamespacedValidatingPolicy;
+//! - mutate: kyverno.io mutate rules (the rows kyverno-ls answers; `foreach` and `targets`
+//!   are not simulated yet and answer `unsupported`), status and patched resource.
 //!
 //! `KYVERNO_LS_BLESS=1 cargo test --test conformance_test_runner` rewrites the list.
 
@@ -38,6 +40,8 @@ fn family(r: &Row) -> Option<&'static str> {
         Some("jmespath")
     } else if (classic && r.rule_type == "cel") || CEL_KINDS.contains(&r.rule_type.as_str()) {
         Some("cel")
+    } else if classic && r.rule_type == "mutate" && r.actual != "unsupported" {
+        Some("mutate")
     } else {
         None
     }
@@ -97,6 +101,10 @@ fn agreement_with_kyverno_test_on_the_policy_library() {
     let (cel_agree, cel_total, cel_percent) = agreement("cel");
     println!(
         "agreement: {cel_agree}/{cel_total} = {cel_percent:.2}% (CEL: validate.cel rules, ValidatingPolicy, NamespacedValidatingPolicy)"
+    );
+    let (m_agree, m_total, m_percent) = agreement("mutate");
+    println!(
+        "agreement: {m_agree}/{m_total} = {m_percent:.2}% (kyverno.io mutate rules kyverno-ls answers: patchStrategicMerge, patchesJson6902)"
     );
     let unsupported = report
         .results

@@ -19,6 +19,7 @@ pub mod conditions;
 pub mod context;
 pub mod exceptions;
 pub mod matching;
+pub mod mutate;
 pub mod pattern;
 pub mod pss;
 pub mod validate;
@@ -34,6 +35,17 @@ pub fn evaluate(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespons
     let kind = policy.str_at(&["kind"]);
     match crate::model::family_of(api_version, kind) {
         Some(crate::model::Family::Cel) => cel::evaluate(policy, request, env),
+        _ if mutate::has_mutate_rules(policy) => {
+            // The policy's mutate rules run first; its other rules see their result.
+            let m = mutate::mutate(policy, request, env);
+            let patched = Request {
+                object: m.patched,
+                ..request.clone()
+            };
+            let mut out = m.responses;
+            out.extend(validate(policy, &patched, env));
+            out
+        }
         _ => validate(policy, request, env),
     }
 }

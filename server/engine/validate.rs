@@ -230,7 +230,8 @@ fn run_rule(
     let rule = info.rule;
     let validate = present(rule.at(&["validate"]));
     let Some(validate) = validate else {
-        let kind = ["mutate", "generate", "verifyImages"]
+        // Mutate rules answer from `mutate::mutate`.
+        let kind = ["generate", "verifyImages"]
             .into_iter()
             .find(|k| present(rule.at(&[k])).is_some())?;
         return Some(Resp::new(
@@ -360,7 +361,11 @@ fn run_rule(
 }
 
 /// Rule values from the values file, then the rule's context entries (deferred).
-fn prepare_rule_context(ctx: &mut Context, rule: &Value, request: &Request) -> Result<(), String> {
+pub(super) fn prepare_rule_context(
+    ctx: &mut Context,
+    rule: &Value,
+    request: &Request,
+) -> Result<(), String> {
     // Kyverno's CLI store looks rules up by their exact name: generated `autogen-` rules do
     // not get the values of the rule they come from.
     let values = request.rule_values.get(rule.str_at(&["name"]));
@@ -372,6 +377,15 @@ fn prepare_rule_context(ctx: &mut Context, rule: &Value, request: &Request) -> R
         }
     }
     ctx.register(rule.at(&["context"]).unwrap_or(&Value::Null), &skip)
+}
+
+/// Preconditions for the other rule types: None when they hold, else the status and message
+/// of the skip or error.
+pub(super) fn precondition_outcome(
+    ctx: &mut Context,
+    conditions: Option<&Value>,
+) -> Option<(Status, String)> {
+    preconditions(ctx, conditions).map(|r| (r.status, r.message))
 }
 
 /// Preconditions: None when they hold, else the skip or error response.

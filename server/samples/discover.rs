@@ -278,6 +278,7 @@ fn from_manifest(
                         .collect(),
                     global_context: Default::default(),
                     exceptions,
+                    patched_resources: Default::default(),
                 };
                 for (resource, file, span) in resources {
                     let op = run::operation_for(
@@ -310,6 +311,7 @@ fn from_manifest(
                                 policy: name.to_string(),
                                 rule: r.rule.clone(),
                                 result: r.result.clone(),
+                                patched: !r.patched_resources.is_empty(),
                                 manifest: manifest_file.clone(),
                                 span: result_spans.get(i).cloned().unwrap_or(0..0),
                             })

@@ -71,6 +71,9 @@ pub struct Expectation {
     pub rule: String,
     /// `pass`, `fail`, `skip`, `warn` or `error`.
     pub result: String,
+    /// The entry names a `patchedResources` file: for a mutate rule, `kyverno test` judges it
+    /// by comparing the patched resource, which the test command does, not the editor.
+    pub patched: bool,
     /// The manifest, and the span of the entry in its text.
     pub manifest: std::sync::Arc<SourceFile>,
     pub span: Span,

@@ -48,6 +48,9 @@ pub struct Inputs {
     /// The `context` file's objects and image data, for CEL's context libraries.
     pub context_resources: Vec<Value>,
     pub images: BTreeMap<String, Value>,
+    /// The documents of each `patchedResources` file the results name (namespaces
+    /// defaulted), or why it could not be read.
+    pub patched_resources: BTreeMap<String, Result<Vec<Value>, String>>,
 }
 
 /// Rule types the engine decides; others answer `unsupported`.
@@ -58,6 +61,7 @@ pub const SIMULATED_RULE_TYPES: &[&str] = &[
     "foreach",
     "podSecurity",
     "cel",
+    "mutate",
 ];
 
 /// Runs every `Test` document of the manifest at `path`, appending rows and errors.
@@ -308,7 +312,25 @@ pub fn load_inputs(
             exceptions.push(to_value(&doc));
         }
     }
+    let mut patched_resources = BTreeMap::new();
+    for r in &test.results {
+        let p = &r.patched_resources;
+        if p.is_empty() || patched_resources.contains_key(p) {
+            continue;
+        }
+        let loaded = sandbox.resolve(base, p).and_then(|path| {
+            read(&path)
+                .map(|docs| {
+                    docs.into_iter()
+                        .map(|d| to_value(&files::default_namespace(d)))
+                        .collect()
+                })
+                .map_err(|e| format!("patched resource `{p}`: {e}"))
+        });
+        patched_resources.insert(p.clone(), loaded);
+    }
     Ok(Inputs {
+        patched_resources,
         exceptions,
         cel_exceptions,
         context_resources,
@@ -442,6 +464,142 @@ pub fn build_request(inputs: &Inputs, policy: &str, resource: &Resource, op: Ope
     }
 }
 
+/// How a policy-level patched resource compares with the test's `patchedResources` file.
+enum Patched {
+    Same,
+    /// No document of the same identity (or the file failed to load).
+    Missing(String),
+    /// The first differences, as `path: expected ..., got ...`.
+    Differs(String),
+}
+
+/// `kyverno test`'s comparison: the document with the actual object's apiVersion, kind,
+/// namespace and name; both sides with `generate.kyverno.io/` labels dropped and the
+/// managed-by label set, then tidied (nulls and empty maps and lists removed); equal when no
+/// merge patch separates them.
+fn compare_patched(inputs: &Inputs, file: &str, actual: &Value) -> Patched {
+    let docs = match inputs.patched_resources.get(file) {
+        Some(Ok(d)) => d,
+        Some(Err(e)) => return Patched::Missing(e.clone()),
+        None => return Patched::Missing(format!("patched resource `{file}` was not loaded")),
+    };
+    let id = |v: &Value| {
+        [
+            v.str_at(&["apiVersion"]).to_string(),
+            v.str_at(&["kind"]).to_string(),
+            v.str_at(&["metadata", "namespace"]).to_string(),
+            v.str_at(&["metadata", "name"]).to_string(),
+        ]
+    };
+    let Some(expected) = docs.iter().find(|d| id(d) == id(actual)) else {
+        return Patched::Missing(format!(
+            "no response compared: `{file}` has no {} named `{}` (kyverno test drops the row)",
+            actual.str_at(&["kind"]),
+            actual.str_at(&["metadata", "name"])
+        ));
+    };
+    let (a, e) = (normalized(actual), normalized(expected));
+    if a == e {
+        return Patched::Same;
+    }
+    let mut diffs = Vec::new();
+    differences(&e, &a, "", &mut diffs);
+    Patched::Differs(diffs.join("; "))
+}
+
+fn normalized(v: &Value) -> Value {
+    let mut v = v.clone();
+    if let Value::Object(m) = &mut v {
+        let m = std::sync::Arc::make_mut(m);
+        let meta = m
+            .entry("metadata".to_string())
+            .or_insert_with(|| Value::object(Default::default()));
+        if let Value::Object(meta) = meta {
+            let meta = std::sync::Arc::make_mut(meta);
+            let mut labels: crate::jmespath::value::Map = meta
+                .get("labels")
+                .and_then(Value::as_object)
+                .map(|l| {
+                    l.iter()
+                        .filter(|(k, _)| !k.starts_with("generate.kyverno.io/"))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            labels.insert(
+                "app.kubernetes.io/managed-by".to_string(),
+                Value::from("kyverno"),
+            );
+            meta.insert("labels".to_string(), Value::object(labels));
+        }
+    }
+    tidy(&v).unwrap_or(Value::Null)
+}
+
+/// Nulls and empty maps and lists removed, recursively; None when nothing is left.
+fn tidy(v: &Value) -> Option<Value> {
+    match v {
+        Value::Null => None,
+        Value::Object(m) => {
+            let out: crate::jmespath::value::Map = m
+                .iter()
+                .filter_map(|(k, v)| tidy(v).map(|v| (k.clone(), v)))
+                .collect();
+            (!out.is_empty()).then(|| Value::object(out))
+        }
+        Value::Array(items) => {
+            let out: Vec<Value> = items.iter().filter_map(tidy).collect();
+            (!out.is_empty()).then(|| Value::array(out))
+        }
+        other => Some(other.clone()),
+    }
+}
+
+/// Up to five places where `expected` and `actual` differ, as JSON pointers.
+fn differences(expected: &Value, actual: &Value, at: &str, out: &mut Vec<String>) {
+    if out.len() >= 5 || expected == actual {
+        return;
+    }
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => {
+            let keys: std::collections::BTreeSet<&String> = e.keys().chain(a.keys()).collect();
+            for k in keys {
+                let path = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+                match (e.get(k), a.get(k)) {
+                    (Some(x), Some(y)) => differences(x, y, &path, out),
+                    (Some(x), None) => out.push(format!(
+                        "{path}: expected {}, missing",
+                        crate::jmespath::json::to_go_json(x)
+                    )),
+                    (None, Some(y)) => out.push(format!(
+                        "{path}: not expected, got {}",
+                        crate::jmespath::json::to_go_json(y)
+                    )),
+                    (None, None) => {}
+                }
+            }
+        }
+        _ => out.push(format!(
+            "{}: expected {}, got {}",
+            if at.is_empty() { "/" } else { at },
+            crate::jmespath::json::to_go_json(expected),
+            crate::jmespath::json::to_go_json(actual)
+        )),
+    }
+}
+
+/// The validate rules of a ClusterPolicy or Policy (its mutate rules ran in the chain).
+fn validate_only(
+    policy: &Value,
+    request: &Request,
+    env: &Env,
+) -> Result<Vec<RuleResponse>, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        engine::validate(policy, request, env)
+    }))
+    .map_err(|_| "kyverno-ls failed on this rule (internal error)".to_string())
+}
+
 /// Runs the engine, turning a panic into an error response (no row may crash the run).
 fn evaluate(policy: &Value, request: &Request, env: &Env) -> Result<Vec<RuleResponse>, String> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -457,7 +615,51 @@ fn evaluate(policy: &Value, request: &Request, env: &Env) -> Result<Vec<RuleResp
     })
 }
 
-type Cache = HashMap<(usize, usize, &'static str), Result<Vec<RuleResponse>, String>>;
+/// What `run_test` computes once per resource: the responses per (policy, resource,
+/// operation), and the mutations per (resource, operation).
+#[derive(Default)]
+struct Cache {
+    responses: HashMap<(usize, usize, &'static str), Result<Vec<RuleResponse>, String>>,
+    chains: HashMap<(usize, &'static str), Chain>,
+}
+
+/// The test's mutate policies applied to one resource in load order, as `kyverno test` does
+/// before anything else: each policy sees the resource as the ones before it left it, and
+/// every other rule sees it at the end.
+struct Chain {
+    /// (policy index, what its mutate rules did).
+    steps: Vec<(usize, crate::engine::mutate::Mutation)>,
+    last: Value,
+}
+
+fn mutation_chain(inputs: &Inputs, ri: usize, op: Operation, env: &Env) -> Chain {
+    let resource = &inputs.resources[ri];
+    let mut last = resource.value.clone();
+    let mut steps = Vec::new();
+    if op == Operation::Delete {
+        return Chain { steps, last };
+    }
+    for (pi, p) in inputs.policies.iter().enumerate() {
+        let Some(v) = &p.value else { continue };
+        let jmespath = p
+            .model
+            .as_ref()
+            .is_some_and(|m| m.family == Family::Jmespath);
+        if !jmespath || !crate::engine::mutate::has_mutate_rules(v) {
+            continue;
+        }
+        let mut request = build_request(inputs, &p.name, resource, op);
+        request.object = last.clone();
+        let m = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            crate::engine::mutate::mutate(v, &request, env)
+        }));
+        if let Ok(m) = m {
+            last = m.patched.clone();
+            steps.push((pi, m));
+        }
+    }
+    Chain { steps, last }
+}
 
 /// Matches every expected result of `test` against the engine's responses.
 pub fn run_test(
@@ -467,7 +669,7 @@ pub fn run_test(
     options: &Options,
     env: &Env,
 ) -> Vec<Row> {
-    let mut cache = Cache::new();
+    let mut cache = Cache::default();
     let mut rows = Vec::new();
     for result in &test.results {
         let names: Vec<String> = if result.resources.is_empty() {
@@ -629,10 +831,72 @@ fn row(
                 return row;
             }
         };
-        let responses = cache.entry((pi, ri, op.as_str())).or_insert_with(|| {
-            let request = build_request(inputs, policy_name, &inputs.resources[ri], op);
-            evaluate(policy_value, &request, env)
-        });
+        let chain = cache
+            .chains
+            .entry((ri, op.as_str()))
+            .or_insert_with(|| mutation_chain(inputs, ri, op, env));
+        let mutation = chain.steps.iter().find(|(p, _)| *p == pi).map(|(_, m)| m);
+        let responses = cache
+            .responses
+            .entry((pi, ri, op.as_str()))
+            .or_insert_with(|| {
+                let mut request = build_request(inputs, policy_name, &inputs.resources[ri], op);
+                if !chain.steps.is_empty() {
+                    request.object = chain.last.clone();
+                }
+                // The policy's mutate responses come from the chain; its other rules see the
+                // resource every mutate policy patched.
+                let mut out = mutation.map(|m| m.responses.clone()).unwrap_or_default();
+                let rest = if cel {
+                    evaluate(policy_value, &request, env)
+                } else {
+                    validate_only(policy_value, &request, env)
+                };
+                rest.map(|r| {
+                    out.extend(r);
+                    out
+                })
+            });
+        // A mutation kyverno-ls could not finish leaves every later object unknown.
+        // A mutate row sees the resource as patched up to its policy; every other row sees
+        // it patched by all of them.
+        let mutate_row = row.rule_type == "mutate";
+        let unfinished = chain
+            .steps
+            .iter()
+            .filter(|(p, _)| !mutate_row || *p <= pi)
+            .any(|(_, m)| m.unfinished);
+        if unfinished {
+            row.actual = "unsupported".into();
+            row.message =
+                "a mutate rule applied before this row is not simulated yet (foreach)".into();
+            return row;
+        }
+        if let (Some(m), false) = (mutation, result.patched_resources.is_empty()) {
+            let compared = |r: &RuleResponse| {
+                rule_matches(&r.rule, rule_filter) && r.status != Status::Unsupported
+            };
+            if m.responses.iter().any(compared) {
+                match compare_patched(inputs, &result.patched_resources, &m.patched) {
+                    Patched::Same => {}
+                    Patched::Missing(why) => {
+                        // `kyverno test` drops the row: it passes unnoticed there, and `check`
+                        // has nothing to report either.
+                        row.ok = true;
+                        row.message = why;
+                        return row;
+                    }
+                    Patched::Differs(diff) => {
+                        row.actual = "fail".into();
+                        row.message = format!(
+                            "the patched resource differs from the one in `{}`: {diff}",
+                            result.patched_resources
+                        );
+                        return row;
+                    }
+                }
+            }
+        }
         match responses {
             Err(e) => outcomes.push(("error".into(), e.clone())),
             Ok(list) => outcomes.extend(rule_outcomes(list, rule_filter)),

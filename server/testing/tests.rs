@@ -56,6 +56,18 @@ spec:
         metadata:
           labels:
             x: y
+  - name: make-config
+    match:
+      any:
+      - resources:
+          kinds: [Namespace]
+    generate:
+      apiVersion: v1
+      kind: ConfigMap
+      name: defaults
+      namespace: '{{ request.object.metadata.name }}'
+      data:
+        data: {a: b}
 ";
 
 const RESOURCES: &str = "\
@@ -198,6 +210,7 @@ namespaces:
         api_responses: vec![],
         global_context: Default::default(),
         exceptions: vec![],
+        patched_resources: Default::default(),
     };
     let resource = run::Resource {
         name: "good".into(),
@@ -374,12 +387,20 @@ results:
   rule: check-team
   resources: [typo]
   result: pass
+- policy: require-labels
+  rule: make-config
+  resources: [prod]
+  result: pass
 ",
     );
     let report = run_dir(dir.path(), false);
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     let r = &report.results;
-    assert_eq!(r.len(), 7);
+    assert_eq!(r.len(), 8);
+    assert_eq!(
+        (r[7].actual.as_str(), r[7].rule_type.as_str()),
+        ("unsupported", "generate")
+    );
     assert!(
         r[6].message.contains("every resource was checked"),
         "{}",
@@ -387,16 +408,20 @@ results:
     );
     assert_eq!((r[0].actual.as_str(), r[0].ok), ("none", false));
     assert!(r[0].message.contains("no rule `no-such-rule`"));
-    assert_eq!(r[1].actual, "unsupported");
+    // The mutate rule is simulated: it adds its label to `good`.
+    assert_eq!(
+        (r[1].actual.as_str(), r[1].message.as_str(), r[1].ok),
+        ("pass", "mutated Pod/good in namespace default", true)
+    );
     assert_eq!(r[1].rule_type, "mutate");
     assert!(r[2].message.contains("not in the test's policies"));
     assert!(r[3].message.contains("not in the test's resources"));
     assert_eq!(r[4].resource, "prod/other");
     assert_eq!(r[5].resource, "default/good");
     let s = report.summary();
-    assert_eq!(s.total, 7);
+    assert_eq!(s.total, 8);
     assert_eq!(s.unsupported, 1);
-    assert_eq!(s.ok + s.mismatch + s.unsupported, 7);
+    assert_eq!(s.ok + s.mismatch + s.unsupported, 8);
 
     // --compat: a rule with no response counts as passed; a missing policy does not.
     let compat = run_dir(dir.path(), true);
@@ -406,9 +431,9 @@ results:
     assert!(compat.results[3].ok);
 
     let j = super::render::json(&report);
-    assert_eq!(j["results"].as_array().unwrap().len(), 7);
+    assert_eq!(j["results"].as_array().unwrap().len(), 8);
     assert_eq!(j["results"][0]["policy"], "require-labels");
-    assert_eq!(j["summary"]["total"], 7);
+    assert_eq!(j["summary"]["total"], 8);
     let x = super::render::junit(&report);
     assert!(x.starts_with("<?xml") && x.contains("<skipped"));
     let t = super::render::text(&report);

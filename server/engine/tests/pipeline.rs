@@ -418,12 +418,21 @@ fn user_info_in_context() {
 #[test]
 fn unsupported_rule_types() {
     let p = policy(&format!(
-        r#"[{{"name":"m","match":{MATCH_POD},"mutate":{{"patchStrategicMerge":{{}}}}}},
-            {{"name":"c","match":{MATCH_POD},"validate":{{"manifests":{{"attestors":[]}}}}}}]"#
+        r#"[{{"name":"g","match":{MATCH_POD},"generate":{{"kind":"ConfigMap","name":"x","data":{{}}}}}},
+            {{"name":"c","match":{MATCH_POD},"validate":{{"manifests":{{"attestors":[]}}}}}},
+            {{"name":"m","match":{MATCH_POD},"mutate":{{"foreach":[{{"list":"request.object.spec.containers","patchStrategicMerge":{{}}}}]}}}}]"#
     ));
-    let out = run(&p, &req(pod("web", "x")));
-    assert_eq!(out.len(), 2);
-    assert!(out.iter().all(|r| r.status == Status::Unsupported));
+    let out = crate::engine::evaluate(&p, &req(pod("web", "x")), &Env::fixed());
+    let got: Vec<(&str, Status)> = out.iter().map(|r| (r.rule.as_str(), r.status)).collect();
+    // Mutate rules answer first, then the others.
+    assert_eq!(
+        got,
+        [
+            ("m", Status::Unsupported),
+            ("g", Status::Unsupported),
+            ("c", Status::Unsupported)
+        ]
+    );
 }
 
 #[test]

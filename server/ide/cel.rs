@@ -94,14 +94,14 @@ fn is_word(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
-/// Whether `at` is inside a string or bytes literal of `expr`. Works on bytes: quotes and
-/// backslashes are ASCII, so a multi-byte character never looks like one.
-fn in_string(expr: &str, at: usize) -> bool {
-    let bytes = expr.as_bytes();
-    let end = at.min(bytes.len());
+/// The bytes of some CEL text outside its string and bytes literals, with their offsets, and
+/// whether the text ends inside a literal. Works on bytes: quotes and backslashes are ASCII, so a
+/// multi-byte character never looks like one.
+fn code_bytes(bytes: &[u8]) -> (Vec<(usize, u8)>, bool) {
+    let mut out = Vec::new();
     let mut quote: Option<&[u8]> = None;
     let mut i = 0;
-    while i < end {
+    while i < bytes.len() {
         let rest = &bytes[i..];
         match quote {
             Some(_) if bytes[i] == b'\\' => {
@@ -121,44 +121,36 @@ fn in_string(expr: &str, at: usize) -> bool {
                     i += q.len();
                     continue;
                 }
+                out.push((i, bytes[i]));
             }
         }
         i += 1;
     }
-    quote.is_some()
+    (out, quote.is_some())
+}
+
+/// Whether `at` is inside a string or bytes literal of `expr`.
+fn in_string(expr: &str, at: usize) -> bool {
+    code_bytes(&expr.as_bytes()[..at.min(expr.len())]).1
 }
 
 /// The closing brackets of those `prefix` leaves open, innermost first.
 fn closers(prefix: &str) -> Option<String> {
-    let mut open = Vec::new();
-    let mut quote: Option<u8> = None;
-    let bytes = prefix.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let c = bytes[i];
-        match quote {
-            Some(q) => {
-                if c == b'\\' {
-                    i += 1;
-                } else if c == q {
-                    quote = None;
-                }
-            }
-            None => match c {
-                b'\'' | b'"' => quote = Some(c),
-                b'(' => open.push(b')'),
-                b'[' => open.push(b']'),
-                b'{' => open.push(b'}'),
-                b')' | b']' | b'}' => {
-                    open.pop();
-                }
-                _ => {}
-            },
-        }
-        i += 1;
-    }
-    if quote.is_some() {
+    let (code, open_string) = code_bytes(prefix.as_bytes());
+    if open_string {
         return None;
+    }
+    let mut open = Vec::new();
+    for (_, c) in code {
+        match c {
+            b'(' => open.push(b')'),
+            b'[' => open.push(b']'),
+            b'{' => open.push(b'}'),
+            b')' | b']' | b'}' => {
+                open.pop();
+            }
+            _ => {}
+        }
     }
     Some(open.iter().rev().map(|&c| c as char).collect())
 }
@@ -913,37 +905,21 @@ pub fn definition(source: &str, analysis: &Analysis, offset: usize) -> Option<Sp
 /// The innermost call whose arguments hold the cursor: the position of its `(` and how many
 /// of its arguments come before the cursor's.
 fn open_call(before: &str) -> Option<(usize, usize)> {
-    let bytes = before.as_bytes();
-    // Walk forward so that strings are skipped correctly; keep a stack of open brackets with
-    // the commas seen at their level.
+    // A stack of open brackets with the commas seen at their level, strings skipped.
     let mut stack: Vec<(u8, usize, usize)> = Vec::new();
-    let mut quote: Option<u8> = None;
-    let mut i = 0;
-    while i < bytes.len() {
-        let c = bytes[i];
-        match quote {
-            Some(q) => {
-                if c == b'\\' {
-                    i += 1;
-                } else if c == q {
-                    quote = None;
+    for (i, c) in code_bytes(before.as_bytes()).0 {
+        match c {
+            b'(' | b'[' | b'{' => stack.push((c, i, 0)),
+            b')' | b']' | b'}' => {
+                stack.pop();
+            }
+            b',' => {
+                if let Some(top) = stack.last_mut() {
+                    top.2 += 1;
                 }
             }
-            None => match c {
-                b'\'' | b'"' => quote = Some(c),
-                b'(' | b'[' | b'{' => stack.push((c, i, 0)),
-                b')' | b']' | b'}' => {
-                    stack.pop();
-                }
-                b',' => {
-                    if let Some(top) = stack.last_mut() {
-                        top.2 += 1;
-                    }
-                }
-                _ => {}
-            },
+            _ => {}
         }
-        i += 1;
     }
     // Inside a string argument (`startsWith('sys`) the call is still the one being written.
     stack

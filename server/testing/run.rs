@@ -859,7 +859,8 @@ fn row(
             });
         // A mutation kyverno-ls could not finish leaves every later object unknown.
         // A mutate row sees the resource as patched up to its policy; every other row sees
-        // it patched by all of them.
+        // it patched by all of them. A mutation kyverno-ls could not finish leaves them
+        // unknown.
         let mutate_row = row.rule_type == "mutate";
         let unfinished = chain
             .steps
@@ -868,8 +869,7 @@ fn row(
             .any(|(_, m)| m.unfinished);
         if unfinished {
             row.actual = "unsupported".into();
-            row.message =
-                "a mutate rule applied before this row is not simulated yet (foreach)".into();
+            row.message = "a mutation applied before this row is not simulated yet".into();
             return row;
         }
         if let (Some(m), false) = (mutation, result.patched_resources.is_empty()) {

@@ -4,8 +4,8 @@
 //! preconditions and the PolicyExceptions, substitutes `{{ }}` in its patch, and applies its
 //! `patchStrategicMerge` (anchors resolved, then merged) or `patchesJson6902`. It passes
 //! ("mutated Kind/name") when the resource changed, and is skipped ("no patches applied")
-//! otherwise. `foreach` patches and mutations of existing resources (`targets`) answer
-//! `unsupported`.
+//! otherwise. `foreach` patches element by element; mutations of existing resources
+//! (`targets`) answer `unsupported`.
 
 pub mod anchors;
 pub mod json_patch;
@@ -15,7 +15,7 @@ pub mod merge;
 mod tests;
 
 use super::context::Context;
-use super::validate::{precondition_outcome, prepare_rule_context};
+use super::validate::{self, precondition_outcome, prepare_rule_context};
 use super::{Env, Request, RuleResponse, Status, Value, autogen, exceptions, matching, vars};
 
 /// What a policy's mutate rules did to a resource.
@@ -23,11 +23,11 @@ use super::{Env, Request, RuleResponse, Status, Value, autogen, exceptions, matc
 pub struct Mutation {
     /// One response per mutate rule that matched.
     pub responses: Vec<RuleResponse>,
-    /// The resource after all of them.
+    /// The resource after all of them. Rules on existing resources (`targets`), which
+    /// kyverno-ls does not simulate yet, leave the request's resource alone in Kyverno too.
     pub patched: Value,
-    /// Whether a rule that could change the resource was not simulated (`foreach`), so that
-    /// `patched` is not what Kyverno would have. Rules on existing resources (`targets`) leave
-    /// the request's resource alone.
+    /// A rule that could have changed the resource was not simulated: `patched` may not be
+    /// what Kyverno has.
     pub unfinished: bool,
 }
 
@@ -105,14 +105,12 @@ fn run_rule(
     env: &Env,
     policy_key: &str,
 ) -> (Status, String, Option<Value>) {
-    for (key, what) in [("targets", "mutate.targets"), ("foreach", "mutate.foreach")] {
-        if present(mutate.at(&[key])).is_some() {
-            return (
-                Status::Unsupported,
-                format!("kyverno-ls does not simulate `{what}` rules yet"),
-                None,
-            );
-        }
+    if present(mutate.at(&["targets"])).is_some() {
+        return (
+            Status::Unsupported,
+            "kyverno-ls does not simulate `mutate.targets` rules yet".into(),
+            None,
+        );
     }
     let mut ctx = Context::new(request, env);
     if let Err(e) = prepare_rule_context(&mut ctx, rule, request) {
@@ -136,6 +134,25 @@ fn run_rule(
             );
         }
     }
+    let resource = &request.object;
+    if let Some(entries) = present(mutate.at(&["foreach"])).and_then(Value::as_array) {
+        return match foreach(entries, &mut ctx, name, resource.clone(), 0) {
+            Err(e) => match e.strip_prefix(UNKNOWN) {
+                Some(e) => (
+                    Status::Unsupported,
+                    format!(
+                        "kyverno-ls does not simulate a foreach patch whose variables do not resolve yet ({e})"
+                    ),
+                    None,
+                ),
+                None => (Status::Error, e, None),
+            },
+            Ok(patched) if &patched == resource => {
+                (Status::Skip, "0 elements processed".into(), None)
+            }
+            Ok(patched) => (Status::Pass, mutated(&patched), Some(patched)),
+        };
+    }
     let mutate = match vars::substitute_all(&mut ctx, mutate) {
         Ok(m) => m,
         Err(e) => {
@@ -146,7 +163,6 @@ fn run_rule(
             );
         }
     };
-    let resource = &request.object;
     let patched = match apply(&mutate, resource) {
         Ok(p) => p,
         Err(e) => return (Status::Error, e, None),
@@ -154,17 +170,130 @@ fn run_rule(
     if &patched == resource {
         return (Status::Skip, "no patches applied".into(), None);
     }
+    (Status::Pass, mutated(&patched), Some(patched))
+}
+
+/// Marks an error of a `foreach` element whose outcome in Kyverno is not known.
+const UNKNOWN: &str = "\u{0}unknown:";
+
+/// Kyverno's message for a rule that changed the resource.
+fn mutated(patched: &Value) -> String {
     let (kind, name, ns) = (
         patched.str_at(&["kind"]),
         patched.str_at(&["metadata", "name"]),
         patched.str_at(&["metadata", "namespace"]),
     );
-    let message = if ns.is_empty() {
+    if ns.is_empty() {
         format!("mutated {kind}/{name}")
     } else {
         format!("mutated {kind}/{name} in namespace {ns}")
+    }
+}
+
+/// `mutate.foreach` (K:pkg/engine/handlers/mutation/common.go): each entry's list is read
+/// once; each element, in the entry's order (a strategic merge patch goes from the last
+/// element to the first unless `order` says otherwise), gets its own context and
+/// preconditions (false: the element is left out) and patches the resource as the elements
+/// before it left it. `request.object` shows the result only from the next entry on.
+fn foreach(
+    entries: &[Value],
+    ctx: &mut Context,
+    rule: &str,
+    resource: Value,
+    nesting: usize,
+) -> Result<Value, String> {
+    if nesting >= crate::limits::MAX_FOREACH_NESTING {
+        return Err(format!(
+            "foreach nested more than {} levels; kyverno-ls evaluates no deeper",
+            crate::limits::MAX_FOREACH_NESTING
+        ));
+    }
+    let mut resource = resource;
+    for fe in entries {
+        let list = fe.str_at(&["list"]);
+        let elements = validate::foreach_elements(ctx, fe)
+            .map_err(|e| format!("failed to evaluate list {list}: {e}: {e}"))?;
+        if elements.len() > crate::limits::MAX_FOREACH_ELEMENTS {
+            return Err(format!(
+                "foreach list {list} has {} elements; kyverno-ls evaluates at most {}",
+                crate::limits::thousands(elements.len() as u64),
+                crate::limits::thousands(crate::limits::MAX_FOREACH_ELEMENTS as u64)
+            ));
+        }
+        let patched = elements_of(fe, &elements, ctx, rule, &resource, nesting).map_err(|e| {
+            if e.starts_with(UNKNOWN) {
+                e
+            } else {
+                format!("failed to mutate elements: {e}")
+            }
+        })?;
+        if patched != resource {
+            resource = patched;
+            ctx.set("request.object", resource.clone());
+        }
+    }
+    Ok(resource)
+}
+
+fn elements_of(
+    fe: &Value,
+    elements: &[Value],
+    ctx: &Context,
+    rule: &str,
+    resource: &Value,
+    nesting: usize,
+) -> Result<Value, String> {
+    let descending = match fe.str_at(&["order"]) {
+        "Descending" => true,
+        "Ascending" => false,
+        _ => present(fe.at(&["patchStrategicMerge"])).is_some(),
     };
-    (Status::Pass, message, Some(patched))
+    let mut order: Vec<usize> = (0..elements.len()).collect();
+    if descending {
+        order.reverse();
+    }
+    let mut patched = resource.clone();
+    for i in order {
+        let el = &elements[i];
+        if matches!(el, Value::Null) {
+            continue;
+        }
+        let mut c = validate::element_context(ctx, rule, fe, el, i, nesting)
+            .map_err(|e| format!("failed to load to mutate.foreach[{i}].context: {e}"))?;
+        match precondition_outcome(&mut c, present(fe.at(&["preconditions"]))) {
+            None => {}
+            Some((Status::Skip, _)) => continue,
+            Some((_, e)) => {
+                return Err(format!(
+                    "failed to evaluate mutate.foreach[{i}].preconditions: {e}"
+                ));
+            }
+        }
+        patched = match present(fe.at(&["foreach"])).and_then(Value::as_array) {
+            Some(nested) => foreach(nested, &mut c, rule, patched, nesting + 1)?,
+            None => {
+                // Only the entry's patch is substituted, in the element's context.
+                let mut patch = crate::jmespath::value::Map::new();
+                for key in ["patchStrategicMerge", "patchesJson6902"] {
+                    if let Some(v) = present(fe.at(&[key])) {
+                        patch.insert(key.to_string(), v.clone());
+                    }
+                }
+                let patch = match vars::substitute_all(&mut c, &Value::object(patch)) {
+                    Ok(p) => p,
+                    // Kyverno's CLI does not fail the rule on a key missing from an element
+                    // (the policy library expects a verdict there), and we do not know yet
+                    // what it does instead.
+                    Err(e) if e.contains("Unknown key") => {
+                        return Err(format!("{UNKNOWN}variable substitution failed: {e}"));
+                    }
+                    Err(e) => return Err(format!("variable substitution failed: {e}")),
+                };
+                apply(&patch, &patched)?
+            }
+        };
+    }
+    Ok(patched)
 }
 
 /// The resource after a substituted `mutate` block's patch.

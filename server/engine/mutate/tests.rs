@@ -198,5 +198,55 @@ fn mutate_rules_run_in_order_and_report_what_they_did() {
         m.patched.at(&["metadata", "labels", "team"]),
         Some(&Value::from("web"))
     );
-    assert!(!m.unfinished);
+}
+
+#[test]
+fn foreach_patches_element_by_element() {
+    let policy = v(
+        r#"{"apiVersion":"kyverno.io/v1","kind":"ClusterPolicy","metadata":{"name":"p"},"spec":{"rules":[
+        {"name":"pull","match":{"any":[{"resources":{"kinds":["Pod"]}}]},
+         "mutate":{"foreach":[{"list":"request.object.spec.containers",
+            "preconditions":{"all":[{"key":"{{ element.image }}","operator":"NotEquals","value":"busybox"}]},
+            "patchStrategicMerge":{"spec":{"containers":[{"(name)":"{{ element.name }}","imagePullPolicy":"Always"}]}}}]}},
+        {"name":"index","match":{"any":[{"resources":{"kinds":["Pod"]}}]},
+         "mutate":{"foreach":[{"list":"request.object.spec.containers",
+            "patchesJson6902":"- op: add\n  path: /spec/containers/{{elementIndex}}/env\n  value: [{\"name\": \"AT\", \"value\": \"{{ elementIndex }}\"}]"}]}},
+        {"name":"none","match":{"any":[{"resources":{"kinds":["Pod"]}}]},
+         "mutate":{"foreach":[{"list":"request.object.spec.containers[?name == 'none']","patchStrategicMerge":{"metadata":{"labels":{"x":"y"}}}}]}},
+        {"name":"missing","match":{"any":[{"resources":{"kinds":["Pod"]}}]},
+         "mutate":{"foreach":[{"list":"request.object.spec.initContainers","patchStrategicMerge":{"metadata":{"labels":{"x":"y"}}}}]}}]}}"#,
+    );
+    let request = Request {
+        object: pod(""),
+        ..Request::default()
+    };
+    let m = mutate(&policy, &request, &Env::fixed());
+    let got: Vec<(&str, Status, &str)> = m
+        .responses
+        .iter()
+        .map(|r| (r.rule.as_str(), r.status, r.message.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("pull", Status::Pass, "mutated Pod/web in namespace default"),
+            (
+                "index",
+                Status::Pass,
+                "mutated Pod/web in namespace default"
+            ),
+            ("none", Status::Skip, "0 elements processed"),
+            // Unlike validate, a list that does not resolve is an error (Kyverno repeats it).
+            (
+                "missing",
+                Status::Error,
+                "failed to evaluate list request.object.spec.initContainers: Unknown key \"initContainers\" in path: Unknown key \"initContainers\" in path"
+            ),
+        ]
+    );
+    // Only `main` passes the element's precondition.
+    assert_eq!(
+        containers(&m.patched),
+        r#"[{"env":[{"name":"AT","value":"0"}],"image":"nginx","imagePullPolicy":"Always","name":"main"},{"env":[{"name":"AT","value":"1"}],"image":"busybox","name":"side"}]"#
+    );
 }

@@ -420,7 +420,7 @@ fn unsupported_rule_types() {
     let p = policy(&format!(
         r#"[{{"name":"g","match":{MATCH_POD},"generate":{{"kind":"ConfigMap","name":"x","data":{{}}}}}},
             {{"name":"c","match":{MATCH_POD},"validate":{{"manifests":{{"attestors":[]}}}}}},
-            {{"name":"m","match":{MATCH_POD},"mutate":{{"foreach":[{{"list":"request.object.spec.containers","patchStrategicMerge":{{}}}}]}}}}]"#
+            {{"name":"m","match":{MATCH_POD},"mutate":{{"targets":[{{"apiVersion":"v1","kind":"ConfigMap"}}],"patchStrategicMerge":{{}}}}}}]"#
     ));
     let out = crate::engine::evaluate(&p, &req(pod("web", "x")), &Env::fixed());
     let got: Vec<(&str, Status)> = out.iter().map(|r| (r.rule.as_str(), r.status)).collect();

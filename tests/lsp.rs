@@ -1445,3 +1445,48 @@ async fn real_core_cel_hover_and_completion_of_resource_fields() {
         ]
     );
 }
+
+/// A pattern key that the matched kind does not have is a warning at the key, with a "did you
+/// mean", published like any other finding.
+#[tokio::test]
+async fn real_core_publishes_pattern_keys_the_matched_kind_lacks() {
+    const POLICY: &str = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: non-root
+spec:
+  rules:
+    - name: non-root
+      match:
+        any:
+          - resources:
+              kinds: [Pod]
+      validate:
+        failureAction: Audit
+        message: Run as non-root.
+        pattern:
+          spec:
+            securityContext:
+              runAsNonRot: true
+";
+    let mut s = Session::start(Arc::new(lsp::Kyverno));
+    s.initialize().await;
+    s.open(POLICY).await;
+    let published = s.diagnostics().await;
+    let pattern: Vec<&Value> = published["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "pattern-unknown-field")
+        .collect();
+    assert_eq!(
+        pattern,
+        [&json!({
+            "range": range(17, 14, 17, 25),
+            "severity": 2,
+            "code": "pattern-unknown-field",
+            "source": "kyverno-ls",
+            "message": "`runAsNonRot` is not a field of PodSecurityContext in Pod (Kubernetes 1.37), so this part of the pattern can never match what it names. Did you mean `runAsNonRoot`?",
+        })]
+    );
+}

@@ -142,8 +142,27 @@ struct Companions<'a> {
     action: Option<Action>,
 }
 
+/// The documents of a file that may be some policy's companions (bindings and
+/// PolicyExceptions), with their engine value, converted once per simulation.
+type Candidate<'a> = (&'a DocAnalysis, &'a Policy, Value);
+
+fn candidates<'a>(documents: &'a [DocAnalysis], accepted: &[usize]) -> Vec<Candidate<'a>> {
+    accepted
+        .iter()
+        .filter_map(|&i| {
+            let d = &documents[i];
+            let (p, root) = (d.policy.as_ref()?, d.doc.root.as_ref()?);
+            let companion = matches!(
+                p.kind.as_str(),
+                "ValidatingAdmissionPolicyBinding" | "PolicyException"
+            );
+            companion.then(|| (d, p, Value::from_json(&root.to_json())))
+        })
+        .collect()
+}
+
 impl<'a> Companions<'a> {
-    fn of(policy: &Policy, documents: &'a [DocAnalysis], accepted: &[usize]) -> Self {
+    fn of(policy: &Policy, candidates: &[Candidate<'a>]) -> Self {
         let mut out = Companions {
             documents: Vec::new(),
             bindings: Vec::new(),
@@ -152,11 +171,7 @@ impl<'a> Companions<'a> {
             action: None,
         };
         let mut actions = Vec::new();
-        for &i in accepted {
-            let d = &documents[i];
-            let (Some(p), Some(root)) = (d.policy.as_ref(), d.doc.root.as_ref()) else {
-                continue;
-            };
+        for (d, p, value) in candidates {
             let list = match (p.kind.as_str(), p.api_version.split('/').next()) {
                 ("ValidatingAdmissionPolicyBinding", _)
                     if policy.kind == "ValidatingAdmissionPolicy"
@@ -175,7 +190,7 @@ impl<'a> Companions<'a> {
                 }
                 _ => continue,
             };
-            list.push(Value::from_json(&root.to_json()));
+            list.push(value.clone());
             out.documents.push(d);
         }
         // Deny blocks even where another binding only warns.
@@ -218,6 +233,7 @@ pub fn simulate(
         .iter()
         .map(|s| sample_fingerprint(text, s))
         .collect();
+    let candidates = candidates(documents, accepted);
     for &di in valid {
         let doc = &documents[di];
         let Some(root) = &doc.doc.root else { continue };
@@ -227,7 +243,7 @@ pub fn simulate(
         if !kind.is_simulated_policy() {
             continue;
         };
-        let companions = Companions::of(model, documents, accepted);
+        let companions = Companions::of(model, &candidates);
         let seen: Vec<std::borrow::Cow<Sample>> = samples
             .iter()
             .map(|s| companions.apply(sample_for_policy(model, s)))

@@ -79,6 +79,26 @@ pub fn applying<'a>(named: &[&'a Value], ctx: &mut Context) -> Vec<&'a Value> {
     out
 }
 
+/// The keys of `applying`, as Kyverno lists them in messages.
+pub fn keys(applying: &[&Value]) -> String {
+    let keys: Vec<String> = applying.iter().map(|e| key(e)).collect();
+    keys.join(", ")
+}
+
+/// Kyverno's message for a rule that `applying` skip, with no space before the keys (its
+/// words for validate and mutate rules; podSecurity rules have their own).
+pub fn skipped(applying: &[&Value]) -> String {
+    format!("rule is skipped due to policy exceptions{}", keys(applying))
+}
+
+/// How exceptions name `policy`: `namespace/name` for a Policy, `name` for a ClusterPolicy.
+pub fn policy_key(policy: &Value) -> String {
+    match super::matching::policy_namespace(policy) {
+        "" => policy.str_at(&["metadata", "name"]).to_string(),
+        ns => format!("{ns}/{}", policy.str_at(&["metadata", "name"])),
+    }
+}
+
 /// How Kyverno names an exception in messages: `namespace/name`, or `name`.
 pub fn key(e: &Value) -> String {
     match e.str_at(&["metadata", "namespace"]) {

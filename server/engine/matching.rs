@@ -317,6 +317,15 @@ fn legacy_filter(block: &Value) -> Value {
     Value::object(m)
 }
 
+/// The namespace a namespaced `Policy` confines its rules to; empty for a ClusterPolicy.
+pub fn policy_namespace(policy: &Value) -> &str {
+    if policy.str_at(&["kind"]) == "Policy" {
+        policy.str_at(&["metadata", "namespace"])
+    } else {
+        ""
+    }
+}
+
 /// Whether `rule` (its `match` and `exclude`) selects `resource` for this request.
 /// `policy_namespace` is the namespace of a namespaced `Policy` (empty for ClusterPolicy).
 pub fn rule_matches(

@@ -418,7 +418,8 @@ fn plain(path: &str, pattern_path: &str, msg: String) -> Walk {
     ))
 }
 
-fn escape_pointer(key: &str) -> String {
+/// A JSON pointer segment for `key` (`~` and `/` escaped).
+pub fn escape_pointer(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 

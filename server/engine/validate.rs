@@ -89,11 +89,7 @@ pub fn rule_for(
     } else {
         &request.object
     };
-    let policy_ns = if policy.str_at(&["kind"]) == "Policy" {
-        policy.str_at(&["metadata", "namespace"])
-    } else {
-        ""
-    };
+    let policy_ns = matching::policy_namespace(policy);
     let computed = autogen::compute_rules(policy, resource.str_at(&["kind"]));
     if let Some(c) = computed
         .iter()
@@ -133,19 +129,11 @@ fn validate_rules(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespo
     };
     let kind = resource.str_at(&["kind"]);
     let rules = autogen::compute_rules(policy, kind);
-    let policy_ns = if policy.str_at(&["kind"]) == "Policy" {
-        policy.str_at(&["metadata", "namespace"])
-    } else {
-        ""
-    };
+    let policy_ns = matching::policy_namespace(policy);
     let unscored =
         policy.str_at(&["metadata", "annotations", "policies.kyverno.io/scored"]) == "false";
     let apply_one = policy.str_at(&["spec", "applyRules"]) == "One";
-    // How PolicyExceptions name this policy.
-    let policy_key = match policy_ns {
-        "" => policy.str_at(&["metadata", "name"]).to_string(),
-        ns => format!("{ns}/{}", policy.str_at(&["metadata", "name"])),
-    };
+    let policy_key = exceptions::policy_key(policy);
     let spec_action = policy.str_at(&["spec", "validationFailureAction"]);
 
     let mut out = Vec::new();
@@ -263,18 +251,10 @@ fn run_rule(
             return Some(r);
         }
         let applying = exceptions::applying(&named, &mut ctx);
-        let keys: Vec<String> = applying.iter().map(|e| exceptions::key(e)).collect();
         match (applying.is_empty(), pod_security_rule) {
             (true, _) => {}
-            // Kyverno's words, with no space before the keys.
             (false, None) => {
-                return Some(Resp::new(
-                    Status::Skip,
-                    format!(
-                        "rule is skipped due to policy exceptions{}",
-                        keys.join(", ")
-                    ),
-                ));
+                return Some(Resp::new(Status::Skip, exceptions::skipped(&applying)));
             }
             (false, Some(ps)) => {
                 return match exceptions::pod_security(&applying, ps) {
@@ -295,7 +275,7 @@ fn run_rule(
                                         Status::Skip,
                                         format!(
                                             "rule is skipped due to policy exceptions {}",
-                                            keys.join(", ")
+                                            exceptions::keys(&applying)
                                         ),
                                     )),
                                     other => other,

@@ -346,7 +346,21 @@ type Loaded = (
     usize,
 );
 
-/// The resources, values and user info a test names, read through `read`.
+/// The text of a file the test names (relative to `base`), recorded in `found` so that a
+/// change to it re-runs the analysis; None when it is refused or cannot be read.
+fn read_listed(
+    name: &str,
+    base: &Path,
+    root: &Path,
+    read: &mut dyn FnMut(&Path) -> Option<String>,
+    real: &mut dyn FnMut(&Path) -> Option<PathBuf>,
+    found: &mut Discovered,
+) -> Option<String> {
+    let path = resolve(base, name, root, real).ok()?;
+    found.files.push(path.clone());
+    read(&path)
+}
+
 /// The objects and image data of the test's `context` file, which CEL's `resource` and
 /// `image` libraries read. A file that cannot be read or decoded gives none: the test
 /// runner reports it.
@@ -365,11 +379,7 @@ fn load_context(
     if test.context.is_empty() {
         return none;
     }
-    let Ok(path) = resolve(base, &test.context, root, real) else {
-        return none;
-    };
-    found.files.push(path.clone());
-    let Some(text) = read(&path) else {
+    let Some(text) = read_listed(&test.context, base, root, read, real, found) else {
         return none;
     };
     let docs = crate::yaml::parse(&text, &crate::yaml::Limits::default());
@@ -407,11 +417,9 @@ fn load_exceptions(
 ) -> (Vec<crate::engine::Value>, Vec<crate::engine::Value>) {
     let (mut exceptions, mut cel_exceptions) = (Vec::new(), Vec::new());
     for e in &test.exceptions {
-        let Ok(path) = resolve(base, e, root, real) else {
-            continue;
-        };
-        found.files.push(path.clone());
-        let Some(docs) = read(&path).and_then(|t| files::parse_documents(&t).ok()) else {
+        let Some(docs) = read_listed(e, base, root, read, real, found)
+            .and_then(|t| files::parse_documents(&t).ok())
+        else {
             continue;
         };
         for doc in docs {
@@ -426,6 +434,7 @@ fn load_exceptions(
     (exceptions, cel_exceptions)
 }
 
+/// The resources, values and user info a test names, read through `read`.
 fn load(
     test: &Test,
     base: &Path,

@@ -564,7 +564,7 @@ fn differences(expected: &Value, actual: &Value, at: &str, out: &mut Vec<String>
         (Value::Object(e), Value::Object(a)) => {
             let keys: std::collections::BTreeSet<&String> = e.keys().chain(a.keys()).collect();
             for k in keys {
-                let path = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+                let path = format!("{at}/{}", crate::engine::pattern::escape_pointer(k));
                 match (e.get(k), a.get(k)) {
                     (Some(x), Some(y)) => differences(x, y, &path, out),
                     (Some(x), None) => out.push(format!(
@@ -594,18 +594,17 @@ fn validate_only(
     request: &Request,
     env: &Env,
 ) -> Result<Vec<RuleResponse>, String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        engine::validate(policy, request, env)
-    }))
-    .map_err(|_| "kyverno-ls failed on this rule (internal error)".to_string())
+    guarded(|| engine::validate(policy, request, env))
 }
 
 /// Runs the engine, turning a panic into an error response (no row may crash the run).
 fn evaluate(policy: &Value, request: &Request, env: &Env) -> Result<Vec<RuleResponse>, String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        engine::evaluate(policy, request, env)
-    }))
-    .map_err(|e| {
+    guarded(|| engine::evaluate(policy, request, env))
+}
+
+/// `run`, with a panic turned into an error message that names it.
+fn guarded<T>(run: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).map_err(|e| {
         let msg = e
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
@@ -650,13 +649,23 @@ fn mutation_chain(inputs: &Inputs, ri: usize, op: Operation, env: &Env) -> Chain
         }
         let mut request = build_request(inputs, &p.name, resource, op);
         request.object = last.clone();
-        let m = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            crate::engine::mutate::mutate(v, &request, env)
-        }));
-        if let Ok(m) = m {
-            last = m.patched.clone();
-            steps.push((pi, m));
-        }
+        // A panic leaves the resource unknown from here on, and says so in its rows.
+        let m = guarded(|| crate::engine::mutate::mutate(v, &request, env)).unwrap_or_else(|e| {
+            crate::engine::mutate::Mutation {
+                responses: vec![RuleResponse {
+                    rule: String::new(),
+                    source: 0,
+                    status: Status::Error,
+                    message: e,
+                    resource_path: None,
+                    policy_path: None,
+                }],
+                patched: last.clone(),
+                unfinished: true,
+            }
+        });
+        last = m.patched.clone();
+        steps.push((pi, m));
     }
     Chain { steps, last }
 }

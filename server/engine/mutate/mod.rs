@@ -47,15 +47,8 @@ pub fn has_mutate_rules(policy: &Value) -> bool {
 pub fn mutate(policy: &Value, request: &Request, env: &Env) -> Mutation {
     let mut patched = request.object.clone();
     let mut responses = Vec::new();
-    let policy_ns = if policy.str_at(&["kind"]) == "Policy" {
-        policy.str_at(&["metadata", "namespace"])
-    } else {
-        ""
-    };
-    let policy_key = match policy_ns {
-        "" => policy.str_at(&["metadata", "name"]).to_string(),
-        ns => format!("{ns}/{}", policy.str_at(&["metadata", "name"])),
-    };
+    let policy_ns = matching::policy_namespace(policy);
+    let policy_key = exceptions::policy_key(policy);
     let apply_one = policy.str_at(&["spec", "applyRules"]) == "One";
     let mut unfinished = false;
     let kind = patched.str_at(&["kind"]).to_string();
@@ -123,30 +116,20 @@ fn run_rule(
     if !named.is_empty() {
         let applying = exceptions::applying(&named, &mut ctx);
         if !applying.is_empty() {
-            let keys: Vec<String> = applying.iter().map(|e| exceptions::key(e)).collect();
-            return (
-                Status::Skip,
-                format!(
-                    "rule is skipped due to policy exceptions{}",
-                    keys.join(", ")
-                ),
-                None,
-            );
+            return (Status::Skip, exceptions::skipped(&applying), None);
         }
     }
     let resource = &request.object;
     if let Some(entries) = present(mutate.at(&["foreach"])).and_then(Value::as_array) {
         return match foreach(entries, &mut ctx, name, resource.clone(), 0) {
-            Err(e) => match e.strip_prefix(UNKNOWN) {
-                Some(e) => (
-                    Status::Unsupported,
-                    format!(
-                        "kyverno-ls does not simulate a foreach patch whose variables do not resolve yet ({e})"
-                    ),
-                    None,
+            Err(ForeachError::Failed(e)) => (Status::Error, e, None),
+            Err(ForeachError::Unknown(e)) => (
+                Status::Unsupported,
+                format!(
+                    "kyverno-ls does not simulate a foreach patch whose variables do not resolve yet ({e})"
                 ),
-                None => (Status::Error, e, None),
-            },
+                None,
+            ),
             Ok(patched) if &patched == resource => {
                 (Status::Skip, "0 elements processed".into(), None)
             }
@@ -173,8 +156,19 @@ fn run_rule(
     (Status::Pass, mutated(&patched), Some(patched))
 }
 
-/// Marks an error of a `foreach` element whose outcome in Kyverno is not known.
-const UNKNOWN: &str = "\u{0}unknown:";
+/// Why a `foreach` stopped.
+enum ForeachError {
+    /// Kyverno's error for the rule.
+    Failed(String),
+    /// A case whose outcome in Kyverno is not known yet.
+    Unknown(String),
+}
+
+impl From<String> for ForeachError {
+    fn from(e: String) -> Self {
+        ForeachError::Failed(e)
+    }
+}
 
 /// Kyverno's message for a rule that changed the resource.
 fn mutated(patched: &Value) -> String {
@@ -201,12 +195,13 @@ fn foreach(
     rule: &str,
     resource: Value,
     nesting: usize,
-) -> Result<Value, String> {
+) -> Result<Value, ForeachError> {
     if nesting >= crate::limits::MAX_FOREACH_NESTING {
         return Err(format!(
             "foreach nested more than {} levels; kyverno-ls evaluates no deeper",
             crate::limits::MAX_FOREACH_NESTING
-        ));
+        )
+        .into());
     }
     let mut resource = resource;
     for fe in entries {
@@ -218,15 +213,16 @@ fn foreach(
                 "foreach list {list} has {} elements; kyverno-ls evaluates at most {}",
                 crate::limits::thousands(elements.len() as u64),
                 crate::limits::thousands(crate::limits::MAX_FOREACH_ELEMENTS as u64)
-            ));
+            )
+            .into());
         }
-        let patched = elements_of(fe, &elements, ctx, rule, &resource, nesting).map_err(|e| {
-            if e.starts_with(UNKNOWN) {
-                e
-            } else {
-                format!("failed to mutate elements: {e}")
-            }
-        })?;
+        let patched =
+            elements_of(fe, &elements, ctx, rule, &resource, nesting).map_err(|e| match e {
+                ForeachError::Failed(e) => {
+                    ForeachError::Failed(format!("failed to mutate elements: {e}"))
+                }
+                unknown => unknown,
+            })?;
         if patched != resource {
             resource = patched;
             ctx.set("request.object", resource.clone());
@@ -242,7 +238,7 @@ fn elements_of(
     rule: &str,
     resource: &Value,
     nesting: usize,
-) -> Result<Value, String> {
+) -> Result<Value, ForeachError> {
     let descending = match fe.str_at(&["order"]) {
         "Descending" => true,
         "Ascending" => false,
@@ -264,9 +260,9 @@ fn elements_of(
             None => {}
             Some((Status::Skip, _)) => continue,
             Some((_, e)) => {
-                return Err(format!(
-                    "failed to evaluate mutate.foreach[{i}].preconditions: {e}"
-                ));
+                return Err(
+                    format!("failed to evaluate mutate.foreach[{i}].preconditions: {e}").into(),
+                );
             }
         }
         patched = match present(fe.at(&["foreach"])).and_then(Value::as_array) {
@@ -285,9 +281,13 @@ fn elements_of(
                     // (the policy library expects a verdict there), and we do not know yet
                     // what it does instead.
                     Err(e) if e.contains("Unknown key") => {
-                        return Err(format!("{UNKNOWN}variable substitution failed: {e}"));
+                        return Err(ForeachError::Unknown(format!(
+                            "variable substitution failed: {e}"
+                        )));
                     }
-                    Err(e) => return Err(format!("variable substitution failed: {e}")),
+                    Err(e) => {
+                        return Err(format!("variable substitution failed: {e}").into());
+                    }
                 };
                 apply(&patch, &patched)?
             }

@@ -5,7 +5,8 @@
 //!   podSecurity);
 //! - CEL: ClusterPolicy `validate.cel` rules, ValidatingPolicy and NamespacedValidatingPolicy;
 //! - mutate: kyverno.io mutate rules (the rows kyverno-ls answers; `foreach` and `targets`
-//!   are not simulated yet and answer `unsupported`), status and patched resource.
+//!   are not simulated yet and answer `unsupported`), status and patched resource;
+//! - generate: kyverno.io generate rules, status and generated resources.
 //!
 //! `KYVERNO_LS_BLESS=1 cargo test --test conformance_test_runner` rewrites the list.
 
@@ -42,6 +43,8 @@ fn family(r: &Row) -> Option<&'static str> {
         Some("cel")
     } else if classic && r.rule_type == "mutate" && r.actual != "unsupported" {
         Some("mutate")
+    } else if classic && r.rule_type == "generate" {
+        Some("generate")
     } else {
         None
     }
@@ -105,6 +108,10 @@ fn agreement_with_kyverno_test_on_the_policy_library() {
     let (m_agree, m_total, m_percent) = agreement("mutate");
     println!(
         "agreement: {m_agree}/{m_total} = {m_percent:.2}% (kyverno.io mutate rules kyverno-ls answers: patchStrategicMerge, patchesJson6902)"
+    );
+    let (g_agree, g_total, g_percent) = agreement("generate");
+    println!(
+        "agreement: {g_agree}/{g_total} = {g_percent:.2}% (kyverno.io generate rules: data, clone, cloneList, foreach; generated resources compared)"
     );
     let unsupported = report
         .results

@@ -18,6 +18,7 @@ pub mod cel;
 pub mod conditions;
 pub mod context;
 pub mod exceptions;
+pub mod generate;
 pub mod matching;
 pub mod mutate;
 pub mod pattern;
@@ -28,26 +29,33 @@ pub mod vars;
 
 pub use validate::validate;
 
-/// The rule responses of a policy of either family for one request: `validate` for
-/// ClusterPolicy and Policy, `cel::evaluate` for the CEL kinds.
+/// The rule responses of a policy of either family for one request: `cel::evaluate` for the
+/// CEL kinds; for ClusterPolicy and Policy, `mutate::mutate`, then `validate` and
+/// `generate::statuses` on the mutated resource.
 pub fn evaluate(policy: &Value, request: &Request, env: &Env) -> Vec<RuleResponse> {
     let api_version = policy.str_at(&["apiVersion"]);
     let kind = policy.str_at(&["kind"]);
-    match crate::model::family_of(api_version, kind) {
-        Some(crate::model::Family::Cel) => cel::evaluate(policy, request, env),
-        _ if mutate::has_mutate_rules(policy) => {
-            // The policy's mutate rules run first; its other rules see their result.
-            let m = mutate::mutate(policy, request, env);
-            let patched = Request {
-                object: m.patched,
-                ..request.clone()
-            };
-            let mut out = m.responses;
-            out.extend(validate(policy, &patched, env));
-            out
-        }
-        _ => validate(policy, request, env),
+    if crate::model::family_of(api_version, kind) == Some(crate::model::Family::Cel) {
+        return cel::evaluate(policy, request, env);
     }
+    let mut out = Vec::new();
+    let patched;
+    let request = if mutate::has_mutate_rules(policy) {
+        let m = mutate::mutate(policy, request, env);
+        out = m.responses;
+        patched = Request {
+            object: m.patched,
+            ..request.clone()
+        };
+        &patched
+    } else {
+        request
+    };
+    out.extend(validate(policy, request, env));
+    if generate::has_generate_rules(policy) {
+        out.extend(generate::statuses(policy, request, env));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -218,13 +218,11 @@ fn run_rule(
     let rule = info.rule;
     let validate = present(rule.at(&["validate"]));
     let Some(validate) = validate else {
-        // Mutate rules answer from `mutate::mutate`.
-        let kind = ["generate", "verifyImages"]
-            .into_iter()
-            .find(|k| present(rule.at(&[k])).is_some())?;
+        // Mutate rules answer from `mutate::mutate`, generate rules from `generate`.
+        present(rule.at(&["verifyImages"]))?;
         return Some(Resp::new(
             Status::Unsupported,
-            format!("kyverno-ls does not simulate `{kind}` rules yet"),
+            "kyverno-ls does not simulate `verifyImages` rules yet",
         ));
     };
     for (k, what) in [

@@ -278,7 +278,8 @@ fn from_manifest(
                         .collect(),
                     global_context: Default::default(),
                     exceptions,
-                    patched_resources: Default::default(),
+                    expected_files: Default::default(),
+                    clone_sources: Default::default(),
                 };
                 for (resource, file, span) in resources {
                     let op = run::operation_for(

@@ -74,6 +74,11 @@ pub struct TestResult {
     /// Set when the entry is for a rule-less policy kind (`isValidatingPolicy`, ...).
     pub rule_less: bool,
     pub patched_resources: String,
+    /// `generatedResource` and `generatedResources`: files with the objects a generate rule
+    /// is expected to create.
+    pub generated_resources: Vec<String>,
+    /// `cloneSourceResource`: the file whose objects a generate rule may clone.
+    pub clone_source: String,
 }
 
 impl TestResult {
@@ -333,6 +338,14 @@ fn decode_result(v: &Value, at: &str) -> Result<TestResult, String> {
                 }
             }
             "patchedResources" | "patchedResource" => out.patched_resources = string(fv, &here)?,
+            "generatedResource" => {
+                let r = string(fv, &here)?;
+                if !r.is_empty() {
+                    out.generated_resources.push(r);
+                }
+            }
+            "generatedResources" => out.generated_resources.extend(strings(fv, &here)?),
+            "cloneSourceResource" => out.clone_source = string(fv, &here)?,
             "resourceSpecs" => {
                 for (i, spec) in list(fv, &here)?.iter().enumerate() {
                     let sat = format!("{here}[{i}]");

@@ -9,6 +9,7 @@ use serde_json::Value as Json;
 use super::files::{self, Sandbox, meta_str, str_field};
 use super::manifest::{self, Test, TestResult, UserInfoFile, Values};
 use super::{ManifestError, Options, Report, Row};
+use crate::engine::generate::{self, Generation};
 use crate::engine::{self, ApiResponse, Env, Operation, Request, RuleResponse, Status, Value};
 use crate::model::Family;
 use crate::vfs::Files;
@@ -48,9 +49,11 @@ pub struct Inputs {
     /// The `context` file's objects and image data, for CEL's context libraries.
     pub context_resources: Vec<Value>,
     pub images: BTreeMap<String, Value>,
-    /// The documents of each `patchedResources` file the results name (namespaces
-    /// defaulted), or why it could not be read.
-    pub patched_resources: BTreeMap<String, Result<Vec<Value>, String>>,
+    /// The documents of each `patchedResources` and `generatedResource` file the results name
+    /// (namespaces defaulted), or why it could not be read.
+    pub expected_files: BTreeMap<String, Result<Vec<Value>, String>>,
+    /// The documents of each `cloneSourceResource` file, as written.
+    pub clone_sources: BTreeMap<String, Result<Vec<Value>, String>>,
 }
 
 /// Rule types the engine decides; others answer `unsupported`.
@@ -62,6 +65,7 @@ pub const SIMULATED_RULE_TYPES: &[&str] = &[
     "podSecurity",
     "cel",
     "mutate",
+    "generate",
 ];
 
 /// Runs every `Test` document of the manifest at `path`, appending rows and errors.
@@ -312,25 +316,39 @@ pub fn load_inputs(
             exceptions.push(to_value(&doc));
         }
     }
-    let mut patched_resources = BTreeMap::new();
+    let mut expected_files = BTreeMap::new();
+    let mut clone_sources = BTreeMap::new();
     for r in &test.results {
-        let p = &r.patched_resources;
-        if p.is_empty() || patched_resources.contains_key(p) {
+        let expected = std::iter::once(&r.patched_resources).chain(&r.generated_resources);
+        for p in expected {
+            if p.is_empty() || expected_files.contains_key(p) {
+                continue;
+            }
+            let loaded = sandbox.resolve(base, p).and_then(|path| {
+                read(&path)
+                    .map(|docs| {
+                        docs.into_iter()
+                            .map(|d| to_value(&files::default_namespace(d)))
+                            .collect()
+                    })
+                    .map_err(|e| format!("expected resource `{p}`: {e}"))
+            });
+            expected_files.insert(p.clone(), loaded);
+        }
+        let p = &r.clone_source;
+        if p.is_empty() || clone_sources.contains_key(p) {
             continue;
         }
         let loaded = sandbox.resolve(base, p).and_then(|path| {
             read(&path)
-                .map(|docs| {
-                    docs.into_iter()
-                        .map(|d| to_value(&files::default_namespace(d)))
-                        .collect()
-                })
-                .map_err(|e| format!("patched resource `{p}`: {e}"))
+                .map(|docs| docs.iter().map(to_value).collect())
+                .map_err(|e| format!("clone source `{p}`: {e}"))
         });
-        patched_resources.insert(p.clone(), loaded);
+        clone_sources.insert(p.clone(), loaded);
     }
     Ok(Inputs {
-        patched_resources,
+        expected_files,
+        clone_sources,
         exceptions,
         cel_exceptions,
         context_resources,
@@ -473,16 +491,70 @@ enum Patched {
     Differs(String),
 }
 
-/// `kyverno test`'s comparison: the document with the actual object's apiVersion, kind,
-/// namespace and name; both sides with `generate.kyverno.io/` labels dropped and the
-/// managed-by label set, then tidied (nulls and empty maps and lists removed); equal when no
-/// merge patch separates them.
+/// `kyverno test`'s comparison with the test's `patchedResources` file.
 fn compare_patched(inputs: &Inputs, file: &str, actual: &Value) -> Patched {
-    let docs = match inputs.patched_resources.get(file) {
+    let docs = match inputs.expected_files.get(file) {
         Some(Ok(d)) => d,
         Some(Err(e)) => return Patched::Missing(e.clone()),
         None => return Patched::Missing(format!("patched resource `{file}` was not loaded")),
     };
+    match compare_docs(docs, actual) {
+        None => Patched::Missing(format!(
+            "no response compared: `{file}` has no {} named `{}` (kyverno test drops the row)",
+            actual.str_at(&["kind"]),
+            actual.str_at(&["metadata", "name"])
+        )),
+        Some(Ok(())) => Patched::Same,
+        Some(Err(diff)) => Patched::Differs(diff),
+    }
+}
+
+/// `kyverno test`'s comparison of a generated object with the `generatedResource` file, or
+/// with any of the `generatedResources` files.
+fn compare_generated(inputs: &Inputs, files: &[String], actual: &Value) -> Patched {
+    let mut differs = None;
+    let mut missing = None;
+    for file in files {
+        let docs = match inputs.expected_files.get(file) {
+            Some(Ok(d)) => d,
+            Some(Err(e)) => {
+                missing.get_or_insert_with(|| e.clone());
+                continue;
+            }
+            None => {
+                missing.get_or_insert_with(|| format!("`{file}` was not loaded"));
+                continue;
+            }
+        };
+        match compare_docs(docs, actual) {
+            Some(Ok(())) => return Patched::Same,
+            Some(Err(diff)) => {
+                differs.get_or_insert(format!("differs from the one in `{file}`: {diff}"));
+            }
+            None => {
+                missing.get_or_insert_with(|| {
+                    format!(
+                        "`{file}` has no {} named `{}`",
+                        actual.str_at(&["kind"]),
+                        actual.str_at(&["metadata", "name"])
+                    )
+                });
+            }
+        }
+    }
+    match (differs, missing) {
+        (Some(d), _) => Patched::Differs(d),
+        (None, Some(m)) => Patched::Missing(m),
+        (None, None) => Patched::Missing("no generatedResource file".into()),
+    }
+}
+
+/// The document of `docs` with the actual object's apiVersion, kind, namespace and name
+/// (None when there is none), compared as `kyverno test` compares: both sides with
+/// `generate.kyverno.io/` labels dropped and the managed-by label set, then tidied (nulls and
+/// empty maps and lists removed); equal when no merge patch separates them. Err: the first
+/// differences.
+fn compare_docs(docs: &[Value], actual: &Value) -> Option<Result<(), String>> {
     let id = |v: &Value| {
         [
             v.str_at(&["apiVersion"]).to_string(),
@@ -491,20 +563,14 @@ fn compare_patched(inputs: &Inputs, file: &str, actual: &Value) -> Patched {
             v.str_at(&["metadata", "name"]).to_string(),
         ]
     };
-    let Some(expected) = docs.iter().find(|d| id(d) == id(actual)) else {
-        return Patched::Missing(format!(
-            "no response compared: `{file}` has no {} named `{}` (kyverno test drops the row)",
-            actual.str_at(&["kind"]),
-            actual.str_at(&["metadata", "name"])
-        ));
-    };
+    let expected = docs.iter().find(|d| id(d) == id(actual))?;
     let (a, e) = (normalized(actual), normalized(expected));
     if a == e {
-        return Patched::Same;
+        return Some(Ok(()));
     }
     let mut diffs = Vec::new();
     differences(&e, &a, "", &mut diffs);
-    Patched::Differs(diffs.join("; "))
+    Some(Err(diffs.join("; ")))
 }
 
 fn normalized(v: &Value) -> Value {
@@ -620,6 +686,7 @@ fn guarded<T>(run: impl FnOnce() -> T) -> Result<T, String> {
 struct Cache {
     responses: HashMap<(usize, usize, &'static str), Result<Vec<RuleResponse>, String>>,
     chains: HashMap<(usize, &'static str), Chain>,
+    generations: HashMap<(usize, usize, &'static str), Result<Generation, String>>,
 }
 
 /// The test's mutate policies applied to one resource in load order, as `kyverno test` does
@@ -680,6 +747,7 @@ pub fn run_test(
 ) -> Vec<Row> {
     let mut cache = Cache::default();
     let mut rows = Vec::new();
+    let clone_sources = clone_sources(test, inputs);
     for result in &test.results {
         let names: Vec<String> = if result.resources.is_empty() {
             inputs.resources.iter().map(|r| r.name.clone()).collect()
@@ -698,6 +766,7 @@ pub fn run_test(
             inputs,
             options,
             env,
+            clone_sources: &clone_sources,
         };
         for name in names {
             rows.push(row(&ctx, result, &name, any_found, &mut cache));
@@ -711,6 +780,27 @@ struct RowContext<'a> {
     inputs: &'a Inputs,
     options: &'a Options,
     env: &'a Env,
+    /// Per policy name, the objects its generate rules may clone.
+    clone_sources: &'a HashMap<String, Vec<Value>>,
+}
+
+/// The clone sources of each policy, as `kyverno test` puts them in its fake cluster: for each
+/// of its rules, the `cloneSourceResource` file of the first result that names the policy
+/// and the rule.
+fn clone_sources(test: &Test, inputs: &Inputs) -> HashMap<String, Vec<Value>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out: HashMap<String, Vec<Value>> = HashMap::new();
+    for r in &test.results {
+        if r.clone_source.is_empty() || !seen.insert((r.policy_name(), r.rule.as_str())) {
+            continue;
+        }
+        if let Some(Ok(docs)) = inputs.clone_sources.get(&r.clone_source) {
+            out.entry(r.policy_name().to_string())
+                .or_default()
+                .extend(docs.iter().cloned());
+        }
+    }
+    out
 }
 
 fn row(
@@ -725,6 +815,7 @@ fn row(
         inputs,
         options,
         env,
+        clone_sources,
     } = *ctx;
     let mut row = Row {
         manifest: manifest.to_string(),
@@ -845,14 +936,32 @@ fn row(
             .entry((ri, op.as_str()))
             .or_insert_with(|| mutation_chain(inputs, ri, op, env));
         let mutation = chain.steps.iter().find(|(p, _)| *p == pi).map(|(_, m)| m);
+        let request = || {
+            let mut request = build_request(inputs, policy_name, &inputs.resources[ri], op);
+            if !chain.steps.is_empty() {
+                request.object = chain.last.clone();
+            }
+            request
+        };
+        let generation = (!cel && generate::has_generate_rules(policy_value)).then(|| {
+            let key = (pi, ri, op.as_str());
+            let sources = clone_sources
+                .get(policy_name)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            cache
+                .generations
+                .entry(key)
+                .or_insert_with(|| {
+                    guarded(|| generate::generate(policy_value, &request(), env, sources))
+                })
+                .clone()
+        });
         let responses = cache
             .responses
             .entry((pi, ri, op.as_str()))
             .or_insert_with(|| {
-                let mut request = build_request(inputs, policy_name, &inputs.resources[ri], op);
-                if !chain.steps.is_empty() {
-                    request.object = chain.last.clone();
-                }
+                let request = request();
                 // The policy's mutate responses come from the chain; its other rules see the
                 // resource every mutate policy patched.
                 let mut out = mutation.map(|m| m.responses.clone()).unwrap_or_default();
@@ -861,9 +970,17 @@ fn row(
                 } else {
                     validate_only(policy_value, &request, env)
                 };
-                rest.map(|r| {
+                let generated = match &generation {
+                    None => Ok(Vec::new()),
+                    Some(g) => g
+                        .as_ref()
+                        .map(|g| g.responses.clone())
+                        .map_err(Clone::clone),
+                };
+                rest.and_then(|r| {
                     out.extend(r);
-                    out
+                    out.extend(generated?);
+                    Ok(out)
                 })
             });
         // A mutation kyverno-ls could not finish leaves every later object unknown.
@@ -901,6 +1018,37 @@ fn row(
                             "the patched resource differs from the one in `{}`: {diff}",
                             result.patched_resources
                         );
+                        return row;
+                    }
+                }
+            }
+        }
+        if let (Some(Ok(g)), false) = (&generation, result.generated_resources.is_empty()) {
+            // Without objects (none made, or a rule of the policy failed), `kyverno test`
+            // compares the status alone.
+            let made = g.objects.as_ref().map(Vec::as_slice).unwrap_or_default();
+            let mine = g
+                .responses
+                .iter()
+                .zip(made)
+                .filter(|(r, _)| rule_matches(&r.rule, rule_filter))
+                .flat_map(|(_, objects)| objects);
+            for object in mine {
+                let what = format!(
+                    "the generated {} `{}`",
+                    object.str_at(&["kind"]),
+                    object.str_at(&["metadata", "name"])
+                );
+                match compare_generated(inputs, &result.generated_resources, object) {
+                    Patched::Same => {}
+                    Patched::Missing(why) => {
+                        row.actual = "error".into();
+                        row.message = format!("{what} is not among the expected ones: {why}");
+                        return row;
+                    }
+                    Patched::Differs(diff) => {
+                        row.actual = "fail".into();
+                        row.message = format!("{what} {diff}");
                         return row;
                     }
                 }

@@ -68,6 +68,13 @@ spec:
       namespace: '{{ request.object.metadata.name }}'
       data:
         data: {a: b}
+  - name: verify
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    verifyImages:
+    - imageReferences: ['*']
 ";
 
 const RESOURCES: &str = "\
@@ -210,7 +217,8 @@ namespaces:
         api_responses: vec![],
         global_context: Default::default(),
         exceptions: vec![],
-        patched_resources: Default::default(),
+        expected_files: Default::default(),
+        clone_sources: Default::default(),
     };
     let resource = run::Resource {
         name: "good".into(),
@@ -391,15 +399,23 @@ results:
   rule: make-config
   resources: [prod]
   result: pass
+- policy: require-labels
+  rule: verify
+  resources: [good]
+  result: pass
 ",
     );
     let report = run_dir(dir.path(), false);
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     let r = &report.results;
-    assert_eq!(r.len(), 8);
+    assert_eq!(r.len(), 9);
     assert_eq!(
-        (r[7].actual.as_str(), r[7].rule_type.as_str()),
-        ("unsupported", "generate")
+        (r[7].actual.as_str(), r[7].rule_type.as_str(), r[7].ok),
+        ("pass", "generate", true)
+    );
+    assert_eq!(
+        (r[8].actual.as_str(), r[8].rule_type.as_str()),
+        ("unsupported", "verifyImages")
     );
     assert!(
         r[6].message.contains("every resource was checked"),
@@ -419,9 +435,9 @@ results:
     assert_eq!(r[4].resource, "prod/other");
     assert_eq!(r[5].resource, "default/good");
     let s = report.summary();
-    assert_eq!(s.total, 8);
+    assert_eq!(s.total, 9);
     assert_eq!(s.unsupported, 1);
-    assert_eq!(s.ok + s.mismatch + s.unsupported, 8);
+    assert_eq!(s.ok + s.mismatch + s.unsupported, 9);
 
     // --compat: a rule with no response counts as passed; a missing policy does not.
     let compat = run_dir(dir.path(), true);
@@ -431,9 +447,9 @@ results:
     assert!(compat.results[3].ok);
 
     let j = super::render::json(&report);
-    assert_eq!(j["results"].as_array().unwrap().len(), 8);
+    assert_eq!(j["results"].as_array().unwrap().len(), 9);
     assert_eq!(j["results"][0]["policy"], "require-labels");
-    assert_eq!(j["summary"]["total"], 8);
+    assert_eq!(j["summary"]["total"], 9);
     let x = super::render::junit(&report);
     assert!(x.starts_with("<?xml") && x.contains("<skipped"));
     let t = super::render::text(&report);

@@ -416,7 +416,7 @@ fn user_info_in_context() {
 }
 
 #[test]
-fn unsupported_rule_types() {
+fn rule_types_answer_mutate_first_and_generate_last() {
     let p = policy(&format!(
         r#"[{{"name":"g","match":{MATCH_POD},"generate":{{"kind":"ConfigMap","name":"x","data":{{}}}}}},
             {{"name":"c","match":{MATCH_POD},"validate":{{"manifests":{{"attestors":[]}}}}}},
@@ -424,13 +424,13 @@ fn unsupported_rule_types() {
     ));
     let out = crate::engine::evaluate(&p, &req(pod("web", "x")), &Env::fixed());
     let got: Vec<(&str, Status)> = out.iter().map(|r| (r.rule.as_str(), r.status)).collect();
-    // Mutate rules answer first, then the others.
+    // Mutate rules answer first, then validate rules, then generate rules.
     assert_eq!(
         got,
         [
             ("m", Status::Unsupported),
-            ("g", Status::Unsupported),
-            ("c", Status::Unsupported)
+            ("c", Status::Unsupported),
+            ("g", Status::Pass)
         ]
     );
 }

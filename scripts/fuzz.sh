@@ -3,7 +3,7 @@
 # minimized corpora in fuzz/corpus/ are replayed on stable by `cargo test --test fuzz_replay`.
 #
 #   scripts/fuzz.sh TARGET SECONDS   fuzz one target (yaml, jmespath, template, analysis, lsp,
-#                                    cel, cel_check)
+#                                    cel, cel_check, mutate)
 #   scripts/fuzz.sh all SECONDS      each target in turn, SECONDS each
 #   scripts/fuzz.sh seed [TARGET...] rebuild the corpora from the repository's policies, the
 #                                    shared conformance policies and the JMESPath suite, then
@@ -23,7 +23,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 FUZZ="$ROOT/fuzz"
-TARGETS=(yaml jmespath template analysis lsp cel cel_check)
+TARGETS=(yaml jmespath template analysis lsp cel cel_check mutate)
 SHARED="${KYVERNO_SHARED:-$ROOT/../shared}"
 # A 10 s input is a hang to fix; 2 GiB is far above any bounded input.
 LIBFUZZER_FLAGS=(-rss_limit_mb=2048 -timeout=10)
@@ -200,6 +200,33 @@ for data in texts:
 for expr in sorted(cel):
     for selector in (0x04, 0x22, 0x45):
         put("cel_check", bytes([selector]) + expr)
+
+# Mutations: a resource and a patch, one JSON document per line. The resources are the
+# built-in samples; the patches are hand-written: anchors, deletions, JSON patches, atomic
+# fields.
+def json_docs(path):
+    try:
+        import yaml as _yaml
+        with open(path) as f:
+            return [d for d in _yaml.safe_load_all(f) if isinstance(d, dict)]
+    except Exception:
+        return []
+
+samples = [d for f in sorted(glob.glob(os.path.join(root, "server/samples/builtin/*.yaml")))
+           for d in json_docs(f)]
+patches = [
+    {"spec": {"containers": [{"(name)": "*", "+(imagePullPolicy)": "Always"}]}},
+    {"metadata": {"labels": {"app": None, "team": "a"}}, "spec": {"containers": [{"name": "c", "$patch": "delete"}]}},
+    [{"op": "add", "path": "/spec/containers/-", "value": {"name": "d"}},
+     {"op": "remove", "path": "/metadata/labels/zz"}, {"op": "move", "from": "/spec", "path": "/x"}],
+    {"spec": {"nodeSelector": {"z": "a"}, "tolerations": [{"key": "k"}]}},
+    {"spec": {"template": {"spec": {"containers": [{"name": "new", "image": "x"}]}}}},
+    {"<(spec)": {"+(hostNetwork)": False}, "metadata": {"annotations": {"+(a)": "b"}}},
+    [{"op": "replace", "path": "/spec/containers/-1/image", "value": "y"}, {"op": "test", "path": "/kind", "value": "Pod"}],
+]
+for sample in samples[:12]:
+    for patch in patches:
+        put("mutate", json.dumps(sample) + "\n" + json.dumps(patch))
 
 # LSP sessions: open a policy, ask for every feature, edit it, shut down.
 def frame(msg):

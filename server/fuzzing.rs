@@ -595,3 +595,39 @@ pub fn cel_check(data: &[u8]) {
         "checking is not deterministic"
     );
 }
+
+/// The mutations' merges and patches: two JSON documents, one per line (a resource, then a
+/// patch), through the mutate anchors and the strategic merge, the structured merge of an
+/// apply configuration (typed and untyped), and JSON patches with Kyverno's and the
+/// apiserver's options. Each must give the same answer twice, and never panic.
+pub fn mutate(data: &[u8]) {
+    use crate::engine::mutate::{anchors, apply, json_patch, merge};
+    let text = text(data);
+    let (first, second) = text.split_once('\n').unwrap_or((&text, ""));
+    let parse = |s: &str| {
+        serde_json::from_str::<serde_json::Value>(s)
+            .map(|v| jmespath::Value::from_json(&v))
+            .unwrap_or(jmespath::Value::Null)
+    };
+    let (resource, patch) = (parse(first), parse(second));
+    let mut preprocessed = patch.clone();
+    if anchors::preprocess(&mut preprocessed, &resource).is_ok() {
+        let merged = merge::strategic_merge(&resource, &preprocessed);
+        assert_eq!(
+            merged,
+            merge::strategic_merge(&resource, &preprocessed),
+            "strategic merge is not deterministic"
+        );
+    }
+    let applied = apply::apply_configuration(&resource, &patch);
+    assert_eq!(
+        applied,
+        apply::apply_configuration(&resource, &patch),
+        "structured merge is not deterministic"
+    );
+    let _ = apply::apply_untyped(&resource, &patch);
+    if let jmespath::Value::Array(ops) = &patch {
+        let _ = json_patch::apply(&resource, ops);
+        let _ = json_patch::apply_strict(&resource, ops);
+    }
+}

@@ -6,7 +6,8 @@
 //! - CEL: ClusterPolicy `validate.cel` rules, ValidatingPolicy and NamespacedValidatingPolicy;
 //! - mutate: kyverno.io mutate rules (the rows kyverno-ls answers; `foreach` and `targets`
 //!   are not simulated yet and answer `unsupported`), status and patched resource;
-//! - generate: kyverno.io generate rules, status and generated resources.
+//! - generate: kyverno.io generate rules, status and generated resources;
+//! - mpol: MutatingPolicy and NamespacedMutatingPolicy, status and patched resource.
 //!
 //! `KYVERNO_LS_BLESS=1 cargo test --test conformance_test_runner` rewrites the list.
 
@@ -45,6 +46,8 @@ fn family(r: &Row) -> Option<&'static str> {
         Some("mutate")
     } else if classic && r.rule_type == "generate" {
         Some("generate")
+    } else if ["MutatingPolicy", "NamespacedMutatingPolicy"].contains(&r.rule_type.as_str()) {
+        Some("mpol")
     } else {
         None
     }
@@ -112,6 +115,10 @@ fn agreement_with_kyverno_test_on_the_policy_library() {
     let (g_agree, g_total, g_percent) = agreement("generate");
     println!(
         "agreement: {g_agree}/{g_total} = {g_percent:.2}% (kyverno.io generate rules: data, clone, cloneList, foreach; generated resources compared)"
+    );
+    let (mp_agree, mp_total, mp_percent) = agreement("mpol");
+    println!(
+        "agreement: {mp_agree}/{mp_total} = {mp_percent:.2}% (MutatingPolicy: JSONPatch and ApplyConfiguration; patched resources compared)"
     );
     let unsupported = report
         .results

@@ -92,3 +92,8 @@ fn cel() {
 fn cel_check() {
     replay("cel_check", kyverno_ls::fuzzing::cel_check);
 }
+
+#[test]
+fn mutate() {
+    replay("mutate", kyverno_ls::fuzzing::mutate);
+}

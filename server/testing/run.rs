@@ -170,9 +170,15 @@ pub fn load_inputs(
             // The CEL kinds the engine does not simulate answer `unsupported` from the engine,
             // per response, so that each expected row keeps its row.
             let model = crate::model::Policy::lower(&root);
+            // Kubernetes' MutatingAdmissionPolicy and its binding are simulated in every
+            // version `kyverno test` reads (v1alpha1, v1beta1, v1), though the policy model
+            // knows only v1.
+            let admission_mutating = str_field(&doc, "apiVersion")
+                .starts_with("admissionregistration.k8s.io/")
+                && str_field(&doc, "kind").starts_with("MutatingAdmissionPolicy");
             policies.push(Policy {
                 name: meta_str(&doc, "name").to_string(),
-                value: model.is_some().then(|| to_value(&doc)),
+                value: (model.is_some() || admission_mutating).then(|| to_value(&doc)),
                 kind: str_field(&doc, "kind").to_string(),
                 api_version: str_field(&doc, "apiVersion").to_string(),
                 model,
@@ -689,13 +695,24 @@ struct Cache {
     generations: HashMap<(usize, usize, &'static str), Result<Generation, String>>,
 }
 
-/// The test's mutate policies applied to one resource in load order, as `kyverno test` does
-/// before anything else: each policy sees the resource as the ones before it left it, and
-/// every other rule sees it at the end.
+/// The test's mutating policies applied to one resource, in the order of `kyverno test`:
+/// - ClusterPolicy and Policy mutate rules first, in load order, each policy seeing the
+///   resource as the ones before it left it; their validate and generate rules see the
+///   result (`classic_last`);
+/// - then Kubernetes' MutatingAdmissionPolicies, each on the resource as the ones before it
+///   left it;
+/// - then the MutatingPolicies, all on that result. Kyverno's CLI takes the patched resource
+///   of the last one that patched, reports it as every one's patched resource, and the CEL
+///   policies after them see it (`last`).
 struct Chain {
-    /// (policy index, what its mutate rules did).
+    /// (policy index, what its mutate rules did), in the order they ran.
     steps: Vec<(usize, crate::engine::mutate::Mutation)>,
+    classic_last: Value,
     last: Value,
+}
+
+fn is_mutating_policy(kind: &str) -> bool {
+    matches!(kind, "MutatingPolicy" | "NamespacedMutatingPolicy")
 }
 
 fn mutation_chain(inputs: &Inputs, ri: usize, op: Operation, env: &Env) -> Chain {
@@ -703,7 +720,11 @@ fn mutation_chain(inputs: &Inputs, ri: usize, op: Operation, env: &Env) -> Chain
     let mut last = resource.value.clone();
     let mut steps = Vec::new();
     if op == Operation::Delete {
-        return Chain { steps, last };
+        return Chain {
+            steps,
+            classic_last: last.clone(),
+            last,
+        };
     }
     for (pi, p) in inputs.policies.iter().enumerate() {
         let Some(v) = &p.value else { continue };
@@ -734,7 +755,93 @@ fn mutation_chain(inputs: &Inputs, ri: usize, op: Operation, env: &Env) -> Chain
         last = m.patched.clone();
         steps.push((pi, m));
     }
-    Chain { steps, last }
+    let classic_last = last.clone();
+    // MutatingAdmissionPolicies next, each on the resource as the one before it left it.
+    for (pi, p) in inputs.policies.iter().enumerate() {
+        let Some(v) = &p.value else { continue };
+        if p.kind != "MutatingAdmissionPolicy" {
+            continue;
+        }
+        let mut request = build_request(inputs, &p.name, resource, op);
+        request.object = last.clone();
+        let (responses, patched) =
+            match guarded(|| crate::engine::cel::mutating_admission::mutate(v, &request, env)) {
+                Ok(m) => (m.responses, m.patched),
+                Err(e) => (
+                    vec![RuleResponse {
+                        rule: p.name.clone(),
+                        source: 0,
+                        status: Status::Error,
+                        message: e,
+                        resource_path: None,
+                        policy_path: None,
+                    }],
+                    None,
+                ),
+            };
+        if responses.is_empty() {
+            continue;
+        }
+        if let Some(p) = patched {
+            last = p;
+        }
+        steps.push((
+            pi,
+            crate::engine::mutate::Mutation {
+                responses,
+                patched: last.clone(),
+                unfinished: false,
+            },
+        ));
+    }
+    let admitted = last.clone();
+    let mut cel_steps = Vec::new();
+    let mut patched = None;
+    for (pi, p) in inputs.policies.iter().enumerate() {
+        let Some(v) = &p.value else { continue };
+        if !is_mutating_policy(&p.kind) {
+            continue;
+        }
+        // Kyverno's CLI runs MutatingPolicies as a CREATE of the resource.
+        let mut request = build_request(inputs, &p.name, resource, Operation::Create);
+        request.object = admitted.clone();
+        request.old_object = Value::Null;
+        let responses = match guarded(|| crate::engine::cel::mpol::mutate(v, &request, env)) {
+            Ok(m) => {
+                if m.patched.is_some() {
+                    patched = m.patched;
+                }
+                m.responses
+            }
+            Err(e) => vec![RuleResponse {
+                rule: String::new(),
+                source: 0,
+                status: Status::Error,
+                message: e,
+                resource_path: None,
+                policy_path: None,
+            }],
+        };
+        cel_steps.push((pi, responses));
+    }
+    if let Some(p) = patched {
+        last = p;
+    }
+    for (pi, responses) in cel_steps {
+        steps.push((
+            pi,
+            crate::engine::mutate::Mutation {
+                responses,
+                patched: last.clone(),
+                unfinished: false,
+            },
+        ));
+    }
+    Chain {
+        steps,
+        classic_last,
+        last,
+    }
 }
 
 /// Matches every expected result of `test` against the engine's responses.
@@ -857,7 +964,8 @@ fn row(
         return row;
     };
     // `kyverno test` ignores `rule:` for the CEL kinds: every response of the policy counts.
-    let cel = crate::model::family_of(&policy.api_version, &policy.kind) == Some(Family::Cel);
+    let cel = crate::model::family_of(&policy.api_version, &policy.kind) == Some(Family::Cel)
+        || policy.kind == "MutatingAdmissionPolicy";
     let rule_filter = if cel { "" } else { result.rule.as_str() };
     if cel {
         row.rule_type = policy.kind.clone();
@@ -939,10 +1047,16 @@ fn row(
         let request = || {
             let mut request = build_request(inputs, policy_name, &inputs.resources[ri], op);
             if !chain.steps.is_empty() {
-                request.object = chain.last.clone();
+                request.object = if cel {
+                    chain.last.clone()
+                } else {
+                    chain.classic_last.clone()
+                };
             }
             request
         };
+        let mutating_policy =
+            is_mutating_policy(&policy.kind) || policy.kind == "MutatingAdmissionPolicy";
         let generation = (!cel && generate::has_generate_rules(policy_value)).then(|| {
             let key = (pi, ri, op.as_str());
             let sources = clone_sources
@@ -965,7 +1079,9 @@ fn row(
                 // The policy's mutate responses come from the chain; its other rules see the
                 // resource every mutate policy patched.
                 let mut out = mutation.map(|m| m.responses.clone()).unwrap_or_default();
-                let rest = if cel {
+                let rest = if mutating_policy {
+                    Ok(Vec::new())
+                } else if cel {
                     evaluate(policy_value, &request, env)
                 } else {
                     validate_only(policy_value, &request, env)
@@ -987,12 +1103,12 @@ fn row(
         // A mutate row sees the resource as patched up to its policy; every other row sees
         // it patched by all of them. A mutation kyverno-ls could not finish leaves them
         // unknown.
-        let mutate_row = row.rule_type == "mutate";
-        let unfinished = chain
-            .steps
-            .iter()
-            .filter(|(p, _)| !mutate_row || *p <= pi)
-            .any(|(_, m)| m.unfinished);
+        let mutate_row = row.rule_type == "mutate" || mutating_policy;
+        let upto = match chain.steps.iter().position(|(p, _)| *p == pi) {
+            Some(i) if mutate_row => i + 1,
+            _ => chain.steps.len(),
+        };
+        let unfinished = chain.steps[..upto].iter().any(|(_, m)| m.unfinished);
         if unfinished {
             row.actual = "unsupported".into();
             row.message = "a mutation applied before this row is not simulated yet".into();

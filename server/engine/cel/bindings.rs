@@ -151,6 +151,26 @@ fn side(v: &Value) -> cel::Value {
     }
 }
 
+/// `object` for a resource as the engine hands it to CEL.
+pub fn object_value(v: &Value) -> cel::Value {
+    side(v)
+}
+
+/// `exceptions`: what the applying CEL PolicyExceptions allow.
+pub fn exceptions_value(images: Vec<String>, values: Vec<String>) -> cel::Value {
+    cel::Value::map(
+        [("allowedImages", images), ("allowedValues", values)]
+            .into_iter()
+            .map(|(k, v)| {
+                (
+                    Key::String(k.into()),
+                    cel::Value::list(v.into_iter().map(cel::Value::string).collect()),
+                )
+            })
+            .collect(),
+    )
+}
+
 /// `object`, `oldObject`, `request`, `namespaceObject` and `exceptions` for `request`.
 pub fn request_bindings(request: &Request) -> Bindings {
     let subject = match request.object.as_object() {

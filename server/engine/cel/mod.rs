@@ -7,6 +7,8 @@
 
 pub mod bindings;
 pub mod matching;
+pub mod mpol;
+pub mod mutating_admission;
 pub mod params;
 pub mod resources;
 pub mod validate_cel;
@@ -42,6 +44,12 @@ pub fn evaluate(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespons
             return vpol::validate(policy, request, env);
         }
         "ValidatingAdmissionPolicy" => return vap::validate(policy, request, env),
+        "MutatingPolicy" | "NamespacedMutatingPolicy" => {
+            return mpol::mutate(policy, request, env).responses;
+        }
+        "MutatingAdmissionPolicy" => {
+            return mutating_admission::mutate(policy, request, env).responses;
+        }
         _ => {}
     }
     vec![RuleResponse {

@@ -18,7 +18,7 @@ use crate::engine::{Env, Operation, Request, RuleResponse, Status, Value};
 
 /// The request the CLI builds for a ValidatingAdmissionPolicy: the resource as a CREATE, and
 /// only the namespaces the values file labels (an unknown namespace has no labels at all).
-fn admission_request(request: &Request) -> Request {
+pub(super) fn admission_request(request: &Request) -> Request {
     let object = match request.object.as_object() {
         Some(m) if !m.is_empty() => request.object.clone(),
         _ => request.old_object.clone(),

@@ -25,7 +25,7 @@ const CONTROLLERS: &[(&str, &str, &str, &str, bool)] = &[
     ("cronjobs", "batch", "v1", "CronJob", true),
 ];
 
-fn response(status: Status, rule: &str, message: impl Into<String>) -> RuleResponse {
+pub(super) fn response(status: Status, rule: &str, message: impl Into<String>) -> RuleResponse {
     RuleResponse {
         rule: rule.to_string(),
         source: 0,
@@ -107,6 +107,34 @@ fn spec_for(spec: &Value, request: &Request) -> Option<Value> {
         // No matcher in JSON mode: every payload and every resource is evaluated.
         return Some(spec.clone());
     }
+    matching_spec(spec, request, rewrite_paths)
+}
+
+/// The whole spec, written for the Pod template of a controller (`cronjob`: of a CronJob's job
+/// template): vpol's autogen rewrites every `object` and `oldObject` path.
+fn rewrite_paths(variant: Value, cronjob: bool) -> Option<Value> {
+    let json = crate::jmespath::json::to_go_json(&variant);
+    let (spec_to, meta_to) = if cronjob {
+        (
+            "spec.jobTemplate.spec.template.spec",
+            "spec.jobTemplate.spec.template.metadata",
+        )
+    } else {
+        ("spec.template.spec", "spec.template.metadata")
+    };
+    let json = replace(&json, "spec", spec_to);
+    let json = replace(&json, "metadata", meta_to);
+    Some(Value::from_json(&serde_json::from_str(&json).ok()?))
+}
+
+/// `spec` when its matchConstraints match the request, else its autogen variant for the
+/// request's Pod controller (its constraints narrowed to that controller, and its expressions
+/// rewritten by `rewrite`) when that matches.
+pub(super) fn matching_spec(
+    spec: &Value,
+    request: &Request,
+    rewrite: fn(Value, bool) -> Option<Value>,
+) -> Option<Value> {
     let constraints = spec.at(&["matchConstraints"]);
     if matching::matches(constraints, request) {
         return Some(spec.clone());
@@ -154,18 +182,7 @@ fn spec_for(spec: &Value, request: &Request) -> Option<Value> {
     );
     let mut variant = spec.as_object()?.clone();
     variant.insert("matchConstraints".into(), Value::object(c));
-    let json = crate::jmespath::json::to_go_json(&Value::object(variant));
-    let (spec_to, meta_to) = if *cronjob {
-        (
-            "spec.jobTemplate.spec.template.spec",
-            "spec.jobTemplate.spec.template.metadata",
-        )
-    } else {
-        ("spec.template.spec", "spec.template.metadata")
-    };
-    let json = replace(&json, "spec", spec_to);
-    let json = replace(&json, "metadata", meta_to);
-    let variant = Value::from_json(&serde_json::from_str(&json).ok()?);
+    let variant = rewrite(Value::object(variant), *cronjob)?;
     matching::matches(variant.at(&["matchConstraints"]), request).then_some(variant)
 }
 
@@ -192,7 +209,7 @@ pub(super) fn parsed(expr: &str) -> Result<Arc<Program>, Vec<cel::SyntaxError>> 
 }
 
 /// A compiled expression, or the response that its syntax errors give.
-fn compile(expr: &str, path: &str) -> Result<Arc<Program>, String> {
+pub(super) fn compile(expr: &str, path: &str) -> Result<Arc<Program>, String> {
     parsed(expr).map_err(|errors| {
         let detail: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
         format!(
@@ -202,7 +219,7 @@ fn compile(expr: &str, path: &str) -> Result<Arc<Program>, String> {
     })
 }
 
-fn expressions(spec: &Value, list: &str) -> Vec<Value> {
+pub(super) fn expressions(spec: &Value, list: &str) -> Vec<Value> {
     spec.at(&[list])
         .and_then(Value::as_array)
         .map(<[Value]>::to_vec)
@@ -210,7 +227,7 @@ fn expressions(spec: &Value, list: &str) -> Vec<Value> {
 }
 
 /// What the test's CEL PolicyExceptions do to a policy for one request.
-enum Exempt {
+pub(super) enum Exempt {
     /// Exceptions without `images` or `allowedValues` apply: the policy is skipped, or passes
     /// when the first of them says `reportResult: pass` (their `namespace/name`s).
     Fully(Vec<String>, bool),
@@ -223,7 +240,7 @@ enum Exempt {
 
 /// The exceptions that name the policy (`policyRefs`, same name and kind) and whose
 /// matchConditions all hold.
-fn exceptions(
+pub(super) fn exceptions(
     request: &Request,
     name: &str,
     kind: &str,
@@ -289,15 +306,19 @@ fn exceptions(
     }
 }
 
-type Compiled = Result<Arc<Program>, String>;
+pub(super) type Compiled = Result<Arc<Program>, String>;
 
 /// The request's variables plus the policy's `variables.<name>`, each evaluated on first use
 /// (an expression that did not compile gives its error there).
-fn activation(policy: &Value, request: &Request, variables: Vec<(String, Compiled)>) -> Bindings {
+pub(super) fn activation(
+    policy: &Value,
+    request: &Request,
+    variables: Vec<(String, Compiled)>,
+) -> Bindings {
     let mut activation = bindings::request_bindings(request);
     // A namespaced kind with no namespace gets the cluster library, as Kyverno's does.
     let namespace = Some(policy.str_at(&["metadata", "namespace"]))
-        .filter(|ns| !ns.is_empty() && policy.str_at(&["kind"]) == "NamespacedValidatingPolicy");
+        .filter(|ns| !ns.is_empty() && policy.str_at(&["kind"]).starts_with("Namespaced"));
     bindings::bind_context(&mut activation, request, namespace);
     if policy.at(&["spec"]).is_some_and(json_mode) {
         // The same declarations type-check, but only `object` has a value.
@@ -418,20 +439,7 @@ pub fn validate(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespons
             )];
         }
         Exempt::Partly { images, values } => {
-            activation.set(
-                "exceptions",
-                cel::Value::map(
-                    [("allowedImages", images), ("allowedValues", values)]
-                        .into_iter()
-                        .map(|(k, v)| {
-                            (
-                                cel::Key::String(k.into()),
-                                cel::Value::list(v.into_iter().map(cel::Value::string).collect()),
-                            )
-                        })
-                        .collect(),
-                ),
-            );
+            activation.set("exceptions", bindings::exceptions_value(images, values));
         }
     }
     // Any false condition means no match, even after errors; errors alone follow

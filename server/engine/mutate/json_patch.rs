@@ -39,16 +39,32 @@ fn pointer(path: &str) -> Result<Vec<String>, String> {
         .collect())
 }
 
-/// Applies `ops` to `doc`.
+/// Applies `ops` to `doc` with Kyverno's options.
 pub fn apply(doc: &Value, ops: &[Value]) -> Result<Value, String> {
+    apply_with(doc, ops, true)
+}
+
+/// Applies `ops` to `doc` as RFC 6902 and the Kubernetes apiserver do (evanphx/json-patch v4
+/// defaults, which mutating admission policies use): removing a missing path and adding under
+/// a missing parent are errors; negative indices still count from the end.
+pub fn apply_strict(doc: &Value, ops: &[Value]) -> Result<Value, String> {
+    apply_with(doc, ops, false)
+}
+
+fn apply_with(doc: &Value, ops: &[Value], lenient: bool) -> Result<Value, String> {
     let mut doc = doc.clone();
     for op in ops {
         let kind = op.str_at(&["op"]);
         let path = op.str_at(&["path"]);
         let steps = pointer(path)?;
         match kind {
-            "add" => add(&mut doc, &steps, value_of(op)?, path)?,
+            "add" => add(&mut doc, &steps, value_of(op)?, path, lenient)?,
             "remove" => {
+                if !lenient && get(&doc, &steps).is_none() {
+                    return Err(format!(
+                        "remove operation does not apply: doc is missing path: {path:?}: missing value"
+                    ));
+                }
                 remove(&mut doc, &steps);
             }
             "replace" => {
@@ -59,7 +75,7 @@ pub fn apply(doc: &Value, ops: &[Value]) -> Result<Value, String> {
                     ));
                 }
                 remove(&mut doc, &steps);
-                add(&mut doc, &steps, value, path)?;
+                add(&mut doc, &steps, value, path, lenient)?;
             }
             "move" | "copy" => {
                 let from = op.str_at(&["from"]);
@@ -70,7 +86,7 @@ pub fn apply(doc: &Value, ops: &[Value]) -> Result<Value, String> {
                 if kind == "move" {
                     remove(&mut doc, &from_steps);
                 }
-                add(&mut doc, &steps, value, path)?;
+                add(&mut doc, &steps, value, path, lenient)?;
             }
             "test" => {
                 let want = value_of(op)?;
@@ -146,11 +162,22 @@ fn get_mut<'a>(doc: &'a mut Value, steps: &[String]) -> Option<&'a mut Value> {
     Some(v)
 }
 
-fn add(doc: &mut Value, steps: &[String], value: Value, path: &str) -> Result<(), String> {
+fn add(
+    doc: &mut Value,
+    steps: &[String],
+    value: Value,
+    path: &str,
+    lenient: bool,
+) -> Result<(), String> {
     let Some((last, parents)) = steps.split_last() else {
         *doc = value;
         return Ok(());
     };
+    if !lenient && get(doc, parents).is_none() {
+        return Err(format!(
+            "add operation does not apply: doc is missing path: {path:?}: missing value"
+        ));
+    }
     // Missing parents are created: a list where the next step is an index, else a map.
     let mut v = doc;
     for (i, s) in parents.iter().enumerate() {

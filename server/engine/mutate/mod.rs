@@ -8,6 +8,7 @@
 //! (`targets`) answer `unsupported`.
 
 pub mod anchors;
+pub mod apply;
 pub mod json_patch;
 pub mod merge;
 

@@ -1,0 +1,389 @@
+//! MutatingPolicy and NamespacedMutatingPolicy, as Kyverno's mpol engine applies one to one
+//! request (K:pkg/cel/policies/mpol/engine/engine.go, compiler/policy.go):
+//! matchConstraints (with the Pod controller variant autogen adds), CEL PolicyExceptions,
+//! lazy variables, matchConditions, then each mutation in order, `object` being the result of
+//! the ones before it. A JSONPatch mutation's operations apply as the apiserver applies them;
+//! an ApplyConfiguration merges as server-side apply does (`mutate::apply`).
+//!
+//! Kyverno reports one rule with an empty name: pass ("success", whether or not anything
+//! changed) with the patched resource, skip when a match condition is false, and errors under
+//! `evaluation`. A mutating policy never fails.
+
+use super::bindings;
+use super::vpol::{self, Exempt, response};
+use crate::cel;
+use crate::engine::mutate::{apply, json_patch};
+use crate::engine::{Env, Request, RuleResponse, Status, Value};
+
+/// What a mutating policy did to one resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mutated {
+    /// No response when the policy does not match the resource.
+    pub responses: Vec<RuleResponse>,
+    /// The resource after the mutations, when they ran.
+    pub patched: Option<Value>,
+}
+
+/// The mpol autogen rewrite (K:pkg/cel/policies/mpol/autogen/autogen.go): only the match
+/// conditions and the ApplyConfiguration expressions move to the Pod template, by plain text
+/// replacement, and an `Object{…}` configuration is wrapped in the controller's template.
+fn rewrite(variant: Value, cronjob: bool) -> Option<Value> {
+    let mut spec = variant.as_object()?.clone();
+    let convert = |list: &str, path: &[&str], spec: &mut crate::jmespath::value::Map| {
+        let Some(Value::Array(items)) = spec.get(list) else {
+            return;
+        };
+        let items: Vec<Value> = items
+            .iter()
+            .map(|item| {
+                let text = item.str_at(path);
+                if text.is_empty() {
+                    return item.clone();
+                }
+                set_at(item, path, Value::from(to_template(text, cronjob).as_str()))
+            })
+            .collect();
+        spec.insert(list.to_string(), Value::array(items));
+    };
+    convert("matchConditions", &["expression"], &mut spec);
+    convert(
+        "mutations",
+        &["applyConfiguration", "expression"],
+        &mut spec,
+    );
+    Some(Value::object(spec))
+}
+
+fn set_at(v: &Value, path: &[&str], new: Value) -> Value {
+    let Some((first, rest)) = path.split_first() else {
+        return new;
+    };
+    let mut m = v.as_object().cloned().unwrap_or_default();
+    let child = m.get(*first).cloned().unwrap_or(Value::Null);
+    m.insert(first.to_string(), set_at(&child, rest, new));
+    Value::object(m)
+}
+
+/// One expression written for a Pod, rewritten for a controller's Pod template.
+fn to_template(expr: &str, cronjob: bool) -> String {
+    let (spec_to, meta_to) = if cronjob {
+        (
+            "spec.jobTemplate.spec.template.spec",
+            "spec.jobTemplate.spec.template.metadata",
+        )
+    } else {
+        ("spec.template.spec", "spec.template.metadata")
+    };
+    let mut out = expr.to_string();
+    for root in ["object", "Object"] {
+        out = out.replace(&format!("{root}.spec"), &format!("{root}.{spec_to}"));
+        for field in ["labels", "annotations"] {
+            out = out.replace(
+                &format!("{root}.metadata.{field}"),
+                &format!("{root}.{meta_to}.{field}"),
+            );
+        }
+    }
+    let trimmed = out.trim();
+    let Some(inner) = trimmed.strip_prefix("Object{") else {
+        return out;
+    };
+    // The configuration's top level goes under the template.
+    let mut depth = 1usize;
+    let mut end = None;
+    for (i, c) in inner.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    end = Some(i);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let Some(end) = end.filter(|e| *e > 0) else {
+        return out;
+    };
+    let (open, close) = if cronjob {
+        (
+            "Object{spec: Object.spec{jobTemplate: Object.spec.jobTemplate{spec: Object.spec.jobTemplate.spec{template: Object.spec.jobTemplate.spec.template{",
+            "}}}}}",
+        )
+    } else {
+        (
+            "Object{spec: Object.spec{template: Object.spec.template{",
+            "}}}",
+        )
+    };
+    format!("{open}{}{close}{}", &inner[..end], &inner[end + 1..])
+}
+
+/// One compiled mutation.
+enum Mutation {
+    JsonPatch(vpol::Compiled),
+    ApplyConfiguration(vpol::Compiled),
+}
+
+/// Applies the mutating policy to the request's resource.
+pub fn mutate(policy: &Value, request: &Request, env: &Env) -> Mutated {
+    let none = Mutated {
+        responses: Vec::new(),
+        patched: None,
+    };
+    let Some(written) = policy.at(&["spec"]) else {
+        return none;
+    };
+    let Some(spec) = vpol::matching_spec(written, request, rewrite) else {
+        return none;
+    };
+    let error = |rule: &str, message: String| Mutated {
+        responses: vec![response(Status::Error, rule, message)],
+        patched: None,
+    };
+    let cel_env = bindings::env_for_kind(env, policy.str_at(&["kind"]));
+    let compiled = (|| -> Result<_, String> {
+        let mut conditions = Vec::new();
+        for (i, c) in vpol::expressions(&spec, "matchConditions")
+            .iter()
+            .enumerate()
+        {
+            let path = format!("spec.matchConditions[{i}].expression");
+            conditions.push(vpol::compile(c.str_at(&["expression"]), &path)?);
+        }
+        let mut variables = Vec::new();
+        for (i, v) in vpol::expressions(&spec, "variables").iter().enumerate() {
+            let path = format!("spec.variables[{i}].expression");
+            variables.push((
+                v.str_at(&["name"]).to_string(),
+                vpol::compile(v.str_at(&["expression"]), &path),
+            ));
+        }
+        let mut mutations = Vec::new();
+        for (i, m) in vpol::expressions(&spec, "mutations").iter().enumerate() {
+            let (field, make): (&str, fn(vpol::Compiled) -> Mutation) =
+                match m.str_at(&["patchType"]) {
+                    "JSONPatch" => ("jsonPatch", Mutation::JsonPatch),
+                    _ => ("applyConfiguration", Mutation::ApplyConfiguration),
+                };
+            let path = format!("spec.mutations[{i}].{field}.expression");
+            let program = vpol::compile(m.str_at(&[field, "expression"]), &path)?;
+            mutations.push(make(Ok(program)));
+        }
+        Ok((conditions, variables, mutations))
+    })();
+    let (conditions, variables, mutations) = match compiled {
+        Ok(c) => c,
+        Err(e) => return error("", e),
+    };
+    let mut activation = vpol::activation(policy, request, variables);
+    let name = policy.str_at(&["metadata", "name"]);
+    let kind = policy.str_at(&["kind"]);
+    match vpol::exceptions(request, name, kind, &activation, &cel_env) {
+        Exempt::Fully(names, pass) => {
+            let (status, verb) = if pass {
+                (Status::Pass, "passed")
+            } else {
+                (Status::Skip, "skipped")
+            };
+            return Mutated {
+                responses: vec![response(
+                    status,
+                    "exception",
+                    format!(
+                        "rule is {verb} due to policy exception: {}",
+                        names.join(", ")
+                    ),
+                )],
+                patched: None,
+            };
+        }
+        Exempt::Partly { images, values } => {
+            activation.set("exceptions", bindings::exceptions_value(images, values));
+        }
+    }
+    let mut errors = Vec::new();
+    for program in &conditions {
+        match program.eval(&activation, &cel_env) {
+            Ok(cel::Value::Bool(false)) => {
+                return Mutated {
+                    responses: vec![response(Status::Skip, "", "skip")],
+                    patched: None,
+                };
+            }
+            Ok(cel::Value::Bool(true)) => {}
+            Ok(other) => errors.push(format!("expected a bool, got {}", other.type_name())),
+            Err(e) => errors.push(e.message),
+        }
+    }
+    if !errors.is_empty() {
+        return error(
+            "evaluation",
+            format!("failed to evaluate policy: {}", errors.join("; ")),
+        );
+    }
+    let mut object = request.object.clone();
+    for (i, m) in mutations.iter().enumerate() {
+        let (program, is_patch) = match m {
+            Mutation::JsonPatch(p) => (p, true),
+            Mutation::ApplyConfiguration(p) => (p, false),
+        };
+        let Ok(program) = program else { continue };
+        let result = match program.eval(&activation, &cel_env) {
+            Ok(v) => v.to_json(),
+            Err(e) => {
+                return error(
+                    "evaluation",
+                    format!("failed to evaluate policy: {}", e.message),
+                );
+            }
+        };
+        let next = if is_patch {
+            let Value::Array(ops) = &result else {
+                return error(
+                    "evaluation",
+                    format!(
+                        "failed to evaluate policy: mutation {i}: a JSONPatch expression must give a list, not {}",
+                        result.type_name()
+                    ),
+                );
+            };
+            match json_patch::apply_strict(&object, ops) {
+                Ok(v) => v,
+                // A failed `test` operation leaves the resource as it was.
+                Err(e) if e.starts_with("testing value") => object.clone(),
+                Err(e) => {
+                    return error(
+                        "evaluation",
+                        format!("failed to evaluate policy: JSONPath: {e}"),
+                    );
+                }
+            }
+        } else {
+            match apply::apply_configuration(&object, &result) {
+                Ok(v) => v,
+                Err(e) => return error("evaluation", format!("failed to evaluate policy: {e}")),
+            }
+        };
+        object = next;
+        activation.set("object", bindings::object_value(&object));
+    }
+    Mutated {
+        responses: vec![response(Status::Pass, "", "success")],
+        patched: Some(object),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(json: &str) -> Value {
+        Value::from_json(&serde_json::from_str(json).expect("test JSON"))
+    }
+
+    fn policy(conditions: &str, mutations: &str) -> Value {
+        v(&format!(
+            r#"{{"apiVersion":"policies.kyverno.io/v1","kind":"MutatingPolicy","metadata":{{"name":"m"}},
+                "spec":{{"matchConstraints":{{"resourceRules":[{{"apiGroups":[""],"apiVersions":["v1"],"operations":["CREATE"],"resources":["pods"]}}]}},
+                "matchConditions":{conditions},"mutations":{mutations}}}}}"#
+        ))
+    }
+
+    fn run(policy: &Value, object: &str) -> (Vec<String>, Option<String>) {
+        let request = Request {
+            object: v(object),
+            ..Request::default()
+        };
+        let m = mutate(policy, &request, &Env::fixed());
+        (
+            m.responses
+                .iter()
+                .map(|r| format!("{:?} {} {:?}", r.rule, r.status.as_str(), r.message))
+                .collect(),
+            m.patched.map(|p| crate::jmespath::json::to_go_json(&p)),
+        )
+    }
+
+    const POD: &str = r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"dev"},"spec":{"containers":[{"name":"a","image":"nginx"}]}}"#;
+
+    #[test]
+    fn mutations_apply_in_order_each_seeing_the_last_result() {
+        let p = policy(
+            "[]",
+            r#"[{"patchType":"JSONPatch","jsonPatch":{"expression":"[JSONPatch{op: 'add', path: '/metadata/labels', value: {'a': 'b'}}]"}},
+                {"patchType":"ApplyConfiguration","applyConfiguration":{"expression":"Object{metadata: Object.metadata{labels: {'c': object.metadata.labels.a}}}"}}]"#,
+        );
+        assert_eq!(
+            run(&p, POD),
+            (
+                vec![r#""" pass "success""#.to_string()],
+                Some(
+                    r#"{"apiVersion":"v1","kind":"Pod","metadata":{"labels":{"a":"b","c":"b"},"name":"p","namespace":"dev"},"spec":{"containers":[{"image":"nginx","name":"a"}]}}"#
+                        .to_string()
+                )
+            )
+        );
+    }
+
+    #[test]
+    fn false_conditions_skip_and_errors_are_reported_under_evaluation() {
+        let add = r#"[{"patchType":"JSONPatch","jsonPatch":{"expression":"[JSONPatch{op: 'add', path: '/metadata/labels/x', value: 'y'}]"}}]"#;
+        let skipped = policy(
+            r#"[{"name":"dev","expression":"object.metadata.namespace == 'prod'"}]"#,
+            add,
+        );
+        assert_eq!(
+            run(&skipped, POD),
+            (vec![r#""" skip "skip""#.to_string()], None)
+        );
+        // The apiserver's JSON patch does not create missing parents.
+        let p = policy("[]", add);
+        assert_eq!(
+            run(&p, POD),
+            (
+                vec![
+                    r#""evaluation" error "failed to evaluate policy: JSONPath: add operation does not apply: doc is missing path: \"/metadata/labels/x\": missing value""#
+                        .to_string()
+                ],
+                None
+            )
+        );
+        // A resource the constraints do not match gets no response at all.
+        let cm = r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}}"#;
+        assert_eq!(run(&p, cm), (vec![], None));
+    }
+
+    #[test]
+    fn a_deployment_gets_the_pod_mutation_on_its_template() {
+        let p = policy(
+            "[]",
+            r#"[{"patchType":"ApplyConfiguration","applyConfiguration":{"expression":"Object{metadata: Object.metadata{labels: {'team': 'a'}}}"}}]"#,
+        );
+        let deployment = r#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d","namespace":"dev"},
+            "spec":{"template":{"metadata":{"labels":{"app":"d"}},"spec":{"containers":[{"name":"a","image":"nginx"}]}}}}"#;
+        let (responses, patched) = run(&p, deployment);
+        assert_eq!(responses, vec![r#""" pass "success""#.to_string()]);
+        assert_eq!(
+            patched.unwrap(),
+            r#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d","namespace":"dev"},"spec":{"template":{"metadata":{"labels":{"app":"d","team":"a"}},"spec":{"containers":[{"image":"nginx","name":"a"}]}}}}"#
+        );
+    }
+
+    #[test]
+    fn autogen_moves_pod_paths_and_wraps_the_configuration() {
+        assert_eq!(
+            to_template(
+                "Object{metadata: Object.metadata{labels: {'a': object.metadata.labels['b']}}}",
+                false
+            ),
+            "Object{spec: Object.spec{template: Object.spec.template{metadata: Object.metadata{labels: {'a': object.spec.template.metadata.labels['b']}}}}}"
+        );
+        assert_eq!(
+            to_template("has(object.spec.containers)", true),
+            "has(object.spec.jobTemplate.spec.template.spec.containers)"
+        );
+    }
+}

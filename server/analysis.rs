@@ -166,6 +166,19 @@ pub struct RuleSimulation {
     pub on_failure: crate::model::Action,
     /// One entry per (sample, response); the responses of autogen rules count for their rule.
     pub results: Vec<SampleResult>,
+    /// What the rule changes, per sample it changes: for a mutate rule or a mutating policy,
+    /// the sample after the policy's mutations; for a generate rule, the objects it creates.
+    pub changes: Vec<SampleChange>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SampleChange {
+    /// Index in [`Analysis::samples`].
+    pub sample: usize,
+    /// The sample as the policy's mutations leave it.
+    pub patched: Option<std::sync::Arc<crate::engine::Value>>,
+    /// The objects the rule creates for the sample.
+    pub generated: Vec<crate::engine::Value>,
 }
 
 #[derive(Debug, Clone)]

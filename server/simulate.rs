@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::analysis::{DocAnalysis, RuleSimulation, SampleResult};
+use crate::analysis::{DocAnalysis, RuleSimulation, SampleChange, SampleResult};
 use crate::diag::{Diagnostic, Severity, SourceFile, Span};
 use crate::engine::budget::{Scope, Spent};
-use crate::engine::{self, Env, RuleResponse, Status, Value};
+use crate::engine::{self, Env, Outcome, RuleResponse, Status, Value};
 use crate::limits;
 use crate::model::{Action, Family, Policy};
 use crate::samples::{Origin, Sample};
@@ -19,24 +19,18 @@ use crate::yaml::Node;
 
 /// The engine on one (policy, sample) with `steps` left of the file's budget; a panic gives no
 /// response (the editor must survive an engine bug).
-fn run_engine(
-    policy: &Value,
-    sample: &Sample,
-    env: &Env,
-    steps: u64,
-) -> (Vec<RuleResponse>, Spent) {
-    let (responses, spent) = engine::budget::with_budget(
+fn run_engine(policy: &Value, sample: &Sample, env: &Env, steps: u64) -> (Outcome, Spent) {
+    engine::budget::with_budget(
         steps,
         limits::MAX_SIMULATION_STEPS,
         Scope::Simulation,
         || {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                engine::evaluate(policy, &sample.request, env)
+                engine::run(policy, &sample.request, env)
             }))
             .unwrap_or_default()
         },
-    );
-    (responses, spent)
+    )
 }
 
 /// Most (policy, sample) verdicts remembered between analyses.
@@ -45,7 +39,7 @@ const MAX_CACHED: usize = 16_384;
 /// The responses of a run and the steps it spent (charged again on a hit, so that the file's
 /// budget runs out at the same place whatever is remembered). Runs that exhausted the budget
 /// are not remembered: their result depends on what ran before.
-type Cache = HashMap<(u64, u64), (Arc<Vec<RuleResponse>>, u64)>;
+type Cache = HashMap<(u64, u64), (Arc<Outcome>, u64)>;
 
 /// The engine's responses by (policy document text, sample) fingerprint. The engine is a pure
 /// function of those (the clock is fixed), so a hit is exactly what a run would give; typing
@@ -271,7 +265,7 @@ pub fn simulate(
         );
         let policy_key = fingerprint(&policy_texts);
         let mut policy: Option<Value> = None;
-        let responses: Vec<Arc<Vec<RuleResponse>>> = seen
+        let responses: Vec<Arc<Outcome>> = seen
             .iter()
             .zip(&seen_keys)
             .map(|(s, &sk)| {
@@ -300,12 +294,40 @@ pub fn simulate(
             .collect();
         for rule in rules {
             let mut results = Vec::new();
-            for (si, list) in responses.iter().enumerate() {
+            let mut changes = Vec::new();
+            for (si, outcome) in responses.iter().enumerate() {
                 // The responses of the rule and of its autogen rules.
-                for r in list.iter().filter(|r| r.source == rule.index) {
+                let mut applied = false;
+                for r in outcome.responses.iter().filter(|r| r.source == rule.index) {
+                    applied |= r.status == Status::Pass;
                     results.push(SampleResult {
                         sample: si,
                         response: r.clone(),
+                    });
+                }
+                let generated: Vec<Value> = outcome
+                    .generated
+                    .iter()
+                    .filter(|(source, _)| *source == rule.index)
+                    .map(|(_, o)| o.clone())
+                    .collect();
+                // A mutation shows on the rules that applied to the sample.
+                let mutates = matches!(
+                    rule.form,
+                    "mutate"
+                        | "MutatingPolicy"
+                        | "NamespacedMutatingPolicy"
+                        | "MutatingAdmissionPolicy"
+                );
+                let patched = match (&outcome.patched, applied && mutates) {
+                    (Some(p), true) => Some(Arc::new(p.clone())),
+                    _ => None,
+                };
+                if patched.is_some() || !generated.is_empty() {
+                    changes.push(SampleChange {
+                        sample: si,
+                        patched,
+                        generated,
                     });
                 }
             }
@@ -316,6 +338,7 @@ pub fn simulate(
                 span: rule.span.clone(),
                 on_failure: companions.action.unwrap_or(rule.on_failure),
                 results,
+                changes,
             });
         }
     }

@@ -297,7 +297,9 @@ async fn initialize_announces_capabilities_and_server_info() {
                 "codeLensProvider": {"resolveProvider": false},
                 "executeCommandProvider": {"commands": [
                     "kyverno.showRuleResults", "kyverno.pickSample", "kyverno.runTests",
-                    "kyverno.listSamples"
+                    "kyverno.listSamples",
+                    "kyverno.showMutations",
+                    "kyverno.showGenerated"
                 ]},
                 "workspace": {"workspaceFolders": {"supported": true, "changeNotifications": true}},
             },

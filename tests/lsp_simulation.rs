@@ -1351,3 +1351,172 @@ spec:
         publish(&uri, Some(1), json!([])),
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// What mutate and generate rules change
+
+const CHANGES: &str = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: defaults
+spec:
+  rules:
+  - name: add-team
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    mutate:
+      patchStrategicMerge:
+        metadata:
+          labels:
+            +(team): platform
+  - name: quota
+    match:
+      any:
+      - resources:
+          kinds: [Namespace]
+    generate:
+      apiVersion: v1
+      kind: ConfigMap
+      name: defaults
+      namespace: '{{request.object.metadata.name}}'
+      data:
+        data:
+          owner: '{{request.object.metadata.name}}'
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: bare
+spec:
+  containers: [{name: c, image: nginx}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: owned
+  labels: {team: web}
+spec:
+  containers: [{name: c, image: nginx}]
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: dev
+";
+
+#[tokio::test]
+async fn mutate_and_generate_rules_show_what_they_change() {
+    let ws = Workspace::new(&[]);
+    let uri = ws.uri("policy.yaml");
+    let mut s = start(&ws, json!({})).await;
+    s.open(&uri, CHANGES).await;
+    let lens = s
+        .request(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    // Each rule gets its verdicts and what it changes; `owned` has a team already.
+    let verdicts = |line: u32, end: u32, title: &str, rule: &str, results: Value| {
+        json!({
+            "range": range(line, 10, line, end),
+            "command": {
+                "title": title,
+                "command": "kyverno.showRuleResults",
+                "arguments": [uri, {"policy": "defaults", "rule": rule, "results": results}],
+            },
+        })
+    };
+    let changes = |line: u32, end: u32, title: &str, command: &str, rule: &str| {
+        json!({
+            "range": range(line, 10, line, end),
+            "command": {
+                "title": title,
+                "command": command,
+                "arguments": [uri, {"document": 0, "rule": rule}],
+            },
+        })
+    };
+    same(
+        &lens,
+        response(
+            2,
+            json!([
+                verdicts(
+                    6,
+                    18,
+                    "✓ 1 pass · ✗ 0 fail · ⊘ 1 skip (this file)",
+                    "add-team",
+                    json!([
+                        {"sample": "Pod bare", "status": "pass",
+                         "message": "mutated Pod/bare in namespace default"},
+                        {"sample": "Pod owned", "status": "skip", "message": "no patches applied"},
+                    ])
+                ),
+                changes(
+                    6,
+                    18,
+                    "✎ mutates 1 of 3 samples",
+                    "kyverno.showMutations",
+                    "add-team"
+                ),
+                verdicts(
+                    16,
+                    15,
+                    "✓ 1 pass · ✗ 0 fail · ⊘ 0 skip (this file)",
+                    "quota",
+                    json!([
+                        {"sample": "Namespace dev", "status": "pass", "message": ""},
+                    ])
+                ),
+                changes(
+                    16,
+                    15,
+                    "✚ creates 1 resource for 1 of 3 samples",
+                    "kyverno.showGenerated",
+                    "quota"
+                ),
+            ]),
+        ),
+    );
+    let mutations = s
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "kyverno.showMutations",
+                   "arguments": [uri, {"document": 0, "rule": "add-team"}]}),
+        )
+        .await;
+    same(
+        &mutations,
+        response(
+            3,
+            json!([{
+                "rule": "add-team",
+                "sample": "Pod bare",
+                "original": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: bare\n  namespace: default\nspec:\n  containers:\n  - image: nginx\n    name: c\n",
+                "mutated": "apiVersion: v1\nkind: Pod\nmetadata:\n  labels:\n    team: platform\n  name: bare\n  namespace: default\nspec:\n  containers:\n  - image: nginx\n    name: c\n",
+            }]),
+        ),
+    );
+    let generated = s
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "kyverno.showGenerated",
+                   "arguments": [uri, {"document": 0, "rule": "quota"}]}),
+        )
+        .await;
+    // The ConfigMap with Kyverno's labels, substituted for the Namespace `dev`.
+    same(
+        &generated,
+        response(
+            4,
+            json!([{
+                "rule": "quota",
+                "sample": "Namespace dev",
+                "resources": "apiVersion: v1\ndata:\n  owner: dev\nkind: ConfigMap\nmetadata:\n  labels:\n    app.kubernetes.io/managed-by: kyverno\n    generate.kyverno.io/policy-name: defaults\n    generate.kyverno.io/policy-namespace: \"\"\n    generate.kyverno.io/rule-name: quota\n    generate.kyverno.io/trigger-group: \"\"\n    generate.kyverno.io/trigger-kind: Namespace\n    generate.kyverno.io/trigger-namespace: \"\"\n    generate.kyverno.io/trigger-uid: \"\"\n    generate.kyverno.io/trigger-version: v1\n  name: defaults\n  namespace: dev\n",
+            }]),
+        ),
+    );
+}

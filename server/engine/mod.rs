@@ -33,16 +33,52 @@ pub use validate::validate;
 /// CEL kinds; for ClusterPolicy and Policy, `mutate::mutate`, then `validate` and
 /// `generate::statuses` on the mutated resource.
 pub fn evaluate(policy: &Value, request: &Request, env: &Env) -> Vec<RuleResponse> {
+    run(policy, request, env).responses
+}
+
+/// What one policy does to one request: its verdicts, and what its rules change.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outcome {
+    pub responses: Vec<RuleResponse>,
+    /// The resource after the policy's mutations, when they changed it.
+    pub patched: Option<Value>,
+    /// The objects its generate rules would create, with the index in `spec.rules` of the
+    /// rule that creates each (sources the simulation does not have, such as clone sources,
+    /// make none).
+    pub generated: Vec<(usize, Value)>,
+}
+
+/// [`evaluate`], with the mutated resource and the generated objects.
+pub fn run(policy: &Value, request: &Request, env: &Env) -> Outcome {
     let api_version = policy.str_at(&["apiVersion"]);
     let kind = policy.str_at(&["kind"]);
-    if crate::model::family_of(api_version, kind) == Some(crate::model::Family::Cel) {
-        return cel::evaluate(policy, request, env);
+    let changed = |patched: Option<Value>| patched.filter(|p| *p != request.object);
+    if crate::model::family_of(api_version, kind) == Some(crate::model::Family::Cel)
+        || kind == "MutatingAdmissionPolicy"
+    {
+        let (responses, patched) = match kind {
+            "MutatingPolicy" | "NamespacedMutatingPolicy" => {
+                let m = cel::mpol::mutate(policy, request, env);
+                (m.responses, m.patched)
+            }
+            "MutatingAdmissionPolicy" => {
+                let m = cel::mutating_admission::mutate(policy, request, env);
+                (m.responses, m.patched)
+            }
+            _ => (cel::evaluate(policy, request, env), None),
+        };
+        return Outcome {
+            responses,
+            patched: changed(patched),
+            generated: Vec::new(),
+        };
     }
-    let mut out = Vec::new();
+    let mut out = Outcome::default();
     let patched;
     let request = if mutate::has_mutate_rules(policy) {
         let m = mutate::mutate(policy, request, env);
-        out = m.responses;
+        out.responses = m.responses;
+        out.patched = changed(Some(m.patched.clone()));
         patched = Request {
             object: m.patched,
             ..request.clone()
@@ -51,9 +87,16 @@ pub fn evaluate(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespons
     } else {
         request
     };
-    out.extend(validate(policy, request, env));
+    out.responses.extend(validate(policy, request, env));
     if generate::has_generate_rules(policy) {
-        out.extend(generate::statuses(policy, request, env));
+        let g = generate::generate(policy, request, env, &[]);
+        if let Ok(objects) = &g.objects {
+            for (r, made) in g.responses.iter().zip(objects) {
+                out.generated
+                    .extend(made.iter().map(|o| (r.source, o.clone())));
+            }
+        }
+        out.responses.extend(g.responses);
     }
     out
 }

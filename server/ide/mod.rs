@@ -3,6 +3,7 @@
 
 mod cel;
 mod cel_values;
+pub mod changes;
 mod completion;
 pub mod evaluate;
 pub mod expr;
@@ -196,6 +197,8 @@ pub fn code_lenses(text: &str, analysis: &crate::analysis::Analysis) -> Vec<Code
             })],
         });
     }
+    out.extend(changes::change_lenses(analysis));
+    out.sort_by_key(|l| l.span.start);
     out
 }
 

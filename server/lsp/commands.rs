@@ -13,6 +13,11 @@
 //! - `kyverno.runTests [uri]`: runs the test manifest at `uri` (or every manifest below a
 //!   folder, or below the workspace folders without an argument) and returns the report as
 //!   text, after showing its summary.
+//! - `kyverno.showMutations [uri, {document, rule}]`: each sample a mutate rule (or mutating
+//!   policy) changes, before and after, as YAML: `[{"rule", "sample", "original",
+//!   "mutated"}]`. The client shows them (a diff editor in VS Code, a diff split in Neovim).
+//! - `kyverno.showGenerated [uri, {document, rule}]`: the resources a generate rule creates,
+//!   per sample: `[{"rule", "sample", "resources"}]`, a YAML stream each.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -33,7 +38,16 @@ pub const SHOW_RULE_RESULTS: &str = "kyverno.showRuleResults";
 pub const PICK_SAMPLE: &str = "kyverno.pickSample";
 pub const RUN_TESTS: &str = "kyverno.runTests";
 pub const LIST_SAMPLES: &str = "kyverno.listSamples";
-pub const ALL: &[&str] = &[SHOW_RULE_RESULTS, PICK_SAMPLE, RUN_TESTS, LIST_SAMPLES];
+pub const SHOW_MUTATIONS: &str = crate::ide::changes::SHOW_MUTATIONS;
+pub const SHOW_GENERATED: &str = crate::ide::changes::SHOW_GENERATED;
+pub const ALL: &[&str] = &[
+    SHOW_RULE_RESULTS,
+    PICK_SAMPLE,
+    RUN_TESTS,
+    LIST_SAMPLES,
+    SHOW_MUTATIONS,
+    SHOW_GENERATED,
+];
 
 pub async fn execute(
     state: &Arc<State>,
@@ -46,6 +60,22 @@ pub async fn execute(
         PICK_SAMPLE => pick_sample(state, client, &args).await,
         RUN_TESTS => run_tests(state, client, &args).await,
         LIST_SAMPLES => list_samples(state, &args).await,
+        SHOW_MUTATIONS | SHOW_GENERATED => {
+            let uri = uri_arg(&args)?;
+            let wanted: Vec<Value> = args[1..].to_vec();
+            let mutations = params.command == SHOW_MUTATIONS;
+            state
+                .on_snapshot(&uri, move |_, snapshot| {
+                    if mutations {
+                        crate::ide::changes::mutations(&snapshot.analysis, &wanted)
+                    } else {
+                        crate::ide::changes::generated(&snapshot.analysis, &wanted)
+                    }
+                })
+                .await
+                .map(Some)
+                .ok_or_else(|| Error::invalid_params(format!("{} is not open", uri.as_str())))
+        }
         other => Err(Error::invalid_params(format!("unknown command `{other}`"))),
     }
 }

@@ -47,6 +47,14 @@ return {
   -- Code lenses (rule results over each rule) and inlay hints (the value of each `{{ }}` for
   -- the current sample) are off in Neovim until asked for. Turn either off with
   -- vim.g.kyverno_ls_codelens = false or vim.g.kyverno_ls_inlay_hints = false.
+  -- The lenses over mutate and generate rules open what they change (a diff tab, a scratch
+  -- buffer). The handlers live next to this file's folder, in lua/kyverno_ls/changes.lua;
+  -- a copy of this file alone runs those lenses on the server, which shows nothing.
+  commands = (function()
+    local ok, changes = pcall(require, 'kyverno_ls.changes')
+    return ok and changes.commands or {}
+  end)(),
+
   on_attach = function(client, bufnr)
     -- The server's commands, as buffer-local commands (see the README).
     local uri = vim.uri_from_bufnr(bufnr)

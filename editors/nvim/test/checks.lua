@@ -373,6 +373,88 @@ function C.run(opts)
   vim.fn.delete(other)
 
   C.cel(opts)
+  C.changes(opts)
+end
+
+--- A mutate rule's lens opens the mutated sample against the original in a diff tab, and a
+--- generate rule's lens the resources it creates.
+function C.changes(opts)
+  local dir = vim.fn.tempname()
+  vim.fn.mkdir(dir .. '/.git', 'p')
+  local file = dir .. '/defaults.yaml'
+  vim.fn.writefile(opts.expected.changes_policy, file)
+  vim.cmd('edit ' .. vim.fn.fnameescape(file))
+  local bufnr = vim.api.nvim_get_current_buf()
+  H.wait_for(function()
+    local c = clients_of(bufnr)[1]
+    return c and c.initialized
+  end)
+  local function lens_of(command)
+    return H.wait_for(function()
+      for _, lens in ipairs(vim.lsp.codelens.get(bufnr)) do
+        if lens.command and lens.command.command == command then
+          return lens
+        end
+      end
+    end)
+  end
+  -- Two lenses share each rule's line: the menu chooses the one whose title starts with
+  -- `prefix`.
+  local real_select = vim.ui.select
+  local function run_lens(command, prefix)
+    local lens = lens_of(command)
+    if not H.ok(lens ~= nil, 'a ' .. command .. ' lens over the rule') then
+      return
+    end
+    vim.api.nvim_set_current_buf(bufnr)
+    vim.api.nvim_win_set_cursor(0, { lens.range.start.line + 1, 0 })
+    vim.ui.select = function(items, select_opts, on_choice)
+      for _, item in ipairs(items) do
+        local title = select_opts.format_item and select_opts.format_item(item) or ''
+        if title:find(prefix, 1, true) then
+          return on_choice(item)
+        end
+      end
+      on_choice(nil)
+    end
+    vim.lsp.codelens.run()
+    vim.ui.select = real_select
+  end
+  local function buffer_lines(name)
+    return H.wait_for(function()
+      local b = vim.fn.bufnr(name)
+      return b > 0 and vim.api.nvim_buf_get_lines(b, 0, -1, false)
+    end)
+  end
+
+  run_lens('kyverno.showMutations', '✎')
+  H.eq(
+    buffer_lines('kyverno-ls://before/Pod bare'),
+    opts.expected.changes_before,
+    'the mutation lens shows the sample before the mutation'
+  )
+  H.eq(
+    buffer_lines('kyverno-ls://after/Pod bare'),
+    opts.expected.changes_after,
+    'and after it'
+  )
+  local diffed = 0
+  for _, win in ipairs(vim.api.nvim_tabpage_list_wins(0)) do
+    if vim.wo[win].diff then
+      diffed = diffed + 1
+    end
+  end
+  H.eq(diffed, 2, 'side by side in diff mode, in a tab of their own')
+  vim.cmd('tabclose')
+
+  run_lens('kyverno.showGenerated', '✚')
+  H.eq(
+    buffer_lines('kyverno-ls://generated'),
+    opts.expected.changes_generated,
+    'the generate lens shows the resource the rule creates'
+  )
+  vim.cmd('bwipeout! kyverno-ls://generated')
+  vim.fn.delete(dir, 'rf')
 end
 
 --- Inside the CEL expressions of the tutorial's ValidatingPolicy: hover docs under the value,

@@ -21,6 +21,7 @@ import {
   TransportKind,
 } from 'vscode-languageclient/node';
 
+import { diffTitle, generated, generatedDocument, mutations, SHOW_GENERATED, SHOW_MUTATIONS } from './changes';
 import { PICK_PROMPT, ruleChoices, sampleChoices } from './samples';
 import { bundledPath, isExecutableFile, resolveServer, SETTING } from './serverPath';
 import { registerYamlSchemas } from './yamlSchemas';
@@ -36,6 +37,11 @@ const SHOW_RULE_RESULTS = 'kyverno.showRuleResults';
 const PICK_SAMPLE = 'kyverno.pickSample';
 const RUN_TESTS = 'kyverno.runTests';
 const LIST_SAMPLES = 'kyverno.listSamples';
+
+// The documents of the mutation diffs, by path under the `kyverno-change` scheme.
+const CHANGE_SCHEME = 'kyverno-change';
+const changeDocuments = new Map<string, string>();
+let changeCount = 0;
 
 let client: LanguageClient | undefined;
 let serverOutput: vscode.LogOutputChannel | undefined;
@@ -62,6 +68,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
   );
 
+  context.subscriptions.push(
+    vscode.workspace.registerTextDocumentContentProvider(CHANGE_SCHEME, {
+      provideTextDocumentContent: (uri) => changeDocuments.get(uri.path) ?? '',
+    }),
+  );
   registerYamlSchemas(context);
   await start(context);
 }
@@ -137,7 +148,13 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
           return pickSampleFor(client, args[0]);
         }
         const result = await next(command, args);
-        showReport(command, result);
+        if (command === SHOW_MUTATIONS) {
+          await showMutations(result);
+        } else if (command === SHOW_GENERATED) {
+          await showGenerated(result);
+        } else {
+          showReport(command, result);
+        }
         return result;
       },
     },
@@ -219,6 +236,45 @@ function running(): LanguageClient | undefined {
     return undefined;
   }
   return client;
+}
+
+/**
+ * A mutate rule's lens: the mutated sample against the original, in a diff editor (a
+ * QuickPick first when several samples changed).
+ */
+async function showMutations(result: unknown): Promise<void> {
+  const list = mutations(result);
+  if (list.length === 0) {
+    void vscode.window.showInformationMessage('This rule mutates none of the samples.');
+    return;
+  }
+  const picked =
+    list.length === 1
+      ? list[0]
+      : (await vscode.window.showQuickPick(
+          list.map((m) => ({ label: m.sample, description: m.rule, m })),
+          { placeHolder: 'Sample to compare before and after the mutation' },
+        ))?.m;
+  if (picked === undefined) {
+    return;
+  }
+  changeCount += 1;
+  const base = `/${changeCount}/${picked.sample.replace(/[^A-Za-z0-9._-]+/g, '-')}`;
+  changeDocuments.set(`${base}/original.yaml`, picked.original);
+  changeDocuments.set(`${base}/mutated.yaml`, picked.mutated);
+  const side = (name: string) => vscode.Uri.from({ scheme: CHANGE_SCHEME, path: `${base}/${name}.yaml` });
+  await vscode.commands.executeCommand('vscode.diff', side('original'), side('mutated'), diffTitle(picked));
+}
+
+/** A generate rule's lens: the resources it would create, in a new YAML document. */
+async function showGenerated(result: unknown): Promise<void> {
+  const list = generated(result);
+  if (list.length === 0) {
+    void vscode.window.showInformationMessage('This rule creates nothing for the samples.');
+    return;
+  }
+  const doc = await vscode.workspace.openTextDocument({ language: 'yaml', content: generatedDocument(list) });
+  await vscode.window.showTextDocument(doc, { preview: true });
 }
 
 /** The server's text reports (rule results, test runs) go to an output channel as well. */

@@ -158,7 +158,14 @@ test('the extension protocol against kyverno-ls: the tutorial policy', { timeout
         documentSymbolProvider: true,
         codeLensProvider: { resolveProvider: false },
         executeCommandProvider: {
-          commands: ['kyverno.showRuleResults', 'kyverno.pickSample', 'kyverno.runTests', 'kyverno.listSamples'],
+          commands: [
+            'kyverno.showRuleResults',
+            'kyverno.pickSample',
+            'kyverno.runTests',
+            'kyverno.listSamples',
+            'kyverno.showMutations',
+            'kyverno.showGenerated',
+          ],
         },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
         inlayHintProvider: true,

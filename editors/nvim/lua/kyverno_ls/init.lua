@@ -264,6 +264,8 @@ local function client_config(opts, root)
       opts.capabilities or {}
     ),
     handlers = opts.handlers,
+    -- The lenses over mutate and generate rules open what they change.
+    commands = require('kyverno_ls.changes').commands,
     on_attach = function(client, bufnr)
       attach(opts, client, bufnr)
     end,

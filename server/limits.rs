@@ -100,6 +100,12 @@ pub const MAX_FOREACH_ELEMENTS: usize = 10_000;
 /// nulls up to the index a path names; `/spec/x/99999999` must not allocate that much.
 pub const MAX_JSON_PATCH_INDEX: usize = 100_000;
 
+/// Most objects a GeneratingPolicy may create for one trigger (`generator.Apply` calls and
+/// templates together). Kyverno sets no bound, but every object is kept for the comparison
+/// with `generatedResource`; a comprehension calling `generator.Apply` over a huge list must
+/// not fill memory. Past it the policy's response is an error.
+pub const MAX_GENERATED_OBJECTS: usize = 10_000;
+
 /// Deepest `foreach` nesting evaluated.
 pub const MAX_FOREACH_NESTING: usize = 16;
 

@@ -491,7 +491,10 @@ pub fn verdicts(
                 )
             } else {
                 let cel = model.family == Family::Cel;
+                // A DeletingPolicy that fails only leaves the resource in place: nothing to say.
+                let deleting = model.kind.ends_with("DeletingPolicy");
                 let (code, outcome) = match (resp.status, sim.on_failure) {
+                    (Status::Fail, _) if deleting => continue,
                     (Status::Fail | Status::Warn, Action::Unbound) => (
                         "rule-fails",
                         "would fail (no ValidatingAdmissionPolicyBinding in this file says what Kubernetes does then)",
@@ -778,6 +781,30 @@ mod tests {
             pods(100)
         );
         assert_eq!(limit_findings(&text), []);
+    }
+
+    fn verdicts(text: &str) -> Vec<(&'static str, String)> {
+        crate::analysis::analyze(text)
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "rule-fails" || d.code == "rule-error")
+            .map(|d| (d.code, d.message.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_deleting_policy_that_keeps_a_sample_says_nothing() {
+        let policy = "apiVersion: policies.kyverno.io/v1\nkind: DeletingPolicy\nmetadata:\n  name: cleanup-4f2a\nspec:\n  schedule: '* * * * *'\n  matchConstraints:\n    resourceRules:\n    - {apiGroups: [''], apiVersions: [v1], operations: ['*'], resources: [pods]}\n  conditions:\n  - {name: c, expression: \"object.metadata.name == 'p0'\"}\n";
+        // p0 would be deleted (pass), p1 stays (fail): neither is a finding.
+        assert_eq!(verdicts(&format!("{policy}{}", pods(2))), []);
+        let broken = policy.replace("object.metadata.name", "object.metadata.labels.app");
+        assert_eq!(
+            verdicts(&format!("{broken}{}", pods(1))),
+            [(
+                "rule-error",
+                "Pod p0 would get an error: no such key: labels".to_string()
+            )]
+        );
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! (`conformance-mismatches.txt`):
 //! - JMESPath: kyverno.io (v1, v2beta1) validate rules (pattern, anyPattern, deny, foreach,
 //!   podSecurity);
-//! - CEL: ClusterPolicy `validate.cel` rules, ValidatingPolicy and NamespacedValidatingPolicy;
+//! - CEL: ClusterPolicy `validate.cel` rules, ValidatingPolicy, GeneratingPolicy (status and
+//!   generated resources) and DeletingPolicy, with their Namespaced twins;
 //! - mutate: kyverno.io mutate rules (the rows kyverno-ls answers; `foreach` and `targets`
 //!   are not simulated yet and answer `unsupported`), status and patched resource;
 //! - generate: kyverno.io generate rules, status and generated resources;
@@ -33,7 +34,14 @@ fn mismatch_file() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance-mismatches.txt")
 }
 
-const CEL_KINDS: &[&str] = &["ValidatingPolicy", "NamespacedValidatingPolicy"];
+const CEL_KINDS: &[&str] = &[
+    "ValidatingPolicy",
+    "NamespacedValidatingPolicy",
+    "GeneratingPolicy",
+    "NamespacedGeneratingPolicy",
+    "DeletingPolicy",
+    "NamespacedDeletingPolicy",
+];
 
 /// The family a row is measured in, if the simulator decides it.
 fn family(r: &Row) -> Option<&'static str> {
@@ -106,7 +114,7 @@ fn agreement_with_kyverno_test_on_the_policy_library() {
     );
     let (cel_agree, cel_total, cel_percent) = agreement("cel");
     println!(
-        "agreement: {cel_agree}/{cel_total} = {cel_percent:.2}% (CEL: validate.cel rules, ValidatingPolicy, NamespacedValidatingPolicy)"
+        "agreement: {cel_agree}/{cel_total} = {cel_percent:.2}% (CEL: validate.cel rules, ValidatingPolicy, GeneratingPolicy, DeletingPolicy, and their Namespaced twins)"
     );
     let (m_agree, m_total, m_percent) = agreement("mutate");
     println!(

@@ -674,8 +674,6 @@ const KYVERNO_FUNCTIONS_NOT_IN_TABLE: &[&str] = &[
     "client",
     "GetMetadata",
     "getMetadata",
-    "Apply",
-    "apply",
     "unmarshal",
     "marshal",
     "parse",

@@ -65,6 +65,21 @@ pub fn run(policy: &Value, request: &Request, env: &Env) -> Outcome {
                 let m = cel::mutating_admission::mutate(policy, request, env);
                 (m.responses, m.patched)
             }
+            "GeneratingPolicy" | "NamespacedGeneratingPolicy" => {
+                let g = cel::gpol::generate(policy, request, env);
+                let generated = g
+                    .objects
+                    .iter()
+                    .flatten()
+                    .flatten()
+                    .map(|o| (0, o.clone()))
+                    .collect();
+                return Outcome {
+                    responses: g.responses,
+                    patched: None,
+                    generated,
+                };
+            }
             _ => (cel::evaluate(policy, request, env), None),
         };
         return Outcome {

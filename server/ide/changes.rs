@@ -51,7 +51,10 @@ pub fn change_lenses(analysis: &Analysis) -> Vec<CodeLens> {
                 command: SHOW_MUTATIONS.to_string(),
                 arguments: vec![argument],
             });
-        } else if form == "generate" {
+        } else if matches!(
+            form,
+            "generate" | "GeneratingPolicy" | "NamespacedGeneratingPolicy"
+        ) {
             let with: Vec<_> = sim
                 .changes
                 .iter()

@@ -742,18 +742,18 @@ fn cel_completion_of_member_functions_by_receiver_type() {
     // A `dyn` receiver may be anything: every member function and macro, no field.
     let (t, at) = cel_edit("dyn(object).", "");
     let all = completion(&t, &analyze(&t), at);
-    assert_eq!(all.len(), 103);
+    assert_eq!(all.len(), 105);
     assert_eq!(
         cel_labels(&all)[..8],
         [
+            "Apply",
             "Client",
             "Get",
             "GetMetadata",
             "List",
             "Post",
             "ToGVR",
-            "add",
-            "all"
+            "add"
         ]
     );
     assert!(all.iter().all(|c| c.kind == CompletionKind::Function));

@@ -967,6 +967,11 @@ fn row(
     let cel = crate::model::family_of(&policy.api_version, &policy.kind) == Some(Family::Cel)
         || policy.kind == "MutatingAdmissionPolicy";
     let rule_filter = if cel { "" } else { result.rule.as_str() };
+    let gpol = cel
+        && matches!(
+            policy.kind.as_str(),
+            "GeneratingPolicy" | "NamespacedGeneratingPolicy"
+        );
     if cel {
         row.rule_type = policy.kind.clone();
     } else if !result.rule.is_empty() {
@@ -1057,20 +1062,29 @@ fn row(
         };
         let mutating_policy =
             is_mutating_policy(&policy.kind) || policy.kind == "MutatingAdmissionPolicy";
-        let generation = (!cel && generate::has_generate_rules(policy_value)).then(|| {
-            let key = (pi, ri, op.as_str());
-            let sources = clone_sources
-                .get(policy_name)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            cache
-                .generations
-                .entry(key)
-                .or_insert_with(|| {
-                    guarded(|| generate::generate(policy_value, &request(), env, sources))
-                })
-                .clone()
-        });
+        // A GeneratingPolicy's response and objects come from one run, as do a ClusterPolicy's
+        // generate rules'; the runner compares their objects alike.
+        let generation =
+            (gpol || (!cel && generate::has_generate_rules(policy_value))).then(|| {
+                let key = (pi, ri, op.as_str());
+                let sources = clone_sources
+                    .get(policy_name)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                cache
+                    .generations
+                    .entry(key)
+                    .or_insert_with(|| {
+                        guarded(|| {
+                            if gpol {
+                                crate::engine::cel::gpol::generate(policy_value, &request(), env)
+                            } else {
+                                generate::generate(policy_value, &request(), env, sources)
+                            }
+                        })
+                    })
+                    .clone()
+            });
         let responses = cache
             .responses
             .entry((pi, ri, op.as_str()))
@@ -1079,7 +1093,7 @@ fn row(
                 // The policy's mutate responses come from the chain; its other rules see the
                 // resource every mutate policy patched.
                 let mut out = mutation.map(|m| m.responses.clone()).unwrap_or_default();
-                let rest = if mutating_policy {
+                let rest = if mutating_policy || gpol {
                     Ok(Vec::new())
                 } else if cel {
                     evaluate(policy_value, &request, env)
@@ -1188,6 +1202,18 @@ fn row(
             row.message = "excluded: neither the policy's matchConstraints nor any of its \
                            bindings match the resource"
                 .to_string()
+                + &note;
+            return row;
+        }
+        if gpol || policy.kind.ends_with("DeletingPolicy") {
+            // Kyverno's CLI keeps no empty response of these kinds: the row is "not found".
+            row.message = if gpol {
+                "no response: the resource is not matched by the policy's matchConstraints, or a \
+                 matchCondition is false"
+            } else {
+                "no response: the resource is not matched by the policy's matchConstraints"
+            }
+            .to_string()
                 + &note;
             return row;
         }

@@ -1,4 +1,5 @@
-//! Kyverno's context libraries: `resource`, `image` (image data), `globalContext` and `http`.
+//! Kyverno's context libraries: `resource`, `image` (image data), `globalContext` and `http`,
+//! and GeneratingPolicy's `generator`.
 //! Kyverno declares each as a global variable whose methods reach outside the expression
 //! (`resource.Get(...)`); here every variable holds a handle on one [`Context`], the offline
 //! data the simulator hands in, so evaluation stays pure.
@@ -10,7 +11,7 @@
 
 use std::any::Any;
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use super::{Ctx, FunctionSpec, Out, Overload, Ty, member, str_arg};
 use crate::cel::value::{Key, Map, Opaque, Value};
@@ -23,6 +24,7 @@ pub const GLOBAL_CONTEXT: &str = "globalcontext.Context";
 pub const HTTP: &str = "http.Context";
 /// The value `resource.ToGVR` gives.
 pub const GVR: &str = "resource.GroupVersionResource";
+pub const GENERATOR: &str = "generator.Context";
 
 /// A mocked HTTP response: `apiCallResponses` in the test manifest.
 #[derive(Debug, Clone)]
@@ -131,6 +133,87 @@ impl Opaque for ContextValue {
     }
 }
 
+/// The `generator` variable of a GeneratingPolicy. `generator.Apply` does not create anything
+/// here: it keeps the objects, each already moved into its target namespace, for the engine
+/// to read once the policy has run (as `kyverno test`'s context keeps them instead of calling
+/// the API server).
+#[derive(Debug)]
+pub struct Generator {
+    /// The policy's namespace for NamespacedGeneratingPolicy: every object lands there.
+    pub namespace: Option<String>,
+    /// Most objects one evaluation may hand over; past it `Apply` fails, so that a policy
+    /// cannot make the simulator hold an unbounded number of objects.
+    pub max: usize,
+    made: Mutex<Vec<Value>>,
+}
+
+impl Generator {
+    pub fn new(namespace: Option<String>, max: usize) -> Arc<Generator> {
+        Arc::new(Generator {
+            namespace,
+            max,
+            made: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Keeps `objects` in `namespace` (`""`: cluster-scoped), each List object (one with an
+    /// `items` list, as `resource.List` gives) as its items, as Kyverno's generator does.
+    /// Fails, keeping none of them, on anything but objects with string keys or past `max`.
+    pub fn keep(&self, namespace: &str, objects: &[Value]) -> Result<(), String> {
+        let mut made = Vec::with_capacity(objects.len());
+        for (i, element) in objects.iter().enumerate() {
+            let object = object_arg(element, &format!("element {i} of the list"))?;
+            match object.get(&Key::String("items".into())) {
+                Some(Value::List(items)) => {
+                    for (j, item) in items.iter().enumerate() {
+                        let item = object_arg(item, &format!("item {j} of element {i}"))?;
+                        made.push(in_namespace(item, namespace));
+                    }
+                }
+                _ => made.push(in_namespace(object, namespace)),
+            }
+            if made.len() > self.max {
+                break;
+            }
+        }
+        let mut kept = self
+            .made
+            .lock()
+            .map_err(|_| generate_error("an earlier call failed"))?;
+        if kept.len() + made.len() > self.max {
+            return Err(generate_error(format!(
+                "more than {} objects for one resource; kyverno-ls keeps at most that many",
+                self.max
+            )));
+        }
+        kept.extend(made);
+        Ok(())
+    }
+
+    /// The objects handed over so far, in call order.
+    pub fn made(&self) -> Vec<Value> {
+        self.made.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+}
+
+impl Opaque for Generator {
+    fn type_name(&self) -> &str {
+        GENERATOR
+    }
+    fn equals(&self, other: &dyn Opaque) -> bool {
+        other
+            .as_any()
+            .downcast_ref::<Generator>()
+            .is_some_and(|o| std::ptr::eq(o, self))
+    }
+    fn to_json(&self) -> Json {
+        Json::Object(Default::default())
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
 /// A group, version and plural resource name, as `resource.ToGVR` gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Gvr {
@@ -207,6 +290,12 @@ const POST: &[Overload] = &[
 const TO_GVR: &[Overload] = &[member(&[R, S, S], G, to_gvr)];
 const GET_METADATA: &[Overload] = &[member(&[I, S], D, image_data)];
 const CLIENT: &[Overload] = &[member(&[H, S], H, http_client)];
+const GEN: Ty = Ty::Opaque(GENERATOR);
+const APPLY: &[Overload] = &[
+    member(&[GEN, S, Ty::List], Ty::Bool, apply),
+    // Namespaced policies: the policy's namespace is implied.
+    member(&[GEN, Ty::List], Ty::Bool, apply),
+];
 
 /// PascalCase names, and the camelCase aliases of library version 1.18 (cel.md §2.4).
 pub const FUNCTIONS: &[FunctionSpec] = &[
@@ -269,6 +358,16 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         name: "client",
         doc: "Alias of http.Client.",
         overloads: CLIENT,
+    },
+    FunctionSpec {
+        name: "Apply",
+        doc: "generator.Apply(namespace, objects) (GeneratingPolicy only) creates each object of the list in the namespace, and each item of a List object among them; it returns true. NamespacedGeneratingPolicy leaves out the namespace: its own is used.",
+        overloads: APPLY,
+    },
+    FunctionSpec {
+        name: "apply",
+        doc: "Alias of generator.Apply.",
+        overloads: APPLY,
     },
 ];
 
@@ -490,6 +589,72 @@ fn http_post(args: &[Value], _: &mut Ctx) -> Out {
 fn http_client(args: &[Value], _: &mut Ctx) -> Out {
     // A custom CA changes nothing offline: the same mocks answer.
     Ok(args[0].clone())
+}
+
+/// `object` with `metadata.namespace` set to `namespace`, or removed when it is empty, as
+/// Kubernetes' unstructured objects do it.
+fn in_namespace(object: &Map, namespace: &str) -> Value {
+    let mut object = object.clone();
+    let key = Key::String("metadata".into());
+    let mut meta = match object.get(&key) {
+        Some(Value::Map(m)) => (**m).clone(),
+        Some(_) => return Value::map(object),
+        None => Map::new(),
+    };
+    let ns = Key::String("namespace".into());
+    if namespace.is_empty() {
+        meta.remove(&ns);
+        if meta.is_empty() && !object.contains_key(&key) {
+            return Value::map(object);
+        }
+    } else {
+        meta.insert(ns, Value::string(namespace));
+    }
+    object.insert(key, Value::map(meta));
+    Value::map(object)
+}
+
+fn generate_error(detail: impl std::fmt::Display) -> String {
+    format!("failed to generate resources: {detail}")
+}
+
+/// The map `v` as an object to create; the generator takes only objects with string keys.
+fn object_arg<'a>(v: &'a Value, what: &str) -> Result<&'a Map, String> {
+    match v {
+        Value::Map(m) if m.keys().all(|k| matches!(k, Key::String(_))) => Ok(m),
+        Value::Map(_) => Err(generate_error(format!(
+            "{what} has a key that is not a string"
+        ))),
+        other => Err(generate_error(format!(
+            "{what} is of type {}, not an object",
+            other.type_name()
+        ))),
+    }
+}
+
+fn apply(args: &[Value], ctx: &mut Ctx) -> Out {
+    let Some(g) = (match &args[0] {
+        Value::Opaque(o) => o.as_any().downcast_ref::<Generator>(),
+        _ => None,
+    }) else {
+        return Err(no_overload());
+    };
+    let (namespace, list) = match (&g.namespace, &args[1..]) {
+        (None, [Value::String(ns), Value::List(l)]) => (ns.to_string(), l),
+        (Some(own), [Value::List(l)]) => (own.clone(), l),
+        (Some(own), [Value::String(ns), Value::List(l)]) => {
+            if **ns != **own {
+                return Err(format!(
+                    "cross-namespace generation denied: a policy in namespace {own:?} cannot generate into {ns:?}"
+                ));
+            }
+            (own.clone(), l)
+        }
+        _ => return Err(no_overload()),
+    };
+    ctx.charge_size(list.len())?;
+    g.keep(&namespace, list)?;
+    Ok(Value::Bool(true))
 }
 
 #[cfg(test)]
@@ -772,6 +937,130 @@ mod tests {
         assert_eq!(
             eval("resource.post('v1', 'configmaps', {})"),
             Err("failed to create resource: the offline context cannot create objects".into())
+        );
+    }
+
+    /// Runs `src` with a `generator` (of namespace `ns`, keeping at most `max` objects);
+    /// gives the result and the kept objects as Go JSON.
+    fn generate(src: &str, ns: Option<&str>, max: usize) -> (Result<String, String>, Vec<String>) {
+        let g = Generator::new(ns.map(str::to_string), max);
+        let mut b = bindings(ns);
+        b.set("generator", Value::Opaque(g.clone()));
+        let p = Program::compile(src).expect("parses");
+        let result = p
+            .eval(&b, &Env::fixed())
+            .map(|v| crate::jmespath::json::to_go_json(&v.to_json()))
+            .map_err(|e| e.message);
+        let made = g
+            .made()
+            .iter()
+            .map(|v| crate::jmespath::json::to_go_json(&v.to_json()))
+            .collect();
+        (result, made)
+    }
+
+    #[test]
+    fn generator_apply_keeps_each_object_in_the_target_namespace() {
+        let (result, made) = generate(
+            "generator.Apply('team-a', [{'kind': 'ConfigMap', 'metadata': {'name': 'x', 'namespace': 'elsewhere'}}, {'kind': 'Secret'}])",
+            None,
+            10,
+        );
+        assert_eq!(result, Ok("true".into()));
+        assert_eq!(
+            made,
+            vec![
+                r#"{"kind":"ConfigMap","metadata":{"name":"x","namespace":"team-a"}}"#,
+                r#"{"kind":"Secret","metadata":{"namespace":"team-a"}}"#,
+            ]
+        );
+        // An empty namespace removes it (cluster-scoped objects).
+        let (_, made) = generate(
+            "generator.apply('', [{'kind': 'Namespace', 'metadata': {'name': 'n', 'namespace': 'x'}}])",
+            None,
+            10,
+        );
+        assert_eq!(
+            made,
+            vec![r#"{"kind":"Namespace","metadata":{"name":"n"}}"#]
+        );
+    }
+
+    #[test]
+    fn generator_apply_unfolds_list_objects() {
+        let (result, made) = generate(
+            "generator.Apply('dev', [resource.List('v1', 'configmaps', 'default')])",
+            None,
+            10,
+        );
+        assert_eq!(result, Ok("true".into()));
+        assert_eq!(
+            made,
+            vec![
+                r#"{"apiVersion":"v1","data":{"k":"a"},"kind":"ConfigMap","metadata":{"name":"a","namespace":"dev"}}"#,
+                r#"{"apiVersion":"v1","data":{"k":"b"},"kind":"ConfigMap","metadata":{"name":"b","namespace":"dev"}}"#,
+            ]
+        );
+        assert_eq!(
+            generate("generator.Apply('dev', [{'items': [1]}])", None, 10).0,
+            Err(
+                "failed to generate resources: item 0 of element 0 is of type int, not an object"
+                    .into()
+            )
+        );
+    }
+
+    #[test]
+    fn generator_apply_refuses_what_is_not_an_object_and_too_many_objects() {
+        assert_eq!(
+            generate("generator.Apply('dev', ['x'])", None, 10).0,
+            Err("failed to generate resources: element 0 of the list is of type string, not an object".into())
+        );
+        assert_eq!(
+            generate("generator.Apply('dev', [{1: 'x'}])", None, 10).0,
+            Err("failed to generate resources: element 0 of the list has a key that is not a string".into())
+        );
+        let (result, made) = generate(
+            "generator.Apply('dev', [{'a': 1}]) && generator.Apply('dev', [{'b': 1}, {'c': 1}])",
+            None,
+            2,
+        );
+        assert_eq!(
+            result,
+            Err("failed to generate resources: more than 2 objects for one resource; kyverno-ls keeps at most that many".into())
+        );
+        assert_eq!(made, vec![r#"{"a":1,"metadata":{"namespace":"dev"}}"#]);
+    }
+
+    #[test]
+    fn namespaced_generators_stay_in_their_namespace() {
+        let (result, made) = generate(
+            "generator.Apply([{'kind': 'ConfigMap'}])",
+            Some("team-a"),
+            10,
+        );
+        assert_eq!(result, Ok("true".into()));
+        assert_eq!(
+            made,
+            vec![r#"{"kind":"ConfigMap","metadata":{"namespace":"team-a"}}"#]
+        );
+        assert_eq!(
+            generate(
+                "generator.Apply('team-a', [{'kind': 'ConfigMap'}])",
+                Some("team-a"),
+                10
+            )
+            .1
+            .len(),
+            1
+        );
+        assert_eq!(
+            generate("generator.Apply('kube-system', [])", Some("team-a"), 10).0,
+            Err("cross-namespace generation denied: a policy in namespace \"team-a\" cannot generate into \"kube-system\"".into())
+        );
+        assert_eq!(
+            generate("generator.Apply([])", None, 10).0,
+            Err("no such overload".into())
         );
     }
 

@@ -1,16 +1,21 @@
 //! The simulator for CEL policies: one (policy JSON, request) → the rule responses Kyverno
 //! reports. `vpol` evaluates ValidatingPolicy and NamespacedValidatingPolicy, `vap` Kubernetes'
-//! ValidatingAdmissionPolicy with its bindings; the other CEL kinds answer `unsupported`.
+//! ValidatingAdmissionPolicy with its bindings, `dpol` DeletingPolicy and `gpol`
+//! GeneratingPolicy (with `template` for its YAML templates), each with its Namespaced twin;
+//! the other CEL kinds answer `unsupported`.
 //!
 //! `matching` decides `matchConstraints`; `resources` knows the plural and scope of a kind;
 //! `bindings` builds the variables of a request.
 
 pub mod bindings;
+pub mod dpol;
+pub mod gpol;
 pub mod matching;
 pub mod mpol;
 pub mod mutating_admission;
 pub mod params;
 pub mod resources;
+pub mod template;
 pub mod validate_cel;
 pub mod vap;
 pub mod vpol;
@@ -22,6 +27,10 @@ pub const SIMULATED_KINDS: &[&str] = &[
     "ValidatingPolicy",
     "NamespacedValidatingPolicy",
     "ValidatingAdmissionPolicy",
+    "DeletingPolicy",
+    "NamespacedDeletingPolicy",
+    "GeneratingPolicy",
+    "NamespacedGeneratingPolicy",
 ];
 
 /// The node at `path` below `v`, list indexes written as numbers (`["validations", "0"]`).
@@ -49,6 +58,12 @@ pub fn evaluate(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespons
         }
         "MutatingAdmissionPolicy" => {
             return mutating_admission::mutate(policy, request, env).responses;
+        }
+        "DeletingPolicy" | "NamespacedDeletingPolicy" => {
+            return dpol::evaluate(policy, request, env);
+        }
+        "GeneratingPolicy" | "NamespacedGeneratingPolicy" => {
+            return gpol::generate(policy, request, env).responses;
         }
         _ => {}
     }

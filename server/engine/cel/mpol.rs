@@ -181,28 +181,18 @@ pub fn mutate(policy: &Value, request: &Request, env: &Env) -> Mutated {
     let mut activation = vpol::activation(policy, request, variables);
     let name = policy.str_at(&["metadata", "name"]);
     let kind = policy.str_at(&["kind"]);
-    match vpol::exceptions(request, name, kind, &activation, &cel_env) {
-        Exempt::Fully(names, pass) => {
-            let (status, verb) = if pass {
-                (Status::Pass, "passed")
-            } else {
-                (Status::Skip, "skipped")
-            };
+    // Lenient, so never an error: an exception whose conditions fail does not apply.
+    match vpol::exceptions(request, name, kind, &activation, &cel_env, false) {
+        Ok(Exempt::Fully(names, pass)) => {
             return Mutated {
-                responses: vec![response(
-                    status,
-                    "exception",
-                    format!(
-                        "rule is {verb} due to policy exception: {}",
-                        names.join(", ")
-                    ),
-                )],
+                responses: vec![vpol::exception_response(&names, pass)],
                 patched: None,
             };
         }
-        Exempt::Partly { images, values } => {
-            activation.set("exceptions", bindings::exceptions_value(images, values));
+        Ok(Exempt::Partly { images, values }) => {
+            vpol::bind_allowed(&mut activation, images, values);
         }
+        Err(_) => {}
     }
     let mut errors = Vec::new();
     for program in &conditions {

@@ -238,15 +238,41 @@ pub(super) enum Exempt {
     },
 }
 
+/// Kyverno's match of a list of conditions: false as soon as one is false, even after
+/// errors; otherwise the errors, if any, joined by `; `; otherwise true.
+pub(super) fn conditions_hold(
+    programs: &[Arc<Program>],
+    activation: &dyn cel::Activation,
+    env: &cel::Env,
+) -> Result<bool, String> {
+    let mut errors = Vec::new();
+    for program in programs {
+        match program.eval(activation, env) {
+            Ok(cel::Value::Bool(false)) => return Ok(false),
+            Ok(cel::Value::Bool(true)) => {}
+            Ok(other) => errors.push(format!("expected a bool, got {}", other.type_name())),
+            Err(e) => errors.push(e.message),
+        }
+    }
+    if errors.is_empty() {
+        Ok(true)
+    } else {
+        Err(errors.join("; "))
+    }
+}
+
 /// The exceptions that name the policy (`policyRefs`, same name and kind) and whose
-/// matchConditions all hold.
+/// matchConditions all hold. An exception whose conditions fail to evaluate does not apply,
+/// unless `strict`: then the first such failure is the answer (GeneratingPolicy and
+/// DeletingPolicy stop there, where ValidatingPolicy moves on).
 pub(super) fn exceptions(
     request: &Request,
     name: &str,
     kind: &str,
     activation: &Bindings,
     env: &cel::Env,
-) -> Exempt {
+    strict: bool,
+) -> Result<Exempt, String> {
     let mut full = Vec::new();
     let mut pass = false;
     let mut images = Vec::new();
@@ -262,16 +288,21 @@ pub(super) fn exceptions(
         {
             continue;
         }
-        let holds = expressions(e.at(&["spec"]).unwrap_or(&Value::Null), "matchConditions")
-            .iter()
-            .all(|c| {
-                parsed(c.str_at(&["expression"]))
-                    .ok()
-                    .and_then(|p| p.eval(activation, env).ok())
-                    .is_some_and(|v| matches!(v, cel::Value::Bool(true)))
-            });
-        if !holds {
-            continue;
+        let programs: Result<Vec<_>, String> =
+            expressions(e.at(&["spec"]).unwrap_or(&Value::Null), "matchConditions")
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let path = format!("spec.matchConditions[{i}].expression");
+                    compile(c.str_at(&["expression"]), &path)
+                })
+                .collect();
+        let held = programs.and_then(|p| conditions_hold(&p, activation, env));
+        match held {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(_) if !strict => continue,
+            Err(e) => return Err(e),
         }
         let strings = |key: &str| -> Vec<String> {
             e.at(&["spec", key])
@@ -299,14 +330,45 @@ pub(super) fn exceptions(
             values.extend(v);
         }
     }
-    if full.is_empty() {
+    Ok(if full.is_empty() {
         Exempt::Partly { images, values }
     } else {
         Exempt::Fully(full, pass)
-    }
+    })
+}
+
+/// The response of a policy the exceptions exempt: skipped, or passed when the first of them
+/// says `reportResult: pass`.
+pub(super) fn exception_response(names: &[String], pass: bool) -> RuleResponse {
+    let (status, verb) = if pass {
+        (Status::Pass, "passed")
+    } else {
+        (Status::Skip, "skipped")
+    };
+    response(
+        status,
+        "exception",
+        format!(
+            "rule is {verb} due to policy exception: {}",
+            names.join(", ")
+        ),
+    )
+}
+
+/// `exceptions.allowedImages` and `exceptions.allowedValues`, from the exceptions that
+/// allow only some images or values.
+pub(super) fn bind_allowed(activation: &mut Bindings, images: Vec<String>, values: Vec<String>) {
+    activation.set("exceptions", bindings::exceptions_value(images, values));
 }
 
 pub(super) type Compiled = Result<Arc<Program>, String>;
+
+/// The namespace of a Namespaced kind, which its libraries imply. A namespaced kind with no
+/// namespace gets the cluster library, as Kyverno's does.
+pub(super) fn policy_namespace(policy: &Value) -> Option<&str> {
+    Some(policy.str_at(&["metadata", "namespace"]))
+        .filter(|ns| !ns.is_empty() && policy.str_at(&["kind"]).starts_with("Namespaced"))
+}
 
 /// The request's variables plus the policy's `variables.<name>`, each evaluated on first use
 /// (an expression that did not compile gives its error there).
@@ -316,16 +378,19 @@ pub(super) fn activation(
     variables: Vec<(String, Compiled)>,
 ) -> Bindings {
     let mut activation = bindings::request_bindings(request);
-    // A namespaced kind with no namespace gets the cluster library, as Kyverno's does.
-    let namespace = Some(policy.str_at(&["metadata", "namespace"]))
-        .filter(|ns| !ns.is_empty() && policy.str_at(&["kind"]).starts_with("Namespaced"));
-    bindings::bind_context(&mut activation, request, namespace);
+    bindings::bind_context(&mut activation, request, policy_namespace(policy));
     if policy.at(&["spec"]).is_some_and(json_mode) {
         // The same declarations type-check, but only `object` has a value.
         for name in ["request", "oldObject", "namespaceObject"] {
             activation.set(name, cel::Value::Null);
         }
     }
+    bind_variables(&mut activation, variables);
+    activation
+}
+
+/// Adds `variables.<name>` for each variable, evaluated on first use.
+pub(super) fn bind_variables(activation: &mut Bindings, variables: Vec<(String, Compiled)>) {
     for (name, program) in variables {
         activation.set_lazy(
             format!("variables.{name}"),
@@ -337,7 +402,6 @@ pub(super) fn activation(
             ),
         );
     }
-    activation
 }
 
 /// The value of one expression of the policy for a request, computed as the pipeline would:
@@ -422,25 +486,11 @@ pub fn validate(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespons
     let mut activation = activation(policy, request, variables);
     let name = policy.str_at(&["metadata", "name"]);
     let kind = policy.str_at(&["kind"]);
-    match exceptions(request, name, kind, &activation, &cel_env) {
-        Exempt::Fully(names, pass) => {
-            let (status, verb) = if pass {
-                (Status::Pass, "passed")
-            } else {
-                (Status::Skip, "skipped")
-            };
-            return vec![response(
-                status,
-                "exception",
-                format!(
-                    "rule is {verb} due to policy exception: {}",
-                    names.join(", ")
-                ),
-            )];
-        }
-        Exempt::Partly { images, values } => {
-            activation.set("exceptions", bindings::exceptions_value(images, values));
-        }
+    // Lenient, so never an error: an exception whose conditions fail does not apply.
+    match exceptions(request, name, kind, &activation, &cel_env, false) {
+        Ok(Exempt::Fully(names, pass)) => return vec![exception_response(&names, pass)],
+        Ok(Exempt::Partly { images, values }) => bind_allowed(&mut activation, images, values),
+        Err(_) => {}
     }
     // Any false condition means no match, even after errors; errors alone follow
     // failurePolicy (Fail by default).

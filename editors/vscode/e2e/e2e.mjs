@@ -7,7 +7,8 @@
 // Environment:
 //   CODE_SERVER               code-server launcher (run.sh sets it)
 //   KYVERNO_VSIX              the .vsix to install (run.sh finds the platform one in ../dist)
-//   KYVERNO_E2E_SCREENSHOT    where the screenshot goes (default docs/images/vscode-problems.png)
+//   KYVERNO_E2E_SCREENSHOT    where the screenshot goes (default docs/images/vscode-problems.png);
+//                             the mutation diff's goes next to it (vscode-mutation.png)
 //   KYVERNO_E2E_OUT           logs and failure screenshots (default e2e/out)
 //   KYVERNO_E2E_TIMEOUT       overall hang guard in seconds (default 300)
 //   KYVERNO_E2E_KEEP=1        keep the temporary user data, extensions and workspace
@@ -28,6 +29,8 @@ const OUT = path.resolve(process.env.KYVERNO_E2E_OUT || path.join(HERE, 'out'));
 const SCREENSHOT = path.resolve(
   process.env.KYVERNO_E2E_SCREENSHOT || path.join(REPO, 'docs/images/vscode-problems.png'),
 );
+const MUTATION_SCREENSHOT = path.join(path.dirname(SCREENSHOT), 'vscode-mutation.png');
+const MUTATE_POLICY = 'add-team-label.yaml';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const CODE_SERVER = process.env.CODE_SERVER;
 const VSIX = process.env.KYVERNO_VSIX;
@@ -453,6 +456,24 @@ function editorSnapshot() {
   }, RULE_LINE);
 }
 
+// Opens a workspace file with Quick Open (Ctrl+P) and waits for its tab.
+async function quickOpen(name) {
+  await page.keyboard.press('Control+P');
+  const quickInput = page.locator('.quick-input-widget');
+  await page.waitForFunction(
+    () => document.activeElement === document.querySelector('.quick-input-widget input'),
+    null,
+    { timeout: STEP_TIMEOUT_MS },
+  );
+  await page.keyboard.type(name);
+  await quickInput
+    .locator(`.monaco-list-row[aria-label*="${name}"]`)
+    .first()
+    .waitFor({ timeout: STEP_TIMEOUT_MS });
+  await page.keyboard.press('Enter');
+  await page.locator(`.tabs-container .tab.active[aria-label*="${name}"]`).waitFor({ timeout: STEP_TIMEOUT_MS });
+}
+
 async function main() {
   if (!CODE_SERVER) throw new Error('CODE_SERVER is not set; run the test through run.sh');
   if (!VSIX || !fs.existsSync(VSIX)) throw new Error(`no .vsix at ${VSIX}`);
@@ -466,7 +487,9 @@ async function main() {
     path.join(userData, 'User', 'settings.json'),
     JSON.stringify(USER_SETTINGS, null, 2),
   );
-  fs.copyFileSync(path.join(REPO, 'examples', POLICY), path.join(workspace, 'examples', POLICY));
+  for (const file of [POLICY, MUTATE_POLICY]) {
+    fs.copyFileSync(path.join(REPO, 'examples', file), path.join(workspace, 'examples', file));
+  }
   log(`vsix ${VSIX}`);
   log(`temporary directory ${tmp}`);
 
@@ -509,22 +532,7 @@ async function main() {
     await page
       .locator('.explorer-folders-view .monaco-list-row[aria-label="examples"]')
       .waitFor({ timeout: STEP_TIMEOUT_MS });
-    await page.keyboard.press('Control+P');
-    const quickInput = page.locator('.quick-input-widget');
-    await page.waitForFunction(
-      () => document.activeElement === document.querySelector('.quick-input-widget input'),
-      null,
-      { timeout: STEP_TIMEOUT_MS },
-    );
-    await page.keyboard.type(POLICY);
-    await quickInput
-      .locator(`.monaco-list-row[aria-label*="${POLICY}"]`)
-      .first()
-      .waitFor({ timeout: STEP_TIMEOUT_MS });
-    await page.keyboard.press('Enter');
-    await page
-      .locator(`.tabs-container .tab.active[aria-label*="${POLICY}"]`)
-      .waitFor({ timeout: STEP_TIMEOUT_MS });
+    await quickOpen(POLICY);
     await page
       .locator('.monaco-editor .view-line', { hasText: 'require-drop-all' })
       .waitFor({ timeout: STEP_TIMEOUT_MS });
@@ -679,6 +687,32 @@ async function main() {
     };
     await expectHints(29, ['= "CREATE"']);
     await expectHints(41, ['= []']);
+  });
+
+  await check('the mutate rule\'s lens opens the mutated Pod against the original', async () => {
+    await quickOpen(MUTATE_POLICY);
+    const lensTitle = '\u270e mutates 1 of 2 samples';
+    const lens = page.locator('.monaco-editor .codelens-decoration a', { hasText: lensTitle });
+    await lens.first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await lens.first().click();
+    const tab = page.locator('.tabs-container .tab.active', { hasText: 'Pod unlabelled: before' });
+    await tab.waitFor({ timeout: STEP_TIMEOUT_MS });
+    // The modified side has the label the rule adds; the original side has no labels.
+    const side = (which) =>
+      page.$$eval(`.monaco-diff-editor .editor.${which} .view-line`, (nodes) =>
+        nodes.map((n) => n.textContent.replace(/\u00a0/g, ' ')).filter((l) => l.trim() !== ''),
+      );
+    const modified = await until(() => side('modified'), (v) => v.includes('    team: platform'));
+    if (!modified.includes('    team: platform')) {
+      throw new Error(`the mutated side shows ${JSON.stringify(modified)}`);
+    }
+    const original = await side('original');
+    if (original.some((l) => l.includes('team'))) {
+      throw new Error(`the original side shows ${JSON.stringify(original)}`);
+    }
+    await page.screenshot({ path: MUTATION_SCREENSHOT, timeout: 30_000 });
+    const png = fs.readFileSync(MUTATION_SCREENSHOT);
+    assertEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [1400, 900], 'mutation screenshot size');
   });
 }
 

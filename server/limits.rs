@@ -100,6 +100,11 @@ pub const MAX_FOREACH_ELEMENTS: usize = 10_000;
 /// nulls up to the index a path names; `/spec/x/99999999` must not allocate that much.
 pub const MAX_JSON_PATCH_INDEX: usize = 100_000;
 
+/// Most operations of one `patchesJson6902` whose paths the checks follow through the
+/// matched kinds' fields. A patch is a handful of operations; past this many the rest are not
+/// checked (no diagnostic: the check only adds warnings).
+pub const MAX_JSON_PATCH_OPS_CHECKED: usize = 1_000;
+
 /// Most objects a GeneratingPolicy may create for one trigger (`generator.Apply` calls and
 /// templates together). Kyverno sets no bound, but every object is kept for the comparison
 /// with `generatedResource`; a comprehension calling `generator.Apply` over a huge list must

@@ -1492,3 +1492,45 @@ spec:
         })]
     );
 }
+
+#[tokio::test]
+async fn real_core_publishes_json_patch_paths_the_matched_kind_lacks() {
+    const POLICY: &str = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: replicas
+spec:
+  rules:
+    - name: two
+      match:
+        any:
+          - resources:
+              kinds: [Deployment]
+      mutate:
+        patchesJson6902: |-
+          - op: replace
+            path: /spec/replica
+            value: 2
+";
+    let mut s = Session::start(Arc::new(lsp::Kyverno));
+    s.initialize().await;
+    s.open(POLICY).await;
+    let published = s.diagnostics().await;
+    let patch: Vec<&Value> = published["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "patch-unknown-field")
+        .collect();
+    // On the path inside the block scalar, not on the whole patch.
+    assert_eq!(
+        patch,
+        [&json!({
+            "range": range(14, 18, 14, 31),
+            "severity": 2,
+            "code": "patch-unknown-field",
+            "source": "kyverno-ls",
+            "message": "`/spec/replica`: `replica` is not a field of DeploymentSpec in Deployment (Kubernetes 1.37), so this `replace` can never apply as written. Did you mean `replicas`?",
+        })]
+    );
+}

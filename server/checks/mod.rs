@@ -128,7 +128,7 @@ pub fn check_document_with(
             if let Some(policy) = policy.filter(|_| family == PolicyFamily::Jmespath) {
                 kyverno::check_policy(source, root, policy, kind, &mut out);
                 jmespath_lint::check(source, root, policy, extra_variables, &mut out);
-                resource_fields::check(root, policy, &mut out);
+                resource_fields::check(source, root, policy, &mut out);
             }
             // A value already reported as the wrong type needs no YAML 1.1 warning as well.
             let errors: Vec<Span> = out

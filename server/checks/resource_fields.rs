@@ -1,9 +1,11 @@
-//! Pattern keys checked against the resources a rule matches: a key that none of the matched
-//! kinds has at that place (`runAsNonRot` for `runAsNonRoot`) makes a pattern that can never
-//! mean what its author wrote, and Kyverno then reports every resource as failing (or, under a
-//! conditional anchor, skips it) without saying why. The kinds come from the rule's
-//! `match` and the fields from the Kubernetes API index; a kind the index does not know (a
-//! custom resource, a wildcard) turns the check off for the rule.
+//! Pattern and patch keys checked against the resources a rule matches: a key that none of the
+//! matched kinds has at that place (`runAsNonRot` for `runAsNonRoot`) makes a pattern that can
+//! never mean what its author wrote, and Kyverno then reports every resource as failing (or,
+//! under a conditional anchor, skips it) without saying why. In a mutate rule's
+//! `patchStrategicMerge` such a key adds a field the API server drops, and a
+//! `patchesJson6902` path through it can never apply. The kinds come from the rule's `match`
+//! and the fields from the Kubernetes API index; a kind the index does not know (a custom
+//! resource, a wildcard) turns the check off for the rule.
 
 use super::did_you_mean;
 use crate::diag::Diagnostic;
@@ -12,8 +14,34 @@ use crate::k8s::{self, Shape};
 use crate::model::Policy;
 use crate::yaml::{Node, NodeKind};
 
-/// Warnings for the `pattern` and `anyPattern` keys of every rule of `policy`.
-pub fn check(root: &Node, policy: &Policy, out: &mut Vec<Diagnostic>) {
+/// What is checked: a validate pattern or a mutate patch, which word the message.
+#[derive(Clone, Copy)]
+enum Part {
+    Pattern,
+    Patch,
+}
+
+impl Part {
+    fn code(self) -> &'static str {
+        match self {
+            Part::Pattern => "pattern-unknown-field",
+            Part::Patch => "patch-unknown-field",
+        }
+    }
+
+    fn consequence(self) -> &'static str {
+        match self {
+            Part::Pattern => "so this part of the pattern can never match what it names",
+            Part::Patch => {
+                "so this part of the patch can never apply as written (the API server drops fields it does not know)"
+            }
+        }
+    }
+}
+
+/// Warnings for the `pattern` and `anyPattern` keys, and the mutate patches, of every rule of
+/// `policy`.
+pub fn check(source: &str, root: &Node, policy: &Policy, out: &mut Vec<Diagnostic>) {
     let api = k8s::api();
     for rule in &policy.rules {
         let Some(kinds) = &rule.match_kinds else {
@@ -30,21 +58,109 @@ pub fn check(root: &Node, policy: &Policy, out: &mut Vec<Diagnostic>) {
         if !known || roots.is_empty() {
             continue;
         }
-        let Some(validate) = policy.rule_node(root, rule).and_then(|r| r.get("validate")) else {
+        let Some(rule_node) = policy.rule_node(root, rule) else {
             continue;
         };
         let mut names: Vec<&str> = roots.iter().map(|(_, k)| *k).collect();
         names.dedup();
+        let names = names.join(", ");
         let shapes: Vec<&Shape> = roots.iter().map(|(s, _)| s).collect();
-        let mut patterns: Vec<&Node> = validate.get("pattern").into_iter().collect();
-        patterns.extend(
-            validate
-                .get("anyPattern")
-                .and_then(Node::as_sequence)
-                .unwrap_or_default(),
-        );
-        for p in patterns {
-            walk(p, &shapes, &names.join(", "), out);
+        if let Some(validate) = rule_node.get("validate") {
+            let mut patterns: Vec<&Node> = validate.get("pattern").into_iter().collect();
+            patterns.extend(
+                validate
+                    .get("anyPattern")
+                    .and_then(Node::as_sequence)
+                    .unwrap_or_default(),
+            );
+            for p in patterns {
+                walk(p, &shapes, &names, Part::Pattern, out);
+            }
+        }
+        // A foreach entry's patch is a patch of the whole resource too.
+        let mut patches = Vec::new();
+        let mut stack: Vec<&Node> = rule_node.get("mutate").into_iter().collect();
+        while let Some(m) = stack.pop() {
+            patches.push(m);
+            stack.extend(
+                m.get("foreach")
+                    .and_then(Node::as_sequence)
+                    .unwrap_or_default(),
+            );
+        }
+        for m in patches {
+            if let Some(psm) = m.get("patchStrategicMerge") {
+                walk(psm, &shapes, &names, Part::Patch, out);
+            }
+            if let Some(ops) = m.get("patchesJson6902") {
+                json_patch_paths(source, ops, &shapes, &names, out);
+            }
+        }
+    }
+}
+
+/// The paths of a `patchesJson6902` text, step by step through the matched kinds' fields.
+fn json_patch_paths(
+    source: &str,
+    node: &Node,
+    shapes: &[&Shape],
+    kinds: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(text) = node.as_str() else {
+        return;
+    };
+    // A patch that does not parse is Kyverno's error at run time, reported by the simulation.
+    let Ok(ops) = crate::engine::mutate::json_patch::parse(text) else {
+        return;
+    };
+    let map = crate::yaml::value_map(source, node);
+    for op in ops.iter().take(crate::limits::MAX_JSON_PATCH_OPS_CHECKED) {
+        let verb = op.str_at(&["op"]);
+        for key in ["path", "from"] {
+            let path = op.str_at(&[key]);
+            let Some(rest) = path.strip_prefix('/') else {
+                continue;
+            };
+            let mut current: Vec<&Shape> = shapes.to_vec();
+            for step in rest.split('/') {
+                let step = step.replace("~1", "/").replace("~0", "~");
+                let arrays: Vec<&Shape> = current
+                    .iter()
+                    .filter_map(|s| match s {
+                        Shape::Array(inner) => Some(&**inner),
+                        _ => None,
+                    })
+                    .collect();
+                if !arrays.is_empty() {
+                    if arrays.len() < current.len() {
+                        break;
+                    }
+                    current = arrays;
+                    continue;
+                }
+                match field_shapes(&current, &step) {
+                    (Below::Free, _) => break,
+                    (Below::Fields(found), candidates) if found.is_empty() => {
+                        let owner = owner_name(&current);
+                        let mut message = format!(
+                            "`{path}`: `{step}` is not a field of {owner} in {kinds} (Kubernetes {}), so this `{verb}` can never apply as written.",
+                            k8s::KUBERNETES_VERSION
+                        );
+                        if let Some(best) = did_you_mean(&step, candidates.into_iter()) {
+                            message.push_str(&format!(" Did you mean `{best}`?"));
+                        }
+                        // On the path itself where the text has it as written.
+                        let span = match (text.find(path), &map) {
+                            (Some(at), Some(m)) => m.span(at..at + path.len()),
+                            _ => node.span.clone(),
+                        };
+                        out.push(Diagnostic::warning("patch-unknown-field", span, message));
+                        break;
+                    }
+                    (Below::Fields(found), _) => current = found,
+                }
+            }
         }
     }
 }
@@ -78,7 +194,7 @@ fn field_shapes<'a>(shapes: &[&'a Shape], key: &str) -> (Below<'a>, Vec<&'static
     (Below::Fields(found), candidates)
 }
 
-fn walk(node: &Node, shapes: &[&Shape], kinds: &str, out: &mut Vec<Diagnostic>) {
+fn walk(node: &Node, shapes: &[&Shape], kinds: &str, part: Part, out: &mut Vec<Diagnostic>) {
     match &node.kind {
         NodeKind::Mapping(entries) => {
             for e in entries {
@@ -86,8 +202,9 @@ fn walk(node: &Node, shapes: &[&Shape], kinds: &str, out: &mut Vec<Diagnostic>) 
                     continue;
                 };
                 let key = anchor::parse(written).map_or(written, |a| a.key);
-                // Wildcard keys (`*`, `app.*`) match fields by pattern.
-                if key.contains(['*', '?']) {
+                // Wildcard keys (`*`, `app.*`) match fields by pattern; `$patch` and its
+                // kin are strategic merge directives.
+                if key.contains(['*', '?']) || key.starts_with('$') {
                     continue;
                 }
                 match field_shapes(shapes, key) {
@@ -95,19 +212,20 @@ fn walk(node: &Node, shapes: &[&Shape], kinds: &str, out: &mut Vec<Diagnostic>) 
                     (Below::Fields(found), candidates) if found.is_empty() => {
                         let owner = owner_name(shapes);
                         let mut message = format!(
-                            "`{key}` is not a field of {owner} in {kinds} (Kubernetes {}), so this part of the pattern can never match what it names.",
-                            k8s::KUBERNETES_VERSION
+                            "`{key}` is not a field of {owner} in {kinds} (Kubernetes {}), {}.",
+                            k8s::KUBERNETES_VERSION,
+                            part.consequence()
                         );
                         if let Some(best) = did_you_mean(key, candidates.into_iter()) {
                             message.push_str(&format!(" Did you mean `{best}`?"));
                         }
                         out.push(Diagnostic::warning(
-                            "pattern-unknown-field",
+                            part.code(),
                             e.key.span.clone(),
                             message,
                         ));
                     }
-                    (Below::Fields(found), _) => walk(&e.value, &found, kinds, out),
+                    (Below::Fields(found), _) => walk(&e.value, &found, kinds, part, out),
                 }
             }
         }
@@ -122,7 +240,7 @@ fn walk(node: &Node, shapes: &[&Shape], kinds: &str, out: &mut Vec<Diagnostic>) 
             // Only where every shape is a list is anything known about the items.
             if inner.len() == shapes.len() && !inner.is_empty() {
                 for item in items {
-                    walk(item, &inner, kinds, out);
+                    walk(item, &inner, kinds, part, out);
                 }
             }
         }

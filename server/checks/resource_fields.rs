@@ -44,6 +44,9 @@ impl Part {
 pub fn check(source: &str, root: &Node, policy: &Policy, out: &mut Vec<Diagnostic>) {
     let api = k8s::api();
     for rule in &policy.rules {
+        if let Some(rule_node) = policy.rule_node(root, rule) {
+            kind_typos(rule_node, out);
+        }
         let Some(kinds) = &rule.match_kinds else {
             continue;
         };
@@ -94,6 +97,75 @@ pub fn check(source: &str, root: &Node, policy: &Policy, out: &mut Vec<Diagnosti
             }
             if let Some(ops) = m.get("patchesJson6902") {
                 json_patch_paths(source, ops, &shapes, &names, out);
+            }
+        }
+    }
+}
+
+/// A `kinds` entry of `match` or `exclude` that is no Kubernetes kind but is one letter or a
+/// case away from one (`Pods`, `deployment`): Kyverno compares kinds exactly, so the rule
+/// never selects what its author named. A name that resembles no built-in kind may be a
+/// custom resource, and is left alone.
+fn kind_typos(rule: &Node, out: &mut Vec<Diagnostic>) {
+    let api = k8s::api();
+    let mut names: Vec<&'static str> = api.kinds.iter().map(|k| k.kind).collect();
+    names.sort_unstable();
+    names.dedup();
+    for block in ["match", "exclude"].iter().filter_map(|b| rule.get(b)) {
+        let mut filters: Vec<&Node> = Vec::new();
+        for list in ["any", "all"] {
+            filters.extend(
+                block
+                    .get(list)
+                    .and_then(Node::as_sequence)
+                    .unwrap_or_default(),
+            );
+        }
+        filters.push(block);
+        for filter in filters {
+            let kinds = filter
+                .get("resources")
+                .and_then(|r| r.get("kinds"))
+                .and_then(Node::as_sequence)
+                .unwrap_or_default();
+            for k in kinds {
+                let Some(written) = k.as_str() else { continue };
+                // `group/version/Kind/subresource`: the kind is the part that starts upper
+                // case, or the last one.
+                let kind = written
+                    .split('/')
+                    .find(|p| p.starts_with(|c: char| c.is_ascii_uppercase()))
+                    .unwrap_or_else(|| written.rsplit('/').next().unwrap_or(written));
+                if kind.contains(['*', '?']) || names.binary_search(&kind).is_ok() {
+                    continue;
+                }
+                // With a group or version written, only that API's kinds are candidates: a
+                // group Kubernetes does not have is a custom resource's.
+                let parts: Vec<&str> = written.split('/').collect();
+                let at = parts.iter().position(|p| *p == kind).unwrap_or(0);
+                let (group, version) = match &parts[..at] {
+                    [g, v] => (Some(*g), Some(*v)),
+                    [v] => (None, Some(*v)),
+                    _ => (None, None),
+                };
+                let candidates = api
+                    .kinds
+                    .iter()
+                    .filter(|k| {
+                        group.is_none_or(|g| g == k.group) && version.is_none_or(|v| v == k.version)
+                    })
+                    .map(|k| k.kind);
+                let Some(best) = did_you_mean(kind, candidates) else {
+                    continue;
+                };
+                out.push(Diagnostic::warning(
+                    "unknown-kind",
+                    k.span.clone(),
+                    format!(
+                        "`{kind}` is not a kind of Kubernetes {}; did you mean `{best}`? Kyverno compares kinds exactly, so this entry never selects a `{best}`.",
+                        k8s::KUBERNETES_VERSION
+                    ),
+                ));
             }
         }
     }

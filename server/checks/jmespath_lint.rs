@@ -1,6 +1,7 @@
 //! Static checks of the JMESPath in a policy: syntax, functions (unknown, arity, literal
 //! argument types), variables (unknown roots, `element` outside `foreach`, what background
-//! scans forbid) and `request.operation` compared with an operation that does not exist.
+//! scans forbid), `request.operation` compared with an operation that does not exist, and
+//! `request.object` paths through fields none of the rule's matched kinds has.
 //! Findings are placed on the exact characters, through the scalar's value-to-source map.
 
 use super::{did_you_mean, or_list};
@@ -41,6 +42,15 @@ pub fn check(
     out: &mut Vec<Diagnostic>,
 ) {
     let mut maps: Vec<(*const Node, crate::yaml::ValueMap)> = Vec::new();
+    let kinds: Vec<Option<(Vec<crate::k8s::Shape>, String)>> = policy
+        .rules
+        .iter()
+        .map(|r| {
+            r.match_kinds
+                .as_deref()
+                .and_then(super::resource_fields::rule_kinds)
+        })
+        .collect();
     for site in &policy.jmespath {
         let Some(node) = site.node(root) else {
             continue;
@@ -49,7 +59,8 @@ pub fn check(
             continue;
         };
         let expr = &text[site.expr.clone()];
-        let findings = check_expression(expr, site, extra_variables);
+        let kinds = kinds.get(site.rule).and_then(Option::as_ref);
+        let findings = check_expression(expr, site, extra_variables, kinds);
         if findings.is_empty() {
             continue;
         }
@@ -77,7 +88,12 @@ pub fn check(
     }
 }
 
-fn check_expression(expr: &str, site: &JmesSite, extra: &[String]) -> Vec<Finding> {
+fn check_expression(
+    expr: &str,
+    site: &JmesSite,
+    extra: &[String],
+    kinds: Option<&(Vec<crate::k8s::Shape>, String)>,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     let ast = match parse(expr) {
         Ok(ast) => ast,
@@ -113,6 +129,9 @@ fn check_expression(expr: &str, site: &JmesSite, extra: &[String]) -> Vec<Findin
     }
     for chain in &roots {
         check_root(chain, &site.scope, extra, &mut findings);
+        if let Some(kinds) = kinds {
+            object_path(chain, &site.scope, kinds, &mut findings);
+        }
     }
     visit_functions(&ast, &mut findings);
     visit_operation_comparisons(&ast, &mut findings);
@@ -251,6 +270,53 @@ fn check_root(chain: &Chain<'_>, scope: &Scope, extra: &[String], out: &mut Vec<
                 "`{what}` is not available in background scans, and Kyverno rejects a policy with `background: true` (the default) that uses it. Set `spec.background: false`."
             ),
         });
+    }
+}
+
+/// `request.object.…` and `request.oldObject.…` followed through the fields of the rule's
+/// matched kinds: a field none of them has makes the expression null for every resource.
+fn object_path(
+    chain: &Chain<'_>,
+    scope: &Scope,
+    (shapes, names): &(Vec<crate::k8s::Shape>, String),
+    out: &mut Vec<Finding>,
+) {
+    use super::resource_fields::{Below, field_shapes, owner_name};
+    let [
+        ("request", _),
+        (side @ ("object" | "oldObject"), _),
+        rest @ ..,
+    ] = chain.as_slice()
+    else {
+        return;
+    };
+    // A context entry or values-file variable named `request` is not the request.
+    if scope.context.iter().any(|c| c == "request") {
+        return;
+    }
+    let mut current: Vec<&crate::k8s::Shape> = shapes.iter().collect();
+    for (field, span) in rest {
+        match field_shapes(&current, field) {
+            (Below::Free, _) => return,
+            (Below::Fields(found), candidates) if found.is_empty() => {
+                let mut message = format!(
+                    "`{field}` is not a field of {} in {names} (Kubernetes {}), so `request.{side}` never has anything there (Kyverno reports an unknown key, or null where the expression tolerates one).",
+                    owner_name(&current),
+                    crate::k8s::KUBERNETES_VERSION
+                );
+                if let Some(best) = did_you_mean(field, candidates.into_iter()) {
+                    message.push_str(&format!(" Did you mean `{best}`?"));
+                }
+                out.push(Finding {
+                    span: *span,
+                    code: "jmespath-unknown-field",
+                    severity: Severity::Warning,
+                    message,
+                });
+                return;
+            }
+            (Below::Fields(found), _) => current = found,
+        }
     }
 }
 

@@ -39,6 +39,24 @@ impl Part {
     }
 }
 
+/// The object types of the kinds a rule's `match` names, and their names for messages; None
+/// when one of them is not a built-in kind (a custom resource or a wildcard), which turns the
+/// checks off.
+pub(super) fn rule_kinds(match_kinds: &[String]) -> Option<(Vec<Shape>, String)> {
+    let api = k8s::api();
+    let mut shapes = Vec::new();
+    let mut names: Vec<&str> = Vec::new();
+    for selector in match_kinds {
+        for k in api.kinds_of_selector(selector)? {
+            shapes.push(Shape::Object(k.ty));
+            if !names.contains(&k.kind) {
+                names.push(k.kind);
+            }
+        }
+    }
+    (!shapes.is_empty()).then(|| (shapes, names.join(", ")))
+}
+
 /// Warnings for the `pattern` and `anyPattern` keys, and the mutate patches, of every rule of
 /// `policy`.
 pub fn check(source: &str, root: &Node, policy: &Policy, out: &mut Vec<Diagnostic>) {
@@ -238,14 +256,14 @@ fn json_patch_paths(
 }
 
 /// What is known below a value of these shapes.
-enum Below<'a> {
+pub(super) enum Below<'a> {
     /// The shapes of the field in the objects that have it (empty: none has it).
     Fields(Vec<&'a Shape>),
     /// A map with free keys, or any JSON: nothing to check below.
     Free,
 }
 
-fn field_shapes<'a>(shapes: &[&'a Shape], key: &str) -> (Below<'a>, Vec<&'static str>) {
+pub(super) fn field_shapes<'a>(shapes: &[&'a Shape], key: &str) -> (Below<'a>, Vec<&'static str>) {
     let api = k8s::api();
     let mut found = Vec::new();
     let mut candidates = Vec::new();
@@ -321,7 +339,7 @@ fn walk(node: &Node, shapes: &[&Shape], kinds: &str, part: Part, out: &mut Vec<D
 }
 
 /// The types the message names (`PodSecurityContext`, `DeploymentSpec or StatefulSetSpec`).
-fn owner_name(shapes: &[&Shape]) -> String {
+pub(super) fn owner_name(shapes: &[&Shape]) -> String {
     let mut names: Vec<String> = Vec::new();
     for s in shapes {
         let n = s.describe();

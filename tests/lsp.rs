@@ -1534,3 +1534,70 @@ spec:
         })]
     );
 }
+
+#[tokio::test]
+async fn real_core_completes_pattern_keys_from_the_matched_kind_inside_an_anchor() {
+    const POLICY: &str = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: non-root
+spec:
+  rules:
+    - name: non-root
+      match:
+        any:
+          - resources:
+              kinds: [Pod]
+      validate:
+        failureAction: Audit
+        message: Run as non-root.
+        pattern:
+          spec:
+            =(securityContext):
+              runAsNonRoot: true
+";
+    let mut s = Session::start(Arc::new(lsp::Kyverno));
+    s.initialize().await;
+    s.open(POLICY).await;
+    // A new line under `=(securityContext)`, an anchor being typed.
+    s.change(
+        2,
+        json!([{"range": range(17, 32, 17, 32), "text": "\n              =(sec"}]),
+    )
+    .await;
+    let got = s.request("textDocument/completion", at(18, 19)).await;
+    let items = got["result"].as_array().expect("a list of items");
+    let labels: Vec<&str> = items.iter().map(|i| i["label"].as_str().unwrap()).collect();
+    // PodSecurityContext's fields, less the one already there.
+    assert_eq!(
+        labels,
+        [
+            "appArmorProfile",
+            "fsGroup",
+            "fsGroupChangePolicy",
+            "runAsGroup",
+            "runAsUser",
+            "seLinuxChangePolicy",
+            "seLinuxOptions",
+            "seccompProfile",
+            "supplementalGroups",
+            "supplementalGroupsPolicy",
+            "sysctls",
+            "windowsOptions",
+        ]
+    );
+    let seccomp = items
+        .iter()
+        .find(|i| i["label"] == "seccompProfile")
+        .unwrap();
+    assert_eq!(seccomp["kind"], 10);
+    assert_eq!(seccomp["detail"], "SeccompProfile (Pod)");
+    assert_eq!(seccomp["insertText"], "seccompProfile): ");
+    assert!(
+        seccomp["documentation"]["value"]
+            .as_str()
+            .unwrap()
+            .starts_with("The seccomp options to use by the containers in this pod."),
+        "{seccomp}"
+    );
+}

@@ -42,7 +42,7 @@ impl Part {
 /// The object types of the kinds a rule's `match` names, and their names for messages; None
 /// when one of them is not a built-in kind (a custom resource or a wildcard), which turns the
 /// checks off.
-pub(super) fn rule_kinds(match_kinds: &[String]) -> Option<(Vec<Shape>, String)> {
+pub fn rule_kinds(match_kinds: &[String]) -> Option<(Vec<Shape>, String)> {
     let api = k8s::api();
     let mut shapes = Vec::new();
     let mut names: Vec<&str> = Vec::new();

@@ -43,6 +43,18 @@ pub fn completion(text: &str, analysis: &Analysis, offset: usize) -> Vec<Complet
     });
     let mut path = path_from_indentation(&lines, line_no, cur.key_col, cur.dash_col);
 
+    // A key inside a pattern or patch: the fields of the resources the rule matches.
+    if cur.key.is_none() {
+        let typed = &before[cur.key_col.min(before.len())..];
+        let all_lines: Vec<&str> = text[doc_span.clone()].split('\n').collect();
+        let present = sibling_keys(&all_lines, line_no, cur.key_col, cur.dash_col.is_some());
+        if let Some(items) =
+            super::resource_keys::completion(text, analysis, offset, &path, typed, &present)
+        {
+            return items;
+        }
+    }
+
     if let Some(key) = cur.key {
         // `key: partial` — complete the value.
         path.push(Seg::Key(key.to_string()));

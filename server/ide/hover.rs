@@ -38,6 +38,12 @@ pub fn hover(text: &str, analysis: &Analysis, offset: usize) -> Option<Hover> {
         Some(root) => path_in_tree(root, offset)?,
         None => key_from_text(text, doc_span.start, offset)?,
     };
+    // A key of a pattern or patch: the resource field's documentation.
+    if let Target::Key(span) = &target {
+        if let Some(h) = super::resource_keys::hover(text, analysis, offset, &path, span.clone()) {
+            return Some(h);
+        }
+    }
     // A list item's documentation is its list's.
     while matches!(path.last(), Some(Seg::Index(_))) {
         path.pop();

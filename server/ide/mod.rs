@@ -10,6 +10,7 @@ pub mod expr;
 mod hover;
 pub mod locate;
 mod manifest;
+mod resource_keys;
 mod symbols;
 
 use crate::diag::Span;

@@ -928,3 +928,55 @@ fn jmespath_definition_of_a_context_entry_is_its_name() {
     assert_eq!(definition(t, &a, at("limit]")), None);
     assert_eq!(definition(t, &a, at("object.spec")), None);
 }
+
+const PATTERN: &str = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: p\nspec:\n  rules:\n  - name: other\n    match:\n      any:\n      - resources:\n          kinds: [Namespace]\n    validate:\n      message: m\n      deny: {}\n  - name: r\n    match:\n      any:\n      - resources:\n          kinds: [Pod]\n    validate:\n      message: m\n      pattern:\n        spec:\n          =(securityContext):\n            runAsNonRoot: true\n            SEC\n";
+
+#[test]
+fn pattern_keys_complete_with_the_matched_kinds_fields_through_anchors() {
+    // Typing under `=(securityContext)` of the second rule, whose kind is Pod: the fields of
+    // PodSecurityContext, less the one already there.
+    let t = PATTERN.replace("SEC", "runAs");
+    let off = t.find("runAs\n").unwrap() + 5;
+    let items = completion(&t, &analyze(&t), off);
+    let l: Vec<&str> = items.iter().map(|c| c.label.as_str()).collect();
+    assert!(
+        l.contains(&"runAsUser") && l.contains(&"seccompProfile"),
+        "{l:?}"
+    );
+    assert!(
+        !l.contains(&"runAsNonRoot") && !l.contains(&"containers"),
+        "{l:?}"
+    );
+    let user = items.iter().find(|c| c.label == "runAsUser").unwrap();
+    assert_eq!(user.detail.as_deref(), Some("integer (Pod)"));
+    assert_eq!(user.insert_text, "runAsUser: ");
+    // Inside an anchor being typed, the name closes it.
+    let t = PATTERN.replace("SEC", "=(runAs");
+    let off = t.find("=(runAs\n").unwrap() + 7;
+    let items = completion(&t, &analyze(&t), off);
+    let user = items.iter().find(|c| c.label == "runAsUser").unwrap();
+    assert_eq!(user.insert_text, "runAsUser): ");
+}
+
+#[test]
+fn hover_on_a_pattern_key_shows_the_resource_field() {
+    let t = PATTERN.replace("            SEC\n", "");
+    let off = t.find("runAsNonRoot").unwrap() + 2;
+    let h = hover(&t, &analyze(&t), off).unwrap();
+    assert_eq!(&t[h.span.clone()], "runAsNonRoot");
+    assert!(
+        h.markdown
+            .starts_with("**`runAsNonRoot`** `boolean` — a field of Pod (Kubernetes 1.37)\n\n"),
+        "{}",
+        h.markdown
+    );
+    // Through the anchor, on the anchored key itself.
+    let off = t.find("=(securityContext)").unwrap() + 4;
+    let h = hover(&t, &analyze(&t), off).unwrap();
+    assert!(
+        h.markdown
+            .starts_with("**`securityContext`** `PodSecurityContext`"),
+        "{}",
+        h.markdown
+    );
+}

@@ -258,6 +258,17 @@ pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
     } else {
         let docs = documents.iter().map(|d| &d.doc);
         let mut same = crate::samples::from_documents(docs, None, Origin::SameFile);
+        // A sample with a misspelt field would be simulated as written: say so on the field.
+        for s in &same {
+            let root = s
+                .span
+                .as_ref()
+                .and_then(|span| documents.iter().find(|d| d.doc.span == *span))
+                .and_then(|d| d.doc.root.as_ref());
+            if let Some(root) = root {
+                crate::checks::resource_fields::check_sample(root, &mut diagnostics);
+            }
+        }
         if same.is_empty() && inputs.builtin_samples {
             same = crate::samples::builtin();
         }

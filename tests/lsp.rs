@@ -1601,3 +1601,55 @@ spec:
         "{seccomp}"
     );
 }
+
+#[tokio::test]
+async fn real_core_publishes_sample_fields_their_kind_lacks() {
+    const TEXT: &str = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: team
+spec:
+  rules:
+    - name: team
+      match:
+        any:
+          - resources:
+              kinds: [Pod]
+      validate:
+        failureAction: Audit
+        message: The label `team` is required.
+        pattern:
+          metadata:
+            labels:
+              team: \"?*\"
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: typo
+  lables:
+    team: web
+spec:
+  containers: [{name: c, image: nginx}]
+";
+    let mut s = Session::start(Arc::new(lsp::Kyverno));
+    s.initialize().await;
+    s.open(TEXT).await;
+    let published = s.diagnostics().await;
+    let sample: Vec<&Value> = published["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "sample-unknown-field")
+        .collect();
+    assert_eq!(
+        sample,
+        [&json!({
+            "range": range(23, 2, 23, 8),
+            "severity": 2,
+            "code": "sample-unknown-field",
+            "source": "kyverno-ls",
+            "message": "`lables` is not a field of ObjectMeta in Pod (Kubernetes 1.37), so the policies are simulated on a resource the API server would not store as written. Did you mean `labels`?",
+        })]
+    );
+}

@@ -19,6 +19,7 @@ use crate::yaml::{Node, NodeKind};
 enum Part {
     Pattern,
     Patch,
+    Sample,
 }
 
 impl Part {
@@ -26,6 +27,7 @@ impl Part {
         match self {
             Part::Pattern => "pattern-unknown-field",
             Part::Patch => "patch-unknown-field",
+            Part::Sample => "sample-unknown-field",
         }
     }
 
@@ -34,6 +36,9 @@ impl Part {
             Part::Pattern => "so this part of the pattern can never match what it names",
             Part::Patch => {
                 "so this part of the patch can never apply as written (the API server drops fields it does not know)"
+            }
+            Part::Sample => {
+                "so the policies are simulated on a resource the API server would not store as written"
             }
         }
     }
@@ -55,6 +60,20 @@ pub fn rule_kinds(match_kinds: &[String]) -> Option<(Vec<Shape>, String)> {
         }
     }
     (!shapes.is_empty()).then(|| (shapes, names.join(", ")))
+}
+
+/// Warnings for the fields of a sample resource (a document beside the policies in their file)
+/// that its kind does not have: the simulation runs on what is written, which the API server
+/// would not keep. Kinds the index does not know are not checked.
+pub fn check_sample(root: &Node, out: &mut Vec<Diagnostic>) {
+    let api_version = root.get("apiVersion").and_then(Node::as_str).unwrap_or("");
+    let kind = root.get("kind").and_then(Node::as_str).unwrap_or("");
+    let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+    let Some(k) = k8s::api().kind(group, version, kind) else {
+        return;
+    };
+    let shape = Shape::Object(k.ty);
+    walk(root, &[&shape], k.kind, Part::Sample, out);
 }
 
 /// Warnings for the `pattern` and `anyPattern` keys, and the mutate patches, of every rule of
@@ -291,7 +310,10 @@ fn walk(node: &Node, shapes: &[&Shape], kinds: &str, part: Part, out: &mut Vec<D
                 let Some(written) = e.key.as_str() else {
                     continue;
                 };
-                let key = anchor::parse(written).map_or(written, |a| a.key);
+                let key = match part {
+                    Part::Sample => written,
+                    _ => anchor::parse(written).map_or(written, |a| a.key),
+                };
                 // Wildcard keys (`*`, `app.*`) match fields by pattern; `$patch` and its
                 // kin are strategic merge directives.
                 if key.contains(['*', '?']) || key.starts_with('$') {

@@ -294,6 +294,7 @@ async fn initialize_announces_capabilities_and_server_info() {
                 "definitionProvider": true,
                 "documentSymbolProvider": true,
                 "inlayHintProvider": true,
+                "codeActionProvider": {"codeActionKinds": ["quickfix"]},
                 "codeLensProvider": {"resolveProvider": false},
                 "executeCommandProvider": {"commands": [
                     "kyverno.showRuleResults", "kyverno.pickSample", "kyverno.runTests",
@@ -1652,4 +1653,68 @@ spec:
             "message": "`lables` is not a field of ObjectMeta in Pod (Kubernetes 1.37), so the policies are simulated on a resource the API server would not store as written. Did you mean `labels`?",
         })]
     );
+}
+
+#[tokio::test]
+async fn quick_fixes_write_the_suggestion_in_place_of_the_misspelt_word() {
+    const POLICY: &str = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: non-root
+spec:
+  rules:
+    - name: non-root
+      match:
+        any:
+          - resources:
+              kinds: [Pod]
+      validate:
+        failureAction: Audit
+        message: Run as non-root.
+        pattern:
+          spec:
+            =(securityContext):
+              =(runAsNonRot): true
+";
+    let mut s = Session::start(Arc::new(lsp::Kyverno));
+    s.initialize().await;
+    s.open(POLICY).await;
+    let published = s.diagnostics().await;
+    let diagnostic = published["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "pattern-unknown-field")
+        .cloned()
+        .expect("the pattern key is reported");
+    let actions = s
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": URI}, "range": range(17, 17, 17, 17),
+                   "context": {"diagnostics": [diagnostic.clone()]}}),
+        )
+        .await;
+    // Only the word inside the anchor changes.
+    assert_eq!(
+        actions,
+        response(
+            2,
+            json!([{
+                "title": "Change to `runAsNonRoot`",
+                "kind": "quickfix",
+                "diagnostics": [diagnostic],
+                "edit": {"changes": {URI: [{"range": range(17, 16, 17, 27), "newText": "runAsNonRoot"}]}},
+                "isPreferred": true,
+            }])
+        )
+    );
+    // A client asking for other kinds of action gets none.
+    let none = s
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": URI}, "range": range(17, 17, 17, 17),
+                   "context": {"diagnostics": [], "only": ["source.organizeImports"]}}),
+        )
+        .await;
+    assert_eq!(none, response(3, json!([])));
 }

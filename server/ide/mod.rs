@@ -7,6 +7,7 @@ pub mod changes;
 mod completion;
 pub mod evaluate;
 pub mod expr;
+pub mod fixes;
 mod hover;
 pub mod locate;
 mod manifest;

@@ -78,6 +78,15 @@ pub trait Analyzer: Send + Sync + 'static {
         ide::code_lenses(text, analysis)
     }
 
+    fn quick_fixes(
+        &self,
+        text: &str,
+        analysis: &Analysis,
+        range: std::ops::Range<usize>,
+    ) -> Vec<ide::fixes::Fix> {
+        ide::fixes::quick_fixes(text, analysis, range)
+    }
+
     /// The lenses of a test manifest (`▶ Run 3 tests`), `path` as the shell names the file.
     fn manifest_lenses(&self, text: &str, path: &str) -> Vec<ide::CodeLens> {
         ide::manifest_lenses(text, path)

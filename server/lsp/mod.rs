@@ -6,6 +6,7 @@
 
 mod analyzer;
 mod backend;
+mod code_action;
 mod code_lens;
 mod commands;
 mod completion;

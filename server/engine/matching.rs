@@ -83,11 +83,27 @@ pub fn resource_gvk(resource: &Value) -> (String, String, String) {
     (group, version, resource.str_at(&["kind"]).to_string())
 }
 
-fn check_kind(kinds: &[String], resource: &Value) -> bool {
-    let (group, version, kind) = resource_gvk(resource);
+/// Whether a `kinds` entry selects the request's kind (K:pkg/utils/match/kind.go). On a
+/// subresource the parent's kind is checked, and a plain kind selects only its
+/// `ephemeralcontainers` subresource.
+fn check_kind(kinds: &[String], request: &Request, resource: &Value) -> bool {
+    let (group, version, kind, actual_sub) = match &request.subresource {
+        Some(s) => (
+            s.group.clone(),
+            s.version.clone(),
+            s.kind.clone(),
+            s.subresource.as_str(),
+        ),
+        None => {
+            let (g, v, k) = resource_gvk(resource);
+            (g, v, k, "")
+        }
+    };
     kinds.iter().any(|k| {
         let (g, v, kk, sub) = parse_kind_selector(k);
-        wildcard(&g, &group) && wildcard(&v, &version) && wildcard(&kk, &kind) && wildcard(&sub, "")
+        let sub_ok =
+            wildcard(&sub, actual_sub) || (sub.is_empty() && actual_sub == "ephemeralcontainers");
+        wildcard(&g, &group) && wildcard(&v, &version) && wildcard(&kk, &kind) && sub_ok
     })
 }
 
@@ -199,7 +215,7 @@ fn filter_matches(filter: &Value, request: &Request, resource: &Value, ignore_us
         return false;
     }
     let kinds = str_list(rd.at(&["kinds"]));
-    if !kinds.is_empty() && !check_kind(&kinds, resource) {
+    if !kinds.is_empty() && !check_kind(&kinds, request, resource) {
         return false;
     }
     let mut names = str_list(rd.at(&["names"]));
@@ -419,6 +435,49 @@ mod tests {
 
     fn m(rule: &str) -> bool {
         matches_request(&v(rule), &req(), "")
+    }
+
+    #[test]
+    fn subresource_requests_are_matched_as_their_parent() {
+        let exec = Request {
+            object: v(
+                r#"{"apiVersion":"v1","kind":"PodExecOptions","metadata":{"name":"web-1","namespace":"prod"}}"#,
+            ),
+            subresource: Some(crate::engine::SubresourceKind {
+                group: String::new(),
+                version: "v1".into(),
+                kind: "Pod".into(),
+                subresource: "exec".into(),
+            }),
+            ..Request::default()
+        };
+        let on = |kinds: &str| {
+            matches_request(
+                &v(&format!(
+                    r#"{{"match":{{"any":[{{"resources":{{"kinds":{kinds}}}}}]}}}}"#
+                )),
+                &exec,
+                "",
+            )
+        };
+        assert!(on(r#"["Pod/exec"]"#));
+        assert!(on(r#"["v1/Pod/exec"]"#));
+        assert!(on(r#"["*/exec"]"#));
+        assert!(on(r#"["*/*"]"#));
+        // Neither the plain parent nor the document's own kind selects the subresource.
+        assert!(!on(r#"["Pod"]"#));
+        assert!(!on(r#"["PodExecOptions"]"#));
+        assert!(!on(r#"["Pod/log"]"#));
+        // A plain kind does select its ephemeral containers.
+        let mut ephemeral = exec.clone();
+        if let Some(s) = ephemeral.subresource.as_mut() {
+            s.subresource = "ephemeralcontainers".into();
+        }
+        assert!(matches_request(
+            &v(r#"{"match":{"any":[{"resources":{"kinds":["Pod"]}}]}}"#),
+            &ephemeral,
+            ""
+        ));
     }
 
     #[test]

@@ -224,6 +224,21 @@ pub struct Request {
     /// Whole Namespace objects by name (values file `namespaces`), for CEL's
     /// `namespaceObject`; a namespace known only by its labels is built from them.
     pub namespaces: BTreeMap<String, Value>,
+    /// The objects a mutate rule's `targets` select from. Kyverno's CLI puts the test's
+    /// resources, `targetResources` and `paramResources` in its fake cluster.
+    pub existing: Vec<Value>,
+    /// Set when the request is on a subresource (values file `subresources`): `match` kinds
+    /// see the parent's kind and the subresource's name instead of the document's kind.
+    pub subresource: Option<SubresourceKind>,
+}
+
+/// The kind a subresource request is checked as (`Pod` and `exec` for a `PodExecOptions`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubresourceKind {
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    pub subresource: String,
 }
 
 /// A rule's verdict, as `kyverno test` reports it.

@@ -271,6 +271,9 @@ fn from_manifest(
                     user_info,
                     cluster_resources: Vec::new(),
                     param_resources: Vec::new(),
+                    // The editor does not read `targetResources` yet: a rule with `targets`
+                    // finds no object there.
+                    targets: Vec::new(),
                     api_responses: test
                         .api_call_responses
                         .iter()

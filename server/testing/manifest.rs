@@ -24,6 +24,9 @@ pub struct Test {
     pub cluster_resources: Vec<String>,
     /// Parameter objects of admission policies (`paramResources`).
     pub param_resources: Vec<String>,
+    /// `targetResources`: existing objects that mutate rules with `targets` (and
+    /// MutatingPolicies with `mutateExisting`) may patch.
+    pub target_resources: Vec<String>,
     pub exceptions: Vec<String>,
     pub api_call_responses: Vec<ApiCallResponse>,
     pub global_context_entries: Vec<GlobalContextEntry>,
@@ -99,6 +102,25 @@ pub struct Values {
     /// The same namespace objects whole, by name: CEL's `namespaceObject` sees their
     /// annotations and everything else.
     pub namespace_objects: BTreeMap<String, Value>,
+    /// `subresources`: documents of a subresource's kind stand for a request on that
+    /// subresource of the parent kind.
+    pub subresources: Vec<Subresource>,
+}
+
+/// One `subresources` entry: two `metav1.APIResource`s, of which `kyverno test` reads the
+/// group, version and kind, and the subresource's `name` (`pods/exec`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Subresource {
+    /// Group, version and kind of the documents (`v1` `PodExecOptions`).
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    /// The text after the `/` of the subresource's name (`exec`).
+    pub name: String,
+    /// Group, version and kind of the parent (`v1` `Pod`).
+    pub parent_group: String,
+    pub parent_version: String,
+    pub parent_kind: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -204,6 +226,7 @@ pub fn decode_test(doc: &Value) -> Result<Test, String> {
             "resources" => test.resources = dedup(strings(v, field)?),
             "clusterResources" => test.cluster_resources = strings(v, field)?,
             "paramResources" => test.param_resources = strings(v, field)?,
+            "targetResources" => test.target_resources = dedup(strings(v, field)?),
             "jsonPayloads" => test.json_payloads.extend(strings(v, field)?),
             "jsonPayload" if !v.is_null() => test.json_payloads.push(string(v, field)?),
             "exceptions" => test.exceptions = dedup(strings(v, field)?),
@@ -394,6 +417,59 @@ fn decode_result(v: &Value, at: &str) -> Result<TestResult, String> {
 
 /// Decodes a `ValuesSpec` (inline `values:`), or a whole values file when `file` is set
 /// (which must then have `apiVersion` and `kind`).
+const API_RESOURCE_FIELDS: &[&str] = &[
+    "name",
+    "singularName",
+    "namespaced",
+    "group",
+    "version",
+    "kind",
+    "verbs",
+    "shortNames",
+    "categories",
+    "storageVersionHash",
+];
+
+fn decode_subresource(v: &Value, at: &str) -> Result<Subresource, String> {
+    let mut out = Subresource::default();
+    let mut seen = (false, false);
+    for (f, fv) in fields(v, &["subresource", "parentResource"], at)? {
+        let here = format!("{at}.{f}");
+        let (mut name, mut group, mut version, mut kind) =
+            (String::new(), String::new(), String::new(), String::new());
+        for (rf, rv) in fields(fv, API_RESOURCE_FIELDS, &here)? {
+            let there = format!("{here}.{rf}");
+            match rf {
+                "name" => name = string(rv, &there)?,
+                "group" => group = string(rv, &there)?,
+                "version" => version = string(rv, &there)?,
+                "kind" => kind = string(rv, &there)?,
+                _ => {}
+            }
+        }
+        if f == "subresource" {
+            seen.0 = true;
+            // `kyverno test` takes the part after the `/` and has nothing to take without one.
+            let Some((_, sub)) = name.split_once('/') else {
+                return Err(format!(
+                    "{here}.name: `{name}` names no subresource; write it as `<resource>/<subresource>`, e.g. `pods/exec`"
+                ));
+            };
+            out.name = sub.to_string();
+            (out.group, out.version, out.kind) = (group, version, kind);
+        } else {
+            seen.1 = true;
+            (out.parent_group, out.parent_version, out.parent_kind) = (group, version, kind);
+        }
+    }
+    if !(seen.0 && seen.1) {
+        return Err(format!(
+            "{at}: a subresource entry needs both `subresource` and `parentResource`"
+        ));
+    }
+    Ok(out)
+}
+
 pub fn decode_values_spec(v: &Value, at: &str, file: bool) -> Result<Values, String> {
     let mut out = Values::default();
     let mut known: Vec<&'static str> = VALUES_SPEC_FIELDS.to_vec();
@@ -448,6 +524,12 @@ pub fn decode_values_spec(v: &Value, at: &str, file: bool) -> Result<Values, Str
                     };
                     out.namespace_objects.insert(name.clone(), ns.clone());
                     out.namespaces.push((name, labels));
+                }
+            }
+            "subresources" => {
+                for (i, s) in list(fv, &here)?.iter().enumerate() {
+                    out.subresources
+                        .push(decode_subresource(s, &format!("{here}[{i}]"))?);
                 }
             }
             _ => {}

@@ -40,6 +40,8 @@ pub struct Inputs {
     pub user_info: Option<UserInfoFile>,
     pub cluster_resources: Vec<Value>,
     pub param_resources: Vec<Value>,
+    /// The objects of `targetResources`, namespaces defaulted.
+    pub targets: Vec<Value>,
     pub api_responses: Vec<ApiResponse>,
     pub global_context: BTreeMap<String, Value>,
     /// The test's `kyverno.io` PolicyExceptions (whole documents).
@@ -272,6 +274,13 @@ pub fn load_inputs(
             param_resources.push(to_value(&files::default_namespace(doc)));
         }
     }
+    let mut targets = Vec::new();
+    for r in &test.target_resources {
+        let path = sandbox.resolve(base, r)?;
+        for doc in read(&path).map_err(|e| format!("target resource `{r}`: {e}"))? {
+            targets.push(to_value(&files::default_namespace(doc)));
+        }
+    }
     let api_responses = test
         .api_call_responses
         .iter()
@@ -365,6 +374,7 @@ pub fn load_inputs(
         user_info,
         cluster_resources,
         param_resources,
+        targets,
         api_responses,
         global_context,
     })
@@ -402,10 +412,9 @@ pub fn resource_matches(entry: &str, name: &str, namespace: &str) -> bool {
 /// Builds the engine's request for (policy, resource, operation).
 pub fn build_request(inputs: &Inputs, policy: &str, resource: &Resource, op: Operation) -> Request {
     let values = &inputs.values;
-    // `request.operation` naming an operation is the request's operation, not a variable.
-    let keep = |k: &str, v: &Json| {
-        k != "request.operation" || v.as_str().and_then(Operation::parse).is_none()
-    };
+    // `request.operation` naming an operation the CLI maps is the request's operation, not a
+    // variable; any other value (CONNECT included) stays a variable that `{{ }}` sees.
+    let keep = |k: &str, v: &Json| k != "request.operation" || mapped_operation(v).is_none();
     let mut variables: BTreeMap<String, Value> = values
         .global_values
         .iter()
@@ -485,7 +494,56 @@ pub fn build_request(inputs: &Inputs, policy: &str, resource: &Resource, op: Ope
             .filter(|p| p.kind.ends_with("PolicyBinding"))
             .filter_map(|p| p.value.clone())
             .collect(),
+        existing: existing_objects(inputs),
+        subresource: subresource_of(inputs, &resource.value),
     }
+}
+
+/// The objects of Kyverno's fake cluster that mutate targets are found among: the test's
+/// resources, `targetResources` and `paramResources`, the first of each identity.
+fn existing_objects(inputs: &Inputs) -> Vec<Value> {
+    let mut seen = std::collections::HashSet::new();
+    inputs
+        .resources
+        .iter()
+        .map(|r| &r.value)
+        .chain(&inputs.targets)
+        .chain(&inputs.param_resources)
+        .filter(|o| seen.insert(identity(o)))
+        .cloned()
+        .collect()
+}
+
+/// apiVersion, kind, namespace and name.
+fn identity(o: &Value) -> (String, String, String, String) {
+    (
+        o.str_at(&["apiVersion"]).to_string(),
+        o.str_at(&["kind"]).to_string(),
+        o.str_at(&["metadata", "namespace"]).to_string(),
+        o.str_at(&["metadata", "name"]).to_string(),
+    )
+}
+
+/// The subresource a document stands for, from the values file's `subresources`. Kyverno's
+/// CLI maps subresources only when the test has no `clusterResources`.
+fn subresource_of(inputs: &Inputs, object: &Value) -> Option<engine::SubresourceKind> {
+    if !inputs.cluster_resources.is_empty() {
+        return None;
+    }
+    let (group, version, kind) = engine::matching::resource_gvk(object);
+    // When several entries name the same kind, the last one wins, as in the CLI's loop.
+    inputs
+        .values
+        .subresources
+        .iter()
+        .rev()
+        .find(|s| s.group == group && s.version == version && s.kind == kind)
+        .map(|s| engine::SubresourceKind {
+            group: s.parent_group.clone(),
+            version: s.parent_version.clone(),
+            kind: s.parent_kind.clone(),
+            subresource: s.name.clone(),
+        })
 }
 
 /// How a policy-level patched resource compares with the test's `patchedResources` file.
@@ -693,6 +751,128 @@ struct Cache {
     responses: HashMap<(usize, usize, &'static str), Result<Vec<RuleResponse>, String>>,
     chains: HashMap<(usize, &'static str), Chain>,
     generations: HashMap<(usize, usize, &'static str), Result<Generation, String>>,
+    targets: Option<Vec<PatchedTarget>>,
+}
+
+/// An object of `targetResources` that a rule patched, as `kyverno test` keeps it for the
+/// rows that name it: those rows ignore `policy` and `rule`, compare the patched object with
+/// `patchedResources` and check the status of the response that reported it.
+struct PatchedTarget {
+    object: Value,
+    status: Status,
+    message: String,
+}
+
+impl PatchedTarget {
+    fn names(&self, entry: &str) -> bool {
+        resource_matches(
+            entry,
+            self.object.str_at(&["metadata", "name"]),
+            self.object.str_at(&["metadata", "namespace"]),
+        )
+    }
+}
+
+/// The patched objects of `targetResources`, in the order of `kyverno test`: trigger by
+/// trigger, policy by policy. ClusterPolicy and Policy rules with `targets` report theirs in
+/// the mutation chain. A MutatingPolicy with `mutateExisting` runs on each object of
+/// `targetResources` after the trigger's chain, its CEL selector (if any) evaluated on the
+/// trigger with those objects readable through `resource.Get`/`List`; only the responses
+/// that pass carry the object.
+fn patched_targets<'c>(inputs: &Inputs, env: &Env, cache: &'c mut Cache) -> &'c [PatchedTarget] {
+    if cache.targets.is_none() {
+        let mut out = Vec::new();
+        if !inputs.targets.is_empty() {
+            let listed: std::collections::HashSet<_> =
+                inputs.targets.iter().map(identity).collect();
+            for ri in 0..inputs.resources.len() {
+                let op = Operation::Create;
+                let chain = cache
+                    .chains
+                    .entry((ri, op.as_str()))
+                    .or_insert_with(|| mutation_chain(inputs, ri, op, env));
+                for (_, m) in &chain.steps {
+                    for (i, object) in &m.targets {
+                        let Some(r) = m.responses.get(*i) else {
+                            continue;
+                        };
+                        if listed.contains(&identity(object)) {
+                            out.push(PatchedTarget {
+                                object: object.clone(),
+                                status: r.status,
+                                message: r.message.clone(),
+                            });
+                        }
+                    }
+                }
+                let trigger = chain.last.clone();
+                out.extend(existing_mutations(inputs, ri, trigger, env));
+            }
+        }
+        cache.targets = Some(out);
+    }
+    cache.targets.as_deref().unwrap_or_default()
+}
+
+/// What the test's mutateExisting MutatingPolicies do to `targetResources` for trigger `ri`
+/// (as the chain left it).
+fn existing_mutations(inputs: &Inputs, ri: usize, trigger: Value, env: &Env) -> Vec<PatchedTarget> {
+    let mut out = Vec::new();
+    for p in &inputs.policies {
+        let Some(v) = &p.value else { continue };
+        if !is_mutating_policy(&p.kind) || !crate::engine::cel::mpol::mutates_existing(v) {
+            continue;
+        }
+        let mut request = build_request(inputs, &p.name, &inputs.resources[ri], Operation::Create);
+        request.object = trigger.clone();
+        request.old_object = Value::Null;
+        request
+            .context_resources
+            .extend(inputs.targets.iter().cloned());
+        let selected =
+            match guarded(|| crate::engine::cel::mpol::expression_targets(v, &request, env)) {
+                Ok(Some(Ok(keys))) => Some(keys),
+                Ok(None) => None,
+                Ok(Some(Err(e))) | Err(e) => {
+                    // Kyverno's CLI stops the whole test here; the rows that name a target say why.
+                    out.extend(inputs.targets.iter().map(|t| PatchedTarget {
+                        object: t.clone(),
+                        status: Status::Error,
+                        message: format!("policy `{}`: {e}", p.name),
+                    }));
+                    continue;
+                }
+            };
+        for target in &inputs.targets {
+            let on_target = Request {
+                object: target.clone(),
+                old_object: Value::Null,
+                subresource: None,
+                ..request.clone()
+            };
+            let mutated = guarded(|| {
+                crate::engine::cel::mpol::mutate_target(v, &on_target, selected.as_deref(), env)
+            });
+            match mutated {
+                Ok(Some(m)) => {
+                    for r in m.responses.iter().filter(|r| r.status == Status::Pass) {
+                        out.push(PatchedTarget {
+                            object: m.patched.clone().unwrap_or_else(|| target.clone()),
+                            status: r.status,
+                            message: r.message.clone(),
+                        });
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => out.push(PatchedTarget {
+                    object: target.clone(),
+                    status: Status::Error,
+                    message: e,
+                }),
+            }
+        }
+    }
+    out
 }
 
 /// The test's mutating policies applied to one resource, in the order of `kyverno test`:
@@ -749,6 +929,7 @@ fn mutation_chain(inputs: &Inputs, ri: usize, op: Operation, env: &Env) -> Chain
                     policy_path: None,
                 }],
                 patched: last.clone(),
+                targets: Vec::new(),
                 unfinished: true,
             }
         });
@@ -790,6 +971,7 @@ fn mutation_chain(inputs: &Inputs, ri: usize, op: Operation, env: &Env) -> Chain
             crate::engine::mutate::Mutation {
                 responses,
                 patched: last.clone(),
+                targets: Vec::new(),
                 unfinished: false,
             },
         ));
@@ -833,6 +1015,7 @@ fn mutation_chain(inputs: &Inputs, ri: usize, op: Operation, env: &Env) -> Chain
             crate::engine::mutate::Mutation {
                 responses,
                 patched: last.clone(),
+                targets: Vec::new(),
                 unfinished: false,
             },
         ));
@@ -856,8 +1039,21 @@ pub fn run_test(
     let mut rows = Vec::new();
     let clone_sources = clone_sources(test, inputs);
     for result in &test.results {
+        let targets = patched_targets(inputs, env, &mut cache);
         let names: Vec<String> = if result.resources.is_empty() {
-            inputs.resources.iter().map(|r| r.name.clone()).collect()
+            // Without names, `kyverno test` checks every trigger and every patched target.
+            let mut names: Vec<String> = inputs.resources.iter().map(|r| r.name.clone()).collect();
+            for t in targets {
+                let key = format!(
+                    "{}/{}",
+                    t.object.str_at(&["metadata", "namespace"]),
+                    t.object.str_at(&["metadata", "name"])
+                );
+                if !names.contains(&key) {
+                    names.push(key);
+                }
+            }
+            names
         } else {
             result.resources.clone()
         };
@@ -867,6 +1063,7 @@ pub fn run_test(
                 .resources
                 .iter()
                 .any(|r| resource_matches(n, &r.name, &r.namespace))
+                || targets.iter().any(|t| t.names(n))
         });
         let ctx = RowContext {
             manifest,
@@ -1010,6 +1207,12 @@ fn row(
         .filter(|(_, r)| resource_matches(resource_entry, &r.name, &r.namespace))
         .map(|(i, _)| i)
         .collect();
+    if matched.is_empty() {
+        let targets = patched_targets(inputs, env, cache);
+        if let Some(t) = targets.iter().find(|t| t.names(resource_entry)) {
+            return target_row(row, inputs, result, t);
+        }
+    }
     let mut note = String::new();
     let matched = if !matched.is_empty() {
         matched
@@ -1241,6 +1444,37 @@ fn row(
     row
 }
 
+/// A row that names a patched target: its object against `patchedResources`, then the
+/// status of the response that patched it.
+fn target_row(mut row: Row, inputs: &Inputs, result: &TestResult, t: &PatchedTarget) -> Row {
+    if !result.patched_resources.is_empty() {
+        match compare_patched(inputs, &result.patched_resources, &t.object) {
+            Patched::Same => {}
+            Patched::Missing(why) => {
+                // Unlike a trigger's row, a target's row is not dropped: it fails.
+                row.actual = "error".into();
+                row.message = format!(
+                    "the patched target is not in `{}`: {why}",
+                    result.patched_resources
+                );
+                return row;
+            }
+            Patched::Differs(diff) => {
+                row.actual = "fail".into();
+                row.message = format!(
+                    "the patched target differs from the one in `{}`: {diff}",
+                    result.patched_resources
+                );
+                return row;
+            }
+        }
+    }
+    row.actual = t.status.as_str().into();
+    row.message = t.message.clone();
+    row.ok = row.actual == row.expected;
+    row
+}
+
 /// The operation a result is evaluated with: its `operation:`, else `request.operation` in
 /// the resource's values (the policy's `resources[].values`, which win over `globalValues`,
 /// as in the CLI's `makePolicyContext`), else CREATE. An invalid `operation:` is an error; an
@@ -1272,8 +1506,16 @@ fn values_operation(values: &Values, policy: &str, resource: &str) -> Option<Ope
         .next_back();
     per_resource
         .or_else(|| values.global_values.get("request.operation"))
-        .and_then(Json::as_str)
+        .and_then(mapped_operation)
+}
+
+/// The operation a `request.operation` value gives the request. Kyverno's CLI
+/// (`makePolicyContext`) maps only UPDATE and DELETE, and runs everything else as a CREATE:
+/// a CONNECT only sets the variable (test/cli/test/exec-subresource).
+fn mapped_operation(v: &Json) -> Option<Operation> {
+    v.as_str()
         .and_then(Operation::parse)
+        .filter(|op| *op != Operation::Connect)
 }
 
 /// (result, message) of every response that answers for the manifest's `rule`.

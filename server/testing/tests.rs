@@ -214,6 +214,7 @@ namespaces:
         user_info: None,
         cluster_resources: vec![],
         param_resources: vec![],
+        targets: vec![],
         api_responses: vec![],
         global_context: Default::default(),
         exceptions: vec![],
@@ -248,7 +249,8 @@ namespaces:
     // Another resource gets the global values only.
     let other = run::Resource {
         name: "other".into(),
-        ..resource
+        namespace: resource.namespace.clone(),
+        value: resource.value.clone(),
     };
     let del = run::build_request(&inputs, "require-labels", &other, Operation::Delete);
     assert!(!del.variables.contains_key("r"));
@@ -281,6 +283,38 @@ namespaces:
         ..Default::default()
     };
     assert!(operation_for(&bad, &values, "require-labels", "good").is_err());
+
+    // A CONNECT value only sets the variable: the request stays a CREATE of the resource.
+    let mut connect = inputs.values.clone();
+    connect.policies.clear();
+    connect
+        .global_values
+        .insert("request.operation".into(), "CONNECT".into());
+    let op = operation_for(&Default::default(), &connect, "require-labels", "good").unwrap();
+    assert_eq!(op, Operation::Create);
+    let with_connect = run::Inputs {
+        cel_exceptions: Vec::new(),
+        context_resources: Vec::new(),
+        images: Default::default(),
+        policies: vec![],
+        resources: vec![],
+        values: connect,
+        user_info: None,
+        cluster_resources: vec![],
+        param_resources: vec![],
+        targets: vec![],
+        api_responses: vec![],
+        global_context: Default::default(),
+        exceptions: vec![],
+        expected_files: Default::default(),
+        clone_sources: Default::default(),
+    };
+    let req = run::build_request(&with_connect, "require-labels", &resource, op);
+    assert_eq!(req.object, resource.value);
+    assert_eq!(
+        req.variables.get("request.operation"),
+        Some(&Value::from("CONNECT"))
+    );
 
     let e = decode_values_spec(&json("globalValues: {a: 1}\n"), "", true).unwrap_err();
     assert!(e.contains("deprecated schema"), "{e}");
@@ -837,5 +871,127 @@ fn json_payloads_are_resources_named_by_their_path() {
             ("payloads/a.json", "pass", true),
             ("b.json", "fail", true),
         ]
+    );
+}
+
+#[test]
+fn values_subresources_are_decoded_and_checked() {
+    let values = decode_values_spec(
+        &json(
+            "subresources:
+- parentResource: {group: apps, kind: Deployment, name: deployments, namespaced: true, singularName: '', verbs: null, version: v1}
+  subresource: {group: autoscaling, kind: Scale, name: deployments/scale, namespaced: true, version: v1}",
+        ),
+        "values",
+        false,
+    )
+    .expect("decodes");
+    assert_eq!(
+        values.subresources,
+        [super::manifest::Subresource {
+            group: "autoscaling".into(),
+            version: "v1".into(),
+            kind: "Scale".into(),
+            name: "scale".into(),
+            parent_group: "apps".into(),
+            parent_version: "v1".into(),
+            parent_kind: "Deployment".into(),
+        }]
+    );
+    let no_slash = decode_values_spec(
+        &json(
+            "subresources:
+- parentResource: {kind: Pod, name: pods, version: v1}
+  subresource: {kind: PodExecOptions, name: exec, version: v1}",
+        ),
+        "values",
+        false,
+    );
+    assert_eq!(
+        no_slash,
+        Err("values.subresources[0].subresource.name: `exec` names no subresource; write it as `<resource>/<subresource>`, e.g. `pods/exec`".into())
+    );
+    let half = decode_values_spec(
+        &json("subresources:\n- subresource: {kind: PodExecOptions, name: pods/exec, version: v1}"),
+        "values",
+        false,
+    );
+    assert_eq!(
+        half,
+        Err("values.subresources[0]: a subresource entry needs both `subresource` and `parentResource`".into())
+    );
+}
+
+#[test]
+fn rows_that_name_a_patched_target_compare_the_target() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "policy.yaml",
+        "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: label-secrets}
+spec:
+  rules:
+  - name: on-cm
+    match: {any: [{resources: {kinds: [ConfigMap]}}]}
+    mutate:
+      targets: [{apiVersion: v1, kind: Secret, name: s}]
+      patchStrategicMerge: {metadata: {labels: {foo: bar}}}
+",
+    );
+    write(
+        dir.path(),
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm, namespace: a}\n",
+    );
+    write(
+        dir.path(),
+        "secrets.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: a}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: b}\n",
+    );
+    write(
+        dir.path(),
+        "patched.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm, namespace: a}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: a, labels: {foo: bar}}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: b, labels: {foo: other}}\n",
+    );
+    write(
+        dir.path(),
+        "kyverno-test.yaml",
+        "apiVersion: cli.kyverno.io/v1alpha1
+kind: Test
+metadata: {name: t}
+policies: [policy.yaml]
+resources: [cm.yaml]
+targetResources: [secrets.yaml]
+results:
+- {policy: label-secrets, rule: on-cm, patchedResources: patched.yaml, result: pass}
+- {policy: label-secrets, rule: on-cm, patchedResources: patched.yaml, resources: [b/s], result: pass}
+",
+    );
+    let report = run_dir(dir.path(), false);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let rows: Vec<(String, String, bool)> = report
+        .results
+        .iter()
+        .map(|r| (r.resource.clone(), r.actual.clone(), r.ok))
+        .collect();
+    // Without names: the trigger (unchanged) and each patched target.
+    assert_eq!(
+        rows,
+        [
+            ("cm".to_string(), "pass".to_string(), true),
+            ("a/s".to_string(), "pass".to_string(), true),
+            ("b/s".to_string(), "fail".to_string(), false),
+            ("b/s".to_string(), "fail".to_string(), false),
+        ]
+    );
+    assert_eq!(report.results[1].message, "mutated Secret/s in namespace a");
+    assert!(
+        report.results[3]
+            .message
+            .starts_with("the patched target differs from the one in `patched.yaml`: "),
+        "{}",
+        report.results[3].message
     );
 }

@@ -70,11 +70,17 @@ fn listed(list: &[&str], value: &str) -> bool {
 /// One `resourceRules` entry against the request.
 fn rule_matches(rule: &Value, api: &ApiType, request: &Request, name: &str) -> bool {
     let resources = strs(rule.at(&["resources"]));
-    // No subresources are simulated: `pods`, `*` and `*/*` match a Pod; `pods/*` and
-    // `*/scale` only its subresources.
+    // `pods` and `*` match a Pod, not its subresources; `pods/*`, `*/binding` and
+    // `pods/binding` match only subresources; `*/*` matches both.
+    let sub = request
+        .subresource
+        .as_ref()
+        .map(|s| s.subresource.as_str())
+        .unwrap_or_default();
     let resource_ok = resources.iter().any(|r| match r.split_once('/') {
-        None => *r == "*" || *r == api.resource,
-        Some((res, sub)) => res == "*" && sub == "*",
+        None => sub.is_empty() && (*r == "*" || *r == api.resource),
+        Some((res, s)) if sub.is_empty() => res == "*" && s == "*",
+        Some((res, s)) => (res == "*" || res == api.resource) && (s == "*" || s == sub),
     });
     let scope_ok = match rule.str_at(&["scope"]) {
         "Cluster" => !api.namespaced,
@@ -105,7 +111,18 @@ pub fn matches(constraints: Option<&Value>, request: &Request) -> bool {
         return false;
     };
     let object = subject(request);
-    let api = super::resources::api_type(object);
+    let mut api = super::resources::api_type(object);
+    if let Some(s) = &request.subresource {
+        // A subresource request is about its parent's resource.
+        let (resource, namespaced) = super::resources::resource_of(&s.kind);
+        api = super::resources::ApiType {
+            group: s.group.clone(),
+            version: s.version.clone(),
+            kind: s.kind.clone(),
+            resource,
+            namespaced,
+        };
+    }
     let namespace = object.str_at(&["metadata", "namespace"]);
     let name = object.str_at(&["metadata", "name"]);
     if api.kind == "Namespace" {
@@ -223,6 +240,47 @@ mod tests {
         assert!(!matches(None, &req), "no constraints never match");
         let cluster = pods_rule(serde_json::json!({"scope": "Cluster"}));
         assert!(!matches(Some(&cluster), &req));
+    }
+
+    #[test]
+    fn subresource_rules_match_only_subresource_requests() {
+        let binding = Request {
+            object: v(serde_json::json!({"apiVersion": "v1", "kind": "Binding",
+                "metadata": {"name": "p", "namespace": "default"}})),
+            subresource: Some(crate::engine::SubresourceKind {
+                group: String::new(),
+                version: "v1".into(),
+                kind: "Pod".into(),
+                subresource: "binding".into(),
+            }),
+            ..Request::default()
+        };
+        let rule = |resources: serde_json::Value| {
+            v(
+                serde_json::json!({"resourceRules": [{"apiGroups": [""], "apiVersions": ["v1"],
+                "operations": ["CREATE"], "resources": resources}]}),
+            )
+        };
+        for yes in [
+            serde_json::json!(["pods/binding"]),
+            serde_json::json!(["pods/*"]),
+            serde_json::json!(["*/binding"]),
+            serde_json::json!(["*/*"]),
+        ] {
+            assert!(matches(Some(&rule(yes.clone())), &binding), "{yes}");
+        }
+        for no in [
+            serde_json::json!(["pods"]),
+            serde_json::json!(["*"]),
+            serde_json::json!(["bindings"]),
+            serde_json::json!(["pods/status"]),
+        ] {
+            assert!(!matches(Some(&rule(no.clone())), &binding), "{no}");
+        }
+        // A plain request is not a subresource one.
+        let plain = pod("default", serde_json::json!({}));
+        assert!(!matches(Some(&rule(serde_json::json!(["pods/*"]))), &plain));
+        assert!(matches(Some(&rule(serde_json::json!(["*/*"]))), &plain));
     }
 
     #[test]

@@ -139,6 +139,148 @@ pub fn mutate(policy: &Value, request: &Request, env: &Env) -> Mutated {
     let Some(spec) = vpol::matching_spec(written, request, rewrite) else {
         return none;
     };
+    run(policy, &spec, request, env)
+}
+
+/// Whether the policy mutates existing objects (`evaluation.mutateExisting.enabled`).
+pub fn mutates_existing(policy: &Value) -> bool {
+    matches!(
+        policy.at(&["spec", "evaluation", "mutateExisting", "enabled"]),
+        Some(Value::Bool(true))
+    )
+}
+
+/// The keys (`namespace/name`, or `name`) of the objects that a policy's
+/// `targetMatchConstraints.expression` selects for the trigger in `request`, as Kyverno's CLI
+/// finds them before it evaluates the targets: the expression sees the trigger as `object`,
+/// and gives one object or a list in `items`. None when the policy selects by resource
+/// rules instead.
+pub fn expression_targets(
+    policy: &Value,
+    request: &Request,
+    env: &Env,
+) -> Option<Result<Vec<String>, String>> {
+    let expr = policy.str_at(&["spec", "targetMatchConstraints", "expression"]);
+    if expr.trim().is_empty() {
+        return None;
+    }
+    let cel_env = bindings::env_for_kind(env, policy.str_at(&["kind"]));
+    let result = (|| -> Result<Vec<String>, String> {
+        let program = vpol::compile(expr, "spec.targetMatchConstraints.expression")?;
+        let spec = policy.at(&["spec"]).cloned().unwrap_or(Value::Null);
+        let variables = vpol::expressions(&spec, "variables")
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let path = format!("spec.variables[{i}].expression");
+                (
+                    v.str_at(&["name"]).to_string(),
+                    vpol::compile(v.str_at(&["expression"]), &path),
+                )
+            })
+            .collect();
+        let activation = vpol::activation(policy, request, variables);
+        let out = program
+            .eval(&activation, &cel_env)
+            .map_err(|e| {
+                format!(
+                    "failed to evaluate the target selector expression: {}",
+                    e.message
+                )
+            })?
+            .to_json();
+        if out.as_object().is_none() {
+            return Err(format!(
+                "the target selector expression must give a map, not {}",
+                out.type_name()
+            ));
+        }
+        let key = |o: &Value| {
+            let (ns, name) = (
+                o.str_at(&["metadata", "namespace"]),
+                o.str_at(&["metadata", "name"]),
+            );
+            if ns.is_empty() {
+                name.to_string()
+            } else {
+                format!("{ns}/{name}")
+            }
+        };
+        Ok(match out.at(&["items"]).and_then(Value::as_array) {
+            Some(items) => items
+                .iter()
+                .filter(|i| i.as_object().is_some())
+                .map(key)
+                .collect(),
+            None => vec![key(&out)],
+        })
+    })();
+    Some(result)
+}
+
+/// A mutateExisting policy on one existing object (`request.object`), as Kyverno's CLI runs
+/// it on each of the test's `targetResources`: `targetMatchConstraints` (or, without resource
+/// rules there, `matchConstraints`) select the object whatever the operation, or the keys
+/// the expression selected (`selected`) name it; then the policy runs as on an admission
+/// request, without its matchConstraints. None when the object is not a target.
+pub fn mutate_target(
+    policy: &Value,
+    request: &Request,
+    selected: Option<&[String]>,
+    env: &Env,
+) -> Option<Mutated> {
+    if !mutates_existing(policy) {
+        return None;
+    }
+    let spec = policy.at(&["spec"])?;
+    let object = &request.object;
+    let chosen = match selected {
+        Some(keys) => {
+            let (ns, name) = (
+                object.str_at(&["metadata", "namespace"]),
+                object.str_at(&["metadata", "name"]),
+            );
+            let key = if ns.is_empty() {
+                name.to_string()
+            } else {
+                format!("{ns}/{name}")
+            };
+            keys.contains(&key)
+        }
+        None => {
+            let targets = spec.at(&["targetMatchConstraints"]);
+            let has_rules = targets
+                .and_then(|t| t.at(&["resourceRules"]))
+                .and_then(Value::as_array)
+                .is_some_and(|r| !r.is_empty());
+            let constraints = if has_rules {
+                targets
+            } else {
+                spec.at(&["matchConstraints"])
+            };
+            let constraints = constraints.map(any_operation);
+            crate::engine::cel::matching::matches(constraints.as_ref(), request)
+        }
+    };
+    chosen.then(|| run(policy, spec, request, env))
+}
+
+/// `constraints` with every resource rule open to any operation: the background controller
+/// finds targets whatever was done to them.
+fn any_operation(constraints: &Value) -> Value {
+    let mut c = constraints.as_object().cloned().unwrap_or_default();
+    if let Some(Value::Array(rules)) = c.get("resourceRules") {
+        let rules = rules
+            .iter()
+            .map(|r| set_at(r, &["operations"], Value::array(vec![Value::from("*")])))
+            .collect();
+        c.insert("resourceRules".into(), Value::array(rules));
+    }
+    Value::object(c)
+}
+
+/// The policy (whose spec, or autogen variant of it, is `spec`) on a request it matches.
+fn run(policy: &Value, spec: &Value, request: &Request, env: &Env) -> Mutated {
     let error = |rule: &str, message: String| Mutated {
         responses: vec![response(Status::Error, rule, message)],
         patched: None,
@@ -146,7 +288,7 @@ pub fn mutate(policy: &Value, request: &Request, env: &Env) -> Mutated {
     let cel_env = bindings::env_for_kind(env, policy.str_at(&["kind"]));
     let compiled = (|| -> Result<_, String> {
         let mut conditions = Vec::new();
-        for (i, c) in vpol::expressions(&spec, "matchConditions")
+        for (i, c) in vpol::expressions(spec, "matchConditions")
             .iter()
             .enumerate()
         {
@@ -154,7 +296,7 @@ pub fn mutate(policy: &Value, request: &Request, env: &Env) -> Mutated {
             conditions.push(vpol::compile(c.str_at(&["expression"]), &path)?);
         }
         let mut variables = Vec::new();
-        for (i, v) in vpol::expressions(&spec, "variables").iter().enumerate() {
+        for (i, v) in vpol::expressions(spec, "variables").iter().enumerate() {
             let path = format!("spec.variables[{i}].expression");
             variables.push((
                 v.str_at(&["name"]).to_string(),
@@ -162,7 +304,7 @@ pub fn mutate(policy: &Value, request: &Request, env: &Env) -> Mutated {
             ));
         }
         let mut mutations = Vec::new();
-        for (i, m) in vpol::expressions(&spec, "mutations").iter().enumerate() {
+        for (i, m) in vpol::expressions(spec, "mutations").iter().enumerate() {
             let (field, make): (&str, fn(vpol::Compiled) -> Mutation) =
                 match m.str_at(&["patchType"]) {
                     "JSONPatch" => ("jsonPatch", Mutation::JsonPatch),
@@ -298,6 +440,68 @@ mod tests {
     }
 
     const POD: &str = r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"dev"},"spec":{"containers":[{"name":"a","image":"nginx"}]}}"#;
+
+    fn existing(targets: &str) -> Value {
+        v(&format!(
+            r#"{{"apiVersion":"policies.kyverno.io/v1beta1","kind":"MutatingPolicy","metadata":{{"name":"m"}},
+                "spec":{{"evaluation":{{"mutateExisting":{{"enabled":true}}}},
+                "matchConstraints":{{"resourceRules":[{{"apiGroups":[""],"apiVersions":["v1"],"operations":["CREATE"],"resources":["secrets"]}}]}},
+                "targetMatchConstraints":{targets},
+                "mutations":[{{"patchType":"ApplyConfiguration","applyConfiguration":{{"expression":"Object{{metadata: Object.metadata{{labels: {{'mutated': 'true'}}}}}}"}}}}]}}}}"#
+        ))
+    }
+
+    const CM: &str = r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm","namespace":"ns"},"data":{"k":"v"}}"#;
+
+    #[test]
+    fn mutate_existing_targets_by_rules_whatever_the_operation_or_by_expression() {
+        let on_cm = Request {
+            object: v(CM),
+            operation: crate::engine::Operation::Update,
+            ..Request::default()
+        };
+        let by_rules = existing(
+            r#"{"resourceRules":[{"apiGroups":[""],"apiVersions":["v1"],"operations":["CREATE"],"resources":["configmaps"]}]}"#,
+        );
+        let m = mutate_target(&by_rules, &on_cm, None, &Env::fixed()).expect("a target");
+        assert_eq!(m.responses[0].status, Status::Pass);
+        assert_eq!(
+            m.patched
+                .as_ref()
+                .and_then(|p| p.at(&["metadata", "labels"])),
+            Some(&v(r#"{"mutated":"true"}"#))
+        );
+        let secrets_only = existing(
+            r#"{"resourceRules":[{"apiGroups":[""],"apiVersions":["v1"],"operations":["*"],"resources":["secrets"]}]}"#,
+        );
+        assert!(mutate_target(&secrets_only, &on_cm, None, &Env::fixed()).is_none());
+        // Without `mutateExisting` nothing is a target.
+        let plain = set_at(
+            &by_rules,
+            &["spec", "evaluation", "mutateExisting", "enabled"],
+            Value::Bool(false),
+        );
+        assert!(mutate_target(&plain, &on_cm, None, &Env::fixed()).is_none());
+
+        // The expression sees the trigger and reads the cluster through `resource.Get`.
+        let by_expr = existing(
+            r#"{"expression":"resource.get('v1', 'configmaps', object.metadata.namespace, 'cm')"}"#,
+        );
+        let trigger = Request {
+            object: v(
+                r#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s","namespace":"ns"}}"#,
+            ),
+            context_resources: vec![v(CM)],
+            ..Request::default()
+        };
+        let keys = expression_targets(&by_expr, &trigger, &Env::fixed());
+        assert_eq!(keys, Some(Ok(vec!["ns/cm".to_string()])));
+        assert!(mutate_target(&by_expr, &on_cm, Some(&["ns/cm".into()]), &Env::fixed()).is_some());
+        assert!(
+            mutate_target(&by_expr, &on_cm, Some(&["ns/other".into()]), &Env::fixed()).is_none()
+        );
+        assert_eq!(expression_targets(&by_rules, &trigger, &Env::fixed()), None);
+    }
 
     #[test]
     fn mutations_apply_in_order_each_seeing_the_last_result() {

@@ -4,11 +4,12 @@
 //! preconditions and the PolicyExceptions, substitutes `{{ }}` in its patch, and applies its
 //! `patchStrategicMerge` (anchors resolved, then merged) or `patchesJson6902`. It passes
 //! ("mutated Kind/name") when the resource changed, and is skipped ("no patches applied")
-//! otherwise. `foreach` patches element by element; mutations of existing resources
-//! (`targets`) answer `unsupported`.
+//! otherwise. `foreach` patches element by element. A rule with `targets` patches existing
+//! objects instead of the resource (`existing.rs`), with one response per object.
 
 pub mod anchors;
 pub mod apply;
+mod existing;
 pub mod json_patch;
 pub mod merge;
 
@@ -24,9 +25,12 @@ use super::{Env, Request, RuleResponse, Status, Value, autogen, exceptions, matc
 pub struct Mutation {
     /// One response per mutate rule that matched.
     pub responses: Vec<RuleResponse>,
-    /// The resource after all of them. Rules on existing resources (`targets`), which
-    /// kyverno-ls does not simulate yet, leave the request's resource alone in Kyverno too.
+    /// The resource after all of them. Rules on existing resources (`targets`) leave it
+    /// alone, as in Kyverno.
     pub patched: Value,
+    /// The existing objects that rules with `targets` patched: the index in `responses` of
+    /// the response that reports each, and the object after the patch.
+    pub targets: Vec<(usize, Value)>,
     /// A rule that could have changed the resource was not simulated: `patched` may not be
     /// what Kyverno has.
     pub unfinished: bool,
@@ -52,6 +56,7 @@ pub fn mutate(policy: &Value, request: &Request, env: &Env) -> Mutation {
     let policy_key = exceptions::policy_key(policy);
     let apply_one = policy.str_at(&["spec", "applyRules"]) == "One";
     let mut unfinished = false;
+    let mut targets = Vec::new();
     let kind = patched.str_at(&["kind"]).to_string();
     for computed in autogen::compute_rules(policy, &kind) {
         let rule = &computed.rule;
@@ -66,28 +71,80 @@ pub fn mutate(policy: &Value, request: &Request, env: &Env) -> Mutation {
             continue;
         }
         let name = rule.str_at(&["name"]).to_string();
-        let (status, message, result) = run_rule(rule, mutate, &name, &current, env, &policy_key);
-        if let Some(r) = result {
-            patched = r;
-        }
-        unfinished |= status == Status::Unsupported && present(mutate.at(&["targets"])).is_none();
-        responses.push(RuleResponse {
-            rule: name,
+        let respond = |status, message| RuleResponse {
+            rule: name.clone(),
             source: computed.source,
             status,
             message,
             resource_path: None,
             policy_path: None,
-        });
-        if apply_one && matches!(status, Status::Pass | Status::Fail) {
+        };
+        let before = responses.len();
+        if present(mutate.at(&["targets"])).is_some() {
+            match prepare(rule, &name, &current, env, &policy_key) {
+                Err((status, message)) => responses.push(respond(status, message)),
+                Ok(mut ctx) => {
+                    let ns = (policy.str_at(&["kind"]) == "Policy").then_some(policy_ns);
+                    for (status, message, target) in
+                        existing::run(mutate, &name, &mut ctx, ns, &current.existing)
+                    {
+                        if let Some(t) = target {
+                            targets.push((responses.len(), t));
+                        }
+                        responses.push(respond(status, message));
+                    }
+                }
+            }
+        } else {
+            let (status, message, result) =
+                run_rule(rule, mutate, &name, &current, env, &policy_key);
+            if let Some(r) = result {
+                patched = r;
+            }
+            unfinished |= status == Status::Unsupported;
+            responses.push(respond(status, message));
+        }
+        if apply_one
+            && responses[before..]
+                .iter()
+                .any(|r| matches!(r.status, Status::Pass | Status::Fail))
+        {
             break;
         }
     }
     Mutation {
         responses,
         patched,
+        targets,
         unfinished,
     }
+}
+
+/// What every matched rule does before its patch: the values file's values and its context
+/// entries, its preconditions, then the PolicyExceptions. `Err` is the rule's response when
+/// it stops there.
+fn prepare<'a>(
+    rule: &Value,
+    name: &str,
+    request: &'a Request,
+    env: &'a Env,
+    policy_key: &str,
+) -> Result<Context<'a>, (Status, String)> {
+    let mut ctx = Context::new(request, env);
+    if let Err(e) = prepare_rule_context(&mut ctx, rule, request) {
+        return Err((Status::Error, format!("failed to load context: {e}")));
+    }
+    if let Some(outcome) = precondition_outcome(&mut ctx, rule.at(&["preconditions"])) {
+        return Err(outcome);
+    }
+    let named = exceptions::naming(&request.exceptions, policy_key, name);
+    if !named.is_empty() {
+        let applying = exceptions::applying(&named, &mut ctx);
+        if !applying.is_empty() {
+            return Err((Status::Skip, exceptions::skipped(&applying)));
+        }
+    }
+    Ok(ctx)
 }
 
 /// One matched rule: its status, message, and the patched resource when it changed it.
@@ -99,30 +156,23 @@ fn run_rule(
     env: &Env,
     policy_key: &str,
 ) -> (Status, String, Option<Value>) {
-    if present(mutate.at(&["targets"])).is_some() {
-        return (
-            Status::Unsupported,
-            "kyverno-ls does not simulate `mutate.targets` rules yet".into(),
-            None,
-        );
-    }
-    let mut ctx = Context::new(request, env);
-    if let Err(e) = prepare_rule_context(&mut ctx, rule, request) {
-        return (Status::Error, format!("failed to load context: {e}"), None);
-    }
-    if let Some((status, message)) = precondition_outcome(&mut ctx, rule.at(&["preconditions"])) {
-        return (status, message, None);
-    }
-    let named = exceptions::naming(&request.exceptions, policy_key, name);
-    if !named.is_empty() {
-        let applying = exceptions::applying(&named, &mut ctx);
-        if !applying.is_empty() {
-            return (Status::Skip, exceptions::skipped(&applying), None);
-        }
-    }
-    let resource = &request.object;
+    let mut ctx = match prepare(rule, name, request, env, policy_key) {
+        Ok(ctx) => ctx,
+        Err((status, message)) => return (status, message, None),
+    };
+    patch_object(mutate, &mut ctx, name, &request.object)
+}
+
+/// A matched rule's patch applied to `resource` in `ctx`: its status and message, and the
+/// patched object when the patch changed it.
+fn patch_object(
+    mutate: &Value,
+    ctx: &mut Context,
+    name: &str,
+    resource: &Value,
+) -> (Status, String, Option<Value>) {
     if let Some(entries) = present(mutate.at(&["foreach"])).and_then(Value::as_array) {
-        return match foreach(entries, &mut ctx, name, resource.clone(), 0) {
+        return match foreach(entries, ctx, name, resource.clone(), 0) {
             Err(ForeachError::Failed(e)) => (Status::Error, e, None),
             Err(ForeachError::Unknown(e)) => (
                 Status::Unsupported,
@@ -137,7 +187,7 @@ fn run_rule(
             Ok(patched) => (Status::Pass, mutated(&patched), Some(patched)),
         };
     }
-    let mutate = match vars::substitute_all(&mut ctx, mutate) {
+    let mutate = match vars::substitute_all(ctx, mutate) {
         Ok(m) => m,
         Err(e) => {
             return (

@@ -250,3 +250,135 @@ fn foreach_patches_element_by_element() {
         r#"[{"env":[{"name":"AT","value":"0"}],"image":"nginx","imagePullPolicy":"Always","name":"main"},{"env":[{"name":"AT","value":"1"}],"image":"busybox","name":"side"}]"#
     );
 }
+
+fn secret(ns: &str, name: &str, labels: &str) -> Value {
+    v(&format!(
+        r#"{{"apiVersion":"v1","kind":"Secret","metadata":{{"name":"{name}","namespace":"{ns}","labels":{labels}}}}}"#
+    ))
+}
+
+fn trigger() -> Value {
+    v(
+        r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dictionary-1","namespace":"staging"},"data":{"want":"secret-1"}}"#,
+    )
+}
+
+fn existing_policy(kind: &str, targets: &str, patch: &str) -> Value {
+    v(&format!(
+        r#"{{"apiVersion":"kyverno.io/v1","kind":"{kind}","metadata":{{"name":"p","namespace":"staging"}},
+            "spec":{{"rules":[{{"name":"r","match":{{"any":[{{"resources":{{"kinds":["ConfigMap"]}}}}]}},
+            "mutate":{{"targets":{targets},{patch}}}}}]}}}}"#
+    ))
+}
+
+const LABEL: &str = r#""patchStrategicMerge":{"metadata":{"labels":{"foo":"bar"}}}"#;
+
+fn run_existing(policy: &Value, existing: Vec<Value>) -> (Vec<String>, Vec<(usize, Value)>, Value) {
+    let request = Request {
+        object: trigger(),
+        existing,
+        ..Request::default()
+    };
+    let m = mutate(policy, &request, &Env::fixed());
+    (
+        m.responses
+            .iter()
+            .map(|r| format!("{} {}", r.status.as_str(), r.message))
+            .collect(),
+        m.targets,
+        m.patched,
+    )
+}
+
+#[test]
+fn targets_are_patched_one_response_each_and_the_trigger_stays() {
+    let existing = vec![
+        trigger(),
+        secret("staging", "secret-1", "{}"),
+        secret("prod", "secret-1", "{}"),
+        secret("prod", "other", "{}"),
+    ];
+    // A name alone reaches every namespace; `{{ }}` in the selector reads the trigger.
+    let p = existing_policy(
+        "ClusterPolicy",
+        r#"[{"apiVersion":"v1","kind":"Secret","name":"{{ request.object.data.want }}"}]"#,
+        LABEL,
+    );
+    let (responses, targets, patched) = run_existing(&p, existing.clone());
+    assert_eq!(
+        responses,
+        [
+            "pass mutated Secret/secret-1 in namespace staging",
+            "pass mutated Secret/secret-1 in namespace prod"
+        ]
+    );
+    assert_eq!(patched, trigger());
+    assert_eq!(targets.len(), 2);
+    assert_eq!(targets[0].0, 0);
+    assert_eq!(targets[1].1, secret("prod", "secret-1", r#"{"foo":"bar"}"#));
+
+    // A namespaced Policy reaches only its own namespace.
+    let p = existing_policy(
+        "Policy",
+        r#"[{"apiVersion":"v1","kind":"Secret","name":"secret-1"}]"#,
+        LABEL,
+    );
+    let (responses, targets, _) = run_existing(&p, existing.clone());
+    assert_eq!(
+        responses,
+        ["pass mutated Secret/secret-1 in namespace staging"]
+    );
+    assert_eq!(
+        targets[0].1,
+        secret("staging", "secret-1", r#"{"foo":"bar"}"#)
+    );
+
+    // A namespace and a name without wildcards must name an object that exists.
+    let p = existing_policy(
+        "ClusterPolicy",
+        r#"[{"apiVersion":"v1","kind":"Secret","namespace":"dev","name":"secret-1"}]"#,
+        LABEL,
+    );
+    let (responses, targets, _) = run_existing(&p, existing.clone());
+    assert_eq!(responses, [r#"error : secrets "secret-1" not found"#]);
+    assert!(targets.is_empty());
+
+    // Wildcards and a label selector list; a target already as the patch wants it is skipped.
+    let p = existing_policy(
+        "ClusterPolicy",
+        r#"[{"apiVersion":"v1","kind":"Secret","namespace":"p*","selector":{"matchLabels":{"foo":"bar"}}}]"#,
+        LABEL,
+    );
+    let mut labelled = existing.clone();
+    labelled.push(secret("prod", "done", r#"{"foo":"bar"}"#));
+    let (responses, targets, _) = run_existing(&p, labelled);
+    assert_eq!(responses, ["skip no patches applied"]);
+    assert!(targets.is_empty());
+}
+
+#[test]
+fn each_target_has_its_context_and_preconditions() {
+    let existing = vec![
+        secret("staging", "a", r#"{"tier":"x"}"#),
+        secret("staging", "b", "{}"),
+    ];
+    let p = existing_policy(
+        "ClusterPolicy",
+        r#"[{"apiVersion":"v1","kind":"Secret","namespace":"staging",
+             "context":[{"name":"tier","variable":{"jmesPath":"target.metadata.labels.tier","default":"none"}}],
+             "preconditions":{"all":[{"key":"{{ tier }}","operator":"NotEquals","value":"none"}]}}]"#,
+        r#""patchStrategicMerge":{"metadata":{"annotations":{"seen":"{{ target.metadata.name }}-{{ tier }}"}}}"#,
+    );
+    let (responses, targets, _) = run_existing(&p, existing);
+    assert_eq!(
+        responses,
+        [
+            "pass mutated Secret/a in namespace staging",
+            "skip preconditions not met"
+        ]
+    );
+    assert_eq!(
+        targets[0].1.at(&["metadata", "annotations"]),
+        Some(&v(r#"{"seen":"a-x"}"#))
+    );
+}

@@ -420,15 +420,19 @@ fn rule_types_answer_mutate_first_and_generate_last() {
     let p = policy(&format!(
         r#"[{{"name":"g","match":{MATCH_POD},"generate":{{"kind":"ConfigMap","name":"x","data":{{}}}}}},
             {{"name":"c","match":{MATCH_POD},"validate":{{"manifests":{{"attestors":[]}}}}}},
-            {{"name":"m","match":{MATCH_POD},"mutate":{{"targets":[{{"apiVersion":"v1","kind":"ConfigMap"}}],"patchStrategicMerge":{{}}}}}}]"#
+            {{"name":"m","match":{MATCH_POD},"mutate":{{"targets":[{{"apiVersion":"v1","kind":"ConfigMap"}}],"patchStrategicMerge":{{"metadata":{{"labels":{{"a":"b"}}}}}}}}}}]"#
     ));
-    let out = crate::engine::evaluate(&p, &req(pod("web", "x")), &Env::fixed());
+    let mut r = req(pod("web", "x"));
+    r.existing = vec![Value::from_json(&serde_json::json!(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm", "namespace": "default"}}
+    ))];
+    let out = crate::engine::evaluate(&p, &r, &Env::fixed());
     let got: Vec<(&str, Status)> = out.iter().map(|r| (r.rule.as_str(), r.status)).collect();
     // Mutate rules answer first, then validate rules, then generate rules.
     assert_eq!(
         got,
         [
-            ("m", Status::Unsupported),
+            ("m", Status::Pass),
             ("c", Status::Unsupported),
             ("g", Status::Pass)
         ]

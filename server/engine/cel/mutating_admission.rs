@@ -29,27 +29,11 @@ pub fn mutate(policy: &Value, request: &crate::engine::Request, env: &Env) -> Mu
     if !matching::matches(spec.at(&["matchConstraints"]), &request) {
         return none;
     }
-    let bindings: Vec<&Value> = request
-        .admission_bindings
-        .iter()
-        .filter(|b| {
-            b.str_at(&["kind"]) == "MutatingAdmissionPolicyBinding"
-                && b.str_at(&["spec", "policyName"]) == name
-        })
-        .collect();
-    let binding = if bindings.is_empty() {
-        None
-    } else {
-        let found = bindings
-            .iter()
-            .find(|b| match b.at(&["spec", "matchResources"]) {
-                None | Some(Value::Null) => false,
-                constraints => matching::matches(constraints, &request),
-            });
-        match found {
-            Some(b) => Some(*b),
-            None => return none,
-        }
+    use super::vap::{Selected, selected_binding};
+    let binding = match selected_binding(&request, "MutatingAdmissionPolicyBinding", name, false) {
+        Selected::NoBindings => None,
+        Selected::Binding(b) => Some(b),
+        Selected::NoneMatches => return none,
     };
     let respond = |status: Status, message: String| RuleResponse {
         rule: name.to_string(),

@@ -37,34 +37,55 @@ pub(super) fn admission_request(request: &Request) -> Request {
     }
 }
 
+/// Which of the test's bindings of a policy applies to a request.
+pub(super) enum Selected<'a> {
+    /// The test has no binding of the policy.
+    NoBindings,
+    /// The first binding whose `matchResources` match the request.
+    Binding(&'a Value),
+    /// The policy has bindings and none matches.
+    NoneMatches,
+}
+
+/// The first of the request's bindings of kind `kind` for the policy `name` whose
+/// `matchResources` match the request. A binding without `matchResources` matches everything
+/// for a ValidatingAdmissionPolicy and nothing for a MutatingAdmissionPolicy
+/// (`without_resources_applies`), as Kyverno's CLI has them.
+pub(super) fn selected_binding<'a>(
+    request: &'a Request,
+    kind: &str,
+    name: &str,
+    without_resources_applies: bool,
+) -> Selected<'a> {
+    let mut bindings = request
+        .admission_bindings
+        .iter()
+        .filter(|b| b.str_at(&["kind"]) == kind && b.str_at(&["spec", "policyName"]) == name)
+        .peekable();
+    if bindings.peek().is_none() {
+        return Selected::NoBindings;
+    }
+    bindings
+        .find(|b| match b.at(&["spec", "matchResources"]) {
+            None | Some(Value::Null) => without_resources_applies,
+            constraints => matching::matches(constraints, request),
+        })
+        .map_or(Selected::NoneMatches, Selected::Binding)
+}
+
 /// The policy's rule responses for `request`: none when it does not apply.
 pub fn validate(policy: &Value, request: &Request, env: &Env) -> Vec<RuleResponse> {
     let name = policy.str_at(&["metadata", "name"]);
     let request = admission_request(request);
-    let bindings: Vec<&Value> = request
-        .admission_bindings
-        .iter()
-        .filter(|b| {
-            b.str_at(&["kind"]) == "ValidatingAdmissionPolicyBinding"
-                && b.str_at(&["spec", "policyName"]) == name
-        })
-        .collect();
-    let binding = if bindings.is_empty() {
-        if !matching::matches(policy.at(&["spec", "matchConstraints"]), &request) {
-            return Vec::new();
+    let binding = match selected_binding(&request, "ValidatingAdmissionPolicyBinding", name, true) {
+        Selected::NoBindings => {
+            if !matching::matches(policy.at(&["spec", "matchConstraints"]), &request) {
+                return Vec::new();
+            }
+            None
         }
-        None
-    } else {
-        let found = bindings
-            .iter()
-            .find(|b| match b.at(&["spec", "matchResources"]) {
-                None | Some(Value::Null) => true,
-                constraints => matching::matches(constraints, &request),
-            });
-        match found {
-            Some(b) => Some(*b),
-            None => return Vec::new(),
-        }
+        Selected::Binding(b) => Some(b),
+        Selected::NoneMatches => return Vec::new(),
     };
     let spec = policy.at(&["spec"]).unwrap_or(&Value::Null);
     let respond = |status: Status, message: String| {

@@ -145,9 +145,14 @@ pub fn check(source: &str, root: &Node, policy: &Policy, out: &mut Vec<Diagnosti
 /// custom resource, and is left alone.
 fn kind_typos(rule: &Node, out: &mut Vec<Diagnostic>) {
     let api = k8s::api();
-    let mut names: Vec<&'static str> = api.kinds.iter().map(|k| k.kind).collect();
-    names.sort_unstable();
-    names.dedup();
+    // The kind names, sorted once: this runs on every edit.
+    static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        let mut names: Vec<&'static str> = api.kinds.iter().map(|k| k.kind).collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    });
     for block in ["match", "exclude"].iter().filter_map(|b| rule.get(b)) {
         let mut filters: Vec<&Node> = Vec::new();
         for list in ["any", "all"] {

@@ -18,7 +18,6 @@ use super::validate::{self, prepare_rule_context};
 use super::{Env, Operation, Request, RuleResponse, Status, Value, conditions, exceptions};
 use super::{autogen, matching, vars};
 use crate::jmespath::value::Map;
-use std::collections::BTreeMap;
 
 /// What a policy's generate rules decided for one trigger, and what they created.
 #[derive(Debug, Clone, PartialEq)]
@@ -286,7 +285,12 @@ fn pattern(
                     o.str_at(&["kind"]) == kind
                         && (api_version.is_empty() || o.str_at(&["apiVersion"]) == api_version)
                         && o.str_at(&["metadata", "namespace"]) == from
-                        && selector.is_none_or(|s| matching::selector_matches(s, &labels_of(o)))
+                        && selector.is_none_or(|s| {
+                            matching::selector_matches(
+                                s,
+                                &super::cel::matching::labels(o.at(&["metadata", "labels"])),
+                            )
+                        })
                 })
                 .cloned()
                 .collect();
@@ -458,17 +462,6 @@ fn split_kind(s: &str) -> (&str, &str) {
         Some((av, k)) => (av, k),
         None => ("", s),
     }
-}
-
-fn labels_of(o: &Value) -> BTreeMap<String, String> {
-    o.at(&["metadata", "labels"])
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// The labels Kyverno puts on every object it generates (K:pkg/background/common/labels.go).

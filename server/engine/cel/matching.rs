@@ -14,7 +14,7 @@ fn strs(v: Option<&Value>) -> Vec<&str> {
         .unwrap_or_default()
 }
 
-pub(super) fn labels(v: Option<&Value>) -> BTreeMap<String, String> {
+pub(crate) fn labels(v: Option<&Value>) -> BTreeMap<String, String> {
     v.and_then(Value::as_object)
         .map(|m| {
             m.iter()

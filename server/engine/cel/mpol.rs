@@ -382,24 +382,14 @@ fn run(policy: &Value, spec: &Value, request: &Request, env: &Env) -> Mutated {
                     ),
                 );
             };
-            match json_patch::apply_strict(&object, ops) {
-                Ok(v) => v,
-                // A failed `test` operation leaves the resource as it was.
-                Err(e) if e.starts_with("testing value") => object.clone(),
-                Err(e) => {
-                    return error(
-                        "evaluation",
-                        format!("failed to evaluate policy: JSONPath: {e}"),
-                    );
-                }
-            }
+            json_patch::apply_admission(&object, ops)
         } else {
-            match apply::apply_configuration(&object, &result) {
-                Ok(v) => v,
-                Err(e) => return error("evaluation", format!("failed to evaluate policy: {e}")),
-            }
+            apply::apply_configuration(&object, &result)
         };
-        object = next;
+        object = match next {
+            Ok(v) => v,
+            Err(e) => return error("evaluation", format!("failed to evaluate policy: {e}")),
+        };
         activation.set("object", bindings::object_value(&object));
     }
     Mutated {

@@ -121,10 +121,7 @@ pub fn mutate(policy: &Value, request: &crate::engine::Request, env: &Env) -> Mu
             .and_then(|v| {
                 if json {
                     match &v {
-                        Value::Array(ops) => match json_patch::apply_strict(&object, ops) {
-                            Err(e) if e.starts_with("testing value") => Ok(object.clone()),
-                            other => other.map_err(|e| format!("JSONPath: {e}")),
-                        },
+                        Value::Array(ops) => json_patch::apply_admission(&object, ops),
                         other => Err(format!(
                             "a JSONPatch expression must give a list, not {}",
                             other.type_name()

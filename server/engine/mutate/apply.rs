@@ -225,7 +225,8 @@ fn check(v: &Value, at: At, path: &str, unknown: &mut Vec<String>, atomics: &mut
 /// `patch` merged into `dest`.
 fn merge(dest: Option<&Value>, patch: &Value, at: At) -> Value {
     match (patch, at.shape) {
-        (Value::Object(p), Shape::Object(_) | Shape::Map(_)) => {
+        // Without a schema (`Any`), every child is untyped too.
+        (Value::Object(p), Shape::Object(_) | Shape::Map(_) | Shape::Any) => {
             let mut out: Map = match dest {
                 Some(Value::Object(d)) => (**d).clone(),
                 _ => Map::new(),
@@ -243,7 +244,7 @@ fn merge(dest: Option<&Value>, patch: &Value, at: At) -> Value {
                         shape: inner,
                         owner: None,
                     },
-                    _ => continue,
+                    _ => at,
                 };
                 if matches!(pv, Value::Null) {
                     out.remove(k);
@@ -272,21 +273,6 @@ fn merge(dest: Option<&Value>, patch: &Value, at: At) -> Value {
                 Some(ListType::Set) => merge_list(existing, items, |v| vec![v.clone()], element),
                 None => patch.clone(),
             }
-        }
-        (Value::Object(p), Shape::Any) => {
-            let mut out: Map = match dest {
-                Some(Value::Object(d)) => (**d).clone(),
-                _ => Map::new(),
-            };
-            for (k, pv) in p.iter() {
-                if matches!(pv, Value::Null) {
-                    out.remove(k);
-                    continue;
-                }
-                let merged = merge(out.get(k), pv, at);
-                out.insert(k.clone(), merged);
-            }
-            Value::object(out)
         }
         _ => patch.clone(),
     }

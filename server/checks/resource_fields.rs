@@ -31,6 +31,28 @@ impl Part {
         }
     }
 
+    fn shape_code(self) -> &'static str {
+        match self {
+            Part::Pattern => "pattern-wrong-shape",
+            Part::Patch => "patch-wrong-shape",
+            Part::Sample => "sample-wrong-shape",
+        }
+    }
+
+    /// What a map or list where the API has something else leads to.
+    fn shape_consequence(self) -> &'static str {
+        match self {
+            // `validateResourceElement` compares structures before values.
+            Part::Pattern => {
+                "so every resource that has the field fails the pattern (Kyverno finds a different structure)"
+            }
+            Part::Patch => {
+                "so the patched resource can never be stored (the API server rejects the value)"
+            }
+            Part::Sample => "so the API server would reject this resource",
+        }
+    }
+
     fn consequence(self) -> &'static str {
         match self {
             Part::Pattern => "so this part of the pattern can never match what it names",
@@ -342,7 +364,21 @@ fn walk(node: &Node, shapes: &[&Shape], kinds: &str, part: Part, out: &mut Vec<D
                             message,
                         ));
                     }
-                    (Below::Fields(found), _) => walk(&e.value, &found, kinds, part, out),
+                    (Below::Fields(found), _) => match wrong_shape(&e.value, &found) {
+                        Some(written) => {
+                            out.push(Diagnostic::warning(
+                                part.shape_code(),
+                                e.key.span.clone(),
+                                format!(
+                                    "`{key}` is {} in {kinds} (Kubernetes {}), but here it is {written}, {}.",
+                                    expected_shape(&found),
+                                    k8s::KUBERNETES_VERSION,
+                                    part.shape_consequence()
+                                ),
+                            ));
+                        }
+                        None => walk(&e.value, &found, kinds, part, out),
+                    },
                 }
             }
         }
@@ -363,6 +399,49 @@ fn walk(node: &Node, shapes: &[&Shape], kinds: &str, part: Part, out: &mut Vec<D
         }
         NodeKind::Scalar(_) => {}
     }
+}
+
+/// `a map` or `a list` when `node` is one and none of `shapes` can hold it; scalars are left
+/// to the value checks (`"?*"` matches an object too).
+fn wrong_shape(node: &Node, shapes: &[&Shape]) -> Option<&'static str> {
+    if shapes.is_empty() || shapes.iter().any(|s| matches!(s, Shape::Any)) {
+        return None;
+    }
+    match node.kind {
+        NodeKind::Mapping(_) => (!shapes
+            .iter()
+            .any(|s| matches!(s, Shape::Object(_) | Shape::Map(_))))
+        .then_some("a map"),
+        NodeKind::Sequence(_) => (!shapes.iter().any(|s| matches!(s, Shape::Array(_))))
+            .then_some("a list"),
+        NodeKind::Scalar(_) => None,
+    }
+}
+
+/// How a message names what the API has: `a list ([]Container)`, `a string`, an object.
+fn expected_shape(shapes: &[&Shape]) -> String {
+    let article = |s: &Shape| match s {
+        Shape::Array(_) => "a list",
+        Shape::Object(_) | Shape::Map(_) => "an object",
+        Shape::IntOrString => "an integer or a string",
+        Shape::Quantity => "a quantity",
+        Shape::Integer | Shape::Number => "a number",
+        Shape::Boolean => "a boolean",
+        _ => "a string",
+    };
+    let mut names: Vec<String> = Vec::new();
+    for s in shapes {
+        let n = match s {
+            Shape::Array(_) | Shape::Object(_) | Shape::Map(_) => {
+                format!("{} (`{}`)", article(s), s.describe())
+            }
+            _ => article(s).to_string(),
+        };
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    names.join(" or ")
 }
 
 /// The types the message names (`PodSecurityContext`, `DeploymentSpec or StatefulSetSpec`).

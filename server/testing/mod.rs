@@ -65,7 +65,16 @@ impl Row {
     pub fn is_mismatch(&self) -> bool {
         !self.ok && !self.is_unsupported()
     }
+
+    /// A row that `kyverno test` leaves out of its report (its expected patched resource file
+    /// has no document for the resource): kyverno-ls leaves it unchecked in the same way.
+    pub fn is_dropped(&self) -> bool {
+        self.ok && self.actual == "none" && self.message.ends_with(DROPPED)
+    }
 }
+
+/// Ends the message of a row that `kyverno test` drops.
+pub(crate) const DROPPED: &str = "(kyverno test drops the row)";
 
 /// A manifest (or one document of it) that could not run.
 #[derive(Debug, Clone, PartialEq)]

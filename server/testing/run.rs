@@ -564,9 +564,10 @@ fn compare_patched(inputs: &Inputs, file: &str, actual: &Value) -> Patched {
     };
     match compare_docs(docs, actual) {
         None => Patched::Missing(format!(
-            "no response compared: `{file}` has no {} named `{}` (kyverno test drops the row)",
+            "no response compared: `{file}` has no {} named `{}` {}",
             actual.str_at(&["kind"]),
-            actual.str_at(&["metadata", "name"])
+            actual.str_at(&["metadata", "name"]),
+            super::DROPPED
         )),
         Some(Ok(())) => Patched::Same,
         Some(Err(diff)) => Patched::Differs(diff),

@@ -134,7 +134,11 @@ fn agreement_with_kyverno_on_its_own_cli_tests() {
         .filter(|r| in_figure(r, &prefix))
         .collect();
     for fam in FAMILIES {
-        let of: Vec<&Row> = counted.iter().copied().filter(|r| family(r) == fam).collect();
+        let of: Vec<&Row> = counted
+            .iter()
+            .copied()
+            .filter(|r| family(r) == fam)
+            .collect();
         print_figure(fam, &of);
     }
     for (theme, words) in THEMES {

@@ -143,11 +143,7 @@ fn agreement_with_kyverno_test_on_the_policy_library() {
     let dropped = rows.iter().filter(|r| r.is_dropped()).count();
     println!("rows `kyverno test` drops, and kyverno-ls too: {dropped}");
 
-    let disagreeing: Vec<&Row> = rows
-        .iter()
-        .copied()
-        .filter(|r| !agrees(r))
-        .collect();
+    let disagreeing: Vec<&Row> = rows.iter().copied().filter(|r| !agrees(r)).collect();
     row_list::check(
         &mismatch_file(),
         "Rows of tests/conformance_test_runner.rs where kyverno-ls disagrees with `kyverno test`.",

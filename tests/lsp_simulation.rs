@@ -1407,6 +1407,36 @@ metadata:
 ";
 
 #[tokio::test]
+async fn hover_on_a_generated_value_shows_it_after_substitution() {
+    let ws = Workspace::new(&[]);
+    let uri = ws.uri("policy.yaml");
+    let mut s = start(&ws, json!({})).await;
+    s.open(&uri, CHANGES).await;
+    // On the quote, outside `{{ }}`: the whole value, for the Namespace the rule matches.
+    for (id, line) in [(2, 25), (3, 28)] {
+        let h = s
+            .request(
+                "textDocument/hover",
+                json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": 17}}),
+            )
+            .await;
+        same(
+            &h,
+            response(
+                id,
+                json!({
+                    "contents": {
+                        "kind": "markdown",
+                        "value": "**`Namespace dev`** (from this file)\n\n```json\n\"dev\"\n```",
+                    },
+                    "range": range(line, 17, line, 51),
+                }),
+            ),
+        );
+    }
+}
+
+#[tokio::test]
 async fn mutate_and_generate_rules_show_what_they_change() {
     let ws = Workspace::new(&[]);
     let uri = ws.uri("policy.yaml");

@@ -412,8 +412,9 @@ fn wrong_shape(node: &Node, shapes: &[&Shape]) -> Option<&'static str> {
             .iter()
             .any(|s| matches!(s, Shape::Object(_) | Shape::Map(_))))
         .then_some("a map"),
-        NodeKind::Sequence(_) => (!shapes.iter().any(|s| matches!(s, Shape::Array(_))))
-            .then_some("a list"),
+        NodeKind::Sequence(_) => {
+            (!shapes.iter().any(|s| matches!(s, Shape::Array(_)))).then_some("a list")
+        }
         NodeKind::Scalar(_) => None,
     }
 }

@@ -68,7 +68,7 @@ pub fn hover(text: &str, analysis: &Analysis, offset: usize) -> Option<Hover> {
             let map = crate::yaml::value_map(text, at.node)?;
             (What::Expr(at.expr.into()), map.span(at.site.expr.clone()))
         }
-        None => condition_operand(root, offset)?,
+        None => condition_operand(root, offset).or_else(|| patch_value(root, offset))?,
     };
     let ev = evaluate_for_rule(analysis, di, rule, &what, offset)?;
     let mut md = format!("**`{}`** {}", ev.sample.label, describe(ev.sample.origin));
@@ -323,14 +323,33 @@ fn condition_operand(root: &Node, offset: usize) -> Option<(What<'static>, crate
     if !in_conditions {
         return None;
     }
-    let mut node = root;
-    for seg in &path {
-        node = match seg {
-            Seg::Key(k) => node.get(k)?,
-            Seg::Index(i) => node.as_sequence()?.get(*i)?,
-        };
-    }
+    let node = follow_node(root, &path)?;
     Some((What::Value(node.to_json()), node.span.clone()))
+}
+
+/// A scalar of a mutate patch or of a generate rule with `{{ }}` in it: its value after
+/// substitution, as the engine writes it into the resource.
+fn patch_value(root: &Node, offset: usize) -> Option<(What<'static>, crate::diag::Span)> {
+    let (path, target) = super::locate::path_in_tree(root, offset)?;
+    if !matches!(target, super::locate::Target::Value(_)) {
+        return None;
+    }
+    let has = |name: &str| path.iter().any(|s| matches!(s, Seg::Key(k) if k == name));
+    let in_patch = has("mutate") && (has("patchStrategicMerge") || has("patchesJson6902"));
+    if !in_patch && !has("generate") {
+        return None;
+    }
+    let node = follow_node(root, &path)?;
+    let text = node.as_str()?;
+    text.contains("{{")
+        .then(|| (What::Value(node.to_json()), node.span.clone()))
+}
+
+fn follow_node<'n>(root: &'n Node, path: &[Seg]) -> Option<&'n Node> {
+    path.iter().try_fold(root, |node, seg| match seg {
+        Seg::Key(k) => node.get(k),
+        Seg::Index(i) => node.as_sequence()?.get(*i),
+    })
 }
 
 /// The paths (from `rule`) of the `foreach` entries that enclose `offset` inside `rule`,

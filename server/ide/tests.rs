@@ -980,3 +980,74 @@ fn hover_on_a_pattern_key_shows_the_resource_field() {
         h.markdown
     );
 }
+
+#[test]
+fn hover_on_a_patch_value_shows_it_after_substitution() {
+    let t = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: cp
+spec:
+  rules:
+  - name: owner
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    mutate:
+      patchStrategicMerge:
+        metadata:
+          labels:
+            +(owner): \"{{ request.object.metadata.name }}-team\"
+      foreach:
+      - list: request.object.spec.containers
+        patchStrategicMerge:
+          spec:
+            containers:
+            - name: \"{{ element.name }}\"
+              image: \"registry.example.com/{{ element.image }}\"
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: default
+spec:
+  containers:
+  - name: a
+    image: nginx
+";
+    let a = analyze(t);
+    let shown = |at: usize| {
+        let h = hover(t, &a, at).unwrap();
+        (h.markdown, &t[h.span])
+    };
+    // Inside `{{ }}`: the expression's value.
+    assert_eq!(
+        shown(t.find("request.object.metadata").unwrap()),
+        (
+            "**`Pod web`** (from this file)\n\n```json\n\"web\"\n```".to_string(),
+            "request.object.metadata.name"
+        )
+    );
+    // Elsewhere on the value: the whole value as the patch writes it.
+    let whole = (
+        "**`Pod web`** (from this file)\n\n```json\n\"web-team\"\n```".to_string(),
+        "\"{{ request.object.metadata.name }}-team\"",
+    );
+    assert_eq!(shown(t.find("-team").unwrap()), whole);
+    assert_eq!(shown(t.find("+(owner): \"").unwrap() + 11), whole);
+    // In a foreach patch: per element.
+    assert_eq!(
+        shown(t.find("registry.example").unwrap()),
+        (
+            "**`Pod web`** (from this file)\n\n```text\nelement #0 (a): \"registry.example.com/nginx\"\n```".to_string(),
+            "\"registry.example.com/{{ element.image }}\""
+        )
+    );
+    // A value without `{{ }}` is not evaluated: the key's documentation is the hover there.
+    assert!(
+        hover(t, &a, t.find("kinds: [Pod]").unwrap() + 9)
+            .is_none_or(|h| !h.markdown.contains("Pod web"))
+    );
+}

@@ -52,6 +52,47 @@ pub fn set_path(map: &mut Map, path: &str, value: Value) {
     set_parts(map, &parts, value);
 }
 
+/// Where a values-file key puts its value into the resource under test: `Some((true, rest))`
+/// for `request.object.<rest>`, `Some((false, rest))` for `request.oldObject.<rest>`. Kyverno's
+/// CLI adds every value to the JSON context and then reads the resources back from it, so such
+/// values change what match, patterns and patches see.
+pub fn resource_value_path(key: &str) -> Option<(bool, Vec<String>)> {
+    let fields = path_fields(key);
+    match fields.as_slice() {
+        [r, o, rest @ ..] if r == "request" && o == "object" => Some((true, rest.to_vec())),
+        [r, o, rest @ ..] if r == "request" && o == "oldObject" => Some((false, rest.to_vec())),
+        _ => None,
+    }
+}
+
+/// Merges `value` in at `fields` below `target`, creating objects on the way; objects merge
+/// key by key, as Kyverno merges a variable into its JSON context.
+pub fn merge_at(target: &mut Value, fields: &[String], value: Value) {
+    let Some((first, rest)) = fields.split_first() else {
+        merge_value(target, value);
+        return;
+    };
+    if !matches!(target, Value::Object(_)) {
+        *target = Value::object(Map::new());
+    }
+    if let Value::Object(m) = target {
+        let entry = Arc::make_mut(m).entry(first.clone()).or_insert(Value::Null);
+        merge_at(entry, rest, value);
+    }
+}
+
+fn merge_value(target: &mut Value, value: Value) {
+    match (target, value) {
+        (Value::Object(t), Value::Object(v)) => {
+            let t = Arc::make_mut(t);
+            for (k, v) in v.iter() {
+                merge_value(t.entry(k.clone()).or_insert(Value::Null), v.clone());
+            }
+        }
+        (t, v) => *t = v,
+    }
+}
+
 /// The keys of a dotted variable name, read as Kyverno reads them: as one CSV record whose
 /// separator is `.`, so a field in double quotes may hold dots
 /// (`request.object.metadata.annotations."example.com/team"`) and `""` inside it is a quote.

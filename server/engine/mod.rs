@@ -12,6 +12,16 @@
 //!   expressions, `$(...)` references); `pss` evaluates `podSecurity`.
 
 pub mod anchor;
+
+/// A values file's entry for a rule: Kyverno's CLI store serves the entry of rule `x` to `x`,
+/// `autogen-x` and `autogen-cronjob-x`.
+pub(crate) fn rule_values<'a, T>(by_rule: &'a BTreeMap<String, T>, rule: &str) -> Option<&'a T> {
+    by_rule.get(rule).or_else(|| {
+        ["autogen-cronjob-", "autogen-"]
+            .iter()
+            .find_map(|p| by_rule.get(rule.strip_prefix(p)?))
+    })
+}
 pub mod autogen;
 pub mod budget;
 pub mod cel;
@@ -26,6 +36,7 @@ pub mod pss;
 pub mod validate;
 pub mod value_pattern;
 pub mod vars;
+mod verify_images;
 
 pub use validate::validate;
 

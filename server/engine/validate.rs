@@ -188,6 +188,44 @@ fn validate_rules(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespo
     out
 }
 
+/// The validate phase of a `verifyImages` rule (`validate_image.go`): no image named is a
+/// skip; then the context, the preconditions, and the offline checks.
+fn verify_images(
+    info: &RuleInfo,
+    request: &Request,
+    env: &Env,
+    spec_action: &str,
+    policy_key: &str,
+) -> Option<Resp> {
+    use super::verify_images::{Decision, decide};
+    let outcome = match decide(info.rule, request) {
+        Decision::NoImage => return Some(Resp::new(Status::Skip, "image verified")),
+        Decision::Unsupported(why) => return Some(Resp::new(Status::Unsupported, why)),
+        Decision::Checked(outcome) => outcome,
+    };
+    if !exceptions::naming(&request.exceptions, policy_key, &info.name).is_empty() {
+        return Some(Resp::new(
+            Status::Unsupported,
+            "kyverno-ls does not simulate PolicyExceptions on `verifyImages` rules yet",
+        ));
+    }
+    let mut ctx = Context::new(request, env);
+    if let Err(e) = prepare_rule_context(&mut ctx, info.rule, request) {
+        return Some(Resp::error("failed to load context", &e));
+    }
+    match preconditions(&mut ctx, info.rule.at(&["preconditions"])) {
+        // Under the policy-wide Audit (the default) an unmet precondition gives no response.
+        Some(r) if r.status == Status::Skip => {
+            return spec_action
+                .eq_ignore_ascii_case("enforce")
+                .then(|| Resp::new(Status::Skip, "preconditions not met"));
+        }
+        Some(r) => return Some(r),
+        None => {}
+    }
+    outcome.map(|(status, message)| Resp::new(status, message))
+}
+
 /// The failure action of a rule: `validate.failureAction`, else the policy's.
 fn is_enforce(rule: &Value, spec_action: &str) -> bool {
     let action = match rule
@@ -220,10 +258,7 @@ fn run_rule(
     let Some(validate) = validate else {
         // Mutate rules answer from `mutate::mutate`, generate rules from `generate`.
         present(rule.at(&["verifyImages"]))?;
-        return Some(Resp::new(
-            Status::Unsupported,
-            "kyverno-ls does not simulate `verifyImages` rules yet",
-        ));
+        return verify_images(info, request, env, spec_action, policy_key);
     };
     for (k, what) in [
         ("manifests", "validate.manifests"),
@@ -344,9 +379,7 @@ pub(super) fn prepare_rule_context(
     rule: &Value,
     request: &Request,
 ) -> Result<(), String> {
-    // Kyverno's CLI store looks rules up by their exact name: generated `autogen-` rules do
-    // not get the values of the rule they come from.
-    let values = request.rule_values.get(rule.str_at(&["name"]));
+    let values = super::rule_values(&request.rule_values, rule.str_at(&["name"]));
     let mut skip = Vec::new();
     if let Some(values) = values {
         for (k, v) in values {
@@ -671,10 +704,7 @@ pub fn element_context<'a>(
 ) -> Result<Context<'a>, String> {
     let mut c = ctx.clone();
     c.add_element(el, index, nesting);
-    for (k, vals) in ctx
-        .request
-        .foreach_values
-        .get(rule_name)
+    for (k, vals) in super::rule_values(&ctx.request.foreach_values, rule_name)
         .into_iter()
         .flatten()
     {

@@ -126,6 +126,7 @@ mod tests {
             message: "validation error: nope".into(),
             rule_type: "pattern".into(),
             policy_api_version: "kyverno.io/v1".into(),
+            excluded: false,
         };
         let report = Report {
             manifests: 1,

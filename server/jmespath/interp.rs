@@ -383,11 +383,12 @@ impl<'a> Interp<'a> {
                 self.compare(*op, &left, &right, node.span)
             }
             AstKind::Or { lhs, rhs } => {
+                // Kyverno's fork treats a missing key as null on both sides of `||`.
                 let left = swallow(self.eval(lhs, value))?;
                 if left.is_truthy() {
                     Ok(left)
                 } else {
-                    self.eval(rhs, value)
+                    swallow(self.eval(rhs, value))
                 }
             }
             AstKind::And { lhs, rhs } => {
@@ -801,13 +802,16 @@ mod tests {
         let data = json(r#"{"a": null, "s": "x"}"#);
         assert_eq!(value("a.b", &data), Value::Null);
         assert_eq!(value("s.b", &data), Value::Null);
-        // Propagates through index, list projection, and the right side of || and &&.
+        // Propagates through index, list projection, and the right side of &&.
         assert_eq!(not_found("missing[0]", &data).0, "missing");
         assert_eq!(not_found("missing[*].x", &data).0, "missing");
         assert_eq!(not_found("missing[1:]", &data).0, "missing");
-        assert_eq!(not_found("a || missing", &data).0, "missing");
         assert_eq!(not_found("s && missing", &data).0, "missing");
-        assert_eq!(not_found("missing1 || missing2", &data).0, "missing2");
+        // Both sides of || swallow it (the fork's `ASTOrExpression`), so `x || ""` (an empty
+        // quoted identifier, itself a missing key) is null.
+        assert_eq!(value("a || missing", &data), Value::Null);
+        assert_eq!(value("missing1 || missing2", &data), Value::Null);
+        assert_eq!(value("missing || \"\"", &data), Value::Null);
     }
 
     #[test]

@@ -994,7 +994,9 @@ impl Parser<'_> {
                     self.advance();
                 }
                 Tok::Rbrace => break,
-                _ => return Err(self.expected("`,` or `}`")),
+                // go-jmespath (and so Kyverno) reads the next key without a comma:
+                // `{a: x b: y}` is `{a: x, b: y}`.
+                _ => {}
             }
         }
         let close = self.close(Tok::Rbrace, "`}`")?;

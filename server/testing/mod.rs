@@ -55,6 +55,10 @@ pub struct Row {
     pub rule_type: String,
     /// The policy's `apiVersion` (`kyverno.io/v1`, ...), when the policy was found.
     pub policy_api_version: String,
+    /// The policy gave a response for the resource, but none for this row's rule (the resource
+    /// is excluded, or a foreach had no element): `kyverno test` then reports the row as a pass
+    /// ("Excluded") whatever `result:` says. kyverno-ls reports it only with `--compat`.
+    pub excluded: bool,
 }
 
 impl Row {
@@ -64,6 +68,18 @@ impl Row {
 
     pub fn is_mismatch(&self) -> bool {
         !self.ok && !self.is_unsupported()
+    }
+
+    /// Whether `kyverno test` gives this row the verdict kyverno-ls gives it: kyverno-ls passes
+    /// it, or finds what was expected (`kyverno test` also passes a row whose expected `fail`
+    /// comes from a patched resource that differs), or both leave it out, or both find no rule
+    /// response where a pass or skip was expected. An excluded row that expected `fail` counts
+    /// as a disagreement: the author saw the rule fail, so the exclusion is suspect.
+    pub fn agrees(&self) -> bool {
+        self.ok
+            || self.actual == self.expected
+            || self.is_dropped()
+            || (self.excluded && self.expected != "fail")
     }
 
     /// A row that `kyverno test` leaves out of its report (its expected patched resource file

@@ -68,6 +68,7 @@ pub const SIMULATED_RULE_TYPES: &[&str] = &[
     "cel",
     "mutate",
     "generate",
+    "verifyImages",
 ];
 
 /// Runs every `Test` document of the manifest at `path`, appending rows and errors.
@@ -426,10 +427,9 @@ pub fn build_request(inputs: &Inputs, policy: &str, resource: &Resource, op: Ope
     for p in values.policies.iter().filter(|p| p.name == policy) {
         for (name, vals) in &p.resources {
             if *name == resource.name {
-                // The CLI ignores `request.object*` values: they come from the resource.
                 variables.extend(
                     vals.iter()
-                        .filter(|(k, v)| keep(k, v) && !k.contains("request.object"))
+                        .filter(|(k, v)| keep(k, v))
                         .map(|(k, v)| (k.clone(), to_value(v))),
                 );
             }
@@ -455,12 +455,25 @@ pub fn build_request(inputs: &Inputs, policy: &str, resource: &Resource, op: Ope
     for (name, labels) in values.namespaces.iter().chain(&values.namespace_selectors) {
         namespace_labels.insert(name.clone(), labels.clone());
     }
-    let (object, old_object) = match op {
+    let (mut object, mut old_object) = match op {
         Operation::Create => (resource.value.clone(), Value::Null),
         Operation::Update => (resource.value.clone(), resource.value.clone()),
         Operation::Delete => (Value::object(Default::default()), resource.value.clone()),
         Operation::Connect => (Value::object(Default::default()), Value::Null),
     };
+    // `request.object.…` values change the resource itself: the CLI reads it back from the
+    // context after adding them (on DELETE, only the old object).
+    for (key, value) in &variables {
+        match engine::context::resource_value_path(key) {
+            Some((true, path)) if matches!(op, Operation::Create | Operation::Update) => {
+                engine::context::merge_at(&mut object, &path, value.clone());
+            }
+            Some((false, path)) if op != Operation::Create => {
+                engine::context::merge_at(&mut old_object, &path, value.clone());
+            }
+            _ => {}
+        }
+    }
     Request {
         operation: op,
         object,
@@ -1134,6 +1147,7 @@ fn row(
         message: String::new(),
         rule_type: String::new(),
         policy_api_version: String::new(),
+        excluded: false,
     };
     let policy_name = result.policy_name();
     let named = |p: &&Policy| p.name == policy_name && p.kind.ends_with("Policy");
@@ -1402,6 +1416,7 @@ fn row(
         if policy.kind == "ValidatingAdmissionPolicy" {
             // `kyverno test` reports it as excluded, and counts it as skipped.
             row.actual = "skip".into();
+            row.excluded = true;
             row.ok = options.compat || row.expected == "skip";
             row.message = "excluded: neither the policy's matchConstraints nor any of its \
                            bindings match the resource"
@@ -1421,6 +1436,7 @@ fn row(
                 + &note;
             return row;
         }
+        row.excluded = !simple;
         row.ok = options.compat && !simple;
         row.message = "no response: the resource is not matched by the policy's matchConstraints"
             .to_string()
@@ -1428,6 +1444,7 @@ fn row(
         return row;
     }
     if outcomes.is_empty() {
+        row.excluded = true;
         row.ok = options.compat;
         row.message = if row.rule_type == "foreach" {
             "no response: the resource is not matched by the rule, or foreach evaluated no element"

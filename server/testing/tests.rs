@@ -83,6 +83,8 @@ kind: Pod
 metadata:
   name: good
   labels: {team: a}
+spec:
+  containers: [{name: c, image: nginx}]
 ---
 apiVersion: v1
 kind: Pod
@@ -447,6 +449,7 @@ results:
         (r[7].actual.as_str(), r[7].rule_type.as_str(), r[7].ok),
         ("pass", "generate", true)
     );
+    // Looking up the digest of `nginx` (mutateDigest is on by default) needs the registry.
     assert_eq!(
         (r[8].actual.as_str(), r[8].rule_type.as_str()),
         ("unsupported", "verifyImages")

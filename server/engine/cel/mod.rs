@@ -2,7 +2,7 @@
 //! reports. `vpol` evaluates ValidatingPolicy and NamespacedValidatingPolicy, `vap` Kubernetes'
 //! ValidatingAdmissionPolicy with its bindings, `dpol` DeletingPolicy and `gpol`
 //! GeneratingPolicy (with `template` for its YAML templates), each with its Namespaced twin;
-//! the other CEL kinds answer `unsupported`.
+//! `ivpol` decides what it can of an ImageValidatingPolicy without a registry.
 //!
 //! `matching` decides `matchConstraints`; `resources` knows the plural and scope of a kind;
 //! `bindings` builds the variables of a request.
@@ -10,6 +10,7 @@
 pub mod bindings;
 pub mod dpol;
 pub mod gpol;
+pub mod ivpol;
 pub mod matching;
 pub mod mpol;
 pub mod mutating_admission;
@@ -64,6 +65,9 @@ pub fn evaluate(policy: &Value, request: &Request, env: &Env) -> Vec<RuleRespons
         }
         "GeneratingPolicy" | "NamespacedGeneratingPolicy" => {
             return gpol::generate(policy, request, env).responses;
+        }
+        "ImageValidatingPolicy" | "NamespacedImageValidatingPolicy" => {
+            return ivpol::validate(policy, request, env);
         }
         _ => {}
     }

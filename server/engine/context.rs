@@ -508,6 +508,24 @@ impl<'a> Context<'a> {
             .find(|r| r.url == url && r.method.eq_ignore_ascii_case(&method))
             .or_else(|| self.request.api_responses.iter().find(|r| r.url == url))
             .map(|r| r.body.clone());
+        // Without a mocked response, a GET reads the test's cluster resources, as the CLI's
+        // fake client serves its API paths.
+        let body = match body {
+            None if method.eq_ignore_ascii_case("GET")
+                && !self.request.cluster_resources.is_empty() =>
+            {
+                match cluster_get(&url, &self.request.cluster_resources) {
+                    Ok(v) => Some(v),
+                    Err(e) => {
+                        return match default {
+                            Some(d) => Ok(Some(d)),
+                            None => Err(format!("failed to load context entry {name}: {e}")),
+                        };
+                    }
+                }
+            }
+            other => other,
+        };
         let result = match body {
             None => Err(format!(
                 "failed to load context entry {name}: no mocked response for {method} {url}"
@@ -558,6 +576,50 @@ fn service_account(username: &str) -> (String, String) {
         (groups[1].to_string(), groups[0].to_string())
     } else {
         (String::new(), String::new())
+    }
+}
+
+/// A GET of a Kubernetes API path (`/api/v1/namespaces/ns/configmaps/name`,
+/// `/apis/group/version/plural`) answered from `resources`: the object, or a list of those of
+/// the kind (in the namespace, when the path names one).
+pub fn cluster_get(url: &str, resources: &[Value]) -> Result<Value, String> {
+    let path = url.split('?').next().unwrap_or(url);
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    let (api_version, rest) = match parts.as_slice() {
+        ["api", version, rest @ ..] => (version.to_string(), rest),
+        ["apis", group, version, rest @ ..] => (format!("{group}/{version}"), rest),
+        _ => return Err(format!("the path {url} is not a Kubernetes API path")),
+    };
+    let (namespace, plural, name) = match rest {
+        ["namespaces", ns, plural] => (Some(*ns), *plural, None),
+        ["namespaces", ns, plural, name] => (Some(*ns), *plural, Some(*name)),
+        [plural] => (None, *plural, None),
+        [plural, name] => (None, *plural, Some(*name)),
+        _ => return Err(format!("the path {url} is not a Kubernetes API path")),
+    };
+    let of_kind = |r: &&Value| {
+        r.str_at(&["apiVersion"]) == api_version
+            && super::cel::resources::resource_of(r.str_at(&["kind"])).0 == plural
+            && namespace.is_none_or(|ns| r.str_at(&["metadata", "namespace"]) == ns)
+    };
+    let mut found = resources.iter().filter(of_kind);
+    match name {
+        Some(name) => found
+            .find(|r| r.str_at(&["metadata", "name"]) == name)
+            .cloned()
+            .ok_or_else(|| format!("{plural} \"{name}\" not found")),
+        None => {
+            let items: Vec<Value> = found.cloned().collect();
+            let kind = items
+                .first()
+                .map(|r| format!("{}List", r.str_at(&["kind"])))
+                .unwrap_or_else(|| "List".into());
+            let mut list = Map::new();
+            list.insert("apiVersion".into(), Value::from(api_version));
+            list.insert("kind".into(), Value::from(kind));
+            list.insert("items".into(), Value::array(items));
+            Ok(Value::object(list))
+        }
     }
 }
 
@@ -732,6 +794,42 @@ mod tests {
         // What Go's reader refuses is split at every dot.
         assert_eq!(f(r#"a"b.c"#), [r#"a"b"#, "c"]);
         assert_eq!(f(r#""a.b"c.d"#), [r#""a"#, r#"b"c"#, "d"]);
+    }
+
+    #[test]
+    fn api_paths_are_served_from_cluster_resources() {
+        let resources: Vec<Value> = [
+            serde_json::json!({"apiVersion": "cloud.google.com/v1", "kind": "ComputeClass", "metadata": {"name": "spot"}}),
+            serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "namespace": "shop"}}),
+            serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "b", "namespace": "other"}}),
+        ]
+        .iter()
+        .map(Value::from_json)
+        .collect();
+        let get = |url: &str| cluster_get(url, &resources).map(|v| v.to_json());
+        assert_eq!(
+            get("/apis/cloud.google.com/v1/computeclasses/spot").unwrap()["metadata"]["name"],
+            "spot"
+        );
+        assert_eq!(
+            get("/apis/cloud.google.com/v1/computeclasses/none"),
+            Err("computeclasses \"none\" not found".into())
+        );
+        let list = get("/api/v1/namespaces/shop/configmaps").unwrap();
+        assert_eq!(list["kind"], "ConfigMapList");
+        assert_eq!(list["items"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            get("/api/v1/configmaps").unwrap()["items"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(
+            get("/api/v1/namespaces/shop/configmaps/a").unwrap()["metadata"]["name"],
+            "a"
+        );
+        assert!(get("/version").is_err());
     }
 
     #[test]

@@ -294,7 +294,7 @@ async fn initialize_announces_capabilities_and_server_info() {
                 "definitionProvider": true,
                 "documentSymbolProvider": true,
                 "inlayHintProvider": true,
-                "codeActionProvider": {"codeActionKinds": ["quickfix"]},
+                "codeActionProvider": {"codeActionKinds": ["quickfix", "source.fixAll.kyverno-ls"]},
                 "codeLensProvider": {"resolveProvider": false},
                 "executeCommandProvider": {"commands": [
                     "kyverno.showRuleResults", "kyverno.pickSample", "kyverno.runTests",
@@ -1717,4 +1717,176 @@ spec:
         )
         .await;
     assert_eq!(none, response(3, json!([])));
+}
+
+/// Applies LSP text edits (ASCII text: columns are bytes) to `text`.
+fn apply_lsp_edits(text: &str, edits: &[Value]) -> String {
+    let offset = |p: &Value| {
+        let line = p["line"].as_u64().unwrap() as usize;
+        let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+        start + p["character"].as_u64().unwrap() as usize
+    };
+    let mut spans: Vec<(usize, usize, &str)> = edits
+        .iter()
+        .map(|e| {
+            (
+                offset(&e["range"]["start"]),
+                offset(&e["range"]["end"]),
+                e["newText"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    spans.sort_by_key(|s| std::cmp::Reverse(s.0));
+    let mut out = text.to_string();
+    for (start, end, new) in spans {
+        out.replace_range(start..end, new);
+    }
+    out
+}
+
+#[tokio::test]
+async fn fix_all_applies_every_preferred_fix_and_the_file_checks_clean() {
+    const POLICY: &str = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: legacy
+spec:
+  validationFailureAction: audit # report only
+  rules:
+    - name: team
+      match:
+        resources:
+          kinds: ['Pod']
+      preconditions:
+        all:
+          - key: '{{ request.operation }}'
+            operator: Equal
+            value: CREATE
+      validate:
+        message: \"A team label is required.\"
+        pattern:
+          metadata:
+            labels:
+              team: \"?*\"
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  labels: {team: shop}
+spec:
+  containers: [{name: web, image: nginx}]
+";
+    let mut s = Session::start(Arc::new(lsp::Kyverno));
+    s.initialize().await;
+    s.open(POLICY).await;
+    let codes = |published: &Value| -> Vec<String> {
+        published["params"]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let published = s.diagnostics().await;
+    assert_eq!(codes(&published), ["deprecated"; 4]);
+    // The lightbulb on `Equal` offers its one rewrite, preferred.
+    let equal = published["params"]["diagnostics"][3].clone();
+    let actions = s
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": URI}, "range": range(14, 24, 14, 24),
+                   "context": {"diagnostics": [equal.clone()]}}),
+        )
+        .await;
+    assert_eq!(
+        actions,
+        response(
+            2,
+            json!([{
+                "title": "Replace `Equal` with `Equals`",
+                "kind": "quickfix",
+                "diagnostics": [equal],
+                "edit": {"changes": {URI: [{"range": range(14, 22, 14, 27), "newText": "Equals"}]}},
+                "isPreferred": true,
+            }])
+        )
+    );
+    // Fix all (as `editor.codeActionsOnSave` asks for it): the policy-wide action moves into
+    // the rule with its comment, the legacy match becomes `any`, the operator is renamed.
+    let actions = s
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": URI}, "range": range(0, 0, 22, 0),
+                   "context": {"diagnostics": [], "only": ["source.fixAll"]}}),
+        )
+        .await;
+    assert_eq!(
+        actions,
+        response(
+            3,
+            json!([{
+                "title": "Fix all auto-fixable problems",
+                "kind": "source.fixAll.kyverno-ls",
+                "edit": {"changes": {URI: [
+                    {"range": range(5, 0, 6, 0), "newText": ""},
+                    {"range": range(9, 0, 11, 0), "newText": "        any:\n          - resources:\n              kinds: ['Pod']\n"},
+                    {"range": range(14, 22, 14, 27), "newText": "Equals"},
+                    {"range": range(17, 0, 17, 0), "newText": "        failureAction: Audit # report only\n"},
+                ]}},
+            }])
+        )
+    );
+    let edits = actions["result"][0]["edit"]["changes"][URI]
+        .as_array()
+        .unwrap()
+        .clone();
+    let fixed = apply_lsp_edits(POLICY, &edits);
+    s.change(2, json!([{"text": fixed}])).await;
+    let published = s.diagnostics().await;
+    assert_eq!(codes(&published), Vec::<String>::new());
+    assert_eq!(
+        fixed,
+        "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: legacy
+spec:
+  rules:
+    - name: team
+      match:
+        any:
+          - resources:
+              kinds: ['Pod']
+      preconditions:
+        all:
+          - key: '{{ request.operation }}'
+            operator: Equals
+            value: CREATE
+      validate:
+        failureAction: Audit # report only
+        message: \"A team label is required.\"
+        pattern:
+          metadata:
+            labels:
+              team: \"?*\"
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  labels: {team: shop}
+spec:
+  containers: [{name: web, image: nginx}]
+"
+    );
+    // Nothing left to fix: no action.
+    let actions = s
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": URI}, "range": range(0, 0, 23, 0),
+                   "context": {"diagnostics": [], "only": ["source.fixAll"]}}),
+        )
+        .await;
+    assert_eq!(actions, response(4, json!([])));
 }

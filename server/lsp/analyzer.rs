@@ -87,6 +87,11 @@ pub trait Analyzer: Send + Sync + 'static {
         ide::fixes::quick_fixes(text, analysis, range)
     }
 
+    /// The preferred fix of every diagnostic, as one set of edits.
+    fn fix_all(&self, text: &str, analysis: &Analysis) -> Vec<ide::fixes::Edit> {
+        ide::fixes::fix_all(text, analysis)
+    }
+
     /// The lenses of a test manifest (`▶ Run 3 tests`), `path` as the shell names the file.
     fn manifest_lenses(&self, text: &str, path: &str) -> Vec<ide::CodeLens> {
         ide::manifest_lenses(text, path)

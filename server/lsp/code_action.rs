@@ -1,5 +1,6 @@
-//! `textDocument/codeAction`: a `quickfix` for each diagnostic under the range that says
-//! "did you mean": the suggestion written in place of the misspelt word.
+//! `textDocument/codeAction`: the `quickfix`es of the diagnostics under the range (see
+//! `ide::fixes`), and, when the client asks for it (`editor.codeActionsOnSave`, a command),
+//! the `source.fixAll.kyverno-ls` action that applies every preferred fix of the file.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,11 +18,18 @@ pub async fn code_actions(
     params: CodeActionParams,
 ) -> Option<Vec<CodeActionOrCommand>> {
     let uri = params.text_document.uri;
-    // A client that asks only for other kinds (`source.organizeImports`, ...) gets none.
-    if let Some(only) = &params.context.only {
-        if !only.iter().any(|k| k.as_str().starts_with("quickfix")) {
-            return Some(Vec::new());
-        }
+    // A client that asks only for other kinds (`source.organizeImports`, ...) gets none; the
+    // fix-all action comes only when asked for (a kind it belongs to: `source`,
+    // `source.fixAll`, or its own).
+    let (quick, all) = match &params.context.only {
+        None => (true, false),
+        Some(only) => (
+            only.iter().any(|k| k.as_str().starts_with("quickfix")),
+            only.iter().any(|k| FIX_ALL.starts_with(k.as_str())),
+        ),
+    };
+    if !quick && !all {
+        return Some(Vec::new());
     }
     let encoding = state.encoding();
     let target = uri.clone();
@@ -33,26 +41,60 @@ pub async fn code_actions(
                 encoding,
                 uri: &target,
             };
-            core.quick_fixes(&snapshot.text, &snapshot.analysis, span.start..span.end)
+            let fixes = if quick {
+                core.quick_fixes(&snapshot.text, &snapshot.analysis, span.start..span.end)
+            } else {
+                Vec::new()
+            };
+            let mut actions: Vec<CodeActionOrCommand> = fixes
                 .into_iter()
                 .map(|fix| {
-                    let edit = TextEdit {
-                        range: convert.range(&fix.span),
-                        new_text: fix.new_text,
-                    };
+                    let edits: Vec<TextEdit> = fix
+                        .edits
+                        .iter()
+                        .map(|e| TextEdit {
+                            range: convert.range(&e.span),
+                            new_text: e.new_text.clone(),
+                        })
+                        .collect();
                     CodeActionOrCommand::CodeAction(CodeAction {
                         title: fix.title,
                         kind: Some(CodeActionKind::QUICKFIX),
                         diagnostics: Some(vec![convert.diagnostic(&fix.diagnostic)]),
                         edit: Some(WorkspaceEdit {
-                            changes: Some(HashMap::from([(target.clone(), vec![edit])])),
+                            changes: Some(HashMap::from([(target.clone(), edits)])),
                             ..WorkspaceEdit::default()
                         }),
-                        is_preferred: Some(true),
+                        is_preferred: fix.preferred.then_some(true),
                         ..CodeAction::default()
                     })
                 })
-                .collect()
+                .collect();
+            if all {
+                let edits: Vec<TextEdit> = core
+                    .fix_all(&snapshot.text, &snapshot.analysis)
+                    .iter()
+                    .map(|e| TextEdit {
+                        range: convert.range(&e.span),
+                        new_text: e.new_text.clone(),
+                    })
+                    .collect();
+                if !edits.is_empty() {
+                    actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                        title: "Fix all auto-fixable problems".into(),
+                        kind: Some(CodeActionKind::from(FIX_ALL)),
+                        edit: Some(WorkspaceEdit {
+                            changes: Some(HashMap::from([(target.clone(), edits)])),
+                            ..WorkspaceEdit::default()
+                        }),
+                        ..CodeAction::default()
+                    }));
+                }
+            }
+            actions
         })
         .await
 }
+
+/// The kind of the action that applies every preferred fix of a file.
+pub const FIX_ALL: &str = "source.fixAll.kyverno-ls";

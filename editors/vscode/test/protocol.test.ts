@@ -156,7 +156,7 @@ test('the extension protocol against kyverno-ls: the tutorial policy', { timeout
         signatureHelpProvider: { triggerCharacters: ['(', ','] },
         definitionProvider: true,
         documentSymbolProvider: true,
-        codeActionProvider: { codeActionKinds: ['quickfix'] },
+        codeActionProvider: { codeActionKinds: ['quickfix', 'source.fixAll.kyverno-ls'] },
         codeLensProvider: { resolveProvider: false },
         executeCommandProvider: {
           commands: [

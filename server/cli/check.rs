@@ -28,6 +28,10 @@ pub struct Options {
     /// editor's `diagnostics.severity` setting does; `--severity rule-fails=error` makes
     /// verdicts on samples fail the run.
     pub severity: Vec<(String, Option<Severity>)>,
+    /// `--fix`: apply every preferred fix to the files, then report what is left.
+    pub fix: bool,
+    /// `--diff`: print the fixes as unified diffs instead of applying them.
+    pub diff: bool,
 }
 
 impl Options {
@@ -37,6 +41,7 @@ impl Options {
         let mut builtin_samples = true;
         let mut resources = Vec::new();
         let mut severity = Vec::new();
+        let (mut fix, mut diff) = (false, false);
         let mut it = args.iter();
         while let Some(a) = it.next() {
             let level = if a == "--severity" {
@@ -57,6 +62,14 @@ impl Options {
             }
             if a == "--no-builtin-samples" {
                 builtin_samples = false;
+                continue;
+            }
+            if a == "--fix" {
+                fix = true;
+                continue;
+            }
+            if a == "--diff" {
+                diff = true;
                 continue;
             }
             if a == "--resource" {
@@ -90,12 +103,17 @@ impl Options {
         if paths.is_empty() {
             return Err("check needs at least one file or directory".into());
         }
+        if fix && diff {
+            return Err("--fix writes the fixes and --diff only shows them: give one".into());
+        }
         Ok(Options {
             format,
             paths,
             builtin_samples,
             resources,
             severity,
+            fix,
+            diff,
         })
     }
 }
@@ -105,6 +123,9 @@ pub struct FileReport {
     pub path: String,
     pub text: String,
     pub diagnostics: Vec<Diagnostic>,
+    /// With `--fix` or `--diff`: the text before the fixes, when they changed it (`text` is
+    /// then the fixed text, and `diagnostics` what is left in it).
+    pub original: Option<String>,
 }
 
 pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> i32 {
@@ -184,13 +205,46 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
         resources: extra,
     };
     let env = super::eval::system_env();
+    let fixing = opts.fix || opts.diff;
     let check = |(path, at): &(PathBuf, usize)| {
         let root = &roots[*at];
-        let mut report = check_file(path, &cwd, root, &options, &env);
+        let mut report = check_file(path, &cwd, root, &options, &env, fixing);
         apply_severity(&opts.severity, &mut report.diagnostics);
         report
     };
     let reports = parallel_map(&jobs, &check);
+    if opts.diff {
+        let mut changed = false;
+        for r in &reports {
+            if let Some(before) = &r.original {
+                changed = true;
+                let diff = similar::TextDiff::from_lines(before.as_str(), r.text.as_str());
+                let _ = write!(
+                    out,
+                    "{}",
+                    diff.unified_diff()
+                        .context_radius(3)
+                        .header(&format!("a/{}", r.path), &format!("b/{}", r.path))
+                );
+            }
+        }
+        return i32::from(changed);
+    }
+    if opts.fix {
+        let mut fixed = 0;
+        for r in reports.iter().filter(|r| r.original.is_some()) {
+            if let Err(e) = std::fs::write(&r.path, &r.text) {
+                let _ = writeln!(err, "error: cannot write {}: {e}", r.path);
+                return 2;
+            }
+            fixed += 1;
+        }
+        let _ = writeln!(
+            err,
+            "fixed {fixed} file{}",
+            if fixed == 1 { "" } else { "s" }
+        );
+    }
     match opts.format {
         Format::Json => {
             let _ = writeln!(out, "{}", render::json(&reports));
@@ -284,12 +338,17 @@ fn apply_severity(levels: &[(String, Option<Severity>)], diagnostics: &mut Vec<D
 
 /// Reads and analyses one file (`path` as given on the command line) inside `root`.
 /// Unreadable and non-UTF-8 files become a single diagnostic.
+/// Most rounds of fixes for one file: a fix can make another possible (or move the text
+/// another one touched), so the file is analysed again after each round.
+const MAX_FIX_ROUNDS: usize = 5;
+
 fn check_file(
     path: &Path,
     cwd: &Path,
     root: &Root,
     options: &host::Options,
     env: &crate::engine::Env,
+    fixing: bool,
 ) -> FileReport {
     let shown = path.display().to_string();
     let bytes = match std::fs::read(path) {
@@ -303,26 +362,43 @@ fn check_file(
                     0..0,
                     format!("Cannot read this file: {e}."),
                 )],
+                original: None,
             };
         }
     };
     match String::from_utf8(bytes) {
         Ok(text) => {
             let absolute = discover::normalize(&cwd.join(path));
-            let mut analysis = host::analyze_file(
-                &root.files,
-                &root.index,
-                &root.path,
-                &absolute,
-                &text,
-                options,
-                env,
-            );
+            let analyze = |text: &str| {
+                host::analyze_file(
+                    &root.files,
+                    &root.index,
+                    &root.path,
+                    &absolute,
+                    text,
+                    options,
+                    env,
+                )
+            };
+            let mut analysis = analyze(&text);
+            let mut current = text.clone();
+            if fixing {
+                for _ in 0..MAX_FIX_ROUNDS {
+                    let edits = crate::ide::fixes::fix_all(&current, &analysis);
+                    if edits.is_empty() {
+                        break;
+                    }
+                    current = crate::ide::fixes::apply(&current, &edits);
+                    analysis = analyze(&current);
+                }
+            }
             rename_sample_files(&mut analysis.diagnostics, cwd);
+            let original = (current != text).then_some(text);
             FileReport {
                 path: shown,
-                text,
+                text: current,
                 diagnostics: analysis.diagnostics,
+                original,
             }
         }
         Err(e) => {
@@ -341,6 +417,7 @@ fn check_file(
                         "This file is not valid UTF-8 (byte {at} is not); Kubernetes reads only UTF-8 YAML. Re-save it as UTF-8."
                     ),
                 )],
+                original: None,
             }
         }
     }

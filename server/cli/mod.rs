@@ -13,13 +13,19 @@ kyverno-ls: language server and checker for Kyverno policies
 
 Usage:
   kyverno-ls [serve]                      speak the Language Server Protocol on stdio
-  kyverno-ls check [--format text|json] [--no-builtin-samples] [--resource FILE]... PATH...
+  kyverno-ls check [--format text|json] [--no-builtin-samples] [--resource FILE]...
+                   [--fix | --diff] PATH...
                                           check policy files or directories (recursively,
                                           .yaml and .yml) and simulate their rules on
                                           sample resources; exit 1 if any error is found
                                           --resource FILE: simulate on these resources
                                           (like a `# kyverno-ls: resources=` modeline)
                                           --no-builtin-samples: no built-in sample Pods
+                                          --fix: apply the fixes that need no choice
+                                          (deprecated forms, did-you-mean), then report
+                                          what is left
+                                          --diff: print those fixes as unified diffs and
+                                          change nothing; exit 1 if there are any
   kyverno-ls eval [--cel] [--input FILE] [--compact] [--unquoted] EXPRESSION
                                           evaluate a JMESPath expression with Kyverno's
                                           functions against a YAML or JSON document

@@ -43,10 +43,35 @@ pub fn quick_fixes(text: &str, analysis: &Analysis, range: Span) -> Vec<Fix> {
     for d in &analysis.diagnostics {
         let touches = d.span.start <= range.end && range.start <= d.span.end;
         if touches {
-            out.extend(fixes_for(text, analysis, d));
+            out.extend(checked(text, fixes_for(text, analysis, d)));
         }
     }
     out
+}
+
+/// The fixes, a preferred one demoted when applying it alone makes an error that was not
+/// there (a field renamed to one that takes another type: `ruleName: x` is not a valid
+/// `ruleNames`). Such a fix is still offered, for the author to finish by hand.
+fn checked(text: &str, mut fixes: Vec<Fix>) -> Vec<Fix> {
+    if fixes.iter().all(|f| !f.preferred) {
+        return fixes;
+    }
+    let errors = |t: &str| -> Vec<(&'static str, String)> {
+        crate::analysis::analyze(t)
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.severity == crate::diag::Severity::Error)
+            .map(|d| (d.code, d.message))
+            .collect()
+    };
+    let before = errors(text);
+    for f in fixes.iter_mut().filter(|f| f.preferred) {
+        let after = errors(&apply(text, &f.edits));
+        if after.iter().any(|e| !before.contains(e)) {
+            f.preferred = false;
+        }
+    }
+    fixes
 }
 
 /// The preferred fix of every diagnostic, as one list of non-overlapping edits in text order:
@@ -55,10 +80,8 @@ pub fn quick_fixes(text: &str, analysis: &Analysis, range: Span) -> Vec<Fix> {
 pub fn fix_all(text: &str, analysis: &Analysis) -> Vec<Edit> {
     let mut edits: Vec<Edit> = Vec::new();
     for d in &analysis.diagnostics {
-        for fix in fixes_for(text, analysis, d)
-            .into_iter()
-            .filter(|f| f.preferred)
-        {
+        let fixes = checked(text, fixes_for(text, analysis, d));
+        for fix in fixes.into_iter().filter(|f| f.preferred) {
             let clashes = fix
                 .edits
                 .iter()

@@ -142,3 +142,22 @@ impl Diagnostic {
         self
     }
 }
+
+/// The diagnostic codes documented in the README's table (`| \`code\` | severity | meaning |`),
+/// in its order: the one list of codes that configuration and reports name.
+pub fn documented_codes() -> Vec<&'static str> {
+    static CODES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    CODES
+        .get_or_init(|| {
+            let readme = include_str!("../README.md");
+            let Some(table) = readme.split("\n## Diagnostic codes").nth(1) else {
+                return Vec::new();
+            };
+            table
+                .lines()
+                .take_while(|l| !l.starts_with("## "))
+                .filter_map(|l| l.strip_prefix("| `")?.split('`').next())
+                .collect()
+        })
+        .clone()
+}

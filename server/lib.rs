@@ -11,6 +11,7 @@ pub mod diag;
 pub mod engine;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod glob;
 pub mod host;
 pub mod ide;
 pub mod jmespath;
@@ -21,6 +22,7 @@ pub mod model;
 pub mod policy;
 pub mod samples;
 pub mod simulate;
+pub mod suppress;
 pub mod testing;
 pub mod text;
 pub mod vfs;

@@ -1550,3 +1550,87 @@ async fn mutate_and_generate_rules_show_what_they_change() {
         ),
     );
 }
+
+// The project's configuration file and ignore comments
+
+#[tokio::test]
+async fn the_configuration_file_and_ignore_comments_shape_the_diagnostics() {
+    const POLICY: &str = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: ops
+spec:
+  rules:
+  - name: create-only
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    preconditions:
+      all:
+      - key: \"{{ request.operation }}\"
+        operator: Equal # kyverno-ls: ignore[deprecated]
+        value: CREATE
+      - key: \"{{ request.operation }}\"
+        operator: NotEqual
+        value: DELETE
+    validate:
+      failureAction: Audit
+      message: m
+      deny: {}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  containers: [{name: web, image: nginx}]
+";
+    let ws = Workspace::new(&[
+        (
+            ".kyverno-ls.yaml",
+            "diagnostics:\n  deprecated: hint\n  rule-fails: off\nignore: [vendor/**]\n",
+        ),
+        ("policies/ops.yaml", POLICY),
+        ("vendor/broken.yaml", "a: [\n"),
+    ]);
+    let mut s = start(&ws, json!({})).await;
+    // The comment silences `Equal`; the file makes `NotEqual` a hint, and drops the verdict
+    // on `web`.
+    let uri = ws.uri("policies/ops.yaml");
+    s.open(&uri, POLICY).await;
+    same(
+        &s.diagnostics(&uri, Some(1)).await,
+        json!({"jsonrpc": "2.0", "method": "textDocument/publishDiagnostics", "params": {
+            "uri": uri, "version": 1,
+            "diagnostics": [{
+                "range": range(17, 18, 17, 26), "severity": 4, "code": "deprecated",
+                "source": "kyverno-ls", "tags": [2],
+                "message": "The operator `NotEqual` is deprecated; use `NotEquals`.",
+            }],
+        }}),
+    );
+    // An ignored file shows nothing, not even its syntax error.
+    let vendor = ws.uri("vendor/broken.yaml");
+    s.open(&vendor, "a: [\n").await;
+    same(
+        &s.diagnostics(&vendor, Some(1)).await,
+        json!({"jsonrpc": "2.0", "method": "textDocument/publishDiagnostics", "params": {
+            "uri": vendor, "version": 1, "diagnostics": [],
+        }}),
+    );
+    // The configuration file itself: its mistakes.
+    let config = ws.uri(".kyverno-ls.yaml");
+    s.open(&config, "diagnostics:\n  deprecatd: off\n").await;
+    same(
+        &s.diagnostics(&config, Some(1)).await,
+        json!({"jsonrpc": "2.0", "method": "textDocument/publishDiagnostics", "params": {
+            "uri": config, "version": 1,
+            "diagnostics": [{
+                "range": range(0, 0, 0, 0), "severity": 1, "code": "config-error",
+                "source": "kyverno-ls",
+                "message": "`deprecatd` is not a diagnostic code of kyverno-ls; did you mean `deprecated`?",
+            }],
+        }}),
+    );
+}

@@ -63,3 +63,22 @@ fn every_code_is_documented() {
         "codes missing from the README table: {missing:?}"
     );
 }
+
+/// And every code of the README's table is one the sources can produce: a documented code
+/// that nothing reports any more would mislead, and a configuration naming it would do nothing.
+#[test]
+fn every_documented_code_exists() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut srcs = Vec::new();
+    sources(&root.join("server"), &mut srcs);
+    let documented = kyverno_ls::diag::documented_codes();
+    assert!(documented.len() >= 60, "found only {documented:?}");
+    let stale: Vec<&&str> = documented
+        .iter()
+        .filter(|c| !srcs.iter().any(|s| s.contains(&format!("\"{c}\""))))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "documented codes nothing reports: {stale:?}"
+    );
+}

@@ -168,10 +168,17 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
             }
         };
         if p.is_dir() {
-            // The root's walk already listed them: named as the path was given.
-            let found = roots[at]
+            // The root's walk already listed them: named as the path was given. Those that a
+            // configuration file says to ignore are left out (a file named on the command line
+            // is checked whatever it says).
+            let root = &roots[at];
+            let found = root
                 .all
                 .iter()
+                .filter(|f| {
+                    host::config::Config::find(&root.files, &root.path, f)
+                        .is_none_or(|c| !c.ignores(f))
+                })
                 .filter_map(|f| Some(p.join(f.strip_prefix(&absolute).ok()?)));
             jobs.extend(found.map(|f| (f, at)));
         } else {
@@ -205,6 +212,19 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
         resources: extra,
     };
     let env = super::eval::system_env();
+    let mut configs: Vec<PathBuf> = Vec::new();
+    for (path, at) in &jobs {
+        let root = &roots[*at];
+        let absolute = discover::normalize(&cwd.join(path));
+        if let Some(c) = host::config::Config::find(&root.files, &root.path, &absolute) {
+            if !configs.contains(&c.path) {
+                for problem in &c.problems {
+                    let _ = writeln!(err, "warning: {problem}");
+                }
+                configs.push(c.path);
+            }
+        }
+    }
     let fixing = opts.fix || opts.diff;
     let check = |(path, at): &(PathBuf, usize)| {
         let root = &roots[*at];
@@ -320,20 +340,7 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: &(dyn Fn(&T) -> R + Sync)) -> 
 }
 
 fn apply_severity(levels: &[(String, Option<Severity>)], diagnostics: &mut Vec<Diagnostic>) {
-    for (code, level) in levels {
-        diagnostics.retain_mut(|d| {
-            if d.code != code {
-                return true;
-            }
-            match level {
-                Some(s) => {
-                    d.severity = *s;
-                    true
-                }
-                None => false,
-            }
-        });
-    }
+    host::config::apply_levels(levels, diagnostics);
 }
 
 /// Reads and analyses one file (`path` as given on the command line) inside `root`.
@@ -369,8 +376,9 @@ fn check_file(
     match String::from_utf8(bytes) {
         Ok(text) => {
             let absolute = discover::normalize(&cwd.join(path));
+            let config = host::config::Config::find(&root.files, &root.path, &absolute);
             let analyze = |text: &str| {
-                host::analyze_file(
+                let mut analysis = host::analyze_file(
                     &root.files,
                     &root.index,
                     &root.path,
@@ -378,7 +386,12 @@ fn check_file(
                     text,
                     options,
                     env,
-                )
+                );
+                crate::suppress::apply(text, &mut analysis.diagnostics);
+                if let Some(c) = &config {
+                    c.apply(&mut analysis.diagnostics);
+                }
+                analysis
             };
             let mut analysis = analyze(&text);
             let mut current = text.clone();

@@ -39,7 +39,8 @@ Usage:
                                           rule response as passed, as `kyverno test` does
   kyverno-ls functions [--cel] [NAME]     list the JMESPath functions (--cel: the CEL
                                           functions), or describe one
-  kyverno-ls schema --out DIR             write the policies' JSON Schemas into DIR
+  kyverno-ls schema --out DIR             write the policies' JSON Schemas, and the
+                                          configuration file's, into DIR
   kyverno-ls --help | --version
 ";
 
@@ -93,6 +94,9 @@ fn usage_error(err: &mut dyn std::io::Write, msg: &str) -> i32 {
     2
 }
 
+/// The file name of the configuration file's schema in `schemas/`.
+pub const CONFIG_SCHEMA: &str = "kyverno-ls-config.json";
+
 fn schema(args: &[String], out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> i32 {
     let dir = match args {
         [flag, dir] if flag == "--out" => PathBuf::from(dir),
@@ -102,7 +106,12 @@ fn schema(args: &[String], out: &mut dyn std::io::Write, err: &mut dyn std::io::
         let _ = writeln!(err, "error: cannot create {}: {e}", dir.display());
         return 2;
     }
-    for (name, schema) in crate::policy::all_schemas() {
+    let mut schemas = crate::policy::all_schemas();
+    schemas.push((
+        CONFIG_SCHEMA.to_string(),
+        crate::host::config::json_schema(),
+    ));
+    for (name, schema) in schemas {
         let path = dir.join(name);
         let text = serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n";
         if let Err(e) = std::fs::write(&path, text) {

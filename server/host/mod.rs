@@ -6,6 +6,7 @@
 //! plus the workspace folders. Everything here is otherwise pure: the same files give the same
 //! answers, whichever shell asks.
 
+pub mod config;
 pub mod index;
 
 use std::path::{Path, PathBuf};

@@ -11,21 +11,9 @@ use crate::vfs::{self, Files, WalkLimits};
 const MAX_VISITED: usize = 20_000;
 /// Files returned; more would only slow every analysis down.
 pub const MAX_FILES: usize = 50;
-/// Alternatives one glob may expand to.
-const MAX_ALTERNATIVES: usize = 64;
-
 /// The files below `root` that one of `globs` matches, sorted, at most [`MAX_FILES`].
 pub fn find(files: &dyn Files, root: &Path, globs: &[String]) -> Vec<PathBuf> {
-    let patterns: Vec<Vec<String>> = globs
-        .iter()
-        .flat_map(|g| expand(g.trim_start_matches("./")))
-        .map(|p| {
-            p.split('/')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect()
-        })
-        .collect();
+    let patterns = crate::glob::Globs::new(globs);
     if patterns.is_empty() {
         return Vec::new();
     }
@@ -37,7 +25,7 @@ pub fn find(files: &dyn Files, root: &Path, globs: &[String]) -> Vec<PathBuf> {
             .components()
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect();
-        patterns.iter().any(|pattern| matches(pattern, &segments))
+        patterns.matches(&segments)
     };
     let limits = WalkLimits {
         hidden: false,
@@ -49,71 +37,9 @@ pub fn find(files: &dyn Files, root: &Path, globs: &[String]) -> Vec<PathBuf> {
     found
 }
 
-/// `{a,b}` alternatives expanded (innermost first), bounded.
-fn expand(glob: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut todo = vec![glob.to_owned()];
-    while let Some(g) = todo.pop() {
-        if out.len() + todo.len() >= MAX_ALTERNATIVES {
-            break;
-        }
-        let Some(close) = g.find('}') else {
-            out.push(g);
-            continue;
-        };
-        let Some(open) = g[..close].rfind('{') else {
-            out.push(g);
-            continue;
-        };
-        for alt in g[open + 1..close].split(',') {
-            todo.push(format!("{}{alt}{}", &g[..open], &g[close + 1..]));
-        }
-    }
-    out
-}
-
-/// Whether the path segments `path` match the glob segments `pattern`.
-fn matches(pattern: &[String], path: &[String]) -> bool {
-    match pattern.split_first() {
-        None => path.is_empty(),
-        Some((first, rest)) if first == "**" => {
-            (0..=path.len()).any(|skip| matches(rest, &path[skip..]))
-        }
-        Some((first, rest)) => match path.split_first() {
-            // Segments hold no `/`, so Kyverno's wildcard stays inside one name.
-            Some((name, tail)) => crate::wildcard::matches(first, name) && matches(rest, tail),
-            None => false,
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn m(glob: &str, path: &str) -> bool {
-        expand(glob).iter().any(|g| {
-            let p: Vec<String> = g.split('/').map(str::to_owned).collect();
-            let path: Vec<String> = path.split('/').map(str::to_owned).collect();
-            matches(&p, &path)
-        })
-    }
-
-    #[test]
-    fn globs() {
-        assert!(m("samples/**/*.yaml", "samples/pod.yaml"));
-        assert!(m("samples/**/*.yaml", "samples/a/b/pod.yaml"));
-        assert!(!m("samples/**/*.yaml", "other/pod.yaml"));
-        assert!(!m("samples/*.yaml", "samples/a/pod.yaml"));
-        assert!(m("**/pod-?.y{a,}ml", "x/pod-1.yml"));
-        assert!(m("**/pod-?.y{a,}ml", "pod-2.yaml"));
-        assert!(!m("**/pod-?.yaml", "pod-10.yaml"));
-        assert!(m("*", "anything"));
-        assert!(m("a*b*c", "aXbYbc"));
-        assert!(!m("a*b*c", "aXbYb"));
-        assert_eq!(expand("{a,b}{c,d}").len(), 4);
-        assert!(expand(&"{a,b}".repeat(20)).len() <= MAX_ALTERNATIVES);
-    }
 
     #[test]
     fn finds_files_and_skips_hidden_folders() {

@@ -122,6 +122,7 @@ impl State {
         let Some(path) = workspace::path_of(uri) else {
             lock(&self.sources).remove(uri);
             let mut analysis = self.analyzer.analyze_with(text, &inputs);
+            crate::suppress::apply(text, &mut analysis.diagnostics);
             settings.apply(&mut analysis.diagnostics);
             return analysis;
         };
@@ -164,6 +165,12 @@ impl State {
             analysis
                 .diagnostics
                 .sort_by_key(|d| (d.span.start, d.span.end));
+        }
+        crate::suppress::apply(text, &mut analysis.diagnostics);
+        if let Some(root) = &root {
+            let open_text = |p: &Path| self.documents.text_at(p);
+            let reader = Reader::new(root, &self.files, &open_text);
+            configure(&reader, root, &path, text, &mut analysis, &mut asked);
         }
         settings.apply(&mut analysis.diagnostics);
         // Not for a document closed meanwhile (hover may analyse after the close).
@@ -335,4 +342,44 @@ struct SettingSamples {
     files: Option<Vec<PathBuf>>,
     hash: Option<u64>,
     samples: Vec<Sample>,
+}
+
+/// The project's configuration file applied to the analysis of the file at `path`: its
+/// severities, or nothing at all for a file it ignores. A configuration file itself gets its
+/// problems as diagnostics. The configuration is recorded among the files read, so that
+/// editing it analyses its files again.
+fn configure(
+    files: &dyn crate::vfs::Files,
+    root: &Path,
+    path: &Path,
+    text: &str,
+    analysis: &mut crate::analysis::Analysis,
+    asked: &mut BTreeSet<PathBuf>,
+) {
+    use crate::host::config::{Config, FILE_NAMES};
+    let is_config = path
+        .file_name()
+        .is_some_and(|n| FILE_NAMES.iter().any(|c| n == *c));
+    if is_config {
+        let config = Config::parse(path, text);
+        analysis.diagnostics = config
+            .problems
+            .iter()
+            .map(|p| {
+                let message = p
+                    .strip_prefix(&format!("{}: ", path.display()))
+                    .unwrap_or(p);
+                crate::diag::Diagnostic::error("config-error", 0..0, message)
+            })
+            .collect();
+        return;
+    }
+    if let Some(config) = Config::find(files, root, path) {
+        asked.insert(config.path.clone());
+        if config.ignores(path) {
+            analysis.diagnostics.clear();
+        } else {
+            config.apply(&mut analysis.diagnostics);
+        }
+    }
 }

@@ -1,0 +1,232 @@
+//! The project's configuration: a `.kyverno-ls.yaml` (or `.yml`, or `.toml`) found upward from
+//! a file, up to the folder files are read in. It sets a severity per diagnostic code
+//! (`off` drops it) and globs of files not to check, relative to its own folder:
+//!
+//! ```yaml
+//! diagnostics:
+//!   deprecated: off
+//!   rule-fails: error
+//! ignore:
+//!   - vendor/**
+//! ```
+//!
+//! The editor's settings and `check --severity` apply after it, so a person can still see what
+//! the project silenced.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::diag::{Diagnostic, Severity};
+use crate::vfs::Files;
+
+/// The names the file may have, tried in this order in each folder.
+pub const FILE_NAMES: [&str; 3] = [".kyverno-ls.yaml", ".kyverno-ls.yml", ".kyverno-ls.toml"];
+
+/// The configuration of kyverno-ls for the files in its folder and below: a severity per
+/// diagnostic code, and files not to check.
+#[derive(Debug, Default, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "kyverno-ls configuration")]
+pub struct ConfigFile {
+    /// The severity of a diagnostic code (as listed in kyverno-ls's README): `error`,
+    /// `warning`, `information`, `hint`, or `off` to drop it.
+    #[serde(default)]
+    pub diagnostics: BTreeMap<String, Level>,
+    /// Globs of files not to check, relative to this file's folder: `**` is any number of
+    /// folders, `*` and `?` stay inside one name, `{a,b}` is either.
+    #[serde(default)]
+    pub ignore: Vec<String>,
+}
+
+/// A level as written. YAML 1.1 readers take a bare `off` for `false`, so `false` means `off`.
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Level {
+    Named(String),
+    Off(bool),
+}
+
+/// A configuration in effect for some files.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Config {
+    /// The file it was read from.
+    pub path: PathBuf,
+    levels: Vec<(String, Option<Severity>)>,
+    ignore: crate::glob::Globs,
+    /// What is wrong with the file, as a person should read it (the rest of it still applies).
+    pub problems: Vec<String>,
+}
+
+/// The JSON Schema of the file, for `schemas/` and editors.
+pub fn json_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(ConfigFile)).unwrap_or_default()
+}
+
+impl Config {
+    /// The configuration for `path`: the nearest configuration file in its folder or above,
+    /// not above `root`.
+    pub fn find(files: &dyn Files, root: &Path, path: &Path) -> Option<Config> {
+        let mut folder = path.parent();
+        while let Some(dir) = folder {
+            if !dir.starts_with(root) {
+                break;
+            }
+            for name in FILE_NAMES {
+                let candidate = dir.join(name);
+                if let Ok(text) = files.read(&candidate) {
+                    return Some(Config::parse(&candidate, &text));
+                }
+            }
+            folder = dir.parent();
+        }
+        None
+    }
+
+    /// A configuration from the text of the file at `path`.
+    pub fn parse(path: &Path, text: &str) -> Config {
+        let toml = path.extension().is_some_and(|e| e == "toml");
+        let parsed: Result<ConfigFile, String> = if toml {
+            toml::from_str(text).map_err(|e| e.to_string())
+        } else {
+            let docs = crate::yaml::parse(text, &crate::yaml::Limits::default());
+            match docs.first().and_then(|d| d.root.as_ref()) {
+                None => Ok(ConfigFile::default()),
+                Some(root) => serde_json::from_value(root.to_json()).map_err(|e| e.to_string()),
+            }
+        };
+        let mut config = Config {
+            path: path.to_path_buf(),
+            ..Config::default()
+        };
+        let file = match parsed {
+            Ok(f) => f,
+            Err(e) => {
+                config.problems.push(format!("{}: {e}", path.display()));
+                return config;
+            }
+        };
+        let known = crate::diag::documented_codes();
+        for (code, level) in file.diagnostics {
+            let level = match level {
+                Level::Named(l) => l,
+                Level::Off(false) => "off".to_string(),
+                Level::Off(true) => "true".to_string(),
+            };
+            match Severity::parse_level(&level) {
+                Some(l) => {
+                    if !known.contains(&code.as_str()) {
+                        let mut m = format!("{}: `{code}` is not a diagnostic code of kyverno-ls", path.display());
+                        if let Some(best) = crate::checks::did_you_mean(&code, known.iter().copied()) {
+                            m.push_str(&format!("; did you mean `{best}`?"));
+                        }
+                        config.problems.push(m);
+                    }
+                    config.levels.push((code, l));
+                }
+                None => config.problems.push(format!(
+                    "{}: `{level}` (for `{code}`) is not a level: use error, warning, information, hint or off",
+                    path.display()
+                )),
+            }
+        }
+        config.ignore = crate::glob::Globs::new(&file.ignore);
+        config
+    }
+
+    /// Whether the file at `path` is one the configuration says not to check.
+    pub fn ignores(&self, path: &Path) -> bool {
+        let Some(rel) = self
+            .path
+            .parent()
+            .and_then(|dir| path.strip_prefix(dir).ok())
+        else {
+            return false;
+        };
+        let segments: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        self.ignore.matches(&segments)
+    }
+
+    /// The severities it sets, applied to `diagnostics` (an `off` code is dropped).
+    pub fn apply(&self, diagnostics: &mut Vec<Diagnostic>) {
+        apply_levels(&self.levels, diagnostics);
+    }
+}
+
+/// Applies severities by code: a level replaces the diagnostic's, `None` drops it.
+pub fn apply_levels(levels: &[(String, Option<Severity>)], diagnostics: &mut Vec<Diagnostic>) {
+    if levels.is_empty() {
+        return;
+    }
+    diagnostics.retain_mut(|d| match levels.iter().rev().find(|(c, _)| c == d.code) {
+        None => true,
+        Some((_, None)) => false,
+        Some((_, Some(level))) => {
+            d.severity = *level;
+            true
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_and_toml_say_the_same() {
+        let yaml = Config::parse(
+            Path::new("/ws/.kyverno-ls.yaml"),
+            "diagnostics:\n  deprecated: off\n  rule-fails: error\nignore: [vendor/**]\n",
+        );
+        let toml = Config::parse(
+            Path::new("/ws/.kyverno-ls.toml"),
+            "ignore = [\"vendor/**\"]\n[diagnostics]\ndeprecated = \"off\"\nrule-fails = \"error\"\n",
+        );
+        assert_eq!(yaml.problems, Vec::<String>::new());
+        assert_eq!((&yaml.levels, &yaml.ignore), (&toml.levels, &toml.ignore));
+        assert!(yaml.ignores(Path::new("/ws/vendor/a/p.yaml")));
+        assert!(!yaml.ignores(Path::new("/ws/policies/p.yaml")));
+        assert!(!yaml.ignores(Path::new("/elsewhere/vendor/p.yaml")));
+        let mut ds = vec![
+            Diagnostic::warning("deprecated", 0..1, "d"),
+            Diagnostic::warning("rule-fails", 0..1, "f"),
+            Diagnostic::warning("unknown-field", 0..1, "u"),
+        ];
+        yaml.apply(&mut ds);
+        let got: Vec<(&str, Severity)> = ds.iter().map(|d| (d.code, d.severity)).collect();
+        assert_eq!(
+            got,
+            [
+                ("rule-fails", Severity::Error),
+                ("unknown-field", Severity::Warning)
+            ]
+        );
+    }
+
+    #[test]
+    fn mistakes_are_explained() {
+        let c = Config::parse(
+            Path::new("/ws/.kyverno-ls.yaml"),
+            "diagnostics:\n  deprecatd: off\n  rule-fails: loud\n",
+        );
+        assert_eq!(
+            c.problems,
+            [
+                "/ws/.kyverno-ls.yaml: `deprecatd` is not a diagnostic code of kyverno-ls; did you mean `deprecated`?",
+                "/ws/.kyverno-ls.yaml: `loud` (for `rule-fails`) is not a level: use error, warning, information, hint or off",
+            ]
+        );
+        let c = Config::parse(Path::new("/ws/.kyverno-ls.yaml"), "diagnostic: {}\n");
+        assert_eq!(c.problems.len(), 1);
+        assert!(
+            c.problems[0].contains("unknown field `diagnostic`"),
+            "{:?}",
+            c.problems
+        );
+    }
+}

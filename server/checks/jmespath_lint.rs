@@ -58,7 +58,7 @@ pub fn check(
         let Some(text) = node.as_str() else {
             continue;
         };
-        let expr = &text[site.expr.clone()];
+        let expr = site.masked.as_deref().unwrap_or(&text[site.expr.clone()]);
         let kinds = kinds.get(site.rule).and_then(Option::as_ref);
         let findings = check_expression(expr, site, extra_variables, kinds);
         if findings.is_empty() {
@@ -227,6 +227,17 @@ fn check_root(chain: &Chain<'_>, scope: &Scope, extra: &[String], out: &mut Vec<
         || BUILTIN_ROOTS.contains(&name)
         || scope.context.iter().any(|c| c == name)
         || extra.iter().any(|c| c == name);
+    if !known && name.is_empty() {
+        // `""` is a quoted field name, the empty one, which Kyverno looks up, finds missing
+        // and (after `||`, in a comparison, ...) reads as null: accepted, but rarely meant.
+        out.push(Finding {
+            span,
+            code: "undefined-variable",
+            severity: Severity::Warning,
+            message: "`\"\"` is JMESPath's quoted field name (the empty one), not an empty string: it reads a variable that does not exist, which is null. Write `''` for an empty string.".into(),
+        });
+        return;
+    }
     if !known {
         let mut candidates: Vec<&str> = BUILTIN_ROOTS.to_vec();
         candidates.extend(["element", "elementIndex"]);

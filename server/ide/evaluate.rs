@@ -63,7 +63,8 @@ pub fn hover(text: &str, analysis: &Analysis, offset: usize) -> Option<Hover> {
     let root = analysis.documents[di].doc.root.as_ref()?;
     let rule = rule_at(analysis, di, offset)?;
     let (what, span) = match super::expr::site_at(text, analysis, offset) {
-        Some(at) if at.site.relative => return None,
+        // An outer template's value needs its inner ones' first: not shown.
+        Some(at) if at.site.relative || at.site.masked.is_some() => return None,
         Some(at) => {
             let map = crate::yaml::value_map(text, at.node)?;
             (What::Expr(at.expr.into()), map.span(at.site.expr.clone()))
@@ -197,7 +198,7 @@ pub fn inlay_hints(text: &str, analysis: &Analysis, range: Range<usize>) -> Vec<
             continue;
         };
         for site in &policy.jmespath {
-            if site.relative || site.braceless {
+            if site.relative || site.braceless || site.masked.is_some() {
                 continue;
             }
             let Some(node) = site.node(root) else {

@@ -35,7 +35,8 @@ pub fn site_at<'a>(source: &str, analysis: &'a Analysis, offset: usize) -> Optio
         };
         if site.expr.start <= v && v <= site.expr.end {
             let text = node.as_str()?;
-            let expr = &text[site.expr.clone()];
+            // An outer template reads as Kyverno evaluates it, its inner ones substituted.
+            let expr = site.masked.as_deref().unwrap_or(&text[site.expr.clone()]);
             let offset = v - site.expr.start;
             return Some(AtCursor {
                 site,

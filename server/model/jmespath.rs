@@ -40,6 +40,11 @@ pub struct JmesSite {
     /// entry) rather than against the rule's variables.
     pub relative: bool,
     pub scope: Scope,
+    /// For a template that holds other templates (`{{ x[?name == '{{element.name}}'] }}`),
+    /// its expression as Kyverno evaluates it once the inner ones are substituted: each inner
+    /// template masked by as many `x` (a string in its quotes), so that offsets still match
+    /// the text. The inner templates are sites of their own.
+    pub masked: Option<String>,
 }
 
 impl JmesSite {
@@ -56,6 +61,7 @@ struct Site<'a> {
     braceless: bool,
     relative: bool,
     scope: Scope,
+    masked: Option<String>,
 }
 
 /// Fields of a context entry whose `jmesPath` holds a bare expression.
@@ -97,6 +103,7 @@ pub(super) fn rule_sites(rule: &Node, rule_index: usize, background: bool) -> Ve
             braceless: s.braceless,
             relative: s.relative,
             scope: s.scope,
+            masked: s.masked,
         })
         .collect()
 }
@@ -154,6 +161,7 @@ fn braceless<'a>(node: &'a Node, scope: &Scope, relative: bool, out: &mut Vec<Si
             braceless: true,
             relative,
             scope: scope.clone(),
+            masked: None,
         });
     }
 }
@@ -165,17 +173,91 @@ fn templates<'a>(node: &'a Node, scope: &Scope, out: &mut Vec<Site<'a>>) {
     if !text.contains("{{") {
         return;
     }
-    for t in template::find(text) {
+    let found = template::find(text);
+    for t in &found {
         // `{{ @ }}` stands for the current path in mutate patterns, not an expression.
         if text[t.expr.clone()].trim() == "@" {
             continue;
         }
         out.push(Site {
             node,
-            expr: t.expr,
+            expr: t.expr.clone(),
             braceless: false,
             relative: false,
             scope: scope.clone(),
+            masked: None,
+        });
+    }
+    nested(node, text, &found, scope, out);
+}
+
+/// The byte ranges of the quoted parts (`'raw'`, `"identifier"`, `` `literal` ``) of the
+/// expression at `range` in `text`, quotes excluded; a backslash escapes the next character.
+fn quoted_ranges(text: &str, range: Range<usize>) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut open: Option<(char, usize)> = None;
+    let mut escaped = false;
+    for (i, c) in text[range.clone()].char_indices() {
+        let at = range.start + i;
+        match open {
+            Some(_) if escaped => escaped = false,
+            Some(_) if c == '\\' => escaped = true,
+            Some((q, start)) if c == q => {
+                out.push(start..at);
+                open = None;
+            }
+            Some(_) => {}
+            None if matches!(c, '\'' | '"' | '`') => open = Some((c, at + 1)),
+            None => {}
+        }
+    }
+    out
+}
+
+/// The templates that hold others. Kyverno substitutes the inner ones first and then finds
+/// the outer one in the result; here each inner template is masked, and what then reads as a
+/// template is an outer one. Only outer templates whose inner ones all stand in quotes are
+/// kept: there the substituted value is a string literal whatever it is, so the masked text
+/// parses as Kyverno's will.
+fn nested<'a>(
+    node: &'a Node,
+    text: &str,
+    inner: &[template::Template],
+    scope: &Scope,
+    out: &mut Vec<Site<'a>>,
+) {
+    if inner.is_empty() {
+        return;
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    for t in inner {
+        bytes[t.range.clone()].fill(b'x');
+    }
+    // Whole templates start and end on ASCII braces, so the mask keeps the text UTF-8.
+    let Ok(masked) = String::from_utf8(bytes) else {
+        return;
+    };
+    for outer in template::find(&masked) {
+        let held: Vec<_> = inner
+            .iter()
+            .filter(|t| outer.range.start < t.range.start && t.range.end <= outer.range.end)
+            .collect();
+        let literals = quoted_ranges(&masked, outer.expr.clone());
+        let in_literal = |r: &Range<usize>| {
+            literals
+                .iter()
+                .any(|l| l.start <= r.start && r.end <= l.end)
+        };
+        if held.is_empty() || !held.iter().all(|t| in_literal(&t.range)) {
+            continue;
+        }
+        out.push(Site {
+            node,
+            expr: outer.expr.clone(),
+            braceless: false,
+            relative: false,
+            scope: scope.clone(),
+            masked: Some(masked[outer.expr].to_string()),
         });
     }
 }

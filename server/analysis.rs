@@ -136,6 +136,11 @@ pub struct Inputs {
     /// The documents are partial objects by design (chainsaw assertions, strategic-merge
     /// patches): nothing is reported for what they leave out, and they are not simulated.
     pub partial: bool,
+    /// The opt-in lints to run (`checks::lints::OPT_IN`), which the project's configuration
+    /// or the editor's settings give a level.
+    pub lints: Vec<String>,
+    /// Some `kyverno-test.yaml` lists the file (for the `enforce-without-test` lint).
+    pub tested: bool,
 }
 
 impl Default for Inputs {
@@ -146,6 +151,8 @@ impl Default for Inputs {
             extra_variables: Vec::new(),
             current_sample: None,
             partial: false,
+            lints: Vec::new(),
+            tested: false,
         }
     }
 }
@@ -237,6 +244,23 @@ pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
             if checked.kind.is_some_and(DocKind::is_simulated_policy) {
                 valid.push(documents.len());
             }
+        }
+        let rule_policy = match checked.kind {
+            Some(DocKind::Policy(kind, _)) => matches!(
+                kind.family(),
+                crate::policy::PolicyFamily::Jmespath | crate::policy::PolicyFamily::Cel
+            )
+            .then_some(kind),
+            _ => None,
+        };
+        if let (false, Some(kind), Some(root)) = (inputs.lints.is_empty(), rule_policy, &doc.root) {
+            crate::checks::lints::opt_in(
+                root,
+                kind,
+                &inputs.lints,
+                inputs.tested,
+                &mut diagnostics,
+            );
         }
         let policy = checked.policy.clone().map(|mut p| {
             p.shift(range.start);

@@ -95,3 +95,83 @@ fn configuration_and_ignore_comments() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["files"][0]["diagnostics"][0]["code"], "yaml-syntax");
 }
+
+/// The opt-in lint rules run once the configuration file gives them a level; the editor's
+/// settings and `--severity` can do the same.
+#[test]
+fn opt_in_lints_run_when_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path();
+    let policy = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: team
+spec:
+  rules:
+  - name: team
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    validate:
+      failureAction: Enforce
+      message: m
+      pattern:
+        metadata:
+          labels:
+            team: \"?*\"
+";
+    std::fs::write(ws.join("team.yaml"), policy).unwrap();
+    let codes = |args: &[&str]| -> Vec<(String, String, u64)> {
+        let out = Command::new(env!("CARGO_BIN_EXE_kyverno-ls"))
+            .args(args)
+            .current_dir(ws)
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["files"][0]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["code"].as_str().unwrap().to_string(),
+                    d["severity"].as_str().unwrap().to_string(),
+                    d["range"]["start"]["line"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let check = [
+        "check",
+        "--format",
+        "json",
+        "--no-builtin-samples",
+        "team.yaml",
+    ];
+    assert_eq!(codes(&check), vec![]);
+    std::fs::write(
+        ws.join(".kyverno-ls.toml"),
+        "[diagnostics]\nclusterpolicy-deprecated = \"information\"\npolicy-missing-annotations = \"warning\"\nenforce-without-test = \"error\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        codes(&check),
+        vec![
+            ("clusterpolicy-deprecated".into(), "information".into(), 1),
+            ("policy-missing-annotations".into(), "warning".into(), 2),
+            ("enforce-without-test".into(), "error".into(), 6),
+        ]
+    );
+    // The command line wins over the file.
+    let mut off = check.to_vec();
+    off.extend(["--severity", "enforce-without-test=off"]);
+    assert_eq!(codes(&off).len(), 2);
+    // A test manifest that lists the policy answers the last one.
+    std::fs::write(
+        ws.join("kyverno-test.yaml"),
+        "apiVersion: cli.kyverno.io/v1alpha1\nkind: Test\nmetadata: {name: t}\npolicies: [team.yaml]\nresources: []\nresults: []\n",
+    )
+    .unwrap();
+    assert_eq!(codes(&check).len(), 2);
+}

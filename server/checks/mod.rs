@@ -8,6 +8,7 @@ pub mod cel_lint;
 mod conditions;
 pub mod jmespath_lint;
 mod kyverno;
+pub mod lints;
 pub mod resource_fields;
 pub mod schema;
 mod suggest;
@@ -127,6 +128,7 @@ pub fn check_document_with(
             // ClusterPolicy and Policy; the other kinds have none.
             if let Some(policy) = policy.filter(|_| family == PolicyFamily::Jmespath) {
                 kyverno::check_policy(source, root, policy, kind, &mut out);
+                lints::check(root, &mut out);
                 jmespath_lint::check(source, root, policy, extra_variables, &mut out);
                 resource_fields::check(source, root, policy, &mut out);
             }

@@ -210,6 +210,7 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
     let options = host::Options {
         builtin_samples: opts.builtin_samples,
         resources: extra,
+        lints: Vec::new(),
     };
     let env = super::eval::system_env();
     let mut configs: Vec<PathBuf> = Vec::new();
@@ -228,7 +229,7 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
     let fixing = opts.fix || opts.diff;
     let check = |(path, at): &(PathBuf, usize)| {
         let root = &roots[*at];
-        let mut report = check_file(path, &cwd, root, &options, &env, fixing);
+        let mut report = check_file(path, &cwd, root, &options, &env, fixing, &opts.severity);
         apply_severity(&opts.severity, &mut report.diagnostics);
         report
     };
@@ -356,6 +357,7 @@ fn check_file(
     options: &host::Options,
     env: &crate::engine::Env,
     fixing: bool,
+    user_levels: &[(String, Option<Severity>)],
 ) -> FileReport {
     let shown = path.display().to_string();
     let bytes = match std::fs::read(path) {
@@ -377,6 +379,11 @@ fn check_file(
         Ok(text) => {
             let absolute = discover::normalize(&cwd.join(path));
             let config = host::config::Config::find(&root.files, &root.path, &absolute);
+            let options = host::Options {
+                lints: host::config::enabled_lints(config.as_ref(), user_levels),
+                ..options.clone()
+            };
+            let options = &options;
             let analyze = |text: &str| {
                 let mut analysis = host::analyze_file(
                     &root.files,

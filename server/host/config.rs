@@ -158,6 +158,26 @@ impl Config {
     }
 }
 
+/// The opt-in lints (`checks::lints::OPT_IN`) that `user` (the editor's settings,
+/// `check --severity`), else the configuration, gives a level other than `off`.
+pub fn enabled_lints(config: Option<&Config>, user: &[(String, Option<Severity>)]) -> Vec<String> {
+    let level = |code: &str| {
+        let find = |levels: &[(String, Option<Severity>)]| {
+            levels
+                .iter()
+                .rev()
+                .find(|(c, _)| c == code)
+                .map(|(_, l)| *l)
+        };
+        find(user).or_else(|| config.and_then(|c| find(&c.levels)))
+    };
+    crate::checks::lints::OPT_IN
+        .iter()
+        .filter(|code| matches!(level(code), Some(Some(_))))
+        .map(|c| c.to_string())
+        .collect()
+}
+
 /// Applies severities by code: a level replaces the diagnostic's, `None` drops it.
 pub fn apply_levels(levels: &[(String, Option<Severity>)], diagnostics: &mut Vec<Diagnostic>) {
     if levels.is_empty() {

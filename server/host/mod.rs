@@ -20,11 +20,14 @@ use crate::testing::files::MANIFEST_NAME;
 use crate::vfs::Files;
 
 /// What the shell knows beyond the files: its switches and the samples it was handed.
+#[derive(Clone)]
 pub struct Options {
     /// Fall back to the built-in samples.
     pub builtin_samples: bool,
     /// Samples for every policy, overriding discovery (`check --resource`).
     pub resources: Vec<Sample>,
+    /// The opt-in lints to run ([`config::enabled_lints`]).
+    pub lints: Vec<String>,
 }
 
 /// The inputs of one file's analysis, and the diagnostics about the files it names.
@@ -52,6 +55,8 @@ pub fn inputs_for(
         inputs: Inputs {
             builtin_samples: options.builtin_samples,
             partial: index.is_partial(path),
+            lints: options.lints.clone(),
+            tested: !index.manifests_listing(path).is_empty(),
             ..Inputs::default()
         },
         ..FileInputs::default()

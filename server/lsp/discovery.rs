@@ -92,6 +92,7 @@ impl DiscoveryCache {
         let options = host::Options {
             builtin_samples: true,
             resources: Vec::new(),
+            lints: Vec::new(),
         };
         let found = host::inputs_for(&reader, index, root, path, text, &options);
         let asked = reader.into_asked();

@@ -152,6 +152,18 @@ impl State {
                 asked.extend(read);
             }
         }
+        // The project's configuration: which opt-in lints run, then (below) its severities.
+        let config = root.as_ref().and_then(|root| {
+            let open_text = |p: &Path| self.documents.text_at(p);
+            let reader = Reader::new(root, &self.files, &open_text);
+            crate::host::config::Config::find(&reader, root, &path)
+        });
+        let user: Vec<(String, Option<crate::diag::Severity>)> = settings
+            .severity
+            .iter()
+            .map(|(c, l)| (c.clone(), *l))
+            .collect();
+        inputs.lints = crate::host::config::enabled_lints(config.as_ref(), &user);
         let mut analysis = self.analyzer.analyze_with(text, &inputs);
         if let (Some(root), true) = (&root, is_manifest) {
             // The manifest's files are read as the editor has them, unsaved edits included.
@@ -167,11 +179,7 @@ impl State {
                 .sort_by_key(|d| (d.span.start, d.span.end));
         }
         crate::suppress::apply(text, &mut analysis.diagnostics);
-        if let Some(root) = &root {
-            let open_text = |p: &Path| self.documents.text_at(p);
-            let reader = Reader::new(root, &self.files, &open_text);
-            configure(&reader, root, &path, text, &mut analysis, &mut asked);
-        }
+        configure(config.as_ref(), &path, text, &mut analysis, &mut asked);
         settings.apply(&mut analysis.diagnostics);
         // Not for a document closed meanwhile (hover may analyse after the close).
         if self.documents.current(uri, None).is_some() {
@@ -349,8 +357,7 @@ struct SettingSamples {
 /// problems as diagnostics. The configuration is recorded among the files read, so that
 /// editing it analyses its files again.
 fn configure(
-    files: &dyn crate::vfs::Files,
-    root: &Path,
+    config: Option<&crate::host::config::Config>,
     path: &Path,
     text: &str,
     analysis: &mut crate::analysis::Analysis,
@@ -374,7 +381,7 @@ fn configure(
             .collect();
         return;
     }
-    if let Some(config) = Config::find(files, root, path) {
+    if let Some(config) = config {
         asked.insert(config.path.clone());
         if config.ignores(path) {
             analysis.diagnostics.clear();

@@ -853,7 +853,7 @@ spec:
       any:
       - resources:
           kinds: [Pod]
-    validate: {message: \"🙂 é\", patern: {}}
+    validate: {message: \"🙂 é\", patern: {spec: {}}}
 ";
 
 fn typo_diagnostics(patern: Value) -> Value {
@@ -913,7 +913,7 @@ spec:
           kinds: [Pod]
     validate:
       message: \"🙂 é\"
-      pattern: {}
+      pattern: {spec: {}}
 ";
 
 #[tokio::test]
@@ -1024,15 +1024,15 @@ async fn real_core_document_symbols() {
             2,
             json!([{
                 "name": "🙂 demo", "detail": "ClusterPolicy", "kind": 5,
-                "range": range(0, 0, 14, 17), "selectionRange": range(3, 8, 3, 17),
+                "range": range(0, 0, 14, 25), "selectionRange": range(3, 8, 3, 17),
                 "children": [{
                     "name": "🙂 check", "detail": "validate", "kind": 6,
-                    "range": range(7, 4, 14, 17), "selectionRange": range(7, 10, 7, 20),
+                    "range": range(7, 4, 14, 25), "selectionRange": range(7, 10, 7, 20),
                     "children": [
                         {"name": "match", "kind": 8,
                          "range": range(8, 4, 11, 22), "selectionRange": range(8, 4, 8, 9)},
                         {"name": "validate", "kind": 8,
-                         "range": range(12, 4, 14, 17), "selectionRange": range(12, 4, 12, 12)},
+                         "range": range(12, 4, 14, 25), "selectionRange": range(12, 4, 12, 12)},
                     ],
                 }],
             }])

@@ -138,6 +138,31 @@ pub fn check(source: &str, root: &Node, policy: &Policy, out: &mut Vec<Diagnosti
             for p in patterns {
                 walk(p, &shapes, &names, Part::Pattern, out);
             }
+            // A foreach entry's patterns check each element of its list: known when the list
+            // is a path from `request.object`.
+            for entry in validate
+                .get("foreach")
+                .and_then(Node::as_sequence)
+                .unwrap_or_default()
+            {
+                let Some(list) = entry.get("list").and_then(Node::as_str) else {
+                    continue;
+                };
+                let Some(elements) = element_shapes(list, &shapes) else {
+                    continue;
+                };
+                let elements: Vec<&Shape> = elements.into_iter().collect();
+                let mut patterns: Vec<&Node> = entry.get("pattern").into_iter().collect();
+                patterns.extend(
+                    entry
+                        .get("anyPattern")
+                        .and_then(Node::as_sequence)
+                        .unwrap_or_default(),
+                );
+                for p in patterns {
+                    walk(p, &elements, &names, Part::Pattern, out);
+                }
+            }
         }
         // A foreach entry's patch is a patch of the whole resource too.
         let mut patches = Vec::new();
@@ -299,6 +324,57 @@ fn json_patch_paths(
             }
         }
     }
+}
+
+/// The shapes of the elements of a `foreach` list written as a path from `request.object`:
+/// `request.object.spec.containers`, or several lists flattened,
+/// `request.object.spec.[initContainers, containers][]`. None for anything else (a filter, a
+/// function, a variable), or when a step is not a known field.
+fn element_shapes<'a>(list: &str, roots: &[&'a Shape]) -> Option<Vec<&'a Shape>> {
+    let rest = list.trim().strip_prefix("request.object.")?;
+    let (path, multi) = match rest.split_once(".[") {
+        Some((path, tail)) => {
+            let names = tail.strip_suffix("][]")?;
+            (path, Some(names))
+        }
+        None => (rest.strip_suffix("[]").unwrap_or(rest), None),
+    };
+    let is_name =
+        |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let mut current: Vec<&Shape> = roots.to_vec();
+    for step in path.split('.') {
+        if !is_name(step) {
+            return None;
+        }
+        match field_shapes(&current, step) {
+            (Below::Fields(found), _) if !found.is_empty() => current = found,
+            _ => return None,
+        }
+    }
+    let lists: Vec<&Shape> = match multi {
+        None => current,
+        Some(names) => {
+            let mut all = Vec::new();
+            for name in names.split(',').map(str::trim) {
+                if !is_name(name) {
+                    return None;
+                }
+                match field_shapes(&current, name) {
+                    (Below::Fields(found), _) => all.extend(found),
+                    _ => return None,
+                }
+            }
+            all
+        }
+    };
+    let elements: Vec<&Shape> = lists
+        .iter()
+        .map(|s| match s {
+            Shape::Array(inner) => Some(&**inner),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    (!elements.is_empty()).then_some(elements)
 }
 
 /// What is known below a value of these shapes.

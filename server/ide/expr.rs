@@ -321,6 +321,11 @@ pub fn completion(source: &str, analysis: &Analysis, offset: usize) -> Option<Ve
                     .collect(),
             );
         }
+        if let Some(fields) =
+            super::resource_keys::object_path_completion(source, analysis, offset, parent)
+        {
+            return Some(fields);
+        }
         if parent.starts_with("request.object")
             || parent.starts_with("request.oldObject")
             || parent.starts_with("element")

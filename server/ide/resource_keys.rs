@@ -162,6 +162,49 @@ pub fn completion(
     )
 }
 
+/// Completion of the next field of a `request.object.…` (or `request.oldObject.…`) path in an
+/// expression, `parent` being the path up to the last dot: the fields the kinds the rule
+/// matches have there, with their descriptions. None when that is unknown (a custom resource,
+/// a wildcard kind, a step through a filter).
+pub fn object_path_completion(
+    text: &str,
+    analysis: &Analysis,
+    offset: usize,
+    parent: &str,
+) -> Option<Vec<Completion>> {
+    let rest = parent
+        .strip_prefix("request.object")
+        .or_else(|| parent.strip_prefix("request.oldObject"))?;
+    let mut segments = Vec::new();
+    for step in rest.split('.').filter(|s| !s.is_empty()) {
+        let (name, indexed) = match step.split_once('[') {
+            Some((name, _)) => (name, true),
+            None => (step, false),
+        };
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return None;
+        }
+        segments.push(Seg::Key(name.to_string()));
+        if indexed {
+            segments.push(Seg::Index(0));
+        }
+    }
+    let kinds = match_kinds(text, analysis, offset)?;
+    let (shapes, names) = shapes_at(&kinds, &segments)?;
+    Some(
+        fields_of(&shapes)
+            .into_iter()
+            .map(|f| Completion {
+                label: f.name.to_string(),
+                kind: CompletionKind::Field,
+                detail: Some(format!("{} ({names})", f.shape.describe())),
+                documentation: Some(f.description()),
+                insert_text: f.name.to_string(),
+            })
+            .collect(),
+    )
+}
+
 /// Hover on a key of a pattern or patch: the field's type and description.
 pub fn hover(
     text: &str,

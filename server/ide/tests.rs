@@ -1051,3 +1051,59 @@ spec:
             .is_none_or(|h| !h.markdown.contains("Pod web"))
     );
 }
+
+#[test]
+fn request_object_paths_complete_the_matched_kinds_fields() {
+    let policy = |expr: &str| {
+        format!(
+            "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: p
+spec:
+  rules:
+  - name: r
+    match:
+      any:
+      - resources:
+          kinds: [Deployment, StatefulSet]
+    validate:
+      failureAction: Audit
+      message: \"{{{{ {expr}"
+        )
+    };
+    let t = policy("request.object.spec.rep");
+    let items = completion(&t, &analyze(&t), t.len());
+    let replicas = items.iter().find(|c| c.label == "replicas").unwrap();
+    assert_eq!(
+        replicas.detail.as_deref(),
+        Some("integer (Deployment, StatefulSet)")
+    );
+    assert!(
+        replicas
+            .documentation
+            .as_deref()
+            .unwrap()
+            .starts_with("Number of desired pods"),
+        "{:?}",
+        replicas.documentation
+    );
+    // Through a list: the element's fields.
+    let t = policy("request.object.spec.template.spec.containers[].securityContext.");
+    let labels: Vec<String> = completion(&t, &analyze(&t), t.len())
+        .into_iter()
+        .map(|c| c.label)
+        .collect();
+    assert!(
+        labels.contains(&"allowPrivilegeEscalation".to_string()),
+        "{labels:?}"
+    );
+    assert!(!labels.contains(&"replicas".to_string()));
+    // A step the kinds do not have: the common fields, as before.
+    let t = policy("request.object.metadata.");
+    assert!(
+        completion(&t, &analyze(&t), t.len())
+            .iter()
+            .any(|c| c.label == "labels")
+    );
+}

@@ -15,6 +15,10 @@ use crate::vfs::{self, FsFiles};
 pub enum Format {
     Text,
     Json,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+    /// GitHub Actions workflow commands, which annotate a pull request's files.
+    Github,
 }
 
 pub struct Options {
@@ -84,7 +88,7 @@ impl Options {
             let value = if a == "--format" {
                 Some(
                     it.next()
-                        .ok_or("--format needs a value: text or json")?
+                        .ok_or("--format needs a value: text, json, sarif or github")?
                         .as_str(),
                 )
             } else {
@@ -93,7 +97,13 @@ impl Options {
             match value {
                 Some("text") => format = Format::Text,
                 Some("json") => format = Format::Json,
-                Some(other) => return Err(format!("unknown format `{other}`: use text or json")),
+                Some("sarif") => format = Format::Sarif,
+                Some("github") => format = Format::Github,
+                Some(other) => {
+                    return Err(format!(
+                        "unknown format `{other}`: use text, json, sarif or github"
+                    ));
+                }
                 None if a.starts_with('-') && a != "-" => {
                     return Err(format!("unknown option `{a}`"));
                 }
@@ -126,6 +136,11 @@ pub struct FileReport {
     /// With `--fix` or `--diff`: the text before the fixes, when they changed it (`text` is
     /// then the fixed text, and `diagnostics` what is left in it).
     pub original: Option<String>,
+    /// The folder the file was read in (its repository, see `run`): SARIF and GitHub name
+    /// files relative to it.
+    pub root: PathBuf,
+    /// With `--format sarif`: the preferred fixes of `diagnostics`, on `text`.
+    pub fixes: Vec<crate::ide::fixes::Fix>,
 }
 
 pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> i32 {
@@ -206,9 +221,10 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
     };
     let env = super::eval::system_env();
     let fixing = opts.fix || opts.diff;
+    let with_fixes = opts.format == Format::Sarif;
     let check = |(path, at): &(PathBuf, usize)| {
         let root = &roots[*at];
-        let mut report = check_file(path, &cwd, root, &options, &env, fixing);
+        let mut report = check_file(path, &cwd, root, &options, &env, fixing, with_fixes);
         apply_severity(&opts.severity, &mut report.diagnostics);
         report
     };
@@ -251,6 +267,12 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
         }
         Format::Text => {
             let _ = write!(out, "{}", render::text(&reports));
+        }
+        Format::Sarif => {
+            let _ = writeln!(out, "{}", super::sarif::sarif(&reports, &cwd));
+        }
+        Format::Github => {
+            let _ = write!(out, "{}", super::github::commands(&reports, &cwd));
         }
     }
     let any_error = reports
@@ -349,6 +371,7 @@ fn check_file(
     options: &host::Options,
     env: &crate::engine::Env,
     fixing: bool,
+    with_fixes: bool,
 ) -> FileReport {
     let shown = path.display().to_string();
     let bytes = match std::fs::read(path) {
@@ -363,6 +386,8 @@ fn check_file(
                     format!("Cannot read this file: {e}."),
                 )],
                 original: None,
+                root: root.path.clone(),
+                fixes: Vec::new(),
             };
         }
     };
@@ -392,6 +417,14 @@ fn check_file(
                     analysis = analyze(&current);
                 }
             }
+            let fixes = if with_fixes {
+                crate::ide::fixes::quick_fixes(&current, &analysis, 0..current.len())
+                    .into_iter()
+                    .filter(|f| f.preferred)
+                    .collect()
+            } else {
+                Vec::new()
+            };
             rename_sample_files(&mut analysis.diagnostics, cwd);
             let original = (current != text).then_some(text);
             FileReport {
@@ -399,6 +432,8 @@ fn check_file(
                 text: current,
                 diagnostics: analysis.diagnostics,
                 original,
+                root: root.path.clone(),
+                fixes,
             }
         }
         Err(e) => {
@@ -418,6 +453,8 @@ fn check_file(
                     ),
                 )],
                 original: None,
+                root: root.path.clone(),
+                fixes: Vec::new(),
             }
         }
     }

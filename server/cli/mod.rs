@@ -3,7 +3,9 @@
 
 pub mod check;
 mod eval;
+mod github;
 mod render;
+mod sarif;
 mod test;
 
 use std::path::PathBuf;

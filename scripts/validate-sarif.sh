@@ -81,6 +81,10 @@ shared=${KYVERNO_LS_SHARED:-$repo/../shared}
 library=$shared/conformance/kyverno-policies
 if [ -d "$library" ]; then
   sarif policy-library "$library"
+elif [ "${KYVERNO_LS_REQUIRE_SHARED:-}" = 1 ]; then
+  # As for the tests: CI must not silently validate less than it claims.
+  echo "error: the policy library is absent ($library) and KYVERNO_LS_REQUIRE_SHARED=1" >&2
+  exit 1
 else
   echo "skipped: the policy library ($library is absent)"
 fi

@@ -15,6 +15,10 @@ use crate::vfs::{self, FsFiles};
 pub enum Format {
     Text,
     Json,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+    /// GitHub Actions workflow commands, which annotate a pull request's files.
+    Github,
 }
 
 pub struct Options {
@@ -84,7 +88,7 @@ impl Options {
             let value = if a == "--format" {
                 Some(
                     it.next()
-                        .ok_or("--format needs a value: text or json")?
+                        .ok_or("--format needs a value: text, json, sarif or github")?
                         .as_str(),
                 )
             } else {
@@ -93,7 +97,13 @@ impl Options {
             match value {
                 Some("text") => format = Format::Text,
                 Some("json") => format = Format::Json,
-                Some(other) => return Err(format!("unknown format `{other}`: use text or json")),
+                Some("sarif") => format = Format::Sarif,
+                Some("github") => format = Format::Github,
+                Some(other) => {
+                    return Err(format!(
+                        "unknown format `{other}`: use text, json, sarif or github"
+                    ));
+                }
                 None if a.starts_with('-') && a != "-" => {
                     return Err(format!("unknown option `{a}`"));
                 }
@@ -126,6 +136,11 @@ pub struct FileReport {
     /// With `--fix` or `--diff`: the text before the fixes, when they changed it (`text` is
     /// then the fixed text, and `diagnostics` what is left in it).
     pub original: Option<String>,
+    /// The folder the file was read in (its repository, see `run`): SARIF and GitHub name
+    /// files relative to it.
+    pub root: PathBuf,
+    /// With `--format sarif`: the preferred fixes of `diagnostics`, on `text`.
+    pub fixes: Vec<crate::ide::fixes::Fix>,
 }
 
 pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> i32 {
@@ -227,9 +242,15 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
         }
     }
     let fixing = opts.fix || opts.diff;
+    let with_fixes = opts.format == Format::Sarif;
     let check = |(path, at): &(PathBuf, usize)| {
         let root = &roots[*at];
-        let mut report = check_file(path, &cwd, root, &options, &env, fixing, &opts.severity);
+        let how = How {
+            fixing,
+            with_fixes,
+            user_levels: &opts.severity,
+        };
+        let mut report = check_file(path, &cwd, root, &options, &env, &how);
         apply_severity(&opts.severity, &mut report.diagnostics);
         report
     };
@@ -272,6 +293,12 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
         }
         Format::Text => {
             let _ = write!(out, "{}", render::text(&reports));
+        }
+        Format::Sarif => {
+            let _ = writeln!(out, "{}", super::sarif::sarif(&reports, &cwd));
+        }
+        Format::Github => {
+            let _ = write!(out, "{}", super::github::commands(&reports, &cwd));
         }
     }
     let any_error = reports
@@ -346,6 +373,17 @@ fn apply_severity(levels: &[(String, Option<Severity>)], diagnostics: &mut Vec<D
 
 /// Reads and analyses one file (`path` as given on the command line) inside `root`.
 /// Unreadable and non-UTF-8 files become a single diagnostic.
+/// What `check` does with each file beyond analysing it.
+#[derive(Clone, Copy)]
+struct How<'a> {
+    /// Apply the preferred fixes in rounds (`--fix`, `--diff`).
+    fixing: bool,
+    /// Keep each diagnostic's preferred fix for the report (SARIF).
+    with_fixes: bool,
+    /// `--severity`, which also turns opt-in lints on.
+    user_levels: &'a [(String, Option<Severity>)],
+}
+
 /// Most rounds of fixes for one file: a fix can make another possible (or move the text
 /// another one touched), so the file is analysed again after each round.
 const MAX_FIX_ROUNDS: usize = 5;
@@ -356,9 +394,13 @@ fn check_file(
     root: &Root,
     options: &host::Options,
     env: &crate::engine::Env,
-    fixing: bool,
-    user_levels: &[(String, Option<Severity>)],
+    how: &How,
 ) -> FileReport {
+    let How {
+        fixing,
+        with_fixes,
+        user_levels,
+    } = *how;
     let shown = path.display().to_string();
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
@@ -372,6 +414,8 @@ fn check_file(
                     format!("Cannot read this file: {e}."),
                 )],
                 original: None,
+                root: root.path.clone(),
+                fixes: Vec::new(),
             };
         }
     };
@@ -412,6 +456,14 @@ fn check_file(
                     analysis = analyze(&current);
                 }
             }
+            let fixes = if with_fixes {
+                crate::ide::fixes::quick_fixes(&current, &analysis, 0..current.len())
+                    .into_iter()
+                    .filter(|f| f.preferred)
+                    .collect()
+            } else {
+                Vec::new()
+            };
             rename_sample_files(&mut analysis.diagnostics, cwd);
             let original = (current != text).then_some(text);
             FileReport {
@@ -419,6 +471,8 @@ fn check_file(
                 text: current,
                 diagnostics: analysis.diagnostics,
                 original,
+                root: root.path.clone(),
+                fixes,
             }
         }
         Err(e) => {
@@ -438,6 +492,8 @@ fn check_file(
                     ),
                 )],
                 original: None,
+                root: root.path.clone(),
+                fixes: Vec::new(),
             }
         }
     }

@@ -3,7 +3,9 @@
 
 pub mod check;
 mod eval;
+mod github;
 mod render;
+mod sarif;
 mod test;
 
 use std::path::PathBuf;
@@ -13,11 +15,14 @@ kyverno-ls: language server and checker for Kyverno policies
 
 Usage:
   kyverno-ls [serve]                      speak the Language Server Protocol on stdio
-  kyverno-ls check [--format text|json] [--no-builtin-samples] [--resource FILE]...
-                   [--fix | --diff] PATH...
+  kyverno-ls check [--format text|json|sarif|github] [--no-builtin-samples]
+                   [--resource FILE]... [--fix | --diff] PATH...
                                           check policy files or directories (recursively,
                                           .yaml and .yml) and simulate their rules on
                                           sample resources; exit 1 if any error is found
+                                          --format sarif: SARIF 2.1.0 for code scanning;
+                                          github: workflow commands that annotate a pull
+                                          request on GitHub Actions
                                           --resource FILE: simulate on these resources
                                           (like a `# kyverno-ls: resources=` modeline)
                                           --no-builtin-samples: no built-in sample Pods

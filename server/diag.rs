@@ -143,21 +143,89 @@ impl Diagnostic {
     }
 }
 
-/// The diagnostic codes documented in the README's table (`| \`code\` | severity | meaning |`),
-/// in its order: the one list of codes that configuration and reports name.
-pub fn documented_codes() -> Vec<&'static str> {
-    static CODES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
-    CODES
-        .get_or_init(|| {
-            let readme = include_str!("../README.md");
-            let Some(table) = readme.split("\n## Diagnostic codes").nth(1) else {
-                return Vec::new();
+/// The README, whose table of diagnostic codes documents every code.
+pub(crate) const README: &str = include_str!("../README.md");
+
+/// One row of the README's diagnostic code table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    pub code: String,
+    /// The severity column as written (`error`, `warning or information`, ...).
+    pub severity: String,
+    /// The meaning column, in Markdown.
+    pub meaning: String,
+}
+
+impl Rule {
+    /// SARIF's level for the code's usual severity: the first word of the column, since a
+    /// code whose severity depends on the case names its usual one first.
+    pub fn level(&self) -> Option<&'static str> {
+        match self.severity.split_whitespace().next()? {
+            "error" => Some("error"),
+            "warning" => Some("warning"),
+            "information" | "hint" => Some("note"),
+            _ => None,
+        }
+    }
+}
+
+/// The rows of the table under `## Diagnostic codes` in `readme`, in order.
+pub fn rules_in(readme: &str) -> Vec<Rule> {
+    let Some(at) = readme.find("\n## Diagnostic codes\n") else {
+        return Vec::new();
+    };
+    let section = &readme[at + 1..];
+    let section = match section[3..].find("\n## ") {
+        Some(end) => &section[..end + 3],
+        None => section,
+    };
+    section
+        .lines()
+        .filter_map(|line| {
+            let cells = table_cells(line.trim());
+            let [code, severity, meaning] = cells.as_slice() else {
+                return None;
             };
-            table
-                .lines()
-                .take_while(|l| !l.starts_with("## "))
-                .filter_map(|l| l.strip_prefix("| `")?.split('`').next())
-                .collect()
+            let code = code.strip_prefix('`')?.strip_suffix('`')?;
+            Some(Rule {
+                code: code.to_string(),
+                severity: severity.clone(),
+                meaning: meaning.clone(),
+            })
         })
-        .clone()
+        .collect()
+}
+
+/// The cells of a Markdown table row, trimmed, with `\|` read as `|`.
+fn table_cells(line: &str) -> Vec<String> {
+    let Some(inner) = line.strip_prefix('|').and_then(|l| l.strip_suffix('|')) else {
+        return Vec::new();
+    };
+    let mut cells = Vec::new();
+    let mut cell = String::new();
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'|') => {
+                chars.next();
+                cell.push('|');
+            }
+            '|' => cells.push(std::mem::take(&mut cell).trim().to_string()),
+            c => cell.push(c),
+        }
+    }
+    cells.push(cell.trim().to_string());
+    cells
+}
+
+/// The documented codes, once per process.
+pub fn rules() -> &'static [Rule] {
+    static RULES: std::sync::OnceLock<Vec<Rule>> = std::sync::OnceLock::new();
+    RULES.get_or_init(|| rules_in(README))
+}
+
+/// The diagnostic codes documented in the README's table, in its order: the one list of codes
+/// that configuration and reports name.
+pub fn documented_codes() -> Vec<&'static str> {
+    rules().iter().map(|r| r.code.as_str()).collect()
 }

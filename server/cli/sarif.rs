@@ -11,88 +11,8 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use super::check::FileReport;
-use crate::diag::{Diagnostic, Severity, Span};
+use crate::diag::{Diagnostic, Rule, Severity, Span, rules};
 use crate::text::LineIndex;
-
-const README: &str = include_str!("../../README.md");
-
-/// One row of the README's diagnostic code table.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rule {
-    pub code: String,
-    /// The severity column as written (`error`, `warning or information`, ...).
-    pub severity: String,
-    /// The meaning column, in Markdown.
-    pub meaning: String,
-}
-
-impl Rule {
-    /// SARIF's level for the code's usual severity: the first word of the column, since a
-    /// code whose severity depends on the case names its usual one first.
-    fn level(&self) -> Option<&'static str> {
-        match self.severity.split_whitespace().next()? {
-            "error" => Some("error"),
-            "warning" => Some("warning"),
-            "information" | "hint" => Some("note"),
-            _ => None,
-        }
-    }
-}
-
-/// The rows of the table under `## Diagnostic codes` in `readme`, in order.
-pub fn rules_in(readme: &str) -> Vec<Rule> {
-    let Some(at) = readme.find("\n## Diagnostic codes\n") else {
-        return Vec::new();
-    };
-    let section = &readme[at + 1..];
-    let section = match section[3..].find("\n## ") {
-        Some(end) => &section[..end + 3],
-        None => section,
-    };
-    section
-        .lines()
-        .filter_map(|line| {
-            let cells = table_cells(line.trim());
-            let [code, severity, meaning] = cells.as_slice() else {
-                return None;
-            };
-            let code = code.strip_prefix('`')?.strip_suffix('`')?;
-            Some(Rule {
-                code: code.to_string(),
-                severity: severity.clone(),
-                meaning: meaning.clone(),
-            })
-        })
-        .collect()
-}
-
-/// The cells of a Markdown table row, trimmed, with `\|` read as `|`.
-fn table_cells(line: &str) -> Vec<String> {
-    let Some(inner) = line.strip_prefix('|').and_then(|l| l.strip_suffix('|')) else {
-        return Vec::new();
-    };
-    let mut cells = Vec::new();
-    let mut cell = String::new();
-    let mut chars = inner.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.peek() == Some(&'|') => {
-                chars.next();
-                cell.push('|');
-            }
-            '|' => cells.push(std::mem::take(&mut cell).trim().to_string()),
-            c => cell.push(c),
-        }
-    }
-    cells.push(cell.trim().to_string());
-    cells
-}
-
-/// The documented codes, once per process.
-pub fn rules() -> &'static [Rule] {
-    static RULES: std::sync::OnceLock<Vec<Rule>> = std::sync::OnceLock::new();
-    RULES.get_or_init(|| rules_in(README))
-}
 
 /// Markdown as plain text: code spans lose their backticks.
 fn plain(markdown: &str) -> String {
@@ -372,6 +292,7 @@ fn result(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diag::{README, rules_in};
 
     #[test]
     fn every_row_of_the_readme_table_is_a_rule_with_a_level() {

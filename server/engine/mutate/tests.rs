@@ -134,6 +134,20 @@ fn json_patches_as_kyverno_applies_them() {
         out.at(&["metadata", "annotations"]),
         Some(&v(r#"{"a/b":"c"}"#))
     );
+    // `-` appends; `~0` is a tilde, `~1` a slash.
+    let out = apply(
+        r#"[{"op":"add","path":"/spec/containers/-","value":{"name":"y"}},
+            {"op":"add","path":"/metadata/annotations/t~0x~1y","value":"1"}]"#,
+    )
+    .unwrap();
+    assert_eq!(
+        containers(&out),
+        r#"[{"image":"nginx","name":"main"},{"image":"busybox","name":"side"},{"name":"y"}]"#
+    );
+    assert_eq!(
+        out.at(&["metadata", "annotations"]),
+        Some(&v(r#"{"t~x/y":"1"}"#))
+    );
     // YAML works too.
     let yaml = "- op: add\n  path: /metadata/labels/x\n  value: z\n";
     let out = json_patch::apply(&r, &json_patch::parse(yaml).unwrap()).unwrap();

@@ -11,6 +11,7 @@ pub mod diag;
 pub mod engine;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod helm_process;
 pub mod host;
 pub mod ide;
 pub mod jmespath;

@@ -13,13 +13,18 @@ kyverno-ls: language server and checker for Kyverno policies
 
 Usage:
   kyverno-ls [serve]                      speak the Language Server Protocol on stdio
-  kyverno-ls check [--format text|json] [--no-builtin-samples] [--resource FILE]... PATH...
+  kyverno-ls check [--format text|json] [--no-builtin-samples] [--resource FILE]...
+                   [--helm PATH] [--helm-values FILE]... PATH...
                                           check policy files or directories (recursively,
                                           .yaml and .yml) and simulate their rules on
                                           sample resources; exit 1 if any error is found
                                           --resource FILE: simulate on these resources
                                           (like a `# kyverno-ls: resources=` modeline)
                                           --no-builtin-samples: no built-in sample Pods
+                                          Helm templates are checked as `helm template`
+                                          renders them: --helm PATH: the Helm program
+                                          (default: helm on PATH); --helm-values FILE:
+                                          values for every chart
   kyverno-ls eval [--cel] [--input FILE] [--compact] [--unquoted] EXPRESSION
                                           evaluate a JMESPath expression with Kyverno's
                                           functions against a YAML or JSON document

@@ -39,6 +39,8 @@ pub struct State {
     indexes: Mutex<HashMap<PathBuf, Arc<crate::host::Index>>>,
     /// Per open document: the files its latest analysis read or looked for.
     sources: Mutex<HashMap<Uri, BTreeSet<PathBuf>>>,
+    /// Renders Helm charts as the settings say; made on first use after a settings change.
+    helm: Mutex<Option<Arc<crate::helm_process::HelmRunner>>>,
     encoding: OnceLock<Encoding>,
     /// Held while checking that a result is current and publishing it, so that a result
     /// found current cannot reach the client after a newer one or after the close.
@@ -60,6 +62,7 @@ impl State {
             setting_samples: Mutex::default(),
             indexes: Mutex::default(),
             sources: Mutex::default(),
+            helm: Mutex::default(),
             encoding: OnceLock::new(),
             publish: tokio::sync::Mutex::new(()),
             shutdown: AtomicBool::new(false),
@@ -151,7 +154,31 @@ impl State {
                 asked.extend(read);
             }
         }
-        let mut analysis = self.analyzer.analyze_with(text, &inputs);
+        let template = root.as_ref().and_then(|root| {
+            let open_text = |p: &Path| self.documents.text_at(p);
+            let reader = Reader::new(root, &self.files, &open_text);
+            crate::host::helm::template_of(&reader, root, &path)
+        });
+        let mut analysis = match &template {
+            Some(template) => {
+                let runner = self.helm_runner(&settings);
+                if let crate::host::helm::TemplateFile::Template { chart, .. } = template {
+                    // Saving any file of the chart changes the render.
+                    asked.extend(runner.chart_files(chart));
+                }
+                // Helm reads the disk, not the editor's buffer.
+                let unsaved = std::fs::read_to_string(&path).ok().as_deref() != Some(text);
+                crate::host::analyze_template(
+                    text,
+                    template,
+                    &inputs,
+                    unsaved,
+                    &|chart| crate::host::helm::Renderer::render(&*runner, chart),
+                    &|t, i| self.analyzer.analyze_with(t, i),
+                )
+            }
+            None => self.analyzer.analyze_with(text, &inputs),
+        };
         if let (Some(root), true) = (&root, is_manifest) {
             // The manifest's files are read as the editor has them, unsaved edits included.
             let open_text = |p: &Path| self.documents.text_at(p);
@@ -225,6 +252,32 @@ impl State {
         (entry.samples.clone(), read)
     }
 
+    /// The Helm runner the settings describe. A `helm.path` that is relative or inside a
+    /// workspace folder is refused: a repository's own settings could otherwise make the editor
+    /// run a program the repository ships.
+    fn helm_runner(&self, settings: &Settings) -> Arc<crate::helm_process::HelmRunner> {
+        use crate::helm_process::{HelmRunner, ValuesBase};
+        let mut slot = lock(&self.helm);
+        if let Some(r) = &*slot {
+            return r.clone();
+        }
+        let values = settings.helm_values.iter().map(PathBuf::from).collect();
+        let runner = match settings.helm_path.as_deref().map(PathBuf::from) {
+            Some(p) if !p.is_absolute() => HelmRunner::refused(format!(
+                "The `kyverno.helm.path` setting `{}` is not an absolute path.",
+                p.display()
+            )),
+            Some(p) if self.workspace.root_for(&p).is_some() => HelmRunner::refused(format!(
+                "The `kyverno.helm.path` setting `{}` names a program inside the workspace, which kyverno-ls does not run.",
+                p.display()
+            )),
+            path => HelmRunner::new(path, values, ValuesBase::Chart),
+        };
+        let runner = Arc::new(runner);
+        *slot = Some(runner.clone());
+        runner
+    }
+
     /// The index of the workspace folder `root`, built on first use by one walk of it.
     fn index(&self, root: &Path) -> Arc<crate::host::Index> {
         if let Some(i) = lock(&self.indexes).get(root) {
@@ -279,6 +332,7 @@ impl State {
             return false;
         }
         *current = settings;
+        *lock(&self.helm) = None;
         true
     }
 

@@ -195,14 +195,23 @@ impl HelmRunner {
                 }
             }
         };
-        let out = out.join().unwrap_or_default();
-        let err = err.join().unwrap_or_default();
         let Some(status) = status else {
+            // The readers are not waited for: a program the killed one started may hold its
+            // pipes open; each reader ends when they close.
             return Render::Failed(format!(
                 "`helm template` did not finish within {} seconds.",
                 self.timeout.as_secs_f64()
             ));
         };
+        let out = out.join().unwrap_or_default();
+        let err = err.join().unwrap_or_default();
+        // Before the exit status: a render cut short by the bound dies of the closed pipe.
+        if out.len() > MAX_HELM_OUTPUT_BYTES {
+            return Render::Failed(format!(
+                "the chart renders more than {} MiB, which is not checked.",
+                MAX_HELM_OUTPUT_BYTES / (1024 * 1024)
+            ));
+        }
         if !status.success() {
             let message = String::from_utf8_lossy(&err);
             let message = message.trim();
@@ -212,12 +221,6 @@ impl HelmRunner {
             } else {
                 message.to_string()
             });
-        }
-        if out.len() > MAX_HELM_OUTPUT_BYTES {
-            return Render::Failed(format!(
-                "the chart renders more than {} MiB, which is not checked.",
-                MAX_HELM_OUTPUT_BYTES / (1024 * 1024)
-            ));
         }
         match String::from_utf8(out) {
             Ok(text) => Render::Rendered(text),
@@ -259,4 +262,98 @@ fn on_path(name: &str) -> Option<PathBuf> {
         .find(|p| {
             std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A chart folder and, beside it, an executable `helm` script running `body`.
+    fn chart_and_helm(body: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let chart = dir.path().join("chart");
+        std::fs::create_dir_all(chart.join("templates")).unwrap();
+        std::fs::write(chart.join("Chart.yaml"), "name: c\n").unwrap();
+        let helm = dir.path().join("helm");
+        std::fs::write(&helm, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&helm, std::fs::Permissions::from_mode(0o755)).unwrap();
+        (dir, chart, helm)
+    }
+
+    #[test]
+    fn a_helm_that_hangs_is_stopped_at_the_time_limit() {
+        let (_dir, chart, helm) = chart_and_helm("sleep 30");
+        let runner = HelmRunner::new(Some(helm), Vec::new(), ValuesBase::Given)
+            .with_timeout(Duration::from_millis(200));
+        let started = Instant::now();
+        assert_eq!(
+            runner.render(&chart),
+            Render::Failed("`helm template` did not finish within 0.2 seconds.".into())
+        );
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn output_past_the_bound_is_refused() {
+        let (_dir, chart, helm) =
+            chart_and_helm("/usr/bin/yes aaaaaaaaaaaaaaa | /usr/bin/head -c 17000000");
+        let runner = HelmRunner::new(Some(helm), Vec::new(), ValuesBase::Given);
+        assert_eq!(
+            runner.render(&chart),
+            Render::Failed("the chart renders more than 16 MiB, which is not checked.".into())
+        );
+    }
+
+    #[test]
+    fn renders_are_remembered_until_a_chart_file_changes() {
+        let (dir, chart, helm) = chart_and_helm(
+            "echo run >> \"$(dirname \"$0\")/calls\"\necho '# Source: c/templates/a.yaml'",
+        );
+        let runner = HelmRunner::new(Some(helm), Vec::new(), ValuesBase::Given);
+        let calls = || {
+            std::fs::read_to_string(dir.path().join("calls"))
+                .unwrap_or_default()
+                .lines()
+                .count()
+        };
+        let rendered = Render::Rendered("# Source: c/templates/a.yaml\n".into());
+        assert_eq!(runner.render(&chart), rendered);
+        assert_eq!(runner.render(&chart), rendered);
+        assert_eq!(calls(), 1);
+        // A save changes the file's size or time.
+        std::fs::write(chart.join("templates/a.yaml"), "kind: A\n").unwrap();
+        assert_eq!(runner.render(&chart), rendered);
+        assert_eq!(calls(), 2);
+    }
+
+    #[test]
+    fn the_editors_values_files_stay_inside_the_chart() {
+        let (_dir, chart, _) = chart_and_helm("");
+        std::fs::write(chart.join("ci.yaml"), "a: 1\n").unwrap();
+        let runner = HelmRunner::new(
+            None,
+            ["ci.yaml", "../chart/ci.yaml", "/etc/passwd", "missing.yaml"]
+                .map(PathBuf::from)
+                .to_vec(),
+            ValuesBase::Chart,
+        );
+        assert_eq!(runner.values_for(&chart), [Ok(chart.join("ci.yaml"))]);
+    }
+
+    #[test]
+    fn without_helm_rendering_says_why() {
+        let (_dir, chart, _) = chart_and_helm("");
+        let runner = HelmRunner::new(
+            Some(PathBuf::from("/no/helm")),
+            Vec::new(),
+            ValuesBase::Given,
+        );
+        assert_eq!(
+            runner.render(&chart),
+            Render::Unavailable("The Helm program `/no/helm` does not exist.".into())
+        );
+        let refused = HelmRunner::refused("no".into());
+        assert_eq!(refused.render(&chart), Render::Unavailable("no".into()));
+    }
 }

@@ -321,7 +321,6 @@ fn a_template_switched_off_says_it_is_not_checked() {
 fn a_yaml_file_outside_templates_is_still_plain_yaml() {
     // A `templates/` folder without `Chart.yaml` above it is no chart.
     let s = setup();
-    std::fs::write(s.ws.join("templates.yaml"), "a: [\n").unwrap();
     std::fs::create_dir_all(s.ws.join("other/templates")).unwrap();
     std::fs::write(s.ws.join("other/templates/x.yaml"), "a: [\n").unwrap();
     let (_, files, _) = check(&s.ws, "/nonexistent", &["other"]);

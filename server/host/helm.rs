@@ -107,6 +107,20 @@ pub fn analyze_template(
     unsaved: bool,
     analyze: &dyn Fn(&str, &Inputs) -> Analysis,
 ) -> Analysis {
+    if text.len() > crate::limits::MAX_FILE_BYTES {
+        let too_large = Diagnostic::error(
+            "file-too-large",
+            0..0,
+            format!(
+                "This template is over {} MiB and is not analysed.",
+                crate::limits::MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        );
+        return Analysis {
+            diagnostics: vec![too_large],
+            ..Analysis::default()
+        };
+    }
     let first_line = first_line(text, 0..text.len());
     let mut diagnostics = Vec::new();
     match render {
@@ -430,6 +444,9 @@ impl Unescaped {
     /// content (after indentation and `- `) and followed by `:`; as a value, anywhere but
     /// inside a longer word (`Equal` is not found in `Equals`).
     fn find(&self, needle: &str, key: bool, from: usize, to: usize) -> Option<Span> {
+        if needle.is_empty() {
+            return None;
+        }
         let hay = self.text.get(from..to)?;
         let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
         let mut at = 0;
@@ -458,6 +475,9 @@ impl Unescaped {
     }
 }
 
+/// The longest string literal read as an escape.
+const MAX_LITERAL: usize = 4096;
+
 /// An action that only writes a string literal: ``{{`…`}}``, `{{ "{{" }}`, with optional
 /// whitespace trimming dashes. Returns the literal's offset, the literal, and the action's
 /// length.
@@ -471,7 +491,13 @@ fn literal_action(rest: &str) -> Option<(usize, &str, usize)> {
     let body = body.trim_start();
     let quote = body.chars().next().filter(|c| *c == '`' || *c == '"')?;
     let lit_start = rest.len() - body.len() + 1;
-    let lit_len = rest[lit_start..].find(quote)?;
+    // An escaped expression is short; looking further would make a text full of unclosed
+    // `{{"` quadratic.
+    let mut window = (rest.len() - lit_start).min(MAX_LITERAL);
+    while !rest.is_char_boundary(lit_start + window) {
+        window -= 1;
+    }
+    let lit_len = rest[lit_start..lit_start + window].find(quote)?;
     let literal = &rest[lit_start..lit_start + lit_len];
     // An escape sequence would make the written text differ from the rendered one.
     if quote == '"' && literal.contains('\\') {
@@ -535,5 +561,46 @@ mod tests {
         let t = "{{- if .Values.on }}\n# a policy\napiVersion: v1\n";
         assert_eq!(&t[first_line(t, 0..t.len())], "apiVersion: v1");
         assert_eq!(first_line("", 0..0), 0..0);
+    }
+
+    #[test]
+    fn any_template_and_render_give_spans_on_its_char_boundaries() {
+        let templates = [
+            "",
+            "{{",
+            "{{`",
+            "{{ \"",
+            "{{- `é` -}}\n\"\": x\n- - -\n",
+            "kind: ClusterPolicy\nspec:\n  rules:\n  - name: é\n    x: {{`{{ a.é }}`}}\n",
+            "---\n---\n- a\n-\n  - b\n",
+        ];
+        let renders = [
+            "# Source: c/templates/t.yaml\napiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: é}\nspec:\n  rules:\n  - name: é\n    match: {any: [{resources: {kinds: [Pod]}}]}\n    validate: {pattern: {x: \"{{ a.é | nope(@) }}\"}, bogus: 1}\n",
+            "---\n# Source: c/templates/t.yaml\n\"\": [\n---\n# Source: c/templates/t.yaml\n- - -\n",
+        ];
+        let mut findings = 0;
+        for t in templates {
+            for r in renders {
+                for unsaved in [false, true] {
+                    let a = analyze_template(
+                        t,
+                        "templates/t.yaml",
+                        &Render::Rendered(r.to_string()),
+                        &Inputs::default(),
+                        unsaved,
+                        &|text, inputs| crate::analysis::analyze_with(text, inputs),
+                    );
+                    findings += a.diagnostics.len();
+                    for d in &a.diagnostics {
+                        let related = d.related.iter().filter(|r| r.file.is_none());
+                        for s in std::iter::once(&d.span).chain(related.map(|r| &r.span)) {
+                            assert!(s.start <= s.end && s.end <= t.len(), "{t:?} {d:?}");
+                            assert!(t.is_char_boundary(s.start) && t.is_char_boundary(s.end));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(findings > 20, "{findings}");
     }
 }

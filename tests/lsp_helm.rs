@@ -344,3 +344,24 @@ async fn real_helm_renders_the_fixture_chart_and_again_after_a_save() {
         ),
     );
 }
+
+#[tokio::test]
+async fn outside_any_workspace_folder_a_template_is_not_read_as_yaml() {
+    let setup = setup();
+    let uri = setup.ws.uri("pols/templates/policy.yaml");
+    let mut s = Session::real();
+    s.initialize(json!({})).await;
+    s.open(&uri, TEMPLATE).await;
+    let d = s.diagnostics(&uri, Some(1)).await;
+    same(&d, publish(&uri, Some(1), json!([])));
+    // Nor is a new helper with no file yet.
+    s.open("untitled:helpers.tpl", "{{- define \"x\" -}}\n")
+        .await;
+    let d = s.diagnostics("untitled:helpers.tpl", Some(1)).await;
+    same(&d, publish("untitled:helpers.tpl", Some(1), json!([])));
+    // A plain file there still is.
+    let plain = setup.ws.uri("pols/broken.yaml");
+    s.open(&plain, "a: [\n").await;
+    let d = s.diagnostics(&plain, Some(1)).await;
+    assert_eq!(d["params"]["diagnostics"][0]["code"], "yaml-syntax");
+}

@@ -33,6 +33,16 @@ pub enum TemplateFile {
 /// Whether the file at `path` is a Helm template or helper: a `.tpl` file, or a file below a
 /// `templates/` folder whose parent holds `Chart.yaml` (the nearest one, inside `root`).
 pub fn template_of(files: &dyn Files, root: &Path, path: &Path) -> Option<TemplateFile> {
+    template_where(root, path, &|chart_file| files.read(chart_file).is_ok())
+}
+
+/// [`template_of`], with `has_chart` saying whether a `Chart.yaml` path exists (for a file
+/// outside any workspace, where nothing may be read but a name may be looked for).
+pub fn template_where(
+    root: &Path,
+    path: &Path,
+    has_chart: &dyn Fn(&Path) -> bool,
+) -> Option<TemplateFile> {
     if path.extension().is_some_and(|x| x == "tpl") {
         return Some(TemplateFile::Helper);
     }
@@ -44,7 +54,7 @@ pub fn template_of(files: &dyn Files, root: &Path, path: &Path) -> Option<Templa
             continue;
         }
         let chart = folder.parent()?;
-        if chart.starts_with(root) && files.read(&chart.join(CHART_FILE)).is_ok() {
+        if chart.starts_with(root) && has_chart(&chart.join(CHART_FILE)) {
             let source = path.strip_prefix(chart).ok()?;
             let source = source
                 .components()

@@ -124,6 +124,9 @@ impl State {
         };
         let Some(path) = workspace::path_of(uri) else {
             lock(&self.sources).remove(uri);
+            if path_is_template(uri) {
+                return crate::analysis::Analysis::default();
+            }
             let mut analysis = self.analyzer.analyze_with(text, &inputs);
             settings.apply(&mut analysis.diagnostics);
             return analysis;
@@ -154,11 +157,17 @@ impl State {
                 asked.extend(read);
             }
         }
-        let template = root.as_ref().and_then(|root| {
-            let open_text = |p: &Path| self.documents.text_at(p);
-            let reader = Reader::new(root, &self.files, &open_text);
-            crate::host::helm::template_of(&reader, root, &path)
-        });
+        let template = match &root {
+            Some(root) => {
+                let open_text = |p: &Path| self.documents.text_at(p);
+                let reader = Reader::new(root, &self.files, &open_text);
+                crate::host::helm::template_of(&reader, root, &path)
+            }
+            // Outside the workspace folders nothing is read or rendered, but a template is
+            // still no YAML: it gets no diagnostics rather than false ones.
+            None => crate::host::helm::template_where(Path::new("/"), &path, &|p| p.is_file())
+                .map(|_| crate::host::helm::TemplateFile::Helper),
+        };
         let mut analysis = match &template {
             Some(template) => {
                 let runner = self.helm_runner(&settings);
@@ -381,6 +390,11 @@ impl State {
         .await
         .ok()
     }
+}
+
+/// Whether a document with no file path (`untitled:`) names a Helm helper (`x.tpl`).
+fn path_is_template(uri: &Uri) -> bool {
+    uri.as_str().ends_with(".tpl")
 }
 
 #[derive(Default)]

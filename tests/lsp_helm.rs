@@ -136,9 +136,28 @@ async fn a_template_shows_the_rendered_findings_and_a_save_renders_again() {
             json!([unknown_function(range(18, 55, 18, 62))]),
         ),
     );
+    // Its quick fix rewrites the word in the template.
+    let actions = s
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": range(18, 57, 18, 57),
+                   "context": {"diagnostics": []}}),
+        )
+        .await;
+    assert_eq!(
+        actions["result"],
+        json!([{
+            "title": "Change to `to_upper`",
+            "kind": "quickfix",
+            "diagnostics": [unknown_function(range(18, 55, 18, 62))],
+            "edit": {"changes": {uri.clone(): [{"range": range(18, 55, 18, 62), "newText": "to_upper"}]}},
+            "isPreferred": true,
+        }])
+    );
 
     // Fixed in the editor but not saved: Helm still reads the old file, and says so. The
-    // misspelt name is no longer in the text, so the finding sits on its key.
+    // misspelt name is no longer in the text, so the finding covers the line it was on, and
+    // offers no quick fix (none would be right).
     let fixed = TEMPLATE.replace("to_uper", "to_upper");
     s.replace(&uri, 2, &fixed).await;
     let d = s.diagnostics(&uri, Some(2)).await;
@@ -153,10 +172,19 @@ async fn a_template_shows_the_rendered_findings_and_a_save_renders_again() {
                     "source": "kyverno-ls",
                     "message": "These findings are from the template as last saved: Helm renders the files on disk. Save to check your edits.",
                 },
-                unknown_function(range(18, 12, 18, 15)),
+                unknown_function(range(18, 10, 18, 73)),
             ]),
         ),
     );
+
+    let actions = s
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": range(18, 57, 18, 57),
+                   "context": {"diagnostics": []}}),
+        )
+        .await;
+    assert_eq!(actions["result"], json!([]));
 
     // Saved: rendered again. The policy is valid now and is simulated on the built-in
     // samples; the verdicts sit on the rule's name in the template.

@@ -212,10 +212,18 @@ fn map_findings(
                 .find(|p| p.span.contains(&d.span.start))
                 .and_then(|p| p.root.as_ref());
             let snippet = line_of(doc, d.span.start);
+            // A place that does not hold the finding's own text (the template computes it) is
+            // widened to its whole line: a quick fix must not rewrite a neighbouring word.
             let at = root
                 .and_then(|r| view.locate(r, doc, &d.span, region.clone()))
-                .unwrap_or_else(|| view.to_template(first_line(&view.text, region.clone())));
-            d.span = at;
+                .map(
+                    |s| match view.text.get(s.clone()) == doc.get(d.span.clone()) {
+                        true => s,
+                        false => line_content(&view.text, s.start),
+                    },
+                )
+                .unwrap_or_else(|| first_line(&view.text, region.clone()));
+            d.span = view.to_template(at);
             d.message = format!("{} (in Helm's render: `{}`)", d.message, snippet.trim());
             // Related spans in the rendered text are placed the same way, or dropped.
             d.related.retain_mut(|r| {
@@ -224,7 +232,7 @@ fn map_findings(
                 }
                 match root.and_then(|root| view.locate(root, doc, &r.span, region.clone())) {
                     Some(s) => {
-                        r.span = s;
+                        r.span = view.to_template(s);
                         true
                     }
                     None => false,
@@ -253,6 +261,16 @@ fn first_line(text: &str, range: Span) -> Span {
         at += line.len();
     }
     fallback.unwrap_or(range.start..range.start)
+}
+
+/// The line holding byte `at`, from its first non-blank character to its last.
+fn line_content(text: &str, at: usize) -> Span {
+    let at = at.min(text.len());
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    let line = &text[start..end];
+    let lead = line.len() - line.trim_start().len();
+    start + lead..start + line.trim_end().len().max(lead)
 }
 
 /// The line of `text` holding byte `at`.
@@ -329,7 +347,7 @@ impl Unescaped {
         start..end.max(start)
     }
 
-    /// The template span that wrote the rendered text at `span` of the document `doc` (tree
+    /// The span of the unescaped text that wrote the rendered text at `span` of the document `doc` (tree
     /// `root`): follow the finding's key path down the template (each key, and each list item
     /// by its `name`, found in order after the previous one), then the value itself when the
     /// template writes it literally. None when no step of the path is found.
@@ -407,7 +425,7 @@ impl Unescaped {
                 }
             }
         }
-        found.map(|s| self.to_template(s))
+        found
     }
 
     /// The `k`-th item (from 0) of the block sequence below the line holding `from`: the

@@ -300,7 +300,8 @@ async fn initialize_announces_capabilities_and_server_info() {
                     "kyverno.showRuleResults", "kyverno.pickSample", "kyverno.runTests",
                     "kyverno.listSamples",
                     "kyverno.showMutations",
-                    "kyverno.showGenerated"
+                    "kyverno.showGenerated",
+                    "kyverno.showRendered"
                 ]},
                 "workspace": {"workspaceFolders": {"supported": true, "changeNotifications": true}},
             },

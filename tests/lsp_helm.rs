@@ -136,6 +136,21 @@ async fn a_template_shows_the_rendered_findings_and_a_save_renders_again() {
             json!([unknown_function(range(18, 55, 18, 62))]),
         ),
     );
+    // The rendered document, for the client to show.
+    let shown = s
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "kyverno.showRendered", "arguments": [uri]}),
+        )
+        .await;
+    assert_eq!(
+        shown["result"],
+        json!({
+            "chart": setup.ws.root.join("pols").display().to_string(),
+            "template": "templates/policy.yaml",
+            "rendered": rendered(TEMPLATE),
+        })
+    );
     // Its quick fix rewrites the word in the template.
     let actions = s
         .request(
@@ -256,6 +271,30 @@ async fn helpers_and_refused_or_missing_helm() {
                 inside.display()
             )),
         ),
+    );
+
+    let shown = s
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "kyverno.showRendered", "arguments": [uri]}),
+        )
+        .await;
+    assert_eq!(
+        shown["error"]["message"],
+        format!(
+            "The `kyverno.helm.path` setting `{}` names a program inside the workspace, which kyverno-ls does not run.",
+            inside.display()
+        )
+    );
+    let shown = s
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "kyverno.showRendered", "arguments": [helpers]}),
+        )
+        .await;
+    assert_eq!(
+        shown["error"]["message"],
+        format!("{helpers} is not a Helm template in a workspace folder")
     );
 
     // A path that does not exist.

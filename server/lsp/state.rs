@@ -287,6 +287,43 @@ impl State {
         runner
     }
 
+    /// What Helm renders from the template `uri` (see `kyverno.showRendered`), or why there is
+    /// nothing to show.
+    pub fn rendered(&self, uri: &Uri) -> Result<serde_json::Value, String> {
+        use crate::host::helm::{Render, Renderer, TemplateFile, rendered_documents};
+        let not_template = || {
+            format!(
+                "{} is not a Helm template in a workspace folder",
+                uri.as_str()
+            )
+        };
+        let path = workspace::path_of(uri).ok_or_else(not_template)?;
+        let path = workspace::canonical_lenient(&path).unwrap_or(path);
+        let root = self.workspace.root_for(&path).ok_or_else(not_template)?;
+        let open_text = |p: &Path| self.documents.text_at(p);
+        let reader = Reader::new(&root, &self.files, &open_text);
+        let Some(TemplateFile::Template { chart, source }) =
+            crate::host::helm::template_of(&reader, &root, &path)
+        else {
+            return Err(not_template());
+        };
+        let runner = self.helm_runner(&self.settings());
+        let rendered = match runner.render(&chart) {
+            Render::Rendered(out) => rendered_documents(&out)
+                .into_iter()
+                .filter(|(s, _)| *s == source)
+                .map(|(_, doc)| doc.to_string())
+                .collect::<String>(),
+            Render::Failed(why) => return Err(format!("Helm cannot render the chart: {why}")),
+            Render::Unavailable(why) => return Err(why),
+        };
+        Ok(serde_json::json!({
+            "chart": chart.display().to_string(),
+            "template": source,
+            "rendered": rendered,
+        }))
+    }
+
     /// The index of the workspace folder `root`, built on first use by one walk of it.
     fn index(&self, root: &Path) -> Arc<crate::host::Index> {
         if let Some(i) = lock(&self.indexes).get(root) {

@@ -166,6 +166,7 @@ test('the extension protocol against kyverno-ls: the tutorial policy', { timeout
             'kyverno.listSamples',
             'kyverno.showMutations',
             'kyverno.showGenerated',
+            'kyverno.showRendered',
           ],
         },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },

@@ -93,9 +93,13 @@ pub fn rendered_documents(output: &str) -> Vec<(String, &str)> {
     let mut out: Vec<(String, &str)> = Vec::new();
     for range in crate::yaml::document_ranges(output) {
         let chunk = &output[range];
+        // Helm writes the comment at the top of each document, before any YAML.
         let source = chunk
             .lines()
-            .find_map(|l| l.trim().strip_prefix("# Source:"));
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && *l != "---")
+            .take_while(|l| l.starts_with('#'))
+            .find_map(|l| l.strip_prefix("# Source:"));
         let Some(source) = source else { continue };
         let source = source.trim();
         let inside = source.split_once('/').map_or(source, |(_, rest)| rest);
@@ -562,6 +566,11 @@ mod tests {
     fn sources_without_the_chart_name() {
         let out = "---\n# Source: pols/templates/a.yaml\nkind: A\n---\n# Source: pols/templates/sub/b.yaml\nkind: B\n";
         let docs = rendered_documents(out);
+        // A `# Source:` line inside a block scalar is the policy's text, not Helm's comment.
+        let inner = "---\n# Source: c/templates/c.yaml\nkind: A\ndata:\n  x: |\n    # Source: c/templates/d.yaml\n";
+        assert_eq!(rendered_documents(inner)[0].0, "templates/c.yaml");
+        let without = "---\nkind: A\ndata:\n  x: |\n    # Source: c/templates/d.yaml\n";
+        assert_eq!(rendered_documents(without), []);
         assert_eq!(
             docs.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>(),
             ["templates/a.yaml", "templates/sub/b.yaml"]

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::analysis::{Analysis, Inputs};
 use crate::diag::{Diagnostic, Severity, Span};
 use crate::vfs::Files;
-use crate::yaml::{Limits, Node, NodeKind};
+use crate::yaml::{Node, NodeKind};
 
 /// The file names Helm reads a chart's metadata from.
 const CHART_FILE: &str = "Chart.yaml";
@@ -201,8 +201,11 @@ fn map_findings(
     let regions = crate::yaml::document_ranges(&view.text);
     let mut out = Vec::new();
     for (i, doc) in docs.iter().enumerate() {
-        let analysis = analyze(doc, inputs);
-        let parsed = crate::yaml::parse(doc, &Limits::default());
+        let Analysis {
+            documents,
+            diagnostics,
+            ..
+        } = analyze(doc, inputs);
         // A template that writes as many `---` documents as Helm rendered from it wrote them
         // in that order; otherwise (a `range` loop) any part of it may have written any one.
         let region = if regions.len() == docs.len() {
@@ -210,11 +213,12 @@ fn map_findings(
         } else {
             0..view.text.len()
         };
-        for mut d in analysis.diagnostics {
-            let root = parsed
+        for mut d in diagnostics {
+            // The analysis's own trees (spans in `doc`), not a second parse.
+            let root = documents
                 .iter()
-                .find(|p| p.span.contains(&d.span.start))
-                .and_then(|p| p.root.as_ref());
+                .find(|p| p.doc.span.contains(&d.span.start))
+                .and_then(|p| p.doc.root.as_ref());
             let snippet = line_of(doc, d.span.start);
             // A place that does not hold the finding's own text (the template computes it) is
             // widened to its whole line: a quick fix must not rewrite a neighbouring word.

@@ -167,6 +167,33 @@ fn bench(c: &mut Criterion) {
     c.bench_function("parse YAML only (100 lines)", |b| {
         b.iter(|| yaml_only(black_box(&small)))
     });
+    // A Helm template whose chart render is remembered (no edit on disk): each keystroke
+    // analyses the rendered policy and places its findings on the template's lines. The
+    // template is the 100-line policy with Helm's condition around it and its expressions
+    // escaped; its render is what Helm would print.
+    let template = format!(
+        "{{{{- if .Values.enabled }}}}\n{}{{{{- end }}}}\n",
+        small.replace("\"{{", "\"{{`{{").replace("}}\"", "}}`}}\"")
+    );
+    let render = kyverno_ls::host::helm::Render::Rendered(format!(
+        "---\n# Source: pols/templates/policy.yaml\n{small}"
+    ));
+    let inputs = kyverno_ls::analysis::Inputs::default();
+    c.bench_function(
+        "analyze Helm template (100 lines), render remembered",
+        |b| {
+            b.iter(|| {
+                kyverno_ls::host::helm::analyze_template(
+                    black_box(&template),
+                    "templates/policy.yaml",
+                    &render,
+                    &inputs,
+                    false,
+                    &|t, i| kyverno_ls::analysis::analyze_with(t, i),
+                )
+            })
+        },
+    );
 }
 
 criterion_group!(benches, bench);

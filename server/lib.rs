@@ -12,6 +12,7 @@ pub mod engine;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod glob;
+pub mod helm_process;
 pub mod host;
 pub mod ide;
 pub mod jmespath;

@@ -154,6 +154,15 @@ pub const MAX_WALK_ENTRIES: usize = 200_000;
 /// not written by hand.
 pub const MAX_WALK_DEPTH: usize = 32;
 
+/// How long `helm template` may take. Rendering a chart of policies takes well under a second;
+/// a template that loops without end, or a Helm that waits on something, must not keep the
+/// editor's analysis (or `check`) waiting. Hitting it gives a `helm-render-failed` diagnostic.
+pub const HELM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Bytes of `helm template` output read: four times the size of a file analysed, since one
+/// render holds every template of a chart. Over it, `helm-render-failed`.
+pub const MAX_HELM_OUTPUT_BYTES: usize = 4 * MAX_FILE_BYTES;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -287,7 +287,7 @@ async fn initialize_announces_capabilities_and_server_info() {
         json!({"jsonrpc": "2.0", "id": 1, "result": {
             "capabilities": {
                 "positionEncoding": "utf-16",
-                "textDocumentSync": {"openClose": true, "change": 2},
+                "textDocumentSync": {"openClose": true, "change": 2, "save": true},
                 "hoverProvider": true,
                 "completionProvider": {"triggerCharacters": [".", "{"]},
                 "signatureHelpProvider": {"triggerCharacters": ["(", ","]},
@@ -300,7 +300,8 @@ async fn initialize_announces_capabilities_and_server_info() {
                     "kyverno.showRuleResults", "kyverno.pickSample", "kyverno.runTests",
                     "kyverno.listSamples",
                     "kyverno.showMutations",
-                    "kyverno.showGenerated"
+                    "kyverno.showGenerated",
+                    "kyverno.showRendered"
                 ]},
                 "workspace": {"workspaceFolders": {"supported": true, "changeNotifications": true}},
             },

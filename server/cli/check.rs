@@ -36,6 +36,10 @@ pub struct Options {
     pub fix: bool,
     /// `--diff`: print the fixes as unified diffs instead of applying them.
     pub diff: bool,
+    /// `--helm PATH`: the Helm program that renders charts (default: `helm` on PATH).
+    pub helm: Option<PathBuf>,
+    /// `--helm-values FILE`: values files for every chart, after the chart's own defaults.
+    pub helm_values: Vec<PathBuf>,
 }
 
 impl Options {
@@ -46,8 +50,29 @@ impl Options {
         let mut resources = Vec::new();
         let mut severity = Vec::new();
         let (mut fix, mut diff) = (false, false);
+        let mut helm = None;
+        let mut helm_values = Vec::new();
         let mut it = args.iter();
         while let Some(a) = it.next() {
+            let (flag, inline) = match a.split_once('=') {
+                Some((f, v)) if f == "--helm" || f == "--helm-values" => (f, Some(v)),
+                _ => (a.as_str(), None),
+            };
+            if flag == "--helm" || flag == "--helm-values" {
+                let value = match inline {
+                    Some(v) => v,
+                    None => it
+                        .next()
+                        .ok_or_else(|| format!("{flag} needs a file"))?
+                        .as_str(),
+                };
+                if flag == "--helm" {
+                    helm = Some(PathBuf::from(value));
+                } else {
+                    helm_values.push(PathBuf::from(value));
+                }
+                continue;
+            }
             let level = if a == "--severity" {
                 Some(it.next().ok_or("--severity needs CODE=LEVEL")?.as_str())
             } else {
@@ -124,6 +149,8 @@ impl Options {
             severity,
             fix,
             diff,
+            helm,
+            helm_values,
         })
     }
 }
@@ -222,10 +249,26 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
         }
     }
     samples::dedupe_labels(&mut extra);
+    // Values files are named as given on the command line, so a missing one is a usage error
+    // rather than a diagnostic on every template.
+    let mut helm_values = Vec::new();
+    for v in &opts.helm_values {
+        if !v.is_file() {
+            let _ = writeln!(err, "error: {}: no such values file", v.display());
+            return 2;
+        }
+        helm_values.push(cwd.join(v));
+    }
+    let helm = opts.helm.as_ref().map(|h| cwd.join(h));
     let options = host::Options {
         builtin_samples: opts.builtin_samples,
         resources: extra,
         lints: Vec::new(),
+        helm: Some(Arc::new(crate::helm_process::HelmRunner::new(
+            helm,
+            helm_values,
+            crate::helm_process::ValuesBase::Given,
+        ))),
     };
     let env = super::eval::system_env();
     let mut configs: Vec<PathBuf> = Vec::new();

@@ -16,7 +16,8 @@ kyverno-ls: language server and checker for Kyverno policies
 Usage:
   kyverno-ls [serve]                      speak the Language Server Protocol on stdio
   kyverno-ls check [--format text|json|sarif|github] [--no-builtin-samples]
-                   [--resource FILE]... [--fix | --diff] PATH...
+                   [--resource FILE]... [--fix | --diff] [--helm PATH]
+                   [--helm-values FILE]... PATH...
                                           check policy files or directories (recursively,
                                           .yaml and .yml) and simulate their rules on
                                           sample resources; exit 1 if any error is found
@@ -31,6 +32,10 @@ Usage:
                                           what is left
                                           --diff: print those fixes as unified diffs and
                                           change nothing; exit 1 if there are any
+                                          Helm templates are checked as `helm template`
+                                          renders them: --helm PATH: the Helm program
+                                          (default: helm on PATH); --helm-values FILE:
+                                          values for every chart
   kyverno-ls eval [--cel] [--input FILE] [--compact] [--unquoted] EXPRESSION
                                           evaluate a JMESPath expression with Kyverno's
                                           functions against a YAML or JSON document

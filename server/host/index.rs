@@ -137,10 +137,11 @@ fn chainsaw_partial_files(doc: &Node) -> Vec<&str> {
 /// The patch files of a kustomization: `patchesStrategicMerge` entries and `patches[].path`.
 fn kustomize_patches(doc: &Node) -> Vec<&str> {
     let mut out: Vec<&str> = strings(doc.get("patchesStrategicMerge")).collect();
-    for p in doc
-        .get("patches")
-        .and_then(Node::as_sequence)
+    // `patchesJson6902` is the older spelling of `patches` with a target; both name a file in
+    // `path`.
+    for p in ["patches", "patchesJson6902"]
         .into_iter()
+        .filter_map(|k| doc.get(k).and_then(Node::as_sequence))
         .flatten()
     {
         out.extend(p.get("path").and_then(Node::as_str));
@@ -156,7 +157,7 @@ mod tests {
     #[test]
     fn partial_files_and_manifests() {
         let chainsaw = "apiVersion: chainsaw.kyverno.io/v1alpha1\nkind: Test\nmetadata: {name: t}\nspec:\n  steps:\n  - try:\n    - apply: {file: ../policy.yaml}\n    - assert: {file: policy-ready.yaml}\n    catch:\n    - error: {file: bad.yaml}\n";
-        let kustomization = "resources: [base.yaml]\npatchesStrategicMerge: [patch.yaml]\npatches:\n- path: json-patch.yaml\n- path: ../../../outside.yaml\n";
+        let kustomization = "resources: [base.yaml]\npatchesStrategicMerge: [patch.yaml]\npatches:\n- path: json-patch.yaml\n- path: ../../../outside.yaml\npatchesJson6902:\n- target: {kind: ClusterPolicy, name: p}\n  path: old-json-patch.yaml\n";
         let manifest = "apiVersion: cli.kyverno.io/v1alpha1\nkind: Test\nmetadata: {name: t}\npolicies: [../policy.yaml]\nresources: [r.yaml]\n";
         let files = MemFiles::new(&[
             ("/r/p/policy.yaml", ""),
@@ -170,6 +171,7 @@ mod tests {
             index.partial.iter().collect::<Vec<_>>(),
             [
                 Path::new("/r/k/json-patch.yaml"),
+                Path::new("/r/k/old-json-patch.yaml"),
                 Path::new("/r/k/patch.yaml"),
                 Path::new("/r/p/e2e/bad.yaml"),
                 Path::new("/r/p/e2e/policy-ready.yaml"),

@@ -7,6 +7,7 @@
 //! answers, whichever shell asks.
 
 pub mod config;
+pub mod helm;
 pub mod index;
 
 use std::path::{Path, PathBuf};
@@ -28,6 +29,8 @@ pub struct Options {
     pub resources: Vec<Sample>,
     /// The opt-in lints to run ([`config::enabled_lints`]).
     pub lints: Vec<String>,
+    /// Renders Helm charts; None leaves templates unchecked (with a note saying so).
+    pub helm: Option<std::sync::Arc<dyn helm::Renderer>>,
 }
 
 /// The inputs of one file's analysis, and the diagnostics about the files it names.
@@ -100,6 +103,21 @@ pub fn analyze_file(
     env: &crate::engine::Env,
 ) -> Analysis {
     let found = inputs_for(files, index, root, path, text, options);
+    if let Some(template) = helm::template_of(files, root, path) {
+        let render = |chart: &Path| match &options.helm {
+            Some(r) => r.render(chart),
+            None => helm::Render::Unavailable("Helm charts are not rendered here.".into()),
+        };
+        let mut analysis =
+            analyze_template(text, &template, &found.inputs, false, &render, &|t, i| {
+                crate::analysis::analyze_with(t, i)
+            });
+        analysis.diagnostics.extend(found.diagnostics);
+        analysis
+            .diagnostics
+            .sort_by_key(|d| (d.span.start, d.span.end));
+        return analysis;
+    }
     let mut analysis = crate::analysis::analyze_with(text, &found.inputs);
     let mut extra = found.diagnostics;
     if is_manifest(path) {
@@ -112,6 +130,24 @@ pub fn analyze_file(
             .sort_by_key(|d| (d.span.start, d.span.end));
     }
     analysis
+}
+
+/// The analysis of a Helm template or helper (see [`helm::template_of`]): nothing for a
+/// helper, the rendered policies' findings for a template, rendered by `render`.
+pub fn analyze_template(
+    text: &str,
+    template: &helm::TemplateFile,
+    inputs: &Inputs,
+    unsaved: bool,
+    render: &dyn Fn(&Path) -> helm::Render,
+    analyze: &dyn Fn(&str, &Inputs) -> Analysis,
+) -> Analysis {
+    match template {
+        helm::TemplateFile::Helper => Analysis::default(),
+        helm::TemplateFile::Template { chart, source } => {
+            helm::analyze_template(text, source, &render(chart), inputs, unsaved, analyze)
+        }
+    }
 }
 
 /// Runs the test manifest at `path` and turns its mismatches and errors into diagnostics.

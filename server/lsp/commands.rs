@@ -18,6 +18,10 @@
 //!   "mutated"}]`. The client shows them (a diff editor in VS Code, a diff split in Neovim).
 //! - `kyverno.showGenerated [uri, {document, rule}]`: the resources a generate rule creates,
 //!   per sample: `[{"rule", "sample", "resources"}]`, a YAML stream each.
+//! - `kyverno.showRendered [uri]`: what Helm renders from the template at `uri`, the
+//!   documents its findings come from: `{"chart", "template", "rendered"}` (the chart's folder,
+//!   the template's path in it, the YAML stream). An error when the file is no template or the
+//!   chart does not render, with the reason.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -40,6 +44,7 @@ pub const RUN_TESTS: &str = "kyverno.runTests";
 pub const LIST_SAMPLES: &str = "kyverno.listSamples";
 pub const SHOW_MUTATIONS: &str = crate::ide::changes::SHOW_MUTATIONS;
 pub const SHOW_GENERATED: &str = crate::ide::changes::SHOW_GENERATED;
+pub const SHOW_RENDERED: &str = "kyverno.showRendered";
 pub const ALL: &[&str] = &[
     SHOW_RULE_RESULTS,
     PICK_SAMPLE,
@@ -47,6 +52,7 @@ pub const ALL: &[&str] = &[
     LIST_SAMPLES,
     SHOW_MUTATIONS,
     SHOW_GENERATED,
+    SHOW_RENDERED,
 ];
 
 pub async fn execute(
@@ -75,6 +81,16 @@ pub async fn execute(
                 .await
                 .map(Some)
                 .ok_or_else(|| Error::invalid_params(format!("{} is not open", uri.as_str())))
+        }
+        SHOW_RENDERED => {
+            let uri = uri_arg(&args)?;
+            let state = state.clone();
+            // Rendering may wait on helm: off the async runtime.
+            match tokio::task::spawn_blocking(move || state.rendered(&uri)).await {
+                Ok(Ok(value)) => Ok(Some(value)),
+                Ok(Err(why)) => Err(Error::invalid_params(why)),
+                Err(_) => Err(Error::internal_error()),
+            }
         }
         other => Err(Error::invalid_params(format!("unknown command `{other}`"))),
     }

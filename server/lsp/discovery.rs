@@ -90,6 +90,7 @@ impl DiscoveryCache {
         let open_text = |p: &Path| documents.text_at(p);
         let reader = Reader::new(root, files, &open_text);
         let options = host::Options {
+            helm: None,
             builtin_samples: true,
             resources: Vec::new(),
             lints: Vec::new(),

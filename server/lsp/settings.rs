@@ -9,6 +9,11 @@
 //!   modeline, no `kyverno-test.yaml` listing them);
 //! - `diagnostics.schema` (default true): false drops the schema codes, for users who let the
 //!   YAML extension validate against our JSON schemas instead, so nothing is reported twice;
+//! - `helm.path` (default: `helm` on `PATH`): the absolute path of the Helm program that
+//!   renders charts, outside the workspace folders (a repository's settings must not make the
+//!   editor run the repository's own program);
+//! - `helm.values` (default none): values files, relative to each chart's folder and inside
+//!   it, used after the chart's defaults where the chart has them;
 //! - `diagnostics.severity`: a severity per code (`error`, `warning`, `information`, `hint`),
 //!   or `off` to drop the code.
 
@@ -46,6 +51,10 @@ pub struct Settings {
     pub schema_diagnostics: bool,
     /// Per code: the severity to report it with, or None to drop it.
     pub severity: BTreeMap<String, Option<Severity>>,
+    /// The Helm program, when not the one on `PATH`.
+    pub helm_path: Option<String>,
+    /// Values files, relative to each chart's folder.
+    pub helm_values: Vec<String>,
 }
 
 impl Default for Settings {
@@ -55,6 +64,8 @@ impl Default for Settings {
             samples: Vec::new(),
             schema_diagnostics: true,
             severity: BTreeMap::new(),
+            helm_path: None,
+            helm_values: Vec::new(),
         }
     }
 }
@@ -80,6 +91,25 @@ impl Settings {
                 .take(MAX_GLOBS)
                 .map(str::to_owned)
                 .collect();
+        }
+        if let Some(helm) = section.get("helm") {
+            match helm.get("path") {
+                Some(Value::String(p)) if !p.trim().is_empty() => {
+                    s.helm_path = Some(p.trim().to_owned());
+                }
+                Some(Value::String(_) | Value::Null) => s.helm_path = None,
+                _ => {}
+            }
+            if let Some(files) = helm.get("values").and_then(Value::as_array) {
+                s.helm_values = files
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::trim)
+                    .filter(|f| !f.is_empty())
+                    .take(MAX_GLOBS)
+                    .map(str::to_owned)
+                    .collect();
+            }
         }
         let diagnostics = section.get("diagnostics");
         if let Some(b) = diagnostics
@@ -165,8 +195,14 @@ mod tests {
                 ]
                 .into_iter()
                 .collect(),
+                helm_path: None,
+                helm_values: Vec::new(),
             }
         );
+        let h = s.updated(&json!({"helm": {"path": "/opt/helm", "values": ["ci/a.yaml", 1, ""]}}));
+        assert_eq!(h.helm_path.as_deref(), Some("/opt/helm"));
+        assert_eq!(h.helm_values, ["ci/a.yaml"]);
+        assert_eq!(h.updated(&json!({"helm": {"path": ""}})).helm_path, None);
         // Keys not given keep their value.
         assert_eq!(s.updated(&json!({"builtinSamples": true})), s);
 

@@ -39,6 +39,8 @@ pub struct State {
     indexes: Mutex<HashMap<PathBuf, Arc<crate::host::Index>>>,
     /// Per open document: the files its latest analysis read or looked for.
     sources: Mutex<HashMap<Uri, BTreeSet<PathBuf>>>,
+    /// Renders Helm charts as the settings say; made on first use after a settings change.
+    helm: Mutex<Option<Arc<crate::helm_process::HelmRunner>>>,
     encoding: OnceLock<Encoding>,
     /// Held while checking that a result is current and publishing it, so that a result
     /// found current cannot reach the client after a newer one or after the close.
@@ -60,6 +62,7 @@ impl State {
             setting_samples: Mutex::default(),
             indexes: Mutex::default(),
             sources: Mutex::default(),
+            helm: Mutex::default(),
             encoding: OnceLock::new(),
             publish: tokio::sync::Mutex::new(()),
             shutdown: AtomicBool::new(false),
@@ -121,6 +124,9 @@ impl State {
         };
         let Some(path) = workspace::path_of(uri) else {
             lock(&self.sources).remove(uri);
+            if path_is_template(uri) {
+                return crate::analysis::Analysis::default();
+            }
             let mut analysis = self.analyzer.analyze_with(text, &inputs);
             crate::suppress::apply(text, &mut analysis.diagnostics);
             settings.apply(&mut analysis.diagnostics);
@@ -164,7 +170,37 @@ impl State {
             .map(|(c, l)| (c.clone(), *l))
             .collect();
         inputs.lints = crate::host::config::enabled_lints(config.as_ref(), &user);
-        let mut analysis = self.analyzer.analyze_with(text, &inputs);
+        let template = match &root {
+            Some(root) => {
+                let open_text = |p: &Path| self.documents.text_at(p);
+                let reader = Reader::new(root, &self.files, &open_text);
+                crate::host::helm::template_of(&reader, root, &path)
+            }
+            // Outside the workspace folders nothing is read or rendered, but a template is
+            // still no YAML: it gets no diagnostics rather than false ones.
+            None => crate::host::helm::template_where(Path::new("/"), &path, &|p| p.is_file())
+                .map(|_| crate::host::helm::TemplateFile::Helper),
+        };
+        let mut analysis = match &template {
+            Some(template) => {
+                let runner = self.helm_runner(&settings);
+                if let crate::host::helm::TemplateFile::Template { chart, .. } = template {
+                    // Saving any file of the chart changes the render.
+                    asked.extend(runner.chart_files(chart));
+                }
+                // Helm reads the disk, not the editor's buffer.
+                let unsaved = std::fs::read_to_string(&path).ok().as_deref() != Some(text);
+                crate::host::analyze_template(
+                    text,
+                    template,
+                    &inputs,
+                    unsaved,
+                    &|chart| crate::host::helm::Renderer::render(&*runner, chart),
+                    &|t, i| self.analyzer.analyze_with(t, i),
+                )
+            }
+            None => self.analyzer.analyze_with(text, &inputs),
+        };
         if let (Some(root), true) = (&root, is_manifest) {
             // The manifest's files are read as the editor has them, unsaved edits included.
             let open_text = |p: &Path| self.documents.text_at(p);
@@ -240,6 +276,69 @@ impl State {
         (entry.samples.clone(), read)
     }
 
+    /// The Helm runner the settings describe. A `helm.path` that is relative or inside a
+    /// workspace folder is refused: a repository's own settings could otherwise make the editor
+    /// run a program the repository ships.
+    fn helm_runner(&self, settings: &Settings) -> Arc<crate::helm_process::HelmRunner> {
+        use crate::helm_process::{HelmRunner, ValuesBase};
+        let mut slot = lock(&self.helm);
+        if let Some(r) = &*slot {
+            return r.clone();
+        }
+        let values = settings.helm_values.iter().map(PathBuf::from).collect();
+        let runner = match settings.helm_path.as_deref().map(PathBuf::from) {
+            Some(p) if !p.is_absolute() => HelmRunner::refused(format!(
+                "The `kyverno.helm.path` setting `{}` is not an absolute path.",
+                p.display()
+            )),
+            Some(p) if self.workspace.root_for(&p).is_some() => HelmRunner::refused(format!(
+                "The `kyverno.helm.path` setting `{}` names a program inside the workspace, which kyverno-ls does not run.",
+                p.display()
+            )),
+            path => HelmRunner::new(path, values, ValuesBase::Chart),
+        };
+        let runner = Arc::new(runner);
+        *slot = Some(runner.clone());
+        runner
+    }
+
+    /// What Helm renders from the template `uri` (see `kyverno.showRendered`), or why there is
+    /// nothing to show.
+    pub fn rendered(&self, uri: &Uri) -> Result<serde_json::Value, String> {
+        use crate::host::helm::{Render, Renderer, TemplateFile, rendered_documents};
+        let not_template = || {
+            format!(
+                "{} is not a Helm template in a workspace folder",
+                uri.as_str()
+            )
+        };
+        let path = workspace::path_of(uri).ok_or_else(not_template)?;
+        let path = workspace::canonical_lenient(&path).unwrap_or(path);
+        let root = self.workspace.root_for(&path).ok_or_else(not_template)?;
+        let open_text = |p: &Path| self.documents.text_at(p);
+        let reader = Reader::new(&root, &self.files, &open_text);
+        let Some(TemplateFile::Template { chart, source }) =
+            crate::host::helm::template_of(&reader, &root, &path)
+        else {
+            return Err(not_template());
+        };
+        let runner = self.helm_runner(&self.settings());
+        let rendered = match runner.render(&chart) {
+            Render::Rendered(out) => rendered_documents(&out)
+                .into_iter()
+                .filter(|(s, _)| *s == source)
+                .map(|(_, doc)| doc.to_string())
+                .collect::<String>(),
+            Render::Failed(why) => return Err(format!("Helm cannot render the chart: {why}")),
+            Render::Unavailable(why) => return Err(why),
+        };
+        Ok(serde_json::json!({
+            "chart": chart.display().to_string(),
+            "template": source,
+            "rendered": rendered,
+        }))
+    }
+
     /// The index of the workspace folder `root`, built on first use by one walk of it.
     fn index(&self, root: &Path) -> Arc<crate::host::Index> {
         if let Some(i) = lock(&self.indexes).get(root) {
@@ -294,6 +393,7 @@ impl State {
             return false;
         }
         *current = settings;
+        *lock(&self.helm) = None;
         true
     }
 
@@ -342,6 +442,11 @@ impl State {
         .await
         .ok()
     }
+}
+
+/// Whether a document with no file path (`untitled:`) names a Helm helper (`x.tpl`).
+fn path_is_template(uri: &Uri) -> bool {
+    uri.as_str().ends_with(".tpl")
 }
 
 #[derive(Default)]

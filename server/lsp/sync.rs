@@ -8,6 +8,7 @@ use std::sync::Arc;
 use tower_lsp_server::Client;
 use tower_lsp_server::ls_types::{
     DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
+    DidSaveTextDocumentParams,
 };
 
 use super::diagnostics;
@@ -33,6 +34,19 @@ pub fn did_change(state: &State, params: DidChangeTextDocumentParams) {
         state.encoding(),
     ) {
         invalidate_dependents(state, &doc.uri);
+    }
+}
+
+/// A saved file is what Helm renders from next: the open templates of its chart (which read
+/// every file of it), itself included, are analysed again.
+pub fn did_save(state: &State, params: DidSaveTextDocumentParams) {
+    let uri = params.text_document.uri;
+    let Some(path) = super::workspace::path_of(&uri) else {
+        return;
+    };
+    state.files.forget(&path);
+    for dependent in state.dependents(&path) {
+        state.documents.invalidate(&dependent);
     }
 }
 

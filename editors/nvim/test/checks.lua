@@ -374,6 +374,107 @@ function C.run(opts)
 
   C.cel(opts)
   C.changes(opts)
+  C.helm(opts)
+end
+
+--- A Helm template: no YAML errors on its `{{ }}` lines; with `helm.path` set, the rendered
+--- policy's findings on the template's lines, and after `:write` those of the new render.
+--- The `helm` is a script that prints a canned render.
+function C.helm(opts)
+  local dir = vim.fn.resolve(vim.fn.tempname())
+  local chart = dir .. '/repo/chart'
+  vim.fn.mkdir(dir .. '/repo/.git', 'p')
+  vim.fn.mkdir(chart .. '/templates', 'p')
+  vim.fn.mkdir(dir .. '/bin', 'p')
+  vim.fn.writefile({ 'apiVersion: v2', 'name: pols', 'version: 0.1.0' }, chart .. '/Chart.yaml')
+  vim.fn.writefile({ 'enabled: true' }, chart .. '/values.yaml')
+  local template = {
+    '{{- if .Values.enabled }}',
+    'apiVersion: kyverno.io/v1',
+    'kind: ClusterPolicy',
+    'metadata:',
+    '  name: no-demo-pods',
+    'spec:',
+    '  rules:',
+    '  - name: no-hello-world',
+    '    match:',
+    '      any:',
+    '      - resources:',
+    '          kinds: [Pod]',
+    '    validate:',
+    '      failureAction: Audit',
+    '      message: "Demo Pods stay out of the cluster."',
+    '      deny:',
+    '        conditions:',
+    '          any:',
+    '          - key: "{{`{{ request.object.metadata.name | to_uper(@) }}`}}"',
+    '            operator: Equals',
+    '            value: HELLO-WORLD',
+    '{{- end }}',
+  }
+  -- What helm prints for the template's lines.
+  local function render(lines)
+    local out = { '---', '# Source: pols/templates/policy.yaml' }
+    for i = 2, #lines - 1 do
+      local line = lines[i]:gsub('{{`', ''):gsub('`}}', '')
+      table.insert(out, line)
+    end
+    vim.fn.writefile(out, dir .. '/bin/render.yaml')
+  end
+  render(template)
+  vim.fn.writefile({ '#!/bin/sh', "cat '" .. dir .. "/bin/render.yaml'" }, dir .. '/bin/helm')
+  vim.fn.setfperm(dir .. '/bin/helm', 'rwxr-xr-x')
+  vim.fn.writefile(template, chart .. '/templates/policy.yaml')
+
+  vim.cmd('edit ' .. vim.fn.fnameescape(chart .. '/templates/policy.yaml'))
+  local bufnr = vim.api.nvim_get_current_buf()
+  local uri = vim.uri_from_bufnr(bufnr)
+  H.ok(
+    H.wait_for(function()
+      local c = clients_of(bufnr)[1]
+      return c and c.initialized and H.published[uri] ~= nil
+    end),
+    'kyverno-ls attaches to a Helm template and publishes'
+  )
+  local codes = function()
+    local out = {}
+    for _, d in ipairs(ours(bufnr)) do
+      table.insert(out, code_of(d))
+    end
+    return out
+  end
+  H.ok(not vim.tbl_contains(codes(), 'yaml-syntax'), 'no yaml-syntax on the template lines')
+
+  opts.set_settings({ helm = { path = dir .. '/bin/helm' } })
+  H.eq(
+    H.wait_for(function()
+      local d = ours(bufnr)
+      return #d == 1 and code_of(d[1]) == 'unknown-function' and { d[1].lnum, d[1].col, d[1].end_col }
+    end),
+    { 18, 55, 62 },
+    'with helm.path set, the misspelt function inside the escaped expression'
+  )
+
+  -- Fixed and saved: rendered again, and the verdict sits on the rule's name.
+  vim.api.nvim_buf_set_lines(bufnr, 18, 19, false, {
+    '          - key: "{{`{{ request.object.metadata.name | to_upper(@) }}`}}"',
+  })
+  render(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false))
+  vim.cmd('silent write')
+  H.eq(
+    H.wait_for(function()
+      local d = rule_fails(bufnr)
+      return #d == 1 and not vim.tbl_contains(codes(), 'unknown-function') and { d[1].lnum, d[1].col, d[1].message }
+    end),
+    {
+      7,
+      10,
+      "Pod hello-world would be reported (Audit): Demo Pods stay out of the cluster. (in Helm's render: `- name: no-hello-world`)",
+    },
+    'after :write, the new render: the verdict on the rule name'
+  )
+  opts.set_settings({ helm = { path = '' } })
+  vim.fn.delete(dir, 'rf')
 end
 
 --- A mutate rule's lens opens the mutated sample against the original in a diff tab, and a

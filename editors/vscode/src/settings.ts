@@ -17,12 +17,18 @@ export interface ServerSettings {
     schema: boolean;
     severity: Record<string, Severity>;
   };
+  /** The Helm program (empty: `helm` on PATH) and values files relative to each chart. */
+  helm: {
+    path: string;
+    values: string[];
+  };
 }
 
 export const DEFAULTS: ServerSettings = {
   builtinSamples: true,
   samples: [],
   diagnostics: { schema: true, severity: {} },
+  helm: { path: '', values: [] },
 };
 
 /** Reads one key of the `kyverno` section, e.g. `diagnostics.schema`; undefined when unset. */
@@ -32,12 +38,18 @@ function isSeverity(v: unknown): v is Severity {
   return typeof v === 'string' && (SEVERITIES as readonly string[]).includes(v);
 }
 
+function nonEmptyStrings(list: unknown[]): string[] {
+  return list.filter((s): s is string => typeof s === 'string' && s.trim().length > 0);
+}
+
 /** The settings, with wrong-typed values replaced by defaults so the server never guesses. */
 export function serverSettings(read: Reader): ServerSettings {
   const builtin = read('builtinSamples');
   const samples = read('samples');
   const schema = read('diagnostics.schema');
   const severity = read('diagnostics.severity');
+  const helmPath = read('helm.path');
+  const helmValues = read('helm.values');
   const sev: Record<string, Severity> = {};
   if (severity !== null && typeof severity === 'object' && !Array.isArray(severity)) {
     for (const [code, level] of Object.entries(severity as Record<string, unknown>)) {
@@ -48,12 +60,14 @@ export function serverSettings(read: Reader): ServerSettings {
   }
   return {
     builtinSamples: typeof builtin === 'boolean' ? builtin : DEFAULTS.builtinSamples,
-    samples: Array.isArray(samples)
-      ? samples.filter((s): s is string => typeof s === 'string' && s.trim().length > 0)
-      : [],
+    samples: Array.isArray(samples) ? nonEmptyStrings(samples) : [],
     diagnostics: {
       schema: typeof schema === 'boolean' ? schema : DEFAULTS.diagnostics.schema,
       severity: sev,
+    },
+    helm: {
+      path: typeof helmPath === 'string' ? helmPath.trim() : '',
+      values: Array.isArray(helmValues) ? nonEmptyStrings(helmValues) : [],
     },
   };
 }

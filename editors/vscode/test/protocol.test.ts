@@ -150,7 +150,7 @@ test('the extension protocol against kyverno-ls: the tutorial policy', { timeout
     assert.deepEqual(init, {
       capabilities: {
         positionEncoding: 'utf-16',
-        textDocumentSync: { openClose: true, change: 2 },
+        textDocumentSync: { openClose: true, change: 2, save: true },
         hoverProvider: true,
         completionProvider: { triggerCharacters: ['.', '{'] },
         signatureHelpProvider: { triggerCharacters: ['(', ','] },
@@ -166,6 +166,7 @@ test('the extension protocol against kyverno-ls: the tutorial policy', { timeout
             'kyverno.listSamples',
             'kyverno.showMutations',
             'kyverno.showGenerated',
+            'kyverno.showRendered',
           ],
         },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },

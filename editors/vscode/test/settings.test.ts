@@ -5,7 +5,12 @@ import { initializationOptions, objectReader } from '../src/settings';
 
 test('defaults when nothing is set', () => {
   assert.deepEqual(initializationOptions(() => undefined), {
-    kyverno: { builtinSamples: true, samples: [], diagnostics: { schema: true, severity: {} } },
+    kyverno: {
+      builtinSamples: true,
+      samples: [],
+      diagnostics: { schema: true, severity: {} },
+      helm: { path: '', values: [] },
+    },
   });
 });
 
@@ -15,6 +20,7 @@ test('the section as VS Code nests it (dotted keys become objects)', () => {
     builtinSamples: false,
     samples: ['samples/**/*.yaml', 'more/*.yml'],
     diagnostics: { schema: false, severity: { 'rule-fails': 'error', 'rule-error': 'off' } },
+    helm: { path: ' /opt/helm/bin/helm ', values: ['ci/strict.yaml', 2, ' '] },
     trace: { server: 'verbose' },
   };
   // Only what the server reads goes out; server.path and trace stay on the client.
@@ -23,6 +29,7 @@ test('the section as VS Code nests it (dotted keys become objects)', () => {
       builtinSamples: false,
       samples: ['samples/**/*.yaml', 'more/*.yml'],
       diagnostics: { schema: false, severity: { 'rule-fails': 'error', 'rule-error': 'off' } },
+      helm: { path: '/opt/helm/bin/helm', values: ['ci/strict.yaml'] },
     },
   });
 });
@@ -38,9 +45,15 @@ test('wrong types fall back to the defaults; unknown severities are dropped', ()
       builtinSamples: true,
       samples: ['ok/*.yaml'],
       diagnostics: { schema: true, severity: { 'unknown-field': 'hint' } },
+      helm: { path: '', values: [] },
     },
   });
   assert.deepEqual(initializationOptions(objectReader({ samples: 'a/*.yaml', diagnostics: { severity: ['error'] } })), {
-    kyverno: { builtinSamples: true, samples: [], diagnostics: { schema: true, severity: {} } },
+    kyverno: {
+      builtinSamples: true,
+      samples: [],
+      diagnostics: { schema: true, severity: {} },
+      helm: { path: '', values: [] },
+    },
   });
 });

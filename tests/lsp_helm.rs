@@ -1,0 +1,434 @@
+//! Helm templates in the editor, with the real core over in-process pipes: a template opens
+//! without syntax errors, the rendered policy's findings sit on the template's lines, an
+//! unsaved edit says the findings are from the last save, and a save renders again. The
+//! `helm` is a shell script printing a canned render, or (`real_helm_*`) Helm's own library
+//! behind `tests/helm/helm`, skipped where it is not installed unless
+//! `KYVERNO_LS_REQUIRE_HELM=1`. Expected messages are whole.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{Session, Workspace, publish, range};
+use serde_json::{Value, json};
+
+/// Prints the actual message when `DUMP` is set, instead of comparing (to write expectations).
+fn same(actual: &Value, expected: Value) {
+    if std::env::var_os("DUMP").is_some() {
+        println!("{actual}");
+        return;
+    }
+    assert_eq!(*actual, expected);
+}
+
+const CHART: &str = "apiVersion: v2\nname: pols\nversion: 0.1.0\n";
+
+const TEMPLATE: &str = r#"{{- if .Values.enabled }}
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: no-demo-pods
+spec:
+  rules:
+  - name: no-hello-world
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    validate:
+      failureAction: {{ .Values.action }}
+      message: "Demo Pods stay out of the cluster."
+      deny:
+        conditions:
+          any:
+          - key: "{{`{{ request.object.metadata.name | to_uper(@) }}`}}"
+            operator: Equals
+            value: HELLO-WORLD
+{{- end }}
+"#;
+
+/// What helm renders from `template` (with `enabled: true`, `action: Enforce`).
+fn rendered(template: &str) -> String {
+    let body = template
+        .replace("{{- if .Values.enabled }}\n", "")
+        .replace("{{- end }}\n", "")
+        .replace("{{ .Values.action }}", "Enforce")
+        .replace("{{`", "")
+        .replace("`}}", "");
+    format!("---\n# Source: pols/templates/policy.yaml\n{body}")
+}
+
+/// A workspace with the chart in `pols/`, and a `helm` script outside it (a setting may not
+/// name a program inside the workspace) that prints `bin/render.yaml`.
+struct Setup {
+    ws: Workspace,
+    bin: tempfile::TempDir,
+    helm: PathBuf,
+}
+
+fn setup() -> Setup {
+    use std::os::unix::fs::PermissionsExt;
+    let ws = Workspace::new(&[
+        ("pols/Chart.yaml", CHART),
+        ("pols/values.yaml", "enabled: true\naction: Enforce\n"),
+        ("pols/templates/policy.yaml", TEMPLATE),
+        (
+            "pols/templates/_helpers.tpl",
+            "{{- define \"x\" -}}\n{{- end -}}\n",
+        ),
+    ]);
+    let bin = tempfile::tempdir().unwrap();
+    let helm = bin.path().join("helm");
+    std::fs::write(
+        &helm,
+        format!(
+            "#!/bin/sh\n/bin/cat '{}'\n",
+            bin.path().join("render.yaml").display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&helm, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(bin.path().join("render.yaml"), rendered(TEMPLATE)).unwrap();
+    Setup { ws, bin, helm }
+}
+
+async fn start(ws: &Workspace, helm: &Path) -> Session {
+    let mut s = Session::real();
+    s.initialize(json!({
+        "rootUri": ws.root_uri(),
+        "initializationOptions": {"kyverno": {"helm": {"path": helm}}},
+    }))
+    .await;
+    s
+}
+
+async fn save(s: &mut Session, uri: &str) {
+    s.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": uri}}),
+    )
+    .await;
+}
+
+/// The misspelt function of [`TEMPLATE`] at `range`.
+fn unknown_function(range: Value) -> Value {
+    json!({
+        "range": range, "severity": 1, "code": "unknown-function",
+        "source": "kyverno-ls",
+        "message": "Unknown function `to_uper`. Did you mean `to_upper`? (in Helm's render: `- key: \"{{ request.object.metadata.name | to_uper(@) }}\"`)",
+    })
+}
+
+#[tokio::test]
+async fn a_template_shows_the_rendered_findings_and_a_save_renders_again() {
+    let setup = setup();
+    let uri = setup.ws.uri("pols/templates/policy.yaml");
+    let mut s = start(&setup.ws, &setup.helm).await;
+    s.open(&uri, TEMPLATE).await;
+    // No `yaml-syntax` on the `{{- if }}` lines: the misspelt function, inside the backquotes
+    // of the escaped expression.
+    let d = s.diagnostics(&uri, Some(1)).await;
+    same(
+        &d,
+        publish(
+            &uri,
+            Some(1),
+            json!([unknown_function(range(18, 55, 18, 62))]),
+        ),
+    );
+    // The rendered document, for the client to show.
+    let shown = s
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "kyverno.showRendered", "arguments": [uri]}),
+        )
+        .await;
+    assert_eq!(
+        shown["result"],
+        json!({
+            "chart": setup.ws.root.join("pols").display().to_string(),
+            "template": "templates/policy.yaml",
+            "rendered": rendered(TEMPLATE),
+        })
+    );
+    // Its quick fix rewrites the word in the template.
+    let actions = s
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": range(18, 57, 18, 57),
+                   "context": {"diagnostics": []}}),
+        )
+        .await;
+    assert_eq!(
+        actions["result"],
+        json!([{
+            "title": "Change to `to_upper`",
+            "kind": "quickfix",
+            "diagnostics": [unknown_function(range(18, 55, 18, 62))],
+            "edit": {"changes": {uri.clone(): [{"range": range(18, 55, 18, 62), "newText": "to_upper"}]}},
+            "isPreferred": true,
+        }])
+    );
+
+    // Fixed in the editor but not saved: Helm still reads the old file, and says so. The
+    // misspelt name is no longer in the text, so the finding covers the line it was on, and
+    // offers no quick fix (none would be right).
+    let fixed = TEMPLATE.replace("to_uper", "to_upper");
+    s.replace(&uri, 2, &fixed).await;
+    let d = s.diagnostics(&uri, Some(2)).await;
+    same(
+        &d,
+        publish(
+            &uri,
+            Some(2),
+            json!([
+                {
+                    "range": range(1, 0, 1, 25), "severity": 3, "code": "helm-unsaved",
+                    "source": "kyverno-ls",
+                    "message": "These findings are from the template as last saved: Helm renders the files on disk. Save to check your edits.",
+                },
+                unknown_function(range(18, 10, 18, 73)),
+            ]),
+        ),
+    );
+
+    let actions = s
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": range(18, 57, 18, 57),
+                   "context": {"diagnostics": []}}),
+        )
+        .await;
+    assert_eq!(actions["result"], json!([]));
+
+    // Saved: rendered again. The policy is valid now and is simulated on the built-in
+    // samples; the verdicts sit on the rule's name in the template.
+    setup.ws.write("pols/templates/policy.yaml", &fixed);
+    std::fs::write(setup.bin.path().join("render.yaml"), rendered(&fixed)).unwrap();
+    save(&mut s, &uri).await;
+    let d = s.diagnostics(&uri, Some(2)).await;
+    // A Deployment's or CronJob's Pod template has no name: the rule Kyverno generates for
+    // them fails to evaluate, as it would in a cluster.
+    let error = |kind: &str, path: &str| {
+        json!({
+            "range": range(7, 10, 7, 24), "severity": 3, "code": "rule-error",
+            "source": "kyverno-ls",
+            "message": format!("{kind} hardened would get an error: failed to check deny conditions: failed to substitute variables in condition key: failed to resolve {path}.metadata.name | to_upper(@) at path /: Invalid type for: <nil>, expected: []jmespath.JpType{{\"string\"}} (in Helm's render: `- name: no-hello-world`)"),
+        })
+    };
+    same(
+        &d,
+        publish(
+            &uri,
+            Some(2),
+            json!([
+                {
+                    "range": range(7, 10, 7, 24), "severity": 3, "code": "rule-fails",
+                    "source": "kyverno-ls",
+                    "message": "Pod hello-world would be blocked (Enforce): Demo Pods stay out of the cluster. (in Helm's render: `- name: no-hello-world`)",
+                    "relatedInformation": [{
+                        "location": {"uri": uri, "range": range(15, 6, 15, 10)}, // `deny`
+                        "message": "the part of the rule that failed",
+                    }],
+                },
+                error("Deployment", "request.object.spec.template"),
+                error("CronJob", "request.object.spec.jobTemplate.spec.template"),
+            ]),
+        ),
+    );
+}
+
+#[tokio::test]
+async fn helpers_and_refused_or_missing_helm() {
+    let setup = setup();
+    let uri = setup.ws.uri("pols/templates/policy.yaml");
+    let helpers = setup.ws.uri("pols/templates/_helpers.tpl");
+
+    // A `helm.path` inside the workspace is not run.
+    setup.ws.write("tools/helm", "#!/bin/sh\necho owned\n");
+    let inside = setup.ws.root.join("tools/helm");
+    let mut s = start(&setup.ws, &inside).await;
+    s.open(&helpers, "{{- define \"x\" -}}\n{{- end -}}\n")
+        .await;
+    let d = s.diagnostics(&helpers, Some(1)).await;
+    same(&d, publish(&helpers, Some(1), json!([])));
+    s.open(&uri, TEMPLATE).await;
+    let d = s.diagnostics(&uri, Some(1)).await;
+    let note = |why: &str| {
+        json!([{
+            "range": range(1, 0, 1, 25), "severity": 3, "code": "helm-not-found",
+            "source": "kyverno-ls",
+            "message": format!("This is a Helm template: kyverno-ls checks the policies Helm renders from it, not its raw text. {why} To check them, install Helm (3 or 4) on PATH, or give its path: the `kyverno.helm.path` setting in the editor, `--helm PATH` for `kyverno-ls check`."),
+        }])
+    };
+    same(
+        &d,
+        publish(
+            &uri,
+            Some(1),
+            note(&format!(
+                "The `kyverno.helm.path` setting `{}` names a program inside the workspace, which kyverno-ls does not run.",
+                inside.display()
+            )),
+        ),
+    );
+
+    let shown = s
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "kyverno.showRendered", "arguments": [uri]}),
+        )
+        .await;
+    assert_eq!(
+        shown["error"]["message"],
+        format!(
+            "The `kyverno.helm.path` setting `{}` names a program inside the workspace, which kyverno-ls does not run.",
+            inside.display()
+        )
+    );
+    let shown = s
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "kyverno.showRendered", "arguments": [helpers]}),
+        )
+        .await;
+    assert_eq!(
+        shown["error"]["message"],
+        format!("{helpers} is not a Helm template in a workspace folder")
+    );
+
+    // A path that does not exist.
+    s.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"kyverno": {"helm": {"path": "/no/helm"}}}}),
+    )
+    .await;
+    let d = s.diagnostics(&uri, Some(1)).await;
+    same(
+        &d,
+        publish(
+            &uri,
+            Some(1),
+            note("The Helm program `/no/helm` does not exist."),
+        ),
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Real Helm
+
+fn real_helm() -> Option<PathBuf> {
+    let importable = std::process::Command::new("python3")
+        .args(["-c", "import helm_python"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if importable {
+        return Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/helm/helm"));
+    }
+    assert!(
+        std::env::var_os("KYVERNO_LS_REQUIRE_HELM").is_none(),
+        "KYVERNO_LS_REQUIRE_HELM is set but python3 cannot import helm_python"
+    );
+    println!("skipped: python3 cannot import helm_python (PyPI's helm-python-sdk)");
+    None
+}
+
+#[tokio::test]
+async fn real_helm_renders_the_fixture_chart_and_again_after_a_save() {
+    let Some(helm) = real_helm() else { return };
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/helm/policy-chart");
+    let read = |p: &str| std::fs::read_to_string(fixture.join(p)).unwrap();
+    let template = read("templates/disallow-latest-tag.yaml");
+    let ws = Workspace::new(&[
+        ("chart/Chart.yaml", &read("Chart.yaml")),
+        ("chart/values.yaml", &read("values.yaml")),
+        (
+            "chart/templates/_helpers.tpl",
+            &read("templates/_helpers.tpl"),
+        ),
+        ("chart/templates/disallow-latest-tag.yaml", &template),
+    ]);
+    let uri = ws.uri("chart/templates/disallow-latest-tag.yaml");
+    let mut s = start(&ws, &helm).await;
+    s.open(&uri, &template).await;
+    let d = s.diagnostics(&uri, Some(1)).await;
+    let codes = |d: &Value| {
+        d["params"]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["code"].as_str().unwrap().to_owned(),
+                    d["range"]["start"]["line"].as_u64().unwrap(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        codes(&d),
+        [
+            ("element-outside-foreach".to_owned(), 19),
+            ("deprecated".to_owned(), 29)
+        ]
+    );
+
+    // The message no longer names `element`, and the operator is the current one: saved, the
+    // policy is valid and simulated on the built-in samples, whose untagged images fail.
+    let fixed = template
+        .replace("Image {{`{{ element.image }}`}} needs", "Images need")
+        .replace("operator: Equal\n", "operator: Equals\n");
+    s.replace(&uri, 2, &fixed).await;
+    ws.write("chart/templates/disallow-latest-tag.yaml", &fixed);
+    save(&mut s, &uri).await;
+    let d = loop {
+        let d = s.diagnostics(&uri, Some(2)).await;
+        // The edit's own analysis may come first, from the old render.
+        if !codes(&d)
+            .iter()
+            .any(|(c, _)| c == "helm-unsaved" || c == "deprecated")
+        {
+            break d;
+        }
+    };
+    let verdict = |sample: &str| {
+        json!({
+            "range": range(12, 10, 12, 27), "severity": 3, "code": "rule-fails",
+            "source": "kyverno-ls",
+            "message": format!("{sample} would be reported (Audit): Images need a tag other than latest. (in Helm's render: `- name: require-image-tag`)"),
+            "relatedInformation": [{
+                "location": {"uri": uri, "range": range(22, 8, 22, 12)}, // `deny`
+                "message": "the part of the rule that failed",
+            }],
+        })
+    };
+    same(
+        &d,
+        publish(
+            &uri,
+            Some(2),
+            json!([verdict("Pod hello-world"), verdict("Pod privileged")]),
+        ),
+    );
+}
+
+#[tokio::test]
+async fn outside_any_workspace_folder_a_template_is_not_read_as_yaml() {
+    let setup = setup();
+    let uri = setup.ws.uri("pols/templates/policy.yaml");
+    let mut s = Session::real();
+    s.initialize(json!({})).await;
+    s.open(&uri, TEMPLATE).await;
+    let d = s.diagnostics(&uri, Some(1)).await;
+    same(&d, publish(&uri, Some(1), json!([])));
+    // Nor is a new helper with no file yet.
+    s.open("untitled:helpers.tpl", "{{- define \"x\" -}}\n")
+        .await;
+    let d = s.diagnostics("untitled:helpers.tpl", Some(1)).await;
+    same(&d, publish("untitled:helpers.tpl", Some(1), json!([])));
+    // A plain file there still is.
+    let plain = setup.ws.uri("pols/broken.yaml");
+    s.open(&plain, "a: [\n").await;
+    let d = s.diagnostics(&plain, Some(1)).await;
+    assert_eq!(d["params"]["diagnostics"][0]["code"], "yaml-syntax");
+}

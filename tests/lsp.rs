@@ -1891,3 +1891,101 @@ spec:
         .await;
     assert_eq!(actions, response(4, json!([])));
 }
+
+/// Each kind of fix, through the editor: fix all, apply, and the file checks clean, its
+/// comments and quotes as they were.
+#[tokio::test]
+async fn each_fix_leaves_a_clean_file() {
+    let policy = |spec: &str, rule: &str| {
+        format!(
+            "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: p
+spec:
+{spec}  rules:
+  - name: r
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+{rule}    validate:
+      failureAction: Audit
+      message: 'by {{{{ request.userInfo.username }}}}' # who
+      pattern:
+        metadata:
+          name: \"?*\"
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  containers: [{{name: web, image: nginx}}]
+"
+        )
+    };
+    let cases = [
+        // Admission-only variables in a background policy: `background: false`.
+        (
+            policy("  background: true # scans too\n", ""),
+            policy("  background: false # scans too\n", ""),
+        ),
+        // A fixed key: `In` becomes `AnyIn`; `NotEqual`, `NotEquals`.
+        (
+            policy(
+                "  background: false\n",
+                "    preconditions:\n      all:\n      - key: 'web'\n        operator: In # legacy\n        value: [web, api]\n      - key: \"{{ request.operation }}\"\n        operator: NotEqual\n        value: DELETE\n",
+            ),
+            policy(
+                "  background: false\n",
+                "    preconditions:\n      all:\n      - key: 'web'\n        operator: AnyIn # legacy\n        value: [web, api]\n      - key: \"{{ request.operation }}\"\n        operator: NotEquals\n        value: DELETE\n",
+            ),
+        ),
+        // Overrides move into the rule as a block.
+        (
+            policy(
+                "  background: false\n  validationFailureActionOverrides:\n  - action: Enforce # prod only\n    namespaces: [prod]\n",
+                "",
+            ),
+            policy("  background: false\n", "")
+                .replace("    validate:\n", "    validate:\n      failureActionOverrides:\n      - action: Enforce # prod only\n        namespaces: [prod]\n"),
+        ),
+    ];
+    let mut s = Session::start(Arc::new(lsp::Kyverno));
+    s.initialize().await;
+    let mut version = 1;
+    s.open(&cases[0].0).await;
+    let mut id = 2;
+    for (before, after) in cases {
+        version += 1;
+        s.change(version, json!([{"text": before}])).await;
+        let published = s.diagnostics().await;
+        assert!(
+            !published["params"]["diagnostics"]
+                .as_array()
+                .unwrap()
+                .is_empty(),
+            "{before}"
+        );
+        let actions = s
+            .request(
+                "textDocument/codeAction",
+                json!({"textDocument": {"uri": URI}, "range": range(0, 0, 40, 0),
+                       "context": {"diagnostics": [], "only": ["source.fixAll"]}}),
+            )
+            .await;
+        id += 1;
+        assert_eq!(actions["id"], id - 1);
+        let edits = actions["result"][0]["edit"]["changes"][URI]
+            .as_array()
+            .unwrap()
+            .clone();
+        let fixed = apply_lsp_edits(&before, &edits);
+        assert_eq!(fixed, after);
+        version += 1;
+        s.change(version, json!([{"text": fixed}])).await;
+        let published = s.diagnostics().await;
+        assert_eq!(published["params"]["diagnostics"], json!([]), "{after}");
+    }
+}

@@ -26,20 +26,25 @@ fn checked_document(
     chunk: &str,
     extra_variables: &[String],
     partial: bool,
+    catalog: &crate::k8s::Catalog,
 ) -> Option<std::sync::Arc<CheckedDocument>> {
     use std::collections::HashMap;
     use std::sync::{Arc, Mutex, OnceLock};
-    type Memo = Mutex<(
-        HashMap<(String, Vec<String>, bool), Option<Arc<CheckedDocument>>>,
-        usize,
-    )>;
+    type Key = (String, Vec<String>, bool, u64);
+    type Memo = Mutex<(HashMap<Key, Option<Arc<CheckedDocument>>>, usize)>;
     static MEMO: OnceLock<Memo> = OnceLock::new();
     // Remembered text is bounded in entries and in bytes (a tree costs a small multiple of its
     // text).
     const MAX_ENTRIES: usize = 1024;
     const MAX_BYTES: usize = 4 * 1024 * 1024;
     let memo = MEMO.get_or_init(|| Mutex::new((HashMap::new(), 0)));
-    let key = (chunk.to_string(), extra_variables.to_vec(), partial);
+    // The same text checks differently against other CRDs.
+    let key = (
+        chunk.to_string(),
+        extra_variables.to_vec(),
+        partial,
+        catalog.fingerprint(),
+    );
     if let Some(hit) = memo.lock().ok().and_then(|m| m.0.get(&key).cloned()) {
         return hit;
     }
@@ -50,8 +55,13 @@ fn checked_document(
         let policy = doc.root.as_ref().and_then(crate::model::Policy::lower);
         let (findings, kind) = match &doc.root {
             Some(root) => {
-                let mut found =
-                    checks::check_document_with(chunk, root, policy.as_ref(), extra_variables);
+                let mut found = checks::check_document_with(
+                    catalog,
+                    chunk,
+                    root,
+                    policy.as_ref(),
+                    extra_variables,
+                );
                 if let Some(p) = &policy {
                     found.extend(checks::cel_lint::check(chunk, root, p));
                 }
@@ -110,6 +120,8 @@ pub struct Analysis {
     pub diagnostics: Vec<Diagnostic>,
     /// [`Inputs::current_sample`]: the sample hover evaluates against, by label.
     pub current_sample: Option<String>,
+    /// The kinds the checks used: the built-in ones, the workspace's CRDs and the text's own.
+    pub catalog: std::sync::Arc<crate::k8s::Catalog>,
 }
 
 impl Analysis {
@@ -136,6 +148,9 @@ pub struct Inputs {
     /// The documents are partial objects by design (chainsaw assertions, strategic-merge
     /// patches): nothing is reported for what they leave out, and they are not simulated.
     pub partial: bool,
+    /// The kinds the workspace's CustomResourceDefinitions define, beside the built-in ones.
+    /// The text's own definitions are added by the analysis.
+    pub crds: std::sync::Arc<crate::k8s::Catalog>,
 }
 
 impl Default for Inputs {
@@ -146,6 +161,7 @@ impl Default for Inputs {
             extra_variables: Vec::new(),
             current_sample: None,
             partial: false,
+            crds: crate::k8s::Catalog::builtin(),
         }
     }
 }
@@ -214,6 +230,13 @@ pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
     let mut accepted = Vec::new();
     let mut valid = Vec::new();
     let mut documents: Vec<DocAnalysis> = Vec::new();
+    // Definitions in this text are newer than what the workspace read of its file.
+    let own = crate::k8s::crd::read_all(text);
+    let catalog = if own.is_empty() {
+        inputs.crds.clone()
+    } else {
+        std::sync::Arc::new(inputs.crds.with_definitions(own))
+    };
     for range in yaml::document_ranges(text) {
         // Documents are parsed and checked on their own text, so an edit in one document of a
         // file reuses the results of the others.
@@ -221,6 +244,7 @@ pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
             &text[range.clone()],
             &inputs.extra_variables,
             inputs.partial,
+            &catalog,
         ) else {
             continue;
         };
@@ -266,7 +290,7 @@ pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
                 .and_then(|span| documents.iter().find(|d| d.doc.span == *span))
                 .and_then(|d| d.doc.root.as_ref());
             if let Some(root) = root {
-                crate::checks::resource_fields::check_sample(root, &mut diagnostics);
+                crate::checks::resource_fields::check_sample(&catalog, root, &mut diagnostics);
             }
         }
         if same.is_empty() && inputs.builtin_samples {
@@ -290,6 +314,7 @@ pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
         simulation,
         diagnostics,
         current_sample: inputs.current_sample.clone(),
+        catalog,
     }
 }
 

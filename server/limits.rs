@@ -154,6 +154,22 @@ pub const MAX_WALK_ENTRIES: usize = 200_000;
 /// not written by hand.
 pub const MAX_WALK_DEPTH: usize = 32;
 
+// ---- CustomResourceDefinitions ----------------------------------------------------------
+
+/// Deepest schema node of a workspace CRD that is read (`openAPIV3Schema` nested in
+/// `properties`, `items` and `additionalProperties`). Real CRDs nest about 25 levels (Argo's
+/// workflow templates); YAML's own depth limit allows about 60. Below the bound the schema is
+/// free: nothing is reported there, rather than something wrong.
+pub const MAX_CRD_SCHEMA_DEPTH: usize = 48;
+
+/// Most schema nodes read from one CRD (every version counted). Large operator CRDs have
+/// about 20,000; past the bound the rest of the schema is free, as past the depth bound.
+pub const MAX_CRD_SCHEMA_NODES: usize = 100_000;
+
+/// Most CRDs a workspace contributes (the files of one walk, and the analysed text's own):
+/// past the bound, further kinds are unknown, and their rules are not checked.
+pub const MAX_CRD_DEFINITIONS: usize = 2_000;
+
 #[cfg(test)]
 mod tests {
     use super::*;

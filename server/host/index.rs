@@ -1,8 +1,10 @@
-//! The index of a folder's Kyverno test manifests, chainsaw tests and kustomizations: which
-//! manifests list a policy file, and which files are partial objects by design.
+//! The index of a folder's Kyverno test manifests, chainsaw tests, kustomizations and
+//! CustomResourceDefinitions: which manifests list a policy file, which files are partial
+//! objects by design, and which custom kinds the folder defines.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::testing::files::MANIFEST_NAME;
 use crate::testing::paths;
@@ -31,6 +33,10 @@ pub struct Index {
     pub listed: BTreeMap<PathBuf, Vec<PathBuf>>,
     /// Files that chainsaw `assert`/`error` steps or kustomization patches name.
     pub partial: BTreeSet<PathBuf>,
+    /// The kinds of the folder's CustomResourceDefinitions, beside the built-in ones.
+    pub crds: Arc<crate::k8s::Catalog>,
+    /// The files those definitions come from (a change to one changes the index).
+    pub crd_files: BTreeSet<PathBuf>,
 }
 
 impl Index {
@@ -38,11 +44,22 @@ impl Index {
     /// walk below `root`); paths they name outside `root` are left out.
     pub fn build(files: &dyn Files, root: &Path, paths: &[PathBuf]) -> Index {
         let mut index = Index::default();
+        let mut definitions = Vec::new();
         for path in paths {
             let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
                 continue;
             };
             if !is_index_file(path) {
+                // Any YAML file may define kinds: the cheap text test spares parsing the rest.
+                if let Ok(text) = files.read(path)
+                    && crate::k8s::crd::may_define(&text)
+                {
+                    let found = crate::k8s::crd::read_all(&text);
+                    if !found.is_empty() {
+                        index.crd_files.insert(path.clone());
+                        definitions.extend(found.into_iter().map(Arc::new));
+                    }
+                }
                 continue;
             }
             let Ok(text) = files.read(path) else {
@@ -78,6 +95,7 @@ impl Index {
                 }
             }
         }
+        index.crds = Arc::new(crate::k8s::Catalog::new(definitions));
         index
     }
 

@@ -51,6 +51,7 @@ pub fn inputs_for(
         inputs: Inputs {
             builtin_samples: options.builtin_samples,
             partial: index.is_partial(path),
+            crds: index.crds.clone(),
             ..Inputs::default()
         },
         ..FileInputs::default()

@@ -151,6 +151,9 @@ pub struct Inputs {
     /// The kinds the workspace's CustomResourceDefinitions define, beside the built-in ones.
     /// The text's own definitions are added by the analysis.
     pub crds: std::sync::Arc<crate::k8s::Catalog>,
+    /// A policy's modeline names this text as its sample resources: its resources are
+    /// checked against their kinds, as same-file samples are.
+    pub sample_file: bool,
 }
 
 impl Default for Inputs {
@@ -162,6 +165,7 @@ impl Default for Inputs {
             current_sample: None,
             partial: false,
             crds: crate::k8s::Catalog::builtin(),
+            sample_file: false,
         }
     }
 }
@@ -275,14 +279,13 @@ pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
     let any_policy = documents
         .iter()
         .any(|d| d.kind.is_some_and(DocKind::is_simulated_policy));
-    let samples = if !any_policy {
-        Vec::new()
-    } else if !inputs.external_samples.is_empty() {
-        inputs.external_samples.clone()
-    } else {
+    let same_file = any_policy && inputs.external_samples.is_empty();
+    let mut same = Vec::new();
+    if same_file || inputs.sample_file {
         let docs = documents.iter().map(|d| &d.doc);
-        let mut same = crate::samples::from_documents(docs, None, Origin::SameFile);
-        // A sample with a misspelt field would be simulated as written: say so on the field.
+        same = crate::samples::from_documents(docs, None, Origin::SameFile);
+        // A sample with a misspelt field would be simulated as written: say so on the field,
+        // here and in a file a modeline names.
         for s in &same {
             let root = s
                 .span
@@ -293,6 +296,12 @@ pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
                 crate::checks::resource_fields::check_sample(&catalog, root, &mut diagnostics);
             }
         }
+    }
+    let samples = if !any_policy {
+        Vec::new()
+    } else if !inputs.external_samples.is_empty() {
+        inputs.external_samples.clone()
+    } else {
         if same.is_empty() && inputs.builtin_samples {
             same = crate::samples::builtin();
         }

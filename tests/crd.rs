@@ -1,5 +1,7 @@
 //! CustomResourceDefinitions in another file of the workspace: `check` over a folder and the
-//! editor both learn the custom kind's fields from it. Expected messages are whole.
+//! editor both learn the custom kind's fields from it. And the files a policy's modeline names
+//! as its samples: their resources are checked against their kinds' schemas, where the user
+//! reads them. Expected messages are whole.
 
 mod common;
 
@@ -103,6 +105,89 @@ fn check_learns_a_custom_kind_from_another_file_of_the_folder() {
     );
 }
 
+/// Names `samples/gadgets.yaml` as its samples.
+const SAMPLES_POLICY: &str = "# kyverno-ls: resources=samples/gadgets.yaml
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: gadget-retention
+spec:
+  rules:
+  - name: retention
+    match:
+      any:
+      - resources:
+          kinds: [Gadget]
+    validate:
+      failureAction: Audit
+      message: A gadget says how long it keeps its data.
+      pattern:
+        spec:
+          retention: \"?*\"
+";
+
+const SAMPLES: &str = "apiVersion: acme.io/v1alpha1
+kind: Gadget
+metadata:
+  name: g
+spec:
+  retention: 24h
+  tierz: [gold]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+spec:
+  containers:
+  - name: c
+    image: nginx
+    imagePullPolicyy: Always
+";
+
+#[test]
+fn a_sample_file_named_by_a_modeline_is_checked_against_its_kinds() {
+    let ws = Workspace::new(&[
+        ("crds/gadget.yaml", CRD),
+        ("policy.yaml", SAMPLES_POLICY),
+        ("samples/gadgets.yaml", SAMPLES),
+    ]);
+    let files = check(&ws.root, ".");
+    let sample = files
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "./samples/gadgets.yaml")
+        .unwrap_or_else(|| panic!("{files}"));
+    assert_eq!(
+        sample["diagnostics"],
+        json!([
+            {
+                "code": "sample-unknown-field",
+                "severity": "warning",
+                "message": "`tierz` is not a field of GadgetSpec in Gadget (CRD gadgets.acme.io), so the policies are simulated on a resource the API server would not store as written. Did you mean `tiers`?",
+                "range": range(6, 2, 6, 7),
+            },
+            {
+                "code": "sample-unknown-field",
+                "severity": "warning",
+                "message": "`imagePullPolicyy` is not a field of Container in Pod (Kubernetes 1.37), so the policies are simulated on a resource the API server would not store as written. Did you mean `imagePullPolicy`?",
+                "range": range(16, 4, 16, 20),
+            },
+        ])
+    );
+    // A resource file no policy names is left alone.
+    ws.write(
+        "policy.yaml",
+        &SAMPLES_POLICY.replace("# kyverno-ls: resources=samples/gadgets.yaml\n", ""),
+    );
+    let files = check(&ws.root, "samples/gadgets.yaml");
+    assert_eq!(
+        files,
+        json!([{"path": "samples/gadgets.yaml", "diagnostics": []}])
+    );
+}
+
 #[tokio::test]
 async fn the_editor_learns_a_custom_kind_from_another_workspace_file() {
     let ws = Workspace::new(&[("crds/gadget.yaml", CRD)]);
@@ -162,4 +247,31 @@ async fn the_editor_learns_a_custom_kind_from_another_workspace_file() {
         })
         .await;
     assert_eq!(d, publish(&uri, Some(2), json!([])));
+}
+
+#[tokio::test]
+async fn the_editor_checks_an_open_sample_file_against_its_kinds() {
+    let ws = Workspace::new(&[
+        ("crds/gadget.yaml", CRD),
+        ("policy.yaml", SAMPLES_POLICY),
+        ("samples/gadgets.yaml", SAMPLES),
+    ]);
+    let uri = ws.uri("samples/gadgets.yaml");
+    let mut s = Session::real();
+    s.initialize(json!({"rootUri": ws.root_uri()})).await;
+    s.open(&uri, SAMPLES).await;
+    let d = s.diagnostics(&uri, Some(1)).await;
+    let messages: Vec<&str> = d["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "`tierz` is not a field of GadgetSpec in Gadget (CRD gadgets.acme.io), so the policies are simulated on a resource the API server would not store as written. Did you mean `tiers`?",
+            "`imagePullPolicyy` is not a field of Container in Pod (Kubernetes 1.37), so the policies are simulated on a resource the API server would not store as written. Did you mean `imagePullPolicy`?",
+        ]
+    );
 }

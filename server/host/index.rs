@@ -1,6 +1,7 @@
-//! The index of a folder's Kyverno test manifests, chainsaw tests, kustomizations and
-//! CustomResourceDefinitions: which manifests list a policy file, which files are partial
-//! objects by design, and which custom kinds the folder defines.
+//! The index of a folder's Kyverno test manifests, chainsaw tests, kustomizations,
+//! CustomResourceDefinitions and modelines: which manifests list a policy file, which files
+//! are partial objects by design, which custom kinds the folder defines, and which files
+//! policies name as their sample resources.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -37,6 +38,14 @@ pub struct Index {
     pub crds: Arc<crate::k8s::Catalog>,
     /// The files those definitions come from (a change to one changes the index).
     pub crd_files: BTreeSet<PathBuf>,
+    /// Files a policy's `# kyverno-ls: resources=` modeline names: sample resources.
+    pub sample_files: BTreeSet<PathBuf>,
+}
+
+/// Whether a file's text may name sample files (a modeline), or define kinds: a change to it
+/// may change an [`Index`].
+pub fn may_change_index(text: &str) -> bool {
+    crate::k8s::crd::may_define(text) || text.contains("kyverno-ls:")
 }
 
 impl Index {
@@ -49,15 +58,24 @@ impl Index {
             let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
                 continue;
             };
+            let base = path.parent().unwrap_or(Path::new(""));
             if !is_index_file(path) {
-                // Any YAML file may define kinds: the cheap text test spares parsing the rest.
-                if let Ok(text) = files.read(path)
-                    && crate::k8s::crd::may_define(&text)
-                {
+                // Any YAML file may define kinds or name samples: cheap text tests spare
+                // parsing the rest.
+                let Ok(text) = files.read(path) else {
+                    continue;
+                };
+                if crate::k8s::crd::may_define(&text) {
                     let found = crate::k8s::crd::read_all(&text);
                     if !found.is_empty() {
                         index.crd_files.insert(path.clone());
                         definitions.extend(found.into_iter().map(Arc::new));
+                    }
+                }
+                for p in crate::samples::modeline(&text) {
+                    let mut real = |p: &Path| files.real(p);
+                    if let Ok(named) = paths::check(base, &p, root, &mut real) {
+                        index.sample_files.insert(named);
                     }
                 }
                 continue;
@@ -65,7 +83,6 @@ impl Index {
             let Ok(text) = files.read(path) else {
                 continue;
             };
-            let base = path.parent().unwrap_or(Path::new(""));
             let mut named = |p: &str| {
                 let mut real = |p: &Path| files.real(p);
                 paths::check(base, p, root, &mut real).ok()

@@ -52,6 +52,7 @@ pub fn inputs_for(
             builtin_samples: options.builtin_samples,
             partial: index.is_partial(path),
             crds: index.crds.clone(),
+            sample_file: index.sample_files.contains(path),
             ..Inputs::default()
         },
         ..FileInputs::default()

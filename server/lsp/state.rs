@@ -244,9 +244,10 @@ impl State {
     }
 
     /// Whether a change to the file at `path`, whose text is now `text` (when known), can
-    /// change the kinds an index knows: it held CustomResourceDefinitions, or now may.
-    pub fn changes_kinds(&self, path: &Path, text: Option<&str>) -> bool {
-        if text.is_some_and(crate::k8s::crd::may_define) {
+    /// change an index: it held CustomResourceDefinitions, or now may define kinds or name
+    /// sample files.
+    pub fn changes_index(&self, path: &Path, text: Option<&str>) -> bool {
+        if text.is_some_and(crate::host::index::may_change_index) {
             return true;
         }
         let lexical = workspace::normalize(path);

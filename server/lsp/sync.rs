@@ -44,7 +44,7 @@ fn kinds_changed(state: &State, uri: &tower_lsp_server::ls_types::Uri) {
         return;
     };
     let text = state.documents.text_at(&path);
-    if state.changes_kinds(&path, text.as_deref()) {
+    if state.changes_index(&path, text.as_deref()) {
         state.invalidate_all();
     }
 }

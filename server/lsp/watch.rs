@@ -69,7 +69,7 @@ pub fn did_change_watched_files(state: &State, params: DidChangeWatchedFilesPara
             .workspace
             .root_for(&path)
             .and_then(|_| crate::vfs::read_text(&path).ok());
-        if crate::host::index::is_index_file(&path) || state.changes_kinds(&path, text.as_deref()) {
+        if crate::host::index::is_index_file(&path) || state.changes_index(&path, text.as_deref()) {
             all = true;
         }
         affected.extend(state.dependents(&path));

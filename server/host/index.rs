@@ -68,8 +68,7 @@ impl Index {
                 if crate::k8s::crd::may_define(&text) {
                     let found = crate::k8s::crd::read_all(&text);
                     if !found.is_empty() {
-                        index.crd_files.insert(path.clone());
-                        definitions.extend(found.into_iter().map(Arc::new));
+                        definitions.push((path.clone(), found));
                     }
                 }
                 for p in crate::samples::modeline(&text) {
@@ -112,7 +111,17 @@ impl Index {
                 }
             }
         }
-        index.crds = Arc::new(crate::k8s::Catalog::new(definitions));
+        // A chainsaw assertion names only the parts of a CRD it checks: its schema would make
+        // every other field look unknown.
+        definitions.retain(|(path, _)| !index.is_partial(path));
+        index.crd_files = definitions.iter().map(|(p, _)| p.clone()).collect();
+        index.crds = Arc::new(crate::k8s::Catalog::new(
+            definitions
+                .into_iter()
+                .flat_map(|(_, found)| found)
+                .map(Arc::new)
+                .collect(),
+        ));
         index
     }
 
@@ -221,6 +230,35 @@ mod tests {
             index
                 .manifests_listing(Path::new("/r/k/base.yaml"))
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn definitions_and_sample_files() {
+        let crd = |kind: &str| {
+            format!(
+                "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  group: acme.io\n  names: {{kind: {kind}, plural: x}}\n  versions:\n  - name: v1\n"
+            )
+        };
+        let policy =
+            "# kyverno-ls: resources=samples/a.yaml,../../outside.yaml\nkind: ClusterPolicy\n";
+        let files = MemFiles::new(&[
+            ("/r/crds/gadget.yaml", &crd("Gadget")),
+            // A chainsaw assertion about a CRD is a partial object, not a definition.
+            ("/r/t/.chainsaw-test/crd-assert.yaml", &crd("Asserted")),
+            ("/r/p/policy.yaml", policy),
+        ]);
+        let (all, _) = crate::vfs::walk(&files, Path::new("/r"), &crate::vfs::is_yaml);
+        let index = Index::build(&files, Path::new("/r"), &all);
+        assert!(index.crds.defines("Gadget"));
+        assert!(!index.crds.defines("Asserted"));
+        assert_eq!(
+            index.crd_files.iter().collect::<Vec<_>>(),
+            [Path::new("/r/crds/gadget.yaml")]
+        );
+        assert_eq!(
+            index.sample_files.iter().collect::<Vec<_>>(),
+            [Path::new("/r/p/samples/a.yaml")]
         );
     }
 }

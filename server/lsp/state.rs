@@ -247,7 +247,13 @@ impl State {
     /// change an index: it held CustomResourceDefinitions, or now may define kinds or name
     /// sample files.
     pub fn changes_index(&self, path: &Path, text: Option<&str>) -> bool {
-        if text.is_some_and(crate::host::index::may_change_index) {
+        text.is_some_and(crate::host::index::may_change_index) || self.defines_kinds(path, None)
+    }
+
+    /// Whether the file at `path` held CustomResourceDefinitions when an index was read, or
+    /// its text (when known) now may.
+    pub fn defines_kinds(&self, path: &Path, text: Option<&str>) -> bool {
+        if text.is_some_and(crate::k8s::crd::may_define) {
             return true;
         }
         let lexical = workspace::normalize(path);

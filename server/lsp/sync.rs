@@ -38,13 +38,15 @@ pub fn did_change(state: &State, params: DidChangeTextDocumentParams) {
 }
 
 /// A document that defines (or defined) custom kinds changed: every policy may see other
-/// kinds now, so the indexes are read again and every document analysed again.
+/// kinds now, so the indexes are read again and every document analysed again. (A modeline
+/// being typed waits for the save, which the file watcher reports: rebuilding the index on
+/// every keystroke of a policy would cost far more than a late warning in a sample file.)
 fn kinds_changed(state: &State, uri: &tower_lsp_server::ls_types::Uri) {
     let Some(path) = super::workspace::path_of(uri) else {
         return;
     };
     let text = state.documents.text_at(&path);
-    if state.changes_index(&path, text.as_deref()) {
+    if state.defines_kinds(&path, text.as_deref()) {
         state.invalidate_all();
     }
 }

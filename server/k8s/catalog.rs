@@ -20,6 +20,8 @@ pub struct Catalog {
     custom: Api,
     /// Every custom kind name, sorted, those without a usable schema included.
     names: Vec<String>,
+    /// The versions of custom kinds whose fields are not known (no schema, or a free one).
+    schemaless: Vec<Kind>,
     fingerprint: u64,
 }
 
@@ -63,16 +65,28 @@ impl Catalog {
             types: Vec::new(),
         };
         let mut kinds = Vec::new();
+        let mut schemaless = Vec::new();
         let mut names: Vec<String> = Vec::new();
         let mut hasher = std::hash::DefaultHasher::new();
         for d in &kept {
             d.hash(&mut hasher);
             names.push(d.kind.clone());
             for v in &d.versions {
-                let Some(schema) = &v.schema else { continue };
+                let kind = |ty| Kind {
+                    group: d.group.clone().into(),
+                    version: v.name.clone().into(),
+                    kind: d.kind.clone().into(),
+                    plural: d.plural.clone().into(),
+                    scope: d.scope,
+                    ty,
+                };
                 let prefix = format!("{}.{}.", d.group, v.name);
-                let Shape::Object(root) = flat.shape(schema, &prefix, &d.kind) else {
-                    continue;
+                let root = match v.schema.as_ref().map(|s| flat.shape(s, &prefix, &d.kind)) {
+                    Some(Shape::Object(root)) => root,
+                    _ => {
+                        schemaless.push(kind(TypeRef(u32::MAX)));
+                        continue;
+                    }
                 };
                 // Every object has these, whatever its schema says; metadata is the API's.
                 let local = root.0 as usize - flat.offset;
@@ -99,14 +113,7 @@ impl Catalog {
                     );
                 }
                 fields.sort_by(|a, b| a.name.cmp(&b.name));
-                kinds.push(Kind {
-                    group: d.group.clone().into(),
-                    version: v.name.clone().into(),
-                    kind: d.kind.clone().into(),
-                    plural: d.plural.clone().into(),
-                    scope: d.scope,
-                    ty: root,
-                });
+                kinds.push(kind(root));
             }
         }
         names.sort();
@@ -120,6 +127,7 @@ impl Catalog {
                 types: flat.types,
             },
             names,
+            schemaless,
             fingerprint,
         }
     }
@@ -176,15 +184,20 @@ impl Catalog {
         })
     }
 
-    /// [`Api::kinds_of_selector`], custom kinds included (`Widget`, `example.com/v1/Widget`).
+    /// [`Api::kinds_of_selector`], custom kinds included (`Widget`, `example.com/v1/Widget`);
+    /// None too when the selector names a custom kind's version whose fields are not known.
     pub fn kinds_of_selector(&self, selector: &str) -> Option<Vec<&Kind>> {
+        if !Self::select(&self.schemaless, selector).is_empty() {
+            return None;
+        }
         let mut found = api().kinds_of_selector(selector).unwrap_or_default();
-        found.extend(self.custom_of_selector(selector));
+        found.extend(Self::select(&self.custom.kinds, selector));
         (!found.is_empty()).then_some(found)
     }
 
-    fn custom_of_selector(&self, selector: &str) -> Vec<&Kind> {
-        if self.custom.kinds.is_empty() || selector.contains(['*', '?']) {
+    /// The kinds among `kinds` that a `match` kind selects; a group may have dots here.
+    fn select<'a>(kinds: &'a [Kind], selector: &str) -> Vec<&'a Kind> {
+        if kinds.is_empty() || selector.contains(['*', '?']) {
             return Vec::new();
         }
         let mut parts: Vec<&str> = selector.split('/').collect();
@@ -202,8 +215,7 @@ impl Catalog {
             [group, version, kind] => (Some(*group), Some(*version), *kind),
             _ => return Vec::new(),
         };
-        self.custom
-            .kinds
+        kinds
             .iter()
             .filter(|k| {
                 k.kind == kind
@@ -374,6 +386,20 @@ mod tests {
             "ObjectMeta"
         );
         assert_eq!(widget().fingerprint(), c.fingerprint());
+        // A version without a schema says nothing about fields: a selector that may name it
+        // turns the checks off; one that names the other version does not.
+        let free = c.with_definitions(
+            super::super::crd::read_all(
+                "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  group: example.com\n  names: {kind: Widget, plural: widgets}\n  versions:\n  - name: v2\n  - name: v1\n    schema:\n      openAPIV3Schema: {type: object, properties: {spec: {type: object, properties: {a: {type: string}}}}}\n",
+            ),
+        );
+        assert!(free.kinds_of_selector("Widget").is_none());
+        assert!(free.kinds_of_selector("example.com/v2/Widget").is_none());
+        assert_eq!(
+            free.kinds_of_selector("example.com/v1/Widget")
+                .map(|k| k.len()),
+            Some(1)
+        );
         assert_ne!(Catalog::builtin().fingerprint(), c.fingerprint());
     }
 }

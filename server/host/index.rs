@@ -71,7 +71,12 @@ impl Index {
                         definitions.push((path.clone(), found));
                     }
                 }
-                for p in crate::samples::modeline(&text) {
+                let modeline = if text.contains("kyverno-ls:") {
+                    crate::samples::modeline(&text)
+                } else {
+                    Vec::new()
+                };
+                for p in modeline {
                     let mut real = |p: &Path| files.real(p);
                     if let Ok(named) = paths::check(base, &p, root, &mut real) {
                         index.sample_files.insert(named);

@@ -26,20 +26,25 @@ fn checked_document(
     chunk: &str,
     extra_variables: &[String],
     partial: bool,
+    catalog: &crate::k8s::Catalog,
 ) -> Option<std::sync::Arc<CheckedDocument>> {
     use std::collections::HashMap;
     use std::sync::{Arc, Mutex, OnceLock};
-    type Memo = Mutex<(
-        HashMap<(String, Vec<String>, bool), Option<Arc<CheckedDocument>>>,
-        usize,
-    )>;
+    type Key = (String, Vec<String>, bool, u64);
+    type Memo = Mutex<(HashMap<Key, Option<Arc<CheckedDocument>>>, usize)>;
     static MEMO: OnceLock<Memo> = OnceLock::new();
     // Remembered text is bounded in entries and in bytes (a tree costs a small multiple of its
     // text).
     const MAX_ENTRIES: usize = 1024;
     const MAX_BYTES: usize = 4 * 1024 * 1024;
     let memo = MEMO.get_or_init(|| Mutex::new((HashMap::new(), 0)));
-    let key = (chunk.to_string(), extra_variables.to_vec(), partial);
+    // The same text checks differently against other CRDs.
+    let key = (
+        chunk.to_string(),
+        extra_variables.to_vec(),
+        partial,
+        catalog.fingerprint(),
+    );
     if let Some(hit) = memo.lock().ok().and_then(|m| m.0.get(&key).cloned()) {
         return hit;
     }
@@ -50,8 +55,13 @@ fn checked_document(
         let policy = doc.root.as_ref().and_then(crate::model::Policy::lower);
         let (findings, kind) = match &doc.root {
             Some(root) => {
-                let mut found =
-                    checks::check_document_with(chunk, root, policy.as_ref(), extra_variables);
+                let mut found = checks::check_document_with(
+                    catalog,
+                    chunk,
+                    root,
+                    policy.as_ref(),
+                    extra_variables,
+                );
                 if let Some(p) = &policy {
                     found.extend(checks::cel_lint::check(chunk, root, p));
                 }
@@ -110,6 +120,8 @@ pub struct Analysis {
     pub diagnostics: Vec<Diagnostic>,
     /// [`Inputs::current_sample`]: the sample hover evaluates against, by label.
     pub current_sample: Option<String>,
+    /// The kinds the checks used: the built-in ones, the workspace's CRDs and the text's own.
+    pub catalog: std::sync::Arc<crate::k8s::Catalog>,
 }
 
 impl Analysis {
@@ -141,6 +153,12 @@ pub struct Inputs {
     pub lints: Vec<String>,
     /// Some `kyverno-test.yaml` lists the file (for the `enforce-without-test` lint).
     pub tested: bool,
+    /// The kinds the workspace's CustomResourceDefinitions define, beside the built-in ones.
+    /// The text's own definitions are added by the analysis.
+    pub crds: std::sync::Arc<crate::k8s::Catalog>,
+    /// A policy's modeline names this text as its sample resources: its resources are
+    /// checked against their kinds, as same-file samples are.
+    pub sample_file: bool,
 }
 
 impl Default for Inputs {
@@ -153,6 +171,8 @@ impl Default for Inputs {
             partial: false,
             lints: Vec::new(),
             tested: false,
+            crds: crate::k8s::Catalog::builtin(),
+            sample_file: false,
         }
     }
 }
@@ -221,6 +241,18 @@ pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
     let mut accepted = Vec::new();
     let mut valid = Vec::new();
     let mut documents: Vec<DocAnalysis> = Vec::new();
+    // Definitions in this text are newer than what the workspace read of its file; a partial
+    // object (a chainsaw assertion) holds only part of a definition.
+    let own = if inputs.partial {
+        Vec::new()
+    } else {
+        crate::k8s::crd::read_all(text)
+    };
+    let catalog = if own.is_empty() {
+        inputs.crds.clone()
+    } else {
+        std::sync::Arc::new(inputs.crds.with_definitions(own))
+    };
     for range in yaml::document_ranges(text) {
         // Documents are parsed and checked on their own text, so an edit in one document of a
         // file reuses the results of the others.
@@ -228,6 +260,7 @@ pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
             &text[range.clone()],
             &inputs.extra_variables,
             inputs.partial,
+            &catalog,
         ) else {
             continue;
         };
@@ -275,14 +308,13 @@ pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
     let any_policy = documents
         .iter()
         .any(|d| d.kind.is_some_and(DocKind::is_simulated_policy));
-    let samples = if !any_policy {
-        Vec::new()
-    } else if !inputs.external_samples.is_empty() {
-        inputs.external_samples.clone()
-    } else {
+    let same_file = any_policy && inputs.external_samples.is_empty();
+    let mut same = Vec::new();
+    if same_file || inputs.sample_file {
         let docs = documents.iter().map(|d| &d.doc);
-        let mut same = crate::samples::from_documents(docs, None, Origin::SameFile);
-        // A sample with a misspelt field would be simulated as written: say so on the field.
+        same = crate::samples::from_documents(docs, None, Origin::SameFile);
+        // A sample with a misspelt field would be simulated as written: say so on the field,
+        // here and in a file a modeline names.
         for s in &same {
             let root = s
                 .span
@@ -290,9 +322,15 @@ pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
                 .and_then(|span| documents.iter().find(|d| d.doc.span == *span))
                 .and_then(|d| d.doc.root.as_ref());
             if let Some(root) = root {
-                crate::checks::resource_fields::check_sample(root, &mut diagnostics);
+                crate::checks::resource_fields::check_sample(&catalog, root, &mut diagnostics);
             }
         }
+    }
+    let samples = if !any_policy {
+        Vec::new()
+    } else if !inputs.external_samples.is_empty() {
+        inputs.external_samples.clone()
+    } else {
         if same.is_empty() && inputs.builtin_samples {
             same = crate::samples::builtin();
         }
@@ -314,6 +352,7 @@ pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
         simulation,
         diagnostics,
         current_sample: inputs.current_sample.clone(),
+        catalog,
     }
 }
 

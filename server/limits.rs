@@ -163,6 +163,22 @@ pub const HELM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20)
 /// render holds every template of a chart. Over it, `helm-render-failed`.
 pub const MAX_HELM_OUTPUT_BYTES: usize = 4 * MAX_FILE_BYTES;
 
+// ---- CustomResourceDefinitions ----------------------------------------------------------
+
+/// Deepest schema node of a workspace CRD that is read (`openAPIV3Schema` nested in
+/// `properties`, `items` and `additionalProperties`). Real CRDs nest about 25 levels (Argo's
+/// workflow templates); YAML's own depth limit allows about 60. Below the bound the schema is
+/// free: nothing is reported there, rather than something wrong.
+pub const MAX_CRD_SCHEMA_DEPTH: usize = 48;
+
+/// Most schema nodes read from one CRD (every version counted). Large operator CRDs have
+/// about 20,000; past the bound the rest of the schema is free, as past the depth bound.
+pub const MAX_CRD_SCHEMA_NODES: usize = 100_000;
+
+/// Most CRDs a workspace contributes (the files of one walk, and the analysed text's own):
+/// past the bound, further kinds are unknown, and their rules are not checked.
+pub const MAX_CRD_DEFINITIONS: usize = 2_000;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -152,8 +152,9 @@ fn fix_removes_what_it_fixes_adds_nothing_and_keeps_comments() {
     }
     assert_eq!(err, format!("fixed {changed} files\n"));
     // A fixed kind (`Pods` → `Pod`) turns on the checks that need a known kind, which then
-    // find what the typo hid, and a fixed `patern` lets the rule run on its sample; nothing
-    // else is new.
+    // find what the typo hid, a fixed `patern` lets the rule run on its sample, and a fixed
+    // custom-resource field (`replica` → `replicas`) makes the verdict about the real value;
+    // nothing else is new.
     revealed.dedup();
     let revealed: Vec<(&str, &str)> = revealed
         .iter()
@@ -164,6 +165,7 @@ fn fix_removes_what_it_fixes_adds_nothing_and_keeps_comments() {
         [
             ("cel-check-clusterpolicy.yaml", "cel-unknown-field"),
             ("cel-check-validatingpolicy.yaml", "cel-unknown-field"),
+            ("crd-same-file.yaml", "rule-fails"),
             ("multi-doc-policy-and-pod.yaml", "rule-fails"),
             ("unknown-kind.yaml", "autogen-not-possible"),
         ]

@@ -235,3 +235,63 @@ fn hostile_cel_ends_with_a_diagnostic_or_a_cost_error() {
          oversized pattern is refused before anything runs, as Kubernetes' literal check does"
     );
 }
+
+/// A CRD whose schema is as deep as YAML allows, and one whose schema an alias chain makes
+/// exponentially wide, beside a policy on each kind: the schemas are cut at their bounds
+/// (free below), and the policy is still checked, without a hang.
+#[test]
+fn deep_and_aliased_crd_schemas() {
+    let crd = |kind: &str, schema: &str| {
+        format!(
+            "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  group: h.io\n  names: {{kind: {kind}, plural: {}s}}\n  versions:\n  - name: v1\n    schema:\n      openAPIV3Schema: {schema}\n",
+            kind.to_lowercase()
+        )
+    };
+    let mut deep = String::new();
+    for _ in 0..58 {
+        deep.push_str("{type: object, properties: {spec: ");
+    }
+    deep.push_str("{type: string}");
+    deep.push_str(&"}}".repeat(58));
+    // Each level names the one below twice: 2^12 schema nodes (2^13 with the anchors) once aliases are expanded, just
+    // below YAML's node limit. The anchors come first, in a field the schema reader ignores.
+    let mut defs = vec!["&x0 {type: string}".to_string()];
+    for i in 1..=12 {
+        defs.push(format!(
+            "&x{i} {{type: object, properties: {{a: *x{}, b: *x{}}}}}",
+            i - 1,
+            i - 1
+        ));
+    }
+    let wide = format!(
+        "{{type: object, x-defs: [{}], properties: {{spec: *x12}}}}",
+        defs.join(", ")
+    );
+    let policy = |kind: &str| {
+        format!(
+            "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {{name: {}}}\nspec:\n  rules:\n  - name: r\n    match: {{any: [{{resources: {{kinds: [{kind}]}}}}]}}\n    validate:\n      failureAction: Audit\n      message: m\n      pattern:\n        spec:\n          spec:\n            spek: x\n",
+            kind.to_lowercase()
+        )
+    };
+    let text = [
+        crd("Deep", &deep),
+        policy("Deep"),
+        crd("Wide", &wide),
+        policy("Wide"),
+    ]
+    .join("---\n");
+    let (code, json) = check_json(text.as_bytes());
+    assert_eq!(code, 0, "{json}");
+    // `spec.spec.spek` is within the deep kind's bound; the wide kind's `spec` has `a` and `b`;
+    // and `x-defs` is no field of a CRD's schema, which the API server would drop.
+    let found = codes(&json);
+    assert_eq!(
+        found,
+        [
+            "pattern-unknown-field",
+            "sample-unknown-field",
+            "pattern-unknown-field"
+        ],
+        "{json}"
+    );
+}

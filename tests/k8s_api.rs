@@ -396,7 +396,13 @@ fn embedded_definitions_agree_with_kubernetes_openapi() {
     let ours: BTreeSet<(String, String, String)> = api
         .kinds
         .iter()
-        .map(|k| (k.group.into(), k.version.into(), k.kind.into()))
+        .map(|k| {
+            (
+                k.group.to_string(),
+                k.version.to_string(),
+                k.kind.to_string(),
+            )
+        })
         .collect();
     let theirs_set: BTreeSet<_> = their_kinds.keys().cloned().collect();
     for k in ours.symmetric_difference(&theirs_set) {
@@ -407,7 +413,11 @@ fn embedded_definitions_agree_with_kubernetes_openapi() {
     let mut done: HashSet<(u32, String)> = HashSet::new();
     let mut queue: VecDeque<(String, TypeRef, String)> = VecDeque::new();
     for k in &api.kinds {
-        if let Some(name) = their_kinds.get(&(k.group.into(), k.version.into(), k.kind.into())) {
+        if let Some(name) = their_kinds.get(&(
+            k.group.to_string(),
+            k.version.to_string(),
+            k.kind.to_string(),
+        )) {
             queue.push_back((k.kind.to_string(), k.ty, name.to_string()));
         }
     }
@@ -421,13 +431,13 @@ fn embedded_definitions_agree_with_kubernetes_openapi() {
             .as_object()
             .cloned()
             .unwrap_or_default();
-        let our_names: BTreeSet<&str> = def.fields.iter().map(|f| f.name).collect();
+        let our_names: BTreeSet<&str> = def.fields.iter().map(|f| &*f.name).collect();
         let their_names: BTreeSet<&str> = their_props.keys().map(String::as_str).collect();
         for f in our_names.symmetric_difference(&their_names) {
             problems.push(format!("{path}.{f} is only on one side"));
         }
         for field in &def.fields {
-            let Some(node) = their_props.get(field.name) else {
+            let Some(node) = their_props.get(&*field.name) else {
                 continue;
             };
             fields_compared += 1;

@@ -81,12 +81,12 @@ pub fn resource_fields(t: &Type) -> Vec<ResourceField> {
     r.fields()
         .into_iter()
         .map(|f| {
-            let kinds = match r.select(f.name) {
+            let kinds = match r.select(&f.name) {
                 Selected::Found(Type::Resource(child)) => child.kind_names(),
                 _ => r.kind_names(),
             };
             ResourceField {
-                name: f.name,
+                name: &f.name,
                 shape: f.shape.describe(),
                 description: f.description(),
                 kinds,
@@ -117,7 +117,7 @@ impl ResourceType {
                 }
             }
         }
-        out.sort_by_key(|f| f.name);
+        out.sort_by(|a, b| a.name.cmp(&b.name));
         out
     }
 
@@ -125,8 +125,8 @@ impl ResourceType {
     pub fn kind_names(&self) -> String {
         let mut names: Vec<&str> = Vec::new();
         for (k, _) in &self.alternatives {
-            if !names.contains(&k.kind) {
-                names.push(k.kind);
+            if !names.contains(&&*k.kind) {
+                names.push(&k.kind);
             }
         }
         match names.split_last() {
@@ -872,7 +872,7 @@ pub fn fields(t: &Type) -> Vec<(String, Type)> {
             .fields()
             .into_iter()
             .map(|f| {
-                let ty = match r.select(f.name) {
+                let ty = match r.select(&f.name) {
                     Selected::Found(t) => t,
                     _ => Type::Dyn,
                 };

@@ -4,6 +4,7 @@
 //! `request.object` paths through fields none of the rule's matched kinds has.
 //! Findings are placed on the exact characters, through the scalar's value-to-source map.
 
+use super::resource_fields::Matched;
 use super::{did_you_mean, or_list};
 use crate::diag::{Diagnostic, Severity};
 use crate::jmespath::ast::{Ast, AstKind, Span as ExprSpan};
@@ -35,6 +36,7 @@ struct Finding {
 
 /// Checks every expression of a policy document.
 pub fn check(
+    catalog: &crate::k8s::Catalog,
     source: &str,
     root: &Node,
     policy: &Policy,
@@ -42,13 +44,13 @@ pub fn check(
     out: &mut Vec<Diagnostic>,
 ) {
     let mut maps: Vec<(*const Node, crate::yaml::ValueMap)> = Vec::new();
-    let kinds: Vec<Option<(Vec<crate::k8s::Shape>, String)>> = policy
+    let kinds: Vec<Option<Matched>> = policy
         .rules
         .iter()
         .map(|r| {
             r.match_kinds
                 .as_deref()
-                .and_then(super::resource_fields::rule_kinds)
+                .and_then(|k| super::resource_fields::rule_kinds(catalog, k))
         })
         .collect();
     for site in &policy.jmespath {
@@ -60,7 +62,7 @@ pub fn check(
         };
         let expr = site.masked.as_deref().unwrap_or(&text[site.expr.clone()]);
         let kinds = kinds.get(site.rule).and_then(Option::as_ref);
-        let findings = check_expression(expr, site, extra_variables, kinds);
+        let findings = check_expression(expr, site, extra_variables, kinds.map(|k| (catalog, k)));
         if findings.is_empty() {
             continue;
         }
@@ -92,7 +94,7 @@ fn check_expression(
     expr: &str,
     site: &JmesSite,
     extra: &[String],
-    kinds: Option<&(Vec<crate::k8s::Shape>, String)>,
+    kinds: Option<(&crate::k8s::Catalog, &Matched)>,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     let ast = match parse(expr) {
@@ -289,7 +291,7 @@ fn check_root(chain: &Chain<'_>, scope: &Scope, extra: &[String], out: &mut Vec<
 fn object_path(
     chain: &Chain<'_>,
     scope: &Scope,
-    (shapes, names): &(Vec<crate::k8s::Shape>, String),
+    (catalog, matched): (&crate::k8s::Catalog, &Matched),
     out: &mut Vec<Finding>,
 ) {
     use super::resource_fields::{Below, field_shapes, owner_name};
@@ -305,15 +307,16 @@ fn object_path(
     if scope.context.iter().any(|c| c == "request") {
         return;
     }
-    let mut current: Vec<&crate::k8s::Shape> = shapes.iter().collect();
+    let mut current: Vec<&crate::k8s::Shape> = matched.shapes.iter().collect();
     for (field, span) in rest {
-        match field_shapes(&current, field) {
+        match field_shapes(catalog, &current, field) {
             (Below::Free, _) => return,
             (Below::Fields(found), candidates) if found.is_empty() => {
                 let mut message = format!(
-                    "`{field}` is not a field of {} in {names} (Kubernetes {}), so `request.{side}` never has anything there (Kyverno reports an unknown key, or null where the expression tolerates one).",
-                    owner_name(&current),
-                    crate::k8s::KUBERNETES_VERSION
+                    "`{field}` is not a field of {} in {} ({}), so `request.{side}` never has anything there (Kyverno reports an unknown key, or null where the expression tolerates one).",
+                    owner_name(catalog, &current),
+                    matched.names,
+                    matched.source
                 );
                 if let Some(best) = did_you_mean(field, candidates.into_iter()) {
                     message.push_str(&format!(" Did you mean `{best}`?"));

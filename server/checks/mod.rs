@@ -99,12 +99,19 @@ pub fn classify(root: &Node) -> DocKind {
 /// except a policy kind under an `apiVersion` that does not serve it.
 pub fn check_document(source: &str, root: &Node) -> Vec<Diagnostic> {
     let policy = crate::model::Policy::lower(root);
-    check_document_with(source, root, policy.as_ref(), &[])
+    check_document_with(
+        &crate::k8s::Catalog::builtin(),
+        source,
+        root,
+        policy.as_ref(),
+        &[],
+    )
 }
 
 /// [`check_document`] of a document already lowered (`policy`, from `root`), with variables a
-/// test's values file provides (allowed as expression roots).
+/// test's values file provides (allowed as expression roots), and the kinds of `catalog`.
 pub fn check_document_with(
+    catalog: &crate::k8s::Catalog,
     source: &str,
     root: &Node,
     policy: Option<&crate::model::Policy>,
@@ -129,8 +136,8 @@ pub fn check_document_with(
             if let Some(policy) = policy.filter(|_| family == PolicyFamily::Jmespath) {
                 kyverno::check_policy(source, root, policy, kind, &mut out);
                 lints::check(root, &mut out);
-                jmespath_lint::check(source, root, policy, extra_variables, &mut out);
-                resource_fields::check(source, root, policy, &mut out);
+                jmespath_lint::check(catalog, source, root, policy, extra_variables, &mut out);
+                resource_fields::check(catalog, source, root, policy, &mut out);
             }
             // A value already reported as the wrong type needs no YAML 1.1 warning as well.
             let errors: Vec<Span> = out

@@ -4,13 +4,14 @@
 //! under a conditional anchor, skips it) without saying why. In a mutate rule's
 //! `patchStrategicMerge` such a key adds a field the API server drops, and a
 //! `patchesJson6902` path through it can never apply. The kinds come from the rule's `match`
-//! and the fields from the Kubernetes API index; a kind the index does not know (a custom
-//! resource, a wildcard) turns the check off for the rule.
+//! and the fields from the catalog: the Kubernetes API index and the workspace's
+//! CustomResourceDefinitions. A kind neither knows (a custom resource nobody defines here, a
+//! wildcard) turns the check off for the rule: better silent than guessing.
 
 use super::did_you_mean;
 use crate::diag::Diagnostic;
 use crate::engine::anchor;
-use crate::k8s::{self, Shape};
+use crate::k8s::{self, Catalog, Shape};
 use crate::model::Policy;
 use crate::yaml::{Node, NodeKind};
 
@@ -66,67 +67,93 @@ impl Part {
     }
 }
 
-/// The object types of the kinds a rule's `match` names, and their names for messages; None
-/// when one of them is not a built-in kind (a custom resource or a wildcard), which turns the
-/// checks off.
-pub fn rule_kinds(match_kinds: &[String]) -> Option<(Vec<Shape>, String)> {
-    let api = k8s::api();
-    let mut shapes = Vec::new();
-    let mut names: Vec<&str> = Vec::new();
-    for selector in match_kinds {
-        for k in api.kinds_of_selector(selector)? {
-            shapes.push(Shape::Object(k.ty));
-            if !names.contains(&k.kind) {
-                names.push(k.kind);
-            }
-        }
-    }
-    (!shapes.is_empty()).then(|| (shapes, names.join(", ")))
+/// The kinds a rule matches, as the field checks see them.
+pub struct Matched {
+    /// The object types of the kinds.
+    pub shapes: Vec<Shape>,
+    /// The kind names, for messages (`Pod, Deployment`).
+    pub names: String,
+    /// Where their definitions come from, for messages (`Kubernetes 1.37`).
+    pub source: String,
 }
 
-/// Warnings for the fields of a sample resource (a document beside the policies in their file)
-/// that its kind does not have: the simulation runs on what is written, which the API server
-/// would not keep. Kinds the index does not know are not checked.
-pub fn check_sample(root: &Node, out: &mut Vec<Diagnostic>) {
+/// The kinds a rule's `match` names; None when one of them is unknown to the catalog (a
+/// custom resource nobody defines, or a wildcard), which turns the checks off.
+pub fn rule_kinds(catalog: &Catalog, match_kinds: &[String]) -> Option<Matched> {
+    let mut kinds: Vec<&k8s::Kind> = Vec::new();
+    for selector in match_kinds {
+        kinds.extend(catalog.kinds_of_selector(selector)?);
+    }
+    let mut names: Vec<&str> = Vec::new();
+    for k in &kinds {
+        if !names.contains(&&*k.kind) {
+            names.push(&k.kind);
+        }
+    }
+    (!kinds.is_empty()).then(|| Matched {
+        shapes: kinds.iter().map(|k| Shape::Object(k.ty)).collect(),
+        names: names.join(", "),
+        source: catalog.source_of(kinds.iter().copied()),
+    })
+}
+
+/// Warnings for the fields of a sample resource that its kind does not have: the simulation
+/// runs on what is written, which the API server would not keep. Kinds the catalog does not
+/// know are not checked.
+pub fn check_sample(catalog: &Catalog, root: &Node, out: &mut Vec<Diagnostic>) {
     let api_version = root.get("apiVersion").and_then(Node::as_str).unwrap_or("");
     let kind = root.get("kind").and_then(Node::as_str).unwrap_or("");
     let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
-    let Some(k) = k8s::api().kind(group, version, kind) else {
+    let Some(k) = catalog.kind(group, version, kind) else {
         return;
     };
     let shape = Shape::Object(k.ty);
-    walk(root, &[&shape], k.kind, Part::Sample, out);
+    let at = At {
+        catalog,
+        kinds: &k.kind,
+        source: &catalog.source_of([k]),
+        part: Part::Sample,
+    };
+    walk(&at, root, &[&shape], out);
+}
+
+/// What a walk checks against, and how its messages name it.
+struct At<'a> {
+    catalog: &'a Catalog,
+    kinds: &'a str,
+    source: &'a str,
+    part: Part,
 }
 
 /// Warnings for the `pattern` and `anyPattern` keys, and the mutate patches, of every rule of
 /// `policy`.
-pub fn check(source: &str, root: &Node, policy: &Policy, out: &mut Vec<Diagnostic>) {
-    let api = k8s::api();
+pub fn check(
+    catalog: &Catalog,
+    source: &str,
+    root: &Node,
+    policy: &Policy,
+    out: &mut Vec<Diagnostic>,
+) {
     for rule in &policy.rules {
         if let Some(rule_node) = policy.rule_node(root, rule) {
-            kind_typos(rule_node, out);
+            kind_typos(catalog, rule_node, out);
         }
         let Some(kinds) = &rule.match_kinds else {
             continue;
         };
-        let mut roots: Vec<(Shape, &'static str)> = Vec::new();
-        let mut known = true;
-        for selector in kinds {
-            match api.kinds_of_selector(selector) {
-                Some(found) => roots.extend(found.iter().map(|k| (Shape::Object(k.ty), k.kind))),
-                None => known = false,
-            }
-        }
-        if !known || roots.is_empty() {
+        let Some(matched) = rule_kinds(catalog, kinds) else {
             continue;
-        }
+        };
         let Some(rule_node) = policy.rule_node(root, rule) else {
             continue;
         };
-        let mut names: Vec<&str> = roots.iter().map(|(_, k)| *k).collect();
-        names.dedup();
-        let names = names.join(", ");
-        let shapes: Vec<&Shape> = roots.iter().map(|(s, _)| s).collect();
+        let shapes: Vec<&Shape> = matched.shapes.iter().collect();
+        let at = |part| At {
+            catalog,
+            kinds: &matched.names,
+            source: &matched.source,
+            part,
+        };
         if let Some(validate) = rule_node.get("validate") {
             let mut patterns: Vec<&Node> = validate.get("pattern").into_iter().collect();
             patterns.extend(
@@ -136,7 +163,7 @@ pub fn check(source: &str, root: &Node, policy: &Policy, out: &mut Vec<Diagnosti
                     .unwrap_or_default(),
             );
             for p in patterns {
-                walk(p, &shapes, &names, Part::Pattern, out);
+                walk(&at(Part::Pattern), p, &shapes, out);
             }
             // A foreach entry's patterns check each element of its list: known when the list
             // is a path from `request.object`.
@@ -148,7 +175,7 @@ pub fn check(source: &str, root: &Node, policy: &Policy, out: &mut Vec<Diagnosti
                 let Some(list) = entry.get("list").and_then(Node::as_str) else {
                     continue;
                 };
-                let Some(elements) = element_shapes(list, &shapes) else {
+                let Some(elements) = element_shapes(catalog, list, &shapes) else {
                     continue;
                 };
                 let elements: Vec<&Shape> = elements.into_iter().collect();
@@ -160,7 +187,7 @@ pub fn check(source: &str, root: &Node, policy: &Policy, out: &mut Vec<Diagnosti
                         .unwrap_or_default(),
                 );
                 for p in patterns {
-                    walk(p, &elements, &names, Part::Pattern, out);
+                    walk(&at(Part::Pattern), p, &elements, out);
                 }
             }
         }
@@ -177,10 +204,10 @@ pub fn check(source: &str, root: &Node, policy: &Policy, out: &mut Vec<Diagnosti
         }
         for m in patches {
             if let Some(psm) = m.get("patchStrategicMerge") {
-                walk(psm, &shapes, &names, Part::Patch, out);
+                walk(&at(Part::Patch), psm, &shapes, out);
             }
             if let Some(ops) = m.get("patchesJson6902") {
-                json_patch_paths(source, ops, &shapes, &names, out);
+                json_patch_paths(&at(Part::Patch), source, ops, &shapes, out);
             }
         }
     }
@@ -188,14 +215,15 @@ pub fn check(source: &str, root: &Node, policy: &Policy, out: &mut Vec<Diagnosti
 
 /// A `kinds` entry of `match` or `exclude` that is no Kubernetes kind but is one letter or a
 /// case away from one (`Pods`, `deployment`): Kyverno compares kinds exactly, so the rule
-/// never selects what its author named. A name that resembles no built-in kind may be a
-/// custom resource, and is left alone.
-fn kind_typos(rule: &Node, out: &mut Vec<Diagnostic>) {
+/// never selects what its author named. A name that resembles no known kind may be a
+/// custom resource defined elsewhere, and is left alone; one the workspace's CRDs define is
+/// known.
+fn kind_typos(catalog: &Catalog, rule: &Node, out: &mut Vec<Diagnostic>) {
     let api = k8s::api();
     // The kind names, sorted once: this runs on every edit.
     static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
     let names = NAMES.get_or_init(|| {
-        let mut names: Vec<&'static str> = api.kinds.iter().map(|k| k.kind).collect();
+        let mut names: Vec<&'static str> = api.kinds.iter().map(|k| &*k.kind).collect();
         names.sort_unstable();
         names.dedup();
         names
@@ -225,7 +253,10 @@ fn kind_typos(rule: &Node, out: &mut Vec<Diagnostic>) {
                     .split('/')
                     .find(|p| p.starts_with(|c: char| c.is_ascii_uppercase()))
                     .unwrap_or_else(|| written.rsplit('/').next().unwrap_or(written));
-                if kind.contains(['*', '?']) || names.binary_search(&kind).is_ok() {
+                if kind.contains(['*', '?'])
+                    || names.binary_search(&kind).is_ok()
+                    || catalog.defines(kind)
+                {
                     continue;
                 }
                 // With a group or version written, only that API's kinds are candidates: a
@@ -237,22 +268,40 @@ fn kind_typos(rule: &Node, out: &mut Vec<Diagnostic>) {
                     [v] => (None, Some(*v)),
                     _ => (None, None),
                 };
-                let candidates = api
-                    .kinds
+                let builtin = api.kinds.iter().filter(|k| {
+                    group.is_none_or(|g| g == k.group) && version.is_none_or(|v| v == k.version)
+                });
+                // Custom kinds are short names of other vendors' things (`Gadget` is not a
+                // misspelt `Widget`): only one letter or a case away.
+                let custom = catalog
+                    .definitions()
                     .iter()
-                    .filter(|k| {
-                        group.is_none_or(|g| g == k.group) && version.is_none_or(|v| v == k.version)
+                    .filter(|d| {
+                        group.is_none_or(|g| g == d.group)
+                            && version.is_none_or(|v| d.versions.iter().any(|dv| dv.name == v))
+                            && strsim::damerau_levenshtein(
+                                &d.kind.to_lowercase(),
+                                &kind.to_lowercase(),
+                            ) <= 1
                     })
-                    .map(|k| k.kind);
+                    .map(|d| d.kind.as_str());
+                let candidates = builtin.map(|k| &*k.kind).chain(custom);
                 let Some(best) = did_you_mean(kind, candidates) else {
                     continue;
+                };
+                let known = if catalog.defines(best) {
+                    format!(
+                        "a kind of Kubernetes {} or of the workspace's CustomResourceDefinitions",
+                        k8s::KUBERNETES_VERSION
+                    )
+                } else {
+                    format!("a kind of Kubernetes {}", k8s::KUBERNETES_VERSION)
                 };
                 out.push(Diagnostic::warning(
                     "unknown-kind",
                     k.span.clone(),
                     format!(
-                        "`{kind}` is not a kind of Kubernetes {}; did you mean `{best}`? Kyverno compares kinds exactly, so this entry never selects a `{best}`.",
-                        k8s::KUBERNETES_VERSION
+                        "`{kind}` is not {known}; did you mean `{best}`? Kyverno compares kinds exactly, so this entry never selects a `{best}`."
                     ),
                 ));
             }
@@ -262,10 +311,10 @@ fn kind_typos(rule: &Node, out: &mut Vec<Diagnostic>) {
 
 /// The paths of a `patchesJson6902` text, step by step through the matched kinds' fields.
 fn json_patch_paths(
+    at: &At,
     source: &str,
     node: &Node,
     shapes: &[&Shape],
-    kinds: &str,
     out: &mut Vec<Diagnostic>,
 ) {
     let Some(text) = node.as_str() else {
@@ -300,13 +349,13 @@ fn json_patch_paths(
                     current = arrays;
                     continue;
                 }
-                match field_shapes(&current, &step) {
+                match field_shapes(at.catalog, &current, &step) {
                     (Below::Free, _) => break,
                     (Below::Fields(found), candidates) if found.is_empty() => {
-                        let owner = owner_name(&current);
+                        let owner = owner_name(at.catalog, &current);
                         let mut message = format!(
-                            "`{path}`: `{step}` is not a field of {owner} in {kinds} (Kubernetes {}), so this `{verb}` can never apply as written.",
-                            k8s::KUBERNETES_VERSION
+                            "`{path}`: `{step}` is not a field of {owner} in {} ({}), so this `{verb}` can never apply as written.",
+                            at.kinds, at.source
                         );
                         if let Some(best) = did_you_mean(&step, candidates.into_iter()) {
                             message.push_str(&format!(" Did you mean `{best}`?"));
@@ -330,7 +379,11 @@ fn json_patch_paths(
 /// `request.object.spec.containers`, or several lists flattened,
 /// `request.object.spec.[initContainers, containers][]`. None for anything else (a filter, a
 /// function, a variable), or when a step is not a known field.
-fn element_shapes<'a>(list: &str, roots: &[&'a Shape]) -> Option<Vec<&'a Shape>> {
+fn element_shapes<'a>(
+    catalog: &'a Catalog,
+    list: &str,
+    roots: &[&'a Shape],
+) -> Option<Vec<&'a Shape>> {
     let rest = list.trim().strip_prefix("request.object.")?;
     let (path, multi) = match rest.split_once(".[") {
         Some((path, tail)) => {
@@ -346,7 +399,7 @@ fn element_shapes<'a>(list: &str, roots: &[&'a Shape]) -> Option<Vec<&'a Shape>>
         if !is_name(step) {
             return None;
         }
-        match field_shapes(&current, step) {
+        match field_shapes(catalog, &current, step) {
             (Below::Fields(found), _) if !found.is_empty() => current = found,
             _ => return None,
         }
@@ -359,7 +412,7 @@ fn element_shapes<'a>(list: &str, roots: &[&'a Shape]) -> Option<Vec<&'a Shape>>
                 if !is_name(name) {
                     return None;
                 }
-                match field_shapes(&current, name) {
+                match field_shapes(catalog, &current, name) {
                     (Below::Fields(found), _) => all.extend(found),
                     _ => return None,
                 }
@@ -385,17 +438,20 @@ pub(super) enum Below<'a> {
     Free,
 }
 
-pub(super) fn field_shapes<'a>(shapes: &[&'a Shape], key: &str) -> (Below<'a>, Vec<&'static str>) {
-    let api = k8s::api();
+pub(super) fn field_shapes<'a>(
+    catalog: &'a Catalog,
+    shapes: &[&'a Shape],
+    key: &str,
+) -> (Below<'a>, Vec<&'a str>) {
     let mut found = Vec::new();
     let mut candidates = Vec::new();
     for shape in shapes {
         match shape {
             Shape::Object(t) => {
-                let ty = api.ty(*t);
+                let ty = catalog.ty(*t);
                 match ty.field(key) {
                     Some(f) => found.push(&f.shape),
-                    None => candidates.extend(ty.fields.iter().map(|f| f.name)),
+                    None => candidates.extend(ty.fields.iter().map(|f| &*f.name)),
                 }
             }
             Shape::Map(_) | Shape::Any => return (Below::Free, Vec::new()),
@@ -406,7 +462,8 @@ pub(super) fn field_shapes<'a>(shapes: &[&'a Shape], key: &str) -> (Below<'a>, V
     (Below::Fields(found), candidates)
 }
 
-fn walk(node: &Node, shapes: &[&Shape], kinds: &str, part: Part, out: &mut Vec<Diagnostic>) {
+fn walk(at: &At, node: &Node, shapes: &[&Shape], out: &mut Vec<Diagnostic>) {
+    let (kinds, part) = (at.kinds, at.part);
     match &node.kind {
         NodeKind::Mapping(entries) => {
             for e in entries {
@@ -422,13 +479,13 @@ fn walk(node: &Node, shapes: &[&Shape], kinds: &str, part: Part, out: &mut Vec<D
                 if key.contains(['*', '?']) || key.starts_with('$') {
                     continue;
                 }
-                match field_shapes(shapes, key) {
+                match field_shapes(at.catalog, shapes, key) {
                     (Below::Free, _) => {}
                     (Below::Fields(found), candidates) if found.is_empty() => {
-                        let owner = owner_name(shapes);
+                        let owner = owner_name(at.catalog, shapes);
                         let mut message = format!(
-                            "`{key}` is not a field of {owner} in {kinds} (Kubernetes {}), {}.",
-                            k8s::KUBERNETES_VERSION,
+                            "`{key}` is not a field of {owner} in {kinds} ({}), {}.",
+                            at.source,
                             part.consequence()
                         );
                         if let Some(best) = did_you_mean(key, candidates.into_iter()) {
@@ -446,14 +503,14 @@ fn walk(node: &Node, shapes: &[&Shape], kinds: &str, part: Part, out: &mut Vec<D
                                 part.shape_code(),
                                 e.key.span.clone(),
                                 format!(
-                                    "`{key}` is {} in {kinds} (Kubernetes {}), but here it is {written}, {}.",
-                                    expected_shape(&found),
-                                    k8s::KUBERNETES_VERSION,
+                                    "`{key}` is {} in {kinds} ({}), but here it is {written}, {}.",
+                                    expected_shape(at.catalog, &found),
+                                    at.source,
                                     part.shape_consequence()
                                 ),
                             ));
                         }
-                        None => walk(&e.value, &found, kinds, part, out),
+                        None => walk(at, &e.value, &found, out),
                     },
                 }
             }
@@ -469,7 +526,7 @@ fn walk(node: &Node, shapes: &[&Shape], kinds: &str, part: Part, out: &mut Vec<D
             // Only where every shape is a list is anything known about the items.
             if inner.len() == shapes.len() && !inner.is_empty() {
                 for item in items {
-                    walk(item, &inner, kinds, part, out);
+                    walk(at, item, &inner, out);
                 }
             }
         }
@@ -496,7 +553,7 @@ fn wrong_shape(node: &Node, shapes: &[&Shape]) -> Option<&'static str> {
 }
 
 /// How a message names what the API has: `a list ([]Container)`, `a string`, an object.
-fn expected_shape(shapes: &[&Shape]) -> String {
+fn expected_shape(catalog: &Catalog, shapes: &[&Shape]) -> String {
     let article = |s: &Shape| match s {
         Shape::Array(_) => "a list",
         Shape::Object(_) | Shape::Map(_) => "an object",
@@ -510,7 +567,7 @@ fn expected_shape(shapes: &[&Shape]) -> String {
     for s in shapes {
         let n = match s {
             Shape::Array(_) | Shape::Object(_) | Shape::Map(_) => {
-                format!("{} (`{}`)", article(s), s.describe())
+                format!("{} (`{}`)", article(s), catalog.describe(s))
             }
             _ => article(s).to_string(),
         };
@@ -522,10 +579,10 @@ fn expected_shape(shapes: &[&Shape]) -> String {
 }
 
 /// The types the message names (`PodSecurityContext`, `DeploymentSpec or StatefulSetSpec`).
-pub(super) fn owner_name(shapes: &[&Shape]) -> String {
+pub(super) fn owner_name(catalog: &Catalog, shapes: &[&Shape]) -> String {
     let mut names: Vec<String> = Vec::new();
     for s in shapes {
-        let n = s.describe();
+        let n = catalog.describe(s);
         if !names.contains(&n) {
             names.push(n);
         }

@@ -1,8 +1,11 @@
-//! The index of a folder's Kyverno test manifests, chainsaw tests and kustomizations: which
-//! manifests list a policy file, and which files are partial objects by design.
+//! The index of a folder's Kyverno test manifests, chainsaw tests, kustomizations,
+//! CustomResourceDefinitions and modelines: which manifests list a policy file, which files
+//! are partial objects by design, which custom kinds the folder defines, and which files
+//! policies name as their sample resources.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::testing::files::MANIFEST_NAME;
 use crate::testing::paths;
@@ -31,6 +34,18 @@ pub struct Index {
     pub listed: BTreeMap<PathBuf, Vec<PathBuf>>,
     /// Files that chainsaw `assert`/`error` steps or kustomization patches name.
     pub partial: BTreeSet<PathBuf>,
+    /// The kinds of the folder's CustomResourceDefinitions, beside the built-in ones.
+    pub crds: Arc<crate::k8s::Catalog>,
+    /// The files those definitions come from (a change to one changes the index).
+    pub crd_files: BTreeSet<PathBuf>,
+    /// Files a policy's `# kyverno-ls: resources=` modeline names: sample resources.
+    pub sample_files: BTreeSet<PathBuf>,
+}
+
+/// Whether a file's text may name sample files (a modeline), or define kinds: a change to it
+/// may change an [`Index`].
+pub fn may_change_index(text: &str) -> bool {
+    crate::k8s::crd::may_define(text) || text.contains("kyverno-ls:")
 }
 
 impl Index {
@@ -38,17 +53,40 @@ impl Index {
     /// walk below `root`); paths they name outside `root` are left out.
     pub fn build(files: &dyn Files, root: &Path, paths: &[PathBuf]) -> Index {
         let mut index = Index::default();
+        let mut definitions = Vec::new();
         for path in paths {
             let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
                 continue;
             };
+            let base = path.parent().unwrap_or(Path::new(""));
             if !is_index_file(path) {
+                // Any YAML file may define kinds or name samples: cheap text tests spare
+                // parsing the rest.
+                let Ok(text) = files.read(path) else {
+                    continue;
+                };
+                if crate::k8s::crd::may_define(&text) {
+                    let found = crate::k8s::crd::read_all(&text);
+                    if !found.is_empty() {
+                        definitions.push((path.clone(), found));
+                    }
+                }
+                let modeline = if text.contains("kyverno-ls:") {
+                    crate::samples::modeline(&text)
+                } else {
+                    Vec::new()
+                };
+                for p in modeline {
+                    let mut real = |p: &Path| files.real(p);
+                    if let Ok(named) = paths::check(base, &p, root, &mut real) {
+                        index.sample_files.insert(named);
+                    }
+                }
                 continue;
             }
             let Ok(text) = files.read(path) else {
                 continue;
             };
-            let base = path.parent().unwrap_or(Path::new(""));
             let mut named = |p: &str| {
                 let mut real = |p: &Path| files.real(p);
                 paths::check(base, p, root, &mut real).ok()
@@ -78,6 +116,17 @@ impl Index {
                 }
             }
         }
+        // A chainsaw assertion names only the parts of a CRD it checks: its schema would make
+        // every other field look unknown.
+        definitions.retain(|(path, _)| !index.is_partial(path));
+        index.crd_files = definitions.iter().map(|(p, _)| p.clone()).collect();
+        index.crds = Arc::new(crate::k8s::Catalog::new(
+            definitions
+                .into_iter()
+                .flat_map(|(_, found)| found)
+                .map(Arc::new)
+                .collect(),
+        ));
         index
     }
 
@@ -188,6 +237,35 @@ mod tests {
             index
                 .manifests_listing(Path::new("/r/k/base.yaml"))
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn definitions_and_sample_files() {
+        let crd = |kind: &str| {
+            format!(
+                "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  group: acme.io\n  names: {{kind: {kind}, plural: x}}\n  versions:\n  - name: v1\n"
+            )
+        };
+        let policy =
+            "# kyverno-ls: resources=samples/a.yaml,../../outside.yaml\nkind: ClusterPolicy\n";
+        let files = MemFiles::new(&[
+            ("/r/crds/gadget.yaml", &crd("Gadget")),
+            // A chainsaw assertion about a CRD is a partial object, not a definition.
+            ("/r/t/.chainsaw-test/crd-assert.yaml", &crd("Asserted")),
+            ("/r/p/policy.yaml", policy),
+        ]);
+        let (all, _) = crate::vfs::walk(&files, Path::new("/r"), &crate::vfs::is_yaml);
+        let index = Index::build(&files, Path::new("/r"), &all);
+        assert!(index.crds.defines("Gadget"));
+        assert!(!index.crds.defines("Asserted"));
+        assert_eq!(
+            index.crd_files.iter().collect::<Vec<_>>(),
+            [Path::new("/r/crds/gadget.yaml")]
+        );
+        assert_eq!(
+            index.sample_files.iter().collect::<Vec<_>>(),
+            [Path::new("/r/p/samples/a.yaml")]
         );
     }
 }

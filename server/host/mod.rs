@@ -60,6 +60,8 @@ pub fn inputs_for(
             partial: index.is_partial(path),
             lints: options.lints.clone(),
             tested: !index.manifests_listing(path).is_empty(),
+            crds: index.crds.clone(),
+            sample_file: index.sample_files.contains(path),
             ..Inputs::default()
         },
         ..FileInputs::default()

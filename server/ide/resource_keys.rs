@@ -7,7 +7,7 @@ use super::{Completion, CompletionKind, Hover};
 use crate::analysis::Analysis;
 use crate::checks::Seg;
 use crate::engine::anchor;
-use crate::k8s::{self, Shape};
+use crate::k8s::{self, Catalog, Shape};
 
 /// Where, below a rule, a path runs into a resource: the segments after the pattern or patch
 /// key, or None when the path is elsewhere.
@@ -74,10 +74,14 @@ fn match_kinds(text: &str, analysis: &Analysis, offset: usize) -> Option<Vec<Str
     of(&model, at)
 }
 
-/// The shapes at `below` in the kinds of `kinds`, and the kinds' names.
-fn shapes_at(kinds: &[String], below: &[Seg]) -> Option<(Vec<Shape>, String)> {
-    let (mut current, names) = crate::checks::resource_fields::rule_kinds(kinds)?;
-    let api = k8s::api();
+/// The shapes at `below` in the kinds of `kinds`, and the kinds' names and source.
+fn shapes_at(
+    catalog: &Catalog,
+    kinds: &[String],
+    below: &[Seg],
+) -> Option<(Vec<Shape>, String, String)> {
+    let matched = crate::checks::resource_fields::rule_kinds(catalog, kinds)?;
+    let mut current = matched.shapes;
     for seg in below {
         current = match seg {
             Seg::Key(written) => {
@@ -85,7 +89,7 @@ fn shapes_at(kinds: &[String], below: &[Seg]) -> Option<(Vec<Shape>, String)> {
                 current
                     .iter()
                     .filter_map(|s| match s {
-                        Shape::Object(t) => api.ty(*t).field(key).map(|f| f.shape.clone()),
+                        Shape::Object(t) => catalog.ty(*t).field(key).map(|f| f.shape.clone()),
                         Shape::Map(inner) => Some((**inner).clone()),
                         _ => None,
                     })
@@ -103,23 +107,22 @@ fn shapes_at(kinds: &[String], below: &[Seg]) -> Option<(Vec<Shape>, String)> {
             return None;
         }
     }
-    Some((current, names))
+    Some((current, matched.names, matched.source))
 }
 
 /// The fields the object shapes offer, each once.
-fn fields_of(shapes: &[Shape]) -> Vec<&'static k8s::Field> {
-    let api = k8s::api();
-    let mut out: Vec<&'static k8s::Field> = Vec::new();
+fn fields_of<'a>(catalog: &'a Catalog, shapes: &[Shape]) -> Vec<&'a k8s::Field> {
+    let mut out: Vec<&k8s::Field> = Vec::new();
     for s in shapes {
         if let Shape::Object(t) = s {
-            for f in &api.ty(*t).fields {
+            for f in &catalog.ty(*t).fields {
                 if !out.iter().any(|o| o.name == f.name) {
                     out.push(f);
                 }
             }
         }
     }
-    out.sort_by_key(|f| f.name);
+    out.sort_by(|a, b| a.name.cmp(&b.name));
     out
 }
 
@@ -135,7 +138,8 @@ pub fn completion(
 ) -> Option<Vec<Completion>> {
     let below = below_resource(path)?;
     let kinds = match_kinds(text, analysis, offset)?;
-    let (shapes, names) = shapes_at(&kinds, below)?;
+    let catalog = &*analysis.catalog;
+    let (shapes, names, _) = shapes_at(catalog, &kinds, below)?;
     // Inside an anchor being typed (`=(sec`), the name closes it.
     let opener = ["=(", "X(", "^(", "+(", "<(", "("]
         .into_iter()
@@ -145,13 +149,13 @@ pub fn completion(
         .map(|k| anchor::parse(k).map_or(*k, |a| a.key))
         .collect();
     Some(
-        fields_of(&shapes)
+        fields_of(catalog, &shapes)
             .into_iter()
-            .filter(|f| !present.contains(&f.name))
+            .filter(|f| !present.contains(&&*f.name))
             .map(|f| Completion {
                 label: f.name.to_string(),
                 kind: CompletionKind::Field,
-                detail: Some(format!("{} ({names})", f.shape.describe())),
+                detail: Some(format!("{} ({names})", catalog.describe(&f.shape))),
                 documentation: Some(f.description()),
                 insert_text: match opener {
                     Some(_) => format!("{}): ", f.name),
@@ -190,14 +194,15 @@ pub fn object_path_completion(
         }
     }
     let kinds = match_kinds(text, analysis, offset)?;
-    let (shapes, names) = shapes_at(&kinds, &segments)?;
+    let catalog = &*analysis.catalog;
+    let (shapes, names, _) = shapes_at(catalog, &kinds, &segments)?;
     Some(
-        fields_of(&shapes)
+        fields_of(catalog, &shapes)
             .into_iter()
             .map(|f| Completion {
                 label: f.name.to_string(),
                 kind: CompletionKind::Field,
-                detail: Some(format!("{} ({names})", f.shape.describe())),
+                detail: Some(format!("{} ({names})", catalog.describe(&f.shape))),
                 documentation: Some(f.description()),
                 insert_text: f.name.to_string(),
             })
@@ -220,14 +225,16 @@ pub fn hover(
     };
     let key = anchor::parse(written).map_or(written.as_str(), |a| a.key);
     let kinds = match_kinds(text, analysis, offset)?;
-    let (shapes, names) = shapes_at(&kinds, parent)?;
-    let field = fields_of(&shapes).into_iter().find(|f| f.name == key)?;
+    let catalog = &*analysis.catalog;
+    let (shapes, names, source) = shapes_at(catalog, &kinds, parent)?;
+    let field = fields_of(catalog, &shapes)
+        .into_iter()
+        .find(|f| f.name == key)?;
     Some(Hover {
         markdown: format!(
-            "**`{}`** `{}` — a field of {names} (Kubernetes {})\n\n{}",
+            "**`{}`** `{}` — a field of {names} ({source})\n\n{}",
             field.name,
-            field.shape.describe(),
-            k8s::KUBERNETES_VERSION,
+            catalog.describe(&field.shape),
             field.description()
         ),
         span,

@@ -7,7 +7,17 @@
 //! sources) and parsed on first use. Descriptions stay escaped in the embedded text until
 //! someone asks for one, so loading costs one pass and no copy of the text.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
+
+mod catalog;
+pub mod crd;
+
+pub use catalog::Catalog;
+
+/// Text of the index: borrowed from the embedded definitions, or owned for the kinds a
+/// workspace's CustomResourceDefinitions define.
+pub type Text = Cow<'static, str>;
 
 /// The Kubernetes version the definitions come from.
 pub const KUBERNETES_VERSION: &str = "1.37";
@@ -16,7 +26,7 @@ pub const KUBERNETES_VERSION: &str = "1.37";
 pub const API_TEXT: &str = include_str!("api.txt");
 
 /// Where a kind lives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
     Namespaced,
     Cluster,
@@ -28,11 +38,11 @@ pub enum Scope {
 #[derive(Debug, PartialEq)]
 pub struct Kind {
     /// Empty for the core group.
-    pub group: &'static str,
-    pub version: &'static str,
-    pub kind: &'static str,
+    pub group: Text,
+    pub version: Text,
+    pub kind: Text,
     /// The plural resource name, as `resourceRules` write it (`pods`).
-    pub plural: &'static str,
+    pub plural: Text,
     pub scope: Scope,
     pub ty: TypeRef,
 }
@@ -77,10 +87,11 @@ impl Shape {
     /// `map[string]T` and the scalar names the API reference uses.
     pub fn describe(&self) -> String {
         match self {
-            Shape::Object(t) => {
-                let name = api().ty(*t).name;
-                name.rsplit('.').next().unwrap_or(name).to_string()
-            }
+            // A custom kind's type is not in the built-in index: `Catalog::describe` names it.
+            Shape::Object(t) => match api().types.get(t.0 as usize) {
+                Some(ty) => ty.name.rsplit('.').next().unwrap_or(&ty.name).to_string(),
+                None => "object".into(),
+            },
             Shape::Map(v) => format!("map[string]{}", v.describe()),
             Shape::Array(v) => format!("[]{}", v.describe()),
             Shape::String => "string".into(),
@@ -97,34 +108,34 @@ impl Shape {
 /// An object type and its fields, sorted by name.
 #[derive(Debug, PartialEq)]
 pub struct TypeDef {
-    pub name: &'static str,
-    description: &'static str,
+    pub name: Text,
+    description: Text,
     pub fields: Vec<Field>,
 }
 
 impl TypeDef {
     pub fn field(&self, name: &str) -> Option<&Field> {
         self.fields
-            .binary_search_by(|f| f.name.cmp(name))
+            .binary_search_by(|f| (*f.name).cmp(name))
             .ok()
             .map(|i| &self.fields[i])
     }
 
     pub fn description(&self) -> String {
-        unescape(self.description)
+        unescape(&self.description)
     }
 }
 
 #[derive(Debug, PartialEq)]
 pub struct Field {
-    pub name: &'static str,
+    pub name: Text,
     pub shape: Shape,
-    description: &'static str,
+    description: Text,
 }
 
 impl Field {
     pub fn description(&self) -> String {
-        unescape(self.description)
+        unescape(&self.description)
     }
 }
 
@@ -357,17 +368,17 @@ pub fn parse(text: &'static str) -> Result<Api, String> {
                     return Err(bad("missing type"));
                 }
                 api.kinds.push(Kind {
-                    group,
-                    version,
-                    kind,
-                    plural,
+                    group: Text::Borrowed(group),
+                    version: Text::Borrowed(version),
+                    kind: Text::Borrowed(kind),
+                    plural: Text::Borrowed(plural),
                     scope,
                     ty: TypeRef(ty),
                 });
             }
             ["T", name, description] => api.types.push(TypeDef {
-                name,
-                description,
+                name: Text::Borrowed(name),
+                description: Text::Borrowed(description),
                 fields: Vec::new(),
             }),
             ["F", name, shape, description] => {
@@ -376,13 +387,13 @@ pub fn parse(text: &'static str) -> Result<Api, String> {
                     .types
                     .last_mut()
                     .ok_or_else(|| bad("field before type"))?;
-                if ty.fields.last().is_some_and(|f| f.name >= *name) {
+                if ty.fields.last().is_some_and(|f| *f.name >= **name) {
                     return Err(bad("fields out of order"));
                 }
                 ty.fields.push(Field {
-                    name,
+                    name: Text::Borrowed(name),
                     shape,
-                    description,
+                    description: Text::Borrowed(description),
                 });
             }
             _ => return Err(bad("unknown record")),

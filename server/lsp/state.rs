@@ -35,7 +35,7 @@ pub struct State {
     /// Per workspace folder: the files the `samples` setting names there, and the samples
     /// read from them (with a hash of the texts they were read from).
     setting_samples: Mutex<HashMap<PathBuf, SettingSamples>>,
-    /// Per workspace folder: its test manifests, chainsaw tests and kustomizations.
+    /// Per workspace folder: its test manifests, chainsaw tests, kustomizations and CRDs.
     indexes: Mutex<HashMap<PathBuf, Arc<crate::host::Index>>>,
     /// Per open document: the files its latest analysis read or looked for.
     sources: Mutex<HashMap<Uri, BTreeSet<PathBuf>>>,
@@ -352,9 +352,30 @@ impl State {
         index
     }
 
-    /// Forgets the workspace indexes (a manifest, chainsaw test or kustomization changed).
+    /// Forgets the workspace indexes (a manifest, chainsaw test, kustomization or CRD changed).
     pub fn forget_indexes(&self) {
         lock(&self.indexes).clear();
+    }
+
+    /// Whether a change to the file at `path`, whose text is now `text` (when known), can
+    /// change an index: it held CustomResourceDefinitions, or now may define kinds or name
+    /// sample files.
+    pub fn changes_index(&self, path: &Path, text: Option<&str>) -> bool {
+        text.is_some_and(crate::host::index::may_change_index) || self.defines_kinds(path, None)
+    }
+
+    /// Whether the file at `path` held CustomResourceDefinitions when an index was read, or
+    /// its text (when known) now may.
+    pub fn defines_kinds(&self, path: &Path, text: Option<&str>) -> bool {
+        if text.is_some_and(crate::k8s::crd::may_define) {
+            return true;
+        }
+        let lexical = workspace::normalize(path);
+        let canonical = workspace::canonical_lenient(&lexical);
+        lock(&self.indexes).values().any(|i| {
+            i.crd_files.contains(&lexical)
+                || canonical.as_ref().is_some_and(|c| i.crd_files.contains(c))
+        })
     }
 
     /// Forgets which files the `samples` setting names (settings changed, files came or went).

@@ -34,6 +34,21 @@ pub fn did_change(state: &State, params: DidChangeTextDocumentParams) {
         state.encoding(),
     ) {
         invalidate_dependents(state, &doc.uri);
+        kinds_changed(state, &doc.uri);
+    }
+}
+
+/// A document that defines (or defined) custom kinds changed: every policy may see other
+/// kinds now, so the indexes are read again and every document analysed again. (A modeline
+/// being typed waits for the save, which the file watcher reports: rebuilding the index on
+/// every keystroke of a policy would cost far more than a late warning in a sample file.)
+fn kinds_changed(state: &State, uri: &tower_lsp_server::ls_types::Uri) {
+    let Some(path) = super::workspace::path_of(uri) else {
+        return;
+    };
+    let text = state.documents.text_at(&path);
+    if state.defines_kinds(&path, text.as_deref()) {
+        state.invalidate_all();
     }
 }
 
@@ -56,6 +71,7 @@ pub async fn did_close(state: &State, client: &Client, params: DidCloseTextDocum
         state.forget(&uri);
         // The file on disk is what other policies read from now on.
         invalidate_dependents(state, &uri);
+        kinds_changed(state, &uri);
         diagnostics::clear(state, client, uri).await;
     }
 }

@@ -64,7 +64,12 @@ pub fn did_change_watched_files(state: &State, params: DidChangeWatchedFilesPara
             continue;
         };
         state.files.forget(&path);
-        if crate::host::index::is_index_file(&path) {
+        // A file that appears may define kinds; read only inside the workspace.
+        let text = state
+            .workspace
+            .root_for(&path)
+            .and_then(|_| crate::vfs::read_text(&path).ok());
+        if crate::host::index::is_index_file(&path) || state.changes_index(&path, text.as_deref()) {
             all = true;
         }
         affected.extend(state.dependents(&path));

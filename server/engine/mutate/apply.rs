@@ -109,7 +109,7 @@ fn atomic_map(owner: &str, field: &str) -> bool {
 }
 
 fn short(t: TypeRef) -> &'static str {
-    let name = k8s::api().ty(t).name;
+    let name: &'static str = &k8s::api().ty(t).name;
     name.rsplit('.').next().unwrap_or(name)
 }
 
@@ -184,7 +184,7 @@ fn check(v: &Value, at: At, path: &str, unknown: &mut Vec<String>, atomics: &mut
                         fv,
                         At {
                             shape: &f.shape,
-                            owner: Some((short(*t), f.name)),
+                            owner: Some((short(*t), &f.name)),
                         },
                         &here,
                         unknown,
@@ -236,7 +236,7 @@ fn merge(dest: Option<&Value>, patch: &Value, at: At) -> Value {
                     Shape::Object(t) => match k8s::api().ty(*t).field(k) {
                         Some(f) => At {
                             shape: &f.shape,
-                            owner: Some((short(*t), f.name)),
+                            owner: Some((short(*t), &f.name)),
                         },
                         None => continue,
                     },

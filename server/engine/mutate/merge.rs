@@ -68,7 +68,7 @@ const NOWHERE: At<'static> = At {
 };
 
 fn short(t: TypeRef) -> &'static str {
-    let name = k8s::api().ty(t).name;
+    let name: &'static str = &k8s::api().ty(t).name;
     name.rsplit('.').next().unwrap_or(name)
 }
 
@@ -120,7 +120,7 @@ fn merge(dest: Option<&Value>, patch: &Value, at: At) -> Option<Value> {
                         let field = k8s::api().ty(t).field(k);
                         At {
                             shape: field.map(|f| &f.shape),
-                            owner: field.map(|f| (short(t), f.name)),
+                            owner: field.map(|f| (short(t), &*f.name)),
                         }
                     }
                     (Some(Shape::Map(inner)), _) => At {

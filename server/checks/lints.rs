@@ -73,6 +73,23 @@ fn is_enforce(action: Option<&Node>) -> bool {
         .is_some_and(|a| a.eq_ignore_ascii_case("enforce"))
 }
 
+/// The validate rules that block a failing request: their own `failureAction` says Enforce, or
+/// they have none and the policy's `validationFailureAction` does.
+fn enforcing_rules(spec: &Node) -> impl Iterator<Item = &Node> {
+    let spec_enforce = is_enforce(spec.get("validationFailureAction"));
+    spec.get("rules")
+        .and_then(Node::as_sequence)
+        .unwrap_or_default()
+        .iter()
+        .filter(move |r| {
+            r.get("validate")
+                .is_some_and(|v| match v.get("failureAction") {
+                    Some(a) => is_enforce(Some(a)),
+                    None => spec_enforce,
+                })
+        })
+}
+
 fn failure_policy(spec: &Node, out: &mut Vec<Diagnostic>) {
     let Some(fp) = spec.get("failurePolicy") else {
         return;
@@ -80,18 +97,7 @@ fn failure_policy(spec: &Node, out: &mut Vec<Diagnostic>) {
     if fp.as_str() != Some("Ignore") {
         return;
     }
-    let spec_enforce = is_enforce(spec.get("validationFailureAction"));
-    let enforce = spec
-        .get("rules")
-        .and_then(Node::as_sequence)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|r| r.get("validate"))
-        .any(|v| match v.get("failureAction") {
-            Some(a) => is_enforce(Some(a)),
-            None => spec_enforce,
-        });
-    if enforce {
+    if enforcing_rules(spec).next().is_some() {
         out.push(Diagnostic::warning(
             "failurepolicy-ignore-enforce",
             fp.span.clone(),
@@ -222,20 +228,7 @@ pub fn opt_in(
         }
     }
     if on("enforce-without-test") && !tested {
-        let spec = root.get("spec");
-        let spec_enforce = is_enforce(spec.and_then(|s| s.get("validationFailureAction")));
-        let enforce_rule = spec
-            .and_then(|s| s.get("rules"))
-            .and_then(Node::as_sequence)
-            .unwrap_or_default()
-            .iter()
-            .find(|r| {
-                r.get("validate")
-                    .is_some_and(|v| match v.get("failureAction") {
-                        Some(a) => is_enforce(Some(a)),
-                        None => spec_enforce,
-                    })
-            });
+        let enforce_rule = root.get("spec").and_then(|s| enforcing_rules(s).next());
         if let Some(name) = enforce_rule.and_then(|r| r.get("name")) {
             out.push(Diagnostic::warning(
                 "enforce-without-test",

@@ -205,6 +205,7 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
                     files,
                     index,
                     all,
+                    configs: host::config::Found::default(),
                 });
                 roots.len() - 1
             }
@@ -218,7 +219,8 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
                 .all
                 .iter()
                 .filter(|f| {
-                    host::config::Config::find(&root.files, &root.path, f)
+                    root.configs
+                        .find(&root.files, &root.path, f)
                         .is_none_or(|c| !c.ignores(f))
                 })
                 .filter_map(|f| Some(p.join(f.strip_prefix(&absolute).ok()?)));
@@ -275,12 +277,12 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
     for (path, at) in &jobs {
         let root = &roots[*at];
         let absolute = discover::normalize(&cwd.join(path));
-        if let Some(c) = host::config::Config::find(&root.files, &root.path, &absolute) {
+        if let Some(c) = root.configs.find(&root.files, &root.path, &absolute) {
             if !configs.contains(&c.path) {
                 for problem in &c.problems {
                     let _ = writeln!(err, "warning: {problem}");
                 }
-                configs.push(c.path);
+                configs.push(c.path.clone());
             }
         }
     }
@@ -357,6 +359,7 @@ struct Root {
     index: host::Index,
     /// Every YAML file below it, from the one walk.
     all: Vec<PathBuf>,
+    configs: host::config::Found,
 }
 
 /// Where a path outside any repository may read: the current directory when it holds the
@@ -465,9 +468,9 @@ fn check_file(
     match String::from_utf8(bytes) {
         Ok(text) => {
             let absolute = discover::normalize(&cwd.join(path));
-            let config = host::config::Config::find(&root.files, &root.path, &absolute);
+            let config = root.configs.find(&root.files, &root.path, &absolute);
             let options = host::Options {
-                lints: host::config::enabled_lints(config.as_ref(), user_levels),
+                lints: host::config::enabled_lints(config.as_deref(), user_levels),
                 ..options.clone()
             };
             let options = &options;

@@ -13,8 +13,9 @@
 //! The editor's settings and `check --severity` apply after it, so a person can still see what
 //! the project silenced.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -70,19 +71,22 @@ impl Config {
     /// not above `root`.
     pub fn find(files: &dyn Files, root: &Path, path: &Path) -> Option<Config> {
         let mut folder = path.parent();
-        while let Some(dir) = folder {
-            if !dir.starts_with(root) {
-                break;
-            }
-            for name in FILE_NAMES {
-                let candidate = dir.join(name);
-                if let Ok(text) = files.read(&candidate) {
-                    return Some(Config::parse(&candidate, &text));
-                }
+        while let Some(dir) = folder.filter(|d| d.starts_with(root)) {
+            if let Some(config) = Config::in_folder(files, dir) {
+                return Some(config);
             }
             folder = dir.parent();
         }
         None
+    }
+
+    /// The configuration file of the folder `dir` itself, if it has one.
+    fn in_folder(files: &dyn Files, dir: &Path) -> Option<Config> {
+        FILE_NAMES.iter().find_map(|name| {
+            let candidate = dir.join(name);
+            let text = files.read(&candidate).ok()?;
+            Some(Config::parse(&candidate, &text))
+        })
     }
 
     /// A configuration from the text of the file at `path`.
@@ -155,6 +159,45 @@ impl Config {
     /// The severities it sets, applied to `diagnostics` (an `off` code is dropped).
     pub fn apply(&self, diagnostics: &mut Vec<Diagnostic>) {
         apply_levels(&self.levels, diagnostics);
+    }
+}
+
+/// The configurations found so far, by folder: a run of `check` asks for the configuration of
+/// every file more than once (to skip ignored files, to report the file's mistakes once, to
+/// check), and files of one folder share it, so each folder is searched and each file parsed
+/// once. For one view of the files: the language server, whose buffers change, does not keep
+/// one.
+#[derive(Debug, Default)]
+pub struct Found {
+    by_folder: Mutex<HashMap<PathBuf, Option<Arc<Config>>>>,
+}
+
+impl Found {
+    /// [`Config::find`], remembered for every folder the search passed through.
+    pub fn find(&self, files: &dyn Files, root: &Path, path: &Path) -> Option<Arc<Config>> {
+        let mut by_folder = self
+            .by_folder
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut passed = Vec::new();
+        let mut folder = path.parent();
+        let found = loop {
+            let Some(dir) = folder.filter(|d| d.starts_with(root)) else {
+                break None;
+            };
+            if let Some(known) = by_folder.get(dir) {
+                break known.clone();
+            }
+            passed.push(dir.to_path_buf());
+            if let Some(config) = Config::in_folder(files, dir) {
+                break Some(Arc::new(config));
+            }
+            folder = dir.parent();
+        };
+        for dir in passed {
+            by_folder.insert(dir, found.clone());
+        }
+        found
     }
 }
 

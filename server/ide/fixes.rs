@@ -40,38 +40,50 @@ fn quoted(message: &str) -> Vec<&str> {
 /// The fixes of the diagnostics that overlap `range`.
 pub fn quick_fixes(text: &str, analysis: &Analysis, range: Span) -> Vec<Fix> {
     let mut out = Vec::new();
+    let mut check = Checker::new(text);
     for d in &analysis.diagnostics {
         let touches = d.span.start <= range.end && range.start <= d.span.end;
         if touches {
-            out.extend(checked(text, fixes_for(text, analysis, d)));
+            out.extend(check.demote(fixes_for(text, analysis, d)));
         }
     }
     out
 }
 
-/// The fixes, a preferred one demoted when applying it alone makes an error that was not
-/// there (a field renamed to one that takes another type: `ruleName: x` is not a valid
-/// `ruleNames`). Such a fix is still offered, for the author to finish by hand.
-fn checked(text: &str, mut fixes: Vec<Fix>) -> Vec<Fix> {
-    if fixes.iter().all(|f| !f.preferred) {
-        return fixes;
+/// Demotes a preferred fix when applying it alone makes an error that was not there (a field
+/// renamed to one that takes another type: `ruleName: x` is not a valid `ruleNames`). Such a
+/// fix is still offered, for the author to finish by hand. The text's own errors are found
+/// once, on the first preferred fix, however many diagnostics ask.
+struct Checker<'a> {
+    text: &'a str,
+    before: Option<Vec<(&'static str, String)>>,
+}
+
+impl<'a> Checker<'a> {
+    fn new(text: &'a str) -> Self {
+        Checker { text, before: None }
     }
-    let errors = |t: &str| -> Vec<(&'static str, String)> {
-        crate::analysis::analyze(t)
+
+    fn errors(text: &str) -> Vec<(&'static str, String)> {
+        crate::analysis::analyze(text)
             .diagnostics
             .into_iter()
             .filter(|d| d.severity == crate::diag::Severity::Error)
             .map(|d| (d.code, d.message))
             .collect()
-    };
-    let before = errors(text);
-    for f in fixes.iter_mut().filter(|f| f.preferred) {
-        let after = errors(&apply(text, &f.edits));
-        if after.iter().any(|e| !before.contains(e)) {
-            f.preferred = false;
-        }
     }
-    fixes
+
+    fn demote(&mut self, mut fixes: Vec<Fix>) -> Vec<Fix> {
+        for f in fixes.iter_mut().filter(|f| f.preferred) {
+            let text = self.text;
+            let before = self.before.get_or_insert_with(|| Self::errors(text));
+            let after = Self::errors(&apply(text, &f.edits));
+            if after.iter().any(|e| !before.contains(e)) {
+                f.preferred = false;
+            }
+        }
+        fixes
+    }
 }
 
 /// The preferred fix of every diagnostic, as one list of non-overlapping edits in text order:
@@ -79,8 +91,9 @@ fn checked(text: &str, mut fixes: Vec<Fix>) -> Vec<Fix> {
 /// round (the caller analyses again and repeats).
 pub fn fix_all(text: &str, analysis: &Analysis) -> Vec<Edit> {
     let mut edits: Vec<Edit> = Vec::new();
+    let mut check = Checker::new(text);
     for d in &analysis.diagnostics {
-        let fixes = checked(text, fixes_for(text, analysis, d));
+        let fixes = check.demote(fixes_for(text, analysis, d));
         for fix in fixes.into_iter().filter(|f| f.preferred) {
             let clashes = fix
                 .edits

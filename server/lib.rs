@@ -19,6 +19,7 @@ pub mod jmespath;
 pub mod k8s;
 pub mod limits;
 pub mod lsp;
+pub mod migrate;
 pub mod model;
 pub mod policy;
 pub mod samples;

@@ -4,6 +4,7 @@
 pub mod check;
 mod eval;
 mod github;
+mod migrate;
 mod render;
 mod sarif;
 mod test;
@@ -47,6 +48,13 @@ Usage:
                                           (default .) like `kyverno test`; exit 1 if a
                                           result differs; --compat counts results with no
                                           rule response as passed, as `kyverno test` does
+  kyverno-ls migrate [--write] [--check] FILE...
+                                          rewrite the validate rules of ClusterPolicies
+                                          and Policies as ValidatingPolicies (printed, or
+                                          --write: beside each file as NAME.vpol.yaml, with
+                                          the test manifests that list it), and prove them
+                                          by simulating both on the same resources;
+                                          --check: exit 1 if a verdict differs
   kyverno-ls functions [--cel] [NAME]     list the JMESPath functions (--cel: the CEL
                                           functions), or describe one
   kyverno-ls schema --out DIR             write the policies' JSON Schemas, and the
@@ -78,6 +86,10 @@ pub fn run(args: &[String], out: &mut dyn std::io::Write, err: &mut dyn std::io:
         },
         "test" => match test::TestOptions::parse(rest) {
             Ok(opts) => test::run(&opts, out, err),
+            Err(e) => usage_error(err, &e),
+        },
+        "migrate" => match migrate::MigrateOptions::parse(rest) {
+            Ok(opts) => migrate::run(&opts, out, err),
             Err(e) => usage_error(err, &e),
         },
         "functions" => eval::functions(rest, out, err),

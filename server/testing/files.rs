@@ -69,7 +69,9 @@ impl Sandbox {
 
     /// Resolves `p` (as written in the manifest at `base`) to a readable path: never a URL,
     /// `~`, nor a path that leads out of the roots as written or through a symbolic link.
-    pub fn resolve(&self, base: &Path, p: &str) -> Result<PathBuf, String> {
+    /// `files` gives the real path, so that a text not yet on disk (a migrated policy) can be
+    /// read.
+    pub fn resolve(&self, files: &dyn Files, base: &Path, p: &str) -> Result<PathBuf, String> {
         use super::paths::{self, Refusal};
         let folder = "the folders being tested";
         if paths::is_url(p) {
@@ -86,9 +88,12 @@ impl Sandbox {
         if !inside(&joined) {
             return Err(Refusal::Outside(joined).message(p, folder));
         }
-        let canonical = joined
-            .canonicalize()
-            .map_err(|e| format!("cannot read `{p}` ({}): {e}", joined.display()))?;
+        let canonical = match files.real(&joined) {
+            Some(real) => real,
+            None => joined
+                .canonicalize()
+                .map_err(|e| format!("cannot read `{p}` ({}): {e}", joined.display()))?,
+        };
         if !inside(&canonical) {
             return Err(Refusal::Symlink(canonical).message(p, folder));
         }

@@ -166,7 +166,7 @@ pub fn load_inputs(
     let read = |path: &Path| super::files::read_documents(vfs, path);
     let mut policies = Vec::new();
     for p in &test.policies {
-        let path = sandbox.resolve(base, p)?;
+        let path = sandbox.resolve(vfs, base, p)?;
         let docs = super::files::read_spanned_documents(vfs, &path)
             .map_err(|e| format!("policy `{p}`: {e}"))?;
         for (doc, root) in docs {
@@ -191,7 +191,7 @@ pub fn load_inputs(
     let mut resources: Vec<Resource> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for r in &test.resources {
-        let path = sandbox.resolve(base, r)?;
+        let path = sandbox.resolve(vfs, base, r)?;
         for doc in read(&path).map_err(|e| format!("resource `{r}`: {e}"))? {
             let doc = files::default_namespace(doc);
             let key = (
@@ -211,7 +211,7 @@ pub fn load_inputs(
         }
     }
     for p in &test.json_payloads {
-        let path = sandbox.resolve(base, p)?;
+        let path = sandbox.resolve(vfs, base, p)?;
         for doc in read(&path).map_err(|e| format!("JSON payload `{p}`: {e}"))? {
             resources.push(Resource {
                 name: p.clone(),
@@ -223,7 +223,7 @@ pub fn load_inputs(
     let values = if let Some(v) = &test.values {
         v.clone()
     } else if !test.variables.is_empty() {
-        let path = sandbox.resolve(base, &test.variables)?;
+        let path = sandbox.resolve(vfs, base, &test.variables)?;
         let docs = read(&path).map_err(|e| format!("values file `{}`: {e}", test.variables))?;
         match docs.first() {
             Some(d) => manifest::decode_values_spec(d, "", true)
@@ -236,7 +236,7 @@ pub fn load_inputs(
     let user_info = if test.userinfo.is_empty() {
         None
     } else {
-        let path = sandbox.resolve(base, &test.userinfo)?;
+        let path = sandbox.resolve(vfs, base, &test.userinfo)?;
         let docs = read(&path).map_err(|e| format!("user info file `{}`: {e}", test.userinfo))?;
         match docs.first() {
             Some(d) => Some(
@@ -248,7 +248,7 @@ pub fn load_inputs(
     };
     let mut cluster_resources = Vec::new();
     for r in &test.cluster_resources {
-        let path = sandbox.resolve(base, r)?;
+        let path = sandbox.resolve(vfs, base, r)?;
         for doc in read(&path).map_err(|e| format!("cluster resource `{r}`: {e}"))? {
             // A `cli.kyverno.io` ClusterResource document carries its objects in
             // `spec.resources`, taken as written: a cluster-scoped custom resource keeps its
@@ -270,14 +270,14 @@ pub fn load_inputs(
     }
     let mut param_resources = Vec::new();
     for r in &test.param_resources {
-        let path = sandbox.resolve(base, r)?;
+        let path = sandbox.resolve(vfs, base, r)?;
         for doc in read(&path).map_err(|e| format!("parameter resource `{r}`: {e}"))? {
             param_resources.push(to_value(&files::default_namespace(doc)));
         }
     }
     let mut targets = Vec::new();
     for r in &test.target_resources {
-        let path = sandbox.resolve(base, r)?;
+        let path = sandbox.resolve(vfs, base, r)?;
         for doc in read(&path).map_err(|e| format!("target resource `{r}`: {e}"))? {
             targets.push(to_value(&files::default_namespace(doc)));
         }
@@ -294,7 +294,7 @@ pub fn load_inputs(
         } else {
             let mut items: Vec<Value> = g.resources.iter().map(to_value).collect();
             for f in &g.resource_files {
-                let path = sandbox.resolve(base, f)?;
+                let path = sandbox.resolve(vfs, base, f)?;
                 for doc in read(&path).map_err(|e| format!("global context file `{f}`: {e}"))? {
                     items.push(to_value(&doc));
                 }
@@ -307,7 +307,7 @@ pub fn load_inputs(
     }
     let (mut context_resources, mut images) = (Vec::new(), BTreeMap::new());
     if !test.context.is_empty() {
-        let path = sandbox.resolve(base, &test.context)?;
+        let path = sandbox.resolve(vfs, base, &test.context)?;
         let docs = read(&path).map_err(|e| format!("context file `{}`: {e}", test.context))?;
         if let Some(d) = docs.first() {
             let c = manifest::decode_context(d)
@@ -323,7 +323,7 @@ pub fn load_inputs(
     let mut exceptions = Vec::new();
     let mut cel_exceptions = Vec::new();
     for e in &test.exceptions {
-        let path = sandbox.resolve(base, e)?;
+        let path = sandbox.resolve(vfs, base, e)?;
         for doc in read(&path).map_err(|err| format!("exception `{e}`: {err}"))? {
             if str_field(&doc, "apiVersion").starts_with("policies.kyverno.io/") {
                 cel_exceptions.push(to_value(&doc));
@@ -340,7 +340,7 @@ pub fn load_inputs(
             if p.is_empty() || expected_files.contains_key(p) {
                 continue;
             }
-            let loaded = sandbox.resolve(base, p).and_then(|path| {
+            let loaded = sandbox.resolve(vfs, base, p).and_then(|path| {
                 read(&path)
                     .map(|docs| {
                         docs.into_iter()
@@ -355,7 +355,7 @@ pub fn load_inputs(
         if p.is_empty() || clone_sources.contains_key(p) {
             continue;
         }
-        let loaded = sandbox.resolve(base, p).and_then(|path| {
+        let loaded = sandbox.resolve(vfs, base, p).and_then(|path| {
             read(&path)
                 .map(|docs| docs.iter().map(to_value).collect())
                 .map_err(|e| format!("clone source `{p}`: {e}"))

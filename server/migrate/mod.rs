@@ -1,0 +1,819 @@
+//! Migration of ClusterPolicy and Policy validate rules to ValidatingPolicy and
+//! NamespacedValidatingPolicy (`policies.kyverno.io/v1`), and the proof that the result
+//! decides as the original does (`proof.rs`).
+//!
+//! It reads the policy model of an analysis (which documents are policies, their rules and
+//! where they are) and each rule's JSON, as the engine does. A rule is translated only when
+//! every part of it has a faithful CEL form; anything else is refused with the reason and the
+//! place, because a wrong translation is worse than none.
+//!
+//! One rule becomes one policy: a single-rule policy keeps its name, the rules of a larger
+//! one become `<policy>-<rule>`, so that each keeps its own verdict as `kyverno test` reports
+//! it.
+
+pub mod pattern;
+pub mod proof;
+
+use serde_json::{Map, Value, json};
+
+use crate::analysis::Analysis;
+use crate::diag::{Severity, Span};
+use crate::k8s::{self, Shape};
+use crate::model::Family;
+use pattern::{Expr, Refused, Translator};
+
+/// The annotation that names the Pod controllers a ClusterPolicy's rules are copied to.
+const AUTOGEN_ANNOTATION: &str = "pod-policies.kyverno.io/autogen-controllers";
+
+/// A translated rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Migrated {
+    /// The original policy's name, and the rule's name and index in `spec.rules`.
+    pub policy: String,
+    pub rule: String,
+    pub rule_index: usize,
+    /// The new policy's name.
+    pub name: String,
+    /// The whole document.
+    pub document: Value,
+    /// The comments above the original document, kept above the new one.
+    pub comments: String,
+    /// What changed in meaning, for the reader (never a change of verdict on a valid
+    /// resource: those are refusals).
+    pub notes: Vec<String>,
+}
+
+/// A rule (or a whole policy) that was not translated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub policy: String,
+    /// Empty for the whole policy.
+    pub rule: String,
+    /// Where in the text: the rule's name, or the policy's.
+    pub span: Span,
+    /// The place in the rule, a path such as `validate.pattern.spec.containers.0`.
+    pub place: String,
+    pub reason: String,
+}
+
+/// Everything one text gave.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Migration {
+    pub migrated: Vec<Migrated>,
+    pub refused: Vec<Refusal>,
+}
+
+impl Migration {
+    /// The migrated documents as one YAML stream.
+    pub fn yaml(&self) -> String {
+        self.migrated
+            .iter()
+            .map(|m| {
+                m.comments.clone()
+                    + &crate::ide::changes::to_yaml(&crate::jmespath::value::Value::from_json(
+                        &m.document,
+                    ))
+            })
+            .collect::<Vec<_>>()
+            .join("---\n")
+    }
+}
+
+/// Migrates every ClusterPolicy and Policy of the analysed text.
+pub fn migrate(text: &str, analysis: &Analysis) -> Migration {
+    let mut out = Migration::default();
+    for d in &analysis.documents {
+        let Some(policy) = &d.policy else { continue };
+        if policy.family != Family::Jmespath {
+            continue;
+        }
+        let Some(root) = &d.doc.root else { continue };
+        let json = root.to_json();
+        let span = policy.name_span.clone().unwrap_or(d.doc.span.clone());
+        let refuse_all = |reason: String| Refusal {
+            policy: policy.name.clone(),
+            rule: String::new(),
+            span: span.clone(),
+            place: String::new(),
+            reason,
+        };
+        let errors = analysis
+            .diagnostics
+            .iter()
+            .any(|x| x.severity == Severity::Error && d.doc.span.contains(&x.span.start));
+        if errors {
+            out.refused.push(refuse_all(
+                "the policy has errors; fix them first, as Kyverno would not accept it".into(),
+            ));
+            continue;
+        }
+        let comments: String = text
+            .get(d.doc.span.clone())
+            .unwrap_or_default()
+            .lines()
+            .take_while(|l| {
+                l.trim_start().starts_with('#') || l.trim().is_empty() || l.trim() == "---"
+            })
+            .filter(|l| l.trim_start().starts_with('#') && !l.contains("kyverno-ls:"))
+            .map(|l| format!("{}\n", l.trim_start()))
+            .collect();
+        let spec = json.get("spec").cloned().unwrap_or(Value::Null);
+        let rules = spec
+            .get("rules")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let many = rules.len() > 1;
+        for r in &policy.rules {
+            let Some(rule) = rules.get(r.index) else {
+                continue;
+            };
+            let name = if many {
+                format!("{}-{}", policy.name, r.name)
+            } else {
+                policy.name.clone()
+            };
+            match translate(&json, &spec, rule, policy.namespaced, &name) {
+                Ok((document, notes)) => out.migrated.push(Migrated {
+                    policy: policy.name.clone(),
+                    rule: r.name.clone(),
+                    rule_index: r.index,
+                    name,
+                    document,
+                    comments: comments.clone(),
+                    notes,
+                }),
+                Err(Refused { pointer, reason }) => out.refused.push(Refusal {
+                    policy: policy.name.clone(),
+                    rule: r.name.clone(),
+                    span: r.name_span.clone(),
+                    place: pointer.trim_start_matches('/').replace('/', "."),
+                    reason,
+                }),
+            }
+        }
+    }
+    out
+}
+
+fn refused(at: &str, reason: impl Into<String>) -> Refused {
+    Refused {
+        pointer: at.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// One rule as a ValidatingPolicy document, and notes for the reader.
+fn translate(
+    policy: &Value,
+    spec: &Value,
+    rule: &Value,
+    namespaced: bool,
+    name: &str,
+) -> Result<(Value, Vec<String>), Refused> {
+    let mut notes = Vec::new();
+    let Some(validate) = rule.get("validate") else {
+        let what = ["mutate", "generate", "verifyImages"]
+            .into_iter()
+            .find(|k| rule.get(*k).is_some())
+            .unwrap_or("this");
+        return Err(refused(
+            "",
+            format!("only validate rules become ValidatingPolicies; a {what} rule is not migrated"),
+        ));
+    };
+    for key in ["context", "celPreconditions"] {
+        if rule.get(key).is_some_and(|v| !is_empty(v)) {
+            return Err(refused(
+                key,
+                format!("`{key}` is not translated yet; the rule is left as it is"),
+            ));
+        }
+    }
+    if rule.get("exclude").is_some_and(|v| !is_empty(v)) {
+        return Err(refused("exclude", "`exclude` is not translated yet"));
+    }
+    for key in ["failureActionOverrides", "allowExistingViolations"] {
+        if validate.get(key).is_some() {
+            return Err(refused(
+                &format!("validate/{key}"),
+                format!(
+                    "a ValidatingPolicy has no `{key}`; Kyverno's guide points to a PolicyException"
+                ),
+            ));
+        }
+    }
+    if spec
+        .get("validationFailureActionOverrides")
+        .is_some_and(|v| !is_empty(v))
+    {
+        return Err(refused(
+            "",
+            "a ValidatingPolicy has no `validationFailureActionOverrides`",
+        ));
+    }
+    if spec.get("applyRules").and_then(Value::as_str) == Some("One")
+        && spec["rules"].as_array().is_some_and(|r| r.len() > 1)
+    {
+        return Err(refused(
+            "",
+            "`applyRules: One` decides across rules, which separate policies cannot",
+        ));
+    }
+
+    let kinds = matched_kinds(rule)?;
+    let (mut constraints, conditions) = match_constraints(rule, &kinds)?;
+    if let Some(pre) = rule.get("preconditions").filter(|v| !is_empty(v)) {
+        operation_preconditions(pre, &mut constraints)?;
+    }
+    let root_shapes: Vec<Shape> = kinds.iter().map(|k| Shape::Object(k.ty)).collect();
+
+    let mut validations = Vec::new();
+    let message = validate
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let message_fields = message_fields(message, &mut notes);
+    if let Some(p) = validate.get("pattern") {
+        let e = root(p, &root_shapes, "validate/pattern")?;
+        validations.push(validation(e.text, &message_fields));
+    } else if let Some(ps) = validate.get("anyPattern") {
+        let Some(list) = ps.as_array().filter(|l| !l.is_empty()) else {
+            return Err(refused(
+                "validate/anyPattern",
+                "`anyPattern` must be a non-empty list",
+            ));
+        };
+        let mut alts = Vec::new();
+        for (i, p) in list.iter().enumerate() {
+            alts.push(root(p, &root_shapes, &format!("validate/anyPattern/{i}"))?);
+        }
+        validations.push(validation(Expr::or(alts).text, &message_fields));
+    } else if let Some(cel) = validate.get("cel") {
+        return cel_rule(
+            policy,
+            spec,
+            rule,
+            cel,
+            constraints,
+            conditions,
+            namespaced,
+            name,
+            notes,
+        );
+    } else {
+        let form = ["deny", "foreach", "podSecurity", "manifests"]
+            .into_iter()
+            .find(|k| validate.get(*k).is_some())
+            .unwrap_or("validate");
+        return Err(refused(
+            &format!("validate/{form}"),
+            format!("`{form}` rules are not translated yet"),
+        ));
+    }
+
+    let mut out_spec = Map::new();
+    out_spec.insert("validationActions".into(), json!([action(spec, validate)]));
+    common_spec(spec, &mut out_spec);
+    out_spec.insert("matchConstraints".into(), constraints);
+    if !conditions.is_empty() {
+        out_spec.insert("matchConditions".into(), Value::Array(conditions));
+    }
+    if let Some(a) = autogen(policy, rule, &kinds, &mut notes) {
+        out_spec.insert("autogen".into(), a);
+    }
+    out_spec.insert("validations".into(), Value::Array(validations));
+    Ok((document(policy, namespaced, name, out_spec), notes))
+}
+
+/// A `validate.cel` rule: its expressions are already the ValidatingPolicy's.
+#[allow(clippy::too_many_arguments)]
+fn cel_rule(
+    policy: &Value,
+    spec: &Value,
+    rule: &Value,
+    cel: &Value,
+    constraints: Value,
+    conditions: Vec<Value>,
+    namespaced: bool,
+    name: &str,
+    mut notes: Vec<String>,
+) -> Result<(Value, Vec<String>), Refused> {
+    if cel.get("paramKind").is_some() || cel.get("paramRef").is_some() {
+        return Err(refused(
+            "validate/cel/paramKind",
+            "a ValidatingPolicy has no parameters; inline them or read them with `resource.Get`",
+        ));
+    }
+    let validate = &rule["validate"];
+    let mut out_spec = Map::new();
+    out_spec.insert("validationActions".into(), json!([action(spec, validate)]));
+    common_spec(spec, &mut out_spec);
+    out_spec.insert("matchConstraints".into(), constraints);
+    if !conditions.is_empty() {
+        out_spec.insert("matchConditions".into(), Value::Array(conditions));
+    }
+    let kinds = matched_kinds(rule)?;
+    if let Some(a) = autogen(policy, rule, &kinds, &mut notes) {
+        out_spec.insert("autogen".into(), a);
+    }
+    for key in ["variables", "expressions", "auditAnnotations"] {
+        if let Some(v) = cel.get(key) {
+            let to = if key == "expressions" {
+                "validations"
+            } else {
+                key
+            };
+            out_spec.insert(to.into(), v.clone());
+        }
+    }
+    Ok((document(policy, namespaced, name, out_spec), notes))
+}
+
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Array(a) => a.is_empty(),
+        Value::Object(m) => m.is_empty(),
+        _ => false,
+    }
+}
+
+/// A pattern at the root of the resource, over the types of the matched kinds: a field is
+/// typed only where every kind gives it the same shape (`metadata` always does).
+fn root(p: &Value, kinds: &[Shape], at: &str) -> Result<Expr, Refused> {
+    let Some(m) = p.as_object() else {
+        return Err(refused(at, "a pattern must be a map"));
+    };
+    let mut t = Translator::new();
+    let mut parts = Vec::new();
+    for (k, v) in m {
+        let shapes: Vec<Option<Shape>> = kinds
+            .iter()
+            .map(|s| {
+                pattern::field_of(
+                    s,
+                    crate::engine::anchor::parse(k).map_or(k.as_str(), |a| a.key),
+                )
+            })
+            .collect();
+        let known = match shapes.first() {
+            Some(first) if shapes.iter().all(|s| s == first) => first.clone(),
+            _ => None,
+        };
+        parts.push(t.key_with(k, v, "object", known, &format!("{at}/{k}"))?);
+    }
+    Ok(Expr::and(parts))
+}
+
+/// What a failure does: `Enforce` denies, `Audit` (Kyverno's default) reports.
+fn action(spec: &Value, validate: &Value) -> &'static str {
+    let a = validate
+        .get("failureAction")
+        .or_else(|| spec.get("validationFailureAction"))
+        .and_then(Value::as_str)
+        .unwrap_or("Audit");
+    if a.eq_ignore_ascii_case("enforce") {
+        "Deny"
+    } else {
+        "Audit"
+    }
+}
+
+/// The settings of the policy that carry over as they are.
+fn common_spec(spec: &Value, out: &mut Map<String, Value>) {
+    if let Some(fp) = spec.get("failurePolicy") {
+        out.insert("failurePolicy".into(), fp.clone());
+    }
+    let mut evaluation = Map::new();
+    if spec.get("background") == Some(&Value::Bool(false)) {
+        evaluation.insert("background".into(), json!({"enabled": false}));
+    }
+    if spec.get("admission") == Some(&Value::Bool(false)) {
+        evaluation.insert("admission".into(), json!({"enabled": false}));
+    }
+    if !evaluation.is_empty() {
+        out.insert("evaluation".into(), Value::Object(evaluation));
+    }
+    if let Some(t) = spec.get("webhookTimeoutSeconds") {
+        out.insert("webhookConfiguration".into(), json!({"timeoutSeconds": t}));
+    }
+}
+
+fn document(policy: &Value, namespaced: bool, name: &str, spec: Map<String, Value>) -> Value {
+    let mut metadata = Map::new();
+    metadata.insert("name".into(), json!(name));
+    let meta = &policy["metadata"];
+    if namespaced {
+        if let Some(ns) = meta.get("namespace") {
+            metadata.insert("namespace".into(), ns.clone());
+        }
+    }
+    if let Some(Value::Object(labels)) = meta.get("labels") {
+        metadata.insert("labels".into(), Value::Object(labels.clone()));
+    }
+    if let Some(Value::Object(annotations)) = meta.get("annotations") {
+        let kept: Map<String, Value> = annotations
+            .iter()
+            .filter(|(k, _)| *k != AUTOGEN_ANNOTATION)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if !kept.is_empty() {
+            metadata.insert("annotations".into(), Value::Object(kept));
+        }
+    }
+    json!({
+        "apiVersion": "policies.kyverno.io/v1",
+        "kind": if namespaced { "NamespacedValidatingPolicy" } else { "ValidatingPolicy" },
+        "metadata": metadata,
+        "spec": spec,
+    })
+}
+
+/// The single `match` filter of a rule: `match.resources`, or one entry of `any`/`all`.
+fn filters(rule: &Value) -> Result<Vec<&Value>, Refused> {
+    let m = rule
+        .get("match")
+        .ok_or_else(|| refused("match", "the rule has no `match`"))?;
+    if let Some(any) = m.get("any").and_then(Value::as_array) {
+        let filters: Vec<&Value> = any.iter().collect();
+        if filters.len() > 1
+            && filters.iter().any(|f| {
+                f.as_object().is_some_and(|o| {
+                    o.len() > 1
+                        || o.get("resources")
+                            .and_then(Value::as_object)
+                            .is_some_and(|r| r.keys().any(|k| k != "kinds" && k != "operations"))
+                })
+            })
+        {
+            return Err(refused(
+                "match/any",
+                "several `match.any` entries with more than kinds and operations are not translated yet",
+            ));
+        }
+        return Ok(filters);
+    }
+    if let Some(all) = m.get("all").and_then(Value::as_array) {
+        if all.len() != 1 {
+            return Err(refused(
+                "match/all",
+                "`match.all` with several entries is not translated yet",
+            ));
+        }
+        return Ok(all.iter().collect());
+    }
+    Ok(vec![m])
+}
+
+/// The kinds the rule matches, from the API index.
+fn matched_kinds(rule: &Value) -> Result<Vec<&'static k8s::Kind>, Refused> {
+    let mut out: Vec<&'static k8s::Kind> = Vec::new();
+    for f in filters(rule)? {
+        let kinds = f
+            .get("resources")
+            .and_then(|r| r.get("kinds"))
+            .and_then(Value::as_array)
+            .ok_or_else(|| refused("match", "a `match` entry without `kinds` is not translated"))?;
+        for k in kinds {
+            let s = k.as_str().unwrap_or_default();
+            let exact = || -> Option<Vec<&'static k8s::Kind>> {
+                let [g, v, k] = s.split('/').collect::<Vec<_>>()[..] else {
+                    return None;
+                };
+                Some(vec![k8s::api().kind(g, v, k)?])
+            };
+            let found = k8s::api().kinds_of_selector(s).or_else(exact).ok_or_else(|| {
+                refused(
+                    "match",
+                    format!("the kind `{s}` is not one of Kubernetes' built-in kinds (wildcards, subresources and custom resources are not translated yet)"),
+                )
+            })?;
+            for kind in found {
+                if !out.iter().any(|o| std::ptr::eq(*o, kind)) {
+                    out.push(kind);
+                }
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(refused("match", "the rule matches no kind"));
+    }
+    Ok(out)
+}
+
+/// `matchConstraints` (resource rules per group and version) and the `matchConditions` for
+/// what they cannot say (names and namespaces with wildcards).
+fn match_constraints(rule: &Value, kinds: &[&k8s::Kind]) -> Result<(Value, Vec<Value>), Refused> {
+    let filters = filters(rule)?;
+    let mut operations: Vec<String> = Vec::new();
+    let mut conditions = Vec::new();
+    for f in &filters {
+        let Some(obj) = f.as_object() else { continue };
+        for k in obj.keys() {
+            if !matches!(k.as_str(), "resources") {
+                return Err(refused(
+                    &format!("match/{k}"),
+                    format!("`{k}` in `match` is not translated yet"),
+                ));
+            }
+        }
+        let res = &f["resources"];
+        for (k, v) in res.as_object().into_iter().flatten() {
+            match k.as_str() {
+                "kinds" => {}
+                "operations" => {
+                    for o in v.as_array().into_iter().flatten().filter_map(Value::as_str) {
+                        if !operations.iter().any(|x| x == o) {
+                            operations.push(o.to_string());
+                        }
+                    }
+                }
+                "names" | "name" | "namespaces" if filters.len() == 1 => {
+                    let list: Vec<String> = match v {
+                        Value::String(s) => vec![s.clone()],
+                        v => v
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(Value::as_str)
+                            .map(str::to_string)
+                            .collect(),
+                    };
+                    if list.is_empty() {
+                        continue;
+                    }
+                    let (field, cname) = if k == "namespaces" {
+                        if kinds.iter().any(|k| k.kind == "Namespace") {
+                            return Err(refused(
+                                "match/resources/namespaces",
+                                "`namespaces` on Namespace objects compares their names; not translated",
+                            ));
+                        }
+                        ("object.metadata.namespace", "namespaces")
+                    } else {
+                        ("object.metadata.name", "names")
+                    };
+                    let alts: Vec<Expr> = list
+                        .iter()
+                        .map(|n| pattern::wildcard_expr(n, field))
+                        .collect();
+                    conditions.push(json!({"name": cname, "expression": Expr::or(alts).text}));
+                }
+                other => {
+                    return Err(refused(
+                        &format!("match/resources/{other}"),
+                        format!("`{other}` in `match` is not translated yet"),
+                    ));
+                }
+            }
+        }
+    }
+    // Kyverno's validate webhook sees creations and updates; its CLI tests creations.
+    if operations.is_empty() {
+        operations = vec!["CREATE".into(), "UPDATE".into()];
+    }
+    let mut rules: Vec<Value> = Vec::new();
+    for k in kinds {
+        let group = k.group.to_string();
+        let version = k.version.to_string();
+        let plural = k.plural.to_string();
+        // One rule per group and version, holding their resources.
+        if let Some(r) = rules
+            .iter_mut()
+            .find(|r| r["apiGroups"][0] == json!(group) && r["apiVersions"][0] == json!(version))
+        {
+            if let Some(list) = r["resources"].as_array_mut() {
+                list.push(json!(plural));
+            }
+            continue;
+        }
+        rules.push(json!({
+            "apiGroups": [group],
+            "apiVersions": [version],
+            "operations": operations,
+            "resources": [plural],
+        }));
+    }
+    Ok((json!({"resourceRules": rules}), conditions))
+}
+
+/// Preconditions that read only `request.operation` (`{{ request.operation || 'BACKGROUND' }}`
+/// is not `DELETE`), decided here for each operation the resource rules name, by the engine's
+/// own condition evaluation: the operations they hold for stay, the others go. Any other
+/// precondition is refused.
+fn operation_preconditions(pre: &Value, constraints: &mut Value) -> Result<(), Refused> {
+    let only_operation = |s: &str| {
+        let mut rest = s;
+        while let Some(start) = rest.find("{{") {
+            let Some(len) = rest[start..].find("}}") else {
+                return false;
+            };
+            let body = rest[start + 2..start + len].trim();
+            let (path, default) = body.split_once("||").unwrap_or((body, ""));
+            let default = default.trim();
+            let literal = default.is_empty()
+                || (default.len() >= 2
+                    && default.starts_with('\'')
+                    && default.ends_with('\'')
+                    && !default[1..default.len() - 1].contains('\''));
+            if path.trim() != "request.operation" || !literal {
+                return false;
+            }
+            rest = &rest[start + len + 2..];
+        }
+        true
+    };
+    fn strings(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::String(s) => out.push(s.clone()),
+            Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+            Value::Object(m) => m.iter().for_each(|(k, x)| {
+                out.push(k.clone());
+                strings(x, out);
+            }),
+            _ => {}
+        }
+    }
+    let mut texts = Vec::new();
+    strings(pre, &mut texts);
+    if !texts.iter().all(|t| only_operation(t)) {
+        return Err(refused(
+            "preconditions",
+            "preconditions that read more than `request.operation` are not translated yet",
+        ));
+    }
+    let pre_engine = crate::jmespath::value::Value::from_json(pre);
+    let env = crate::engine::Env::fixed();
+    let holds = |op: &str| -> Result<bool, Refused> {
+        let request = crate::engine::Request {
+            operation: crate::engine::Operation::parse(op).unwrap_or_default(),
+            ..Default::default()
+        };
+        let mut ctx = crate::engine::context::Context::new(&request, &env);
+        crate::engine::conditions::evaluate_block(&mut ctx, &pre_engine)
+            .map(|v| v.passed)
+            .map_err(|e| {
+                refused(
+                    "preconditions",
+                    format!("the preconditions cannot be decided: {e}"),
+                )
+            })
+    };
+    let Some(rules) = constraints["resourceRules"].as_array_mut() else {
+        return Ok(());
+    };
+    for r in rules.iter_mut() {
+        let ops: Vec<String> = r["operations"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect();
+        let mut kept = Vec::new();
+        for op in ops {
+            if holds(&op)? {
+                kept.push(op);
+            }
+        }
+        if kept.is_empty() {
+            return Err(refused(
+                "preconditions",
+                "the preconditions hold for none of the operations the rule matches",
+            ));
+        }
+        r["operations"] = json!(kept);
+    }
+    Ok(())
+}
+
+/// `spec.autogen` where the ValidatingPolicy's default would differ from what the
+/// ClusterPolicy's autogen did: off where Kyverno made no controller rules, the annotation's
+/// controllers where it names some.
+fn autogen(
+    policy: &Value,
+    rule: &Value,
+    kinds: &[&k8s::Kind],
+    notes: &mut Vec<String>,
+) -> Option<Value> {
+    let pods_only = kinds.len() == 1 && kinds[0].kind == "Pod";
+    if !pods_only {
+        return None;
+    }
+    // Whether Kyverno made controller rules: its own test, over every rule of the policy.
+    let rules: Vec<crate::jmespath::value::Value> = policy["spec"]["rules"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(crate::jmespath::value::Value::from_json)
+        .collect();
+    let plain = crate::engine::autogen::can_autogen(&rules)
+        && filters(rule).is_ok_and(|fs| {
+            fs.iter().all(|f| {
+                f["resources"]
+                    .as_object()
+                    .is_some_and(|r| r.keys().all(|k| k == "kinds" || k == "operations"))
+            })
+        });
+    let annotation = policy["metadata"]["annotations"][AUTOGEN_ANNOTATION].as_str();
+    let off = json!({"podControllers": {"controllers": []}});
+    if !plain {
+        return Some(off);
+    }
+    match annotation {
+        None => {
+            notes.push("Kyverno also applied the rule to ReplicationControllers; a ValidatingPolicy's autogen does not cover them".into());
+            None
+        }
+        Some(a) if a.trim().eq_ignore_ascii_case("none") => Some(off),
+        Some(a) => {
+            let mut controllers = Vec::new();
+            for c in a.split(',').map(str::trim) {
+                match c {
+                    "ReplicationController" => notes.push(
+                        "ReplicationController has no ValidatingPolicy autogen; it is no longer covered".into(),
+                    ),
+                    c => {
+                        let plural = format!("{}s", c.to_ascii_lowercase());
+                        controllers.push(json!(plural));
+                    }
+                }
+            }
+            Some(json!({"podControllers": {"controllers": controllers}}))
+        }
+    }
+}
+
+/// A validation with the rule's message: as `message` when it is plain text, else as a
+/// `messageExpression` built from the paths it substitutes.
+fn validation(expression: String, message: &(Option<String>, Option<String>)) -> Value {
+    let mut v = Map::new();
+    v.insert("expression".into(), json!(expression));
+    if let Some(m) = &message.0 {
+        v.insert("message".into(), json!(m));
+    }
+    if let Some(m) = &message.1 {
+        v.insert("messageExpression".into(), json!(m));
+    }
+    Value::Object(v)
+}
+
+/// The message as (`message`, `messageExpression`).
+fn message_fields(message: &str, notes: &mut Vec<String>) -> (Option<String>, Option<String>) {
+    if message.is_empty() {
+        return (None, None);
+    }
+    if !message.contains("{{") {
+        return (Some(message.to_string()), None);
+    }
+    let mut parts: Vec<String> = Vec::new();
+    let mut rest = message;
+    while let Some(start) = rest.find("{{") {
+        let Some(len) = rest[start..].find("}}") else {
+            break;
+        };
+        if start > 0 {
+            parts.push(pattern::quote(&rest[..start]));
+        }
+        let inner = rest[start + 2..start + len].trim();
+        match message_path(inner) {
+            Some(p) => parts.push(format!("string({p})")),
+            None => {
+                notes.push(format!(
+                    "the message's `{{{{ {inner} }}}}` has no CEL form here; it is kept as text"
+                ));
+                return (Some(message.to_string()), None);
+            }
+        }
+        rest = &rest[start + len + 2..];
+    }
+    if !rest.is_empty() {
+        parts.push(pattern::quote(rest));
+    }
+    (None, Some(parts.join(" + ")))
+}
+
+/// A `request.object.a.b` path as CEL, when it is only names.
+fn message_path(path: &str) -> Option<String> {
+    let (root, rest) = if let Some(r) = path.strip_prefix("request.object.") {
+        ("object", r)
+    } else if let Some(r) = path.strip_prefix("request.oldObject.") {
+        ("oldObject", r)
+    } else {
+        return match path {
+            "request.operation" => Some("request.operation".into()),
+            "request.namespace" => Some("request.namespace".into()),
+            _ => None,
+        };
+    };
+    let names: Vec<&str> = rest.split('.').collect();
+    if names.iter().all(|n| {
+        let mut c = n.chars();
+        c.next().is_some_and(|f| f.is_ascii_alphabetic()) && c.all(|c| c.is_ascii_alphanumeric())
+    }) {
+        Some(format!("{root}.{}", names.join(".")))
+    } else {
+        None
+    }
+}

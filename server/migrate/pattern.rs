@@ -1,0 +1,766 @@
+//! A `validate.pattern` (or one `anyPattern` entry) as one CEL expression over `object`, with
+//! the verdicts Kyverno's pattern walk (`engine::pattern`) gives, for resources whose fields
+//! have the types the Kubernetes API gives them.
+//!
+//! What a pattern says about a scalar depends on the resource value's type (a string pattern
+//! compares a number as a quantity, a bool by its text), so each scalar is translated for the
+//! field's type in the API index, and refused where the type is not known. What a pattern
+//! says about a field that is absent is fixed by the pattern alone, so it is decided here by
+//! asking the engine itself (`validate_value` on a null), never by a second reading of
+//! Kyverno's rules.
+//!
+//! Refused, with the reason: conditional and global anchors (Kyverno skips the rule where a
+//! CEL expression can only pass or fail), wildcard keys, `$(...)` references and `{{ }}`
+//! variables, nested lists, and scalars whose meaning depends on a type the index does not
+//! give.
+
+use crate::engine::anchor::{self, AnchorKind};
+use crate::engine::value_pattern::{self, Op};
+use crate::jmespath::value::Value as EValue;
+use crate::k8s::{self, Shape};
+use serde_json::Value;
+
+/// Why a pattern cannot be translated, and where (a JSON pointer into the pattern).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    pub pointer: String,
+    pub reason: String,
+}
+
+/// A CEL expression and how tightly it binds, so that parentheses are written only where
+/// they are needed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expr {
+    pub text: String,
+    prec: Prec,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Prec {
+    Or,
+    And,
+    Compare,
+    Atom,
+}
+
+impl Expr {
+    fn atom(text: impl Into<String>) -> Expr {
+        Expr {
+            text: text.into(),
+            prec: Prec::Atom,
+        }
+    }
+
+    fn compare(text: impl Into<String>) -> Expr {
+        Expr {
+            text: text.into(),
+            prec: Prec::Compare,
+        }
+    }
+
+    pub fn is_true(&self) -> bool {
+        self.text == "true"
+    }
+
+    fn is_false(&self) -> bool {
+        self.text == "false"
+    }
+
+    /// The text, in parentheses when it binds less tightly than `at`.
+    fn within(&self, at: Prec) -> String {
+        if self.prec < at {
+            format!("({})", self.text)
+        } else {
+            self.text.clone()
+        }
+    }
+
+    pub fn and(parts: Vec<Expr>) -> Expr {
+        if parts.iter().any(Expr::is_false) {
+            return Expr::atom("false");
+        }
+        let parts: Vec<Expr> = parts.into_iter().filter(|p| !p.is_true()).collect();
+        match parts.len() {
+            0 => Expr::atom("true"),
+            1 => parts
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| Expr::atom("true")),
+            _ => Expr {
+                text: parts
+                    .iter()
+                    .map(|p| p.within(Prec::And))
+                    .collect::<Vec<_>>()
+                    .join(" && "),
+                prec: Prec::And,
+            },
+        }
+    }
+
+    pub fn or(parts: Vec<Expr>) -> Expr {
+        if parts.iter().any(Expr::is_true) {
+            return Expr::atom("true");
+        }
+        let parts: Vec<Expr> = parts.into_iter().filter(|p| !p.is_false()).collect();
+        match parts.len() {
+            0 => Expr::atom("false"),
+            1 => parts
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| Expr::atom("false")),
+            _ => Expr {
+                text: parts
+                    .iter()
+                    .map(|p| p.within(Prec::Or))
+                    .collect::<Vec<_>>()
+                    .join(" || "),
+                prec: Prec::Or,
+            },
+        }
+    }
+
+    fn not(e: Expr) -> Expr {
+        if e.is_true() {
+            return Expr::atom("false");
+        }
+        if e.is_false() {
+            return Expr::atom("true");
+        }
+        if let Some(inner) = e.text.strip_prefix("!has(") {
+            if e.prec == Prec::Atom && !inner.contains('(') {
+                return Expr::atom(format!("has({inner}"));
+            }
+        }
+        Expr::atom(format!("!{}", e.within(Prec::Atom)))
+    }
+}
+
+/// What is known of the value at a place: the API's shape, or nothing.
+type Known = Option<Shape>;
+
+/// The shape of field `name` of a value of shape `of`, when the API gives one.
+fn field(of: &Known, name: &str) -> Known {
+    field_of(of.as_ref()?, name)
+}
+
+/// The shape of field `name` of a value of shape `of`.
+pub fn field_of(of: &Shape, name: &str) -> Known {
+    match of {
+        Shape::Object(t) => k8s::api()
+            .types
+            .get(t.0 as usize)?
+            .field(name)
+            .map(|f| f.shape.clone()),
+        Shape::Map(v) => Some((**v).clone()),
+        _ => None,
+    }
+}
+
+fn element(of: &Known) -> Known {
+    match of.as_ref()? {
+        Shape::Array(v) => Some((**v).clone()),
+        _ => None,
+    }
+}
+
+const RESERVED: &[&str] = &[
+    "as",
+    "break",
+    "const",
+    "continue",
+    "else",
+    "false",
+    "for",
+    "function",
+    "if",
+    "import",
+    "in",
+    "let",
+    "loop",
+    "package",
+    "namespace",
+    "null",
+    "return",
+    "true",
+    "var",
+    "void",
+    "while",
+];
+
+fn is_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !RESERVED.contains(&s)
+}
+
+/// A CEL string literal.
+pub fn quote(s: &str) -> String {
+    let mut out = String::from("'");
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// `x.key` (or `x['key']`) and whether `x` has it.
+fn select(x: &str, key: &str) -> (String, Expr) {
+    if is_ident(key) {
+        (format!("{x}.{key}"), Expr::atom(format!("has({x}.{key})")))
+    } else {
+        let q = quote(key);
+        (format!("{x}[{q}]"), Expr::compare(format!("{q} in {x}")))
+    }
+}
+
+/// Translates patterns, naming the variables of its comprehensions.
+pub struct Translator {
+    /// Names in use by enclosing comprehensions.
+    scope: Vec<String>,
+}
+
+impl Translator {
+    pub fn new() -> Self {
+        Translator { scope: Vec::new() }
+    }
+
+    /// The pattern `p` over the value `x` (an expression of a present value) of shape `known`.
+    pub fn value(&mut self, p: &Value, x: &str, known: &Known, at: &str) -> Result<Expr, Refused> {
+        let refuse = |reason: String| Refused {
+            pointer: at.to_string(),
+            reason,
+        };
+        match p {
+            Value::Object(m) => {
+                if !matches!(known, Some(Shape::Object(_) | Shape::Map(_))) {
+                    return Err(refuse(
+                        "the API gives no object type here, so what the pattern's map means for this field is not known".into(),
+                    ));
+                }
+                let mut parts = Vec::new();
+                for (k, v) in m {
+                    parts.push(self.key(k, v, x, known, &format!("{at}/{}", pointer_escape(k)))?);
+                }
+                Ok(Expr::and(parts))
+            }
+            Value::Array(items) => {
+                let Some(first) = items.first() else {
+                    return Err(refuse("an empty list in a pattern never matches".into()));
+                };
+                let inner = element(known);
+                if !matches!(known, Some(Shape::Array(_))) {
+                    return Err(refuse("the API gives no list type here".into()));
+                }
+                if first.is_array() {
+                    return Err(refuse("lists of lists are not translated".into()));
+                }
+                if items.len() > 1 && first.is_object() {
+                    return Err(refuse(
+                        "Kyverno checks every element against the first map of the list only; a list of several maps is refused rather than translated".into(),
+                    ));
+                }
+                self.each(
+                    x,
+                    at,
+                    |t, e| {
+                        if first.is_object() {
+                            t.value(first, e, &inner, &format!("{at}/0"))
+                        } else {
+                            t.scalar(first, e, &inner, &format!("{at}/0"))
+                        }
+                    },
+                    hint_of(at),
+                )
+            }
+            _ => {
+                if let Some(Shape::Array(inner)) = known {
+                    let inner = Some((**inner).clone());
+                    return self.each(x, at, |t, e| t.scalar(p, e, &inner, at), hint_of(at));
+                }
+                self.scalar(p, x, known, at)
+            }
+        }
+    }
+
+    /// `x.all(e, f(e))` with a fresh name for `e`.
+    fn each(
+        &mut self,
+        x: &str,
+        _at: &str,
+        f: impl FnOnce(&mut Self, &str) -> Result<Expr, Refused>,
+        hint: String,
+    ) -> Result<Expr, Refused> {
+        let name = self.fresh(&hint);
+        self.scope.push(name.clone());
+        let body = f(self, &name);
+        self.scope.pop();
+        let body = body?;
+        if body.is_true() {
+            return Ok(body);
+        }
+        Ok(Expr::atom(format!("{x}.all({name}, {})", body.text)))
+    }
+
+    fn fresh(&self, hint: &str) -> String {
+        let base = if is_ident(hint) && hint != "object" && hint != "request" {
+            hint.to_string()
+        } else {
+            "e".to_string()
+        };
+        let mut name = base.clone();
+        let mut n = 1;
+        while self.scope.contains(&name) || RESERVED_NAMES.contains(&name.as_str()) {
+            n += 1;
+            name = format!("{base}{n}");
+        }
+        name
+    }
+
+    /// One key of a map pattern over the map `x` of shape `known`.
+    fn key(
+        &mut self,
+        key: &str,
+        p: &Value,
+        x: &str,
+        known: &Known,
+        at: &str,
+    ) -> Result<Expr, Refused> {
+        let name = anchor::parse(key).map_or(key, |a| a.key);
+        self.key_with(key, p, x, field(known, name), at)
+    }
+
+    /// One key of a map pattern over the map `x`, whose field has the shape `inner`.
+    pub fn key_with(
+        &mut self,
+        key: &str,
+        p: &Value,
+        x: &str,
+        inner: Known,
+        at: &str,
+    ) -> Result<Expr, Refused> {
+        let refuse = |reason: &str| Refused {
+            pointer: at.to_string(),
+            reason: reason.to_string(),
+        };
+        if mentions_variables(p) || key.contains("{{") || key.contains("$(") {
+            return Err(refuse(
+                "variables (`{{ }}`) and references (`$(...)`) in patterns are not translated",
+            ));
+        }
+        let anchored = anchor::parse(key);
+        if value_pattern::contains_wildcard(anchored.map_or(key, |a| a.key)) {
+            return Err(refuse("wildcard keys are not translated"));
+        }
+        match anchored {
+            None => {
+                let (value, has) = select(x, key);
+                if p.as_str() == Some("*") {
+                    return Ok(has);
+                }
+                let check = self.value(p, &value, &inner, at)?;
+                if missing_passes(p) {
+                    Ok(Expr::or(vec![Expr::not(has), check]))
+                } else {
+                    Ok(Expr::and(vec![has, check]))
+                }
+            }
+            Some(a) => {
+                let (value, has) = select(x, a.key);
+                match a.kind {
+                    AnchorKind::Equality => {
+                        let check = self.value(p, &value, &inner, at)?;
+                        Ok(Expr::or(vec![Expr::not(has), check]))
+                    }
+                    AnchorKind::Negation => Ok(Expr::not(has)),
+                    AnchorKind::Existence => {
+                        let Value::Array(pats) = p else {
+                            return Err(refuse("an existence anchor `^()` needs a list"));
+                        };
+                        if !matches!(inner, Some(Shape::Array(_))) {
+                            return Err(refuse("the API gives no list type here"));
+                        }
+                        let elem = element(&inner);
+                        let mut all = Vec::new();
+                        for (i, q) in pats.iter().enumerate() {
+                            if !q.is_object() {
+                                return Err(refuse("an existence anchor's list must hold maps"));
+                            }
+                            let name = self.fresh(&hint_of(a.key));
+                            self.scope.push(name.clone());
+                            let body = self.value(q, &name, &elem, &format!("{at}/{i}"));
+                            self.scope.pop();
+                            all.push(Expr::atom(format!(
+                                "{value}.exists({name}, {})",
+                                body?.text
+                            )));
+                        }
+                        Ok(Expr::or(vec![Expr::not(has), Expr::and(all)]))
+                    }
+                    AnchorKind::Condition => Err(refuse(
+                        "a conditional anchor makes Kyverno skip the rule where it does not hold; a ValidatingPolicy's validation can only pass or fail there",
+                    )),
+                    AnchorKind::Global => Err(refuse(
+                        "a global anchor makes Kyverno skip the rule where it does not hold; a ValidatingPolicy's validation can only pass or fail there",
+                    )),
+                    AnchorKind::AddIfNotPresent => Err(refuse(
+                        "`+()` is a mutate anchor; in a validate pattern Kyverno reads it as a literal key",
+                    )),
+                }
+            }
+        }
+    }
+
+    /// A scalar pattern over the present scalar `x` of shape `known`.
+    fn scalar(&mut self, p: &Value, x: &str, known: &Known, at: &str) -> Result<Expr, Refused> {
+        let refuse = |reason: String| Refused {
+            pointer: at.to_string(),
+            reason,
+        };
+        let shape = known.as_ref();
+        match shape {
+            // Two values only: ask the engine what the pattern says of each.
+            Some(Shape::Boolean) => {
+                let t = value_pattern::validate_value(
+                    &EValue::Bool(true),
+                    &EValue::from_json(p),
+                    Default::default(),
+                );
+                let f = value_pattern::validate_value(
+                    &EValue::Bool(false),
+                    &EValue::from_json(p),
+                    Default::default(),
+                );
+                Ok(match (t, f) {
+                    (true, true) => Expr::atom("true"),
+                    (true, false) => Expr::compare(format!("{x} == true")),
+                    (false, true) => Expr::compare(format!("{x} == false")),
+                    (false, false) => Expr::atom("false"),
+                })
+            }
+            Some(Shape::String) => match p {
+                Value::String(s) => string_pattern(s, x).map_err(refuse),
+                Value::Bool(_) | Value::Number(_) => Ok(Expr::atom("false")),
+                _ => Err(refuse("a null pattern is not translated".into())),
+            },
+            Some(Shape::Integer | Shape::Number) => match p {
+                Value::Number(n) => Ok(Expr::compare(format!("{x} == {}", number(n)))),
+                Value::Bool(_) => Ok(Expr::atom("false")),
+                Value::String(s) => numeric_pattern(s, x).map_err(refuse),
+                _ => Err(refuse("a null pattern is not translated".into())),
+            },
+            Some(Shape::Quantity) => match p {
+                Value::String(s) => quantity_pattern(s, x).map_err(refuse),
+                _ => Err(refuse(
+                    "only string patterns are translated for a quantity".into(),
+                )),
+            },
+            _ => Err(refuse(format!(
+                "what `{}` means depends on the field's type, and the API gives {} here",
+                p,
+                shape.map_or("none".to_string(), |s| format!("`{}`", s.describe()))
+            ))),
+        }
+    }
+}
+
+impl Default for Translator {
+    fn default() -> Self {
+        Translator::new()
+    }
+}
+
+/// Names a comprehension variable must not take.
+const RESERVED_NAMES: &[&str] = &[
+    "object",
+    "oldObject",
+    "request",
+    "variables",
+    "namespaceObject",
+    "params",
+    "authorizer",
+    "e",
+];
+
+/// A comprehension variable's name from the list's key: `containers` → `container`.
+fn hint_of(at: &str) -> String {
+    let last = at
+        .rsplit('/')
+        .find(|s| !s.is_empty() && s.parse::<usize>().is_err())
+        .unwrap_or("e");
+    let last = anchor::parse(last).map_or(last, |a| a.key);
+    last.strip_suffix("ies")
+        .map(|s| format!("{s}y"))
+        .or_else(|| last.strip_suffix('s').map(str::to_string))
+        .unwrap_or_else(|| format!("{last}_item"))
+}
+
+fn pointer_escape(k: &str) -> String {
+    k.replace('~', "~0").replace('/', "~1")
+}
+
+fn mentions_variables(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains("{{") || s.contains("$("),
+        Value::Array(a) => a.iter().any(mentions_variables),
+        Value::Object(m) => m
+            .iter()
+            .any(|(k, v)| k.contains("{{") || k.contains("$(") || mentions_variables(v)),
+        _ => false,
+    }
+}
+
+/// Whether Kyverno passes the pattern where the field is absent (it reads a null there):
+/// only scalar patterns can, such as `null`, `<5` or `<=1Gi` (an absent number is 0).
+fn missing_passes(p: &Value) -> bool {
+    match p {
+        Value::Object(_) | Value::Array(_) => false,
+        _ => {
+            value_pattern::validate_value(&EValue::Null, &EValue::from_json(p), Default::default())
+        }
+    }
+}
+
+fn number(n: &serde_json::Number) -> String {
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+        Some(f) => format!("{f}"),
+        None => n.to_string(),
+    }
+}
+
+/// `*`/`?` wildcards over the string `x`, as `wildcard::matches` reads them.
+pub fn wildcard_expr(p: &str, x: &str) -> Expr {
+    wildcard(p, x)
+}
+
+fn wildcard(p: &str, x: &str) -> Expr {
+    if !value_pattern::contains_wildcard(p) {
+        return Expr::compare(format!("{x} == {}", quote(p)));
+    }
+    if p.chars().all(|c| c == '*') {
+        return Expr::atom("true");
+    }
+    let stars_only = |s: &str| !s.contains('?');
+    if let Some(rest) = p.strip_suffix('*') {
+        if stars_only(rest) && !rest.contains('*') {
+            return Expr::atom(format!("{x}.startsWith({})", quote(rest)));
+        }
+        if let Some(mid) = rest.strip_prefix('*') {
+            if stars_only(mid) && !mid.contains('*') {
+                return Expr::atom(format!("{x}.contains({})", quote(mid)));
+            }
+        }
+    }
+    if let Some(rest) = p.strip_prefix('*') {
+        if stars_only(rest) && !rest.contains('*') {
+            return Expr::atom(format!("{x}.endsWith({})", quote(rest)));
+        }
+    }
+    if p == "?*" || p == "*?" {
+        return Expr::compare(format!("size({x}) > 0"));
+    }
+    let mut re = String::from("^");
+    for c in p.chars() {
+        match c {
+            '*' => re.push_str(".*"),
+            '?' => re.push('.'),
+            c if c.is_ascii_alphanumeric() || c == '_' || !c.is_ascii() => re.push(c),
+            c => {
+                re.push('\\');
+                re.push(c);
+            }
+        }
+    }
+    re.push('$');
+    Expr::atom(format!("{x}.matches({})", quote(&format!("(?s){re}"))))
+}
+
+/// The atoms of a string pattern: `a | b` any of, `a & b` all of, spaces trimmed. A pattern
+/// equal to the value as a whole passes before any of that.
+fn atoms(p: &str) -> Vec<Vec<&str>> {
+    p.split('|')
+        .map(|alt| {
+            alt.trim_matches(' ')
+                .split('&')
+                .map(|a| a.trim_matches(' '))
+                .collect()
+        })
+        .collect()
+}
+
+fn combine(p: &str, x: &str, atom: impl Fn(&str) -> Result<Expr, String>) -> Result<Expr, String> {
+    let mut alts = Vec::new();
+    for alt in atoms(p) {
+        let mut all = Vec::new();
+        for a in alt {
+            all.push(atom(a)?);
+        }
+        alts.push(Expr::and(all));
+    }
+    let whole = Expr::or(alts);
+    if p.contains(['|', '&']) {
+        Ok(Expr::or(vec![
+            Expr::compare(format!("{x} == {}", quote(p))),
+            whole,
+        ]))
+    } else {
+        Ok(whole)
+    }
+}
+
+/// A string pattern over a string field.
+fn string_pattern(p: &str, x: &str) -> Result<Expr, String> {
+    combine(p, x, |a| {
+        let op = value_pattern::operator_of(a);
+        let body = a[prefix_len(op)..].trim();
+        if value_pattern::parse_duration(body).is_some()
+            || value_pattern::Quantity::parse(body).is_some()
+        {
+            return Err(format!(
+                "Kyverno compares `{a}` as a number or duration where the string parses as one, and as text elsewhere; this is not translated"
+            ));
+        }
+        match op {
+            Op::Equal => Ok(wildcard(body, x)),
+            Op::NotEqual => Ok(Expr::not(wildcard(body, x))),
+            _ => Err(format!(
+                "`{a}` compares a text field by order, which Kyverno never passes"
+            )),
+        }
+    })
+}
+
+fn prefix_len(op: Op) -> usize {
+    match op {
+        Op::MoreEqual | Op::LessEqual => 2,
+        Op::More | Op::Less | Op::NotEqual => 1,
+        _ => 0,
+    }
+}
+
+fn is_decimal(s: &str) -> bool {
+    let s = s.strip_prefix('-').unwrap_or(s);
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    !int.is_empty()
+        && int.chars().all(|c| c.is_ascii_digit())
+        && frac.chars().all(|c| c.is_ascii_digit())
+        && (frac.is_empty() || !s.ends_with('.'))
+}
+
+fn cel_op(op: Op) -> &'static str {
+    match op {
+        Op::Equal => "==",
+        Op::NotEqual => "!=",
+        Op::More => ">",
+        Op::Less => "<",
+        Op::MoreEqual => ">=",
+        Op::LessEqual => "<=",
+        Op::InRange | Op::NotInRange => "==",
+    }
+}
+
+/// The ends of `a-b` (or `a!-b`), as Kyverno splits a range.
+fn range(a: &str, sep: &str) -> Option<(String, String)> {
+    let (l, r) = a.split_once(sep)?;
+    Some((l.to_string(), r.to_string()))
+}
+
+/// A string pattern over a number field: numbers compare as numbers; `*` and `?*` pass any.
+fn numeric_pattern(p: &str, x: &str) -> Result<Expr, String> {
+    combine(p, x, |a| {
+        let op = value_pattern::operator_of(a);
+        let cmp = |op: Op, n: &str| -> Result<Expr, String> {
+            if !is_decimal(n) {
+                return Err(format!("`{a}` on a number field is not translated"));
+            }
+            Ok(Expr::compare(format!(
+                "{x} {} {}",
+                cel_op(op),
+                n.trim_start_matches('+')
+            )))
+        };
+        match op {
+            Op::InRange | Op::NotInRange => {
+                let (sep, lo, hi) = if op == Op::InRange {
+                    ("-", Op::MoreEqual, Op::LessEqual)
+                } else {
+                    ("!-", Op::Less, Op::More)
+                };
+                let (l, r) = range(a, sep).ok_or_else(|| format!("`{a}` is not a range"))?;
+                let parts = vec![cmp(lo, &l)?, cmp(hi, &r)?];
+                Ok(if op == Op::InRange {
+                    Expr::and(parts)
+                } else {
+                    Expr::or(parts)
+                })
+            }
+            _ => {
+                let body = a[prefix_len(op)..].trim();
+                if matches!(op, Op::Equal | Op::NotEqual) && (body == "*" || body == "?*") {
+                    return Ok(Expr::atom(if op == Op::Equal { "true" } else { "false" }));
+                }
+                cmp(op, body)
+            }
+        }
+    })
+}
+
+/// A string pattern over a quantity (`cpu: "<=2"`, `memory: "1Gi-4Gi"`): compared as
+/// quantities where the value is one, and as text elsewhere.
+fn quantity_pattern(p: &str, x: &str) -> Result<Expr, String> {
+    combine(p, x, |a| {
+        let op = value_pattern::operator_of(a);
+        let q = format!("quantity(string({x}))");
+        let is_q = Expr::atom(format!("isQuantity(string({x}))"));
+        let cmp = |op: Op, n: &str| -> Result<Expr, String> {
+            if value_pattern::Quantity::parse(n).is_none()
+                || value_pattern::parse_duration(n).is_some() && n != "0"
+            {
+                return Err(format!("`{a}` on a quantity is not translated"));
+            }
+            Ok(Expr::compare(format!(
+                "{q}.compareTo(quantity({})) {} 0",
+                quote(n),
+                cel_op(op)
+            )))
+        };
+        match op {
+            Op::InRange | Op::NotInRange => {
+                let (sep, lo, hi) = if op == Op::InRange {
+                    ("-", Op::MoreEqual, Op::LessEqual)
+                } else {
+                    ("!-", Op::Less, Op::More)
+                };
+                let (l, r) = range(a, sep).ok_or_else(|| format!("`{a}` is not a range"))?;
+                let parts = vec![cmp(lo, &l)?, cmp(hi, &r)?];
+                let both = if op == Op::InRange {
+                    Expr::and(parts)
+                } else {
+                    Expr::or(parts)
+                };
+                Ok(Expr::and(vec![is_q, both]))
+            }
+            Op::Equal | Op::NotEqual => {
+                let body = a[prefix_len(op)..].trim();
+                if body == "*" || body == "?*" {
+                    return Ok(Expr::atom(if op == Op::Equal { "true" } else { "false" }));
+                }
+                Err(format!("`{a}` on a quantity is not translated"))
+            }
+            _ => {
+                let body = a[prefix_len(op)..].trim();
+                Ok(Expr::and(vec![is_q, cmp(op, body)?]))
+            }
+        }
+    })
+}

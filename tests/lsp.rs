@@ -275,6 +275,15 @@ spec:
     validate: {}
 ";
 
+/// "Migrate to ValidatingPolicy", offered with the quick fixes on a ClusterPolicy or Policy.
+fn migrate_action() -> Value {
+    json!({
+        "title": "Migrate to ValidatingPolicy",
+        "kind": "refactor.rewrite",
+        "command": {"title": "Migrate to ValidatingPolicy", "command": "kyverno.migrate", "arguments": [URI]},
+    })
+}
+
 // ---------------------------------------------------------------------------------------------
 // Lifecycle
 
@@ -294,14 +303,15 @@ async fn initialize_announces_capabilities_and_server_info() {
                 "definitionProvider": true,
                 "documentSymbolProvider": true,
                 "inlayHintProvider": true,
-                "codeActionProvider": {"codeActionKinds": ["quickfix", "source.fixAll.kyverno-ls"]},
+                "codeActionProvider": {"codeActionKinds": ["quickfix", "source.fixAll.kyverno-ls", "refactor.rewrite"]},
                 "codeLensProvider": {"resolveProvider": false},
                 "executeCommandProvider": {"commands": [
                     "kyverno.showRuleResults", "kyverno.pickSample", "kyverno.runTests",
                     "kyverno.listSamples",
                     "kyverno.showMutations",
                     "kyverno.showGenerated",
-                    "kyverno.showRendered"
+                    "kyverno.showRendered",
+                    "kyverno.migrate"
                 ]},
                 "workspace": {"workspaceFolders": {"supported": true, "changeNotifications": true}},
             },
@@ -1706,7 +1716,7 @@ spec:
                 "diagnostics": [diagnostic],
                 "edit": {"changes": {URI: [{"range": range(17, 16, 17, 27), "newText": "runAsNonRoot"}]}},
                 "isPreferred": true,
-            }])
+            }, migrate_action()])
         )
     );
     // A client asking for other kinds of action gets none.
@@ -1810,7 +1820,7 @@ spec:
                 "diagnostics": [equal],
                 "edit": {"changes": {URI: [{"range": range(14, 22, 14, 27), "newText": "Equals"}]}},
                 "isPreferred": true,
-            }])
+            }, migrate_action()])
         )
     );
     // Fix all (as `editor.codeActionsOnSave` asks for it): the policy-wide action moves into

@@ -1634,3 +1634,94 @@ spec:
         }}),
     );
 }
+
+#[tokio::test]
+async fn migrate_to_validating_policy_creates_the_file_beside_and_opens_it() {
+    const POLICY: &str = "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: require-team
+spec:
+  rules:
+    - name: team-label
+      match:
+        any:
+          - resources:
+              kinds: [Pod]
+      validate:
+        failureAction: Enforce
+        message: Pods need a team.
+        pattern:
+          metadata:
+            labels:
+              team: \"?*\"
+";
+    let ws = Workspace::new(&[("policy.yaml", POLICY)]);
+    let uri = ws.uri("policy.yaml");
+    let target = ws.uri("policy.vpol.yaml");
+    let mut s = start(&ws, json!({})).await;
+    s.open(&uri, POLICY).await;
+    s.diagnostics(&uri, Some(1)).await;
+    let actions = s
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 3, "character": 2}, "end": {"line": 3, "character": 2}},
+                   "context": {"diagnostics": [], "only": ["refactor"]}}),
+        )
+        .await;
+    let action = json!({
+        "title": "Migrate to ValidatingPolicy",
+        "kind": "refactor.rewrite",
+        "command": {"title": "Migrate to ValidatingPolicy", "command": "kyverno.migrate", "arguments": [uri]},
+    });
+    same(&actions["result"], json!([action]));
+    s.send(
+        json!({"jsonrpc": "2.0", "id": 50, "method": "workspace/executeCommand",
+                  "params": {"command": "kyverno.migrate", "arguments": [uri]}}),
+    )
+    .await;
+    let text = "apiVersion: policies.kyverno.io/v1
+kind: ValidatingPolicy
+metadata:
+  name: require-team
+spec:
+  matchConstraints:
+    resourceRules:
+    - apiGroups:
+      - \"\"
+      apiVersions:
+      - v1
+      operations:
+      - CREATE
+      - UPDATE
+      resources:
+      - pods
+  validationActions:
+  - Deny
+  validations:
+  - expression: has(object.metadata) && has(object.metadata.labels) && has(object.metadata.labels.team) && size(object.metadata.labels.team) > 0
+    message: Pods need a team.
+";
+    let edit = s.incoming("workspace/applyEdit").await;
+    same(
+        &edit["params"],
+        json!({"edit": {"documentChanges": [
+            {"kind": "create", "uri": target, "options": {"overwrite": true}},
+            {"textDocument": {"uri": target, "version": null},
+             "edits": [{"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "newText": text}]}
+        ]}}),
+    );
+    s.respond(&edit, json!({"applied": true})).await;
+    let show = s.incoming("window/showDocument").await;
+    same(&show["params"], json!({"uri": target, "takeFocus": true}));
+    s.respond(&show, json!({"success": true})).await;
+    let done = s
+        .find("the migrate response", |m| {
+            m["id"] == 50 && m.get("method").is_none()
+        })
+        .await;
+    same(
+        &done,
+        response(50, json!({"uri": target, "text": text, "refused": []})),
+    );
+}

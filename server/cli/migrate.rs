@@ -111,7 +111,7 @@ pub fn run(
             if opts.write {
                 continue;
             }
-            yaml = format!("# kyverno-ls: the proof found differences; review before use\n{yaml}");
+            yaml = format!("{}{yaml}", proof::DIFFERS);
         }
         if opts.write {
             let target = proof::migrated_path(path);

@@ -22,6 +22,11 @@
 //!   documents its findings come from: `{"chart", "template", "rendered"}` (the chart's folder,
 //!   the template's path in it, the YAML stream). An error when the file is no template or the
 //!   chart does not render, with the reason.
+//! - `kyverno.migrate [uri]`: the document's ClusterPolicies and Policies rewritten as
+//!   ValidatingPolicies (`crate::migrate`), proven on the samples. For a file, the result is
+//!   created beside it (`policy.vpol.yaml`, `workspace/applyEdit`) and opened
+//!   (`window/showDocument`). Returns `{"uri", "text", "refused": [{"policy", "rule",
+//!   "place", "reason"}]}` (`uri` null for a document that is no file).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -45,6 +50,7 @@ pub const LIST_SAMPLES: &str = "kyverno.listSamples";
 pub const SHOW_MUTATIONS: &str = crate::ide::changes::SHOW_MUTATIONS;
 pub const SHOW_GENERATED: &str = crate::ide::changes::SHOW_GENERATED;
 pub const SHOW_RENDERED: &str = "kyverno.showRendered";
+pub const MIGRATE: &str = "kyverno.migrate";
 pub const ALL: &[&str] = &[
     SHOW_RULE_RESULTS,
     PICK_SAMPLE,
@@ -53,6 +59,7 @@ pub const ALL: &[&str] = &[
     SHOW_MUTATIONS,
     SHOW_GENERATED,
     SHOW_RENDERED,
+    MIGRATE,
 ];
 
 pub async fn execute(
@@ -92,6 +99,7 @@ pub async fn execute(
                 Err(_) => Err(Error::internal_error()),
             }
         }
+        MIGRATE => migrate(state, client, &args).await,
         other => Err(Error::invalid_params(format!("unknown command `{other}`"))),
     }
 }
@@ -351,4 +359,66 @@ async fn run_tests(state: &Arc<State>, client: &Client, args: &[Value]) -> Resul
     };
     client.show_message(kind, summary).await;
     Ok(Some(Value::String(testing::render::text(&report))))
+}
+
+/// `kyverno.migrate`: see the module's documentation.
+async fn migrate(state: &Arc<State>, client: &Client, args: &[Value]) -> Result<Option<Value>> {
+    let uri = uri_arg(args)?;
+    let (text, refused) = state
+        .on_snapshot(&uri, move |_, snapshot| {
+            let migration = crate::migrate::migrate(&snapshot.text, &snapshot.analysis);
+            let proof = crate::migrate::proof::prove_samples(
+                &snapshot.analysis,
+                &migration,
+                &crate::engine::Env::fixed(),
+            );
+            let mut text = migration.yaml();
+            if !proof.holds() {
+                text = format!("{}{text}", crate::migrate::proof::DIFFERS);
+            }
+            let refused: Vec<Value> = migration
+                .refused
+                .iter()
+                .map(|r| {
+                    serde_json::json!({"policy": r.policy, "rule": r.rule, "place": r.place, "reason": r.reason})
+                })
+                .collect();
+            (text, refused)
+        })
+        .await
+        .ok_or_else(|| Error::invalid_params(format!("{} is not open", uri.as_str())))?;
+    if text.is_empty() {
+        let why = refused
+            .first()
+            .and_then(|r| r["reason"].as_str())
+            .unwrap_or("it holds no ClusterPolicy or Policy");
+        return Err(Error::invalid_params(format!("Nothing to migrate: {why}")));
+    }
+    let target = path_of(&uri)
+        .map(|p| crate::migrate::proof::migrated_path(&p))
+        .and_then(|p| Uri::from_file_path(&p));
+    if let Some(target) = &target {
+        let edit = serde_json::json!({"documentChanges": [
+            {"kind": "create", "uri": target, "options": {"overwrite": true}},
+            {"textDocument": {"uri": target, "version": null},
+             "edits": [{"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+                        "newText": text}]}
+        ]});
+        if let Ok(edit) = serde_json::from_value(edit) {
+            let applied = client.apply_edit(edit).await.is_ok_and(|r| r.applied);
+            if applied {
+                let _ = client
+                    .show_document(tower_lsp_server::ls_types::ShowDocumentParams {
+                        uri: target.clone(),
+                        external: None,
+                        take_focus: Some(true),
+                        selection: None,
+                    })
+                    .await;
+            }
+        }
+    }
+    Ok(Some(
+        serde_json::json!({"uri": target, "text": text, "refused": refused}),
+    ))
 }

@@ -77,6 +77,7 @@ fn capabilities(encoding: Encoding) -> ServerCapabilities {
             code_action_kinds: Some(vec![
                 CodeActionKind::QUICKFIX,
                 CodeActionKind::from(super::code_action::FIX_ALL),
+                CodeActionKind::from(super::code_action::MIGRATE_KIND),
             ]),
             ..CodeActionOptions::default()
         })),

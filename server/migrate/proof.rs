@@ -12,6 +12,9 @@ use crate::samples::Sample;
 use crate::testing::{self, Report};
 use crate::vfs::{DirEntry, Files};
 
+/// The first line of a migration whose proof found a difference, for review only.
+pub const DIFFERS: &str = "# kyverno-ls: the proof found differences; review before use\n";
+
 /// A resource on which the two policies disagree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Difference {
@@ -336,33 +339,12 @@ pub fn prove_file(
     options: &testing::Options,
     env: &Env,
 ) -> FileProof {
-    let mut proof = FileProof::default();
-    let mut samples = crate::samples::builtin();
-    for s in &analysis.samples {
-        if !samples.iter().any(|b| b.label == s.label) {
-            samples.push(s.clone());
-        }
-    }
-    proof.samples = samples.len();
-    let originals: Vec<(String, Value)> = analysis
+    let mut proof = prove_samples(analysis, migration, env);
+    let originals: Vec<String> = analysis
         .documents
         .iter()
-        .filter_map(|d| {
-            Some((
-                d.policy.as_ref()?.name.clone(),
-                d.doc.root.as_ref()?.to_json(),
-            ))
-        })
+        .filter_map(|d| Some(d.policy.as_ref()?.name.clone()))
         .collect();
-    for m in &migration.migrated {
-        let Some((_, original)) = originals.iter().find(|(n, _)| *n == m.policy) else {
-            continue;
-        };
-        let (_, differences) = compare(original, m, &samples, env);
-        proof
-            .differences
-            .extend(differences.into_iter().map(|d| (m.name.clone(), d)));
-    }
     let folder = path.parent().unwrap_or(Path::new("."));
     let manifests = testing::files::find_manifests(files, folder).unwrap_or_default();
     let policy_text = migration.yaml();
@@ -387,7 +369,7 @@ pub fn prove_file(
         if !lists {
             continue;
         }
-        for (policy, _) in &originals {
+        for policy in &originals {
             let ours: Vec<Migrated> = migration
                 .migrated
                 .iter()
@@ -418,6 +400,44 @@ pub fn prove_file(
                 Err(e) => proof.manifest_errors.push((manifest.clone(), e)),
             }
         }
+    }
+    proof
+}
+
+/// The first half of the proof, which needs no files: the built-in samples and those the
+/// analysis found (the file's own, its manifests' resources), simulated with the original
+/// rules and the migrated policies.
+pub fn prove_samples(
+    analysis: &crate::analysis::Analysis,
+    migration: &super::Migration,
+    env: &Env,
+) -> FileProof {
+    let mut proof = FileProof::default();
+    let mut samples = crate::samples::builtin();
+    for s in &analysis.samples {
+        if !samples.iter().any(|b| b.label == s.label) {
+            samples.push(s.clone());
+        }
+    }
+    proof.samples = samples.len();
+    let originals: Vec<(String, Value)> = analysis
+        .documents
+        .iter()
+        .filter_map(|d| {
+            Some((
+                d.policy.as_ref()?.name.clone(),
+                d.doc.root.as_ref()?.to_json(),
+            ))
+        })
+        .collect();
+    for m in &migration.migrated {
+        let Some((_, original)) = originals.iter().find(|(n, _)| *n == m.policy) else {
+            continue;
+        };
+        let (_, differences) = compare(original, m, &samples, env);
+        proof
+            .differences
+            .extend(differences.into_iter().map(|d| (m.name.clone(), d)));
     }
     proof
 }

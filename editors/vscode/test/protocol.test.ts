@@ -156,7 +156,7 @@ test('the extension protocol against kyverno-ls: the tutorial policy', { timeout
         signatureHelpProvider: { triggerCharacters: ['(', ','] },
         definitionProvider: true,
         documentSymbolProvider: true,
-        codeActionProvider: { codeActionKinds: ['quickfix', 'source.fixAll.kyverno-ls'] },
+        codeActionProvider: { codeActionKinds: ['quickfix', 'source.fixAll.kyverno-ls', 'refactor.rewrite'] },
         codeLensProvider: { resolveProvider: false },
         executeCommandProvider: {
           commands: [
@@ -167,6 +167,7 @@ test('the extension protocol against kyverno-ls: the tutorial policy', { timeout
             'kyverno.showMutations',
             'kyverno.showGenerated',
             'kyverno.showRendered',
+            'kyverno.migrate',
           ],
         },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },

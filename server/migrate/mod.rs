@@ -190,9 +190,6 @@ fn translate(
             ));
         }
     }
-    if rule.get("exclude").is_some_and(|v| !is_empty(v)) {
-        return Err(refused("exclude", "`exclude` is not translated yet"));
-    }
     for key in ["failureActionOverrides", "allowExistingViolations"] {
         if validate.get(key).is_some() {
             return Err(refused(
@@ -508,6 +505,8 @@ fn match_constraints(rule: &Value, kinds: &[&k8s::Kind]) -> Result<(Value, Vec<V
     let filters = filters(rule)?;
     let mut operations: Vec<String> = Vec::new();
     let mut conditions = Vec::new();
+    let mut ns_in: Vec<String> = Vec::new();
+    let ns_out = exclusions(rule, kinds, &mut conditions)?;
     for f in &filters {
         let Some(obj) = f.as_object() else { continue };
         for k in obj.keys() {
@@ -554,6 +553,12 @@ fn match_constraints(rule: &Value, kinds: &[&k8s::Kind]) -> Result<(Value, Vec<V
                     } else {
                         ("object.metadata.name", "names")
                     };
+                    if k == "namespaces" && !list.iter().any(|n| crate::wildcard::has_wildcard(n)) {
+                        // As Kubernetes selects namespaces: by their name label, so that a
+                        // resource elsewhere is not matched at all rather than skipped.
+                        ns_in.extend(list);
+                        continue;
+                    }
                     let alts: Vec<Expr> = list
                         .iter()
                         .map(|n| pattern::wildcard_expr(n, field))
@@ -595,8 +600,93 @@ fn match_constraints(rule: &Value, kinds: &[&k8s::Kind]) -> Result<(Value, Vec<V
             "resources": [plural],
         }));
     }
-    Ok((json!({"resourceRules": rules}), conditions))
+    let mut constraints = json!({"resourceRules": rules});
+    let mut expressions = Vec::new();
+    for (operator, values) in [("In", ns_in), ("NotIn", ns_out)] {
+        if !values.is_empty() {
+            expressions.push(json!({"key": NAMESPACE_LABEL, "operator": operator, "values": values}));
+        }
+    }
+    if !expressions.is_empty() {
+        constraints["namespaceSelector"] = json!({"matchExpressions": expressions});
+    }
+    Ok((constraints, conditions))
 }
+
+/// The label every namespace carries with its own name.
+const NAMESPACE_LABEL: &str = "kubernetes.io/metadata.name";
+
+/// `exclude` entries that name only namespaces or only names: the namespaces to leave out of
+/// the namespace selector, and a match condition for the names (and wildcard namespaces).
+/// Kyverno excludes a resource when an `any` entry (or the one `all` entry) matches it.
+fn exclusions(
+    rule: &Value,
+    kinds: &[&k8s::Kind],
+    conditions: &mut Vec<Value>,
+) -> Result<Vec<String>, Refused> {
+    let Some(exclude) = rule.get("exclude").filter(|v| !is_empty(v)) else {
+        return Ok(Vec::new());
+    };
+    let entries: Vec<&Value> = if let Some(any) = exclude.get("any").and_then(Value::as_array) {
+        any.iter().collect()
+    } else if let Some(all) = exclude
+        .get("all")
+        .and_then(Value::as_array)
+        .filter(|a| a.len() == 1)
+    {
+        all.iter().collect()
+    } else if exclude.get("resources").is_some() && exclude.as_object().is_some_and(|o| o.len() == 1)
+    {
+        vec![exclude]
+    } else {
+        return Err(refused("exclude", "this form of `exclude` is not translated yet"));
+    };
+    let mut out = Vec::new();
+    let mut names = Vec::new();
+    for e in entries {
+        let resources = e.get("resources").and_then(Value::as_object);
+        let only = e.as_object().is_some_and(|o| o.len() == 1) && resources.is_some_and(|r| r.len() == 1);
+        let Some((key, list)) = resources.and_then(|r| r.iter().next()).filter(|_| only) else {
+            return Err(refused(
+                "exclude",
+                "an `exclude` entry with more than namespaces or names is not translated yet",
+            ));
+        };
+        let list: Vec<String> = list
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect();
+        match key.as_str() {
+            "namespaces" if kinds.iter().all(|k| k.scope == k8s::Scope::Namespaced) => {
+                for n in list {
+                    if crate::wildcard::has_wildcard(&n) {
+                        names.push(pattern::wildcard_expr(&n, "object.metadata.namespace"));
+                    } else {
+                        out.push(n);
+                    }
+                }
+            }
+            "names" => names.extend(
+                list.iter()
+                    .map(|n| pattern::wildcard_expr(n, "object.metadata.name")),
+            ),
+            other => {
+                return Err(refused(
+                    &format!("exclude/resources/{other}"),
+                    format!("`{other}` in `exclude` is not translated yet"),
+                ));
+            }
+        }
+    }
+    if !names.is_empty() {
+        conditions.push(json!({"name": "exclude", "expression": Expr::negate(Expr::or(names)).text}));
+    }
+    Ok(out)
+}
+
 
 /// Preconditions that read only `request.operation` (`{{ request.operation || 'BACKGROUND' }}`
 /// is not `DELETE`), decided here for each operation the resource rules name, by the engine's

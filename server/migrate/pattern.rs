@@ -119,6 +119,11 @@ impl Expr {
         }
     }
 
+    /// `!e`, simplified.
+    pub fn negate(e: Expr) -> Expr {
+        Expr::not(e)
+    }
+
     fn not(e: Expr) -> Expr {
         if e.is_true() {
             return Expr::atom("false");

@@ -375,6 +375,39 @@ function C.run(opts)
   C.cel(opts)
   C.changes(opts)
   C.helm(opts)
+  C.migrate(opts)
+end
+
+--- "Migrate to ValidatingPolicy": the code action creates the ValidatingPolicy beside the
+--- policy's file and opens it. Neovim 0.8 is the first whose code action can be chosen by a
+--- filter and applied without a menu.
+function C.migrate(opts)
+  if not has('nvim-0.8') then
+    return
+  end
+  local dir = vim.fn.tempname()
+  vim.fn.mkdir(dir .. '/.git', 'p')
+  local file = dir .. '/policy.yaml'
+  vim.fn.writefile(opts.expected.migrate_policy, file)
+  vim.cmd('edit ' .. vim.fn.fnameescape(file))
+  local bufnr = vim.api.nvim_get_current_buf()
+  H.wait_for(function()
+    local c = clients_of(bufnr)[1]
+    return c and c.initialized
+  end)
+  vim.api.nvim_win_set_cursor(0, { 4, 2 })
+  vim.lsp.buf.code_action({
+    filter = function(action)
+      return action.title == 'Migrate to ValidatingPolicy'
+    end,
+    apply = true,
+  })
+  local lines = H.wait_for(function()
+    local name = vim.api.nvim_buf_get_name(0)
+    return name:sub(-#'/policy.vpol.yaml') == '/policy.vpol.yaml'
+      and vim.api.nvim_buf_get_lines(0, 0, -1, false)
+  end)
+  H.eq(lines, opts.expected.migrated, 'the migrated ValidatingPolicy opens beside the policy')
 end
 
 --- A Helm template: no YAML errors on its `{{ }}` lines; with `helm.path` set, the rendered

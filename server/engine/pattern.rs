@@ -513,22 +513,7 @@ impl Walker {
     fn map(&mut self, rm: &Map, pm: &Map, path: &str, ppath: &str, depth: usize) -> Walk {
         let expanded = expand_in_metadata(pm, rm);
         let pm = expanded.as_ref().unwrap_or(pm);
-        let mut anchored = Vec::new();
-        let mut plain_keys: VecDeque<&String> = VecDeque::new();
-        for (k, v) in pm.iter() {
-            match anchor::kind(k) {
-                Some(
-                    AnchorKind::Condition
-                    | AnchorKind::Existence
-                    | AnchorKind::Equality
-                    | AnchorKind::Negation,
-                ) => anchored.push(k),
-                Some(AnchorKind::Global) => plain_keys.push_front(k),
-                _ if has_nested_anchors(v, 0) => plain_keys.push_front(k),
-                _ => plain_keys.push_back(k),
-            }
-        }
-        for k in anchored.into_iter().chain(plain_keys) {
+        for k in key_order(pm) {
             self.handle(k, &pm[k], rm, path, ppath, depth)?;
         }
         Ok(())
@@ -739,6 +724,28 @@ impl NullCheck for Value {
 
 /// `hasNestedAnchors`: a conditional, existence, equality, negation or global anchor key
 /// somewhere below.
+/// The order in which Kyverno checks the keys of a map pattern, the first one that does not
+/// pass deciding: the anchored keys (conditional, existence, equality, negation) as written,
+/// then the global anchors and the keys with anchors below them, last first, then the rest.
+pub fn key_order(pm: &Map) -> Vec<&String> {
+    let mut anchored = Vec::new();
+    let mut plain_keys: VecDeque<&String> = VecDeque::new();
+    for (k, v) in pm.iter() {
+        match anchor::kind(k) {
+            Some(
+                AnchorKind::Condition
+                | AnchorKind::Existence
+                | AnchorKind::Equality
+                | AnchorKind::Negation,
+            ) => anchored.push(k),
+            Some(AnchorKind::Global) => plain_keys.push_front(k),
+            _ if has_nested_anchors(v, 0) => plain_keys.push_front(k),
+            _ => plain_keys.push_back(k),
+        }
+    }
+    anchored.into_iter().chain(plain_keys).collect()
+}
+
 fn has_nested_anchors(v: &Value, depth: usize) -> bool {
     if depth > MAX_DEPTH {
         return false;

@@ -20,7 +20,7 @@ use crate::analysis::Analysis;
 use crate::diag::{Severity, Span};
 use crate::k8s::{self, Shape};
 use crate::model::Family;
-use pattern::{Expr, Refused, Translator};
+use pattern::{Expr, Judged, Refused, Translator};
 
 /// The annotation that names the Pod controllers a ClusterPolicy's rules are copied to.
 const AUTOGEN_ANNOTATION: &str = "pod-policies.kyverno.io/autogen-controllers";
@@ -231,9 +231,12 @@ fn translate(
         .and_then(Value::as_str)
         .unwrap_or("");
     let message_fields = message_fields(message, &mut notes);
+    // Where the pattern makes Kyverno skip, the policy does not apply: a match condition.
+    let skip: Expr;
     if let Some(p) = validate.get("pattern") {
-        let e = root(p, &root_shapes, "validate/pattern")?;
-        validations.push(validation(e.text, &message_fields));
+        let j = root(p, &root_shapes, "validate/pattern")?;
+        skip = j.skip;
+        validations.push(validation(j.pass.text, &message_fields));
     } else if let Some(ps) = validate.get("anyPattern") {
         let Some(list) = ps.as_array().filter(|l| !l.is_empty()) else {
             return Err(refused(
@@ -245,7 +248,12 @@ fn translate(
         for (i, p) in list.iter().enumerate() {
             alts.push(root(p, &root_shapes, &format!("validate/anyPattern/{i}"))?);
         }
-        validations.push(validation(Expr::or(alts).text, &message_fields));
+        // Kyverno skips only when every pattern skips.
+        skip = Expr::and(alts.iter().map(|j| j.skip.clone()).collect());
+        validations.push(validation(
+            Expr::or(alts.into_iter().map(|j| j.pass).collect()).text,
+            &message_fields,
+        ));
     } else if let Some(cel) = validate.get("cel") {
         return cel_rule(
             policy,
@@ -273,6 +281,11 @@ fn translate(
     out_spec.insert("validationActions".into(), json!([action(spec, validate)]));
     common_spec(spec, &mut out_spec);
     out_spec.insert("matchConstraints".into(), constraints);
+    let mut conditions = conditions;
+    if !skip.is_false() {
+        conditions
+            .push(json!({"name": "pattern-anchors-hold", "expression": Expr::negate(skip).text}));
+    }
     if !conditions.is_empty() {
         out_spec.insert("matchConditions".into(), Value::Array(conditions));
     }
@@ -338,29 +351,22 @@ fn is_empty(v: &Value) -> bool {
 
 /// A pattern at the root of the resource, over the types of the matched kinds: a field is
 /// typed only where every kind gives it the same shape (`metadata` always does).
-fn root(p: &Value, kinds: &[Shape], at: &str) -> Result<Expr, Refused> {
+fn root(p: &Value, kinds: &[Shape], at: &str) -> Result<Judged, Refused> {
     let Some(m) = p.as_object() else {
         return Err(refused(at, "a pattern must be a map"));
     };
     let mut t = Translator::new();
     let mut parts = Vec::new();
-    for (k, v) in m {
-        let shapes: Vec<Option<Shape>> = kinds
-            .iter()
-            .map(|s| {
-                pattern::field_of(
-                    s,
-                    crate::engine::anchor::parse(k).map_or(k.as_str(), |a| a.key),
-                )
-            })
-            .collect();
+    for k in &pattern::key_order(m) {
+        let name = crate::engine::anchor::parse(k).map_or(k.as_str(), |a| a.key);
+        let shapes: Vec<Option<Shape>> = kinds.iter().map(|s| pattern::field_of(s, name)).collect();
         let known = match shapes.first() {
             Some(first) if shapes.iter().all(|s| s == first) => first.clone(),
             _ => None,
         };
-        parts.push(t.key_with(k, v, "object", known, &format!("{at}/{k}"))?);
+        parts.push(t.key_with(k, &m[k], "object", known, &format!("{at}/{k}"))?);
     }
-    Ok(Expr::and(parts))
+    Ok(pattern::in_order(parts))
 }
 
 /// What a failure does: `Enforce` denies, `Audit` (Kyverno's default) reports.
@@ -604,7 +610,8 @@ fn match_constraints(rule: &Value, kinds: &[&k8s::Kind]) -> Result<(Value, Vec<V
     let mut expressions = Vec::new();
     for (operator, values) in [("In", ns_in), ("NotIn", ns_out)] {
         if !values.is_empty() {
-            expressions.push(json!({"key": NAMESPACE_LABEL, "operator": operator, "values": values}));
+            expressions
+                .push(json!({"key": NAMESPACE_LABEL, "operator": operator, "values": values}));
         }
     }
     if !expressions.is_empty() {
@@ -635,17 +642,22 @@ fn exclusions(
         .filter(|a| a.len() == 1)
     {
         all.iter().collect()
-    } else if exclude.get("resources").is_some() && exclude.as_object().is_some_and(|o| o.len() == 1)
+    } else if exclude.get("resources").is_some()
+        && exclude.as_object().is_some_and(|o| o.len() == 1)
     {
         vec![exclude]
     } else {
-        return Err(refused("exclude", "this form of `exclude` is not translated yet"));
+        return Err(refused(
+            "exclude",
+            "this form of `exclude` is not translated yet",
+        ));
     };
     let mut out = Vec::new();
     let mut names = Vec::new();
     for e in entries {
         let resources = e.get("resources").and_then(Value::as_object);
-        let only = e.as_object().is_some_and(|o| o.len() == 1) && resources.is_some_and(|r| r.len() == 1);
+        let only =
+            e.as_object().is_some_and(|o| o.len() == 1) && resources.is_some_and(|r| r.len() == 1);
         let Some((key, list)) = resources.and_then(|r| r.iter().next()).filter(|_| only) else {
             return Err(refused(
                 "exclude",
@@ -682,11 +694,11 @@ fn exclusions(
         }
     }
     if !names.is_empty() {
-        conditions.push(json!({"name": "exclude", "expression": Expr::negate(Expr::or(names)).text}));
+        conditions
+            .push(json!({"name": "exclude", "expression": Expr::negate(Expr::or(names)).text}));
     }
     Ok(out)
 }
-
 
 /// Preconditions that read only `request.operation` (`{{ request.operation || 'BACKGROUND' }}`
 /// is not `DELETE`), decided here for each operation the resource rules name, by the engine's

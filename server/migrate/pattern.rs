@@ -44,7 +44,7 @@ enum Prec {
 }
 
 impl Expr {
-    fn atom(text: impl Into<String>) -> Expr {
+    pub fn atom(text: impl Into<String>) -> Expr {
         Expr {
             text: text.into(),
             prec: Prec::Atom,
@@ -62,7 +62,7 @@ impl Expr {
         self.text == "true"
     }
 
-    fn is_false(&self) -> bool {
+    pub fn is_false(&self) -> bool {
         self.text == "false"
     }
 
@@ -234,13 +234,36 @@ pub struct Translator {
     scope: Vec<String>,
 }
 
+/// What a pattern decides about a value: when it passes, and when Kyverno skips (a conditional
+/// or global anchor that does not hold). Where neither holds, it fails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judged {
+    pub pass: Expr,
+    pub skip: Expr,
+}
+
+impl Judged {
+    fn never_skips(pass: Expr) -> Judged {
+        Judged {
+            pass,
+            skip: Expr::atom("false"),
+        }
+    }
+}
+
 impl Translator {
     pub fn new() -> Self {
         Translator { scope: Vec::new() }
     }
 
     /// The pattern `p` over the value `x` (an expression of a present value) of shape `known`.
-    pub fn value(&mut self, p: &Value, x: &str, known: &Known, at: &str) -> Result<Expr, Refused> {
+    pub fn value(
+        &mut self,
+        p: &Value,
+        x: &str,
+        known: &Known,
+        at: &str,
+    ) -> Result<Judged, Refused> {
         let refuse = |reason: String| Refused {
             pointer: at.to_string(),
             reason,
@@ -252,11 +275,17 @@ impl Translator {
                         "the API gives no object type here, so what the pattern's map means for this field is not known".into(),
                     ));
                 }
-                let mut parts = Vec::new();
-                for (k, v) in m {
-                    parts.push(self.key(k, v, x, known, &format!("{at}/{}", pointer_escape(k)))?);
+                let mut keys = Vec::new();
+                for k in &key_order(m) {
+                    keys.push(self.key(
+                        k,
+                        &m[k],
+                        x,
+                        known,
+                        &format!("{at}/{}", pointer_escape(k)),
+                    )?);
                 }
-                Ok(Expr::and(parts))
+                Ok(in_order(keys))
             }
             Value::Array(items) => {
                 let Some(first) = items.first() else {
@@ -274,46 +303,62 @@ impl Translator {
                         "Kyverno checks every element against the first map of the list only; a list of several maps is refused rather than translated".into(),
                     ));
                 }
-                self.each(
-                    x,
-                    at,
-                    |t, e| {
-                        if first.is_object() {
-                            t.value(first, e, &inner, &format!("{at}/0"))
-                        } else {
-                            t.scalar(first, e, &inner, &format!("{at}/0"))
-                        }
-                    },
-                    hint_of(at),
-                )
+                self.each(x, hint_of(at), |t, e| {
+                    if first.is_object() {
+                        t.value(first, e, &inner, &format!("{at}/0"))
+                    } else {
+                        t.scalar(first, e, &inner, &format!("{at}/0"))
+                            .map(Judged::never_skips)
+                    }
+                })
             }
             _ => {
                 if let Some(Shape::Array(inner)) = known {
                     let inner = Some((**inner).clone());
-                    return self.each(x, at, |t, e| t.scalar(p, e, &inner, at), hint_of(at));
+                    return self.each(x, hint_of(at), |t, e| {
+                        t.scalar(p, e, &inner, at).map(Judged::never_skips)
+                    });
                 }
-                self.scalar(p, x, known, at)
+                self.scalar(p, x, known, at).map(Judged::never_skips)
             }
         }
     }
 
-    /// `x.all(e, f(e))` with a fresh name for `e`.
+    /// Every element of the list `x` judged by `f`, as Kyverno judges a list of maps: an
+    /// element that fails fails the list, elements that skip are left out, and the list skips
+    /// when it has elements and every one of them skips.
     fn each(
         &mut self,
         x: &str,
-        _at: &str,
-        f: impl FnOnce(&mut Self, &str) -> Result<Expr, Refused>,
         hint: String,
-    ) -> Result<Expr, Refused> {
+        f: impl FnOnce(&mut Self, &str) -> Result<Judged, Refused>,
+    ) -> Result<Judged, Refused> {
         let name = self.fresh(&hint);
         self.scope.push(name.clone());
         let body = f(self, &name);
         self.scope.pop();
         let body = body?;
-        if body.is_true() {
-            return Ok(body);
+        let all = |e: &Expr| {
+            if e.is_true() {
+                Expr::atom("true")
+            } else if e.is_false() {
+                Expr::compare(format!("size({x}) == 0"))
+            } else {
+                Expr::atom(format!("{x}.all({name}, {})", e.text))
+            }
+        };
+        if body.skip.is_false() {
+            return Ok(Judged::never_skips(all(&body.pass)));
         }
-        Ok(Expr::atom(format!("{x}.all({name}, {})", body.text)))
+        let skip = Expr::and(vec![
+            Expr::compare(format!("size({x}) > 0")),
+            all(&body.skip),
+        ]);
+        let pass = Expr::and(vec![
+            all(&Expr::or(vec![body.pass, body.skip])),
+            Expr::not(skip.clone()),
+        ]);
+        Ok(Judged { pass, skip })
     }
 
     fn fresh(&self, hint: &str) -> String {
@@ -339,7 +384,7 @@ impl Translator {
         x: &str,
         known: &Known,
         at: &str,
-    ) -> Result<Expr, Refused> {
+    ) -> Result<Judged, Refused> {
         let name = anchor::parse(key).map_or(key, |a| a.key);
         self.key_with(key, p, x, field(known, name), at)
     }
@@ -352,7 +397,7 @@ impl Translator {
         x: &str,
         inner: Known,
         at: &str,
-    ) -> Result<Expr, Refused> {
+    ) -> Result<Judged, Refused> {
         let refuse = |reason: &str| Refused {
             pointer: at.to_string(),
             reason: reason.to_string(),
@@ -366,62 +411,80 @@ impl Translator {
         if value_pattern::contains_wildcard(anchored.map_or(key, |a| a.key)) {
             return Err(refuse("wildcard keys are not translated"));
         }
-        match anchored {
-            None => {
-                let (value, has) = select(x, key);
-                if p.as_str() == Some("*") {
-                    return Ok(has);
-                }
-                let check = self.value(p, &value, &inner, at)?;
-                if missing_passes(p) {
-                    Ok(Expr::or(vec![Expr::not(has), check]))
-                } else {
-                    Ok(Expr::and(vec![has, check]))
-                }
+        let Some(a) = anchored else {
+            let (value, has) = select(x, key);
+            if p.as_str() == Some("*") {
+                return Ok(Judged::never_skips(has));
             }
-            Some(a) => {
-                let (value, has) = select(x, a.key);
-                match a.kind {
-                    AnchorKind::Equality => {
-                        let check = self.value(p, &value, &inner, at)?;
-                        Ok(Expr::or(vec![Expr::not(has), check]))
-                    }
-                    AnchorKind::Negation => Ok(Expr::not(has)),
-                    AnchorKind::Existence => {
-                        let Value::Array(pats) = p else {
-                            return Err(refuse("an existence anchor `^()` needs a list"));
-                        };
-                        if !matches!(inner, Some(Shape::Array(_))) {
-                            return Err(refuse("the API gives no list type here"));
-                        }
-                        let elem = element(&inner);
-                        let mut all = Vec::new();
-                        for (i, q) in pats.iter().enumerate() {
-                            if !q.is_object() {
-                                return Err(refuse("an existence anchor's list must hold maps"));
-                            }
-                            let name = self.fresh(&hint_of(a.key));
-                            self.scope.push(name.clone());
-                            let body = self.value(q, &name, &elem, &format!("{at}/{i}"));
-                            self.scope.pop();
-                            all.push(Expr::atom(format!(
-                                "{value}.exists({name}, {})",
-                                body?.text
-                            )));
-                        }
-                        Ok(Expr::or(vec![Expr::not(has), Expr::and(all)]))
-                    }
-                    AnchorKind::Condition => Err(refuse(
-                        "a conditional anchor makes Kyverno skip the rule where it does not hold; a ValidatingPolicy's validation can only pass or fail there",
-                    )),
-                    AnchorKind::Global => Err(refuse(
-                        "a global anchor makes Kyverno skip the rule where it does not hold; a ValidatingPolicy's validation can only pass or fail there",
-                    )),
-                    AnchorKind::AddIfNotPresent => Err(refuse(
-                        "`+()` is a mutate anchor; in a validate pattern Kyverno reads it as a literal key",
-                    )),
-                }
+            let child = self.value(p, &value, &inner, at)?;
+            // Absent, the field is checked as null: it passes or fails, never skips.
+            let pass = if missing_passes(p) {
+                Expr::or(vec![Expr::not(has.clone()), child.pass])
+            } else {
+                Expr::and(vec![has.clone(), child.pass])
+            };
+            return Ok(Judged {
+                pass,
+                skip: Expr::and(vec![has, child.skip]),
+            });
+        };
+        let (value, has) = select(x, a.key);
+        match a.kind {
+            AnchorKind::Equality => {
+                let child = self.value(p, &value, &inner, at)?;
+                Ok(Judged {
+                    pass: Expr::or(vec![Expr::not(has.clone()), child.pass]),
+                    skip: Expr::and(vec![has, child.skip]),
+                })
             }
+            AnchorKind::Negation => Ok(Judged::never_skips(Expr::not(has))),
+            AnchorKind::Condition => {
+                // Absent or not holding: the map skips.
+                let child = self.value(p, &value, &inner, at)?;
+                let pass = Expr::and(vec![has, child.pass]);
+                Ok(Judged {
+                    skip: Expr::not(pass.clone()),
+                    pass,
+                })
+            }
+            AnchorKind::Global => {
+                let child = self.value(p, &value, &inner, at)?;
+                Ok(Judged {
+                    pass: Expr::or(vec![Expr::not(has.clone()), child.pass.clone()]),
+                    skip: Expr::and(vec![has, Expr::not(child.pass)]),
+                })
+            }
+            AnchorKind::Existence => {
+                let Value::Array(pats) = p else {
+                    return Err(refuse("an existence anchor `^()` needs a list"));
+                };
+                if !matches!(inner, Some(Shape::Array(_))) {
+                    return Err(refuse("the API gives no list type here"));
+                }
+                let elem = element(&inner);
+                let mut all = Vec::new();
+                for (i, q) in pats.iter().enumerate() {
+                    if !q.is_object() {
+                        return Err(refuse("an existence anchor's list must hold maps"));
+                    }
+                    let name = self.fresh(&hint_of(a.key));
+                    self.scope.push(name.clone());
+                    let body = self.value(q, &name, &elem, &format!("{at}/{i}"));
+                    self.scope.pop();
+                    // An element that skips does not count as one that matches.
+                    all.push(Expr::atom(format!(
+                        "{value}.exists({name}, {})",
+                        body?.pass.text
+                    )));
+                }
+                Ok(Judged::never_skips(Expr::or(vec![
+                    Expr::not(has),
+                    Expr::and(all),
+                ])))
+            }
+            AnchorKind::AddIfNotPresent => Err(refuse(
+                "`+()` is a mutate anchor; in a validate pattern Kyverno reads it as a literal key",
+            )),
         }
     }
 
@@ -507,6 +570,35 @@ fn hint_of(at: &str) -> String {
         .map(|s| format!("{s}y"))
         .or_else(|| last.strip_suffix('s').map(str::to_string))
         .unwrap_or_else(|| format!("{last}_item"))
+}
+
+/// The keys of `m` in the order Kyverno checks them (`engine::pattern::key_order`).
+pub fn key_order(m: &serde_json::Map<String, Value>) -> Vec<String> {
+    let EValue::Object(em) = EValue::from_json(&Value::Object(m.clone())) else {
+        return m.keys().cloned().collect();
+    };
+    crate::engine::pattern::key_order(&em)
+        .into_iter()
+        .cloned()
+        .collect()
+}
+
+/// The keys of a map judged in Kyverno's order: the first that does not pass decides, so the
+/// map skips where some key skips and every key before it passed.
+pub fn in_order(keys: Vec<Judged>) -> Judged {
+    let mut skips = Vec::new();
+    for (i, k) in keys.iter().enumerate() {
+        if k.skip.is_false() {
+            continue;
+        }
+        let mut before: Vec<Expr> = keys[..i].iter().map(|k| k.pass.clone()).collect();
+        before.push(k.skip.clone());
+        skips.push(Expr::and(before));
+    }
+    Judged {
+        pass: Expr::and(keys.into_iter().map(|k| k.pass).collect()),
+        skip: Expr::or(skips),
+    }
 }
 
 fn pointer_escape(k: &str) -> String {

@@ -369,3 +369,90 @@ fn corpus_single_rule_validate_policies() {
     assert!(migrated >= 105, "{migrated}/{candidates}");
     assert_eq!(candidates, 199);
 }
+
+/// `exclude` by namespaces joins the namespace selector. The operation precondition leaves the
+/// operations it allows; the autogen annotation names the controllers.
+#[test]
+fn exclusions_operation_preconditions_and_autogen_controllers() {
+    let m = migrate_text(
+        r#"apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: no-host-network
+  annotations:
+    pod-policies.kyverno.io/autogen-controllers: Deployment,StatefulSet
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: no-host-network
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    exclude:
+      any:
+      - resources:
+          namespaces: [kube-system]
+    preconditions:
+      all:
+      - key: "{{ request.operation || 'BACKGROUND' }}"
+        operator: NotEquals
+        value: UPDATE
+    validate:
+      pattern:
+        spec:
+          =(hostNetwork): false
+"#,
+    );
+    assert_eq!(m.refused, vec![]);
+    assert_eq!(
+        m.migrated[0].document["spec"],
+        serde_json::json!({
+            "validationActions": ["Deny"],
+            "matchConstraints": {
+                "resourceRules": [{
+                    "apiGroups": [""], "apiVersions": ["v1"],
+                    "operations": ["CREATE"], "resources": ["pods"]
+                }],
+                "namespaceSelector": {"matchExpressions": [
+                    {"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": ["kube-system"]}
+                ]}
+            },
+            "autogen": {"podControllers": {"controllers": ["deployments", "statefulsets"]}},
+            "validations": [{"expression": "has(object.spec) && (!has(object.spec.hostNetwork) || object.spec.hostNetwork == false)"}]
+        })
+    );
+}
+
+#[test]
+fn preconditions_on_more_than_the_operation_are_refused() {
+    let r = refusals(
+        "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: p\nspec:\n  rules:\n  - name: r\n    match:\n      any:\n      - resources:\n          kinds: [Pod]\n    preconditions:\n      all:\n      - key: \"{{ request.object.metadata.namespace }}\"\n        operator: Equals\n        value: prod\n    validate:\n      pattern:\n        spec:\n          =(hostNetwork): false\n",
+    );
+    assert_eq!(
+        r,
+        vec![(
+            "r".into(),
+            "preconditions".into(),
+            "preconditions that read more than `request.operation` are not translated yet".into()
+        )]
+    );
+}
+
+/// Excluded names become a match condition; and as Kyverno makes no controller rules for a
+/// policy that names resources, the ValidatingPolicy's autogen is turned off.
+#[test]
+fn excluded_names_are_a_match_condition_and_turn_autogen_off() {
+    let m = migrate_text(
+        "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: p\nspec:\n  rules:\n  - name: r\n    match:\n      any:\n      - resources:\n          kinds: [Pod]\n    exclude:\n      any:\n      - resources:\n          names: [\"debug-*\", tools]\n    validate:\n      pattern:\n        spec:\n          =(hostNetwork): false\n",
+    );
+    let spec = &m.migrated[0].document["spec"];
+    assert_eq!(
+        spec["matchConditions"],
+        serde_json::json!([{"name": "exclude", "expression": "!(object.metadata.name.startsWith('debug-') || object.metadata.name == 'tools')"}])
+    );
+    assert_eq!(
+        spec["autogen"],
+        serde_json::json!({"podControllers": {"controllers": []}})
+    );
+}

@@ -3,7 +3,7 @@
 # minimized corpora in fuzz/corpus/ are replayed on stable by `cargo test --test fuzz_replay`.
 #
 #   scripts/fuzz.sh TARGET SECONDS   fuzz one target (yaml, jmespath, template, analysis, lsp,
-#                                    cel, cel_check, mutate)
+#                                    cel, cel_check, mutate, migrate)
 #   scripts/fuzz.sh all SECONDS      each target in turn, SECONDS each
 #   scripts/fuzz.sh seed [TARGET...] rebuild the corpora from the repository's policies, the
 #                                    shared conformance policies and the JMESPath suite, then
@@ -23,7 +23,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 FUZZ="$ROOT/fuzz"
-TARGETS=(yaml jmespath template analysis lsp cel cel_check mutate)
+TARGETS=(yaml jmespath template analysis lsp cel cel_check mutate migrate)
 SHARED="${KYVERNO_SHARED:-$ROOT/../shared}"
 # A 10 s input is a hang to fix; 2 GiB is far above any bounded input.
 LIBFUZZER_FLAGS=(-rss_limit_mb=2048 -timeout=10)
@@ -51,7 +51,7 @@ max_len() {
     case "$1" in
         template | analysis) echo 2048 ;;
         cel_check) echo 1024 ;;
-        yaml | jmespath) echo 4096 ;;
+        yaml | jmespath | migrate) echo 4096 ;;
         lsp) echo 8192 ;;
     esac
 }
@@ -227,6 +227,11 @@ patches = [
 for sample in samples[:12]:
     for patch in patches:
         put("mutate", json.dumps(sample) + "\n" + json.dumps(patch))
+
+# Migrations: every ClusterPolicy and Policy with validate rules, whole.
+for data in texts:
+    if re.search(rb"^kind:\s*(Cluster)?Policy\s*$", data, re.M) and b"validate:" in data:
+        put("migrate", data)
 
 # LSP sessions: open a policy, ask for every feature, edit it, shut down.
 def frame(msg):

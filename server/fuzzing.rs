@@ -631,3 +631,31 @@ pub fn mutate(data: &[u8]) {
         let _ = json_patch::apply_strict(&resource, ops);
     }
 }
+
+/// The migration to ValidatingPolicy: a policy text through the analysis, the translation and
+/// the proof on the built-in samples. It must give the same documents twice, every migrated
+/// document must read back as YAML, and nothing may panic.
+pub fn migrate(data: &[u8]) {
+    let text = text(data);
+    let text = text.as_ref();
+    let analysis = analysis::analyze(text);
+    let migration = crate::migrate::migrate(text, &analysis);
+    assert_eq!(
+        migration,
+        crate::migrate::migrate(text, &analysis),
+        "migration is not deterministic"
+    );
+    for r in &migration.refused {
+        assert_span(text, &r.span, "refusal");
+        assert!(!r.reason.is_empty(), "a refusal without a reason");
+    }
+    let yaml = migration.yaml();
+    let docs = crate::yaml::parse(&yaml, &crate::yaml::Limits::default());
+    assert_eq!(
+        docs.iter().filter(|d| d.root.is_some()).count(),
+        migration.migrated.len(),
+        "a migrated document does not read back"
+    );
+    let _ =
+        crate::migrate::proof::prove_samples(&analysis, &migration, &crate::engine::Env::fixed());
+}

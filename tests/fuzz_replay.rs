@@ -97,3 +97,8 @@ fn cel_check() {
 fn mutate() {
     replay("mutate", kyverno_ls::fuzzing::mutate);
 }
+
+#[test]
+fn migrate() {
+    replay("migrate", kyverno_ls::fuzzing::migrate);
+}

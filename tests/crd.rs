@@ -382,3 +382,81 @@ async fn the_editor_completes_cel_object_paths_from_a_custom_kind() {
         })
     );
 }
+
+/// [`CRD`] in JSON, which only a configuration file's `crds` makes a definition.
+const CRD_JSON: &str = r#"{
+  "apiVersion": "apiextensions.k8s.io/v1",
+  "kind": "CustomResourceDefinition",
+  "metadata": {"name": "gadgets.acme.io"},
+  "spec": {
+    "group": "acme.io",
+    "names": {"kind": "Gadget", "plural": "gadgets"},
+    "scope": "Namespaced",
+    "versions": [{
+      "name": "v1alpha1", "served": true, "storage": true,
+      "schema": {"openAPIV3Schema": {"type": "object", "properties": {"spec": {
+        "type": "object",
+        "properties": {
+          "retention": {"type": "string", "description": "How long a gadget keeps its data, as a Go duration."},
+          "tiers": {"type": "array", "items": {"type": "string"}}
+        }
+      }}}}
+    }]
+  }
+}
+"#;
+
+#[test]
+fn check_reads_the_crd_files_the_configuration_names() {
+    let ws = Workspace::new(&[
+        ("api/gadget.json", CRD_JSON),
+        ("policies/policy.yaml", POLICY),
+    ]);
+    // A JSON file is not read for definitions by itself.
+    assert_eq!(
+        check(&ws.root, "policies/policy.yaml"),
+        json!([{"path": "policies/policy.yaml", "diagnostics": []}])
+    );
+    ws.write(".kyverno-ls.yaml", "crds:\n  - api/*.json\n");
+    assert_eq!(
+        check(&ws.root, "policies/policy.yaml"),
+        json!([{"path": "policies/policy.yaml", "diagnostics": warnings()}])
+    );
+}
+
+#[tokio::test]
+async fn the_editor_reads_the_crd_files_the_configuration_names() {
+    let ws = Workspace::new(&[
+        ("api/gadget.json", CRD_JSON),
+        (".kyverno-ls.yaml", "crds: [api/*.json]\n"),
+    ]);
+    let uri = ws.uri("policy.yaml");
+    let mut s = Session::real();
+    s.initialize(json!({"rootUri": ws.root_uri()})).await;
+    s.open(&uri, POLICY).await;
+    let d = s.diagnostics(&uri, Some(1)).await;
+    let lsp = |w: &Value| {
+        json!({
+            "range": w["range"], "severity": 2, "code": w["code"], "source": "kyverno-ls",
+            "message": w["message"],
+        })
+    };
+    let expected: Vec<Value> = warnings().as_array().unwrap().iter().map(lsp).collect();
+    assert_eq!(d, publish(&uri, Some(1), json!(expected)));
+
+    // The configuration stops naming the file: the Gadget is unknown again.
+    ws.write(".kyverno-ls.yaml", "ignore: []\n");
+    s.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": ws.uri(".kyverno-ls.yaml"), "type": 2}]}),
+    )
+    .await;
+    let d = s
+        .find("diagnostics without the definition", |m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri
+                && m["params"]["diagnostics"] == json!([])
+        })
+        .await;
+    assert_eq!(d, publish(&uri, Some(1), json!([])));
+}

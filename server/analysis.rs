@@ -26,7 +26,7 @@ fn checked_document(
     chunk: &str,
     extra_variables: &[String],
     partial: bool,
-    catalog: &crate::k8s::Catalog,
+    catalog: &std::sync::Arc<crate::k8s::Catalog>,
 ) -> Option<std::sync::Arc<CheckedDocument>> {
     use std::collections::HashMap;
     use std::sync::{Arc, Mutex, OnceLock};
@@ -63,7 +63,7 @@ fn checked_document(
                     extra_variables,
                 );
                 if let Some(p) = &policy {
-                    found.extend(checks::cel_lint::check(chunk, root, p));
+                    found.extend(checks::cel_lint::check(catalog, chunk, root, p));
                 }
                 if partial {
                     found.retain(|d| !d.absence);

@@ -561,15 +561,9 @@ pub fn cel_check(data: &[u8]) {
         ("b".to_string(), Type::List(Box::new(Type::String))),
     ];
     // The high bit types `object` as a Pod or a Deployment.
-    let kinds: Vec<&'static crate::k8s::Kind> = if selector & 0x80 != 0 {
-        let api = crate::k8s::api();
-        [("", "Pod"), ("apps", "Deployment")]
-            .iter()
-            .filter_map(|(g, k)| api.kind(g, "v1", k))
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let objects = (selector & 0x80 != 0).then(|| {
+        crate::cel::checker::Objects::builtin(&[("", "v1", "Pod"), ("apps", "v1", "Deployment")])
+    });
     let env = CheckEnv {
         flavor: FLAVORS[usize::from(selector) % FLAVORS.len()],
         params: selector & 0x10 != 0,
@@ -581,7 +575,7 @@ pub fn cel_check(data: &[u8]) {
             VariablesScope::Declared
         },
         expected: EXPECTED[usize::from(selector >> 2) % EXPECTED.len()],
-        kinds: &kinds,
+        objects: objects.as_ref(),
     };
     let first = checker::check(&ast, &env);
     for f in &first.findings {

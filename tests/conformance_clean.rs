@@ -143,7 +143,11 @@ fn check_cel_under(root: &Path) -> (usize, usize, Vec<String>) {
             let Some(policy) = kyverno_ls::model::Policy::lower(node) else {
                 continue;
             };
-            for (site, result) in policy.cel.iter().zip(check_policy(node, &policy).sites) {
+            for (site, result) in policy
+                .cel
+                .iter()
+                .zip(check_policy(&kyverno_ls::k8s::Catalog::builtin(), node, &policy).sites)
+            {
                 let Some(SiteResult::Checked(c)) = result else {
                     continue;
                 };

@@ -275,3 +275,188 @@ async fn the_editor_checks_an_open_sample_file_against_its_kinds() {
         ]
     );
 }
+
+/// A ValidatingPolicy whose `resourceRules` name the Gadget's plural.
+const CEL_POLICY: &str = "apiVersion: policies.kyverno.io/v1
+kind: ValidatingPolicy
+metadata:
+  name: gadget-retention
+spec:
+  matchConstraints:
+    resourceRules:
+    - apiGroups: [acme.io]
+      apiVersions: [v1alpha1]
+      operations: [CREATE, UPDATE]
+      resources: [gadgets]
+  validations:
+  - expression: object.spec.retension != '' && size(object.spec.tiers) > 0
+";
+
+/// The warning of [`CEL_POLICY`], in the CLI's JSON form.
+fn cel_warning() -> Value {
+    json!({
+        "code": "cel-unknown-field",
+        "severity": "warning",
+        "message": "In spec.validations[0].expression: no field `retension` in `object.spec` of Gadget (CRD gadgets.acme.io). The policy is still accepted, as `object` and `oldObject` are `dyn` to CEL, but on every Gadget selecting this field fails, `has()` of it is false and `.?` of it is empty. Did you mean `retention`?",
+        "range": range(12, 28, 12, 37),
+    })
+}
+
+#[test]
+fn check_types_cel_object_paths_by_a_custom_kind_of_another_file() {
+    let ws = Workspace::new(&[("crds/gadget.yaml", CRD), ("policy.yaml", CEL_POLICY)]);
+    assert_eq!(
+        check(&ws.root, "policy.yaml"),
+        json!([{"path": "policy.yaml", "diagnostics": [cel_warning()]}])
+    );
+    // Without the definition, `object` is a resource nothing is known about.
+    std::fs::remove_file(ws.root.join("crds/gadget.yaml")).unwrap();
+    assert_eq!(
+        check(&ws.root, "policy.yaml"),
+        json!([{"path": "policy.yaml", "diagnostics": []}])
+    );
+}
+
+#[tokio::test]
+async fn the_editor_completes_cel_object_paths_from_a_custom_kind() {
+    let ws = Workspace::new(&[("crds/gadget.yaml", CRD)]);
+    let uri = ws.uri("policy.yaml");
+    let mut s = Session::real();
+    s.initialize(json!({"rootUri": ws.root_uri()})).await;
+    s.open(&uri, CEL_POLICY).await;
+    let d = s.diagnostics(&uri, Some(1)).await;
+    let w = cel_warning();
+    assert_eq!(
+        d,
+        publish(
+            &uri,
+            Some(1),
+            json!([{
+                "range": w["range"], "severity": 2, "code": w["code"], "source": "kyverno-ls",
+                "message": w["message"],
+            }])
+        )
+    );
+    // `object.spec.|retension`: the fields of the Gadget's spec, with the CRD's descriptions.
+    let reply = s
+        .request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": uri}, "position": {"line": 12, "character": 28}}),
+        )
+        .await;
+    let fields: Vec<Value> = reply["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == 10)
+        .map(|i| json!([i["label"], i["detail"], i["documentation"]["value"]]))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            json!([
+                "retention",
+                "string",
+                "**`retention`** · *string*\n\nHow long a gadget keeps its data, as a Go duration.\n\n*Gadget (CRD gadgets.acme.io)*"
+            ]),
+            json!([
+                "tiers",
+                "[]string",
+                "**`tiers`** · *[]string*\n\n*Gadget (CRD gadgets.acme.io)*"
+            ]),
+        ]
+    );
+    // Hover on `tiers` gives the same documentation, below the value for the built-in sample,
+    // which the policy does not match.
+    let hover = s
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": 12, "character": 66}}),
+        )
+        .await;
+    assert_eq!(
+        hover["result"],
+        json!({
+            "contents": {"kind": "markdown", "value": "**`Pod hello-world`** (built-in sample) · the policy does not match it\n\nError: `no such key: retension`\n\n---\n\n**`tiers`** · *[]string*\n\n*Gadget (CRD gadgets.acme.io)*"},
+            "range": range(12, 64, 12, 69),
+        })
+    );
+}
+
+/// [`CRD`] in JSON, which only a configuration file's `crds` makes a definition.
+const CRD_JSON: &str = r#"{
+  "apiVersion": "apiextensions.k8s.io/v1",
+  "kind": "CustomResourceDefinition",
+  "metadata": {"name": "gadgets.acme.io"},
+  "spec": {
+    "group": "acme.io",
+    "names": {"kind": "Gadget", "plural": "gadgets"},
+    "scope": "Namespaced",
+    "versions": [{
+      "name": "v1alpha1", "served": true, "storage": true,
+      "schema": {"openAPIV3Schema": {"type": "object", "properties": {"spec": {
+        "type": "object",
+        "properties": {
+          "retention": {"type": "string", "description": "How long a gadget keeps its data, as a Go duration."},
+          "tiers": {"type": "array", "items": {"type": "string"}}
+        }
+      }}}}
+    }]
+  }
+}
+"#;
+
+#[test]
+fn check_reads_the_crd_files_the_configuration_names() {
+    let ws = Workspace::new(&[
+        ("api/gadget.json", CRD_JSON),
+        ("policies/policy.yaml", POLICY),
+    ]);
+    // A JSON file is not read for definitions by itself.
+    assert_eq!(
+        check(&ws.root, "policies/policy.yaml"),
+        json!([{"path": "policies/policy.yaml", "diagnostics": []}])
+    );
+    ws.write(".kyverno-ls.yaml", "crds:\n  - api/*.json\n");
+    assert_eq!(
+        check(&ws.root, "policies/policy.yaml"),
+        json!([{"path": "policies/policy.yaml", "diagnostics": warnings()}])
+    );
+}
+
+#[tokio::test]
+async fn the_editor_reads_the_crd_files_the_configuration_names() {
+    let ws = Workspace::new(&[
+        ("api/gadget.json", CRD_JSON),
+        (".kyverno-ls.yaml", "crds: [api/*.json]\n"),
+    ]);
+    let uri = ws.uri("policy.yaml");
+    let mut s = Session::real();
+    s.initialize(json!({"rootUri": ws.root_uri()})).await;
+    s.open(&uri, POLICY).await;
+    let d = s.diagnostics(&uri, Some(1)).await;
+    let lsp = |w: &Value| {
+        json!({
+            "range": w["range"], "severity": 2, "code": w["code"], "source": "kyverno-ls",
+            "message": w["message"],
+        })
+    };
+    let expected: Vec<Value> = warnings().as_array().unwrap().iter().map(lsp).collect();
+    assert_eq!(d, publish(&uri, Some(1), json!(expected)));
+
+    // The configuration stops naming the file: the Gadget is unknown again.
+    ws.write(".kyverno-ls.yaml", "ignore: []\n");
+    s.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": ws.uri(".kyverno-ls.yaml"), "type": 2}]}),
+    )
+    .await;
+    let d = s
+        .find("diagnostics without the definition", |m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri
+                && m["params"]["diagnostics"] == json!([])
+        })
+        .await;
+    assert_eq!(d, publish(&uri, Some(1), json!([])));
+}

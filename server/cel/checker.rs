@@ -11,12 +11,13 @@
 //! Recursion follows the tree, whose height the parser bounds (`limits::MAX_DEPTH`).
 
 use std::fmt;
+use std::sync::Arc;
 
 use super::ast::{BinaryOp, Comprehension, Expr, ExprKind, MacroKind, UnaryOp};
 use super::functions::{self, Ty};
 use super::value::Value;
 use crate::diag::Span;
-use crate::k8s::{self, Shape};
+use crate::k8s::{self, Catalog, Shape};
 
 /// A CEL type as the checker infers it.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,23 +52,58 @@ pub enum Type {
     Resource(Box<ResourceType>),
 }
 
+/// The kinds `object` and `oldObject` may be, with the catalog that defines them (the
+/// built-in API and the workspace's CustomResourceDefinitions).
+#[derive(Debug, Clone)]
+pub struct Objects {
+    pub catalog: Arc<Catalog>,
+    pub kinds: Vec<k8s::Kind>,
+}
+
+impl Objects {
+    /// Built-in kinds by group, version and kind name; those the API does not have are left
+    /// out.
+    pub fn builtin(kinds: &[(&str, &str, &str)]) -> Objects {
+        Objects {
+            catalog: Catalog::builtin(),
+            kinds: kinds
+                .iter()
+                .filter_map(|(g, v, k)| k8s::api().kind(g, v, k).cloned())
+                .collect(),
+        }
+    }
+}
+
 /// A place in the resources a policy matches, for each matched kind that has it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ResourceType {
     /// How the expression reached it (`object.spec.containers[*]`), for messages.
     pub path: String,
+    /// Where the kinds' types are defined.
+    catalog: Arc<Catalog>,
     /// Each kind that has this place, with what the place holds in that kind.
-    pub alternatives: Vec<(&'static k8s::Kind, Shape)>,
+    pub alternatives: Vec<(k8s::Kind, Shape)>,
+}
+
+/// Places are the same when they are reached the same way in kinds of the same catalog.
+impl PartialEq for ResourceType {
+    fn eq(&self, other: &ResourceType) -> bool {
+        self.path == other.path
+            && self.alternatives == other.alternatives
+            && self.catalog.fingerprint() == other.catalog.fingerprint()
+    }
 }
 
 /// A field of the Kubernetes resources a type stands for, as the editor shows it: its shape
 /// (`[]Container`), its description, and the kinds that have it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResourceField {
-    pub name: &'static str,
+    pub name: String,
     pub shape: String,
     pub description: String,
     pub kinds: String,
+    /// Where the kinds are defined: `Kubernetes 1.37`, `CRD widgets.example.com`.
+    pub source: String,
 }
 
 /// The fields of `t` when it is a place in Kubernetes resources (`object.spec`), sorted by
@@ -81,36 +117,41 @@ pub fn resource_fields(t: &Type) -> Vec<ResourceField> {
     r.fields()
         .into_iter()
         .map(|f| {
-            let kinds = match r.select(&f.name) {
-                Selected::Found(Type::Resource(child)) => child.kind_names(),
-                _ => r.kind_names(),
+            let (kinds, source) = match r.select(&f.name) {
+                Selected::Found(Type::Resource(child)) => (child.kind_names(), child.source()),
+                _ => (r.kind_names(), r.source()),
             };
             ResourceField {
-                name: &f.name,
-                shape: f.shape.describe(),
+                name: f.name.to_string(),
+                shape: r.catalog.describe(&f.shape),
                 description: f.description(),
                 kinds,
+                source,
             }
         })
         .collect()
 }
 
 impl ResourceType {
-    /// The root of the objects of `kinds`, named `root` (`object`), if there are any kinds.
-    pub fn root(root: &str, kinds: &[&'static k8s::Kind]) -> Option<ResourceType> {
-        (!kinds.is_empty()).then(|| ResourceType {
+    /// The root of the objects of `objects`, named `root` (`object`), if there are any kinds.
+    pub fn root(root: &str, objects: &Objects) -> Option<ResourceType> {
+        (!objects.kinds.is_empty()).then(|| ResourceType {
             path: root.to_string(),
-            alternatives: kinds.iter().map(|k| (*k, Shape::Object(k.ty))).collect(),
+            catalog: objects.catalog.clone(),
+            alternatives: objects
+                .kinds
+                .iter()
+                .map(|k| (k.clone(), Shape::Object(k.ty)))
+                .collect(),
         })
     }
 
     /// The fields of the object types here, first occurrence of each name, sorted by name.
-    pub fn fields(&self) -> Vec<&'static k8s::Field> {
-        let api = k8s::api();
-        let mut out: Vec<&'static k8s::Field> = Vec::new();
+    pub fn fields(&self) -> Vec<&k8s::Field> {
+        let mut out: Vec<&k8s::Field> = Vec::new();
         for (_, shape) in &self.alternatives {
             if let Shape::Object(t) = shape {
-                for f in &api.ty(*t).fields {
+                for f in &self.catalog.ty(*t).fields {
                     if !out.iter().any(|o| o.name == f.name) {
                         out.push(f);
                     }
@@ -135,17 +176,22 @@ impl ResourceType {
         }
     }
 
+    /// Where the kinds here are defined: `Kubernetes 1.37`, `CRD widgets.example.com`.
+    pub fn source(&self) -> String {
+        self.catalog
+            .source_of(self.alternatives.iter().map(|(k, _)| k))
+    }
+
     /// A field of the object here, or `None` when nothing is known about it.
     fn select(&self, field: &str) -> Selected {
-        let api = k8s::api();
         let mut found = Vec::new();
         for (kind, shape) in &self.alternatives {
             let Shape::Object(t) = shape else {
                 // A map, a free-form value, or a value that is no object: left to run time.
                 return Selected::Open;
             };
-            if let Some(f) = api.ty(*t).field(field) {
-                found.push((*kind, f.shape.clone()));
+            if let Some(f) = self.catalog.ty(*t).field(field) {
+                found.push((kind.clone(), f.shape.clone()));
             }
         }
         if found.is_empty() {
@@ -161,19 +207,23 @@ impl ResourceType {
             let Shape::Array(item) = shape else {
                 return None;
             };
-            items.push((*kind, (**item).clone()));
+            items.push((kind.clone(), (**item).clone()));
         }
         Some(self.narrow(format!("{}[*]", self.path), items))
     }
 
     /// A type for the shapes found: an object type keeps its fields; anything else is `dyn`
     /// to the checker, as labels and free-form values must stay.
-    fn narrow(&self, path: String, alternatives: Vec<(&'static k8s::Kind, Shape)>) -> Type {
+    fn narrow(&self, path: String, alternatives: Vec<(k8s::Kind, Shape)>) -> Type {
         if alternatives
             .iter()
             .all(|(_, s)| matches!(s, Shape::Object(_) | Shape::Array(_)))
         {
-            Type::Resource(Box::new(ResourceType { path, alternatives }))
+            Type::Resource(Box::new(ResourceType {
+                path,
+                catalog: self.catalog.clone(),
+                alternatives,
+            }))
         } else {
             Type::Dyn
         }
@@ -533,9 +583,9 @@ pub struct CheckEnv<'a> {
     pub variables: &'a [(String, Type)],
     pub variables_scope: VariablesScope,
     pub expected: Expected,
-    /// The kinds `object` and `oldObject` may be; empty when the policy may see anything
+    /// The kinds `object` and `oldObject` may be; `None` when the policy may see anything
     /// (then both are plain `dyn`).
-    pub kinds: &'a [&'static k8s::Kind],
+    pub objects: Option<&'a Objects>,
 }
 
 /// How a finding's name can be corrected.
@@ -749,7 +799,9 @@ pub fn function_names() -> Vec<&'static str> {
 /// The root variables declared for `env`, with their types.
 pub fn declarations(env: &CheckEnv) -> Vec<(&'static str, Type)> {
     let root = |name: &str| {
-        ResourceType::root(name, env.kinds).map_or(Type::Dyn, |r| Type::Resource(Box::new(r)))
+        env.objects
+            .and_then(|o| ResourceType::root(name, o))
+            .map_or(Type::Dyn, |r| Type::Resource(Box::new(r)))
     };
     let mut out = vec![("object", root("object")), ("oldObject", root("oldObject"))];
     if env.flavor.is_kyverno() {
@@ -1173,10 +1225,10 @@ impl Checker<'_> {
                         span: field_span.clone(),
                         code: "cel-unknown-field",
                         message: format!(
-                            "no field `{field}` in `{}` of {} (Kubernetes {})",
+                            "no field `{field}` in `{}` of {} ({})",
                             r.path,
                             r.kind_names(),
-                            k8s::KUBERNETES_VERSION
+                            r.source()
                         ),
                         hint: Some(format!(
                             "The policy is still accepted, as `object` and `oldObject` are `dyn` to CEL, but on every {} selecting this field fails, `has()` of it is false and `.?` of it is empty.",
@@ -1876,7 +1928,7 @@ mod tests {
             variables,
             variables_scope: VariablesScope::Declared,
             expected,
-            kinds: &[],
+            objects: None,
         }
     }
 
@@ -2248,11 +2300,10 @@ mod tests {
         );
     }
 
-    fn kinds(names: &[(&str, &str, &str)]) -> Vec<&'static k8s::Kind> {
-        names
-            .iter()
-            .map(|(g, v, k)| k8s::api().kind(g, v, k).expect("a built-in kind"))
-            .collect()
+    fn kinds(names: &[(&str, &str, &str)]) -> Objects {
+        let objects = Objects::builtin(names);
+        assert_eq!(objects.kinds.len(), names.len(), "built-in kinds");
+        objects
     }
 
     fn unknown(at: &str, path: &str, kinds: &str) -> (&'static str, String, String) {
@@ -2267,7 +2318,7 @@ mod tests {
     fn object_is_typed_by_the_matched_kind() {
         let pod = kinds(&[("", "v1", "Pod")]);
         let env = CheckEnv {
-            kinds: &pod,
+            objects: Some(&pod),
             ..env(Flavor::Validating, Expected::Bool, &[])
         };
         let run = |src: &str| run_in(src, &env);
@@ -2345,7 +2396,7 @@ mod tests {
     fn several_kinds_report_a_field_none_of_them_has() {
         let both = kinds(&[("", "v1", "Pod"), ("apps", "v1", "Deployment")]);
         let both_env = CheckEnv {
-            kinds: &both,
+            objects: Some(&both),
             ..env(Flavor::Validating, Expected::Bool, &[])
         };
         let run = |src: &str| run_in(src, &both_env).1;
@@ -2371,7 +2422,7 @@ mod tests {
             ("autoscaling", "v2", "HorizontalPodAutoscaler"),
         ]);
         let hpa_env = CheckEnv {
-            kinds: &autoscalers,
+            objects: Some(&autoscalers),
             ..env(Flavor::AdmissionPolicy, Expected::Bool, &[])
         };
         // `metrics` is v2's only, `targetCPUUtilizationPercentage` v1's.
@@ -2397,7 +2448,7 @@ mod tests {
     fn resource_types_expose_fields_and_descriptions() {
         let pod = kinds(&[("", "v1", "Pod")]);
         let pod_env = CheckEnv {
-            kinds: &pod,
+            objects: Some(&pod),
             ..env(Flavor::Validating, Expected::Any, &[])
         };
         let (ast, _) = crate::cel::parse("object.spec.containers[0]");

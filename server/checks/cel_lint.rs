@@ -5,19 +5,26 @@
 //! scalars alike).
 
 use super::did_you_mean;
+use std::sync::Arc;
+
 use crate::cel::checker::{
-    self, CheckEnv, Checked, Expected, Flavor, Suggest, Type, VariablesScope,
+    self, CheckEnv, Checked, Expected, Flavor, Objects, Suggest, Type, VariablesScope,
 };
 use crate::diag::Diagnostic;
-use crate::k8s;
+use crate::k8s::{self, Catalog};
 use crate::model::{CelRole, CelSite, Policy};
 use crate::yaml::Node;
 
 /// Diagnostics for the CEL expressions of `policy`, whose document root is `root` (spans in
-/// `source`).
-pub fn check(source: &str, root: &Node, policy: &Policy) -> Vec<Diagnostic> {
+/// `source`), with `object` typed by the kinds of `catalog`.
+pub fn check(
+    catalog: &Arc<Catalog>,
+    source: &str,
+    root: &Node,
+    policy: &Policy,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let checked = check_policy(root, policy);
+    let checked = check_policy(catalog, root, policy);
     for (i, site) in policy.cel.iter().enumerate() {
         let Some(node) = site.node(root) else {
             continue;
@@ -105,8 +112,9 @@ pub struct PolicyCheck {
 }
 
 /// Checks every CEL site of `policy` as Kyverno compiles it: per rule, variables in order
-/// (each seeing only those before it), then the rest.
-pub fn check_policy(root: &Node, policy: &Policy) -> PolicyCheck {
+/// (each seeing only those before it), then the rest; `object` is typed by the kinds of
+/// `catalog`.
+pub fn check_policy(catalog: &Arc<Catalog>, root: &Node, policy: &Policy) -> PolicyCheck {
     let mut result = PolicyCheck {
         sites: vec![None; policy.cel.len()],
         variables: Vec::new(),
@@ -133,7 +141,7 @@ pub fn check_policy(root: &Node, policy: &Policy) -> PolicyCheck {
             let (true, CelRole::Variable { name }) = (site.rule == rule, &site.role) else {
                 continue;
             };
-            let env = site_env(root, policy, &result, i);
+            let env = site_env(catalog, root, policy, &result, i);
             let r = check_site(root, site, env.as_ref().map(SiteEnv::check_env).as_ref());
             let ty = match &r {
                 Some(SiteResult::Checked(c)) => c.ty.clone(),
@@ -148,28 +156,28 @@ pub fn check_policy(root: &Node, policy: &Policy) -> PolicyCheck {
             if site.rule != rule || matches!(site.role, CelRole::Variable { .. }) {
                 continue;
             }
-            let env = site_env(root, policy, &result, i);
+            let env = site_env(catalog, root, policy, &result, i);
             result.sites[i] = check_site(root, site, env.as_ref().map(SiteEnv::check_env).as_ref());
         }
     }
     result
 }
 
-/// The built-in kinds whose objects `object` and `oldObject` may be in a rule's expressions
-/// (a CEL policy's `resourceRules`, a ClusterPolicy rule's `match` kinds): none when the rule
-/// may match anything else (a wildcard, a custom resource), which leaves them `dyn`. Autogen
-/// rewrites a Pod policy's expressions for Pod controllers, but they are written against the
-/// kinds as matched, so these are the kinds they are typed by.
-fn matched_kinds(policy: &Policy, rule: usize) -> Vec<&'static k8s::Kind> {
-    let api = k8s::api();
+/// The kinds whose objects `object` and `oldObject` may be in a rule's expressions (a CEL
+/// policy's `resourceRules`, a ClusterPolicy rule's `match` kinds), built-in or defined by
+/// the catalog's CRDs: none when the rule may match anything else (a wildcard, a custom
+/// resource no CRD defines), which leaves them `dyn`. Autogen rewrites a Pod policy's
+/// expressions for Pod controllers, but they are written against the kinds as matched, so
+/// these are the kinds they are typed by.
+fn matched_kinds(catalog: &Arc<Catalog>, policy: &Policy, rule: usize) -> Option<Objects> {
     fn strs(v: &[String]) -> Vec<&str> {
         v.iter().map(String::as_str).collect()
     }
-    let found: Vec<Option<Vec<&'static k8s::Kind>>> = if let Some(rules) = &policy.resource_rules {
+    let found: Vec<Option<Vec<&k8s::Kind>>> = if let Some(rules) = &policy.resource_rules {
         rules
             .iter()
             .map(|r| {
-                api.kinds_of_rule(
+                catalog.kinds_of_rule(
                     &strs(&r.api_groups),
                     &strs(&r.api_versions),
                     &strs(&r.resources),
@@ -177,22 +185,22 @@ fn matched_kinds(policy: &Policy, rule: usize) -> Vec<&'static k8s::Kind> {
             })
             .collect()
     } else if let Some(kinds) = policy.rules.get(rule).and_then(|r| r.match_kinds.as_ref()) {
-        kinds.iter().map(|k| api.kinds_of_selector(k)).collect()
+        kinds.iter().map(|k| catalog.kinds_of_selector(k)).collect()
     } else {
-        return Vec::new();
+        return None;
     };
-    let mut out: Vec<&'static k8s::Kind> = Vec::new();
+    let mut out: Vec<k8s::Kind> = Vec::new();
     for kinds in found {
-        let Some(kinds) = kinds else {
-            return Vec::new();
-        };
-        for k in kinds {
-            if !out.contains(&k) {
-                out.push(k);
+        for k in kinds? {
+            if !out.contains(k) {
+                out.push(k.clone());
             }
         }
     }
-    out
+    (!out.is_empty()).then(|| Objects {
+        catalog: catalog.clone(),
+        kinds: out,
+    })
 }
 
 /// The environment one site is checked in, owned, so that the editor can check the text
@@ -206,8 +214,8 @@ pub struct SiteEnv {
     pub variables: Vec<(String, Type)>,
     pub variables_scope: VariablesScope,
     pub expected: Expected,
-    /// The built-in kinds `object` is typed by (none: `dyn`).
-    pub kinds: Vec<&'static k8s::Kind>,
+    /// The kinds `object` is typed by (none: `dyn`).
+    pub objects: Option<Objects>,
 }
 
 impl SiteEnv {
@@ -219,7 +227,7 @@ impl SiteEnv {
             variables: &self.variables,
             variables_scope: self.variables_scope,
             expected: self.expected,
-            kinds: &self.kinds,
+            objects: self.objects.as_ref(),
         }
     }
 }
@@ -228,6 +236,7 @@ impl SiteEnv {
 /// checked before it (all of them, once [`check_policy`] has run). `None` where the site is
 /// not type-checked.
 pub fn site_env(
+    catalog: &Arc<Catalog>,
     root: &Node,
     policy: &Policy,
     checked: &PolicyCheck,
@@ -266,7 +275,7 @@ pub fn site_env(
             CelRole::Variable { .. } => Expected::Any,
             _ => expected(s, flavor),
         },
-        kinds: matched_kinds(policy, s.rule),
+        objects: matched_kinds(catalog, policy, s.rule),
     })
 }
 
@@ -340,7 +349,7 @@ mod tests {
     /// (code, message) of each diagnostic.
     fn diagnostics(text: &str) -> Vec<(&'static str, String)> {
         let (root, p) = policy(text);
-        check(text, &root, &p)
+        check(&Catalog::builtin(), text, &root, &p)
             .into_iter()
             .map(|d| (d.code, d.message))
             .collect()
@@ -352,7 +361,7 @@ mod tests {
     fn variable_types_are_exposed_in_order() {
         let text = format!("apiVersion: policies.kyverno.io/v1\nkind: ValidatingPolicy\n{HEAD}");
         let (root, p) = policy(&text);
-        let checked = check_policy(&root, &p);
+        let checked = check_policy(&Catalog::builtin(), &root, &p);
         let vars: Vec<(usize, String, String)> = checked
             .variables
             .iter()

@@ -129,10 +129,19 @@ fn check_expression(
     if !site.relative {
         collect_roots(&ast, true, &mut roots);
     }
+    // Inside a `foreach` whose list is a path from `request.object`, `element` is one of the
+    // list's items.
+    let elements = kinds.and_then(|(catalog, matched)| {
+        let roots: Vec<&crate::k8s::Shape> = matched.shapes.iter().collect();
+        items_of(catalog, &site.scope.element_lists, &roots)
+    });
     for chain in &roots {
         check_root(chain, &site.scope, extra, &mut findings);
         if let Some(kinds) = kinds {
             object_path(chain, &site.scope, kinds, &mut findings);
+            if let Some(elements) = &elements {
+                element_path(chain, &site.scope, kinds, elements, &mut findings);
+            }
         }
     }
     visit_functions(&ast, &mut findings);
@@ -294,7 +303,6 @@ fn object_path(
     (catalog, matched): (&crate::k8s::Catalog, &Matched),
     out: &mut Vec<Finding>,
 ) {
-    use super::resource_fields::{Below, field_shapes, owner_name};
     let [
         ("request", _),
         (side @ ("object" | "oldObject"), _),
@@ -307,13 +315,70 @@ fn object_path(
     if scope.context.iter().any(|c| c == "request") {
         return;
     }
-    let mut current: Vec<&crate::k8s::Shape> = matched.shapes.iter().collect();
-    for (field, span) in rest {
+    let current: Vec<&crate::k8s::Shape> = matched.shapes.iter().collect();
+    follow(
+        &format!("request.{side}"),
+        rest,
+        current,
+        catalog,
+        matched,
+        out,
+    );
+}
+
+/// The shapes of the items of the last of `lists` (the `list` of each enclosing `foreach`
+/// entry, outermost first), when it is a path from `request.object` or, in a nested entry,
+/// from the `element` of the entry around it.
+fn items_of<'a>(
+    catalog: &'a crate::k8s::Catalog,
+    lists: &[Option<String>],
+    roots: &[&'a crate::k8s::Shape],
+) -> Option<Vec<&'a crate::k8s::Shape>> {
+    use super::resource_fields::{element_shapes, list_items};
+    let (last, outer) = lists.split_last()?;
+    let list = last.as_deref()?.trim();
+    match list.strip_prefix("element.") {
+        Some(rest) => list_items(catalog, rest, &items_of(catalog, outer, roots)?),
+        None => element_shapes(catalog, list, roots),
+    }
+}
+
+/// `element.…` inside a `foreach` whose list is a known path from `request.object`, followed
+/// through the fields of the list's items (`elements`).
+fn element_path(
+    chain: &Chain<'_>,
+    scope: &Scope,
+    (catalog, matched): (&crate::k8s::Catalog, &Matched),
+    elements: &[&crate::k8s::Shape],
+    out: &mut Vec<Finding>,
+) {
+    let [("element", _), rest @ ..] = chain.as_slice() else {
+        return;
+    };
+    // A context entry named `element` hides the element.
+    if scope.context.iter().any(|c| c == "element") {
+        return;
+    }
+    follow("element", rest, elements.to_vec(), catalog, matched, out);
+}
+
+/// Follows `fields` from a value of the shapes `current` (named `base` in messages) and
+/// reports the first field none of them has.
+fn follow<'a>(
+    base: &str,
+    fields: &[(&str, ExprSpan)],
+    mut current: Vec<&'a crate::k8s::Shape>,
+    catalog: &'a crate::k8s::Catalog,
+    matched: &Matched,
+    out: &mut Vec<Finding>,
+) {
+    use super::resource_fields::{Below, field_shapes, owner_name};
+    for (field, span) in fields {
         match field_shapes(catalog, &current, field) {
             (Below::Free, _) => return,
             (Below::Fields(found), candidates) if found.is_empty() => {
                 let mut message = format!(
-                    "`{field}` is not a field of {} in {} ({}), so `request.{side}` never has anything there (Kyverno reports an unknown key, or null where the expression tolerates one).",
+                    "`{field}` is not a field of {} in {} ({}), so `{base}` never has anything there (Kyverno reports an unknown key, or null where the expression tolerates one).",
                     owner_name(catalog, &current),
                     matched.names,
                     matched.source

@@ -379,12 +379,21 @@ fn json_patch_paths(
 /// `request.object.spec.containers`, or several lists flattened,
 /// `request.object.spec.[initContainers, containers][]`. None for anything else (a filter, a
 /// function, a variable), or when a step is not a known field.
-fn element_shapes<'a>(
+pub(super) fn element_shapes<'a>(
     catalog: &'a Catalog,
     list: &str,
     roots: &[&'a Shape],
 ) -> Option<Vec<&'a Shape>> {
-    let rest = list.trim().strip_prefix("request.object.")?;
+    list_items(catalog, list.trim().strip_prefix("request.object.")?, roots)
+}
+
+/// The shapes of the items of the lists at `rest` (`spec.containers`,
+/// `spec.[initContainers, containers][]`) below values of the shapes `roots`.
+pub(super) fn list_items<'a>(
+    catalog: &'a Catalog,
+    rest: &str,
+    roots: &[&'a Shape],
+) -> Option<Vec<&'a Shape>> {
     let (path, multi) = match rest.split_once(".[") {
         Some((path, tail)) => {
             let names = tail.strip_suffix("][]")?;

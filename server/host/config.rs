@@ -1,6 +1,7 @@
 //! The project's configuration: a `.kyverno-ls.yaml` (or `.yml`, or `.toml`) found upward from
 //! a file, up to the folder files are read in. It sets a severity per diagnostic code
-//! (`off` drops it) and globs of files not to check, relative to its own folder:
+//! (`off` drops it), globs of files not to check and globs of files of CustomResourceDefinitions
+//! (read by the workspace's `Index`), relative to its own folder:
 //!
 //! ```yaml
 //! diagnostics:
@@ -8,6 +9,8 @@
 //!   rule-fails: error
 //! ignore:
 //!   - vendor/**
+//! crds:
+//!   - api/crds/*.json
 //! ```
 //!
 //! The editor's settings and `check --severity` apply after it, so a person can still see what
@@ -26,8 +29,14 @@ use crate::vfs::Files;
 /// The names the file may have, tried in this order in each folder.
 pub const FILE_NAMES: [&str; 3] = [".kyverno-ls.yaml", ".kyverno-ls.yml", ".kyverno-ls.toml"];
 
+/// Whether the file at `path` is a configuration file, by its name.
+pub fn is_config_file(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| FILE_NAMES.iter().any(|c| n == *c))
+}
+
 /// The configuration of kyverno-ls for the files in its folder and below: a severity per
-/// diagnostic code, and files not to check.
+/// diagnostic code, files not to check, and files of CustomResourceDefinitions.
 #[derive(Debug, Default, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "kyverno-ls configuration")]
@@ -40,6 +49,12 @@ pub struct ConfigFile {
     /// folders, `*` and `?` stay inside one name, `{a,b}` is either.
     #[serde(default)]
     pub ignore: Vec<String>,
+    /// Globs of files holding CustomResourceDefinitions, relative to this file's folder, read
+    /// besides the workspace's YAML files (which are always read for definitions): CRDs in
+    /// JSON (`crds/*.json`) or in files of another extension. Their kinds are known in the
+    /// whole workspace.
+    #[serde(default)]
+    pub crds: Vec<String>,
 }
 
 /// A level as written. YAML 1.1 readers take a bare `off` for `false`, so `false` means `off`.
@@ -57,6 +72,7 @@ pub struct Config {
     pub path: PathBuf,
     levels: Vec<(String, Option<Severity>)>,
     ignore: crate::glob::Globs,
+    crds: crate::glob::Globs,
     /// What is wrong with the file, as a person should read it (the rest of it still applies).
     pub problems: Vec<String>,
 }
@@ -81,7 +97,7 @@ impl Config {
     }
 
     /// The configuration file of the folder `dir` itself, if it has one.
-    fn in_folder(files: &dyn Files, dir: &Path) -> Option<Config> {
+    pub fn in_folder(files: &dyn Files, dir: &Path) -> Option<Config> {
         FILE_NAMES.iter().find_map(|name| {
             let candidate = dir.join(name);
             let text = files.read(&candidate).ok()?;
@@ -137,23 +153,42 @@ impl Config {
             }
         }
         config.ignore = crate::glob::Globs::new(&file.ignore);
+        config.crds = crate::glob::Globs::new(&file.crds);
         config
+    }
+
+    /// The path of `path` below this file's folder, as segments; None outside it.
+    fn segments(&self, path: &Path) -> Option<Vec<String>> {
+        let rel = path.strip_prefix(self.path.parent()?).ok()?;
+        Some(
+            rel.components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect(),
+        )
     }
 
     /// Whether the file at `path` is one the configuration says not to check.
     pub fn ignores(&self, path: &Path) -> bool {
-        let Some(rel) = self
-            .path
-            .parent()
-            .and_then(|dir| path.strip_prefix(dir).ok())
-        else {
-            return false;
+        self.segments(path)
+            .is_some_and(|segments| self.ignore.matches(&segments))
+    }
+
+    /// Whether the file names files of CustomResourceDefinitions (`crds`).
+    pub fn names_crds(&self) -> bool {
+        !self.crds.is_empty()
+    }
+
+    /// The files its `crds` globs match, found by a walk of its folder (with the walker's
+    /// limits and skipped folders), sorted.
+    pub fn crd_files(&self, files: &dyn Files) -> Vec<PathBuf> {
+        let Some(dir) = self.path.parent().filter(|_| self.names_crds()) else {
+            return Vec::new();
         };
-        let segments: Vec<String> = rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect();
-        self.ignore.matches(&segments)
+        let wanted = |p: &Path| {
+            self.segments(p)
+                .is_some_and(|segments| self.crds.matches(&segments))
+        };
+        crate::vfs::walk(files, dir, &wanted).0
     }
 
     /// The severities it sets, applied to `diagnostics` (an `off` code is dropped).

@@ -38,6 +38,9 @@ pub struct Index {
     pub crds: Arc<crate::k8s::Catalog>,
     /// The files those definitions come from (a change to one changes the index).
     pub crd_files: BTreeSet<PathBuf>,
+    /// The configuration files whose `crds` globs name files of definitions (a change to one
+    /// changes the index).
+    pub crd_configs: BTreeSet<PathBuf>,
     /// Files a policy's `# kyverno-ls: resources=` modeline names: sample resources.
     pub sample_files: BTreeSet<PathBuf>,
 }
@@ -119,6 +122,33 @@ impl Index {
         // A chainsaw assertion names only the parts of a CRD it checks: its schema would make
         // every other field look unknown.
         definitions.retain(|(path, _)| !index.is_partial(path));
+        // The files the configuration files of the folder name as definitions, whatever
+        // their extension: the walk found their folders through the YAML files below them.
+        let mut folders: BTreeSet<&Path> = BTreeSet::from([root]);
+        for path in paths {
+            folders.extend(path.ancestors().skip(1).take_while(|a| a.starts_with(root)));
+        }
+        for folder in folders {
+            let Some(config) = super::config::Config::in_folder(files, folder) else {
+                continue;
+            };
+            if !config.names_crds() {
+                continue;
+            }
+            index.crd_configs.insert(config.path.clone());
+            for path in config.crd_files(files) {
+                if definitions.iter().any(|(p, _)| *p == path) {
+                    continue;
+                }
+                let found = files
+                    .read(&path)
+                    .map(|text| crate::k8s::crd::read_all(&text))
+                    .unwrap_or_default();
+                if !found.is_empty() {
+                    definitions.push((path, found));
+                }
+            }
+        }
         index.crd_files = definitions.iter().map(|(p, _)| p.clone()).collect();
         index.crds = Arc::new(crate::k8s::Catalog::new(
             definitions
@@ -266,6 +296,50 @@ mod tests {
         assert_eq!(
             index.sample_files.iter().collect::<Vec<_>>(),
             [Path::new("/r/p/samples/a.yaml")]
+        );
+    }
+
+    #[test]
+    fn configuration_files_name_more_definitions() {
+        let crd = |kind: &str| {
+            format!(
+                r#"{{"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition", "spec": {{"group": "acme.io", "names": {{"kind": "{kind}", "plural": "x"}}, "versions": [{{"name": "v1"}}]}}}}"#
+            )
+        };
+        let files = MemFiles::new(&[
+            (
+                "/r/.kyverno-ls.yaml",
+                "crds: [api/*.json, missing/*.json]\n",
+            ),
+            ("/r/api/gadget.json", &crd("Gadget")),
+            ("/r/api/nested/other.json", &crd("Other")),
+            ("/r/p/policy.yaml", "kind: ClusterPolicy\n"),
+            // A TOML configuration in a folder below, naming a file of its own folder.
+            ("/r/p/.kyverno-ls.toml", "crds = [\"widget.crd\"]\n"),
+            ("/r/p/widget.crd", &crd("Widget")),
+            // Not named: a JSON file is not read for definitions otherwise.
+            ("/r/q/sprocket.json", &crd("Sprocket")),
+            ("/r/q/p.yaml", "kind: ClusterPolicy\n"),
+        ]);
+        let (all, _) = crate::vfs::walk(&files, Path::new("/r"), &crate::vfs::is_yaml);
+        let index = Index::build(&files, Path::new("/r"), &all);
+        assert_eq!(
+            index.crds.custom_names().collect::<Vec<_>>(),
+            ["Gadget", "Widget"]
+        );
+        assert_eq!(
+            index.crd_files.iter().collect::<Vec<_>>(),
+            [
+                Path::new("/r/api/gadget.json"),
+                Path::new("/r/p/widget.crd")
+            ]
+        );
+        assert_eq!(
+            index.crd_configs.iter().collect::<Vec<_>>(),
+            [
+                Path::new("/r/.kyverno-ls.yaml"),
+                Path::new("/r/p/.kyverno-ls.toml")
+            ]
         );
     }
 }

@@ -77,8 +77,8 @@ fn site_at<'a>(source: &str, analysis: &'a Analysis, offset: usize) -> Option<At
     if !expr.is_char_boundary(at) {
         return None;
     }
-    let checked = cel_lint::check_policy(root, policy);
-    let env = cel_lint::site_env(root, policy, &checked, index);
+    let checked = cel_lint::check_policy(&analysis.catalog, root, policy);
+    let env = cel_lint::site_env(&analysis.catalog, root, policy, &checked, index);
     Some(At {
         policy,
         root,
@@ -572,7 +572,7 @@ fn member_items(at: &At, ast: &Expr, receiver: &Expr) -> Vec<Completion> {
     // `object.` and below: the fields of the matched kinds, with Kubernetes' descriptions.
     for f in &resource {
         items.push(item(
-            f.name,
+            &f.name,
             CompletionKind::Field,
             f.shape.clone(),
             Some(resource_field_markdown(f)),
@@ -1043,15 +1043,15 @@ pub fn signature_help(source: &str, analysis: &Analysis, offset: usize) -> Optio
     })
 }
 
-/// A resource field's hover and completion documentation: its shape, Kubernetes'
-/// description, and which kinds of which Kubernetes version have it.
+/// A resource field's hover and completion documentation: its shape, its description (from
+/// Kubernetes or the CRD), and which kinds have it, from where.
 fn resource_field_markdown(f: &checker::ResourceField) -> String {
-    format!(
-        "**`{}`** · *{}*\n\n{}\n\n*{} (Kubernetes {})*",
-        f.name,
-        f.shape,
-        f.description.trim(),
-        f.kinds,
-        crate::k8s::KUBERNETES_VERSION
-    )
+    let mut md = format!("**`{}`** · *{}*\n\n", f.name, f.shape);
+    let description = f.description.trim();
+    if !description.is_empty() {
+        md.push_str(description);
+        md.push_str("\n\n");
+    }
+    md.push_str(&format!("*{} ({})*", f.kinds, f.source));
+    md
 }

@@ -301,6 +301,7 @@ pub fn completion(source: &str, analysis: &Analysis, offset: usize) -> Option<Ve
         .unwrap_or(Scope {
             context: Vec::new(),
             foreach_depth: 1,
+            element_lists: Vec::new(),
             background: true,
             any_root: false,
         });

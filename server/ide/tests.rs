@@ -694,6 +694,113 @@ fn cel_completion_and_hover_of_object_fields_come_from_the_kubernetes_api() {
 }
 
 #[test]
+fn cel_completion_and_hover_of_object_fields_come_from_a_crd_of_the_file() {
+    let t = "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+  - name: v1
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            description: What the widget should be.
+            properties:
+              replicas: {type: integer, description: How many widgets run.}
+              ports:
+                type: array
+                items: {type: object, properties: {port: {type: integer, description: The port.}}}
+---
+apiVersion: policies.kyverno.io/v1
+kind: ValidatingPolicy
+metadata:
+  name: widgets
+spec:
+  matchConstraints:
+    resourceRules:
+    - apiGroups: [example.com]
+      apiVersions: [v1]
+      operations: [CREATE]
+      resources: [widgets]
+  validations:
+  - expression: object.spec.replicas > 0
+";
+    let fields = |t: &str, at: usize| -> Vec<(String, String, String)> {
+        completion(t, &analyze(t), at)
+            .into_iter()
+            .filter(|c| c.kind == CompletionKind::Field)
+            .map(|c| {
+                (
+                    c.label,
+                    c.detail.unwrap_or_default(),
+                    c.documentation.unwrap_or_default(),
+                )
+            })
+            .collect()
+    };
+    let at = t.find("object.").unwrap() + "object.".len();
+    let with_dot = format!("{}{}", &t[..at], &t[at + "spec.replicas".len()..]);
+    assert_eq!(
+        fields(&with_dot, at),
+        [
+            (
+                "apiVersion".into(),
+                "string".into(),
+                "**`apiVersion`** · *string*\n\nThe group and version of the resource.\n\n*Widget (CRD widgets.example.com)*".into()
+            ),
+            (
+                "kind".into(),
+                "string".into(),
+                "**`kind`** · *string*\n\nThe kind of the resource.\n\n*Widget (CRD widgets.example.com)*".into()
+            ),
+            (
+                "metadata".into(),
+                "ObjectMeta".into(),
+                "**`metadata`** · *ObjectMeta*\n\nStandard object's metadata.\n\n*Widget (CRD widgets.example.com)*".into()
+            ),
+            (
+                "spec".into(),
+                "WidgetSpec".into(),
+                "**`spec`** · *WidgetSpec*\n\nWhat the widget should be.\n\n*Widget (CRD widgets.example.com)*".into()
+            ),
+        ]
+    );
+    // Below a list of the schema's objects, through a comprehension variable.
+    let t2 = t.replace(
+        "object.spec.replicas > 0",
+        "object.spec.ports.all(p, p.po > 0)",
+    );
+    let at = t2.find("p.po").unwrap() + "p.po".len();
+    assert_eq!(
+        fields(&t2, at),
+        [(
+            "port".into(),
+            "integer".into(),
+            "**`port`** · *integer*\n\nThe port.\n\n*Widget (CRD widgets.example.com)*".into()
+        )]
+    );
+    // Hover on a field shows the CRD's description.
+    let a = analyze(t);
+    let at = t.find("replicas > 0").unwrap() + 2;
+    let h = hover(t, &a, at).unwrap();
+    assert_eq!(&t[h.span.clone()], "replicas");
+    assert!(
+        h.markdown.ends_with(
+            "**`replicas`** · *integer*\n\nHow many widgets run.\n\n*Widget (CRD widgets.example.com)*"
+        ),
+        "{}",
+        h.markdown
+    );
+}
+
+#[test]
 fn cel_completion_of_member_functions_by_receiver_type() {
     let (t, at) = cel_edit("variables.images.", "");
     let items = completion(&t, &analyze(&t), at);

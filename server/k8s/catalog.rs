@@ -195,6 +195,46 @@ impl Catalog {
         (!found.is_empty()).then_some(found)
     }
 
+    /// [`Api::kinds_of_rule`], custom kinds included (`resources: [widgets]`): the kinds an
+    /// admission `resourceRules` entry can send as `object`, or `None` when one of its
+    /// resources may be something we do not know (a `*`, a plural neither part has, a custom
+    /// kind's version whose fields are not known, a subresource whose object is another kind).
+    pub fn kinds_of_rule(
+        &self,
+        groups: &[&str],
+        versions: &[&str],
+        resources: &[&str],
+    ) -> Option<Vec<&Kind>> {
+        let selects = |k: &Kind, plural: &str| {
+            k.plural == plural
+                && groups.iter().any(|g| *g == "*" || *g == k.group)
+                && versions.iter().any(|v| *v == "*" || *v == k.version)
+        };
+        let mut out: Vec<&Kind> = Vec::new();
+        for resource in resources {
+            let mut found = api()
+                .kinds_of_rule(groups, versions, std::slice::from_ref(resource))
+                .unwrap_or_default();
+            let (plural, sub) = resource.split_once('/').unwrap_or((resource, ""));
+            // Only the status subresource sends a custom resource itself.
+            if matches!(sub, "" | "status") {
+                if self.schemaless.iter().any(|k| selects(k, plural)) {
+                    return None;
+                }
+                found.extend(self.custom.kinds.iter().filter(|k| selects(k, plural)));
+            }
+            if found.is_empty() {
+                return None;
+            }
+            for k in found {
+                if !out.contains(&k) {
+                    out.push(k);
+                }
+            }
+        }
+        (!out.is_empty()).then_some(out)
+    }
+
     /// The kinds among `kinds` that a `match` kind selects; a group may have dots here.
     fn select<'a>(kinds: &'a [Kind], selector: &str) -> Vec<&'a Kind> {
         if kinds.is_empty() || selector.contains(['*', '?']) {
@@ -401,5 +441,47 @@ mod tests {
             Some(1)
         );
         assert_ne!(Catalog::builtin().fingerprint(), c.fingerprint());
+    }
+
+    #[test]
+    fn resource_rules_name_custom_kinds_by_plural() {
+        let c = widget();
+        let names = |c: &Catalog, groups: &[&str], versions: &[&str], resources: &[&str]| {
+            c.kinds_of_rule(groups, versions, resources).map(|ks| {
+                ks.iter()
+                    .map(|k| format!("{}/{}", k.api_version(), k.kind))
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(
+            names(&c, &["example.com"], &["v1"], &["widgets"]),
+            Some(vec!["example.com/v1/Widget".into()])
+        );
+        // Built-in and custom resources together; `status` sends the object itself.
+        assert_eq!(
+            names(&c, &["*"], &["*"], &["pods", "widgets/status"]),
+            Some(vec!["v1/Pod".into(), "example.com/v1/Widget".into()])
+        );
+        // Another group or version, another subresource, a plural nobody defines: unknown.
+        assert_eq!(names(&c, &["other.com"], &["v1"], &["widgets"]), None);
+        assert_eq!(names(&c, &["example.com"], &["v2"], &["widgets"]), None);
+        assert_eq!(
+            names(&c, &["example.com"], &["v1"], &["widgets/scale"]),
+            None
+        );
+        assert_eq!(names(&c, &["*"], &["*"], &["widgets", "gadgets"]), None);
+        assert_eq!(
+            names(&Catalog::builtin(), &["*"], &["*"], &["widgets"]),
+            None
+        );
+        // A served version without a schema may be what `*` selects: nothing is known.
+        let free = c.with_definitions(super::super::crd::read_all(
+            "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  group: example.com\n  names: {kind: Widget, plural: widgets}\n  versions:\n  - name: v2\n  - name: v1\n    schema:\n      openAPIV3Schema: {type: object, properties: {spec: {type: object, properties: {a: {type: string}}}}}\n",
+        ));
+        assert_eq!(names(&free, &["example.com"], &["*"], &["widgets"]), None);
+        assert_eq!(
+            names(&free, &["example.com"], &["v1"], &["widgets"]),
+            Some(vec!["example.com/v1/Widget".into()])
+        );
     }
 }

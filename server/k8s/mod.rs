@@ -35,7 +35,7 @@ pub enum Scope {
 }
 
 /// A top-level kind.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Kind {
     /// Empty for the core group.
     pub group: Text,

@@ -358,24 +358,29 @@ impl State {
     }
 
     /// Whether a change to the file at `path`, whose text is now `text` (when known), can
-    /// change an index: it held CustomResourceDefinitions, or now may define kinds or name
-    /// sample files.
+    /// change an index: it held CustomResourceDefinitions or named their files, or now may
+    /// define kinds, name their files or name sample files.
     pub fn changes_index(&self, path: &Path, text: Option<&str>) -> bool {
-        text.is_some_and(crate::host::index::may_change_index) || self.defines_kinds(path, None)
+        text.is_some_and(crate::host::index::may_change_index) || self.defines_kinds(path, text)
     }
 
     /// Whether the file at `path` held CustomResourceDefinitions when an index was read, or
-    /// its text (when known) now may.
+    /// was a configuration file naming files of them, or its text (when known) now may.
     pub fn defines_kinds(&self, path: &Path, text: Option<&str>) -> bool {
         if text.is_some_and(crate::k8s::crd::may_define) {
             return true;
         }
+        if crate::host::config::is_config_file(path) && text.is_some_and(|t| t.contains("crds")) {
+            return true;
+        }
         let lexical = workspace::normalize(path);
         let canonical = workspace::canonical_lenient(&lexical);
-        lock(&self.indexes).values().any(|i| {
-            i.crd_files.contains(&lexical)
-                || canonical.as_ref().is_some_and(|c| i.crd_files.contains(c))
-        })
+        let known = |set: &BTreeSet<PathBuf>| {
+            set.contains(&lexical) || canonical.as_ref().is_some_and(|c| set.contains(c))
+        };
+        lock(&self.indexes)
+            .values()
+            .any(|i| known(&i.crd_files) || known(&i.crd_configs))
     }
 
     /// Forgets which files the `samples` setting names (settings changed, files came or went).
@@ -489,11 +494,8 @@ fn configure(
     analysis: &mut crate::analysis::Analysis,
     asked: &mut BTreeSet<PathBuf>,
 ) {
-    use crate::host::config::{Config, FILE_NAMES};
-    let is_config = path
-        .file_name()
-        .is_some_and(|n| FILE_NAMES.iter().any(|c| n == *c));
-    if is_config {
+    use crate::host::config::{Config, is_config_file};
+    if is_config_file(path) {
         let config = Config::parse(path, text);
         analysis.diagnostics = config
             .problems

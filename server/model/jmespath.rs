@@ -17,6 +17,9 @@ pub struct Scope {
     pub context: Vec<String>,
     /// How many `foreach` levels enclose the site (`element` needs at least one).
     pub foreach_depth: usize,
+    /// The `list` expression of each `foreach` entry enclosing the site, outermost first
+    /// (`None` where it is not text): `element` is an item of the last one.
+    pub element_lists: Vec<Option<String>>,
     /// `spec.background` (default true): user-information variables are forbidden.
     pub background: bool,
     /// In a `verifyImages[].attestations[].conditions`, Kyverno adds the attestation's
@@ -81,6 +84,7 @@ pub(super) fn rule_sites(rule: &Node, rule_index: usize, background: bool) -> Ve
     let outer = Scope {
         context: Vec::new(),
         foreach_depth: 0,
+        element_lists: Vec::new(),
         background,
         any_root: false,
     };
@@ -336,6 +340,11 @@ fn foreach_item<'a>(item: &'a Node, outer: &Scope, inner: &Scope, out: &mut Vec<
         .get("context")
         .and_then(Node::as_sequence)
         .unwrap_or_default();
+    let mut inner = inner.clone();
+    inner
+        .element_lists
+        .push(item.get("list").and_then(Node::as_str).map(str::to_string));
+    let inner = &inner;
     let mut body = inner.clone();
     body.context.extend(names(context));
     for e in item.as_mapping().unwrap_or_default() {

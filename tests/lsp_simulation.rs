@@ -1725,3 +1725,45 @@ spec:
         response(50, json!({"uri": target, "text": text, "refused": []})),
     );
 }
+
+#[tokio::test]
+async fn a_sample_file_gets_hover_and_completion_of_its_kinds_fields() {
+    let pods = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  hostNetwork: false\n  containers:\n  - name: app\n    image: nginx\n";
+    let ws = Workspace::new(&[("samples/pods.yaml", pods)]);
+    let uri = ws.uri("samples/pods.yaml");
+    let mut s = start(&ws, json!({})).await;
+    s.open(&uri, pods).await;
+    s.diagnostics(&uri, Some(1)).await;
+    let h = s
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": 5, "character": 4}}),
+        )
+        .await;
+    same(&h["result"]["range"], range(5, 2, 5, 13));
+    let value = h["result"]["contents"]["value"].as_str().unwrap();
+    assert!(
+        value.starts_with("**`hostNetwork`** `boolean` — a field of Pod (Kubernetes 1.37)\n\n"),
+        "{value}"
+    );
+    // A new key under the container: Container's fields, less those written.
+    let typed = pods.replace("    image: nginx\n", "    image: nginx\n    imagePull\n");
+    s.replace(&uri, 2, &typed).await;
+    let items = s
+        .request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": uri}, "position": {"line": 9, "character": 13}}),
+        )
+        .await;
+    let labels: Vec<&str> = items["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert!(labels.contains(&"imagePullPolicy"), "{labels:?}");
+    assert!(
+        !labels.contains(&"image") && !labels.contains(&"name"),
+        "{labels:?}"
+    );
+}

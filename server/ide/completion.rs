@@ -11,7 +11,7 @@ use crate::policy::PolicyFamily;
 pub fn completion(text: &str, analysis: &Analysis, offset: usize) -> Vec<Completion> {
     let offset = crate::text::clamp_to_char(text, offset);
     let Some((kind, version, doc_span)) = policy_at(text, analysis, offset) else {
-        return Vec::new();
+        return resource_completion(text, analysis, offset).unwrap_or_default();
     };
     // Inside a CEL expression of either family: the CEL vocabulary.
     if let Some(items) = super::cel::completion(text, analysis, offset) {
@@ -99,6 +99,33 @@ pub fn completion(text: &str, analysis: &Analysis, offset: usize) -> Vec<Complet
             }
         })
         .collect()
+}
+
+/// Keys of a resource document (a sample): the fields of its kind at the cursor's place.
+fn resource_completion(text: &str, analysis: &Analysis, offset: usize) -> Option<Vec<Completion>> {
+    let doc_span = analysis.document_at(offset)?.doc.span.clone();
+    let line_start = text[..offset]
+        .rfind('\n')
+        .map_or(0, |i| i + 1)
+        .max(doc_span.start);
+    let before = &text[line_start..offset];
+    let cur = shape(before).unwrap_or(LineShape {
+        key_col: before.len(),
+        dash_col: None,
+        key: None,
+        opens_block: false,
+    });
+    // A value being typed is not a key.
+    if cur.key.is_some() {
+        return None;
+    }
+    let lines: Vec<&str> = text[doc_span.start..offset].split('\n').collect();
+    let line_no = lines.len() - 1;
+    let path = path_from_indentation(&lines, line_no, cur.key_col, cur.dash_col);
+    let typed = &before[cur.key_col.min(before.len())..];
+    let all_lines: Vec<&str> = text[doc_span].split('\n').collect();
+    let present = sibling_keys(&all_lines, line_no, cur.key_col, cur.dash_col.is_some());
+    super::resource_keys::resource_completion(text, analysis, offset, &path, typed, &present)
 }
 
 /// The values a scalar field takes: its enum, or `true`/`false`; `detail` names the field.

@@ -8,7 +8,10 @@ use crate::checks::schema::{SchemaNode, Schemas};
 use crate::policy::PolicyFamily;
 
 pub fn hover(text: &str, analysis: &Analysis, offset: usize) -> Option<Hover> {
-    let (kind, version, doc_span) = policy_at(text, analysis, offset)?;
+    let Some((kind, version, doc_span)) = policy_at(text, analysis, offset) else {
+        // A resource (a sample): its fields' documentation from the Kubernetes API.
+        return super::resource_keys::resource_hover(text, analysis, offset);
+    };
     // The value for the current sample first; a function's documentation stays below it.
     let (value, function) = match kind.family() {
         PolicyFamily::Jmespath => (

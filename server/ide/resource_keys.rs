@@ -138,8 +138,18 @@ pub fn completion(
 ) -> Option<Vec<Completion>> {
     let below = below_resource(path)?;
     let kinds = match_kinds(text, analysis, offset)?;
-    let catalog = &*analysis.catalog;
-    let (shapes, names, _) = shapes_at(catalog, &kinds, below)?;
+    complete_fields(&analysis.catalog, &kinds, below, typed, present)
+}
+
+/// The fields at `below` in the kinds named, less those `present`.
+fn complete_fields(
+    catalog: &Catalog,
+    kinds: &[String],
+    below: &[Seg],
+    typed: &str,
+    present: &[&str],
+) -> Option<Vec<Completion>> {
+    let (shapes, names, _) = shapes_at(catalog, kinds, below)?;
     // Inside an anchor being typed (`=(sec`), the name closes it.
     let opener = ["=(", "X(", "^(", "+(", "<(", "("]
         .into_iter()
@@ -219,14 +229,23 @@ pub fn hover(
     span: crate::diag::Span,
 ) -> Option<Hover> {
     let below = below_resource(path)?;
+    let kinds = match_kinds(text, analysis, offset)?;
+    field_hover(&analysis.catalog, &kinds, below, span)
+}
+
+/// The type and description of the field a path ends at, in the kinds named.
+fn field_hover(
+    catalog: &Catalog,
+    kinds: &[String],
+    below: &[Seg],
+    span: crate::diag::Span,
+) -> Option<Hover> {
     let (last, parent) = below.split_last()?;
     let Seg::Key(written) = last else {
         return None;
     };
     let key = anchor::parse(written).map_or(written.as_str(), |a| a.key);
-    let kinds = match_kinds(text, analysis, offset)?;
-    let catalog = &*analysis.catalog;
-    let (shapes, names, source) = shapes_at(catalog, &kinds, parent)?;
+    let (shapes, names, source) = shapes_at(catalog, kinds, parent)?;
     let field = fields_of(catalog, &shapes)
         .into_iter()
         .find(|f| f.name == key)?;
@@ -239,4 +258,50 @@ pub fn hover(
         ),
         span,
     })
+}
+
+/// The kind of a resource document (a sample: a modeline's file, a test's resources, a
+/// resource beside the policy), as a `match` would name it, when the catalog knows it.
+fn resource_kind(text: &str, analysis: &Analysis, offset: usize) -> Option<Vec<String>> {
+    let doc = analysis.document_at(offset)?;
+    if matches!(doc.kind, Some(crate::checks::DocKind::Policy(..))) {
+        return None;
+    }
+    let top = |key: &str| -> Option<String> {
+        if let Some(root) = &doc.doc.root {
+            return root.get(key)?.as_str().map(str::to_string);
+        }
+        text.get(doc.doc.span.clone())?.lines().find_map(|l| {
+            l.strip_prefix(key)?
+                .strip_prefix(':')
+                .map(|v| v.trim().trim_matches(['"', '\'']).to_string())
+        })
+    };
+    let selector = format!("{}/{}", top("apiVersion")?, top("kind")?);
+    crate::checks::resource_fields::rule_kinds(&analysis.catalog, std::slice::from_ref(&selector))?;
+    Some(vec![selector])
+}
+
+/// Hover on a key of a resource document: the field's type and description.
+pub fn resource_hover(text: &str, analysis: &Analysis, offset: usize) -> Option<Hover> {
+    let kinds = resource_kind(text, analysis, offset)?;
+    let root = analysis.document_at(offset)?.doc.root.as_ref()?;
+    let (path, target) = super::locate::path_in_tree(root, offset)?;
+    let super::locate::Target::Key(span) = target else {
+        return None;
+    };
+    field_hover(&analysis.catalog, &kinds, &path, span)
+}
+
+/// Completion of a key in a resource document, at `path` (the key being typed not included).
+pub fn resource_completion(
+    text: &str,
+    analysis: &Analysis,
+    offset: usize,
+    path: &[Seg],
+    typed: &str,
+    present: &[&str],
+) -> Option<Vec<Completion>> {
+    let kinds = resource_kind(text, analysis, offset)?;
+    complete_fields(&analysis.catalog, &kinds, path, typed, present)
 }

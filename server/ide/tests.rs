@@ -78,8 +78,16 @@ fn completes_enum_values() {
 }
 
 #[test]
-fn no_completion_outside_policies() {
+fn outside_policies_only_a_known_kinds_fields_complete() {
+    // A Pod (a sample resource): the fields of its spec.
     let t = "apiVersion: v1\nkind: Pod\nspec:\n  \n";
+    let l = labels(t, t.len() - 1);
+    assert!(
+        l.contains(&"containers".to_string()) && l.contains(&"hostNetwork".to_string()),
+        "{l:?}"
+    );
+    // A document of no known kind: nothing.
+    let t = "apiVersion: example.com/v1\nkind: Gadget\nspec:\n  \n";
     assert!(labels(t, t.len() - 1).is_empty());
 }
 
@@ -1086,6 +1094,50 @@ fn hover_on_a_pattern_key_shows_the_resource_field() {
         "{}",
         h.markdown
     );
+}
+
+/// A policy with a sample Pod in the same file: the sample's keys are documented and
+/// completed from the Kubernetes API, as the pattern's are.
+const WITH_SAMPLE: &str = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: p\nspec:\n  rules:\n  - name: r\n    match:\n      any:\n      - resources:\n          kinds: [Pod]\n    validate:\n      message: m\n      pattern:\n        spec:\n          hostNetwork: false\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: sample\nspec:\n  securityContext:\n    runAsNonRoot: true\n    SEC\n  containers:\n  - name: app\n    image: nginx\n";
+
+#[test]
+fn sample_resources_get_hover_and_completion_of_their_fields() {
+    let t = WITH_SAMPLE.replace("    SEC\n", "");
+    let a = analyze(&t);
+    let off = t.find("runAsNonRoot").unwrap() + 2;
+    let h = hover(&t, &a, off).unwrap();
+    assert_eq!(&t[h.span.clone()], "runAsNonRoot");
+    assert!(
+        h.markdown
+            .starts_with("**`runAsNonRoot`** `boolean` — a field of Pod (Kubernetes 1.37)\n\n"),
+        "{}",
+        h.markdown
+    );
+    let off = t.find("image: nginx").unwrap() + 1;
+    let h = hover(&t, &a, off).unwrap();
+    assert!(
+        h.markdown
+            .starts_with("**`image`** `string` — a field of Pod"),
+        "{}",
+        h.markdown
+    );
+    // Typing under the sample's `securityContext`: PodSecurityContext's fields, less the one
+    // already there.
+    let t = WITH_SAMPLE.replace("SEC", "runAs");
+    let off = t.find("runAs\n").unwrap() + 5;
+    let items = completion(&t, &analyze(&t), off);
+    let l: Vec<&str> = items.iter().map(|c| c.label.as_str()).collect();
+    assert!(
+        l.contains(&"runAsUser") && l.contains(&"seccompProfile"),
+        "{l:?}"
+    );
+    assert!(!l.contains(&"runAsNonRoot"), "{l:?}");
+    let user = items.iter().find(|c| c.label == "runAsUser").unwrap();
+    assert_eq!(user.detail.as_deref(), Some("integer (Pod)"));
+    assert_eq!(user.insert_text, "runAsUser: ");
+    // A document of no known kind gets neither.
+    let t = "apiVersion: cli.kyverno.io/v1alpha1\nkind: Test\nmetadata:\n  name: t\n";
+    assert_eq!(hover(t, &analyze(t), t.find("name: t").unwrap() + 1), None);
 }
 
 #[test]

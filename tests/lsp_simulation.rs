@@ -1767,3 +1767,37 @@ async fn a_sample_file_gets_hover_and_completion_of_its_kinds_fields() {
         "{labels:?}"
     );
 }
+
+#[tokio::test]
+async fn the_ignore_setting_silences_the_files_it_names() {
+    let broken = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: vendored\nspec:\n  backgrond: true\n  rules: []\n";
+    let ws = Workspace::new(&[("vendor/policy.yaml", broken), ("policy.yaml", broken)]);
+    let vendored = ws.uri("vendor/policy.yaml");
+    let ours = ws.uri("policy.yaml");
+    let mut s = start(
+        &ws,
+        json!({"initializationOptions": {"kyverno": {"diagnostics": {"ignore": ["vendor/**"]}}}}),
+    )
+    .await;
+    s.open(&vendored, broken).await;
+    let d = s.diagnostics(&vendored, Some(1)).await;
+    same(&d, publish(&vendored, Some(1), json!([])));
+    // The same text elsewhere is reported.
+    s.open(&ours, broken).await;
+    let d = s.diagnostics(&ours, Some(1)).await;
+    assert_eq!(
+        d["params"]["diagnostics"][0]["code"], "unknown-field",
+        "{d}"
+    );
+    // Without the setting, the vendored file is reported too.
+    s.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"kyverno": {"diagnostics": {"ignore": []}}}}),
+    )
+    .await;
+    let d = s.diagnostics(&vendored, Some(1)).await;
+    assert_eq!(
+        d["params"]["diagnostics"][0]["code"], "unknown-field",
+        "{d}"
+    );
+}

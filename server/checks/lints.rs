@@ -8,8 +8,8 @@
 //! - `preconditions-never-hold` (warning): preconditions made of fixed values that are false.
 //! - `pattern-never-fails` (warning): an empty `pattern` (or `anyPattern` entry).
 //! - opt-in `clusterpolicy-deprecated` (information): Kyverno 1.17 deprecated ClusterPolicy
-//!   and Policy, and plans to remove them in 1.20. Opt-in until a migration fix comes with it,
-//!   as most repositories cannot move yet and would see it on every policy.
+//!   and Policy, and plans to remove them in 1.20, pointing to `kyverno-ls migrate`. Still
+//!   opt-in: on by default it would mark every policy of a repository that cannot move yet.
 //! - opt-in `policy-missing-annotations`: no `policies.kyverno.io/title` or `/description`.
 //! - opt-in `enforce-without-test`: an Enforce policy that no `kyverno-test.yaml` lists.
 
@@ -60,7 +60,7 @@ fn deprecated_kind(root: &Node, kind: PolicyKind, out: &mut Vec<Diagnostic>) {
             crate::diag::Severity::Information,
             k.span.clone(),
             format!(
-                "Kyverno 1.17 deprecated {name}, and plans to remove it in 1.20: its CEL successors are {successor} for validate rules, and the Mutating, Generating and ImageValidating policies for the others."
+                "Kyverno 1.17 deprecated {name}, and plans to remove it in 1.20: its CEL successors are {successor} for validate rules, and the Mutating, Generating and ImageValidating policies for the others. `kyverno-ls migrate` (or the action \"Migrate to ValidatingPolicy\") rewrites validate rules and proves the result."
             ),
         )
         .with_tag(DiagTag::Deprecated),

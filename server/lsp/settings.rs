@@ -55,6 +55,9 @@ pub struct Settings {
     pub helm_path: Option<String>,
     /// Values files, relative to each chart's folder.
     pub helm_values: Vec<String>,
+    /// Globs of files not to report on, relative to each workspace folder, as the
+    /// configuration file's `ignore`.
+    pub ignore: Vec<String>,
 }
 
 impl Default for Settings {
@@ -66,6 +69,7 @@ impl Default for Settings {
             severity: BTreeMap::new(),
             helm_path: None,
             helm_values: Vec::new(),
+            ignore: Vec::new(),
         }
     }
 }
@@ -118,6 +122,19 @@ impl Settings {
         {
             s.schema_diagnostics = b;
         }
+        if let Some(globs) = diagnostics
+            .and_then(|d| d.get("ignore"))
+            .and_then(Value::as_array)
+        {
+            s.ignore = globs
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::trim)
+                .filter(|g| !g.is_empty())
+                .take(MAX_GLOBS)
+                .map(str::to_owned)
+                .collect();
+        }
         if let Some(map) = diagnostics
             .and_then(|d| d.get("severity"))
             .and_then(Value::as_object)
@@ -128,6 +145,22 @@ impl Settings {
                 .collect();
         }
         s
+    }
+
+    /// Whether the file at `path`, in the workspace folder `root`, is one the settings say not
+    /// to report on.
+    pub fn ignores(&self, root: &std::path::Path, path: &std::path::Path) -> bool {
+        if self.ignore.is_empty() {
+            return false;
+        }
+        let Ok(rel) = path.strip_prefix(root) else {
+            return false;
+        };
+        let segments: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        crate::glob::Globs::new(&self.ignore).matches(&segments)
     }
 
     /// The diagnostics as the user asked to see them: schema codes dropped when turned off,

@@ -217,6 +217,9 @@ impl State {
         crate::suppress::apply(text, &mut analysis.diagnostics);
         configure(config.as_ref(), &path, text, &mut analysis, &mut asked);
         settings.apply(&mut analysis.diagnostics);
+        if root.as_ref().is_some_and(|r| settings.ignores(r, &path)) {
+            analysis.diagnostics.clear();
+        }
         // Not for a document closed meanwhile (hover may analyse after the close).
         if self.documents.current(uri, None).is_some() {
             lock(&self.sources).insert(uri.clone(), asked);

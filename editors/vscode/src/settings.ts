@@ -16,6 +16,8 @@ export interface ServerSettings {
   diagnostics: {
     schema: boolean;
     severity: Record<string, Severity>;
+    /** Globs, relative to each workspace folder, of files to report nothing on. */
+    ignore: string[];
   };
   /** The Helm program (empty: `helm` on PATH) and values files relative to each chart. */
   helm: {
@@ -27,7 +29,7 @@ export interface ServerSettings {
 export const DEFAULTS: ServerSettings = {
   builtinSamples: true,
   samples: [],
-  diagnostics: { schema: true, severity: {} },
+  diagnostics: { schema: true, severity: {}, ignore: [] },
   helm: { path: '', values: [] },
 };
 
@@ -48,6 +50,7 @@ export function serverSettings(read: Reader): ServerSettings {
   const samples = read('samples');
   const schema = read('diagnostics.schema');
   const severity = read('diagnostics.severity');
+  const ignore = read('diagnostics.ignore');
   const helmPath = read('helm.path');
   const helmValues = read('helm.values');
   const sev: Record<string, Severity> = {};
@@ -64,6 +67,7 @@ export function serverSettings(read: Reader): ServerSettings {
     diagnostics: {
       schema: typeof schema === 'boolean' ? schema : DEFAULTS.diagnostics.schema,
       severity: sev,
+      ignore: Array.isArray(ignore) ? nonEmptyStrings(ignore) : [],
     },
     helm: {
       path: typeof helmPath === 'string' ? helmPath.trim() : '',

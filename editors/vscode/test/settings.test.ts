@@ -8,7 +8,7 @@ test('defaults when nothing is set', () => {
     kyverno: {
       builtinSamples: true,
       samples: [],
-      diagnostics: { schema: true, severity: {} },
+      diagnostics: { schema: true, severity: {}, ignore: [] },
       helm: { path: '', values: [] },
     },
   });
@@ -19,7 +19,11 @@ test('the section as VS Code nests it (dotted keys become objects)', () => {
     server: { path: '~/bin/kyverno-ls' },
     builtinSamples: false,
     samples: ['samples/**/*.yaml', 'more/*.yml'],
-    diagnostics: { schema: false, severity: { 'rule-fails': 'error', 'rule-error': 'off' } },
+    diagnostics: {
+      schema: false,
+      severity: { 'rule-fails': 'error', 'rule-error': 'off' },
+      ignore: ['vendor/**', 4, ''],
+    },
     helm: { path: ' /opt/helm/bin/helm ', values: ['ci/strict.yaml', 2, ' '] },
     trace: { server: 'verbose' },
   };
@@ -28,7 +32,7 @@ test('the section as VS Code nests it (dotted keys become objects)', () => {
     kyverno: {
       builtinSamples: false,
       samples: ['samples/**/*.yaml', 'more/*.yml'],
-      diagnostics: { schema: false, severity: { 'rule-fails': 'error', 'rule-error': 'off' } },
+      diagnostics: { schema: false, severity: { 'rule-fails': 'error', 'rule-error': 'off' }, ignore: ['vendor/**'] },
       helm: { path: '/opt/helm/bin/helm', values: ['ci/strict.yaml'] },
     },
   });
@@ -44,7 +48,7 @@ test('wrong types fall back to the defaults; unknown severities are dropped', ()
     kyverno: {
       builtinSamples: true,
       samples: ['ok/*.yaml'],
-      diagnostics: { schema: true, severity: { 'unknown-field': 'hint' } },
+      diagnostics: { schema: true, severity: { 'unknown-field': 'hint' }, ignore: [] },
       helm: { path: '', values: [] },
     },
   });
@@ -52,7 +56,7 @@ test('wrong types fall back to the defaults; unknown severities are dropped', ()
     kyverno: {
       builtinSamples: true,
       samples: [],
-      diagnostics: { schema: true, severity: {} },
+      diagnostics: { schema: true, severity: {}, ignore: [] },
       helm: { path: '', values: [] },
     },
   });

@@ -189,6 +189,7 @@ impl Settings {
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::path::Path;
 
     #[test]
     fn with_or_without_the_section_wrapper() {
@@ -214,6 +215,7 @@ mod tests {
             "diagnostics": {
                 "schema": false,
                 "severity": {"rule-fails": "error", "deprecated": "off", "x": "loud", "y": 1},
+                "ignore": ["vendor/**", " ", 2],
             },
         }}));
         assert_eq!(
@@ -230,8 +232,12 @@ mod tests {
                 .collect(),
                 helm_path: None,
                 helm_values: Vec::new(),
+                ignore: vec!["vendor/**".to_owned()],
             }
         );
+        assert!(s.ignores(Path::new("/ws"), Path::new("/ws/vendor/a/p.yaml")));
+        assert!(!s.ignores(Path::new("/ws"), Path::new("/ws/policies/p.yaml")));
+        assert!(!s.ignores(Path::new("/other"), Path::new("/ws/vendor/p.yaml")));
         let h = s.updated(&json!({"helm": {"path": "/opt/helm", "values": ["ci/a.yaml", 1, ""]}}));
         assert_eq!(h.helm_path.as_deref(), Some("/opt/helm"));
         assert_eq!(h.helm_values, ["ci/a.yaml"]);

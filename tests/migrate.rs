@@ -456,3 +456,75 @@ fn excluded_names_are_a_match_condition_and_turn_autogen_off() {
         serde_json::json!({"podControllers": {"controllers": []}})
     );
 }
+
+/// Kyverno's tutorial: a `foreach` over the Pod's container lists with `deny` conditions, and
+/// the precondition that leaves out deletions.
+#[test]
+fn the_tutorials_policy_migrates_and_decides_alike() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/tutorial-policy.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let analysis = kyverno_ls::analysis::analyze(&text);
+    let m = migrate::migrate(&text, &analysis);
+    assert_eq!(m.refused, vec![]);
+    let doc = &m.migrated[0].document;
+    assert_eq!(doc["kind"], "NamespacedValidatingPolicy");
+    let lists = "object.spec.?ephemeralContainers.orValue([]) + object.spec.?initContainers.orValue([]) + object.spec.?containers.orValue([])";
+    assert_eq!(
+        doc["spec"]["matchConditions"],
+        serde_json::json!([{"name": "foreach-has-elements", "expression": format!("(size({lists}) > 0)")}])
+    );
+    assert_eq!(
+        doc["spec"]["validations"],
+        serde_json::json!([{
+            "expression": format!("({lists}).all(container, ('ALL' in container.?securityContext.?capabilities.?drop.orValue([]).map(x, x.upperAscii())))"),
+            "message": "Containers must drop `ALL` capabilities."
+        }])
+    );
+    assert_eq!(
+        doc["spec"]["matchConstraints"]["resourceRules"][0]["operations"],
+        serde_json::json!(["CREATE", "UPDATE"])
+    );
+    assert_eq!(
+        m.migrated[0].notes,
+        vec![
+            "Kyverno also reads each entry of `container.?securityContext.?capabilities.?drop.orValue([]).map(x, x.upperAscii())` as a wildcard pattern (an entry `*` would count as `ALL`); the migrated policy compares them as text".to_string(),
+            "Kyverno also applied the rule to ReplicationControllers; a ValidatingPolicy's autogen does not cover them".to_string(),
+        ]
+    );
+    let proof = migrate::proof::prove_samples(&analysis, &m, &kyverno_ls::engine::Env::fixed());
+    assert_eq!((proof.samples, proof.differences.len()), (5, 0));
+}
+
+#[test]
+fn deny_conditions_on_resource_fields() {
+    let m = migrate_text(
+        "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: p\nspec:\n  rules:\n  - name: r\n    match:\n      any:\n      - resources:\n          kinds: [Pod]\n    validate:\n      message: host network\n      deny:\n        conditions:\n          any:\n          - key: \"{{ request.object.spec.hostNetwork || `false` }}\"\n            operator: Equals\n            value: true\n          - key: \"{{ request.object.spec.serviceAccountName }}\"\n            operator: AnyIn\n            value: [default, admin]\n",
+    );
+    assert_eq!(m.refused, vec![]);
+    assert_eq!(
+        m.migrated[0].document["spec"]["validations"][0]["expression"],
+        "!((object.spec.?hostNetwork.orValue(false) == true) || (object.spec.serviceAccountName in ['default', 'admin']))"
+    );
+}
+
+/// The README's before and after are what `migrate` prints for the tutorial's policy today.
+#[test]
+fn the_readme_shows_the_tutorials_migration_as_it_is() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kyverno-ls"))
+        .current_dir(root)
+        .args(["migrate", "examples/tutorial-policy.yaml"])
+        .output()
+        .unwrap();
+    let after = format!("```yaml\n{}```", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        readme.contains(&after),
+        "the README's migration example is out of date"
+    );
+    let proof = format!("```text\n{}```", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        readme.contains(&proof),
+        "the README's proof output is out of date"
+    );
+}

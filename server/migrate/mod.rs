@@ -11,6 +11,7 @@
 //! one become `<policy>-<rule>`, so that each keeps its own verdict as `kyverno test` reports
 //! it.
 
+pub mod conditions;
 pub mod pattern;
 pub mod proof;
 
@@ -233,6 +234,8 @@ fn translate(
     let message_fields = message_fields(message, &mut notes);
     // Where the pattern makes Kyverno skip, the policy does not apply: a match condition.
     let skip: Expr;
+    // The match condition's name says why the policy would not apply.
+    let mut skip_name = "pattern-anchors-hold";
     if let Some(p) = validate.get("pattern") {
         let j = root(p, &root_shapes, "validate/pattern")?;
         skip = j.skip;
@@ -254,6 +257,20 @@ fn translate(
             Expr::or(alts.into_iter().map(|j| j.pass).collect()).text,
             &message_fields,
         ));
+    } else if let Some(entries) = validate.get("foreach") {
+        let object = conditions::object_shape(&kinds);
+        let (check, nonempty) = foreach(entries, object, &mut notes)?;
+        skip = Expr::negate(nonempty);
+        skip_name = "foreach-has-elements";
+        validations.push(validation(check.text, &message_fields));
+    } else if let Some(deny) = validate.get("deny") {
+        let scope = conditions::Scope {
+            element: None,
+            object: conditions::object_shape(&kinds),
+        };
+        let block = deny_block(deny, &scope, "validate/deny", &mut notes)?;
+        skip = Expr::atom("false");
+        validations.push(validation(Expr::negate(block).text, &message_fields));
     } else if let Some(cel) = validate.get("cel") {
         return cel_rule(
             policy,
@@ -267,7 +284,7 @@ fn translate(
             notes,
         );
     } else {
-        let form = ["deny", "foreach", "podSecurity", "manifests"]
+        let form = ["podSecurity", "manifests"]
             .into_iter()
             .find(|k| validate.get(*k).is_some())
             .unwrap_or("validate");
@@ -283,8 +300,7 @@ fn translate(
     out_spec.insert("matchConstraints".into(), constraints);
     let mut conditions = conditions;
     if !skip.is_false() {
-        conditions
-            .push(json!({"name": "pattern-anchors-hold", "expression": Expr::negate(skip).text}));
+        conditions.push(json!({"name": skip_name, "expression": Expr::negate(skip).text}));
     }
     if !conditions.is_empty() {
         out_spec.insert("matchConditions".into(), Value::Array(conditions));
@@ -294,6 +310,84 @@ fn translate(
     }
     out_spec.insert("validations".into(), Value::Array(validations));
     Ok((document(policy, namespaced, name, out_spec), notes))
+}
+
+/// The conditions of a `deny`, which must have some.
+fn deny_block(
+    deny: &Value,
+    scope: &conditions::Scope,
+    at: &str,
+    notes: &mut Vec<String>,
+) -> Result<Expr, Refused> {
+    let c = deny
+        .get("conditions")
+        .filter(|c| !is_empty(c))
+        .ok_or_else(|| refused(at, "a `deny` without conditions is not translated"))?;
+    conditions::block(c, scope, &format!("{at}/conditions"), notes)
+}
+
+/// `foreach` entries (one level, each with a `deny` or a `pattern`): every element of every
+/// list must pass, and Kyverno gives no verdict at all when no list has an element, which a
+/// match condition says.
+fn foreach(
+    entries: &Value,
+    object: Option<Shape>,
+    notes: &mut Vec<String>,
+) -> Result<(Expr, Expr), Refused> {
+    let list = entries
+        .as_array()
+        .filter(|l| !l.is_empty())
+        .ok_or_else(|| refused("validate/foreach", "`foreach` must be a non-empty list"))?;
+    let mut checks = Vec::new();
+    let mut nonempty = Vec::new();
+    for (i, entry) in list.iter().enumerate() {
+        let at = format!("validate/foreach/{i}");
+        for key in entry.as_object().into_iter().flatten().map(|(k, _)| k) {
+            if !matches!(key.as_str(), "list" | "deny" | "pattern") {
+                return Err(refused(
+                    &format!("{at}/{key}"),
+                    format!("`{key}` in a `foreach` entry is not translated yet"),
+                ));
+            }
+        }
+        let expr = entry
+            .get("list")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let outer = conditions::Scope {
+            element: None,
+            object: object.clone(),
+        };
+        let (items, shape) = conditions::list(expr, &outer, &format!("{at}/list"))?;
+        let var = match &shape {
+            Some(Shape::Object(_)) if expr.contains("ontainers") => "container",
+            _ => "element",
+        };
+        let body = if let Some(deny) = entry.get("deny") {
+            let scope = conditions::Scope {
+                element: Some((var, shape.clone())),
+                object: object.clone(),
+            };
+            Expr::negate(deny_block(deny, &scope, &format!("{at}/deny"), notes)?)
+        } else if let Some(p) = entry.get("pattern") {
+            let judged = Translator::new().value(p, var, &shape, &format!("{at}/pattern"))?;
+            if !judged.skip.is_false() {
+                return Err(refused(
+                    &format!("{at}/pattern"),
+                    "anchors that skip elements of a `foreach` are not translated yet",
+                ));
+            }
+            judged.pass
+        } else {
+            return Err(refused(
+                &at,
+                "a `foreach` entry without `deny` or `pattern` is not translated yet",
+            ));
+        };
+        checks.push(Expr::atom(format!("({items}).all({var}, {})", body.text)));
+        nonempty.push(Expr::compare(format!("size({items}) > 0")));
+    }
+    Ok((Expr::and(checks), Expr::or(nonempty)))
 }
 
 /// A `validate.cel` rule: its expressions are already the ValidatingPolicy's.

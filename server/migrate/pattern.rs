@@ -51,7 +51,7 @@ impl Expr {
         }
     }
 
-    fn compare(text: impl Into<String>) -> Expr {
+    pub fn compare(text: impl Into<String>) -> Expr {
         Expr {
             text: text.into(),
             prec: Prec::Compare,
@@ -131,6 +131,9 @@ impl Expr {
         if e.is_false() {
             return Expr::atom("true");
         }
+        if let Some(inner) = negated(&e.text) {
+            return Expr::atom(format!("({inner})"));
+        }
         if let Some(inner) = e.text.strip_prefix("!has(") {
             if e.prec == Prec::Atom && !inner.contains('(') {
                 return Expr::atom(format!("has({inner}"));
@@ -138,6 +141,38 @@ impl Expr {
         }
         Expr::atom(format!("!{}", e.within(Prec::Atom)))
     }
+}
+
+/// The inside of `!(inner)` when the parentheses enclose all of it.
+fn negated(text: &str) -> Option<&str> {
+    let inner = text.strip_prefix("!(")?.strip_suffix(')')?;
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in inner.chars() {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '\'' | '"' => quote = Some(c),
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth < 0 {
+                    return None;
+                }
+            }
+            _ => {}
+        }
+    }
+    (depth == 0 && quote.is_none()).then_some(inner)
 }
 
 /// What is known of the value at a place: the API's shape, or nothing.

@@ -144,6 +144,9 @@ impl HelmRunner {
                 Err(e) => return Render::Failed(e),
             }
         }
+        // A process group of its own, so that a time limit stops what helm started too.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         // Plugins are other programs; a render needs none.
         cmd.env("HELM_NO_PLUGINS", "1")
             .current_dir(chart)
@@ -189,6 +192,11 @@ impl HelmRunner {
                     std::thread::sleep(Duration::from_millis(5));
                 }
                 _ => {
+                    #[cfg(unix)]
+                    let _ = rustix::process::kill_process_group(
+                        rustix::process::Pid::from_child(&child),
+                        rustix::process::Signal::KILL,
+                    );
                     let _ = child.kill();
                     let _ = child.wait();
                     break None;
@@ -196,8 +204,8 @@ impl HelmRunner {
             }
         };
         let Some(status) = status else {
-            // The readers are not waited for: a program the killed one started may hold its
-            // pipes open; each reader ends when they close.
+            // The readers are not waited for: a program that left the process group may hold
+            // its pipes open; each reader ends when they close.
             return Render::Failed(format!(
                 "`helm template` did not finish within {} seconds.",
                 self.timeout.as_secs_f64()
@@ -292,6 +300,37 @@ mod tests {
             Render::Failed("`helm template` did not finish within 0.2 seconds.".into())
         );
         assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn the_time_limit_stops_what_helm_started_too() {
+        // The script starts a child that would outlive it, and says where.
+        let (dir, chart, helm) =
+            chart_and_helm("sleep 30 &\necho $! > \"$(dirname \"$0\")/child\"\nwait");
+        let runner = HelmRunner::new(Some(helm), Vec::new(), ValuesBase::Given)
+            .with_timeout(Duration::from_millis(300));
+        assert_eq!(
+            runner.render(&chart),
+            Render::Failed("`helm template` did not finish within 0.3 seconds.".into())
+        );
+        let pid = std::fs::read_to_string(dir.path().join("child")).unwrap();
+        let stat = format!("/proc/{}/stat", pid.trim());
+        // Gone, or a zombie that init has not reaped yet.
+        let alive = || {
+            std::fs::read_to_string(&stat)
+                .ok()
+                .and_then(|s| {
+                    s.rsplit(')')
+                        .next()
+                        .map(|r| r.trim_start().starts_with(['R', 'S', 'D']))
+                })
+                .unwrap_or(false)
+        };
+        let started = Instant::now();
+        while alive() && started.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(!alive(), "helm's child still runs");
     }
 
     #[test]

@@ -441,7 +441,7 @@ async fn a_sample_file_edited_on_disk_republishes() {
         "params": {"registrations": [{
             "id": "kyverno-ls/samples",
             "method": "workspace/didChangeWatchedFiles",
-            "registerOptions": {"watchers": [{"globPattern": "**/*.{yaml,yml}"}]},
+            "registerOptions": {"watchers": [{"globPattern": "**/*.{yaml,yml,json,tpl}"}]},
         }]}}),
     );
     s.respond(&register, Value::Null).await;

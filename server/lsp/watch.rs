@@ -15,11 +15,12 @@ use tower_lsp_server::ls_types::{
 use super::state::State;
 use super::workspace::path_of;
 
-/// The registration id of the file watcher, and what it watches.
+/// The registration id of the file watcher, and what it watches: YAML files, JSON files (the
+/// configuration's `crds` may name them) and Helm's `.tpl` helpers (a chart renders them).
 pub const WATCHER_ID: &str = "kyverno-ls/samples";
-pub const WATCH_GLOB: &str = "**/*.{yaml,yml}";
+pub const WATCH_GLOB: &str = "**/*.{yaml,yml,json,tpl}";
 
-/// After `initialized`: asks a client that supports it to report changes to YAML files.
+/// After `initialized`: asks a client that supports it to report changes to the files above.
 pub fn register(state: &State, client: &Client) {
     let supported = state
         .client_capabilities

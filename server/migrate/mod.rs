@@ -183,7 +183,7 @@ fn translate(
             format!("only validate rules become ValidatingPolicies; a {what} rule is not migrated"),
         ));
     };
-    for key in ["context", "celPreconditions"] {
+    for key in ["context"] {
         if rule.get(key).is_some_and(|v| !is_empty(v)) {
             return Err(refused(
                 key,
@@ -220,9 +220,42 @@ fn translate(
     }
 
     let kinds = matched_kinds(rule)?;
-    let (mut constraints, conditions) = match_constraints(rule, &kinds)?;
+    let (mut constraints, mut conditions) = match_constraints(rule, &kinds)?;
+    // Where preconditions do not hold Kyverno skips the rule, as a ValidatingPolicy skips
+    // where a match condition does not.
     if let Some(pre) = rule.get("preconditions").filter(|v| !is_empty(v)) {
-        operation_preconditions(pre, &mut constraints)?;
+        if !operation_preconditions(pre, &mut constraints)? {
+            let scope = conditions::Scope {
+                element: None,
+                object: conditions::object_shape(&kinds),
+            };
+            let holds = conditions::block(pre, &scope, "preconditions", &mut notes)?;
+            conditions.push(json!({"name": "preconditions", "expression": holds.text}));
+        }
+    }
+    for (i, c) in rule
+        .get("celPreconditions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let (Some(name), Some(expression)) = (
+            c.get("name").and_then(Value::as_str),
+            c.get("expression").and_then(Value::as_str),
+        ) else {
+            return Err(refused(
+                &format!("celPreconditions/{i}"),
+                "a CEL precondition needs a name and an expression",
+            ));
+        };
+        if conditions.iter().any(|m| m["name"] == name) {
+            return Err(refused(
+                &format!("celPreconditions/{i}"),
+                format!("the name `{name}` is taken by another match condition"),
+            ));
+        }
+        conditions.push(json!({"name": name, "expression": expression}));
     }
     let root_shapes: Vec<Shape> = kinds.iter().map(|k| Shape::Object(k.ty)).collect();
 
@@ -796,9 +829,9 @@ fn exclusions(
 
 /// Preconditions that read only `request.operation` (`{{ request.operation || 'BACKGROUND' }}`
 /// is not `DELETE`), decided here for each operation the resource rules name, by the engine's
-/// own condition evaluation: the operations they hold for stay, the others go. Any other
-/// precondition is refused.
-fn operation_preconditions(pre: &Value, constraints: &mut Value) -> Result<(), Refused> {
+/// own condition evaluation: the operations they hold for stay, the others go. False when they
+/// read more, for a match condition to say.
+fn operation_preconditions(pre: &Value, constraints: &mut Value) -> Result<bool, Refused> {
     let only_operation = |s: &str| {
         let mut rest = s;
         while let Some(start) = rest.find("{{") {
@@ -834,10 +867,7 @@ fn operation_preconditions(pre: &Value, constraints: &mut Value) -> Result<(), R
     let mut texts = Vec::new();
     strings(pre, &mut texts);
     if !texts.iter().all(|t| only_operation(t)) {
-        return Err(refused(
-            "preconditions",
-            "preconditions that read more than `request.operation` are not translated yet",
-        ));
+        return Ok(false);
     }
     let pre_engine = crate::jmespath::value::Value::from_json(pre);
     let env = crate::engine::Env::fixed();
@@ -857,7 +887,7 @@ fn operation_preconditions(pre: &Value, constraints: &mut Value) -> Result<(), R
             })
     };
     let Some(rules) = constraints["resourceRules"].as_array_mut() else {
-        return Ok(());
+        return Ok(true);
     };
     for r in rules.iter_mut() {
         let ops: Vec<String> = r["operations"]
@@ -881,7 +911,7 @@ fn operation_preconditions(pre: &Value, constraints: &mut Value) -> Result<(), R
         }
         r["operations"] = json!(kept);
     }
-    Ok(())
+    Ok(true)
 }
 
 /// `spec.autogen` where the ValidatingPolicy's default would differ from what the

@@ -446,37 +446,54 @@ impl Translator {
         if value_pattern::contains_wildcard(anchored.map_or(key, |a| a.key)) {
             return Err(refuse("wildcard keys are not translated"));
         }
+        // Kyverno reads a field written as null like an absent one, and a map or a list checked
+        // below it fails there: only a value that is set is looked into.
+        let looked_into = p.is_object() || p.is_array() || p.as_str() == Some("*");
+        let not_null = |value: &str| {
+            if looked_into {
+                Expr::compare(format!("{value} != null"))
+            } else {
+                Expr::atom("true")
+            }
+        };
+        let set = |value: &str, has: &Expr| Expr::and(vec![has.clone(), not_null(value)]);
         let Some(a) = anchored else {
             let (value, has) = select(x, key);
+            let set = set(&value, &has);
             if p.as_str() == Some("*") {
-                return Ok(Judged::never_skips(has));
+                return Ok(Judged::never_skips(set));
             }
             let child = self.value(p, &value, &inner, at)?;
             // Absent, the field is checked as null: it passes or fails, never skips.
             let pass = if missing_passes(p) {
-                Expr::or(vec![Expr::not(has.clone()), child.pass])
+                Expr::or(vec![Expr::not(set.clone()), child.pass])
             } else {
-                Expr::and(vec![has.clone(), child.pass])
+                Expr::and(vec![set.clone(), child.pass])
             };
             return Ok(Judged {
                 pass,
-                skip: Expr::and(vec![has, child.skip]),
+                skip: Expr::and(vec![set, child.skip]),
             });
         };
         let (value, has) = select(x, a.key);
+        let set = set(&value, &has);
         match a.kind {
             AnchorKind::Equality => {
                 let child = self.value(p, &value, &inner, at)?;
+                // Past `!has(…) ||`, the field is there.
                 Ok(Judged {
-                    pass: Expr::or(vec![Expr::not(has.clone()), child.pass]),
-                    skip: Expr::and(vec![has, child.skip]),
+                    pass: Expr::or(vec![
+                        Expr::not(has),
+                        Expr::and(vec![not_null(&value), child.pass]),
+                    ]),
+                    skip: Expr::and(vec![set, child.skip]),
                 })
             }
             AnchorKind::Negation => Ok(Judged::never_skips(Expr::not(has))),
             AnchorKind::Condition => {
                 // Absent or not holding: the map skips.
                 let child = self.value(p, &value, &inner, at)?;
-                let pass = Expr::and(vec![has, child.pass]);
+                let pass = Expr::and(vec![set, child.pass]);
                 Ok(Judged {
                     skip: Expr::not(pass.clone()),
                     pass,
@@ -484,9 +501,10 @@ impl Translator {
             }
             AnchorKind::Global => {
                 let child = self.value(p, &value, &inner, at)?;
+                let holds = Expr::and(vec![not_null(&value), child.pass]);
                 Ok(Judged {
-                    pass: Expr::or(vec![Expr::not(has.clone()), child.pass.clone()]),
-                    skip: Expr::and(vec![has, Expr::not(child.pass)]),
+                    pass: Expr::or(vec![Expr::not(has.clone()), holds.clone()]),
+                    skip: Expr::and(vec![has, Expr::not(holds)]),
                 })
             }
             AnchorKind::Existence => {
@@ -512,6 +530,7 @@ impl Translator {
                         body?.pass.text
                     )));
                 }
+                all.insert(0, not_null(&value));
                 Ok(Judged::never_skips(Expr::or(vec![
                     Expr::not(has),
                     Expr::and(all),

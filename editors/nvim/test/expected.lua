@@ -194,7 +194,7 @@ return {
     '  validationActions:',
     '  - Deny',
     '  validations:',
-    '  - expression: has(object.metadata) && has(object.metadata.labels) && has(object.metadata.labels.team) && size(object.metadata.labels.team) > 0',
+    '  - expression: has(object.metadata) && object.metadata != null && has(object.metadata.labels) && object.metadata.labels != null && has(object.metadata.labels.team) && size(object.metadata.labels.team) > 0',
     '    message: Pods need a team.',
     '',
   },

@@ -150,6 +150,14 @@ return {
         show_text('kyverno-ls://test-report', text)
       end)
     end, { desc = 'kyverno-ls: run this test manifest' })
+    vim.api.nvim_buf_create_user_command(bufnr, 'KyvernoShowRendered', function()
+      execute('kyverno.showRendered', { uri }, function(rendered)
+        if type(rendered) == 'table' and type(rendered.rendered) == 'string' then
+          show_text('kyverno-ls://rendered', rendered.rendered)
+          vim.bo.filetype = 'yaml'
+        end
+      end)
+    end, { desc = 'kyverno-ls: what Helm renders from this template' })
 
     if vim.g.kyverno_ls_codelens ~= false and client:supports_method('textDocument/codeLens') then
       local group = vim.api.nvim_create_augroup('kyverno_ls_codelens_' .. bufnr, { clear = true })

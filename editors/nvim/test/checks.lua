@@ -506,6 +506,18 @@ function C.helm(opts)
     },
     'after :write, the new render: the verdict on the rule name'
   )
+  -- :KyvernoShowRendered shows what Helm rendered, in a scratch buffer.
+  vim.cmd('KyvernoShowRendered')
+  H.eq(
+    H.wait_for(function()
+      local name = vim.api.nvim_buf_get_name(0)
+      return name:find('kyverno-ls://rendered', 1, true) and vim.api.nvim_buf_get_lines(0, 0, 2, false)
+    end),
+    { '---', '# Source: pols/templates/policy.yaml' },
+    ':KyvernoShowRendered opens the render'
+  )
+  vim.cmd('close')
+  vim.api.nvim_set_current_buf(bufnr)
   opts.set_settings({ helm = { path = '' } })
   vim.fn.delete(dir, 'rf')
 end

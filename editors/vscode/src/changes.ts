@@ -4,6 +4,7 @@
 
 export const SHOW_MUTATIONS = 'kyverno.showMutations';
 export const SHOW_GENERATED = 'kyverno.showGenerated';
+export const SHOW_RENDERED = 'kyverno.showRendered';
 
 /** One mutated sample: its YAML before and after the policy's mutations. */
 export interface Mutation {
@@ -65,4 +66,21 @@ export function generatedDocument(list: readonly Generated[]): string {
   return list
     .map((g) => `# Created by rule ${g.rule} for ${g.sample}\n${g.resources}`)
     .join('---\n');
+}
+
+/**
+ * What Helm renders from a template, as kyverno.showRendered answers it (`{chart, template,
+ * rendered}`): the YAML stream, introduced by a comment naming the template; undefined for an
+ * answer of another shape.
+ */
+export function renderedDocument(result: unknown): string | undefined {
+  if (result === null || typeof result !== 'object' || Array.isArray(result)) {
+    return undefined;
+  }
+  const o = result as Record<string, unknown>;
+  const [chart, template, rendered] = ['chart', 'template', 'rendered'].map((k) => text(o, k));
+  if (chart === undefined || template === undefined || rendered === undefined) {
+    return undefined;
+  }
+  return `# Rendered by Helm from ${template} of ${chart}\n${rendered}`;
 }

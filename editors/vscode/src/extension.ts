@@ -21,7 +21,16 @@ import {
   TransportKind,
 } from 'vscode-languageclient/node';
 
-import { diffTitle, generated, generatedDocument, mutations, SHOW_GENERATED, SHOW_MUTATIONS } from './changes';
+import {
+  diffTitle,
+  generated,
+  generatedDocument,
+  mutations,
+  renderedDocument,
+  SHOW_GENERATED,
+  SHOW_MUTATIONS,
+  SHOW_RENDERED,
+} from './changes';
 import { PICK_PROMPT, ruleChoices, sampleChoices } from './samples';
 import { bundledPath, isExecutableFile, resolveServer, SETTING } from './serverPath';
 import { registerYamlSchemas } from './yamlSchemas';
@@ -61,6 +70,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('kyverno.client.pickSample', () => pickSample()),
     vscode.commands.registerCommand('kyverno.client.showRuleResults', () => showRuleResults()),
     vscode.commands.registerCommand('kyverno.client.showOutput', () => serverOutput?.show(true)),
+    vscode.commands.registerCommand('kyverno.client.showRendered', () => showRendered()),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(SETTING)) {
         void restart(context);
@@ -322,6 +332,22 @@ async function runTests(): Promise<void> {
     () => serverCommand(c, RUN_TESTS, []),
   );
   showReport(RUN_TESTS, result);
+}
+
+/** A Helm template's render, the documents its findings come from, in a new YAML document. */
+async function showRendered(): Promise<void> {
+  const c = running();
+  const editor = vscode.window.activeTextEditor;
+  if (c === undefined || editor === undefined) {
+    return;
+  }
+  const result = await serverCommand(c, SHOW_RENDERED, [editor.document.uri.toString()]);
+  const content = renderedDocument(result);
+  if (content === undefined) {
+    return;
+  }
+  const doc = await vscode.workspace.openTextDocument({ language: 'yaml', content });
+  await vscode.window.showTextDocument(doc, { preview: true });
 }
 
 async function showRuleResults(): Promise<void> {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { diffTitle, generated, generatedDocument, mutations } from '../src/changes';
+import { diffTitle, generated, generatedDocument, mutations, renderedDocument } from '../src/changes';
 
 test('mutations keep the well-formed entries of the answer', () => {
   const m = { rule: 'add-team', sample: 'Pod bare', original: 'a: 1\n', mutated: 'a: 2\n' };
@@ -22,4 +22,13 @@ test('generated resources become one YAML stream with a comment per sample', () 
     '# Created by rule quota for Namespace dev\nkind: ConfigMap\n---\n' +
       '# Created by rule quota for Namespace prod\nkind: ConfigMap\n---\nkind: Secret\n',
   );
+});
+
+test('a Helm render becomes one YAML document naming its template', () => {
+  assert.equal(
+    renderedDocument({ chart: '/ws/pols', template: 'templates/policy.yaml', rendered: '---\nkind: ClusterPolicy\n' }),
+    '# Rendered by Helm from templates/policy.yaml of /ws/pols\n---\nkind: ClusterPolicy\n',
+  );
+  assert.equal(renderedDocument({ chart: '/ws/pols', rendered: 'x' }), undefined);
+  assert.equal(renderedDocument('not a render'), undefined);
 });

@@ -91,6 +91,7 @@ test('activation without a server: the three places, Open Settings, Install inst
     'kyverno.client.pickSample',
     'kyverno.client.showRuleResults',
     'kyverno.client.showOutput',
+    'kyverno.client.showRendered',
   ]);
   // Every palette command is declared, and none takes a server command's id (the language
   // client registers those for the code lenses).

@@ -163,6 +163,7 @@ end
 ---                             (without LABEL, a vim.ui.select menu; `-` goes back to the
 ---                             default)
 ---   :KyvernoRunTests          runs the buffer's test manifest (kyverno-test.yaml)
+---   :KyvernoShowRendered      what Helm renders from the buffer's template
 function M.define_commands(client, bufnr)
   local uri = vim.uri_from_bufnr(bufnr)
   vim.api.nvim_buf_create_user_command(bufnr, 'KyvernoRuleResults', function()
@@ -224,6 +225,14 @@ function M.define_commands(client, bufnr)
       end
     end)
   end, { desc = 'kyverno-ls: run this test manifest' })
+  vim.api.nvim_buf_create_user_command(bufnr, 'KyvernoShowRendered', function()
+    execute(client, bufnr, 'kyverno.showRendered', { uri }, function(rendered)
+      if type(rendered) == 'table' and type(rendered.rendered) == 'string' then
+        show_text('kyverno-ls://rendered', rendered.rendered)
+        vim.bo.filetype = 'yaml'
+      end
+    end)
+  end, { desc = "kyverno-ls: what Helm renders from this template" })
 end
 
 local function attach(opts, client, bufnr)

@@ -74,6 +74,18 @@ impl Default for Settings {
     }
 }
 
+/// The strings of a list setting, trimmed, empty ones and other values left out, at most
+/// `MAX_GLOBS` of them.
+fn non_empty_strings(list: &[Value]) -> Vec<String> {
+    list.iter()
+        .filter_map(Value::as_str)
+        .map(str::trim)
+        .filter(|g| !g.is_empty())
+        .take(MAX_GLOBS)
+        .map(str::to_owned)
+        .collect()
+}
+
 impl Settings {
     /// `self` with the settings `value` gives; keys it does not give keep their value, and
     /// values of the wrong type are ignored.
@@ -87,14 +99,7 @@ impl Settings {
             s.builtin_samples = b;
         }
         if let Some(globs) = section.get("samples").and_then(Value::as_array) {
-            s.samples = globs
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::trim)
-                .filter(|g| !g.is_empty())
-                .take(MAX_GLOBS)
-                .map(str::to_owned)
-                .collect();
+            s.samples = non_empty_strings(globs);
         }
         if let Some(helm) = section.get("helm") {
             match helm.get("path") {
@@ -105,14 +110,7 @@ impl Settings {
                 _ => {}
             }
             if let Some(files) = helm.get("values").and_then(Value::as_array) {
-                s.helm_values = files
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(str::trim)
-                    .filter(|f| !f.is_empty())
-                    .take(MAX_GLOBS)
-                    .map(str::to_owned)
-                    .collect();
+                s.helm_values = non_empty_strings(files);
             }
         }
         let diagnostics = section.get("diagnostics");
@@ -126,14 +124,7 @@ impl Settings {
             .and_then(|d| d.get("ignore"))
             .and_then(Value::as_array)
         {
-            s.ignore = globs
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::trim)
-                .filter(|g| !g.is_empty())
-                .take(MAX_GLOBS)
-                .map(str::to_owned)
-                .collect();
+            s.ignore = non_empty_strings(globs);
         }
         if let Some(map) = diagnostics
             .and_then(|d| d.get("severity"))

@@ -76,45 +76,35 @@ impl Expr {
     }
 
     pub fn and(parts: Vec<Expr>) -> Expr {
-        if parts.iter().any(Expr::is_false) {
-            return Expr::atom("false");
-        }
-        let parts: Vec<Expr> = parts.into_iter().filter(|p| !p.is_true()).collect();
-        match parts.len() {
-            0 => Expr::atom("true"),
-            1 => parts
-                .into_iter()
-                .next()
-                .unwrap_or_else(|| Expr::atom("true")),
-            _ => Expr {
-                text: parts
-                    .iter()
-                    .map(|p| p.within(Prec::And))
-                    .collect::<Vec<_>>()
-                    .join(" && "),
-                prec: Prec::And,
-            },
-        }
+        Expr::join(parts, false, " && ", Prec::And)
     }
 
     pub fn or(parts: Vec<Expr>) -> Expr {
-        if parts.iter().any(Expr::is_true) {
-            return Expr::atom("true");
+        Expr::join(parts, true, " || ", Prec::Or)
+    }
+
+    /// `parts` joined by `&&` (`absorbing` false) or `||` (true): a part equal to the absorbing
+    /// constant decides the whole, the other constant drops out.
+    fn join(parts: Vec<Expr>, absorbing: bool, sep: &str, prec: Prec) -> Expr {
+        let (zero, one) = if absorbing {
+            ("true", "false")
+        } else {
+            ("false", "true")
+        };
+        if parts.iter().any(|p| p.text == zero) {
+            return Expr::atom(zero);
         }
-        let parts: Vec<Expr> = parts.into_iter().filter(|p| !p.is_false()).collect();
+        let mut parts: Vec<Expr> = parts.into_iter().filter(|p| p.text != one).collect();
         match parts.len() {
-            0 => Expr::atom("false"),
-            1 => parts
-                .into_iter()
-                .next()
-                .unwrap_or_else(|| Expr::atom("false")),
+            0 => Expr::atom(one),
+            1 => parts.remove(0),
             _ => Expr {
                 text: parts
                     .iter()
-                    .map(|p| p.within(Prec::Or))
+                    .map(|p| p.within(prec))
                     .collect::<Vec<_>>()
-                    .join(" || "),
-                prec: Prec::Or,
+                    .join(sep),
+                prec,
             },
         }
     }

@@ -543,3 +543,31 @@ fn the_readme_shows_the_tutorials_migration_as_it_is() {
         "the README's proof output is out of date"
     );
 }
+
+/// A policy named through a symbolic link is proven as through its real folder: the test
+/// runner reads files by their real path.
+#[test]
+fn the_proof_holds_through_a_symbolic_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real/pods");
+    std::fs::create_dir_all(real.join(".kyverno-test")).unwrap();
+    for f in [
+        "policy.yaml",
+        ".kyverno-test/kyverno-test.yaml",
+        ".kyverno-test/resources.yaml",
+    ] {
+        std::fs::copy(fixture(&format!("pods/{f}")), real.join(f)).unwrap();
+    }
+    std::os::unix::fs::symlink(dir.path().join("real"), dir.path().join("link")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kyverno-ls"))
+        .current_dir(dir.path())
+        .args(["migrate", "--check", "link/pods/policy.yaml"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.ends_with("link/pods/.kyverno-test/kyverno-test.yaml migrated as link/pods/.kyverno-test/kyverno-test.vpol.yaml: 4/4 rows pass (the original: 4/4)\n"),
+        "{err}"
+    );
+    assert_eq!(out.status.code(), Some(0));
+}

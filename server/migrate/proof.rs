@@ -127,8 +127,22 @@ pub struct Overlay<'a> {
 
 impl Overlay<'_> {
     fn find(&self, path: &Path) -> Option<&(PathBuf, String)> {
-        let path = crate::samples::discover::normalize(path);
-        self.texts.iter().find(|(p, _)| *p == path)
+        let path = real_folder(path);
+        self.texts.iter().find(|(p, _)| real_folder(p) == path)
+    }
+}
+
+/// A path with its folder's links resolved (the file itself need not exist yet), so that the
+/// same file named through a symbolic link and through its real folder compares equal, as the
+/// test runner's sandbox names it by its real path.
+fn real_folder(path: &Path) -> PathBuf {
+    let path = crate::samples::discover::normalize(path);
+    match (
+        path.parent().and_then(|d| d.canonicalize().ok()),
+        path.file_name(),
+    ) {
+        (Some(dir), Some(name)) => dir.join(name),
+        _ => path,
     }
 }
 

@@ -14,6 +14,18 @@ fn fixture(rel: &str) -> PathBuf {
         .join(rel)
 }
 
+/// A copy of `tests/fixtures/migrate/pods` (the policy, its manifest and resources) at `to`.
+fn copy_pods_fixture(to: &Path) {
+    std::fs::create_dir_all(to.join(".kyverno-test")).unwrap();
+    for f in [
+        "policy.yaml",
+        ".kyverno-test/kyverno-test.yaml",
+        ".kyverno-test/resources.yaml",
+    ] {
+        std::fs::copy(fixture(&format!("pods/{f}")), to.join(f)).unwrap();
+    }
+}
+
 fn migrate_text(text: &str) -> migrate::Migration {
     let analysis = kyverno_ls::analysis::analyze(text);
     migrate::migrate(text, &analysis)
@@ -59,14 +71,7 @@ fn migrated_policies_are_clean_for_our_own_checks() {
 fn write_puts_the_policy_and_manifest_beside_the_originals() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("pods");
-    std::fs::create_dir_all(root.join(".kyverno-test")).unwrap();
-    for f in [
-        "policy.yaml",
-        ".kyverno-test/kyverno-test.yaml",
-        ".kyverno-test/resources.yaml",
-    ] {
-        std::fs::copy(fixture(&format!("pods/{f}")), root.join(f)).unwrap();
-    }
+    copy_pods_fixture(&root);
     let out = Command::new(env!("CARGO_BIN_EXE_kyverno-ls"))
         .current_dir(&root)
         .args(["migrate", "--write", "policy.yaml"])
@@ -549,15 +554,7 @@ fn the_readme_shows_the_tutorials_migration_as_it_is() {
 #[test]
 fn the_proof_holds_through_a_symbolic_link() {
     let dir = tempfile::tempdir().unwrap();
-    let real = dir.path().join("real/pods");
-    std::fs::create_dir_all(real.join(".kyverno-test")).unwrap();
-    for f in [
-        "policy.yaml",
-        ".kyverno-test/kyverno-test.yaml",
-        ".kyverno-test/resources.yaml",
-    ] {
-        std::fs::copy(fixture(&format!("pods/{f}")), real.join(f)).unwrap();
-    }
+    copy_pods_fixture(&dir.path().join("real/pods"));
     std::os::unix::fs::symlink(dir.path().join("real"), dir.path().join("link")).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_kyverno-ls"))
         .current_dir(dir.path())

@@ -26,10 +26,6 @@ pub struct Scope<'a> {
     pub object: Option<Shape>,
 }
 
-fn field_shape(of: &Option<Shape>, name: &str) -> Option<Shape> {
-    super::pattern::field_of(of.as_ref()?, name)
-}
-
 fn refuse(at: &str, reason: impl Into<String>) -> Refused {
     Refused {
         pointer: at.to_string(),
@@ -79,7 +75,7 @@ fn path(names: &[&str], scope: &Scope, optional: bool, at: &str) -> Result<Typed
         }
         let plain = !optional || (cel == "object" && i == 0);
         cel = format!("{cel}{}{n}", if plain { "." } else { ".?" });
-        shape = field_shape(&shape, n);
+        shape = super::pattern::field(&shape, n);
     }
     Ok(Typed { cel, shape })
 }
@@ -164,7 +160,7 @@ fn node(ast: &Ast, scope: &Scope, optional: bool, at: &str) -> Result<Typed, Ref
                                 ));
                             }
                         };
-                        let s = field_shape(&base.shape, n);
+                        let s = super::pattern::field(&base.shape, n);
                         if !matches!(s, Some(Shape::Array(_))) {
                             return Err(refuse(at, format!("`{n}` is not a list the API knows")));
                         }

@@ -260,6 +260,9 @@ fn translate(
     let root_shapes: Vec<Shape> = kinds.iter().map(|k| Shape::Object(k.ty)).collect();
 
     let mut validations = Vec::new();
+    // A `validate.cel` rule's own variables and audit annotations.
+    let mut variables = None;
+    let mut audit_annotations = None;
     let message = validate
         .get("message")
         .and_then(Value::as_str)
@@ -305,16 +308,22 @@ fn translate(
         skip = Expr::atom("false");
         validations.push(validation(Expr::negate(block).text, &message_fields));
     } else if let Some(cel) = validate.get("cel") {
-        return cel_rule(
-            policy,
-            spec,
-            rule,
-            cel,
-            constraints,
-            conditions,
-            namespaced,
-            name,
-            notes,
+        // Its expressions are already the ValidatingPolicy's.
+        if cel.get("paramKind").is_some() || cel.get("paramRef").is_some() {
+            return Err(refused(
+                "validate/cel/paramKind",
+                "a ValidatingPolicy has no parameters; inline them or read them with `resource.Get`",
+            ));
+        }
+        skip = Expr::atom("false");
+        variables = cel.get("variables").cloned();
+        audit_annotations = cel.get("auditAnnotations").cloned();
+        validations.extend(
+            cel.get("expressions")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .cloned(),
         );
     } else {
         let form = ["podSecurity", "manifests"]
@@ -341,7 +350,15 @@ fn translate(
     if let Some(a) = autogen(policy, rule, &kinds, &mut notes) {
         out_spec.insert("autogen".into(), a);
     }
-    out_spec.insert("validations".into(), Value::Array(validations));
+    if let Some(v) = variables {
+        out_spec.insert("variables".into(), v);
+    }
+    if !validations.is_empty() {
+        out_spec.insert("validations".into(), Value::Array(validations));
+    }
+    if let Some(a) = audit_annotations {
+        out_spec.insert("auditAnnotations".into(), a);
+    }
     Ok((document(policy, namespaced, name, out_spec), notes))
 }
 
@@ -423,48 +440,18 @@ fn foreach(
     Ok((Expr::and(checks), Expr::or(nonempty)))
 }
 
-/// A `validate.cel` rule: its expressions are already the ValidatingPolicy's.
-#[allow(clippy::too_many_arguments)]
-fn cel_rule(
-    policy: &Value,
-    spec: &Value,
-    rule: &Value,
-    cel: &Value,
-    constraints: Value,
-    conditions: Vec<Value>,
-    namespaced: bool,
-    name: &str,
-    mut notes: Vec<String>,
-) -> Result<(Value, Vec<String>), Refused> {
-    if cel.get("paramKind").is_some() || cel.get("paramRef").is_some() {
-        return Err(refused(
-            "validate/cel/paramKind",
-            "a ValidatingPolicy has no parameters; inline them or read them with `resource.Get`",
-        ));
+/// The names a `match` or `exclude` attribute lists (`name` holds one).
+fn names_of(v: &Value) -> Vec<String> {
+    match v {
+        Value::String(s) => vec![s.clone()],
+        v => v
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
     }
-    let validate = &rule["validate"];
-    let mut out_spec = Map::new();
-    out_spec.insert("validationActions".into(), json!([action(spec, validate)]));
-    common_spec(spec, &mut out_spec);
-    out_spec.insert("matchConstraints".into(), constraints);
-    if !conditions.is_empty() {
-        out_spec.insert("matchConditions".into(), Value::Array(conditions));
-    }
-    let kinds = matched_kinds(rule)?;
-    if let Some(a) = autogen(policy, rule, &kinds, &mut notes) {
-        out_spec.insert("autogen".into(), a);
-    }
-    for key in ["variables", "expressions", "auditAnnotations"] {
-        if let Some(v) = cel.get(key) {
-            let to = if key == "expressions" {
-                "validations"
-            } else {
-                key
-            };
-            out_spec.insert(to.into(), v.clone());
-        }
-    }
-    Ok((document(policy, namespaced, name, out_spec), notes))
 }
 
 fn is_empty(v: &Value) -> bool {
@@ -662,16 +649,7 @@ fn match_constraints(rule: &Value, kinds: &[&k8s::Kind]) -> Result<(Value, Vec<V
                     }
                 }
                 "names" | "name" | "namespaces" if filters.len() == 1 => {
-                    let list: Vec<String> = match v {
-                        Value::String(s) => vec![s.clone()],
-                        v => v
-                            .as_array()
-                            .into_iter()
-                            .flatten()
-                            .filter_map(Value::as_str)
-                            .map(str::to_string)
-                            .collect(),
-                    };
+                    let list = names_of(v);
                     if list.is_empty() {
                         continue;
                     }
@@ -692,10 +670,8 @@ fn match_constraints(rule: &Value, kinds: &[&k8s::Kind]) -> Result<(Value, Vec<V
                         ns_in.extend(list);
                         continue;
                     }
-                    let alts: Vec<Expr> = list
-                        .iter()
-                        .map(|n| pattern::wildcard_expr(n, field))
-                        .collect();
+                    let alts: Vec<Expr> =
+                        list.iter().map(|n| pattern::wildcard(n, field)).collect();
                     conditions.push(json!({"name": cname, "expression": Expr::or(alts).text}));
                 }
                 other => {
@@ -791,18 +767,12 @@ fn exclusions(
                 "an `exclude` entry with more than namespaces or names is not translated yet",
             ));
         };
-        let list: Vec<String> = list
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect();
+        let list = names_of(list);
         match key.as_str() {
             "namespaces" if kinds.iter().all(|k| k.scope == k8s::Scope::Namespaced) => {
                 for n in list {
                     if crate::wildcard::has_wildcard(&n) {
-                        names.push(pattern::wildcard_expr(&n, "object.metadata.namespace"));
+                        names.push(pattern::wildcard(&n, "object.metadata.namespace"));
                     } else {
                         out.push(n);
                     }
@@ -810,7 +780,7 @@ fn exclusions(
             }
             "names" => names.extend(
                 list.iter()
-                    .map(|n| pattern::wildcard_expr(n, "object.metadata.name")),
+                    .map(|n| pattern::wildcard(n, "object.metadata.name")),
             ),
             other => {
                 return Err(refused(

@@ -169,7 +169,7 @@ fn negated(text: &str) -> Option<&str> {
 type Known = Option<Shape>;
 
 /// The shape of field `name` of a value of shape `of`, when the API gives one.
-fn field(of: &Known, name: &str) -> Known {
+pub fn field(of: &Known, name: &str) -> Known {
     field_of(of.as_ref()?, name)
 }
 
@@ -680,11 +680,7 @@ fn number(n: &serde_json::Number) -> String {
 }
 
 /// `*`/`?` wildcards over the string `x`, as `wildcard::matches` reads them.
-pub fn wildcard_expr(p: &str, x: &str) -> Expr {
-    wildcard(p, x)
-}
-
-fn wildcard(p: &str, x: &str) -> Expr {
+pub fn wildcard(p: &str, x: &str) -> Expr {
     if !value_pattern::contains_wildcard(p) {
         return Expr::compare(format!("{x} == {}", quote(p)));
     }

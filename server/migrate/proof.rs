@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::Migrated;
 use crate::engine::{self, Env, Request, Status};
-use crate::samples::Sample;
+use crate::jmespath::value::Value as EValue;
 use crate::testing::{self, Report};
 use crate::vfs::{DirEntry, Files};
 
@@ -31,49 +31,6 @@ impl Difference {
         let admits = |s: &str| matches!(s, "pass" | "skip" | "none");
         admits(&self.before) == admits(&self.after)
     }
-}
-
-/// The original rule's and the migrated policy's verdicts on `samples`, where they differ.
-/// `original` is the whole ClusterPolicy or Policy.
-pub fn compare(
-    original: &Value,
-    migrated: &Migrated,
-    samples: &[Sample],
-    env: &Env,
-) -> (usize, Vec<Difference>) {
-    let before_policy = crate::jmespath::value::Value::from_json(original);
-    let after_policy = crate::jmespath::value::Value::from_json(&migrated.document);
-    let mut differences = Vec::new();
-    for s in samples {
-        let request: &Request = &s.request;
-        let before = verdict(
-            engine::evaluate(&before_policy, request, env)
-                .iter()
-                .filter(|r| r.source == migrated.rule_index)
-                .map(|r| r.status),
-        );
-        let after = verdict(
-            engine::evaluate(&after_policy, request, env)
-                .iter()
-                .map(|r| r.status),
-        );
-        // No response and a skip both mean the rule did not apply.
-        let applied = |v: &str| {
-            if v == "skip" {
-                "none".to_string()
-            } else {
-                v.to_string()
-            }
-        };
-        if applied(&before) != applied(&after) {
-            differences.push(Difference {
-                resource: s.label.clone(),
-                before,
-                after,
-            });
-        }
-    }
-    (samples.len(), differences)
 }
 
 /// One verdict of several responses: the worst.
@@ -434,24 +391,57 @@ pub fn prove_samples(
         }
     }
     proof.samples = samples.len();
-    let originals: Vec<(String, Value)> = analysis
-        .documents
-        .iter()
-        .filter_map(|d| {
-            Some((
-                d.policy.as_ref()?.name.clone(),
-                d.doc.root.as_ref()?.to_json(),
-            ))
-        })
-        .collect();
-    for m in &migration.migrated {
-        let Some((_, original)) = originals.iter().find(|(n, _)| *n == m.policy) else {
+    // Each original policy is simulated once per sample, for all its migrated rules.
+    for d in &analysis.documents {
+        let (Some(policy), Some(root)) = (&d.policy, &d.doc.root) else {
             continue;
         };
-        let (_, differences) = compare(original, m, &samples, env);
+        let ours: Vec<(&Migrated, EValue)> = migration
+            .migrated
+            .iter()
+            .filter(|m| m.policy == policy.name)
+            .map(|m| (m, EValue::from_json(&m.document)))
+            .collect();
+        if ours.is_empty() {
+            continue;
+        }
+        let original = EValue::from_json(&root.to_json());
+        let mut found: Vec<(usize, String, Difference)> = Vec::new();
+        for s in &samples {
+            let request: &Request = &s.request;
+            let responses = engine::evaluate(&original, request, env);
+            for (i, (m, after_policy)) in ours.iter().enumerate() {
+                let before = verdict(
+                    responses
+                        .iter()
+                        .filter(|r| r.source == m.rule_index)
+                        .map(|r| r.status),
+                );
+                let after = verdict(
+                    engine::evaluate(after_policy, request, env)
+                        .iter()
+                        .map(|r| r.status),
+                );
+                // No response and a skip both mean the rule did not apply.
+                let applied = |v: &str| if v == "skip" { "none" } else { v }.to_string();
+                if applied(&before) != applied(&after) {
+                    found.push((
+                        i,
+                        m.name.clone(),
+                        Difference {
+                            resource: s.label.clone(),
+                            before,
+                            after,
+                        },
+                    ));
+                }
+            }
+        }
+        // Reported policy by policy, each in sample order.
+        found.sort_by_key(|(i, _, _)| *i);
         proof
             .differences
-            .extend(differences.into_iter().map(|d| (m.name.clone(), d)));
+            .extend(found.into_iter().map(|(_, name, d)| (name, d)));
     }
     proof
 }

@@ -219,7 +219,7 @@ fn translate(
         ));
     }
 
-    let kinds = matched_kinds(rule)?;
+    let kinds = matched_kinds(rule, &mut notes)?;
     let (mut constraints, mut conditions) = match_constraints(rule, &kinds)?;
     // Where preconditions do not hold Kyverno skips the rule, as a ValidatingPolicy skips
     // where a match condition does not.
@@ -227,7 +227,7 @@ fn translate(
         if !operation_preconditions(pre, &mut constraints)? {
             let scope = conditions::Scope {
                 element: None,
-                object: conditions::object_shape(&kinds),
+                object: conditions::object_shape(kinds.typed()),
             };
             let holds = conditions::block(pre, &scope, "preconditions", &mut notes)?;
             conditions.push(json!({"name": "preconditions", "expression": holds.text}));
@@ -257,7 +257,6 @@ fn translate(
         }
         conditions.push(json!({"name": name, "expression": expression}));
     }
-    let root_shapes: Vec<Shape> = kinds.iter().map(|k| Shape::Object(k.ty)).collect();
 
     let mut validations = Vec::new();
     // A `validate.cel` rule's own variables and audit annotations.
@@ -273,7 +272,7 @@ fn translate(
     // The match condition's name says why the policy would not apply.
     let mut skip_name = "pattern-anchors-hold";
     if let Some(p) = validate.get("pattern") {
-        let j = root(p, &root_shapes, "validate/pattern")?;
+        let j = root(p, &kinds, "validate/pattern")?;
         skip = j.skip;
         validations.push(validation(j.pass.text, &message_fields));
     } else if let Some(ps) = validate.get("anyPattern") {
@@ -285,7 +284,7 @@ fn translate(
         };
         let mut alts = Vec::new();
         for (i, p) in list.iter().enumerate() {
-            alts.push(root(p, &root_shapes, &format!("validate/anyPattern/{i}"))?);
+            alts.push(root(p, &kinds, &format!("validate/anyPattern/{i}"))?);
         }
         // Kyverno skips only when every pattern skips.
         skip = Expr::and(alts.iter().map(|j| j.skip.clone()).collect());
@@ -294,7 +293,7 @@ fn translate(
             &message_fields,
         ));
     } else if let Some(entries) = validate.get("foreach") {
-        let object = conditions::object_shape(&kinds);
+        let object = conditions::object_shape(kinds.typed());
         let (check, nonempty) = foreach(entries, object, &mut notes)?;
         skip = Expr::negate(nonempty);
         skip_name = "foreach-has-elements";
@@ -302,7 +301,7 @@ fn translate(
     } else if let Some(deny) = validate.get("deny") {
         let scope = conditions::Scope {
             element: None,
-            object: conditions::object_shape(&kinds),
+            object: conditions::object_shape(kinds.typed()),
         };
         let block = deny_block(deny, &scope, "validate/deny", &mut notes)?;
         skip = Expr::atom("false");
@@ -465,7 +464,7 @@ fn is_empty(v: &Value) -> bool {
 
 /// A pattern at the root of the resource, over the types of the matched kinds: a field is
 /// typed only where every kind gives it the same shape (`metadata` always does).
-fn root(p: &Value, kinds: &[Shape], at: &str) -> Result<Judged, Refused> {
+fn root(p: &Value, kinds: &Kinds, at: &str) -> Result<Judged, Refused> {
     let Some(m) = p.as_object() else {
         return Err(refused(at, "a pattern must be a map"));
     };
@@ -473,7 +472,7 @@ fn root(p: &Value, kinds: &[Shape], at: &str) -> Result<Judged, Refused> {
     let mut parts = Vec::new();
     for k in &pattern::key_order(m) {
         let name = crate::engine::anchor::parse(k).map_or(k.as_str(), |a| a.key);
-        let shapes: Vec<Option<Shape>> = kinds.iter().map(|s| pattern::field_of(s, name)).collect();
+        let shapes: Vec<Option<Shape>> = kinds.field_shapes(name);
         let known = match shapes.first() {
             Some(first) if shapes.iter().all(|s| s == first) => first.clone(),
             _ => None,
@@ -583,9 +582,72 @@ fn filters(rule: &Value) -> Result<Vec<&Value>, Refused> {
     Ok(vec![m])
 }
 
-/// The kinds the rule matches, from the API index.
-fn matched_kinds(rule: &Value) -> Result<Vec<&'static k8s::Kind>, Refused> {
-    let mut out: Vec<&'static k8s::Kind> = Vec::new();
+/// The kinds a rule matches: Kubernetes' built-in kinds, which `resourceRules` name by their
+/// plural, and any other (a custom resource), which without its CRD only a match condition on
+/// the request's kind can name, as Kyverno compares it.
+struct Kinds {
+    builtin: Vec<&'static k8s::Kind>,
+    /// Group, version and kind of each selector that is not built in, as Kyverno parses
+    /// them (`*` where the selector leaves it open).
+    custom: Vec<(String, String, String)>,
+    /// Every selector as written.
+    selectors: Vec<String>,
+}
+
+impl Kinds {
+    /// The built-in kinds, when they are all the rule matches: only then is a field's type
+    /// known.
+    fn typed(&self) -> &[&'static k8s::Kind] {
+        if self.custom.is_empty() {
+            &self.builtin
+        } else {
+            &[]
+        }
+    }
+
+    /// Whether a namespace selector that leaves namespaces out excludes what Kyverno's
+    /// excluded `namespaces` do. It does for namespaced objects; it passes cluster-scoped
+    /// ones, which have no namespace for Kyverno to exclude either, so a custom kind of
+    /// unknown scope is fine too. A Namespace is the exception: Kyverno compares its name.
+    fn namespaces_excludable(&self) -> bool {
+        self.builtin
+            .iter()
+            .all(|k| k.scope == k8s::Scope::Namespaced)
+            && self
+                .custom
+                .iter()
+                .all(|(_, _, k)| k != "Namespace" && !crate::wildcard::has_wildcard(k))
+    }
+
+    /// The shape of a top-level field in each kind: every object has the same `metadata`,
+    /// `apiVersion` and `kind`, and nothing else is known of a custom kind.
+    fn field_shapes(&self, name: &str) -> Vec<Option<Shape>> {
+        let mut out: Vec<Option<Shape>> = self
+            .builtin
+            .iter()
+            .map(|k| pattern::field_of(&Shape::Object(k.ty), name))
+            .collect();
+        if !self.custom.is_empty() {
+            let common = match name {
+                "apiVersion" | "kind" => Some(Shape::String),
+                "metadata" => k8s::api()
+                    .kind("", "v1", "ConfigMap")
+                    .and_then(|k| pattern::field_of(&Shape::Object(k.ty), "metadata")),
+                _ => Some(Shape::Any),
+            };
+            out.push(common);
+        }
+        out
+    }
+}
+
+/// The kinds the rule matches: from the API index, or as selectors of other kinds.
+fn matched_kinds(rule: &Value, notes: &mut Vec<String>) -> Result<Kinds, Refused> {
+    let mut out = Kinds {
+        builtin: Vec::new(),
+        custom: Vec::new(),
+        selectors: Vec::new(),
+    };
     for f in filters(rule)? {
         let kinds = f
             .get("resources")
@@ -594,39 +656,51 @@ fn matched_kinds(rule: &Value) -> Result<Vec<&'static k8s::Kind>, Refused> {
             .ok_or_else(|| refused("match", "a `match` entry without `kinds` is not translated"))?;
         for k in kinds {
             let s = k.as_str().unwrap_or_default();
+            if out.selectors.iter().any(|x| x == s) {
+                continue;
+            }
+            out.selectors.push(s.to_string());
             let exact = || -> Option<Vec<&'static k8s::Kind>> {
                 let [g, v, k] = s.split('/').collect::<Vec<_>>()[..] else {
                     return None;
                 };
                 Some(vec![k8s::api().kind(g, v, k)?])
             };
-            let found = k8s::api().kinds_of_selector(s).or_else(exact).ok_or_else(|| {
-                refused(
-                    "match",
-                    format!("the kind `{s}` is not one of Kubernetes' built-in kinds (wildcards, subresources and custom resources are not translated yet)"),
-                )
-            })?;
-            for kind in found {
-                if !out.iter().any(|o| std::ptr::eq(*o, kind)) {
-                    out.push(kind);
+            if let Some(found) = k8s::api().kinds_of_selector(s).or_else(exact) {
+                for k in found {
+                    if !out.builtin.iter().any(|x| std::ptr::eq(*x, k)) {
+                        out.builtin.push(k);
+                    }
                 }
+                continue;
             }
+            let (group, version, kind, sub) = crate::engine::matching::parse_kind_selector(s);
+            if !sub.is_empty() || kind.is_empty() {
+                return Err(refused(
+                    "match",
+                    format!("the kind `{s}` names a subresource, which is not translated yet"),
+                ));
+            }
+            notes.push(format!(
+                "`{s}` is not one of Kubernetes' built-in kinds: the policy asks for every resource of {} and keeps `{kind}` by the match condition `kinds`; where its CRD is installed, naming its plural in `resourceRules` is narrower",
+                if group == "*" { "any API group".to_string() } else { format!("`{group}`") }
+            ));
+            out.custom.push((group, version, kind));
         }
-    }
-    if out.is_empty() {
-        return Err(refused("match", "the rule matches no kind"));
     }
     Ok(out)
 }
 
 /// `matchConstraints` (resource rules per group and version) and the `matchConditions` for
 /// what they cannot say (names and namespaces with wildcards).
-fn match_constraints(rule: &Value, kinds: &[&k8s::Kind]) -> Result<(Value, Vec<Value>), Refused> {
+fn match_constraints(rule: &Value, kinds: &Kinds) -> Result<(Value, Vec<Value>), Refused> {
     let filters = filters(rule)?;
     let mut operations: Vec<String> = Vec::new();
     let mut conditions = Vec::new();
     let mut ns_in: Vec<String> = Vec::new();
-    let ns_out = exclusions(rule, kinds, &mut conditions)?;
+    let mut object_selector = None;
+    let excluded = exclusions(rule, kinds, &mut conditions)?;
+    let ns_out = excluded.namespaces;
     for f in &filters {
         let Some(obj) = f.as_object() else { continue };
         for k in obj.keys() {
@@ -641,6 +715,9 @@ fn match_constraints(rule: &Value, kinds: &[&k8s::Kind]) -> Result<(Value, Vec<V
         for (k, v) in res.as_object().into_iter().flatten() {
             match k.as_str() {
                 "kinds" => {}
+                "selector" if filters.len() == 1 => {
+                    object_selector = Some(selector(v)?);
+                }
                 "operations" => {
                     for o in v.as_array().into_iter().flatten().filter_map(Value::as_str) {
                         if !operations.iter().any(|x| x == o) {
@@ -654,7 +731,13 @@ fn match_constraints(rule: &Value, kinds: &[&k8s::Kind]) -> Result<(Value, Vec<V
                         continue;
                     }
                     let (field, cname) = if k == "namespaces" {
-                        if kinds.iter().any(|k| k.kind == "Namespace") {
+                        if !kinds.custom.is_empty() {
+                            return Err(refused(
+                                "match/resources/namespaces",
+                                "`namespaces` with a kind that is not built in: whether its objects have a namespace is not known",
+                            ));
+                        }
+                        if kinds.builtin.iter().any(|k| k.kind == "Namespace") {
                             return Err(refused(
                                 "match/resources/namespaces",
                                 "`namespaces` on Namespace objects compares their names; not translated",
@@ -687,8 +770,47 @@ fn match_constraints(rule: &Value, kinds: &[&k8s::Kind]) -> Result<(Value, Vec<V
     if operations.is_empty() {
         operations = vec!["CREATE".into(), "UPDATE".into()];
     }
+    operations.retain(|o| !excluded.operations.contains(o));
+    if operations.is_empty() {
+        return Err(refused(
+            "exclude",
+            "`exclude` leaves out every operation the rule matches",
+        ));
+    }
     let mut rules: Vec<Value> = Vec::new();
-    for k in kinds {
+    if !kinds.custom.is_empty() {
+        // Every resource of the groups and versions the selectors name (any, where one leaves
+        // them open), and the request's kind compared as Kyverno compares it.
+        let parsed: Vec<(String, String, String, String)> = kinds
+            .selectors
+            .iter()
+            .map(|s| crate::engine::matching::parse_kind_selector(s))
+            .collect();
+        let listed = |part: fn(&(String, String, String, String)) -> &String| -> Vec<String> {
+            let mut out: Vec<String> = Vec::new();
+            for p in &parsed {
+                let v = part(p);
+                if crate::wildcard::has_wildcard(v) {
+                    return vec!["*".into()];
+                }
+                if !out.contains(v) {
+                    out.push(v.clone());
+                }
+            }
+            out
+        };
+        rules.push(json!({
+            "apiGroups": listed(|p| &p.0),
+            "apiVersions": listed(|p| &p.1),
+            "operations": operations,
+            "resources": ["*"],
+        }));
+        let holds = Expr::or(kinds.selectors.iter().map(|s| kind_condition(s)).collect());
+        if !holds.is_true() {
+            conditions.insert(0, json!({"name": "kinds", "expression": holds.text}));
+        }
+    }
+    for k in kinds.typed() {
         let group = k.group.to_string();
         let version = k.version.to_string();
         let plural = k.plural.to_string();
@@ -710,6 +832,16 @@ fn match_constraints(rule: &Value, kinds: &[&k8s::Kind]) -> Result<(Value, Vec<V
         }));
     }
     let mut constraints = json!({"resourceRules": rules});
+    if let Some((sel, holds)) = object_selector {
+        if operations.iter().any(|o| o == "DELETE" || o == "*") {
+            return Err(refused(
+                "match/resources/selector",
+                "a `selector` on deletions reads the old object's labels, which is not translated yet",
+            ));
+        }
+        constraints["objectSelector"] = sel;
+        conditions.push(json!({"name": "selector", "expression": holds.text}));
+    }
     let mut expressions = Vec::new();
     for (operator, values) in [("In", ns_in), ("NotIn", ns_out)] {
         if !values.is_empty() {
@@ -723,19 +855,95 @@ fn match_constraints(rule: &Value, kinds: &[&k8s::Kind]) -> Result<(Value, Vec<V
     Ok((constraints, conditions))
 }
 
+/// A `match` label selector as the `objectSelector` of the resource rules, and a match
+/// condition on the new object's labels: Kubernetes also matches an update whose old object
+/// has the labels, where Kyverno reads the new object only. Kyverno reads `*` and `?` in
+/// `matchLabels` as wildcards, which a label selector cannot say; its `matchExpressions` mean
+/// what Kubernetes' do.
+fn selector(v: &Value) -> Result<(Value, Expr), Refused> {
+    let at = "match/resources/selector";
+    let obj = v
+        .as_object()
+        .ok_or_else(|| refused(at, "a label selector must be a map"))?;
+    let label = |k: &str| format!("object.metadata.?labels[?{}]", pattern::quote(k));
+    let has = |k: &str| Expr::atom(format!("{}.hasValue()", label(k)));
+    let value = |k: &str| format!("object.metadata.labels[{}]", pattern::quote(k));
+    let mut all = Vec::new();
+    for (k, x) in obj {
+        match k.as_str() {
+            "matchLabels" => {
+                for (name, value_of) in x.as_object().into_iter().flatten() {
+                    let text = value_of.as_str().unwrap_or_default();
+                    if crate::wildcard::has_wildcard(name) || crate::wildcard::has_wildcard(text) {
+                        return Err(refused(
+                            &format!("{at}/matchLabels"),
+                            "Kyverno reads `*` and `?` in `matchLabels` as wildcards, which a label selector cannot say",
+                        ));
+                    }
+                    all.push(Expr::compare(format!(
+                        "{} == optional.of({})",
+                        label(name),
+                        pattern::quote(text)
+                    )));
+                }
+            }
+            "matchExpressions" => {
+                for (i, e) in x.as_array().into_iter().flatten().enumerate() {
+                    let key = e.get("key").and_then(Value::as_str).unwrap_or_default();
+                    let values: Vec<String> = names_of(e.get("values").unwrap_or(&Value::Null))
+                        .iter()
+                        .map(|v| pattern::quote(v))
+                        .collect();
+                    let within =
+                        || Expr::compare(format!("{} in [{}]", value(key), values.join(", ")));
+                    all.push(match e.get("operator").and_then(Value::as_str) {
+                        Some("In") => Expr::and(vec![has(key), within()]),
+                        Some("NotIn") => Expr::negate(Expr::and(vec![has(key), within()])),
+                        Some("Exists") => has(key),
+                        Some("DoesNotExist") => Expr::negate(has(key)),
+                        _ => {
+                            return Err(refused(
+                                &format!("{at}/matchExpressions/{i}/operator"),
+                                "a label selector's operator is `In`, `NotIn`, `Exists` or `DoesNotExist`",
+                            ));
+                        }
+                    });
+                }
+            }
+            other => {
+                return Err(refused(
+                    &format!("{at}/{other}"),
+                    format!("`{other}` is not a field of a label selector"),
+                ));
+            }
+        }
+    }
+    Ok((v.clone(), Expr::and(all)))
+}
+
 /// The label every namespace carries with its own name.
 const NAMESPACE_LABEL: &str = "kubernetes.io/metadata.name";
 
-/// `exclude` entries that name only namespaces or only names: the namespaces to leave out of
-/// the namespace selector, and a match condition for the names (and wildcard namespaces).
-/// Kyverno excludes a resource when an `any` entry (or the one `all` entry) matches it.
+/// What `exclude` leaves out: namespaces for the namespace selector, operations the resource
+/// rules drop, and a match condition for the rest. Kyverno excludes a resource when an `any`
+/// entry (or the one `all` entry) matches it, and an entry matches when every attribute it
+/// names does.
+struct Excluded {
+    namespaces: Vec<String>,
+    operations: Vec<String>,
+}
+
 fn exclusions(
     rule: &Value,
-    kinds: &[&k8s::Kind],
+    kinds: &Kinds,
     conditions: &mut Vec<Value>,
-) -> Result<Vec<String>, Refused> {
+) -> Result<Excluded, Refused> {
+    let mut out = Excluded {
+        namespaces: Vec::new(),
+        operations: Vec::new(),
+    };
     let Some(exclude) = rule.get("exclude").filter(|v| !is_empty(v)) else {
-        return Ok(Vec::new());
+        return Ok(out);
     };
     let entries: Vec<&Value> = if let Some(any) = exclude.get("any").and_then(Value::as_array) {
         any.iter().collect()
@@ -745,56 +953,141 @@ fn exclusions(
         .filter(|a| a.len() == 1)
     {
         all.iter().collect()
-    } else if exclude.get("resources").is_some()
-        && exclude.as_object().is_some_and(|o| o.len() == 1)
-    {
+    } else if exclude.get("all").is_none() {
         vec![exclude]
     } else {
         return Err(refused(
             "exclude",
-            "this form of `exclude` is not translated yet",
+            "`exclude.all` with several entries is not translated yet",
         ));
     };
-    let mut out = Vec::new();
-    let mut names = Vec::new();
+    let mut alternatives = Vec::new();
     for e in entries {
-        let resources = e.get("resources").and_then(Value::as_object);
-        let only =
-            e.as_object().is_some_and(|o| o.len() == 1) && resources.is_some_and(|r| r.len() == 1);
-        let Some((key, list)) = resources.and_then(|r| r.iter().next()).filter(|_| only) else {
-            return Err(refused(
-                "exclude",
-                "an `exclude` entry with more than namespaces or names is not translated yet",
-            ));
-        };
-        let list = names_of(list);
-        match key.as_str() {
-            "namespaces" if kinds.iter().all(|k| k.scope == k8s::Scope::Namespaced) => {
-                for n in list {
-                    if crate::wildcard::has_wildcard(&n) {
-                        names.push(pattern::wildcard(&n, "object.metadata.namespace"));
-                    } else {
-                        out.push(n);
-                    }
+        let Some(entry) = e.as_object() else { continue };
+        for k in entry.keys() {
+            match k.as_str() {
+                "resources" | "subjects" => {}
+                "roles" | "clusterRoles" => {
+                    return Err(refused(
+                        &format!("exclude/{k}"),
+                        format!(
+                            "`{k}` are the roles Kyverno finds bound to the user; a ValidatingPolicy cannot see them"
+                        ),
+                    ));
+                }
+                other => {
+                    return Err(refused(
+                        &format!("exclude/{other}"),
+                        format!("`{other}` in `exclude` is not translated yet"),
+                    ));
                 }
             }
-            "names" => names.extend(
-                list.iter()
-                    .map(|n| pattern::wildcard(n, "object.metadata.name")),
-            ),
-            other => {
-                return Err(refused(
-                    &format!("exclude/resources/{other}"),
-                    format!("`{other}` in `exclude` is not translated yet"),
-                ));
+        }
+        let resources = e.get("resources").and_then(Value::as_object);
+        let subjects = e.get("subjects").filter(|v| !is_empty(v));
+        let only = |key: &str| {
+            subjects.is_none() && resources.is_some_and(|r| r.len() == 1 && r.contains_key(key))
+        };
+        // One attribute alone: as the API server would leave the resource out.
+        if only("namespaces") && kinds.namespaces_excludable() {
+            let list = names_of(&resources.unwrap_or(&Map::new())["namespaces"]);
+            if !list.iter().any(|n| crate::wildcard::has_wildcard(n)) {
+                out.namespaces.extend(list);
+                continue;
             }
         }
+        if only("operations") {
+            out.operations
+                .extend(names_of(&resources.unwrap_or(&Map::new())["operations"]));
+            continue;
+        }
+        let mut all = Vec::new();
+        for (key, v) in resources.into_iter().flatten() {
+            let list = names_of(v);
+            let any_of =
+                |field: &str| Expr::or(list.iter().map(|n| pattern::wildcard(n, field)).collect());
+            all.push(match key.as_str() {
+                "kinds" => {
+                    if kinds.selectors.iter().all(|s| list.contains(s)) {
+                        Expr::atom("true")
+                    } else {
+                        Expr::or(list.iter().map(|s| kind_condition(s)).collect())
+                    }
+                }
+                "names" | "name" => any_of("object.metadata.name"),
+                "namespaces" if kinds.namespaces_excludable() => {
+                    any_of("object.metadata.?namespace.orValue('')")
+                }
+                "operations" => Expr::compare(format!(
+                    "request.operation in [{}]",
+                    list.iter()
+                        .map(|o| pattern::quote(o))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+                other => {
+                    return Err(refused(
+                        &format!("exclude/resources/{other}"),
+                        format!("`{other}` in `exclude` is not translated yet"),
+                    ));
+                }
+            });
+        }
+        if let Some(subjects) = subjects {
+            all.push(subjects_condition(subjects, "exclude/subjects")?);
+        }
+        alternatives.push(Expr::and(all));
     }
-    if !names.is_empty() {
-        conditions
-            .push(json!({"name": "exclude", "expression": Expr::negate(Expr::or(names)).text}));
+    if !alternatives.is_empty() {
+        conditions.push(
+            json!({"name": "exclude", "expression": Expr::negate(Expr::or(alternatives)).text}),
+        );
     }
     Ok(out)
+}
+
+/// Whether the request's kind is the one a `kinds` selector names, compared part by part as
+/// Kyverno compares them.
+fn kind_condition(selector: &str) -> Expr {
+    let (g, v, k, _) = crate::engine::matching::parse_kind_selector(selector);
+    Expr::and(
+        [(g, "group"), (v, "version"), (k, "kind")]
+            .into_iter()
+            .filter(|(p, _)| p != "*")
+            .map(|(p, f)| pattern::wildcard(&p, &format!("request.kind.{f}")))
+            .collect(),
+    )
+}
+
+/// Whether the requesting user is one of `subjects`, as Kyverno compares them: a user by name,
+/// a service account by its user name, a group among the user's groups, each with wildcards.
+fn subjects_condition(subjects: &Value, at: &str) -> Result<Expr, Refused> {
+    let mut alts = Vec::new();
+    for s in subjects.as_array().into_iter().flatten() {
+        let field = |k: &str| s.get(k).and_then(Value::as_str).unwrap_or_default();
+        alts.push(match field("kind") {
+            "User" => pattern::wildcard(field("name"), "request.userInfo.username"),
+            "ServiceAccount" => pattern::wildcard(
+                &format!(
+                    "system:serviceaccount:{}:{}",
+                    field("namespace"),
+                    field("name")
+                ),
+                "request.userInfo.username",
+            ),
+            "Group" => Expr::atom(format!(
+                "request.userInfo.?groups.orValue([]).exists(g, {})",
+                pattern::wildcard(field("name"), "g").text
+            )),
+            other => {
+                return Err(refused(
+                    at,
+                    format!("a subject of kind `{other}` is not translated"),
+                ));
+            }
+        });
+    }
+    Ok(Expr::or(alts))
 }
 
 /// Preconditions that read only `request.operation` (`{{ request.operation || 'BACKGROUND' }}`
@@ -887,13 +1180,8 @@ fn operation_preconditions(pre: &Value, constraints: &mut Value) -> Result<bool,
 /// `spec.autogen` where the ValidatingPolicy's default would differ from what the
 /// ClusterPolicy's autogen did: off where Kyverno made no controller rules, the annotation's
 /// controllers where it names some.
-fn autogen(
-    policy: &Value,
-    rule: &Value,
-    kinds: &[&k8s::Kind],
-    notes: &mut Vec<String>,
-) -> Option<Value> {
-    let pods_only = kinds.len() == 1 && kinds[0].kind == "Pod";
+fn autogen(policy: &Value, rule: &Value, kinds: &Kinds, notes: &mut Vec<String>) -> Option<Value> {
+    let pods_only = matches!(kinds.typed(), [k] if k.kind == "Pod");
     if !pods_only {
         return None;
     }

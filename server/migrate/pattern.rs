@@ -4,15 +4,20 @@
 //!
 //! What a pattern says about a scalar depends on the resource value's type (a string pattern
 //! compares a number as a quantity, a bool by its text), so each scalar is translated for the
-//! field's type in the API index, and refused where the type is not known. What a pattern
+//! field's type in the API index, and refused where the index does not have the field. What a pattern
 //! says about a field that is absent is fixed by the pattern alone, so it is decided here by
 //! asking the engine itself (`validate_value` on a null), never by a second reading of
 //! Kyverno's rules.
 //!
-//! Refused, with the reason: conditional and global anchors (Kyverno skips the rule where a
-//! CEL expression can only pass or fail), wildcard keys, `$(...)` references and `{{ }}`
-//! variables, nested lists, and scalars whose meaning depends on a type the index does not
-//! give.
+//! A field that may hold any JSON (a free-form field, or any field of a custom resource, whose
+//! CRD is not at hand) is translated for every type at once: the expression branches on
+//! `type(x)`, as Kyverno's comparison branches on the value's Go type, and each branch's answer
+//! is again asked of the engine.
+//!
+//! Where conditional and global anchors make Kyverno skip, `Judged::skip` says so, for the
+//! caller to make a match condition of it. Refused, with the reason: wildcard keys, `$(...)`
+//! references and `{{ }}` variables, nested lists, and scalars whose meaning depends on a type
+//! that is not known.
 
 use crate::engine::anchor::{self, AnchorKind};
 use crate::engine::value_pattern::{self, Op};
@@ -182,6 +187,7 @@ pub fn field_of(of: &Shape, name: &str) -> Known {
             .field(name)
             .map(|f| f.shape.clone()),
         Shape::Map(v) => Some((**v).clone()),
+        Shape::Any => Some(Shape::Any),
         _ => None,
     }
 }
@@ -189,6 +195,7 @@ pub fn field_of(of: &Shape, name: &str) -> Known {
 fn element(of: &Known) -> Known {
     match of.as_ref()? {
         Shape::Array(v) => Some((**v).clone()),
+        Shape::Any => Some(Shape::Any),
         _ => None,
     }
 }
@@ -295,7 +302,8 @@ impl Translator {
         };
         match p {
             Value::Object(m) => {
-                if !matches!(known, Some(Shape::Object(_) | Shape::Map(_))) {
+                let untyped = untyped(known);
+                if !untyped && !matches!(known, Some(Shape::Object(_) | Shape::Map(_))) {
                     return Err(refuse(
                         "the API gives no object type here, so what the pattern's map means for this field is not known".into(),
                     ));
@@ -310,14 +318,21 @@ impl Translator {
                         &format!("{at}/{}", pointer_escape(k)),
                     )?);
                 }
-                Ok(in_order(keys))
+                let judged = in_order(keys);
+                // Where nothing says the value is a map, Kyverno fails any other value there.
+                Ok(if untyped {
+                    of_type(x, "map", judged)
+                } else {
+                    judged
+                })
             }
             Value::Array(items) => {
                 let Some(first) = items.first() else {
                     return Err(refuse("an empty list in a pattern never matches".into()));
                 };
                 let inner = element(known);
-                if !matches!(known, Some(Shape::Array(_))) {
+                let untyped = untyped(known);
+                if !untyped && !matches!(known, Some(Shape::Array(_))) {
                     return Err(refuse("the API gives no list type here".into()));
                 }
                 if first.is_array() {
@@ -328,13 +343,28 @@ impl Translator {
                         "Kyverno checks every element against the first map of the list only; a list of several maps is refused rather than translated".into(),
                     ));
                 }
-                self.each(x, hint_of(at), |t, e| {
+                if untyped && !first.is_object() {
+                    // Kyverno judges the whole list by the scalar, element by element, as it
+                    // would a list value found where the pattern has a scalar.
+                    let name = self.fresh(&hint_of(at));
+                    let whole = untyped_scalar(first, x, &name).map_err(refuse)?;
+                    return Ok(Judged::never_skips(Expr::and(vec![
+                        Expr::compare(format!("type({x}) == list")),
+                        whole,
+                    ])));
+                }
+                let judged = self.each(x, hint_of(at), |t, e| {
                     if first.is_object() {
                         t.value(first, e, &inner, &format!("{at}/0"))
                     } else {
                         t.scalar(first, e, &inner, &format!("{at}/0"))
                             .map(Judged::never_skips)
                     }
+                })?;
+                Ok(if untyped {
+                    of_type(x, "list", judged)
+                } else {
+                    judged
                 })
             }
             _ => {
@@ -576,6 +606,10 @@ impl Translator {
                     "only string patterns are translated for a quantity".into(),
                 )),
             },
+            Some(Shape::Any | Shape::IntOrString) => {
+                let name = self.fresh(&hint_of(at));
+                untyped_scalar(p, x, &name).map_err(refuse)
+            }
             _ => Err(refuse(format!(
                 "what `{}` means depends on the field's type, and the API gives {} here",
                 p,
@@ -583,6 +617,133 @@ impl Translator {
             ))),
         }
     }
+}
+
+/// Whether the value may be any JSON: a free-form field, or one of a custom resource, whose
+/// type nothing here gives. (A field the API index does not have is unknown instead, and
+/// refused: it is more likely a typo than a field.)
+fn untyped(known: &Known) -> bool {
+    matches!(known, Some(Shape::Any))
+}
+
+/// A judgement that holds only where `x` is of the CEL type `ty`: Kyverno fails a map or list
+/// pattern on any other value, and skips nothing there.
+fn of_type(x: &str, ty: &str, judged: Judged) -> Judged {
+    let is = Expr::compare(format!("type({x}) == {ty}"));
+    Judged {
+        pass: Expr::and(vec![is.clone(), judged.pass]),
+        skip: Expr::and(vec![is, judged.skip]),
+    }
+}
+
+/// Characters Go may write for a number (`strconv` decimal and `%E` forms, `NaN`, `±Inf`).
+const NUMBER_CHARS: &str = "0123456789.+-EeNaIinf";
+
+/// Whether every number gets one answer from the string pattern `p`: each atom compares text
+/// (`==` or `!=`, its operand neither a duration nor a quantity) with an operand that holds a
+/// character no number's text has, so no number ever equals it, or that is wildcards matching
+/// any text of one character or more, as every number's is.
+fn numbers_get_one_answer(p: &str) -> bool {
+    p.split('|').all(|cond| {
+        cond.trim_matches(' ').split('&').all(|atom| {
+            let atom = atom.trim_matches(' ');
+            let op = value_pattern::operator_of(atom);
+            if !matches!(op, Op::Equal | Op::NotEqual) {
+                return false;
+            }
+            let operand = atom[prefix_len(op)..].trim();
+            let any_text =
+                operand.chars().all(|c| c == '*' || c == '?') && operand.matches('?').count() <= 1;
+            value_pattern::parse_duration(operand).is_none()
+                && value_pattern::Quantity::parse(operand).is_none()
+                && (any_text
+                    || operand
+                        .chars()
+                        .any(|c| c != '*' && c != '?' && !NUMBER_CHARS.contains(c)))
+        })
+    })
+}
+
+/// A scalar pattern over `x`, a value of any type: Kyverno decides by the value's own type
+/// (a list is judged element by element, `each` naming the element), so the expression
+/// branches on `type(x)`. Each branch but a string's gives one answer for every value of its
+/// type, and that answer is asked of the engine; a string is compared as the pattern says.
+fn untyped_scalar(p: &Value, x: &str, each: &str) -> Result<Expr, String> {
+    let refuse = || {
+        format!(
+            "what `{p}` means depends on the value's type, which neither the API nor a CRD gives here"
+        )
+    };
+    let ask =
+        |v: EValue| value_pattern::validate_value(&v, &EValue::from_json(p), Default::default());
+    let string = match p {
+        Value::String(s) => {
+            if !numbers_get_one_answer(s) {
+                return Err(refuse());
+            }
+            Some(s)
+        }
+        Value::Bool(_) => None,
+        _ => return Err(refuse()),
+    };
+    let number = ask(EValue::Number(1.0));
+    if number != ask(EValue::Number(0.5)) {
+        return Err(refuse());
+    }
+    let one = |v: &str| -> Result<Expr, String> {
+        let mut parts = Vec::new();
+        if let Some(s) = string {
+            let cmp = string_pattern(s, v)?;
+            if !cmp.is_false() {
+                parts.push(Expr::and(vec![
+                    Expr::compare(format!("type({v}) == string")),
+                    cmp,
+                ]));
+            }
+        }
+        match (ask(EValue::Bool(true)), ask(EValue::Bool(false))) {
+            (true, true) => parts.push(Expr::compare(format!("type({v}) == bool"))),
+            (true, false) => parts.push(Expr::compare(format!("{v} == true"))),
+            (false, true) => parts.push(Expr::compare(format!("{v} == false"))),
+            (false, false) => {}
+        }
+        if number {
+            parts.push(Expr::or(
+                ["int", "uint", "double"]
+                    .iter()
+                    .map(|t| Expr::compare(format!("type({v}) == {t}")))
+                    .collect(),
+            ));
+        }
+        if ask(EValue::Null) {
+            parts.push(Expr::compare(format!("{v} == null")));
+        }
+        if ask(EValue::Object(Default::default())) {
+            parts.push(Expr::compare(format!("type({v}) == map")));
+        }
+        Ok(Expr::or(parts))
+    };
+    // A list's elements are each judged as the value would be; a list inside it by the
+    // engine's answer for lists.
+    let element = one(each)?;
+    let nested = ask(EValue::Array(Default::default()));
+    let element = Expr::or(vec![
+        element,
+        if nested {
+            Expr::compare(format!("type({each}) == list"))
+        } else {
+            Expr::atom("false")
+        },
+    ]);
+    let list = if element.is_false() {
+        Expr::compare(format!("size({x}) == 0"))
+    } else {
+        Expr::atom(format!("{x}.all({each}, {})", element.text))
+    };
+    Ok(Expr::or(vec![
+        Expr::and(vec![Expr::compare(format!("type({x}) == list")), list]),
+        one(x)?,
+    ]))
 }
 
 impl Default for Translator {
@@ -900,4 +1061,114 @@ fn quantity_pattern(p: &str, x: &str) -> Result<Expr, String> {
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// The translated pattern's verdict on `object`: pass or not.
+    fn cel_passes(expr: &str, object: &Value) -> bool {
+        let program = crate::cel::Program::compile(expr).expect("the translation parses");
+        let mut bindings = crate::cel::Bindings::new();
+        bindings.set(
+            "object",
+            crate::cel::Value::from_json(&EValue::from_json(object)),
+        );
+        match program.eval(&bindings, &crate::cel::Env::fixed()) {
+            Ok(crate::cel::Value::Bool(b)) => b,
+            other => panic!("`{expr}` on {object}: {other:?}"),
+        }
+    }
+
+    /// A field of any type (a custom resource's) against scalar, map and list patterns: the
+    /// translation and Kyverno's pattern walk agree on every value, whatever its type, lists of
+    /// them included.
+    #[test]
+    fn untyped_fields_are_judged_as_the_engine_judges_every_type() {
+        let patterns = [
+            json!("TLSv1_2"),
+            json!("!default"),
+            json!("UNSET | STRICT"),
+            json!("https://x/?*"),
+            json!("?*"),
+            json!("!DISABLE & !OFF"),
+            json!("!*"),
+            json!({"a": "b"}),
+            json!(["STRICT"]),
+            json!([{"a": "b"}]),
+            json!(true),
+            json!(false),
+        ];
+        let values = [
+            json!("TLSv1_2"),
+            json!("default"),
+            json!("STRICT"),
+            json!("UNSET | STRICT"),
+            json!("https://x/y"),
+            json!("DISABLE"),
+            json!(""),
+            json!(0),
+            json!(1),
+            json!(1.5),
+            json!(true),
+            json!(false),
+            json!(null),
+            json!({}),
+            json!({"a": "b"}),
+            json!([]),
+            json!(["STRICT"]),
+            json!(["STRICT", 2]),
+            json!([true]),
+            json!([null]),
+            json!([[]]),
+            json!([{}]),
+            json!([{"a": "b"}, {"a": "c"}]),
+        ];
+        let mut checked = 0;
+        for p in &patterns {
+            let pattern = json!({"spec": {"f": p}});
+            let judged = Translator::new()
+                .value(&pattern, "object", &Some(Shape::Any), "")
+                .unwrap_or_else(|r| panic!("{p}: {}", r.reason));
+            assert!(judged.skip.is_false(), "{p}");
+            for v in &values {
+                let object = json!({"spec": {"f": v}});
+                let engine = crate::engine::pattern::validate(
+                    &EValue::from_json(&object),
+                    &EValue::from_json(&pattern),
+                )
+                .is_ok();
+                assert_eq!(
+                    cel_passes(&judged.pass.text, &object),
+                    engine,
+                    "pattern {p} on {v}: {}",
+                    judged.pass.text
+                );
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 276);
+    }
+
+    /// What depends on a number's text, and numbers in patterns, stay refused where no type is
+    /// known.
+    #[test]
+    fn untyped_fields_refuse_patterns_that_depend_on_numbers() {
+        for p in [json!(">1"), json!("1?"), json!("10s"), json!(1)] {
+            let r = Translator::new()
+                .value(&json!({"f": p}), "object", &Some(Shape::Any), "")
+                .expect_err("refused");
+            assert_eq!(
+                (r.pointer.as_str(), r.reason),
+                (
+                    "/f",
+                    format!(
+                        "what `{p}` means depends on the value's type, which neither the API nor a CRD gives here"
+                    )
+                )
+            );
+        }
+    }
 }

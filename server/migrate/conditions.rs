@@ -1,8 +1,9 @@
 //! `deny` conditions and `foreach` lists as CEL, for the JMESPath that has one exact CEL form:
 //! paths of field names below `request.object` or a `foreach` element, a `[]` projection with
-//! `to_upper(@)` or `to_lower(@)`, the multi-select list of a Pod's container lists, and a
+//! `to_upper(@)` or `to_lower(@)`, the multi-select list of a Pod's container lists, a
 //! `|| default` whose default is the empty value of the field's type (so that JMESPath's
-//! "falsy" and CEL's "absent" agree). Anything else is refused.
+//! "falsy" and CEL's "absent" agree), and `contains` and `length` (also after a pipe) where the
+//! field's type gives them one meaning. Anything else is refused.
 //!
 //! A path without a default reads fields as Kyverno's JMESPath does: a missing one is an
 //! error, as a CEL select of a missing field is.
@@ -199,6 +200,18 @@ fn node(ast: &Ast, scope: &Scope, optional: bool, at: &str) -> Result<Typed, Ref
                     cel: list_cel,
                     shape: list.shape.clone(),
                 }),
+                // A projection drops the elements whose field is absent or null.
+                AstKind::Field { name }
+                    if is_name(name) && matches!(**item, Shape::Object(_) | Shape::Map(_)) =>
+                {
+                    let field = super::pattern::field_of(item, name);
+                    Ok(Typed {
+                        cel: format!(
+                            "{list_cel}.filter(x, has(x.{name}) && x.{name} != null).map(x, x.{name})"
+                        ),
+                        shape: field.map(|f| Shape::Array(Box::new(f))),
+                    })
+                }
                 AstKind::Function { name, args, .. }
                     if (name == "to_upper" || name == "to_lower")
                         && args.len() == 1
@@ -217,6 +230,100 @@ fn node(ast: &Ast, scope: &Scope, optional: bool, at: &str) -> Result<Typed, Ref
                 }
                 _ => Err(refuse(at, "this projection is not translated yet")),
             }
+        }
+        AstKind::Function { name, args, .. } => function(name, args, None, scope, at),
+        // `x.f(@)`: the function with `x` for `@`, as after a pipe.
+        AstKind::Subexpression { lhs, rhs } if matches!(rhs.kind, AstKind::Function { .. }) => {
+            let AstKind::Function { name, args, .. } = &rhs.kind else {
+                unreachable!("matched above")
+            };
+            let current = node(lhs, scope, optional, at)?;
+            function(name, args, Some(current), scope, at)
+        }
+        // `x | f(@, ...)`: the function with `x` for `@`.
+        AstKind::Pipe { lhs, rhs } => match &rhs.kind {
+            AstKind::Function { name, args, .. } => {
+                let current = node(lhs, scope, optional, at)?;
+                function(name, args, Some(current), scope, at)
+            }
+            _ => Err(refuse(at, "this expression is not translated yet")),
+        },
+        _ => Err(refuse(at, "this expression is not translated yet")),
+    }
+}
+
+/// A function argument: a text literal, or a value.
+enum Arg {
+    Text(String),
+    Value(Typed),
+}
+
+/// The JMESPath functions with one exact CEL form for the argument types the API gives:
+/// `contains` of a text in a text or a list of texts, `length` of a text, a list or a map
+/// (both count what CEL counts: code points, elements, keys), and `keys` of an object. `current` is what `@` stands for
+/// after a pipe.
+fn function(
+    name: &str,
+    args: &[Ast],
+    mut current: Option<Typed>,
+    scope: &Scope,
+    at: &str,
+) -> Result<Typed, Refused> {
+    let mut values = Vec::new();
+    for a in args {
+        values.push(match &a.kind {
+            AstKind::RawString { value } => Arg::Text(value.to_string()),
+            AstKind::Literal { value } => match value.to_json() {
+                Value::String(s) => Arg::Text(s),
+                _ => return Err(refuse(at, "this expression is not translated yet")),
+            },
+            AstKind::Current => Arg::Value(
+                current
+                    .take()
+                    .ok_or_else(|| refuse(at, "this expression is not translated yet"))?,
+            ),
+            _ => Arg::Value(node(a, scope, false, at)?),
+        });
+    }
+    match (name, values.as_slice()) {
+        ("contains", [Arg::Value(subject), Arg::Text(t)]) => {
+            let cel = match &subject.shape {
+                Some(Shape::String) => format!("{}.contains({})", subject.cel, quote(t)),
+                Some(Shape::Array(item)) if **item == Shape::String => {
+                    format!("{} in {}", quote(t), subject.cel)
+                }
+                _ => {
+                    return Err(refuse(
+                        at,
+                        "`contains` of a value the API does not give as a text or a list of texts is not translated",
+                    ));
+                }
+            };
+            Ok(Typed {
+                cel,
+                shape: Some(Shape::Boolean),
+            })
+        }
+        // A map stands for its keys: CEL's `in`, `size` and comprehensions read a map's keys,
+        // so every use translated here means the same of both.
+        ("keys", [Arg::Value(subject)])
+            if matches!(subject.shape, Some(Shape::Object(_) | Shape::Map(_))) =>
+        {
+            Ok(Typed {
+                cel: subject.cel.clone(),
+                shape: Some(Shape::Array(Box::new(Shape::String))),
+            })
+        }
+        ("length", [Arg::Value(subject)])
+            if matches!(
+                subject.shape,
+                Some(Shape::String | Shape::Array(_) | Shape::Map(_))
+            ) =>
+        {
+            Ok(Typed {
+                cel: format!("size({})", subject.cel),
+                shape: Some(Shape::Integer),
+            })
         }
         _ => Err(refuse(at, "this expression is not translated yet")),
     }
@@ -299,6 +406,9 @@ fn condition(c: &Value, scope: &Scope, at: &str, notes: &mut Vec<String>) -> Res
                     format!("{} == {}", k.cel, quote(s))
                 }
                 (Some(Shape::Boolean), Value::Bool(b)) => format!("{} == {b}", k.cel),
+                (Some(Shape::Integer), Value::Number(n)) if n.is_i64() => {
+                    format!("{} == {n}", k.cel)
+                }
                 _ => {
                     return Err(refuse(
                         at,
@@ -311,6 +421,21 @@ fn condition(c: &Value, scope: &Scope, at: &str, notes: &mut Vec<String>) -> Res
             } else {
                 Expr::atom(format!("!({eq})"))
             })
+        }
+        (
+            "greaterthan" | "greaterthanorequals" | "lessthan" | "lessthanorequals",
+            Operand::Expr(k),
+            Operand::Literal(Value::Number(n)),
+        ) if k.shape == Some(Shape::Integer) && n.is_i64() => {
+            // Kyverno compares two numbers as numbers; a count and an integer compare alike
+            // in CEL.
+            let cmp = match op.as_str() {
+                "greaterthan" => ">",
+                "greaterthanorequals" => ">=",
+                "lessthan" => "<",
+                _ => "<=",
+            };
+            Ok(Expr::atom(format!("({} {cmp} {n})", k.cel)))
         }
         (
             "anyin" | "allin" | "anynotin" | "allnotin",

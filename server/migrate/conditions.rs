@@ -376,6 +376,15 @@ fn plain_text(s: &str) -> bool {
         && s.parse::<f64>().is_err()
 }
 
+/// A wildcard pattern that only text can match: Kyverno compares a key that reads as a
+/// duration or a quantity as one, never by the wildcard, so the pattern must hold a character
+/// that no duration or quantity has.
+fn wildcard_text(s: &str) -> bool {
+    crate::wildcard::has_wildcard(s)
+        && s.chars()
+            .any(|c| c != '*' && c != '?' && !"0123456789.+-eEKMGTPimnukshµ ".contains(c))
+}
+
 /// One condition as CEL, and notes on what Kyverno compares otherwise.
 fn condition(c: &Value, scope: &Scope, at: &str, notes: &mut Vec<String>) -> Result<Expr, Refused> {
     let op = c
@@ -404,6 +413,9 @@ fn condition(c: &Value, scope: &Scope, at: &str, notes: &mut Vec<String>) -> Res
             let eq = match (&k.shape, lit) {
                 (Some(Shape::String), Value::String(s)) if plain_text(s) => {
                     format!("{} == {}", k.cel, quote(s))
+                }
+                (Some(Shape::String), Value::String(s)) if wildcard_text(s) => {
+                    super::pattern::wildcard(s, &k.cel).text
                 }
                 (Some(Shape::Boolean), Value::Bool(b)) => format!("{} == {b}", k.cel),
                 (Some(Shape::Integer), Value::Number(n)) if n.is_i64() => {

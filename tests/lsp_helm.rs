@@ -432,3 +432,126 @@ async fn outside_any_workspace_folder_a_template_is_not_read_as_yaml() {
     let d = s.diagnostics(&plain, Some(1)).await;
     assert_eq!(d["params"]["diagnostics"][0]["code"], "yaml-syntax");
 }
+
+/// Hover, lenses and inlay hints on a template are those of the rendered policy, placed on
+/// the template's text: on a key, on a literal value and inside an escaped expression, never
+/// on a Helm action.
+#[tokio::test]
+async fn hover_lenses_and_hints_on_a_template_come_from_the_render() {
+    let setup = setup();
+    let fixed = TEMPLATE.replace("to_uper", "to_upper");
+    setup.ws.write("pols/templates/policy.yaml", &fixed);
+    std::fs::write(setup.bin.path().join("render.yaml"), rendered(&fixed)).unwrap();
+    let uri = setup.ws.uri("pols/templates/policy.yaml");
+    let mut s = start(&setup.ws, &setup.helm).await;
+    s.open(&uri, &fixed).await;
+    s.diagnostics(&uri, Some(1)).await;
+    let at = |line: u32, character: u32| json!({"textDocument": {"uri": uri}, "position": common::pos(line, character)});
+    for (line, character) in [(0, 5), (13, 26), (20, 0)] {
+        let h = s.request("textDocument/hover", at(line, character)).await;
+        assert_eq!(h["result"], Value::Null, "{line}:{character}");
+    }
+    // Inside the escaped expression: its value for the first sample the rule matches.
+    let value = "**`Pod hello-world`** (built-in sample)\n\n```json\n\"HELLO-WORLD\"\n```";
+    let h = s.request("textDocument/hover", at(18, 26)).await;
+    same(
+        &h["result"],
+        json!({"contents": {"kind": "markdown", "value": value}, "range": range(18, 24, 18, 66)}),
+    );
+    // On the function: the value, then the function's documentation.
+    let h = s.request("textDocument/hover", at(18, 57)).await;
+    same(
+        &h["result"],
+        json!({
+            "contents": {"kind": "markdown", "value": format!("{value}\n\n---\n\n```\nto_upper(str: string) -> string\n```\nKyverno custom function\n\nUppercases each character with its one-character mapping, as Go does: `ß` stays `ß` instead of becoming `SS`.\n\nExample: `to_upper('straße') → \"STRAßE\"`")},
+            "range": range(18, 55, 18, 63),
+        }),
+    );
+    // A key: the field's documentation.
+    let h = s.request("textDocument/hover", at(14, 8)).await;
+    same(
+        &h["result"],
+        json!({
+            "contents": {"kind": "markdown", "value": "**`message`** · *string*\n\nMessage reported when validation fails; variables allowed."},
+            "range": range(14, 6, 14, 13),
+        }),
+    );
+    // The verdicts over the rule's name.
+    let lenses = s
+        .request(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    let error = |path: &str| {
+        format!(
+            "failed to check deny conditions: failed to substitute variables in condition key: failed to resolve {path}.metadata.name | to_upper(@) at path /: Invalid type for: <nil>, expected: []jmespath.JpType{{\"string\"}}"
+        )
+    };
+    same(
+        &lenses["result"],
+        json!([{
+            "range": range(7, 10, 7, 24),
+            "command": {
+                "title": "✓ 2 pass · ✗ 1 fail · ⊘ 0 skip · ⚠ 2 error (built-in samples)",
+                "command": "kyverno.showRuleResults",
+                "arguments": [uri, {"policy": "no-demo-pods", "rule": "no-hello-world", "results": [
+                    {"sample": "Pod hello-world", "status": "fail", "message": "Demo Pods stay out of the cluster."},
+                    {"sample": "Pod hardened", "status": "pass", "message": "validation rule 'no-hello-world' passed."},
+                    {"sample": "Pod privileged", "status": "pass", "message": "validation rule 'no-hello-world' passed."},
+                    {"sample": "Deployment hardened", "status": "error", "message": error("request.object.spec.template")},
+                    {"sample": "CronJob hardened", "status": "error", "message": error("request.object.spec.jobTemplate.spec.template")},
+                ]}],
+            },
+        }]),
+    );
+    // The value after the escaped expression.
+    let hints = s
+        .request(
+            "textDocument/inlayHint",
+            json!({"textDocument": {"uri": uri}, "range": range(0, 0, 21, 0)}),
+        )
+        .await;
+    same(
+        &hints["result"],
+        json!([{
+            "position": common::pos(18, 73), "label": "= \"HELLO-WORLD\"",
+            "tooltip": "Pod hello-world (built-in sample)", "paddingLeft": true,
+        }]),
+    );
+    // The lens's command lists the rendered rule's results.
+    let shown = s
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "kyverno.showRuleResults", "arguments": [uri, "no-hello-world"]}),
+        )
+        .await;
+    let results = |e: &str| {
+        format!(
+            "no-hello-world (built-in samples):\n  ✗ fail Pod hello-world: Demo Pods stay out of the cluster.\n  ✓ pass Pod hardened: validation rule 'no-hello-world' passed.\n  ✓ pass Pod privileged: validation rule 'no-hello-world' passed.\n  ! error Deployment hardened: {}\n  ! error CronJob hardened: {e}\n",
+            error("request.object.spec.template")
+        )
+    };
+    same(
+        &shown["result"],
+        json!(results(&error(
+            "request.object.spec.jobTemplate.spec.template"
+        ))),
+    );
+    // Another sample picked: hover evaluates against it.
+    let picked = s
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "kyverno.pickSample", "arguments": [uri, "Pod privileged"]}),
+        )
+        .await;
+    assert_eq!(picked["result"], "Pod privileged");
+    let h = s.request("textDocument/hover", at(18, 26)).await;
+    same(
+        &h["result"],
+        json!({
+            "contents": {"kind": "markdown", "value": "**`Pod privileged`** (built-in sample)\n\n```json\n\"PRIVILEGED\"\n```"},
+            "range": range(18, 24, 18, 66),
+        }),
+    );
+}

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use crate::analysis::{self, Analysis, Inputs};
 use crate::diag::Diagnostic;
+use crate::host::helm;
 use crate::ide;
 
 /// What the server asks of the core. Every method has the real core as its default.
@@ -35,8 +36,13 @@ pub trait Analyzer: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// On a Helm template (an analysis through its render), the rendered documents' answers
+    /// placed on the template, here and for inlay hints and lenses.
     fn hover(&self, text: &str, analysis: &Analysis, offset: usize) -> Option<ide::Hover> {
-        ide::hover(text, analysis, offset)
+        match analysis.rendered {
+            Some(_) => helm::hover(text, analysis, offset),
+            None => ide::hover(text, analysis, offset),
+        }
     }
 
     fn completion(&self, text: &str, analysis: &Analysis, offset: usize) -> Vec<ide::Completion> {
@@ -71,11 +77,17 @@ pub trait Analyzer: Send + Sync + 'static {
         analysis: &Analysis,
         range: std::ops::Range<usize>,
     ) -> Vec<ide::InlayHint> {
-        ide::inlay_hints(text, analysis, range)
+        match analysis.rendered {
+            Some(_) => helm::inlay_hints(text, analysis, range),
+            None => ide::inlay_hints(text, analysis, range),
+        }
     }
 
     fn code_lenses(&self, text: &str, analysis: &Analysis) -> Vec<ide::CodeLens> {
-        ide::code_lenses(text, analysis)
+        match analysis.rendered {
+            Some(_) => helm::code_lenses(text, analysis),
+            None => ide::code_lenses(text, analysis),
+        }
     }
 
     fn quick_fixes(

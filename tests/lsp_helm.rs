@@ -555,3 +555,53 @@ async fn hover_lenses_and_hints_on_a_template_come_from_the_render() {
         }),
     );
 }
+
+/// A test manifest naming the chart: the editor runs it on the policies Helm renders, as
+/// `kyverno-ls test` does, and says how to enable Helm when it cannot run.
+#[tokio::test]
+async fn a_manifest_naming_a_chart_is_run_on_its_render() {
+    let setup = setup();
+    let fixed = TEMPLATE.replace("to_uper", "to_upper");
+    setup.ws.write("pols/templates/policy.yaml", &fixed);
+    std::fs::write(setup.bin.path().join("render.yaml"), rendered(&fixed)).unwrap();
+    let manifest = "apiVersion: cli.kyverno.io/v1alpha1\nkind: Test\nmetadata:\n  name: chart\npolicies:\n- ../pols\nresources:\n- pod.yaml\nresults:\n- policy: no-demo-pods\n  rule: no-hello-world\n  resources: [hello-world]\n  kind: Pod\n  result: pass\n";
+    setup.ws.write("tests/kyverno-test.yaml", manifest);
+    setup.ws.write(
+        "tests/pod.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: hello-world\nspec:\n  containers:\n  - name: c\n    image: nginx\n",
+    );
+    let uri = setup.ws.uri("tests/kyverno-test.yaml");
+    let mut s = start(&setup.ws, &setup.helm).await;
+    s.open(&uri, manifest).await;
+    let d = s.diagnostics(&uri, Some(1)).await;
+    same(
+        &d,
+        publish(
+            &uri,
+            Some(1),
+            json!([{
+                "range": range(11, 14, 11, 25), "severity": 1, "code": "test-mismatch",
+                "source": "kyverno-ls",
+                "message": "Expected `pass` for hello-world but the engine says `fail`: Demo Pods stay out of the cluster.",
+            }]),
+        ),
+    );
+    s.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"kyverno": {"helm": {"path": "/no/helm"}}}}),
+    )
+    .await;
+    let d = s.diagnostics(&uri, Some(1)).await;
+    same(
+        &d,
+        publish(
+            &uri,
+            Some(1),
+            json!([{
+                "range": range(0, 0, 0, 0), "severity": 1, "code": "test-error",
+                "source": "kyverno-ls",
+                "message": "policy `../pols`: this is a Helm chart, whose policies kyverno-ls tests as Helm renders them. The Helm program `/no/helm` does not exist. To test them, install Helm (3 or 4) on PATH, or give its path: `--helm PATH` for `kyverno-ls test` and `kyverno-ls check`, the `kyverno.helm.path` setting in the editor.",
+            }]),
+        ),
+    );
+}

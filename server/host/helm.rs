@@ -87,6 +87,60 @@ pub trait Renderer: Send + Sync {
     fn render(&self, chart: &Path) -> Render;
 }
 
+/// The policies a test manifest names by a chart: a `policies:` entry that is a chart's folder
+/// (it holds `Chart.yaml`) stands for every document Helm renders from the chart, one that is a
+/// template below its `templates/` for the documents rendered from that template, with the
+/// chart's default values (`kyverno test` reads files, so a manifest for a chart names its
+/// render this way). Rendered by `helm`, through the shell's [`Renderer`]; without one, or
+/// without Helm, such an entry is an error that says how to enable it.
+pub struct ChartPolicies {
+    pub helm: Option<std::sync::Arc<dyn Renderer>>,
+}
+
+impl crate::testing::Rendering for ChartPolicies {
+    fn policies(&self, files: &dyn Files, path: &Path) -> Option<Result<String, String>> {
+        let (chart, source) = if files.read(&path.join(CHART_FILE)).is_ok() {
+            (path.to_path_buf(), None)
+        } else {
+            match template_where(Path::new("/"), path, &|c| files.read(c).is_ok())? {
+                TemplateFile::Template { chart, source } => (chart, Some(source)),
+                TemplateFile::Helper => return None,
+            }
+        };
+        let render = match &self.helm {
+            Some(helm) => helm.render(&chart),
+            None => Render::Unavailable("Helm charts are not rendered here.".into()),
+        };
+        let output = match render {
+            Render::Rendered(output) => output,
+            Render::Failed(message) => {
+                return Some(Err(format!(
+                    "Helm cannot render the chart {}: {}",
+                    chart.display(),
+                    message.trim()
+                )));
+            }
+            Render::Unavailable(why) => {
+                return Some(Err(format!(
+                    "this is a Helm chart, whose policies kyverno-ls tests as Helm renders them. {why} To test them, install Helm (3 or 4) on PATH, or give its path: `--helm PATH` for `kyverno-ls test` and `kyverno-ls check`, the `kyverno.helm.path` setting in the editor."
+                )));
+            }
+        };
+        let docs: String = rendered_documents(&output)
+            .into_iter()
+            .filter(|(s, _)| source.as_ref().is_none_or(|source| s == source))
+            // Each its own document, whether or not Helm's `---` came with it.
+            .map(|(_, d)| format!("---\n{d}\n"))
+            .collect();
+        if docs.trim().is_empty() {
+            return Some(Err(
+                "Helm renders nothing from it with the chart's default values.".into(),
+            ));
+        }
+        Some(Ok(docs))
+    }
+}
+
 /// Every document of a chart's render with the template it came from (`templates/x.yaml`,
 /// the `# Source:` path without the chart's name), in the order Helm printed them.
 pub fn rendered_documents(output: &str) -> Vec<(String, &str)> {

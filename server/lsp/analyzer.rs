@@ -2,6 +2,7 @@
 //! core whose answers (and timing) they control.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::analysis::{self, Analysis, Inputs};
 use crate::diag::Diagnostic;
@@ -24,15 +25,17 @@ pub trait Analyzer: Send + Sync + 'static {
 
     /// Diagnostics of the test manifest at `path` (text `text`) in the workspace folder
     /// `root`: results whose expectation the engine does not meet. Called only for files
-    /// named `kyverno-test.yaml`; the manifest's files are read from disk, inside `root`.
+    /// named `kyverno-test.yaml`; the manifest's files are read from disk, inside `root`, and
+    /// the policies it names by a Helm chart are rendered by `helm`.
     fn test_manifest(
         &self,
         files: &dyn crate::vfs::Files,
         path: &Path,
         text: &str,
         root: &Path,
+        helm: Arc<dyn helm::Renderer>,
     ) -> Vec<Diagnostic> {
-        let _ = (files, path, text, root);
+        let _ = (files, path, text, root, helm);
         Vec::new()
     }
 
@@ -125,8 +128,9 @@ impl Analyzer for Kyverno {
         path: &Path,
         text: &str,
         root: &Path,
+        helm: Arc<dyn helm::Renderer>,
     ) -> Vec<Diagnostic> {
-        crate::host::manifest_results(files, path, root, &system_env(), text)
+        crate::host::manifest_results(files, path, root, &system_env(), text, Some(helm))
     }
 }
 

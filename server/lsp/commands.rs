@@ -337,10 +337,14 @@ async fn run_tests(state: &Arc<State>, client: &Client, args: &[Value]) -> Resul
             "kyverno-ls runs tests only inside the workspace folders",
         ));
     }
+    let helm = state.helm_runner(&state.settings());
     let options = testing::Options {
         compat: false,
         roots,
         per_manifest: false,
+        rendering: Some(Arc::new(crate::host::helm::ChartPolicies {
+            helm: Some(helm),
+        })),
     };
     let report = tokio::task::spawn_blocking(move || {
         testing::run_paths(

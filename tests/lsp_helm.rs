@@ -410,6 +410,40 @@ async fn real_helm_renders_the_fixture_chart_and_again_after_a_save() {
             json!([verdict("Pod hello-world"), verdict("Pod privileged")]),
         ),
     );
+    // The render's lens and hover on the template: over the rule's name, inside the escaped
+    // `element.image` (its values for the current sample), none on Helm's own actions.
+    let lenses = s
+        .request(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    let titles: Vec<(Value, Value)> = lenses["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["range"].clone(), l["command"]["title"].clone()))
+        .collect();
+    same(
+        &json!(titles),
+        json!([[
+            range(12, 10, 12, 27),
+            "✓ 3 pass · ✗ 2 fail · ⊘ 0 skip (built-in samples)"
+        ]]),
+    );
+    let at = |line: u32, character: u32| json!({"textDocument": {"uri": uri}, "position": common::pos(line, character)});
+    let h = s.request("textDocument/hover", at(25, 32)).await;
+    same(
+        &h["result"],
+        json!({
+            "contents": {"kind": "markdown", "value": "**`Pod hello-world`** (built-in sample)\n\n```text\nelement #0 (hello-world): \"hello-world\"\n```"},
+            "range": range(25, 26, 25, 39),
+        }),
+    );
+    for (line, character) in [(0, 10), (6, 10), (10, 20), (18, 25)] {
+        let h = s.request("textDocument/hover", at(line, character)).await;
+        assert_eq!(h["result"], Value::Null, "{line}:{character}");
+    }
 }
 
 #[tokio::test]

@@ -550,14 +550,16 @@ pub fn code_lenses(template: &str, analysis: &Analysis) -> Vec<crate::ide::CodeL
             continue;
         }
         let pairs = views.pairs(r, region);
+        let first = || {
+            views
+                .view
+                .to_template(first_line(&views.view.text, region.clone()))
+        };
         for mut lens in lenses {
             lens.span = views
                 .to_template(r, region, &pairs, &lens.span, true)
-                .unwrap_or_else(|| {
-                    views
-                        .view
-                        .to_template(first_line(&views.view.text, region.clone()))
-                });
+                .filter(|s| !in_action(template, s.start))
+                .unwrap_or_else(first);
             out.push(lens);
         }
     }
@@ -948,6 +950,37 @@ mod tests {
         assert!(!in_action(t, at("d }}")));
         assert!(!in_action(t, at(" e ")));
         assert!(!in_action(t, t.len()));
+    }
+
+    #[test]
+    fn a_lens_of_a_computed_rule_name_sits_on_its_line_and_hints_only_on_literal_expressions() {
+        let t = "{{- if .Values.on }}\napiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: p\nspec:\n  rules:\n  - name: {{ .Values.rule }}\n    match:\n      any:\n      - resources:\n          kinds: [Pod]\n    validate:\n      failureAction: Audit\n      deny:\n        conditions:\n          any:\n          - key: \"{{`{{ request.operation }}`}}\"\n            operator: Equals\n            value: {{ .Values.op | quote }}\n          - key: \"{{ .Values.prefix }}{{`{{ request.object.metadata.name }}`}}\"\n            operator: Equals\n            value: x\n{{- end }}\n";
+        let r = "---\n# Source: c/templates/t.yaml\napiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: p\nspec:\n  rules:\n  - name: computed\n    match:\n      any:\n      - resources:\n          kinds: [Pod]\n    validate:\n      failureAction: Audit\n      deny:\n        conditions:\n          any:\n          - key: \"{{ request.operation }}\"\n            operator: Equals\n            value: \"DELETE\"\n          - key: \"a-{{ request.object.metadata.name }}\"\n            operator: Equals\n            value: x\n";
+        let a = analyze_template(
+            t,
+            "templates/t.yaml",
+            &Render::Rendered(r.to_string()),
+            &Inputs {
+                builtin_samples: true,
+                ..Inputs::default()
+            },
+            false,
+            &|text, inputs| crate::analysis::analyze_with(text, inputs),
+        );
+        let lenses = code_lenses(t, &a);
+        assert_eq!(lenses.len(), 1);
+        assert_eq!(&t[lenses[0].span.clone()], "- name: {{ .Values.rule }}");
+        // The first key is written as rendered; the second's text is partly Helm's.
+        let hints = inlay_hints(t, &a, 0..t.len());
+        let after: Vec<&str> = hints
+            .iter()
+            .map(|h| t[..h.offset].lines().last().unwrap().trim())
+            .collect();
+        assert_eq!(after, ["- key: \"{{`{{ request.operation }}`}}\""]);
+        assert!(hover(t, &a, t.find("request.object").unwrap()).is_none());
+        assert!(hover(t, &a, t.find(".Values.op").unwrap()).is_none());
+        let h = hover(t, &a, t.find("operation").unwrap()).unwrap();
+        assert_eq!(&t[h.span], "request.operation");
     }
 
     #[test]

@@ -16,6 +16,7 @@ fn main() {
         compat: false,
         roots: vec![root.clone()],
         per_manifest: false,
+        rendering: None,
     };
     let env = Env::fixed();
     // One warm-up run (file cache), then the best of a few.

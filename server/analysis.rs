@@ -122,6 +122,19 @@ pub struct Analysis {
     pub current_sample: Option<String>,
     /// The kinds the checks used: the built-in ones, the workspace's CRDs and the text's own.
     pub catalog: std::sync::Arc<crate::k8s::Catalog>,
+    /// Some for a text that is not analysed itself but through texts made from it (a Helm
+    /// template: the documents Helm renders from it, in the order it printed them). The
+    /// diagnostics above are already placed on the text; the editor's other answers come
+    /// from these analyses, mapped back (`host::helm`).
+    pub rendered: Option<Vec<Rendered>>,
+}
+
+/// One text made from the analysed one (a document Helm rendered from a template), with its
+/// own analysis: spans in it are offsets of `text`.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub text: String,
+    pub analysis: Analysis,
 }
 
 impl Analysis {
@@ -353,6 +366,7 @@ pub fn analyze_with(text: &str, inputs: &Inputs) -> Analysis {
         diagnostics,
         current_sample: inputs.current_sample.clone(),
         catalog,
+        rendered: None,
     }
 }
 

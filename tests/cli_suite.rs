@@ -99,6 +99,7 @@ fn agreement_with_kyverno_on_its_own_cli_tests() {
             compat: false,
             roots: vec![root.clone()],
             per_manifest: false,
+            rendering: None,
         },
         &Env::fixed(),
     );

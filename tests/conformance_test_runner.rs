@@ -81,6 +81,7 @@ fn agreement_with_kyverno_test_on_the_policy_library() {
             compat: false,
             roots: vec![root.clone()],
             per_manifest: false,
+            rendering: None,
         },
         &Env::fixed(),
     );

@@ -435,3 +435,115 @@ fn real_helm_render_errors_name_the_template_line() {
     assert_eq!(d["code"], "helm-render-failed");
     assert_eq!(d["range"], range(3, 0, 3, 30));
 }
+
+// ---------------------------------------------------------------------------------------------
+// `kyverno-ls test` with manifests that name a chart
+
+/// `kyverno-ls ARGS` in `cwd` with `PATH` set to `path`: (exit code, stdout, stderr).
+fn kyverno_ls(cwd: &Path, path: &str, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kyverno-ls"))
+        .current_dir(cwd)
+        .env("PATH", path)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A manifest beside the chart whose `policies:` entry is `policies` (the chart's folder or its
+/// template), with a Pod the rule blocks and one it lets through, both expected to pass: the
+/// first expectation is wrong.
+fn chart_manifest(s: &Setup, policies: &str) {
+    let dir = s.ws.join("tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("kyverno-test.yaml"),
+        format!(
+            "apiVersion: cli.kyverno.io/v1alpha1\nkind: Test\nmetadata:\n  name: chart\npolicies:\n- {policies}\nresources:\n- pods.yaml\nresults:\n- policy: no-latest\n  rule: no-latest\n  resources: [latest]\n  kind: Pod\n  result: pass\n- policy: no-latest\n  rule: no-latest\n  resources: [web]\n  kind: Pod\n  result: pass\n"
+        ),
+    )
+    .unwrap();
+    let pod = |name: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  containers:\n  - name: c\n    image: nginx:1.27\n"
+        )
+    };
+    std::fs::write(
+        dir.join("pods.yaml"),
+        format!("{}---\n{}", pod("latest"), pod("web")),
+    )
+    .unwrap();
+}
+
+/// What `test` prints for [`chart_manifest`] with the rule of [`RENDERED`] (its function's
+/// name corrected): the Pod named `latest` is blocked, against the manifest's expectation.
+const TABLE: &str = "Test tests/kyverno-test.yaml
+│ ID │ POLICY    │ RULE      │ RESOURCE │ EXPECTED │ ACTUAL │ VERDICT │ REASON
+│ 1  │ no-latest │ no-latest │ latest   │ pass     │ fail   │ Fail    │ validation error: rule no-latest failed
+│ 2  │ no-latest │ no-latest │ web      │ pass     │ pass   │ Pass    │ validation rule 'no-latest' passed.
+
+Test Summary: 1 manifests, 2 results: 1 passed, 1 failed, 0 unsupported
+";
+
+#[test]
+fn test_runs_a_manifest_on_the_policies_helm_renders_from_a_chart() {
+    let s = setup();
+    let helm = helm_printing(&s.bin, &RENDERED.replace("to_uper", "to_upper"));
+    let helm = helm.to_str().unwrap();
+    for entry in ["../pols", "../pols/templates/policy.yaml"] {
+        chart_manifest(&s, entry);
+        let (code, out, err) =
+            kyverno_ls(&s.ws, "/usr/bin:/bin", &["test", "--helm", helm, "tests"]);
+        assert_eq!(
+            (code, out.as_str(), err.as_str()),
+            (1, TABLE, ""),
+            "{entry}"
+        );
+    }
+    // Helm is called on the chart's folder, with its default values only.
+    let calls = std::fs::read_to_string(s.bin.join("calls")).unwrap();
+    let call = format!("template kyverno-ls {}\n", s.ws.join("pols").display());
+    assert_eq!(calls, call.repeat(2));
+    // `check` on the manifest (what the editor shows on it) finds the same mismatch.
+    let (code, files, _) = check(
+        &s.ws,
+        "/usr/bin:/bin",
+        &["--helm", helm, "tests/kyverno-test.yaml"],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        of(&files, "kyverno-test.yaml"),
+        json!([{
+            "code": "test-mismatch", "severity": "error",
+            "message": "Expected `pass` for latest but the engine says `fail`: validation error: rule no-latest failed",
+            "range": range(11, 14, 11, 20),
+        }])
+    );
+}
+
+#[test]
+fn without_helm_a_manifest_naming_a_chart_is_an_error_that_says_how_to_enable_it() {
+    let s = setup();
+    chart_manifest(&s, "../pols");
+    let (code, out, err) = kyverno_ls(&s.ws, "/nowhere", &["test", "tests"]);
+    let why = "policy `../pols`: this is a Helm chart, whose policies kyverno-ls tests as Helm renders them. No `helm` was found on PATH. To test them, install Helm (3 or 4) on PATH, or give its path: `--helm PATH` for `kyverno-ls test` and `kyverno-ls check`, the `kyverno.helm.path` setting in the editor.";
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (
+            1,
+            format!("error: tests/kyverno-test.yaml: {why}\nTest Summary: 1 manifests, 0 results: 0 passed, 0 failed, 0 unsupported; 1 manifest errors\n").as_str(),
+            ""
+        )
+    );
+    // `check` on the manifest reports the same, as the editor does.
+    let (code, files, _) = check(&s.ws, "/nowhere", &["tests/kyverno-test.yaml"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        of(&files, "kyverno-test.yaml"),
+        json!([{"code": "test-error", "severity": "error", "message": why, "range": range(0, 0, 0, 0)}])
+    );
+}

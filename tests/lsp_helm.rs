@@ -410,6 +410,40 @@ async fn real_helm_renders_the_fixture_chart_and_again_after_a_save() {
             json!([verdict("Pod hello-world"), verdict("Pod privileged")]),
         ),
     );
+    // The render's lens and hover on the template: over the rule's name, inside the escaped
+    // `element.image` (its values for the current sample), none on Helm's own actions.
+    let lenses = s
+        .request(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    let titles: Vec<(Value, Value)> = lenses["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["range"].clone(), l["command"]["title"].clone()))
+        .collect();
+    same(
+        &json!(titles),
+        json!([[
+            range(12, 10, 12, 27),
+            "✓ 3 pass · ✗ 2 fail · ⊘ 0 skip (built-in samples)"
+        ]]),
+    );
+    let at = |line: u32, character: u32| json!({"textDocument": {"uri": uri}, "position": common::pos(line, character)});
+    let h = s.request("textDocument/hover", at(25, 32)).await;
+    same(
+        &h["result"],
+        json!({
+            "contents": {"kind": "markdown", "value": "**`Pod hello-world`** (built-in sample)\n\n```text\nelement #0 (hello-world): \"hello-world\"\n```"},
+            "range": range(25, 26, 25, 39),
+        }),
+    );
+    for (line, character) in [(0, 10), (6, 10), (10, 20), (18, 25)] {
+        let h = s.request("textDocument/hover", at(line, character)).await;
+        assert_eq!(h["result"], Value::Null, "{line}:{character}");
+    }
 }
 
 #[tokio::test]
@@ -431,4 +465,177 @@ async fn outside_any_workspace_folder_a_template_is_not_read_as_yaml() {
     s.open(&plain, "a: [\n").await;
     let d = s.diagnostics(&plain, Some(1)).await;
     assert_eq!(d["params"]["diagnostics"][0]["code"], "yaml-syntax");
+}
+
+/// Hover, lenses and inlay hints on a template are those of the rendered policy, placed on
+/// the template's text: on a key, on a literal value and inside an escaped expression, never
+/// on a Helm action.
+#[tokio::test]
+async fn hover_lenses_and_hints_on_a_template_come_from_the_render() {
+    let setup = setup();
+    let fixed = TEMPLATE.replace("to_uper", "to_upper");
+    setup.ws.write("pols/templates/policy.yaml", &fixed);
+    std::fs::write(setup.bin.path().join("render.yaml"), rendered(&fixed)).unwrap();
+    let uri = setup.ws.uri("pols/templates/policy.yaml");
+    let mut s = start(&setup.ws, &setup.helm).await;
+    s.open(&uri, &fixed).await;
+    s.diagnostics(&uri, Some(1)).await;
+    let at = |line: u32, character: u32| json!({"textDocument": {"uri": uri}, "position": common::pos(line, character)});
+    for (line, character) in [(0, 5), (13, 26), (20, 0)] {
+        let h = s.request("textDocument/hover", at(line, character)).await;
+        assert_eq!(h["result"], Value::Null, "{line}:{character}");
+    }
+    // Inside the escaped expression: its value for the first sample the rule matches.
+    let value = "**`Pod hello-world`** (built-in sample)\n\n```json\n\"HELLO-WORLD\"\n```";
+    let h = s.request("textDocument/hover", at(18, 26)).await;
+    same(
+        &h["result"],
+        json!({"contents": {"kind": "markdown", "value": value}, "range": range(18, 24, 18, 66)}),
+    );
+    // On the function: the value, then the function's documentation.
+    let h = s.request("textDocument/hover", at(18, 57)).await;
+    same(
+        &h["result"],
+        json!({
+            "contents": {"kind": "markdown", "value": format!("{value}\n\n---\n\n```\nto_upper(str: string) -> string\n```\nKyverno custom function\n\nUppercases each character with its one-character mapping, as Go does: `ß` stays `ß` instead of becoming `SS`.\n\nExample: `to_upper('straße') → \"STRAßE\"`")},
+            "range": range(18, 55, 18, 63),
+        }),
+    );
+    // A key: the field's documentation.
+    let h = s.request("textDocument/hover", at(14, 8)).await;
+    same(
+        &h["result"],
+        json!({
+            "contents": {"kind": "markdown", "value": "**`message`** · *string*\n\nMessage reported when validation fails; variables allowed."},
+            "range": range(14, 6, 14, 13),
+        }),
+    );
+    // The verdicts over the rule's name.
+    let lenses = s
+        .request(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    let error = |path: &str| {
+        format!(
+            "failed to check deny conditions: failed to substitute variables in condition key: failed to resolve {path}.metadata.name | to_upper(@) at path /: Invalid type for: <nil>, expected: []jmespath.JpType{{\"string\"}}"
+        )
+    };
+    same(
+        &lenses["result"],
+        json!([{
+            "range": range(7, 10, 7, 24),
+            "command": {
+                "title": "✓ 2 pass · ✗ 1 fail · ⊘ 0 skip · ⚠ 2 error (built-in samples)",
+                "command": "kyverno.showRuleResults",
+                "arguments": [uri, {"policy": "no-demo-pods", "rule": "no-hello-world", "results": [
+                    {"sample": "Pod hello-world", "status": "fail", "message": "Demo Pods stay out of the cluster."},
+                    {"sample": "Pod hardened", "status": "pass", "message": "validation rule 'no-hello-world' passed."},
+                    {"sample": "Pod privileged", "status": "pass", "message": "validation rule 'no-hello-world' passed."},
+                    {"sample": "Deployment hardened", "status": "error", "message": error("request.object.spec.template")},
+                    {"sample": "CronJob hardened", "status": "error", "message": error("request.object.spec.jobTemplate.spec.template")},
+                ]}],
+            },
+        }]),
+    );
+    // The value after the escaped expression.
+    let hints = s
+        .request(
+            "textDocument/inlayHint",
+            json!({"textDocument": {"uri": uri}, "range": range(0, 0, 21, 0)}),
+        )
+        .await;
+    same(
+        &hints["result"],
+        json!([{
+            "position": common::pos(18, 73), "label": "= \"HELLO-WORLD\"",
+            "tooltip": "Pod hello-world (built-in sample)", "paddingLeft": true,
+        }]),
+    );
+    // The lens's command lists the rendered rule's results.
+    let shown = s
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "kyverno.showRuleResults", "arguments": [uri, "no-hello-world"]}),
+        )
+        .await;
+    let results = |e: &str| {
+        format!(
+            "no-hello-world (built-in samples):\n  ✗ fail Pod hello-world: Demo Pods stay out of the cluster.\n  ✓ pass Pod hardened: validation rule 'no-hello-world' passed.\n  ✓ pass Pod privileged: validation rule 'no-hello-world' passed.\n  ! error Deployment hardened: {}\n  ! error CronJob hardened: {e}\n",
+            error("request.object.spec.template")
+        )
+    };
+    same(
+        &shown["result"],
+        json!(results(&error(
+            "request.object.spec.jobTemplate.spec.template"
+        ))),
+    );
+    // Another sample picked: hover evaluates against it.
+    let picked = s
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "kyverno.pickSample", "arguments": [uri, "Pod privileged"]}),
+        )
+        .await;
+    assert_eq!(picked["result"], "Pod privileged");
+    let h = s.request("textDocument/hover", at(18, 26)).await;
+    same(
+        &h["result"],
+        json!({
+            "contents": {"kind": "markdown", "value": "**`Pod privileged`** (built-in sample)\n\n```json\n\"PRIVILEGED\"\n```"},
+            "range": range(18, 24, 18, 66),
+        }),
+    );
+}
+
+/// A test manifest naming the chart: the editor runs it on the policies Helm renders, as
+/// `kyverno-ls test` does, and says how to enable Helm when it cannot run.
+#[tokio::test]
+async fn a_manifest_naming_a_chart_is_run_on_its_render() {
+    let setup = setup();
+    let fixed = TEMPLATE.replace("to_uper", "to_upper");
+    setup.ws.write("pols/templates/policy.yaml", &fixed);
+    std::fs::write(setup.bin.path().join("render.yaml"), rendered(&fixed)).unwrap();
+    let manifest = "apiVersion: cli.kyverno.io/v1alpha1\nkind: Test\nmetadata:\n  name: chart\npolicies:\n- ../pols\nresources:\n- pod.yaml\nresults:\n- policy: no-demo-pods\n  rule: no-hello-world\n  resources: [hello-world]\n  kind: Pod\n  result: pass\n";
+    setup.ws.write("tests/kyverno-test.yaml", manifest);
+    setup.ws.write(
+        "tests/pod.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: hello-world\nspec:\n  containers:\n  - name: c\n    image: nginx\n",
+    );
+    let uri = setup.ws.uri("tests/kyverno-test.yaml");
+    let mut s = start(&setup.ws, &setup.helm).await;
+    s.open(&uri, manifest).await;
+    let d = s.diagnostics(&uri, Some(1)).await;
+    same(
+        &d,
+        publish(
+            &uri,
+            Some(1),
+            json!([{
+                "range": range(11, 14, 11, 25), "severity": 1, "code": "test-mismatch",
+                "source": "kyverno-ls",
+                "message": "Expected `pass` for hello-world but the engine says `fail`: Demo Pods stay out of the cluster.",
+            }]),
+        ),
+    );
+    s.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"kyverno": {"helm": {"path": "/no/helm"}}}}),
+    )
+    .await;
+    let d = s.diagnostics(&uri, Some(1)).await;
+    same(
+        &d,
+        publish(
+            &uri,
+            Some(1),
+            json!([{
+                "range": range(0, 0, 0, 0), "severity": 1, "code": "test-error",
+                "source": "kyverno-ls",
+                "message": "policy `../pols`: this is a Helm chart, whose policies kyverno-ls tests as Helm renders them. The Helm program `/no/helm` does not exist. To test them, install Helm (3 or 4) on PATH, or give its path: `--helm PATH` for `kyverno-ls test` and `kyverno-ls check`, the `kyverno.helm.path` setting in the editor.",
+            }]),
+        ),
+    );
 }

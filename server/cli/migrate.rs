@@ -96,6 +96,7 @@ pub fn run(
             compat: false,
             roots: Vec::new(),
             per_manifest: true,
+            rendering: None,
         };
         let proof = proof::prove_file(&files, &absolute, &analysis, &migration, &options, &env);
         report_proof(&proof, &cwd, err);

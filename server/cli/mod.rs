@@ -43,11 +43,14 @@ Usage:
                                           (standard input without --input); --cel: a CEL
                                           expression, with the document as `object`
                                           (numbers are doubles, as in `kyverno test`)
-  kyverno-ls test [--format text|json|junit] [--compat] [PATH...]
+  kyverno-ls test [--format text|json|junit] [--compat] [--helm PATH] [PATH...]
                                           run kyverno-test.yaml manifests below each PATH
                                           (default .) like `kyverno test`; exit 1 if a
                                           result differs; --compat counts results with no
-                                          rule response as passed, as `kyverno test` does
+                                          rule response as passed, as `kyverno test` does;
+                                          a policies entry that is a Helm chart (or one of
+                                          its templates) runs on Helm's render (--helm: the
+                                          Helm program, default `helm` on PATH)
   kyverno-ls migrate [--write] [--check] FILE...
                                           rewrite the validate rules of ClusterPolicies
                                           and Policies as ValidatingPolicies (printed, or

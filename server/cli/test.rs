@@ -1,5 +1,6 @@
-//! `kyverno-ls test [--format text|json|junit] [--compat] [PATH...]`: runs `kyverno-test.yaml`
-//! manifests like `kyverno test`.
+//! `kyverno-ls test [--format text|json|junit] [--compat] [--helm PATH] [PATH...]`: runs
+//! `kyverno-test.yaml` manifests like `kyverno test`. A manifest's `policies:` entry that is a
+//! Helm chart (or one of its templates) is rendered by `helm` (see `host::helm::ChartPolicies`).
 
 use std::path::PathBuf;
 
@@ -16,6 +17,8 @@ pub enum Format {
 pub struct TestOptions {
     pub format: Format,
     pub compat: bool,
+    /// `--helm PATH`: the Helm program that renders charts (default: `helm` on PATH).
+    pub helm: Option<PathBuf>,
     pub paths: Vec<PathBuf>,
 }
 
@@ -23,6 +26,7 @@ impl TestOptions {
     pub fn parse(args: &[String]) -> Result<TestOptions, String> {
         let mut format = Format::Text;
         let mut compat = false;
+        let mut helm = None;
         let mut paths = Vec::new();
         let mut it = args.iter();
         while let Some(a) = it.next() {
@@ -38,6 +42,8 @@ impl TestOptions {
                 }
                 s if s.starts_with("--format=") => format = set_format(&s[9..])?,
                 "--compat" => compat = true,
+                "--helm" => helm = Some(PathBuf::from(it.next().ok_or("--helm needs a path")?)),
+                s if s.starts_with("--helm=") => helm = Some(PathBuf::from(&s[7..])),
                 "--" => paths.extend(it.by_ref().map(PathBuf::from)),
                 s if s.starts_with('-') && s.len() > 1 => {
                     return Err(format!("unknown option `{s}`"));
@@ -51,6 +57,7 @@ impl TestOptions {
         Ok(TestOptions {
             format,
             compat,
+            helm,
             paths,
         })
     }
@@ -59,13 +66,25 @@ impl TestOptions {
 pub fn run(opts: &TestOptions, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> i32 {
     // A manifest reads inside its own repository; these folders matter only outside one.
     let mut roots = opts.paths.clone();
-    if let Ok(cwd) = std::env::current_dir() {
-        roots.push(cwd);
-    }
+    let cwd = std::env::current_dir().ok();
+    roots.extend(cwd.clone());
+    let helm = opts.helm.as_ref().map(|h| match &cwd {
+        Some(cwd) => cwd.join(h),
+        None => h.clone(),
+    });
     let options = Options {
         compat: opts.compat,
         roots,
         per_manifest: true,
+        // Charts render with their default values: a manifest tests what the chart installs
+        // by default.
+        rendering: Some(std::sync::Arc::new(crate::host::helm::ChartPolicies {
+            helm: Some(std::sync::Arc::new(crate::helm_process::HelmRunner::new(
+                helm,
+                Vec::new(),
+                crate::helm_process::ValuesBase::Given,
+            ))),
+        })),
     };
     // The sandbox of each manifest decides what it may read.
     let files = crate::vfs::FsFiles::anywhere();

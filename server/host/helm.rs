@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::analysis::{Analysis, Inputs};
+use crate::analysis::{Analysis, Inputs, Rendered};
 use crate::diag::{Diagnostic, Severity, Span};
 use crate::vfs::Files;
 use crate::yaml::{Node, NodeKind};
@@ -87,6 +87,60 @@ pub trait Renderer: Send + Sync {
     fn render(&self, chart: &Path) -> Render;
 }
 
+/// The policies a test manifest names by a chart: a `policies:` entry that is a chart's folder
+/// (it holds `Chart.yaml`) stands for every document Helm renders from the chart, one that is a
+/// template below its `templates/` for the documents rendered from that template, with the
+/// chart's default values (`kyverno test` reads files, so a manifest for a chart names its
+/// render this way). Rendered by `helm`, through the shell's [`Renderer`]; without one, or
+/// without Helm, such an entry is an error that says how to enable it.
+pub struct ChartPolicies {
+    pub helm: Option<std::sync::Arc<dyn Renderer>>,
+}
+
+impl crate::testing::Rendering for ChartPolicies {
+    fn policies(&self, files: &dyn Files, path: &Path) -> Option<Result<String, String>> {
+        let (chart, source) = if files.read(&path.join(CHART_FILE)).is_ok() {
+            (path.to_path_buf(), None)
+        } else {
+            match template_where(Path::new("/"), path, &|c| files.read(c).is_ok())? {
+                TemplateFile::Template { chart, source } => (chart, Some(source)),
+                TemplateFile::Helper => return None,
+            }
+        };
+        let render = match &self.helm {
+            Some(helm) => helm.render(&chart),
+            None => Render::Unavailable("Helm charts are not rendered here.".into()),
+        };
+        let output = match render {
+            Render::Rendered(output) => output,
+            Render::Failed(message) => {
+                return Some(Err(format!(
+                    "Helm cannot render the chart {}: {}",
+                    chart.display(),
+                    message.trim()
+                )));
+            }
+            Render::Unavailable(why) => {
+                return Some(Err(format!(
+                    "this is a Helm chart, whose policies kyverno-ls tests as Helm renders them. {why} To test them, install Helm (3 or 4) on PATH, or give its path: `--helm PATH` for `kyverno-ls test` and `kyverno-ls check`, the `kyverno.helm.path` setting in the editor."
+                )));
+            }
+        };
+        let docs: String = rendered_documents(&output)
+            .into_iter()
+            .filter(|(s, _)| source.as_ref().is_none_or(|source| s == source))
+            // Each its own document, whether or not Helm's `---` came with it.
+            .map(|(_, d)| format!("---\n{d}\n"))
+            .collect();
+        if docs.trim().is_empty() {
+            return Some(Err(
+                "Helm renders nothing from it with the chart's default values.".into(),
+            ));
+        }
+        Some(Ok(docs))
+    }
+}
+
 /// Every document of a chart's render with the template it came from (`templates/x.yaml`,
 /// the `# Source:` path without the chart's name), in the order Helm printed them.
 pub fn rendered_documents(output: &str) -> Vec<(String, &str)> {
@@ -132,11 +186,13 @@ pub fn analyze_template(
         );
         return Analysis {
             diagnostics: vec![too_large],
+            rendered: Some(Vec::new()),
             ..Analysis::default()
         };
     }
     let first_line = first_line(text, 0..text.len());
     let mut diagnostics = Vec::new();
+    let mut rendered = Vec::new();
     match render {
         Render::Unavailable(why) => diagnostics.push(Diagnostic::new(
             "helm-not-found",
@@ -171,7 +227,7 @@ pub fn analyze_template(
                     "Helm renders nothing from this template with the chart's values (and the values files given), so there is nothing to check here. Give values that switch it on (`kyverno.helm.values` in the editor, `--helm-values FILE` for `kyverno-ls check`) to check it.",
                 ));
             } else {
-                diagnostics = map_findings(text, &docs, inputs, analyze);
+                (diagnostics, rendered) = map_findings(text, &docs, inputs, analyze);
                 if unsaved {
                     diagnostics.push(Diagnostic::new(
                         "helm-unsaved",
@@ -184,35 +240,40 @@ pub fn analyze_template(
         }
     }
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    // Every rendered document had the template's inputs, so the same samples: the editor lists
+    // and picks them on the template.
+    let (samples, current_sample) = rendered.first().map_or((Vec::new(), None), |r| {
+        (
+            r.analysis.samples.clone(),
+            r.analysis.current_sample.clone(),
+        )
+    });
     Analysis {
         diagnostics,
+        samples,
+        current_sample,
+        rendered: Some(rendered),
         ..Analysis::default()
     }
 }
 
 /// Analyses the rendered documents of one template and maps their findings onto its text.
+/// Returns them, and each document with its analysis.
 fn map_findings(
     text: &str,
     docs: &[&str],
     inputs: &Inputs,
     analyze: &dyn Fn(&str, &Inputs) -> Analysis,
-) -> Vec<Diagnostic> {
+) -> (Vec<Diagnostic>, Vec<Rendered>) {
     let view = Unescaped::new(text);
     let regions = crate::yaml::document_ranges(&view.text);
     let mut out = Vec::new();
+    let mut rendered = Vec::new();
     for (i, doc) in docs.iter().enumerate() {
-        let Analysis {
-            documents,
-            diagnostics,
-            ..
-        } = analyze(doc, inputs);
-        // A template that writes as many `---` documents as Helm rendered from it wrote them
-        // in that order; otherwise (a `range` loop) any part of it may have written any one.
-        let region = if regions.len() == docs.len() {
-            regions[i].clone()
-        } else {
-            0..view.text.len()
-        };
+        let mut analysis = analyze(doc, inputs);
+        let diagnostics = std::mem::take(&mut analysis.diagnostics);
+        let documents = &analysis.documents;
+        let region = region_of(&regions, i, docs.len(), view.text.len());
         for mut d in diagnostics {
             // The analysis's own trees (spans in `doc`), not a second parse.
             let root = documents
@@ -248,7 +309,261 @@ fn map_findings(
             });
             out.push(d);
         }
+        rendered.push(Rendered {
+            text: doc.to_string(),
+            analysis,
+        });
     }
+    (out, rendered)
+}
+
+/// The part of the template (unescaped) that wrote the `i`-th of `n` rendered documents: a
+/// template that writes as many `---` documents as Helm rendered from it wrote them in that
+/// order; otherwise (a `range` loop) any part of it may have written any one.
+fn region_of(regions: &[Span], i: usize, n: usize, len: usize) -> Span {
+    if regions.len() == n {
+        regions[i].clone()
+    } else {
+        0..len
+    }
+}
+
+/// The editor's view of a template through the documents Helm rendered from it: for each,
+/// the part of the template that wrote it and the pairs (span in the rendered document, span
+/// in the unescaped template) of every key and value the template writes literally.
+struct Views<'a> {
+    view: Unescaped,
+    docs: Vec<(&'a Rendered, Span)>,
+}
+
+impl<'a> Views<'a> {
+    fn new(template: &str, rendered: &'a [Rendered]) -> Views<'a> {
+        let view = Unescaped::new(template);
+        let regions = crate::yaml::document_ranges(&view.text);
+        let docs = rendered
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r, region_of(&regions, i, rendered.len(), view.text.len())))
+            .collect();
+        Views { view, docs }
+    }
+
+    /// Every key and scalar of the rendered document `r` that the template writes as it is
+    /// rendered, with where (bounded by [`crate::limits::MAX_HELM_MAPPED_NODES`]).
+    fn pairs(&self, r: &Rendered, region: &Span) -> Vec<(Span, Span)> {
+        let mut out = Vec::new();
+        let mut budget = crate::limits::MAX_HELM_MAPPED_NODES;
+        for d in &r.analysis.documents {
+            let Some(root) = d.doc.root.as_ref() else {
+                continue;
+            };
+            let mut stack = vec![root];
+            let add = |span: &Span, out: &mut Vec<(Span, Span)>| {
+                if let Some(u) = self.view.locate_exact(root, &r.text, span, region.clone()) {
+                    out.push((span.clone(), u));
+                }
+            };
+            while let Some(node) = stack.pop() {
+                if budget == 0 {
+                    return out;
+                }
+                budget -= 1;
+                match &node.kind {
+                    NodeKind::Mapping(entries) => {
+                        for e in entries {
+                            add(&e.key.span, &mut out);
+                            stack.push(&e.value);
+                        }
+                    }
+                    NodeKind::Sequence(items) => stack.extend(items),
+                    NodeKind::Scalar(_) => add(&node.span, &mut out),
+                }
+            }
+        }
+        out
+    }
+
+    /// The template span of the rendered span `span` of `r`: through the innermost pair
+    /// holding it, character for character; else (with `widen`) the line of the place the
+    /// finding's key path leads to, as diagnostics are placed.
+    fn to_template(
+        &self,
+        r: &Rendered,
+        region: &Span,
+        pairs: &[(Span, Span)],
+        span: &Span,
+        widen: bool,
+    ) -> Option<Span> {
+        let holding = pairs
+            .iter()
+            .filter(|(rs, _)| rs.start <= span.start && span.end <= rs.end)
+            .min_by_key(|(rs, _)| rs.len());
+        if let Some((rs, u)) = holding {
+            let at = u.start + (span.start - rs.start)..u.start + (span.end - rs.start);
+            return Some(self.view.to_template(at));
+        }
+        if !widen {
+            return None;
+        }
+        let root = r
+            .analysis
+            .documents
+            .iter()
+            .find(|p| p.doc.span.contains(&span.start))?
+            .doc
+            .root
+            .as_ref()?;
+        let at = self.view.locate(root, &r.text, span, region.clone())?;
+        Some(
+            self.view
+                .to_template(line_content(&self.view.text, at.start)),
+        )
+    }
+}
+
+/// Whether byte `at` of a template is on a line that is only a Helm action (`{{- if … }}`),
+/// or inside an action that is not an escaped Kyverno expression: the editor shows nothing
+/// there, since nothing of the render comes from it as written.
+fn in_action(template: &str, at: usize) -> bool {
+    let line = line_content(template, at);
+    let t = &template[line.clone()];
+    if t.starts_with("{{") && t.ends_with("}}") && literal_action(t).is_none() {
+        return true;
+    }
+    let mut i = line.start;
+    while i < line.end {
+        let Some(open) = template[i..line.end].find("{{").map(|o| i + o) else {
+            break;
+        };
+        let (close, literal) = match literal_action(&template[open..]) {
+            Some((_, _, n)) => (open + n, true),
+            None => (
+                template[open..line.end]
+                    .find("}}")
+                    .map_or(line.end, |c| open + c + 2),
+                false,
+            ),
+        };
+        if at < open {
+            return false;
+        }
+        if at < close {
+            return !literal;
+        }
+        i = close;
+    }
+    false
+}
+
+/// The byte of the unescaped text that byte `at` of the template became, when it was copied
+/// (not the escape's own `{{` and backquotes).
+fn unescaped_at(view: &Unescaped, at: usize) -> Option<usize> {
+    view.origin.binary_search(&at).ok()
+}
+
+/// Hover on a Helm template: the hover of the rendered document at the place the template
+/// writes as rendered (a key, a literal value, an escaped Kyverno expression), placed back on
+/// the template. Nothing on a Helm action or on text the template computes.
+pub fn hover(template: &str, analysis: &Analysis, offset: usize) -> Option<crate::ide::Hover> {
+    let rendered = analysis.rendered.as_deref()?;
+    if offset > template.len() || in_action(template, offset) {
+        return None;
+    }
+    let views = Views::new(template, rendered);
+    let u = unescaped_at(&views.view, offset)?;
+    for (r, region) in &views.docs {
+        if !(region.start <= u && u <= region.end) {
+            continue;
+        }
+        let pairs = views.pairs(r, region);
+        let Some((rs, us)) = pairs
+            .iter()
+            .filter(|(_, us)| us.start <= u && u <= us.end)
+            .min_by_key(|(_, us)| us.len())
+        else {
+            continue;
+        };
+        let at = rs.start + (u - us.start);
+        let Some(mut h) = crate::ide::hover(&r.text, &r.analysis, at) else {
+            continue;
+        };
+        h.span = views
+            .to_template(r, region, &pairs, &h.span, false)
+            .unwrap_or_else(|| views.view.to_template(us.clone()));
+        return Some(h);
+    }
+    None
+}
+
+/// Inlay hints on a Helm template: the rendered documents' hints whose expression the template
+/// writes as rendered, after it (after the escape that writes it), in `range`. A template
+/// that writes several documents with one expression (a `range` loop) shows the first one's.
+pub fn inlay_hints(template: &str, analysis: &Analysis, range: Span) -> Vec<crate::ide::InlayHint> {
+    let Some(rendered) = analysis.rendered.as_deref() else {
+        return Vec::new();
+    };
+    let views = Views::new(template, rendered);
+    let mut out: Vec<crate::ide::InlayHint> = Vec::new();
+    for (r, region) in &views.docs {
+        let hints = crate::ide::inlay_hints(&r.text, &r.analysis, 0..r.text.len());
+        if hints.is_empty() {
+            continue;
+        }
+        let pairs = views.pairs(r, region);
+        for mut hint in hints {
+            let Some((rs, us)) = pairs
+                .iter()
+                .filter(|(rs, _)| rs.start < hint.offset && hint.offset <= rs.end)
+                .min_by_key(|(rs, _)| rs.len())
+            else {
+                continue;
+            };
+            let u = us.start + (hint.offset - rs.start);
+            // The byte after the expression's last one: after the escape that wrote it.
+            hint.offset = views.view.origin[u.min(views.view.origin.len() - 1)];
+            let shown = range.start <= hint.offset && hint.offset <= range.end;
+            if shown && !out.iter().any(|h| h.offset == hint.offset) {
+                out.push(hint);
+            }
+        }
+    }
+    out.sort_by_key(|h| h.offset);
+    out
+}
+
+/// Code lenses on a Helm template: each rendered rule's verdicts over the template's line of
+/// the rule's name (its first YAML line when the path to the name is not found).
+pub fn code_lenses(template: &str, analysis: &Analysis) -> Vec<crate::ide::CodeLens> {
+    let Some(rendered) = analysis.rendered.as_deref() else {
+        return Vec::new();
+    };
+    let views = Views::new(template, rendered);
+    let mut out = Vec::new();
+    for (r, region) in &views.docs {
+        // The lenses of mutations and generated objects open views of the analysed text,
+        // which the template is not.
+        let lenses: Vec<_> = crate::ide::code_lenses(&r.text, &r.analysis)
+            .into_iter()
+            .filter(|l| l.command == "kyverno.showRuleResults")
+            .collect();
+        if lenses.is_empty() {
+            continue;
+        }
+        let pairs = views.pairs(r, region);
+        let first = || {
+            views
+                .view
+                .to_template(first_line(&views.view.text, region.clone()))
+        };
+        for mut lens in lenses {
+            lens.span = views
+                .to_template(r, region, &pairs, &lens.span, true)
+                .filter(|s| !in_action(template, s.start))
+                .unwrap_or_else(first);
+            out.push(lens);
+        }
+    }
+    out.sort_by_key(|l| l.span.start);
     out
 }
 
@@ -360,14 +675,36 @@ impl Unescaped {
     /// by its `name`, found in order after the previous one), then the value itself when the
     /// template writes it literally. None when no step of the path is found.
     fn locate(&self, root: &Node, doc: &str, span: &Span, region: Span) -> Option<Span> {
+        self.locate_how(root, doc, span, region).map(|(s, _)| s)
+    }
+
+    /// The place in the unescaped text that writes exactly the key or scalar at `span` of the
+    /// rendered document, as written there: None when the template computes it.
+    fn locate_exact(&self, root: &Node, doc: &str, span: &Span, region: Span) -> Option<Span> {
+        let (s, exact) = self.locate_how(root, doc, span, region)?;
+        (exact && self.text.get(s.clone()) == doc.get(span.clone())).then_some(s)
+    }
+
+    /// [`Unescaped::locate`], and whether its last step found the node at `span` itself
+    /// rather than one above it.
+    fn locate_how(
+        &self,
+        root: &Node,
+        doc: &str,
+        span: &Span,
+        region: Span,
+    ) -> Option<(Span, bool)> {
         let mut from = region.start;
         let mut found: Option<Span> = None;
+        let mut exact = false;
         let mut node = root;
         let step = |needle: &str, key: bool, from: &mut usize, found: &mut Option<Span>| {
-            if let Some(s) = self.find(needle, key, *from, region.end) {
+            let s = self.find(needle, key, *from, region.end);
+            if let Some(s) = &s {
                 *from = s.end;
-                *found = Some(s);
+                *found = Some(s.clone());
             }
+            s.is_some()
         };
         loop {
             match &node.kind {
@@ -378,8 +715,9 @@ impl Unescaped {
                     }) else {
                         break;
                     };
-                    step(&e.key.key_string(), true, &mut from, &mut found);
+                    let hit = step(&e.key.key_string(), true, &mut from, &mut found);
                     if e.key.span.contains(&span.start) {
+                        exact = hit;
                         break;
                     }
                     node = &e.value;
@@ -406,6 +744,9 @@ impl Unescaped {
                             e.key.span.start <= span.start && span.start <= e.value.span.end
                         });
                         if on_name {
+                            exact = item
+                                .entry("name")
+                                .is_some_and(|e| e.value.span.start <= span.start);
                             break;
                         }
                     } else if let Some(at) = self.nth_item(from, k, region.end) {
@@ -427,13 +768,14 @@ impl Unescaped {
                             && self.text.is_char_boundary(at.end)
                         {
                             found = Some(at);
+                            exact = true;
                         }
                     }
                     break;
                 }
             }
         }
-        found
+        found.map(|f| (f, exact))
     }
 
     /// The `k`-th item (from 0) of the block sequence below the line holding `from`: the
@@ -598,6 +940,50 @@ mod tests {
     }
 
     #[test]
+    fn helm_actions_are_told_from_escaped_expressions() {
+        let t = "{{- if .Values.on }}\na: {{ .Values.x }} b\nc: {{`{{ d }}`}} {{ \"{{\" }} e {{ \"}}\" }}\n";
+        let at = |s: &str| t.find(s).unwrap();
+        assert!(in_action(t, at("if")));
+        assert!(in_action(t, at(".Values.x")));
+        assert!(!in_action(t, at("a:")));
+        assert!(!in_action(t, at("b\n")));
+        assert!(!in_action(t, at("d }}")));
+        assert!(!in_action(t, at(" e ")));
+        assert!(!in_action(t, t.len()));
+    }
+
+    #[test]
+    fn a_lens_of_a_computed_rule_name_sits_on_its_line_and_hints_only_on_literal_expressions() {
+        let t = "{{- if .Values.on }}\napiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: p\nspec:\n  rules:\n  - name: {{ .Values.rule }}\n    match:\n      any:\n      - resources:\n          kinds: [Pod]\n    validate:\n      failureAction: Audit\n      deny:\n        conditions:\n          any:\n          - key: \"{{`{{ request.operation }}`}}\"\n            operator: Equals\n            value: {{ .Values.op | quote }}\n          - key: \"{{ .Values.prefix }}{{`{{ request.object.metadata.name }}`}}\"\n            operator: Equals\n            value: x\n{{- end }}\n";
+        let r = "---\n# Source: c/templates/t.yaml\napiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: p\nspec:\n  rules:\n  - name: computed\n    match:\n      any:\n      - resources:\n          kinds: [Pod]\n    validate:\n      failureAction: Audit\n      deny:\n        conditions:\n          any:\n          - key: \"{{ request.operation }}\"\n            operator: Equals\n            value: \"DELETE\"\n          - key: \"a-{{ request.object.metadata.name }}\"\n            operator: Equals\n            value: x\n";
+        let a = analyze_template(
+            t,
+            "templates/t.yaml",
+            &Render::Rendered(r.to_string()),
+            &Inputs {
+                builtin_samples: true,
+                ..Inputs::default()
+            },
+            false,
+            &|text, inputs| crate::analysis::analyze_with(text, inputs),
+        );
+        let lenses = code_lenses(t, &a);
+        assert_eq!(lenses.len(), 1);
+        assert_eq!(&t[lenses[0].span.clone()], "- name: {{ .Values.rule }}");
+        // The first key is written as rendered; the second's text is partly Helm's.
+        let hints = inlay_hints(t, &a, 0..t.len());
+        let after: Vec<&str> = hints
+            .iter()
+            .map(|h| t[..h.offset].lines().last().unwrap().trim())
+            .collect();
+        assert_eq!(after, ["- key: \"{{`{{ request.operation }}`}}\""]);
+        assert!(hover(t, &a, t.find("request.object").unwrap()).is_none());
+        assert!(hover(t, &a, t.find(".Values.op").unwrap()).is_none());
+        let h = hover(t, &a, t.find("operation").unwrap()).unwrap();
+        assert_eq!(&t[h.span], "request.operation");
+    }
+
+    #[test]
     fn first_yaml_line_skips_actions_and_comments() {
         let t = "{{- if .Values.on }}\n# a policy\napiVersion: v1\n";
         assert_eq!(&t[first_line(t, 0..t.len())], "apiVersion: v1");
@@ -632,6 +1018,23 @@ mod tests {
                         &|text, inputs| crate::analysis::analyze_with(text, inputs),
                     );
                     findings += a.diagnostics.len();
+                    let inside = |s: &Span| {
+                        s.start <= s.end
+                            && s.end <= t.len()
+                            && t.is_char_boundary(s.start)
+                            && t.is_char_boundary(s.end)
+                    };
+                    for at in (0..=t.len()).filter(|i| t.is_char_boundary(*i)) {
+                        if let Some(h) = hover(t, &a, at) {
+                            assert!(inside(&h.span), "{t:?} {at} {h:?}");
+                        }
+                    }
+                    for l in code_lenses(t, &a) {
+                        assert!(inside(&l.span), "{t:?} {l:?}");
+                    }
+                    for h in inlay_hints(t, &a, 0..t.len()) {
+                        assert!(inside(&(h.offset..h.offset)), "{t:?} {h:?}");
+                    }
                     for d in &a.diagnostics {
                         let related = d.related.iter().filter(|r| r.file.is_none());
                         for s in std::iter::once(&d.span).chain(related.map(|r| &r.span)) {

@@ -123,7 +123,14 @@ pub fn analyze_file(
     let mut analysis = crate::analysis::analyze_with(text, &found.inputs);
     let mut extra = found.diagnostics;
     if is_manifest(path) {
-        extra.extend(manifest_results(files, path, root, env, text));
+        extra.extend(manifest_results(
+            files,
+            path,
+            root,
+            env,
+            text,
+            options.helm.clone(),
+        ));
     }
     if !extra.is_empty() {
         analysis.diagnostics.extend(extra);
@@ -153,17 +160,20 @@ pub fn analyze_template(
 }
 
 /// Runs the test manifest at `path` and turns its mismatches and errors into diagnostics.
+/// The policies it names by a Helm chart are rendered by `helm` ([`helm::ChartPolicies`]).
 pub fn manifest_results(
     files: &dyn Files,
     path: &Path,
     root: &Path,
     env: &crate::engine::Env,
     text: &str,
+    helm: Option<std::sync::Arc<dyn helm::Renderer>>,
 ) -> Vec<Diagnostic> {
     let options = crate::testing::Options {
         compat: false,
         roots: vec![root.to_path_buf()],
         per_manifest: false,
+        rendering: Some(std::sync::Arc::new(helm::ChartPolicies { helm })),
     };
     let mut report = crate::testing::Report::default();
     crate::testing::run::run_manifest(files, path, &options, env, &mut report);

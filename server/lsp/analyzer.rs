@@ -2,9 +2,11 @@
 //! core whose answers (and timing) they control.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::analysis::{self, Analysis, Inputs};
 use crate::diag::Diagnostic;
+use crate::host::helm;
 use crate::ide;
 
 /// What the server asks of the core. Every method has the real core as its default.
@@ -23,20 +25,27 @@ pub trait Analyzer: Send + Sync + 'static {
 
     /// Diagnostics of the test manifest at `path` (text `text`) in the workspace folder
     /// `root`: results whose expectation the engine does not meet. Called only for files
-    /// named `kyverno-test.yaml`; the manifest's files are read from disk, inside `root`.
+    /// named `kyverno-test.yaml`; the manifest's files are read from disk, inside `root`, and
+    /// the policies it names by a Helm chart are rendered by `helm`.
     fn test_manifest(
         &self,
         files: &dyn crate::vfs::Files,
         path: &Path,
         text: &str,
         root: &Path,
+        helm: Arc<dyn helm::Renderer>,
     ) -> Vec<Diagnostic> {
-        let _ = (files, path, text, root);
+        let _ = (files, path, text, root, helm);
         Vec::new()
     }
 
+    /// On a Helm template (an analysis through its render), the rendered documents' answers
+    /// placed on the template, here and for inlay hints and lenses.
     fn hover(&self, text: &str, analysis: &Analysis, offset: usize) -> Option<ide::Hover> {
-        ide::hover(text, analysis, offset)
+        match analysis.rendered {
+            Some(_) => helm::hover(text, analysis, offset),
+            None => ide::hover(text, analysis, offset),
+        }
     }
 
     fn completion(&self, text: &str, analysis: &Analysis, offset: usize) -> Vec<ide::Completion> {
@@ -71,11 +80,17 @@ pub trait Analyzer: Send + Sync + 'static {
         analysis: &Analysis,
         range: std::ops::Range<usize>,
     ) -> Vec<ide::InlayHint> {
-        ide::inlay_hints(text, analysis, range)
+        match analysis.rendered {
+            Some(_) => helm::inlay_hints(text, analysis, range),
+            None => ide::inlay_hints(text, analysis, range),
+        }
     }
 
     fn code_lenses(&self, text: &str, analysis: &Analysis) -> Vec<ide::CodeLens> {
-        ide::code_lenses(text, analysis)
+        match analysis.rendered {
+            Some(_) => helm::code_lenses(text, analysis),
+            None => ide::code_lenses(text, analysis),
+        }
     }
 
     fn quick_fixes(
@@ -113,8 +128,9 @@ impl Analyzer for Kyverno {
         path: &Path,
         text: &str,
         root: &Path,
+        helm: Arc<dyn helm::Renderer>,
     ) -> Vec<Diagnostic> {
-        crate::host::manifest_results(files, path, root, &system_env(), text)
+        crate::host::manifest_results(files, path, root, &system_env(), text, Some(helm))
     }
 }
 

@@ -164,6 +164,18 @@ fn names_rule(args: &[Value], document: usize, policy: &str, rule: &str) -> bool
 /// `require-drop-all (built-in samples)` followed by a line per (sample, response).
 pub fn rule_results(analysis: &Analysis, args: &[Value]) -> String {
     let mut out = String::new();
+    // A Helm template's rules are those of the documents Helm renders from it.
+    let rendered = analysis.rendered.iter().flatten().map(|r| &r.analysis);
+    for analysis in std::iter::once(analysis).chain(rendered) {
+        rules_results(analysis, args, &mut out);
+    }
+    if out.is_empty() {
+        out.push_str("No rule was simulated.\n");
+    }
+    out
+}
+
+fn rules_results(analysis: &Analysis, args: &[Value], out: &mut String) {
     for sim in &analysis.simulation {
         let policy = analysis
             .documents
@@ -206,10 +218,6 @@ pub fn rule_results(analysis: &Analysis, args: &[Value]) -> String {
             out.push('\n');
         }
     }
-    if out.is_empty() {
-        out.push_str("No rule was simulated.\n");
-    }
-    out
 }
 
 fn mark(status: Status) -> &'static str {
@@ -329,10 +337,14 @@ async fn run_tests(state: &Arc<State>, client: &Client, args: &[Value]) -> Resul
             "kyverno-ls runs tests only inside the workspace folders",
         ));
     }
+    let helm = state.helm_runner(&state.settings());
     let options = testing::Options {
         compat: false,
         roots,
         per_manifest: false,
+        rendering: Some(Arc::new(crate::host::helm::ChartPolicies {
+            helm: Some(helm),
+        })),
     };
     let report = tokio::task::spawn_blocking(move || {
         testing::run_paths(

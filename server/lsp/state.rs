@@ -205,8 +205,20 @@ impl State {
             // The manifest's files are read as the editor has them, unsaved edits included.
             let open_text = |p: &Path| self.documents.text_at(p);
             let reader = Reader::new(root, &self.files, &open_text);
-            extra.extend(self.analyzer.test_manifest(&reader, &path, text, root));
-            asked.extend(reader.into_asked());
+            let runner = self.helm_runner(&settings);
+            extra.extend(
+                self.analyzer
+                    .test_manifest(&reader, &path, text, root, runner.clone()),
+            );
+            let read = reader.into_asked();
+            // A chart it names (its `Chart.yaml` was read): saving any of its files renders
+            // it again.
+            for chart in read.iter().filter(|p| p.ends_with("Chart.yaml")) {
+                if let Some(chart) = chart.parent().filter(|_| chart.is_file()) {
+                    asked.extend(runner.chart_files(chart));
+                }
+            }
+            asked.extend(read);
         }
         if !extra.is_empty() {
             analysis.diagnostics.extend(extra);
@@ -282,7 +294,7 @@ impl State {
     /// The Helm runner the settings describe. A `helm.path` that is relative or inside a
     /// workspace folder is refused: a repository's own settings could otherwise make the editor
     /// run a program the repository ships.
-    fn helm_runner(&self, settings: &Settings) -> Arc<crate::helm_process::HelmRunner> {
+    pub fn helm_runner(&self, settings: &Settings) -> Arc<crate::helm_process::HelmRunner> {
         use crate::helm_process::{HelmRunner, ValuesBase};
         let mut slot = lock(&self.helm);
         if let Some(r) = &*slot {

@@ -34,6 +34,28 @@ pub struct Options {
     /// repository, `roots` plus the folder above its own (see [`files::manifest_roots`]). The
     /// language server leaves it off, as its workspace folders already say what may be read.
     pub per_manifest: bool,
+    /// Policies rendered rather than read (a Helm chart's), which the shell renders: the
+    /// runner starts no process. None reads every path as files.
+    pub rendering: Option<std::sync::Arc<dyn Rendering>>,
+}
+
+/// Paths of a manifest's `policies:` that stand for policies rendered from files rather than
+/// for the files themselves: a Helm chart's folder, or a template below its `templates/`
+/// (see `host::helm::ChartPolicies`).
+pub trait Rendering: Send + Sync {
+    /// The rendered policies' text that `path` stands for, or why there is none; None when
+    /// `path` is read as it is.
+    fn policies(
+        &self,
+        files: &dyn crate::vfs::Files,
+        path: &std::path::Path,
+    ) -> Option<Result<String, String>>;
+}
+
+impl std::fmt::Debug for dyn Rendering {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Rendering")
+    }
 }
 
 /// One expected result: a (result entry, listed resource) pair.

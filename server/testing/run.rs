@@ -114,7 +114,8 @@ pub fn run_manifest(
                 continue;
             }
         };
-        match load_inputs(vfs, &test, base, &sandbox, env) {
+        let rendering = options.rendering.as_deref();
+        match load_inputs_rendered(vfs, &test, base, &sandbox, env, rendering) {
             Ok(inputs) => {
                 report
                     .results
@@ -163,12 +164,29 @@ pub fn load_inputs(
     sandbox: &Sandbox,
     env: &Env,
 ) -> Result<Inputs, String> {
+    load_inputs_rendered(vfs, test, base, sandbox, env, None)
+}
+
+/// [`load_inputs`], with the policies of the paths `rendering` renders (a Helm chart's).
+pub fn load_inputs_rendered(
+    vfs: &dyn Files,
+    test: &Test,
+    base: &Path,
+    sandbox: &Sandbox,
+    env: &Env,
+    rendering: Option<&dyn super::Rendering>,
+) -> Result<Inputs, String> {
     let read = |path: &Path| super::files::read_documents(vfs, path);
     let mut policies = Vec::new();
     for p in &test.policies {
         let path = sandbox.resolve(vfs, base, p)?;
-        let docs = super::files::read_spanned_documents(vfs, &path)
-            .map_err(|e| format!("policy `{p}`: {e}"))?;
+        let docs = match rendering.and_then(|r| r.policies(vfs, &path)) {
+            Some(Ok(text)) => super::files::parse_spanned_documents(&text)
+                .map_err(|e| format!("policy `{p}`, as Helm renders it: {e}"))?,
+            Some(Err(why)) => return Err(format!("policy `{p}`: {why}")),
+            None => super::files::read_spanned_documents(vfs, &path)
+                .map_err(|e| format!("policy `{p}`: {e}"))?,
+        };
         for (doc, root) in docs {
             // The CEL kinds the engine does not simulate answer `unsupported` from the engine,
             // per response, so that each expected row keeps its row.

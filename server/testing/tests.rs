@@ -24,6 +24,7 @@ fn run_dir(dir: &Path, compat: bool) -> Report {
             compat,
             roots: vec![dir.to_path_buf()],
             per_manifest: false,
+            rendering: None,
         },
         &Env::fixed(),
     )

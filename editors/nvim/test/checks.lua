@@ -506,6 +506,35 @@ function C.helm(opts)
     },
     'after :write, the new render: the verdict on the rule name'
   )
+  -- The engine's answers on the template: hover in the escaped expression gives its value in
+  -- the render, the verdict lens sits over the rule's name, and the `{{- if }}` line has none.
+  local hover = request(bufnr, 'textDocument/hover', {
+    textDocument = { uri = uri },
+    position = { line = 18, character = 26 },
+  })
+  H.eq(
+    hover and { hover.range.start.line, hover.range.start.character, hover.contents.value },
+    { 18, 24, '**`Pod hello-world`** (built-in sample)\n\n```json\n"HELLO-WORLD"\n```' },
+    'hover in the escaped expression shows its value for the current sample'
+  )
+  H.eq(
+    request(bufnr, 'textDocument/hover', {
+      textDocument = { uri = uri },
+      position = { line = 0, character = 5 },
+    }),
+    nil,
+    'no hover on the {{- if }} line'
+  )
+  local lenses = request(bufnr, 'textDocument/codeLens', { textDocument = { uri = uri } }) or {}
+  local titles = {}
+  for _, lens in ipairs(lenses) do
+    table.insert(titles, { lens.range.start.line, lens.range.start.character, lens.command.title })
+  end
+  H.eq(
+    titles,
+    { { 7, 10, '✓ 2 pass · ✗ 1 fail · ⊘ 0 skip · ⚠ 2 error (built-in samples)' } },
+    'the verdict lens over the rule name of the template'
+  )
   -- :KyvernoShowRendered shows what Helm rendered, in a scratch buffer.
   vim.cmd('KyvernoShowRendered')
   H.eq(

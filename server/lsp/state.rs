@@ -40,7 +40,7 @@ pub struct State {
     /// Per open document: the files its latest analysis read or looked for.
     sources: Mutex<HashMap<Uri, BTreeSet<PathBuf>>>,
     /// Renders Helm charts as the settings say; made on first use after a settings change.
-    helm: Mutex<Option<Arc<crate::helm_process::HelmRunner>>>,
+    helm: Mutex<Option<Arc<crate::render_process::HelmRunner>>>,
     encoding: OnceLock<Encoding>,
     /// Held while checking that a result is current and publishing it, so that a result
     /// found current cannot reach the client after a newer one or after the close.
@@ -282,8 +282,8 @@ impl State {
     /// The Helm runner the settings describe. A `helm.path` that is relative or inside a
     /// workspace folder is refused: a repository's own settings could otherwise make the editor
     /// run a program the repository ships.
-    fn helm_runner(&self, settings: &Settings) -> Arc<crate::helm_process::HelmRunner> {
-        use crate::helm_process::{HelmRunner, ValuesBase};
+    fn helm_runner(&self, settings: &Settings) -> Arc<crate::render_process::HelmRunner> {
+        use crate::render_process::{HelmRunner, ValuesBase};
         let mut slot = lock(&self.helm);
         if let Some(r) = &*slot {
             return r.clone();

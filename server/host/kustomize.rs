@@ -174,6 +174,9 @@ fn level(
     // `bases` is the older name of `resources` for folders; `components` are folders too.
     for key in ["resources", "bases", "components"] {
         for node in k.get(key).and_then(Node::as_sequence).into_iter().flatten() {
+            if plan.read.len() >= crate::limits::MAX_KUSTOMIZE_FILES {
+                break;
+            }
             let Some(path) = resolve(plan, node, &mut refuse) else {
                 continue;
             };
@@ -365,14 +368,17 @@ struct Place {
     span: Span,
 }
 
+/// A file's text and its documents.
+type Parsed = (Arc<String>, Vec<crate::yaml::Document>);
+
 /// The files a build's findings are placed in, parsed once.
 struct Texts<'a> {
     files: &'a dyn Files,
-    read: HashMap<PathBuf, Option<(Arc<String>, Vec<crate::yaml::Document>)>>,
+    read: HashMap<PathBuf, Option<Parsed>>,
 }
 
 impl Texts<'_> {
-    fn get(&mut self, path: &Path) -> Option<&(Arc<String>, Vec<crate::yaml::Document>)> {
+    fn get(&mut self, path: &Path) -> Option<&Parsed> {
         self.read
             .entry(path.to_path_buf())
             .or_insert_with(|| {
@@ -383,11 +389,12 @@ impl Texts<'_> {
             .as_ref()
     }
 
-    /// The tree of the document at `doc` of the file at `path`.
-    fn tree(&mut self, path: &Path, doc: &Span) -> Option<(Arc<String>, Node)> {
+    /// The tree of the document at `doc` of the file at `path` (found again in the text read
+    /// now, which the editor may have changed since the plan), and its range.
+    fn tree(&mut self, path: &Path, doc: &Span) -> Option<(Arc<String>, Node, Span)> {
         let (text, docs) = self.get(path)?;
         let d = docs.iter().find(|d| d.span.start == doc.start)?;
-        Some((text.clone(), d.root.clone()?))
+        Some((text.clone(), d.root.clone()?, d.span.clone()))
     }
 }
 
@@ -405,7 +412,7 @@ fn place(
         || matches!(steps.as_slice(), [Step::Key(m), Step::Key(n), ..] if m == "metadata" && (n == "name" || n == "namespace"));
     if !identity {
         for patch in source.patches.iter().rev() {
-            let Some((text, root)) = texts.tree(&patch.file, &patch.doc) else {
+            let Some((text, root, _)) = texts.tree(&patch.file, &patch.doc) else {
                 continue;
             };
             let found = if patch.json {
@@ -423,12 +430,12 @@ fn place(
             }
         }
     }
-    let (text, root) = texts.tree(&source.file, &source.doc)?;
+    let (text, root, range) = texts.tree(&source.file, &source.doc)?;
     let (n, node, key) = follow(&root, &steps);
     let span = if n == steps.len() {
         refine(&text, node, key, on_key, out, leaf, span)
     } else {
-        key.unwrap_or_else(|| super::helm::first_line(&text, source.doc.clone()))
+        key.unwrap_or_else(|| super::helm::first_line(&text, range))
     };
     Some(Place {
         file: source.file.clone(),
@@ -833,6 +840,164 @@ mod tests {
             "{:?}",
             looped.refused
         );
+    }
+
+    #[test]
+    fn outputs_find_their_resource_through_names_namespaces_and_origins() {
+        let source = |file: &str, names: &[&str], namespace: Option<&str>| Source {
+            file: PathBuf::from(file),
+            doc: 0..1,
+            kind: "Policy".into(),
+            names: names.iter().map(|n| n.to_string()).collect(),
+            namespace: namespace.map(str::to_string),
+            patches: Vec::new(),
+        };
+        let plan = Plan {
+            file: PathBuf::from("/r/o/kustomization.yaml"),
+            sources: vec![
+                source("/r/a/p.yaml", &["p", "prod-p-v2"], Some("a")),
+                source("/r/b/p.yaml", &["p", "prod-p-v2"], Some("b")),
+                source("/r/c/q.yaml", &["q"], None),
+            ],
+            ..Plan::default()
+        };
+        let found = |doc: &str| {
+            let d = crate::yaml::parse_chunk(doc, &Limits::default()).unwrap();
+            source_of(&plan, Path::new("/r/o"), d.root.as_ref().unwrap())
+                .map(|s| s.file.display().to_string())
+        };
+        let doc = |name: &str, ns: &str, extra: &str| {
+            format!("kind: Policy\nmetadata:\n  name: {name}\n  namespace: {ns}\n{extra}")
+        };
+        // The prefixed and suffixed name, the namespace deciding between two.
+        assert_eq!(
+            found(&doc("prod-p-v2", "b", "")).as_deref(),
+            Some("/r/b/p.yaml")
+        );
+        assert_eq!(
+            found(&doc("prod-p-v2", "a", "")).as_deref(),
+            Some("/r/a/p.yaml")
+        );
+        // The name as written is not the output's.
+        assert_eq!(found(&doc("p", "a", "")), None);
+        assert_eq!(found(&doc("q", "x", "")).as_deref(), Some("/r/c/q.yaml"));
+        // kustomize's origin annotation, relative to the kustomization's folder.
+        let origin =
+            "  annotations:\n    config.kubernetes.io/origin: |\n      path: ../b/p.yaml\n";
+        assert_eq!(
+            found(&doc("prod-p-v2", "a", origin)).as_deref(),
+            Some("/r/b/p.yaml")
+        );
+    }
+
+    #[test]
+    fn a_strategic_merge_patch_gets_the_findings_on_what_it_writes() {
+        let f = MemFiles::new(&[
+            ("/r/base/kustomization.yaml", "resources: [policy.yaml]\n"),
+            ("/r/base/policy.yaml", POLICY),
+            (
+                "/r/o/kustomization.yaml",
+                "resources: [../base]\nnameSuffix: -o\npatchesStrategicMerge: [patch.yaml]\n",
+            ),
+            (
+                "/r/o/patch.yaml",
+                "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: no-latest\nspec:\n  webhookTimeoutSecond: 5\n",
+            ),
+        ]);
+        let plan = plan(&f, Path::new("/r"), Path::new("/r/o")).unwrap();
+        let built = POLICY.replace(
+            "name: no-latest\nspec:\n",
+            "name: no-latest-o\nspec:\n  webhookTimeoutSecond: 5\n",
+        );
+        let render = Render::Rendered(built);
+        let run = |path: &str| {
+            let text = f.read(Path::new(path)).unwrap();
+            diagnostics_for(
+                &f,
+                Path::new("/r"),
+                &plan,
+                &render,
+                Path::new(path),
+                &text,
+                &[],
+                &|_| Inputs::default(),
+                &|t, i| crate::analysis::analyze_with(t, i),
+            )
+            .into_iter()
+            .map(|d| (d.code, text[d.span].to_string(), d.related.len()))
+            .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            run("/r/o/patch.yaml"),
+            [("unknown-field", "webhookTimeoutSecond".to_string(), 1)]
+        );
+        // The base keeps its own finding (not deduplicated here: no plain findings given).
+        assert_eq!(
+            run("/r/base/policy.yaml"),
+            [("deprecated", "In".to_string(), 1)]
+        );
+        assert_eq!(run("/r/o/kustomization.yaml"), []);
+    }
+
+    #[test]
+    fn any_source_and_build_give_spans_on_the_files_char_boundaries() {
+        let sources = [
+            "",
+            "kind: ClusterPolicy\nmetadata: {name: é}\n",
+            "- a\n- b\n",
+            "kind: ClusterPolicy\nmetadata:\n  name: é\nspec:\n  rules:\n  - name: é\n    validate: 'x'\n",
+            "kind: ClusterPolicy\nmetadata: {name: é}\nspec: [\n",
+        ];
+        let builds = [
+            "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: p-é}\nspec:\n  rules:\n  - name: é\n    match: {any: [{resources: {kinds: [Pod]}}]}\n    validate: {pattern: {x: \"{{ a.é | nope(@) }}\"}, bogus: 1}\n",
+            "---\nkind: ClusterPolicy\nmetadata: {name: p-é}\n\"\": [\n---\n- - -\n",
+        ];
+        let patches = [
+            "- op: add\n  path: /spec/rules/0/validate/bogus\n  value: {x: 1}\n",
+            "spec: [\n",
+            "kind: ClusterPolicy\nmetadata: {name: é}\nspec: {rules: [{name: é}]}\n",
+        ];
+        let mut findings = 0;
+        for source in sources {
+            for patch in patches {
+                let f = MemFiles::new(&[
+                    (
+                        "/r/kustomization.yaml",
+                        "resources: [s.yaml]\nnamePrefix: p-\npatches: [{path: patch.yaml, target: {kind: ClusterPolicy}}]\n",
+                    ),
+                    ("/r/s.yaml", source),
+                    ("/r/patch.yaml", patch),
+                ]);
+                let plan = plan(&f, Path::new("/r"), Path::new("/r")).unwrap();
+                for build in builds {
+                    for path in ["/r/s.yaml", "/r/patch.yaml", "/r/kustomization.yaml"] {
+                        let text = f.read(Path::new(path)).unwrap();
+                        let out = diagnostics_for(
+                            &f,
+                            Path::new("/r"),
+                            &plan,
+                            &Render::Rendered(build.to_string()),
+                            Path::new(path),
+                            &text,
+                            &[],
+                            &|_| Inputs::default(),
+                            &|t, i| crate::analysis::analyze_with(t, i),
+                        );
+                        findings += out.len();
+                        for d in &out {
+                            let related = d.related.iter().filter(|r| r.file.is_none());
+                            for s in std::iter::once(&d.span).chain(related.map(|r| &r.span)) {
+                                assert!(s.start <= s.end && s.end <= text.len(), "{path} {d:?}");
+                                assert!(
+                                    text.is_char_boundary(s.start) && text.is_char_boundary(s.end)
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(findings > 20, "{findings}");
     }
 
     #[test]

@@ -6,41 +6,25 @@
 //! there is none, unless `CI=true` or `KYVERNO_LS_REQUIRE_KUSTOMIZE=1` (then they fail).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::{Value, json};
+
+mod common;
+use common::{diagnostics_of as of, fake_program, range, real_kustomize};
 
 const FIXTURE: &str = "tests/fixtures/kustomize";
 
 /// What `kustomize build tests/fixtures/kustomize/prod` prints (kubectl 1.20's kustomize and
-/// kustomize 5.5 agree on it).
-const PROD_BUILD: &str = r#"apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: prod-require-team-label
-  namespace: platform
-spec:
-  rules:
-  - match:
-      any:
-      - resources:
-          kinds:
-          - Pod
-    name: check-team
-    validate:
-      deny:
-        conditions:
-          any:
-          - key: '{{ request.object.metadata.labels.team || '''' }}'
-            operator: Equals
-            value: ""
-          - key: '{{ request.operation }}'
-            operator: In
-            value:
-            - CONNECT
-      failureAction: Enforce
-      message: Pod {{ request.object.metadata.name | to_uper(@) }} needs a team label.
-"#;
+/// kustomize 5.5 agree on it; `real_kustomize_checks_the_fixture_overlay` checks the same
+/// findings from the real build).
+fn prod_build() -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(FIXTURE)
+            .join("prod.built"),
+    )
+    .unwrap()
+}
 
 /// The fixture copied into a repository of its own (`ws`), and a folder `bin/` beside it for
 /// the fake `kustomize`.
@@ -71,25 +55,12 @@ fn setup() -> Setup {
     Setup { _dir: dir, ws, bin }
 }
 
-/// Writes `bin/kustomize`, a shell script that records its arguments in `bin/calls` and then
-/// runs `body`.
-fn fake_kustomize(bin: &Path, body: &str) -> PathBuf {
-    use std::os::unix::fs::PermissionsExt;
-    let path = bin.join("kustomize");
-    let script = format!(
-        "#!/bin/sh\nPATH=/usr/bin:/bin\necho \"$@\" >> '{}'\n{body}\n",
-        bin.join("calls").display()
-    );
-    std::fs::write(&path, script).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    path
-}
-
 /// A fake `kustomize` that prints `output` for the folder `prod` and nothing for the others.
 fn kustomize_printing(bin: &Path, output: &str) -> PathBuf {
     std::fs::write(bin.join("build.yaml"), output).unwrap();
-    fake_kustomize(
+    fake_program(
         bin,
+        "kustomize",
         &format!(
             "case \"$2\" in */prod) cat '{}';; esac",
             bin.join("build.yaml").display()
@@ -98,26 +69,12 @@ fn kustomize_printing(bin: &Path, output: &str) -> PathBuf {
 }
 
 /// `kyverno-ls check --format json --no-builtin-samples ARGS` in `cwd` with `PATH` set to
-/// `path`: (exit code, the files, stderr).
+/// `path`.
 fn check(cwd: &Path, path: &str, args: &[&str]) -> (i32, Value, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_kyverno-ls"))
-        .current_dir(cwd)
-        .env("PATH", path)
-        .args(["check", "--format", "json", "--no-builtin-samples"])
-        .args(args)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let v: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
-    (
-        out.status.code().unwrap(),
-        v["files"].clone(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn range(l1: u32, c1: u32, l2: u32, c2: u32) -> Value {
-    json!({"start": {"line": l1, "character": c1}, "end": {"line": l2, "character": c2}})
+    let args: Vec<&str> = std::iter::once("--no-builtin-samples")
+        .chain(args.iter().copied())
+        .collect();
+    common::check_json(cwd, path, &args)
 }
 
 /// The paths `check` reported on, in its order.
@@ -128,17 +85,6 @@ fn paths(files: &Value) -> Vec<String> {
         .iter()
         .map(|f| f["path"].as_str().unwrap().to_string())
         .collect()
-}
-
-/// The diagnostics `check` gave for the file whose path ends with `name`.
-fn of(files: &Value, name: &str) -> Value {
-    files
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["path"].as_str().unwrap().ends_with(name))
-        .unwrap_or_else(|| panic!("no {name} in {files}"))["diagnostics"]
-        .clone()
 }
 
 /// The base policy's own finding: the deprecated operator, shown once although both
@@ -181,7 +127,7 @@ fn patch_findings(shown: &str) -> Value {
 #[test]
 fn findings_of_the_build_land_on_the_base_and_on_the_patch() {
     let s = setup();
-    let kustomize = kustomize_printing(&s.bin, PROD_BUILD);
+    let kustomize = kustomize_printing(&s.bin, &prod_build());
     let (code, files, stderr) = check(
         &s.ws,
         "/nonexistent",
@@ -215,7 +161,7 @@ fn findings_of_the_build_land_on_the_base_and_on_the_patch() {
 #[test]
 fn checking_an_overlay_checks_what_it_assembles() {
     let s = setup();
-    let kustomize = kustomize_printing(&s.bin, PROD_BUILD);
+    let kustomize = kustomize_printing(&s.bin, &prod_build());
     let (_, files, _) = check(
         &s.ws,
         "/nonexistent",
@@ -249,7 +195,7 @@ fn a_resource_found_by_another_name_lands_on_the_kustomization() {
     // A build whose policy is named as nothing the kustomizations write (a transformer
     // kyverno-ls does not follow): its findings stay on the kustomization.
     let s = setup();
-    let renamed = PROD_BUILD.replace("prod-require-team-label", "renamed");
+    let renamed = prod_build().replace("prod-require-team-label", "renamed");
     let kustomize = kustomize_printing(&s.bin, &renamed);
     let (_, files, _) = check(
         &s.ws,
@@ -318,8 +264,9 @@ fn without_kustomize_each_kustomization_of_policies_gets_one_note() {
 fn a_build_error_is_an_error_on_the_line_kustomize_names() {
     let s = setup();
     // kubectl 1.32's wording, through its logger.
-    let kustomize = fake_kustomize(
+    let kustomize = fake_program(
         &s.bin,
+        "kustomize",
         r#"echo 'E1208 01:39:36.647418   18055 run.go:72] "command failed" err="accumulating resources: accumulation err='"'"'accumulating resources from '"'"'../base'"'"': no such file'"'"'"' >&2
 exit 1"#,
     );
@@ -350,7 +297,7 @@ fn remote_resources_are_never_built() {
         "resources:\n- ../base\n- https://github.com/acme/policies//team?ref=v1\nnamePrefix: prod-\n",
     )
     .unwrap();
-    let kustomize = kustomize_printing(&s.bin, PROD_BUILD);
+    let kustomize = kustomize_printing(&s.bin, &prod_build());
     let (_, files, _) = check(
         &s.ws,
         "/nonexistent",
@@ -372,27 +319,6 @@ fn remote_resources_are_never_built() {
 
 // ---------------------------------------------------------------------------------------------
 // Real kustomize: `kustomize`, else `kubectl kustomize`, from PATH.
-
-/// The program on PATH, else None (and a `skipped:` line), or a failure in CI.
-fn real_kustomize() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let found = ["kustomize", "kubectl"].iter().find_map(|name| {
-        std::env::split_paths(&path)
-            .map(|d| d.join(name))
-            .find(|p| p.is_file())
-    });
-    if found.is_some() {
-        return found;
-    }
-    let required = std::env::var("CI").is_ok_and(|v| v == "true")
-        || std::env::var_os("KYVERNO_LS_REQUIRE_KUSTOMIZE").is_some();
-    assert!(
-        !required,
-        "CI or KYVERNO_LS_REQUIRE_KUSTOMIZE is set but neither kustomize nor kubectl is on PATH (.ci/run installs Debian's kubernetes-client)"
-    );
-    println!("skipped: neither kustomize nor kubectl is on PATH");
-    None
-}
 
 #[test]
 fn real_kustomize_checks_the_fixture_overlay() {

@@ -9,7 +9,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{Session, Workspace, publish, range};
+use common::{Session, Workspace, publish, range, real_kustomize};
 use serde_json::{Value, json};
 
 /// Prints the actual message when `DUMP` is set, instead of comparing (to write expectations).
@@ -32,38 +32,10 @@ fn fixture(path: &str) -> String {
     .unwrap()
 }
 
-/// What kustomize builds from the fixture's `prod` with the patch `patch` (its `to_uper`
-/// written as `function`).
+/// What kustomize builds from the fixture's `prod` (`prod.built`), with the patch's `to_uper`
+/// written as `function`.
 fn prod_build(function: &str) -> String {
-    format!(
-        r#"apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: prod-require-team-label
-  namespace: platform
-spec:
-  rules:
-  - match:
-      any:
-      - resources:
-          kinds:
-          - Pod
-    name: check-team
-    validate:
-      deny:
-        conditions:
-          any:
-          - key: '{{{{ request.object.metadata.labels.team || '''' }}}}'
-            operator: Equals
-            value: ""
-          - key: '{{{{ request.operation }}}}'
-            operator: In
-            value:
-            - CONNECT
-      failureAction: Enforce
-      message: Pod {{{{ request.object.metadata.name | {function}(@) }}}} needs a team label.
-"#
-    )
+    fixture("prod.built").replace("to_uper", function)
 }
 
 /// A workspace holding the fixture, and a `kustomize` script outside it (a setting may not
@@ -220,26 +192,6 @@ async fn a_program_inside_the_workspace_is_refused_on_the_kustomization() {
 
 // ---------------------------------------------------------------------------------------------
 // Real kustomize
-
-fn real_kustomize() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let found = ["kustomize", "kubectl"].iter().find_map(|name| {
-        std::env::split_paths(&path)
-            .map(|d| d.join(name))
-            .find(|p| p.is_file())
-    });
-    if found.is_some() {
-        return found;
-    }
-    let required = std::env::var("CI").is_ok_and(|v| v == "true")
-        || std::env::var_os("KYVERNO_LS_REQUIRE_KUSTOMIZE").is_some();
-    assert!(
-        !required,
-        "CI or KYVERNO_LS_REQUIRE_KUSTOMIZE is set but neither kustomize nor kubectl is on PATH"
-    );
-    println!("skipped: neither kustomize nor kubectl is on PATH");
-    None
-}
 
 #[tokio::test]
 async fn real_kustomize_builds_the_overlay_for_the_patch() {

@@ -283,10 +283,14 @@ fn error_line(text: &str, source: &str, message: &str) -> Option<Span> {
         .chars()
         .take_while(char::is_ascii_digit)
         .collect();
-    let line: usize = digits.parse().ok()?;
+    line_span(text, digits.parse().ok()?)
+}
+
+/// The span of line `n` (from 1) of `text`, without its break.
+pub(super) fn line_span(text: &str, n: usize) -> Option<Span> {
     let mut start = 0;
     for (i, l) in text.split_inclusive('\n').enumerate() {
-        if i + 1 == line {
+        if i + 1 == n {
             return Some(start..start + l.trim_end_matches(['\n', '\r']).len());
         }
         start += l.len();

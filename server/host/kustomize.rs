@@ -735,22 +735,16 @@ pub fn diagnostics_for(
 /// The line of the kustomization that kustomize's error names: `yaml: line N`, else the
 /// entry whose path the error quotes.
 fn error_line(text: &str, message: &str) -> Option<Span> {
-    let line_span = |n: usize| {
-        let mut start = 0;
-        for (i, l) in text.split_inclusive('\n').enumerate() {
-            if i + 1 == n {
-                return Some(start..start + l.trim_end_matches(['\n', '\r']).len());
-            }
-            start += l.len();
-        }
-        None
-    };
     if let Some(at) = message.find("yaml: line ") {
         let digits: String = message[at + 11..]
             .chars()
             .take_while(char::is_ascii_digit)
             .collect();
-        if let Some(span) = digits.parse().ok().and_then(line_span) {
+        if let Some(span) = digits
+            .parse()
+            .ok()
+            .and_then(|n| super::helm::line_span(text, n))
+        {
             return Some(span);
         }
     }

@@ -538,6 +538,44 @@ mod tests {
     }
 
     #[test]
+    fn kubectl_builds_with_its_kustomize_and_the_logger_is_stripped() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let kubectl = dir.path().join("kubectl");
+        let calls = dir.path().join("calls");
+        std::fs::write(
+            &kubectl,
+            format!(
+                "#!/bin/sh\necho \"$@\" > '{}'\necho 'E1208 01:39:36.64 1 run.go:72] \"command failed\" err=\"invalid Kustomization: yaml: line 3: did not find \\\"]\\\"\"' >&2\nexit 1\n",
+                calls.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&kubectl, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let runner = KustomizeRunner::new(Some(kubectl));
+        assert_eq!(
+            runner.build(dir.path(), &[]),
+            Render::Failed("invalid Kustomization: yaml: line 3: did not find \"]\"".into())
+        );
+        assert_eq!(
+            std::fs::read_to_string(&calls).unwrap(),
+            format!("kustomize {}\n", dir.path().display())
+        );
+        // kustomize's own wording, after its deprecation warnings.
+        assert_eq!(
+            kustomize_error(
+                "# Warning: 'bases' is deprecated.\nError: accumulating resources: x\n"
+            ),
+            "accumulating resources: x"
+        );
+        let missing = KustomizeRunner::new(Some(PathBuf::from("/no/kustomize")));
+        assert_eq!(
+            missing.build(dir.path(), &[]),
+            Render::Unavailable("The kustomize program `/no/kustomize` does not exist.".into())
+        );
+    }
+
+    #[test]
     fn without_helm_rendering_says_why() {
         let (_dir, chart, _) = chart_and_helm("");
         let runner = HelmRunner::new(

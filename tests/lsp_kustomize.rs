@@ -146,9 +146,33 @@ async fn the_overlays_findings_show_on_the_base_and_the_patch_and_a_save_builds_
         ),
     );
 
-    // The patch fixed and saved: built again, nothing left on it.
+    // Fixed in the editor but not saved: kustomize still reads the old file, and the note says
+    // so. The value no longer holds the misspelt name, so the finding covers the whole value.
     let fixed = patch_text.replace("to_uper", "to_upper");
     s.replace(&patch, 2, &fixed).await;
+    let d = s.diagnostics(&patch, Some(2)).await;
+    same(
+        &d,
+        publish(
+            &patch,
+            Some(2),
+            json!([
+                {
+                    "range": range(0, 0, 0, 13), "severity": 3, "code": "kustomize-unsaved",
+                    "source": "kyverno-ls",
+                    "message": "The findings of kustomize's builds here are from this file as last saved: kustomize reads the files on disk. Save to check your edits.",
+                },
+                {
+                    "range": range(5, 9, 5, 83), "severity": 1, "code": "unknown-function",
+                    "source": "kyverno-ls",
+                    "message": "Unknown function `to_uper`. Did you mean `to_upper`? (in kustomize's build of `prod`: `message: Pod {{ request.object.metadata.name | to_uper(@) }} needs a team label.`)",
+                    "relatedInformation": from_prod(ws),
+                },
+            ]),
+        ),
+    );
+
+    // Saved: built again, nothing left on it.
     ws.write("prod/enforce.yaml", &fixed);
     std::fs::write(setup.bin.path().join("build.yaml"), prod_build("to_upper")).unwrap();
     s.notify(

@@ -732,6 +732,18 @@ pub fn diagnostics_for(
     out
 }
 
+/// The note on a file with unsaved edits that builds placed findings on: kustomize reads the
+/// files on disk, so the findings are from the file as last saved (placed on its current text
+/// by key path).
+pub fn unsaved_note(text: &str) -> Diagnostic {
+    Diagnostic::new(
+        "kustomize-unsaved",
+        Severity::Information,
+        super::helm::first_line(text, 0..text.len()),
+        "The findings of kustomize's builds here are from this file as last saved: kustomize reads the files on disk. Save to check your edits.",
+    )
+}
+
 /// The line of the kustomization that kustomize's error names: `yaml: line N`, else the
 /// entry whose path the error quotes.
 fn error_line(text: &str, message: &str) -> Option<Span> {

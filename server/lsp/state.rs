@@ -393,6 +393,10 @@ impl State {
         );
         let mut asked = reader.into_asked();
         asked.extend(read);
+        let mut built = built;
+        if !built.is_empty() && std::fs::read_to_string(path).ok().as_deref() != Some(text) {
+            built.push(crate::host::kustomize::unsaved_note(text));
+        }
         (built, asked)
     }
 

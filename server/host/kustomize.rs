@@ -66,9 +66,13 @@ pub struct Source {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Patch {
     pub file: PathBuf,
+    /// The document's range in the file; for an inline patch, the string's in the
+    /// kustomization.
     pub doc: Span,
     /// A list of JSON patch operations rather than a strategic-merge document.
     pub json: bool,
+    /// Written as a string in the kustomization (`patches[].patch`).
+    pub inline: bool,
 }
 
 /// Something that stops a kustomization from being built, at the place that names it.
@@ -189,43 +193,45 @@ fn level(
         }
     }
     // Patches name their targets by the names the resources have at this level, or before.
-    let patch = |plan: &mut Plan,
-                 node: &Node,
-                 target: Option<&Node>,
-                 refuse: &mut dyn FnMut(&mut Plan, Span, String)| {
+    // A patch file: its documents, each a patch of the resources its target (or, for a
+    // strategic-merge document without one, its own kind and name) selects.
+    let patch_file = |plan: &mut Plan,
+                      node: &Node,
+                      target: Option<&Node>,
+                      refuse: &mut dyn FnMut(&mut Plan, Span, String)| {
         let Some(path) = resolve(plan, node, refuse) else {
             return;
         };
         let Ok(text) = files.read(&path) else { return };
         plan.read.push(path.clone());
         for doc in crate::yaml::parse(&text, &Limits::default()) {
-            let Some(r) = doc.root.as_ref() else { continue };
-            let json = r.as_sequence().is_some();
-            let (kind, name) = match target {
-                Some(t) => (
-                    t.get("kind").and_then(Node::as_str),
-                    t.get("name").and_then(Node::as_str),
-                ),
-                None if json => (None, None),
-                None => (
-                    r.get("kind").and_then(Node::as_str),
-                    r.get("metadata").and_then(|m| m.get("name")?.as_str()),
-                ),
-            };
-            for &i in &mine {
-                let s = &mut plan.sources[i];
-                if kind.is_some_and(|k| k != s.kind)
-                    || name.is_some_and(|n| !s.names.iter().any(|x| x == n))
-                {
-                    continue;
-                }
-                s.patches.push(Patch {
+            if let Some(r) = doc.root.as_ref() {
+                let at = Patch {
                     file: path.clone(),
                     doc: doc.span.clone(),
-                    json,
-                });
+                    json: r.as_sequence().is_some(),
+                    inline: false,
+                };
+                add_patch(plan, &mine, r, target, at);
             }
         }
+    };
+    // A patch written in the kustomization itself, as a string.
+    let inline = |plan: &mut Plan, node: &Node, target: Option<&Node>| {
+        let Some(r) = node
+            .as_scalar()
+            .and_then(|s| crate::yaml::parse_chunk(&s.text, &Limits::default()))
+            .and_then(|d| d.root)
+        else {
+            return;
+        };
+        let at = Patch {
+            file: file.clone(),
+            doc: node.span.clone(),
+            json: r.as_sequence().is_some(),
+            inline: true,
+        };
+        add_patch(plan, &mine, &r, target, at);
     };
     for node in k
         .get("patchesStrategicMerge")
@@ -233,15 +239,18 @@ fn level(
         .into_iter()
         .flatten()
     {
-        // An entry may also be the patch itself, written inline.
-        if node.as_str().is_some_and(|s| !s.contains('\n')) {
-            patch(plan, node, None, &mut refuse);
+        // An entry is a file, or the patch itself written inline.
+        match node.as_str() {
+            Some(s) if s.contains('\n') => inline(plan, node, None),
+            _ => patch_file(plan, node, None, &mut refuse),
         }
     }
     for key in ["patches", "patchesJson6902"] {
         for p in k.get(key).and_then(Node::as_sequence).into_iter().flatten() {
             if let Some(node) = p.get("path") {
-                patch(plan, node, p.get("target"), &mut refuse);
+                patch_file(plan, node, p.get("target"), &mut refuse);
+            } else if let Some(node) = p.get("patch") {
+                inline(plan, node, p.get("target"));
             }
         }
     }
@@ -260,6 +269,32 @@ fn level(
     }
     stack.pop();
     mine
+}
+
+/// Records `patch` (whose tree is `root`) on the sources among `mine` that `target` selects
+/// (kind and name; no target: a strategic-merge document's own kind and name, a JSON patch's
+/// every source).
+fn add_patch(plan: &mut Plan, mine: &[usize], root: &Node, target: Option<&Node>, patch: Patch) {
+    let (kind, name) = match target {
+        Some(t) => (
+            t.get("kind").and_then(Node::as_str),
+            t.get("name").and_then(Node::as_str),
+        ),
+        None if patch.json => (None, None),
+        None => (
+            root.get("kind").and_then(Node::as_str),
+            root.get("metadata").and_then(|m| m.get("name")?.as_str()),
+        ),
+    };
+    for &i in mine {
+        let s = &mut plan.sources[i];
+        if kind.is_some_and(|k| k != s.kind)
+            || name.is_some_and(|n| !s.names.iter().any(|x| x == n))
+        {
+            continue;
+        }
+        s.patches.push(patch.clone());
+    }
 }
 
 /// The resource documents of a file, added to `plan`; their indices.
@@ -389,6 +424,26 @@ impl Texts<'_> {
             .as_ref()
     }
 
+    /// The text and tree of a patch, and for one written inline the map from its string to
+    /// the kustomization's text.
+    fn patch(
+        &mut self,
+        patch: &Patch,
+    ) -> Option<(Arc<String>, Node, Option<crate::yaml::ValueMap>)> {
+        if !patch.inline {
+            let (text, root, _) = self.tree(&patch.file, &patch.doc)?;
+            return Some((text, root, None));
+        }
+        let (text, docs) = self.get(&patch.file)?;
+        let node = docs
+            .iter()
+            .find_map(|d| d.root.as_ref()?.find(&patch.doc))?;
+        let value = node.as_scalar()?.text.clone();
+        let map = crate::yaml::value_map(text, node)?;
+        let root = crate::yaml::parse_chunk(&value, &Limits::default())?.root?;
+        Some((Arc::new(value), root, Some(map)))
+    }
+
     /// The tree of the document at `doc` of the file at `path` (found again in the text read
     /// now, which the editor may have changed since the plan), and its range.
     fn tree(&mut self, path: &Path, doc: &Span) -> Option<(Arc<String>, Node, Span)> {
@@ -412,7 +467,7 @@ fn place(
         || matches!(steps.as_slice(), [Step::Key(m), Step::Key(n), ..] if m == "metadata" && (n == "name" || n == "namespace"));
     if !identity {
         for patch in source.patches.iter().rev() {
-            let Some((text, root, _)) = texts.tree(&patch.file, &patch.doc) else {
+            let Some((text, root, inline)) = texts.patch(patch) else {
                 continue;
             };
             let found = if patch.json {
@@ -423,6 +478,11 @@ fn place(
             };
             if let Some((node, key)) = found {
                 let span = refine(&text, &node, key, on_key, out, leaf, span);
+                // An inline patch's place in its string, then in the kustomization.
+                let span = match inline {
+                    Some(map) => map.span(span),
+                    None => span,
+                };
                 return Some(Place {
                     file: patch.file.clone(),
                     span,
@@ -946,6 +1006,45 @@ mod tests {
     }
 
     #[test]
+    fn inline_patches_get_the_findings_on_their_characters_in_the_kustomization() {
+        let kustomization = "resources: [../base]\npatches:\n- target: {kind: ClusterPolicy}\n  patch: |-\n    - op: add\n      path: /spec/rules/0/validate/message\n      value: \"{{ request.object.metadata.name | to_uper(@) }}\"\n- patch: |\n    kind: ClusterPolicy\n    metadata: {name: no-latest}\n    spec: {webhookTimeoutSecond: 5}\n";
+        let f = MemFiles::new(&[
+            ("/r/base/kustomization.yaml", "resources: [policy.yaml]\n"),
+            ("/r/base/policy.yaml", POLICY),
+            ("/r/o/kustomization.yaml", kustomization),
+        ]);
+        let plan = plan(&f, Path::new("/r"), Path::new("/r/o")).unwrap();
+        assert_eq!(plan.sources[0].patches.len(), 2);
+        let built = POLICY
+            .replace("spec:\n", "spec:\n  webhookTimeoutSecond: 5\n")
+            .replace(
+                "      failureAction: Audit\n",
+                "      failureAction: Audit\n      message: '{{ request.object.metadata.name | to_uper(@) }}'\n",
+            );
+        let found: Vec<(&str, &str)> = diagnostics_for(
+            &f,
+            Path::new("/r"),
+            &plan,
+            &Render::Rendered(built),
+            Path::new("/r/o/kustomization.yaml"),
+            kustomization,
+            &[],
+            &|_| Inputs::default(),
+            &|t, i| crate::analysis::analyze_with(t, i),
+        )
+        .into_iter()
+        .map(|d| (d.code, &kustomization[d.span]))
+        .collect();
+        assert_eq!(
+            found,
+            [
+                ("unknown-field", "webhookTimeoutSecond"),
+                ("unknown-function", "to_uper")
+            ]
+        );
+    }
+
+    #[test]
     fn any_source_and_build_give_spans_on_the_files_char_boundaries() {
         let sources = [
             "",
@@ -969,7 +1068,7 @@ mod tests {
                 let f = MemFiles::new(&[
                     (
                         "/r/kustomization.yaml",
-                        "resources: [s.yaml]\nnamePrefix: p-\npatches: [{path: patch.yaml, target: {kind: ClusterPolicy}}]\n",
+                        "resources: [s.yaml]\nnamePrefix: p-\npatches:\n- {path: patch.yaml, target: {kind: ClusterPolicy}}\n- patch: |\n    - op: add\n      path: /spec/rules/0/validate/é\n      value: {x: \"{{ é | nope(@) }}\"}\n",
                     ),
                     ("/r/s.yaml", source),
                     ("/r/patch.yaml", patch),

@@ -191,6 +191,43 @@ async fn the_overlays_findings_show_on_the_base_and_the_patch_and_a_save_builds_
 }
 
 #[tokio::test]
+async fn saving_a_kustomization_that_now_names_the_base_builds_it_for_the_base() {
+    let setup = setup();
+    let ws = &setup.ws;
+    let base = ws.uri("base/require-team-label.yaml");
+    let kustomization = ws.uri("prod/kustomization.yaml");
+    // The overlay names no base yet: it assembles no policy, and nothing builds it.
+    let full = fixture("prod/kustomization.yaml");
+    let empty = full.replace("bases:\n- ../base\n", "bases: []\n");
+    ws.write("prod/kustomization.yaml", &empty);
+    let mut s = start(ws, &setup.kustomize).await;
+    s.open(&base, &fixture("base/require-team-label.yaml"))
+        .await;
+    let d = s.diagnostics(&base, Some(1)).await;
+    same(&d, publish(&base, Some(1), json!([deprecated_in()])));
+    // Named in the editor and saved: the overlay's build now reaches the base.
+    s.open(&kustomization, &empty).await;
+    s.replace(&kustomization, 2, &full).await;
+    ws.write("prod/kustomization.yaml", &full);
+    s.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": kustomization}}),
+    )
+    .await;
+    let d = loop {
+        let d = s.diagnostics(&base, Some(1)).await;
+        if d["params"]["diagnostics"].as_array().unwrap().len() == 2 {
+            break d;
+        }
+    };
+    assert_eq!(
+        d["params"]["diagnostics"][0]["code"],
+        "cluster-policy-namespace"
+    );
+    assert_eq!(d["params"]["diagnostics"][1], deprecated_in());
+}
+
+#[tokio::test]
 async fn a_program_inside_the_workspace_is_refused_on_the_kustomization() {
     let setup = setup();
     let ws = &setup.ws;

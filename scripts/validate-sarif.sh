@@ -64,6 +64,8 @@ sarif cases tests/cases
 sarif cases-without-samples --no-builtin-samples tests/cases
 sarif examples examples
 sarif ci-output tests/ci_output/policy.yaml
+# Findings of a kustomize build, related to the kustomization in another file.
+sarif kustomize tests/fixtures/kustomize
 
 # Files whose names and contents stress paths, URIs and regions, in a repository of their own.
 generated=$work/repository

@@ -12,7 +12,6 @@ pub mod engine;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod glob;
-pub mod helm_process;
 pub mod host;
 pub mod ide;
 pub mod jmespath;
@@ -22,6 +21,7 @@ pub mod lsp;
 pub mod migrate;
 pub mod model;
 pub mod policy;
+pub mod render_process;
 pub mod samples;
 pub mod simulate;
 pub mod suppress;

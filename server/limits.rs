@@ -154,14 +154,27 @@ pub const MAX_WALK_ENTRIES: usize = 200_000;
 /// not written by hand.
 pub const MAX_WALK_DEPTH: usize = 32;
 
-/// How long `helm template` may take. Rendering a chart of policies takes well under a second;
-/// a template that loops without end, or a Helm that waits on something, must not keep the
-/// editor's analysis (or `check`) waiting. Hitting it gives a `helm-render-failed` diagnostic.
-pub const HELM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+/// How long `helm template` or `kustomize build` may take. Rendering a chart of policies, or
+/// building an overlay of them, takes well under a second; a template that loops without end,
+/// or a program that waits on something, must not keep the editor's analysis (or `check`)
+/// waiting. Hitting it gives a `helm-render-failed` or `kustomize-build-failed` diagnostic.
+pub const RENDER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
-/// Bytes of `helm template` output read: four times the size of a file analysed, since one
-/// render holds every template of a chart. Over it, `helm-render-failed`.
-pub const MAX_HELM_OUTPUT_BYTES: usize = 4 * MAX_FILE_BYTES;
+/// Bytes of `helm template` or `kustomize build` output read: four times the size of a file
+/// analysed, since one render holds every template of a chart (every resource of an overlay).
+/// Over it, `helm-render-failed` or `kustomize-build-failed`.
+pub const MAX_RENDER_OUTPUT_BYTES: usize = 4 * MAX_FILE_BYTES;
+
+/// Kustomization folders read below one another (an overlay, its base, the base's base...).
+/// Real repositories nest three or four; the bound stops a chain of folders naming each other
+/// in a ring the cycle check misses (through different spellings of one path). Deeper folders
+/// are left out of the plan, so their findings land on the kustomization file.
+pub const MAX_KUSTOMIZE_DEPTH: usize = 16;
+
+/// Files one kustomization's plan reads (kustomizations, resources, patches). An overlay of a
+/// policy library reads a few hundred; past the bound the rest is not read for placing
+/// findings.
+pub const MAX_KUSTOMIZE_FILES: usize = 2_000;
 
 /// Keys and values of one rendered document that hover, inlay hints and lenses look for in
 /// its Helm template. Each is followed down the template from the document's top, so the work

@@ -9,6 +9,8 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
+mod common;
+
 const CHART: &str = "apiVersion: v2\nname: pols\nversion: 0.1.0\n";
 
 /// A template with a Helm condition, an escaped Kyverno expression holding a misspelt
@@ -98,15 +100,7 @@ fn setup() -> Setup {
 /// Writes `bin/helm`, a shell script that records its arguments in `bin/calls` and then runs
 /// `body`.
 fn fake_helm(bin: &Path, body: &str) -> PathBuf {
-    use std::os::unix::fs::PermissionsExt;
-    let path = bin.join("helm");
-    let script = format!(
-        "#!/bin/sh\nPATH=/usr/bin:/bin\necho \"$@\" >> '{}'\n{body}\n",
-        bin.join("calls").display()
-    );
-    std::fs::write(&path, script).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    path
+    common::fake_program(bin, "helm", body)
 }
 
 /// A fake `helm` that prints `output`.
@@ -115,39 +109,14 @@ fn helm_printing(bin: &Path, output: &str) -> PathBuf {
     fake_helm(bin, &format!("cat '{}'", bin.join("render.yaml").display()))
 }
 
-/// `kyverno-ls check --format json ARGS` in `cwd` with `PATH` set to `path`: (exit code, the
-/// files, stderr).
+/// `kyverno-ls check --format json ARGS` in `cwd` with `PATH` set to `path`.
 fn check(cwd: &Path, path: &str, args: &[&str]) -> (i32, Value, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_kyverno-ls"))
-        .current_dir(cwd)
-        .env("PATH", path)
-        .args(["check", "--format", "json"])
-        .args(args)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let v: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
-    (
-        out.status.code().unwrap(),
-        v["files"].clone(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::check_json(cwd, path, args)
 }
 
-fn range(l1: u32, c1: u32, l2: u32, c2: u32) -> Value {
-    json!({"start": {"line": l1, "character": c1}, "end": {"line": l2, "character": c2}})
-}
+use common::range;
 
-/// The diagnostics `check` gave for the file whose path ends with `name`.
-fn of(files: &Value, name: &str) -> Value {
-    files
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["path"].as_str().unwrap().ends_with(name))
-        .unwrap_or_else(|| panic!("no {name} in {files}"))["diagnostics"]
-        .clone()
-}
+use common::diagnostics_of as of;
 
 /// The findings of [`RENDERED`], on [`TEMPLATE`]'s lines: the misspelt function inside the
 /// backquotes, the deprecated operator on its value.

@@ -480,7 +480,7 @@ fn host_names_are_never_resolved() {
 }
 
 /// No source outside the tests starts a process or opens a socket, but the one module that
-/// runs `helm template` for the shells.
+/// runs `helm template` and `kustomize build` for the shells.
 #[test]
 fn the_server_starts_no_process_and_opens_no_socket() {
     fn walk(dir: &Path, out: &mut Vec<(String, String)>) {
@@ -513,7 +513,7 @@ fn the_server_starts_no_process_and_opens_no_socket() {
         "UnixStream",
     ];
     let mut found = Vec::new();
-    let helm = Path::new("server").join("helm_process.rs");
+    let helm = Path::new("server").join("render_process.rs");
     assert!(
         files
             .iter()
@@ -521,9 +521,15 @@ fn the_server_starts_no_process_and_opens_no_socket() {
     );
     for (path, text) in &files {
         if path.ends_with(helm.to_str().unwrap()) {
-            // It runs the one program the user chose (`--helm`, the setting, PATH's `helm`).
-            assert_eq!(text.matches("Command::new").count(), 1);
-            assert!(text.contains("Command::new(helm)"));
+            // One place starts a process, with the program the user chose (`--helm`,
+            // `--kustomize`, a setting, or PATH's `helm`, `kustomize` or `kubectl`), which
+            // only the runners' constructors pick.
+            let code = text.split("#[cfg(test)]").next().unwrap_or("");
+            assert_eq!(code.matches("Command::new").count(), 1);
+            assert!(code.contains(
+                "let program = self.path;\n        let mut cmd = Command::new(program);"
+            ));
+            assert_eq!(code.matches("Program {").count(), 2, "one run per runner");
             continue;
         }
         // Unit-test modules may run the binary.

@@ -40,6 +40,9 @@ pub struct Options {
     pub helm: Option<PathBuf>,
     /// `--helm-values FILE`: values files for every chart, after the chart's own defaults.
     pub helm_values: Vec<PathBuf>,
+    /// `--kustomize PATH`: the kustomize (or kubectl) program that builds kustomizations
+    /// (default: `kustomize`, else `kubectl`, on PATH).
+    pub kustomize: Option<PathBuf>,
 }
 
 impl Options {
@@ -52,13 +55,16 @@ impl Options {
         let (mut fix, mut diff) = (false, false);
         let mut helm = None;
         let mut helm_values = Vec::new();
+        let mut kustomize = None;
         let mut it = args.iter();
         while let Some(a) = it.next() {
             let (flag, inline) = match a.split_once('=') {
-                Some((f, v)) if f == "--helm" || f == "--helm-values" => (f, Some(v)),
+                Some((f, v)) if ["--helm", "--helm-values", "--kustomize"].contains(&f) => {
+                    (f, Some(v))
+                }
                 _ => (a.as_str(), None),
             };
-            if flag == "--helm" || flag == "--helm-values" {
+            if ["--helm", "--helm-values", "--kustomize"].contains(&flag) {
                 let value = match inline {
                     Some(v) => v,
                     None => it
@@ -68,6 +74,8 @@ impl Options {
                 };
                 if flag == "--helm" {
                     helm = Some(PathBuf::from(value));
+                } else if flag == "--kustomize" {
+                    kustomize = Some(PathBuf::from(value));
                 } else {
                     helm_values.push(PathBuf::from(value));
                 }
@@ -151,6 +159,7 @@ impl Options {
             diff,
             helm,
             helm_values,
+            kustomize,
         })
     }
 }
@@ -229,6 +238,37 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
             jobs.push((p.clone(), at));
         }
     }
+    // A kustomization being checked is checked with what it assembles: its resources and
+    // patches, wherever they are in the repository (a base beside the overlay), since its
+    // build's findings are shown on them.
+    let mut assembled = Vec::new();
+    for (path, at) in &jobs {
+        let root = &roots[*at];
+        let absolute = discover::normalize(&cwd.join(path));
+        if !host::kustomize::is_kustomization(&absolute) {
+            continue;
+        }
+        let Some(dir) = absolute.parent() else {
+            continue;
+        };
+        for (file, dirs) in &root.index.kustomized {
+            if dirs.contains(dir) && vfs::is_yaml(file) {
+                let shown = file
+                    .strip_prefix(&cwd)
+                    .map_or(file.clone(), Path::to_path_buf);
+                assembled.push((shown, *at));
+            }
+        }
+    }
+    for job in assembled {
+        let absolute = |p: &Path| discover::normalize(&cwd.join(p));
+        if !jobs
+            .iter()
+            .any(|(p, at)| *at == job.1 && absolute(p) == absolute(&job.0))
+        {
+            jobs.push(job);
+        }
+    }
     let mut extra = Vec::new();
     for r in &opts.resources {
         match vfs::read_text(r) {
@@ -266,10 +306,13 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
         builtin_samples: opts.builtin_samples,
         resources: extra,
         lints: Vec::new(),
-        helm: Some(Arc::new(crate::helm_process::HelmRunner::new(
+        helm: Some(Arc::new(crate::render_process::HelmRunner::new(
             helm,
             helm_values,
-            crate::helm_process::ValuesBase::Given,
+            crate::render_process::ValuesBase::Given,
+        ))),
+        kustomize: Some(Arc::new(crate::render_process::KustomizeRunner::new(
+            opts.kustomize.as_ref().map(|k| cwd.join(k)),
         ))),
     };
     let env = super::eval::system_env();

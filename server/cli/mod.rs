@@ -18,7 +18,7 @@ Usage:
   kyverno-ls [serve]                      speak the Language Server Protocol on stdio
   kyverno-ls check [--format text|json|sarif|github] [--no-builtin-samples]
                    [--resource FILE]... [--fix | --diff] [--helm PATH]
-                   [--helm-values FILE]... PATH...
+                   [--helm-values FILE]... [--kustomize PATH] PATH...
                                           check policy files or directories (recursively,
                                           .yaml and .yml) and simulate their rules on
                                           sample resources; exit 1 if any error is found
@@ -37,6 +37,10 @@ Usage:
                                           renders them: --helm PATH: the Helm program
                                           (default: helm on PATH); --helm-values FILE:
                                           values for every chart
+                                          Kustomizations are checked as `kustomize build`
+                                          makes them: --kustomize PATH: kustomize or
+                                          kubectl (default: kustomize, else kubectl, on
+                                          PATH)
   kyverno-ls eval [--cel] [--input FILE] [--compact] [--unquoted] EXPRESSION
                                           evaluate a JMESPath expression with Kyverno's
                                           functions against a YAML or JSON document

@@ -79,10 +79,10 @@ pub fn run(opts: &TestOptions, out: &mut dyn std::io::Write, err: &mut dyn std::
         // Charts render with their default values: a manifest tests what the chart installs
         // by default.
         rendering: Some(std::sync::Arc::new(crate::host::helm::ChartPolicies {
-            helm: Some(std::sync::Arc::new(crate::helm_process::HelmRunner::new(
+            helm: Some(std::sync::Arc::new(crate::render_process::HelmRunner::new(
                 helm,
                 Vec::new(),
-                crate::helm_process::ValuesBase::Given,
+                crate::render_process::ValuesBase::Given,
             ))),
         })),
     };

@@ -12,6 +12,8 @@ use crate::diag::{Diagnostic, Severity, Span};
 use crate::vfs::Files;
 use crate::yaml::{Node, NodeKind};
 
+pub use super::{Render, Renderer};
+
 /// The file names Helm reads a chart's metadata from.
 const CHART_FILE: &str = "Chart.yaml";
 
@@ -68,23 +70,6 @@ pub fn template_where(
         }
     }
     None
-}
-
-/// What rendering a chart gave.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Render {
-    /// `helm template`'s output: documents, each after a `# Source: chart/templates/x.yaml`
-    /// comment.
-    Rendered(String),
-    /// Helm ran and refused the chart; its message.
-    Failed(String),
-    /// Helm could not be run; why, in words for the user.
-    Unavailable(String),
-}
-
-/// Renders charts. Implemented by the shells, which may start processes.
-pub trait Renderer: Send + Sync {
-    fn render(&self, chart: &Path) -> Render;
 }
 
 /// The policies a test manifest names by a chart: a `policies:` entry that is a chart's folder
@@ -569,7 +554,7 @@ pub fn code_lenses(template: &str, analysis: &Analysis) -> Vec<crate::ide::CodeL
 
 /// The first line of `range` in `text` that holds YAML rather than only a template action or a
 /// comment (the line without its break), else the range's first line.
-fn first_line(text: &str, range: Span) -> Span {
+pub(super) fn first_line(text: &str, range: Span) -> Span {
     let mut at = range.start;
     let mut fallback = None;
     for line in text[range.clone()].split_inclusive('\n') {
@@ -597,7 +582,7 @@ fn line_content(text: &str, at: usize) -> Span {
 }
 
 /// The line of `text` holding byte `at`.
-fn line_of(text: &str, at: usize) -> &str {
+pub(super) fn line_of(text: &str, at: usize) -> &str {
     let at = at.min(text.len());
     let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
     let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
@@ -613,10 +598,14 @@ fn error_line(text: &str, source: &str, message: &str) -> Option<Span> {
         .chars()
         .take_while(char::is_ascii_digit)
         .collect();
-    let line: usize = digits.parse().ok()?;
+    line_span(text, digits.parse().ok()?)
+}
+
+/// The span of line `n` (from 1) of `text`, without its break.
+pub(super) fn line_span(text: &str, n: usize) -> Option<Span> {
     let mut start = 0;
     for (i, l) in text.split_inclusive('\n').enumerate() {
-        if i + 1 == line {
+        if i + 1 == n {
             return Some(start..start + l.trim_end_matches(['\n', '\r']).len());
         }
         start += l.len();

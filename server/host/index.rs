@@ -14,8 +14,7 @@ use crate::yaml::{Limits, Node};
 
 /// The file names chainsaw looks for by default.
 const CHAINSAW_TEST_NAMES: &[&str] = &["chainsaw-test.yaml", "chainsaw-test.yml"];
-/// The file names kustomize looks for.
-const KUSTOMIZATION_NAMES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
+use super::kustomize::KUSTOMIZATION_NAMES;
 /// A folder whose files are chainsaw test files: assertions, and resources that often name
 /// only what the test needs.
 const CHAINSAW_FOLDER: &str = ".chainsaw-test";
@@ -43,6 +42,10 @@ pub struct Index {
     pub crd_configs: BTreeSet<PathBuf>,
     /// Files a policy's `# kyverno-ls: resources=` modeline names: sample resources.
     pub sample_files: BTreeSet<PathBuf>,
+    /// For each file that a kustomization assembling policies reads (its own file, its
+    /// resources, patches and the kustomizations below it), the folders of those
+    /// kustomizations: building them gives the file findings.
+    pub kustomized: BTreeMap<PathBuf, BTreeSet<PathBuf>>,
 }
 
 /// Whether a file's text may name sample files (a modeline), or define kinds: a change to it
@@ -115,6 +118,17 @@ impl Index {
                 for doc in roots {
                     for file in kustomize_patches(doc) {
                         index.partial.extend(named(file));
+                    }
+                }
+                if let Some(plan) = super::kustomize::plan(files, root, base)
+                    && plan.has_policies()
+                {
+                    for read in plan.read {
+                        index
+                            .kustomized
+                            .entry(read)
+                            .or_default()
+                            .insert(base.to_path_buf());
                     }
                 }
             }

@@ -9,6 +9,7 @@
 pub mod config;
 pub mod helm;
 pub mod index;
+pub mod kustomize;
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +20,23 @@ use crate::diag::Diagnostic;
 use crate::samples::{Sample, discover};
 use crate::testing::files::MANIFEST_NAME;
 use crate::vfs::Files;
+
+/// What rendering a chart, or building a kustomization, gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Render {
+    /// The program's output: for `helm template`, documents each after a
+    /// `# Source: chart/templates/x.yaml` comment; for `kustomize build`, the resources.
+    Rendered(String),
+    /// The program ran and refused the chart or kustomization; its message.
+    Failed(String),
+    /// The program could not be run; why, in words for the user.
+    Unavailable(String),
+}
+
+/// Renders charts. Implemented by the shells, which may start processes.
+pub trait Renderer: Send + Sync {
+    fn render(&self, chart: &Path) -> Render;
+}
 
 /// What the shell knows beyond the files: its switches and the samples it was handed.
 #[derive(Clone)]
@@ -31,6 +49,9 @@ pub struct Options {
     pub lints: Vec<String>,
     /// Renders Helm charts; None leaves templates unchecked (with a note saying so).
     pub helm: Option<std::sync::Arc<dyn helm::Renderer>>,
+    /// Builds kustomizations; None leaves them unbuilt (with a note on each that assembles
+    /// policies).
+    pub kustomize: Option<std::sync::Arc<dyn kustomize::Builder>>,
 }
 
 /// The inputs of one file's analysis, and the diagnostics about the files it names.
@@ -132,6 +153,25 @@ pub fn analyze_file(
             options.helm.clone(),
         ));
     }
+    let inputs_of = |p: &Path| match p == path {
+        true => found.inputs.clone(),
+        false => {
+            let text = files.read(p).unwrap_or_default();
+            inputs_for(files, index, root, p, &text, options).inputs
+        }
+    };
+    let (built, _) = kustomize_diagnostics(
+        files,
+        index,
+        root,
+        path,
+        text,
+        &analysis.diagnostics,
+        options.kustomize.as_deref(),
+        &inputs_of,
+        &|t, i| crate::analysis::analyze_with(t, i),
+    );
+    extra.extend(built);
     if !extra.is_empty() {
         analysis.diagnostics.extend(extra);
         analysis
@@ -157,6 +197,42 @@ pub fn analyze_template(
             helm::analyze_template(text, source, &render(chart), inputs, unsaved, analyze)
         }
     }
+}
+
+/// The diagnostics that the builds of the kustomizations reading the file at `path` give it
+/// (see [`kustomize::diagnostics_for`]; `plain` are its own analysis's), and every file those
+/// kustomizations read, whose changes change them. `inputs` gives a resource file's inputs.
+#[allow(clippy::too_many_arguments)]
+pub fn kustomize_diagnostics(
+    files: &dyn Files,
+    index: &Index,
+    root: &Path,
+    path: &Path,
+    text: &str,
+    plain: &[Diagnostic],
+    builder: Option<&dyn kustomize::Builder>,
+    inputs: &dyn Fn(&Path) -> Inputs,
+    analyze: &dyn Fn(&str, &Inputs) -> Analysis,
+) -> (Vec<Diagnostic>, Vec<PathBuf>) {
+    let mut out = Vec::new();
+    let mut read = Vec::new();
+    for dir in index.kustomized.get(path).into_iter().flatten() {
+        let Some(plan) = kustomize::plan(files, root, dir) else {
+            continue;
+        };
+        read.extend(plan.read.iter().cloned());
+        if !plan.has_policies() {
+            continue;
+        }
+        let render = match (plan.refused.is_empty(), builder) {
+            (true, Some(b)) => b.build(dir, &plan.read),
+            _ => Render::Unavailable("Kustomizations are not built here.".into()),
+        };
+        out.extend(kustomize::diagnostics_for(
+            files, root, &plan, &render, path, text, plain, inputs, analyze,
+        ));
+    }
+    (out, read)
 }
 
 /// Runs the test manifest at `path` and turns its mismatches and errors into diagnostics.

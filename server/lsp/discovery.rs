@@ -91,6 +91,7 @@ impl DiscoveryCache {
         let reader = Reader::new(root, files, &open_text);
         let options = host::Options {
             helm: None,
+            kustomize: None,
             builtin_samples: true,
             resources: Vec::new(),
             lints: Vec::new(),

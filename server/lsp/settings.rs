@@ -14,6 +14,9 @@
 //!   editor run the repository's own program);
 //! - `helm.values` (default none): values files, relative to each chart's folder and inside
 //!   it, used after the chart's defaults where the chart has them;
+//! - `kustomize.path` (default: `kustomize`, else `kubectl`, on `PATH`): the absolute path of
+//!   the kustomize (or kubectl) program that builds kustomizations, outside the workspace
+//!   folders, for the same reason;
 //! - `diagnostics.severity`: a severity per code (`error`, `warning`, `information`, `hint`),
 //!   or `off` to drop the code.
 
@@ -55,6 +58,8 @@ pub struct Settings {
     pub helm_path: Option<String>,
     /// Values files, relative to each chart's folder.
     pub helm_values: Vec<String>,
+    /// The kustomize (or kubectl) program, when not the one on `PATH`.
+    pub kustomize_path: Option<String>,
     /// Globs of files not to report on, relative to each workspace folder, as the
     /// configuration file's `ignore`.
     pub ignore: Vec<String>,
@@ -69,6 +74,7 @@ impl Default for Settings {
             severity: BTreeMap::new(),
             helm_path: None,
             helm_values: Vec::new(),
+            kustomize_path: None,
             ignore: Vec::new(),
         }
     }
@@ -112,6 +118,13 @@ impl Settings {
             if let Some(files) = helm.get("values").and_then(Value::as_array) {
                 s.helm_values = non_empty_strings(files);
             }
+        }
+        match section.get("kustomize").and_then(|k| k.get("path")) {
+            Some(Value::String(p)) if !p.trim().is_empty() => {
+                s.kustomize_path = Some(p.trim().to_owned());
+            }
+            Some(Value::String(_) | Value::Null) => s.kustomize_path = None,
+            _ => {}
         }
         let diagnostics = section.get("diagnostics");
         if let Some(b) = diagnostics
@@ -223,6 +236,7 @@ mod tests {
                 .collect(),
                 helm_path: None,
                 helm_values: Vec::new(),
+                kustomize_path: None,
                 ignore: vec!["vendor/**".to_owned()],
             }
         );
@@ -233,6 +247,14 @@ mod tests {
         assert_eq!(h.helm_path.as_deref(), Some("/opt/helm"));
         assert_eq!(h.helm_values, ["ci/a.yaml"]);
         assert_eq!(h.updated(&json!({"helm": {"path": ""}})).helm_path, None);
+        let k = s.updated(&json!({"kustomize": {"path": " /opt/kubectl "}}));
+        assert_eq!(k.kustomize_path.as_deref(), Some("/opt/kubectl"));
+        assert_eq!(k.updated(&json!({"kustomize": {"path": 1}})), k);
+        assert_eq!(
+            k.updated(&json!({"kustomize": {"path": null}}))
+                .kustomize_path,
+            None
+        );
         // Keys not given keep their value.
         assert_eq!(s.updated(&json!({"builtinSamples": true})), s);
 

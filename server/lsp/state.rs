@@ -40,7 +40,9 @@ pub struct State {
     /// Per open document: the files its latest analysis read or looked for.
     sources: Mutex<HashMap<Uri, BTreeSet<PathBuf>>>,
     /// Renders Helm charts as the settings say; made on first use after a settings change.
-    helm: Mutex<Option<Arc<crate::helm_process::HelmRunner>>>,
+    helm: Mutex<Option<Arc<crate::render_process::HelmRunner>>>,
+    /// Builds kustomizations as the settings say; made on first use after a settings change.
+    kustomize: Mutex<Option<Arc<crate::render_process::KustomizeRunner>>>,
     encoding: OnceLock<Encoding>,
     /// Held while checking that a result is current and publishing it, so that a result
     /// found current cannot reach the client after a newer one or after the close.
@@ -63,6 +65,7 @@ impl State {
             indexes: Mutex::default(),
             sources: Mutex::default(),
             helm: Mutex::default(),
+            kustomize: Mutex::default(),
             encoding: OnceLock::new(),
             publish: tokio::sync::Mutex::new(()),
             shutdown: AtomicBool::new(false),
@@ -199,7 +202,22 @@ impl State {
                     &|t, i| self.analyzer.analyze_with(t, i),
                 )
             }
-            None => self.analyzer.analyze_with(text, &inputs),
+            None => {
+                let analysis = self.analyzer.analyze_with(text, &inputs);
+                if let Some(root) = &root {
+                    let (built, read) = self.kustomize_diagnostics(
+                        root,
+                        &path,
+                        text,
+                        &inputs,
+                        &analysis.diagnostics,
+                        &settings,
+                    );
+                    extra.extend(built);
+                    asked.extend(read);
+                }
+                analysis
+            }
         };
         if let (Some(root), true) = (&root, is_manifest) {
             // The manifest's files are read as the editor has them, unsaved edits included.
@@ -291,30 +309,107 @@ impl State {
         (entry.samples.clone(), read)
     }
 
-    /// The Helm runner the settings describe. A `helm.path` that is relative or inside a
-    /// workspace folder is refused: a repository's own settings could otherwise make the editor
-    /// run a program the repository ships.
-    pub fn helm_runner(&self, settings: &Settings) -> Arc<crate::helm_process::HelmRunner> {
-        use crate::helm_process::{HelmRunner, ValuesBase};
+    /// The program a `kyverno.NAME.path` setting names (None: look on `PATH`), or why it is
+    /// refused: a path that is relative or inside a workspace folder, since a repository's own
+    /// settings could otherwise make the editor run a program the repository ships.
+    fn chosen_program(&self, name: &str, path: Option<&str>) -> Result<Option<PathBuf>, String> {
+        match path.map(PathBuf::from) {
+            Some(p) if !p.is_absolute() => Err(format!(
+                "The `kyverno.{name}.path` setting `{}` is not an absolute path.",
+                p.display()
+            )),
+            Some(p) if self.workspace.root_for(&p).is_some() => Err(format!(
+                "The `kyverno.{name}.path` setting `{}` names a program inside the workspace, which kyverno-ls does not run.",
+                p.display()
+            )),
+            path => Ok(path),
+        }
+    }
+
+    /// The Helm runner the settings describe (see [`State::chosen_program`]).
+    pub fn helm_runner(&self, settings: &Settings) -> Arc<crate::render_process::HelmRunner> {
+        use crate::render_process::{HelmRunner, ValuesBase};
         let mut slot = lock(&self.helm);
         if let Some(r) = &*slot {
             return r.clone();
         }
         let values = settings.helm_values.iter().map(PathBuf::from).collect();
-        let runner = match settings.helm_path.as_deref().map(PathBuf::from) {
-            Some(p) if !p.is_absolute() => HelmRunner::refused(format!(
-                "The `kyverno.helm.path` setting `{}` is not an absolute path.",
-                p.display()
-            )),
-            Some(p) if self.workspace.root_for(&p).is_some() => HelmRunner::refused(format!(
-                "The `kyverno.helm.path` setting `{}` names a program inside the workspace, which kyverno-ls does not run.",
-                p.display()
-            )),
-            path => HelmRunner::new(path, values, ValuesBase::Chart),
+        let runner = match self.chosen_program("helm", settings.helm_path.as_deref()) {
+            Err(why) => HelmRunner::refused(why),
+            Ok(path) => HelmRunner::new(path, values, ValuesBase::Chart),
         };
         let runner = Arc::new(runner);
         *slot = Some(runner.clone());
         runner
+    }
+
+    /// The kustomize runner the settings describe (see [`State::chosen_program`]).
+    fn kustomize_runner(&self, settings: &Settings) -> Arc<crate::render_process::KustomizeRunner> {
+        use crate::render_process::KustomizeRunner;
+        let mut slot = lock(&self.kustomize);
+        if let Some(r) = &*slot {
+            return r.clone();
+        }
+        let runner = match self.chosen_program("kustomize", settings.kustomize_path.as_deref()) {
+            Err(why) => KustomizeRunner::refused(why),
+            Ok(path) => KustomizeRunner::new(path),
+        };
+        let runner = Arc::new(runner);
+        *slot = Some(runner.clone());
+        runner
+    }
+
+    /// What the builds of the kustomizations reading the file at `path` (in the workspace
+    /// folder `root`) show on it, read as the editor has the files, and the files they read.
+    /// kustomize itself reads the disk: a save builds again.
+    fn kustomize_diagnostics(
+        &self,
+        root: &Path,
+        path: &Path,
+        text: &str,
+        inputs: &Inputs,
+        plain: &[crate::diag::Diagnostic],
+        settings: &Settings,
+    ) -> (Vec<crate::diag::Diagnostic>, BTreeSet<PathBuf>) {
+        let index = self.index(root);
+        if !index.kustomized.contains_key(path) {
+            return (Vec::new(), BTreeSet::new());
+        }
+        let runner = self.kustomize_runner(settings);
+        let open_text = |p: &Path| self.documents.text_at(p);
+        let reader = Reader::new(root, &self.files, &open_text);
+        let options = crate::host::Options {
+            builtin_samples: inputs.builtin_samples,
+            resources: Vec::new(),
+            lints: inputs.lints.clone(),
+            helm: None,
+            kustomize: None,
+        };
+        let inputs_of = |p: &Path| match p == path {
+            true => inputs.clone(),
+            false => {
+                let text = reader.read(p).unwrap_or_default();
+                crate::host::inputs_for(&reader, &index, root, p, &text, &options).inputs
+            }
+        };
+        let (built, read) = crate::host::kustomize_diagnostics(
+            &reader,
+            &index,
+            root,
+            path,
+            text,
+            plain,
+            Some(&*runner),
+            &inputs_of,
+            &|t, i| self.analyzer.analyze_with(t, i),
+        );
+        let mut asked = reader.into_asked();
+        asked.extend(read);
+        let mut built = built;
+        if !built.is_empty() && std::fs::read_to_string(path).ok().as_deref() != Some(text) {
+            built.push(crate::host::kustomize::unsaved_note(text));
+        }
+        (built, asked)
     }
 
     /// What Helm renders from the template `uri` (see `kyverno.showRendered`), or why there is
@@ -435,6 +530,7 @@ impl State {
         }
         *current = settings;
         *lock(&self.helm) = None;
+        *lock(&self.kustomize) = None;
         true
     }
 

@@ -53,13 +53,19 @@ fn kinds_changed(state: &State, uri: &tower_lsp_server::ls_types::Uri) {
 }
 
 /// A saved file is what Helm renders from next: the open templates of its chart (which read
-/// every file of it), itself included, are analysed again.
+/// every file of it), itself included, are analysed again; and what kustomize builds from: a
+/// saved kustomization may name other files, so the indexes are read again and every document
+/// analysed again.
 pub fn did_save(state: &State, params: DidSaveTextDocumentParams) {
     let uri = params.text_document.uri;
     let Some(path) = super::workspace::path_of(&uri) else {
         return;
     };
     state.files.forget(&path);
+    if crate::host::kustomize::is_kustomization(&path) {
+        state.invalidate_all();
+        return;
+    }
     for dependent in state.dependents(&path) {
         state.documents.invalidate(&dependent);
     }

@@ -623,3 +623,72 @@ pub fn lsp_symbols(text: &str) -> Value {
         .map(|s| symbol(text, s))
         .collect()
 }
+
+// ---------------------------------------------------------------------------------------------
+// Programs the server runs (Helm, kustomize)
+
+/// Writes `bin/NAME`, a shell script that records its arguments in `bin/calls` and then runs
+/// `body`.
+pub fn fake_program(bin: &std::path::Path, name: &str, body: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = bin.join(name);
+    let script = format!(
+        "#!/bin/sh\nPATH=/usr/bin:/bin\necho \"$@\" >> '{}'\n{body}\n",
+        bin.join("calls").display()
+    );
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+/// `kustomize`, else `kubectl`, from PATH; else None with a `skipped:` line, or a failure when
+/// `CI=true` or `KYVERNO_LS_REQUIRE_KUSTOMIZE` is set (`.ci/run` installs kubectl).
+pub fn real_kustomize() -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = ["kustomize", "kubectl"].iter().find_map(|name| {
+        std::env::split_paths(&path)
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_some() {
+        return found;
+    }
+    let required = std::env::var("CI").is_ok_and(|v| v == "true")
+        || std::env::var_os("KYVERNO_LS_REQUIRE_KUSTOMIZE").is_some();
+    assert!(
+        !required,
+        "CI or KYVERNO_LS_REQUIRE_KUSTOMIZE is set but neither kustomize nor kubectl is on PATH (.ci/run installs Debian's kubernetes-client)"
+    );
+    println!("skipped: neither kustomize nor kubectl is on PATH");
+    None
+}
+
+/// `kyverno-ls check --format json ARGS` in `cwd` with `PATH` set to `path`: (exit code, the
+/// files, stderr).
+pub fn check_json(cwd: &std::path::Path, path: &str, args: &[&str]) -> (i32, Value, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kyverno-ls"))
+        .current_dir(cwd)
+        .env("PATH", path)
+        .args(["check", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let v: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    (
+        out.status.code().unwrap(),
+        v["files"].clone(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The diagnostics `check --format json` gave for the file whose path ends with `name`.
+pub fn diagnostics_of(files: &Value, name: &str) -> Value {
+    files
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with(name))
+        .unwrap_or_else(|| panic!("no {name} in {files}"))["diagnostics"]
+        .clone()
+}

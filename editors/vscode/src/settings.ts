@@ -24,6 +24,10 @@ export interface ServerSettings {
     path: string;
     values: string[];
   };
+  /** The kustomize or kubectl program (empty: `kustomize`, else `kubectl`, on PATH). */
+  kustomize: {
+    path: string;
+  };
 }
 
 export const DEFAULTS: ServerSettings = {
@@ -31,6 +35,7 @@ export const DEFAULTS: ServerSettings = {
   samples: [],
   diagnostics: { schema: true, severity: {}, ignore: [] },
   helm: { path: '', values: [] },
+  kustomize: { path: '' },
 };
 
 /** Reads one key of the `kyverno` section, e.g. `diagnostics.schema`; undefined when unset. */
@@ -53,6 +58,7 @@ export function serverSettings(read: Reader): ServerSettings {
   const ignore = read('diagnostics.ignore');
   const helmPath = read('helm.path');
   const helmValues = read('helm.values');
+  const kustomizePath = read('kustomize.path');
   const sev: Record<string, Severity> = {};
   if (severity !== null && typeof severity === 'object' && !Array.isArray(severity)) {
     for (const [code, level] of Object.entries(severity as Record<string, unknown>)) {
@@ -72,6 +78,9 @@ export function serverSettings(read: Reader): ServerSettings {
     helm: {
       path: typeof helmPath === 'string' ? helmPath.trim() : '',
       values: Array.isArray(helmValues) ? nonEmptyStrings(helmValues) : [],
+    },
+    kustomize: {
+      path: typeof kustomizePath === 'string' ? kustomizePath.trim() : '',
     },
   };
 }

@@ -10,6 +10,7 @@ test('defaults when nothing is set', () => {
       samples: [],
       diagnostics: { schema: true, severity: {}, ignore: [] },
       helm: { path: '', values: [] },
+      kustomize: { path: '' },
     },
   });
 });
@@ -25,6 +26,7 @@ test('the section as VS Code nests it (dotted keys become objects)', () => {
       ignore: ['vendor/**', 4, ''],
     },
     helm: { path: ' /opt/helm/bin/helm ', values: ['ci/strict.yaml', 2, ' '] },
+    kustomize: { path: ' /usr/bin/kubectl ' },
     trace: { server: 'verbose' },
   };
   // Only what the server reads goes out; server.path and trace stay on the client.
@@ -34,6 +36,7 @@ test('the section as VS Code nests it (dotted keys become objects)', () => {
       samples: ['samples/**/*.yaml', 'more/*.yml'],
       diagnostics: { schema: false, severity: { 'rule-fails': 'error', 'rule-error': 'off' }, ignore: ['vendor/**'] },
       helm: { path: '/opt/helm/bin/helm', values: ['ci/strict.yaml'] },
+      kustomize: { path: '/usr/bin/kubectl' },
     },
   });
 });
@@ -50,6 +53,7 @@ test('wrong types fall back to the defaults; unknown severities are dropped', ()
       samples: ['ok/*.yaml'],
       diagnostics: { schema: true, severity: { 'unknown-field': 'hint' }, ignore: [] },
       helm: { path: '', values: [] },
+      kustomize: { path: '' },
     },
   });
   assert.deepEqual(initializationOptions(objectReader({ samples: 'a/*.yaml', diagnostics: { severity: ['error'] } })), {
@@ -58,6 +62,7 @@ test('wrong types fall back to the defaults; unknown severities are dropped', ()
       samples: [],
       diagnostics: { schema: true, severity: {}, ignore: [] },
       helm: { path: '', values: [] },
+      kustomize: { path: '' },
     },
   });
 });

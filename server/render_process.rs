@@ -1,12 +1,15 @@
-//! Runs `helm template` for the shells: the one place kyverno-ls starts a process. The core
-//! only reads what this returns ([`crate::host::helm::Render`]).
+//! Runs the programs that render policies for the shells, `helm template` and `kustomize
+//! build`: the one place kyverno-ls starts a process. The core only reads what this returns
+//! ([`crate::host::Render`]).
 //!
-//! Helm is run with the chart's folder and values files only: no `--dependency-update` (so no
-//! network: dependencies must be vendored in `charts/`), plugins off, a time limit and a bound
-//! on the output. Renders are remembered per chart and made again when a file of the chart or
-//! a values file changes on disk.
+//! Each program is the one the user chose (a flag, a setting, else `PATH`), and it is run with
+//! local files only: no `--dependency-update` for Helm (dependencies must be vendored in
+//! `charts/`), plugins off, no remote kustomize resources (the core refuses to build those), a
+//! time limit that stops the program's whole process group, and a bound on the output.
+//! Renders are remembered per folder and made again when a file they read changes on disk.
 
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::hash::{Hash, Hasher};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -14,8 +17,9 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::host::helm::{Render, Renderer};
-use crate::limits::{HELM_TIMEOUT, MAX_HELM_OUTPUT_BYTES};
+use crate::host::kustomize::Builder;
+use crate::host::{Render, Renderer};
+use crate::limits::{MAX_RENDER_OUTPUT_BYTES, RENDER_TIMEOUT};
 
 /// The release name the render uses (`{{ .Release.Name }}`).
 const RELEASE: &str = "kyverno-ls";
@@ -33,6 +37,47 @@ pub enum ValuesBase {
 
 type Entry = Arc<Mutex<Option<(u64, Render)>>>;
 
+/// Renders remembered per folder, each with the fingerprint of the files it read. Each folder
+/// has its own lock, so that two files of one chart or overlay wait for one render.
+#[derive(Default)]
+struct Cache(Mutex<HashMap<PathBuf, Entry>>);
+
+impl Cache {
+    /// The render of `folder` for the files `read`, from memory when none of them changed.
+    fn get(&self, folder: &Path, read: &[PathBuf], make: impl FnOnce() -> Render) -> Render {
+        let entry = self
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(folder.to_path_buf())
+            .or_default()
+            .clone();
+        let mut entry = entry.lock().unwrap_or_else(PoisonError::into_inner);
+        let fingerprint = fingerprint(read);
+        if let Some((f, render)) = &*entry
+            && *f == fingerprint
+        {
+            return render.clone();
+        }
+        let render = make();
+        *entry = Some((fingerprint, render.clone()));
+        render
+    }
+}
+
+/// Path, size and time of each file: a save or a change on disk changes one of them.
+fn fingerprint(files: &[PathBuf]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for f in files {
+        f.hash(&mut h);
+        if let Ok(m) = std::fs::metadata(f) {
+            m.len().hash(&mut h);
+            m.modified().ok().hash(&mut h);
+        }
+    }
+    h.finish()
+}
+
 /// Renders charts with one `helm` program and one list of values files.
 pub struct HelmRunner {
     /// The program, or why there is none.
@@ -40,9 +85,7 @@ pub struct HelmRunner {
     values: Vec<PathBuf>,
     base: ValuesBase,
     timeout: Duration,
-    /// Per chart folder: the fingerprint of its files and the render made from them. Each
-    /// chart has its own lock, so that two files of one chart wait for one render.
-    cache: Mutex<HashMap<PathBuf, Entry>>,
+    cache: Cache,
 }
 
 impl HelmRunner {
@@ -73,8 +116,8 @@ impl HelmRunner {
             helm,
             values,
             base,
-            timeout: HELM_TIMEOUT,
-            cache: Mutex::default(),
+            timeout: RENDER_TIMEOUT,
+            cache: Cache::default(),
         }
     }
 
@@ -117,46 +160,181 @@ impl HelmRunner {
         out
     }
 
-    fn fingerprint(&self, chart: &Path) -> u64 {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        for f in self.chart_files(chart) {
-            f.hash(&mut h);
-            if let Ok(m) = std::fs::metadata(&f) {
-                m.len().hash(&mut h);
-                m.modified().ok().hash(&mut h);
-            }
-        }
-        h.finish()
-    }
-
     fn run(&self, chart: &Path) -> Render {
         let helm = match &self.helm {
             Ok(h) => h,
             Err(why) => return Render::Unavailable(why.clone()),
         };
-        let mut cmd = Command::new(helm);
-        cmd.arg("template").arg(RELEASE).arg(chart);
+        let mut args: Vec<OsString> = vec!["template".into(), RELEASE.into(), chart.into()];
         for v in self.values_for(chart) {
             match v {
-                Ok(p) => {
-                    cmd.arg("--values").arg(p);
-                }
+                Ok(p) => args.extend(["--values".into(), p.into()]),
                 Err(e) => return Render::Failed(e),
             }
         }
-        // A process group of its own, so that a time limit stops what helm started too.
+        let program = Program {
+            path: helm,
+            args,
+            // Plugins are other programs; a render needs none.
+            env: &[("HELM_NO_PLUGINS", "1")],
+            what: "`helm template`",
+            too_large: "the chart renders",
+        };
+        let render = program.run(chart, self.timeout);
+        match render {
+            Render::Failed(message) => {
+                Render::Failed(message.strip_prefix("Error: ").unwrap_or(&message).into())
+            }
+            other => other,
+        }
+    }
+}
+
+impl Renderer for HelmRunner {
+    fn render(&self, chart: &Path) -> Render {
+        let read = self.chart_files(chart);
+        self.cache.get(chart, &read, || self.run(chart))
+    }
+}
+
+/// Which command builds a kustomization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Kustomize {
+    /// `kustomize build DIR`.
+    Standalone(PathBuf),
+    /// `kubectl kustomize DIR`: the kustomize built into kubectl.
+    Kubectl(PathBuf),
+}
+
+/// Builds kustomizations with one `kustomize` (or `kubectl`) program.
+pub struct KustomizeRunner {
+    program: Result<Kustomize, String>,
+    timeout: Duration,
+    cache: Cache,
+}
+
+impl KustomizeRunner {
+    /// A runner for the program at `path` (given by the user: `kubectl` when its name starts
+    /// so, else `kustomize`), else `kustomize` on `PATH`, else `kubectl` on `PATH`.
+    pub fn new(path: Option<PathBuf>) -> KustomizeRunner {
+        let kind = |p: PathBuf| {
+            let kubectl = p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("kubectl"));
+            if kubectl {
+                Kustomize::Kubectl(p)
+            } else {
+                Kustomize::Standalone(p)
+            }
+        };
+        let program = match path {
+            Some(p) if p.is_file() => Ok(kind(p)),
+            Some(p) => Err(format!(
+                "The kustomize program `{}` does not exist.",
+                p.display()
+            )),
+            None => on_path("kustomize")
+                .map(Kustomize::Standalone)
+                .or_else(|| on_path("kubectl").map(Kustomize::Kubectl))
+                .ok_or_else(|| "Neither `kustomize` nor `kubectl` was found on PATH.".to_string()),
+        };
+        KustomizeRunner {
+            program,
+            timeout: RENDER_TIMEOUT,
+            cache: Cache::default(),
+        }
+    }
+
+    /// A runner that reports `why` instead of building (a refused setting).
+    pub fn refused(why: String) -> KustomizeRunner {
+        KustomizeRunner {
+            program: Err(why),
+            timeout: RENDER_TIMEOUT,
+            cache: Cache::default(),
+        }
+    }
+
+    fn run(&self, dir: &Path) -> Render {
+        let (path, args, what) = match &self.program {
+            Err(why) => return Render::Unavailable(why.clone()),
+            Ok(Kustomize::Standalone(p)) => (p, vec!["build".into()], "`kustomize build`"),
+            Ok(Kustomize::Kubectl(p)) => (p, vec!["kustomize".into()], "`kubectl kustomize`"),
+        };
+        let mut args: Vec<OsString> = args;
+        args.push(dir.into());
+        let program = Program {
+            path,
+            args,
+            // No plugin home: exec and Go plugins stay off (they are also off without
+            // `--enable-alpha-plugins`, which is never given).
+            env: &[("KUSTOMIZE_PLUGIN_HOME", "/nonexistent")],
+            what,
+            too_large: "the kustomization builds",
+        };
+        match program.run(dir, self.timeout) {
+            Render::Failed(message) => Render::Failed(kustomize_error(&message)),
+            other => other,
+        }
+    }
+}
+
+impl Builder for KustomizeRunner {
+    fn build(&self, dir: &Path, read: &[PathBuf]) -> Render {
+        self.cache.get(dir, read, || self.run(dir))
+    }
+}
+
+/// kustomize's error without the logger's decoration: kubectl's newer versions write
+/// `E1208 01:39:36.647418 18055 run.go:72] "command failed" err="…"`, the others `Error: …`.
+fn kustomize_error(message: &str) -> String {
+    for line in message.lines() {
+        if let Some(at) = line.find(" err=\"") {
+            let quoted = line[at + 6..].strip_suffix('"').unwrap_or(&line[at + 6..]);
+            return quoted.replace("\\\"", "\"").replace("\\\\", "\\");
+        }
+    }
+    let first = message
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with("# Warning:"))
+        .unwrap_or(message.trim());
+    first.strip_prefix("Error: ").unwrap_or(first).to_string()
+}
+
+/// One run of a rendering program.
+struct Program<'a> {
+    path: &'a Path,
+    args: Vec<OsString>,
+    env: &'a [(&'a str, &'a str)],
+    /// The command, as messages name it.
+    what: &'a str,
+    /// The start of the message for an output past the bound.
+    too_large: &'a str,
+}
+
+impl Program<'_> {
+    /// Runs the program in `cwd` with no input, stopping its whole process group after
+    /// `timeout`, and reading at most [`MAX_RENDER_OUTPUT_BYTES`] of its output.
+    fn run(&self, cwd: &Path, timeout: Duration) -> Render {
+        let program = self.path;
+        let mut cmd = Command::new(program);
+        cmd.args(&self.args);
+        // A process group of its own, so that a time limit stops what the program started too.
         #[cfg(unix)]
         std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-        // Plugins are other programs; a render needs none.
-        cmd.env("HELM_NO_PLUGINS", "1")
-            .current_dir(chart)
+        cmd.envs(self.env.iter().copied())
+            .current_dir(cwd)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = match cmd.spawn() {
             Ok(c) => c,
             Err(e) => {
-                return Render::Unavailable(format!("`{}` could not be run: {e}.", helm.display()));
+                return Render::Unavailable(format!(
+                    "`{}` could not be run: {e}.",
+                    program.display()
+                ));
             }
         };
         let drain = |pipe: Option<Box<dyn Read + Send>>, limit: usize| {
@@ -175,7 +353,7 @@ impl HelmRunner {
                 .stdout
                 .take()
                 .map(|p| Box::new(p) as Box<dyn Read + Send>),
-            MAX_HELM_OUTPUT_BYTES,
+            MAX_RENDER_OUTPUT_BYTES,
         );
         let err = drain(
             child
@@ -188,7 +366,7 @@ impl HelmRunner {
         let status = loop {
             match child.try_wait() {
                 Ok(Some(status)) => break Some(status),
-                Ok(None) if started.elapsed() < self.timeout => {
+                Ok(None) if started.elapsed() < timeout => {
                     std::thread::sleep(Duration::from_millis(5));
                 }
                 _ => {
@@ -203,59 +381,38 @@ impl HelmRunner {
                 }
             }
         };
+        let what = self.what;
         let Some(status) = status else {
             // The readers are not waited for: a program that left the process group may hold
             // its pipes open; each reader ends when they close.
             return Render::Failed(format!(
-                "`helm template` did not finish within {} seconds.",
-                self.timeout.as_secs_f64()
+                "{what} did not finish within {} seconds.",
+                timeout.as_secs_f64()
             ));
         };
         let out = out.join().unwrap_or_default();
         let err = err.join().unwrap_or_default();
         // Before the exit status: a render cut short by the bound dies of the closed pipe.
-        if out.len() > MAX_HELM_OUTPUT_BYTES {
+        if out.len() > MAX_RENDER_OUTPUT_BYTES {
             return Render::Failed(format!(
-                "the chart renders more than {} MiB, which is not checked.",
-                MAX_HELM_OUTPUT_BYTES / (1024 * 1024)
+                "{} more than {} MiB, which is not checked.",
+                self.too_large,
+                MAX_RENDER_OUTPUT_BYTES / (1024 * 1024)
             ));
         }
         if !status.success() {
             let message = String::from_utf8_lossy(&err);
             let message = message.trim();
-            let message = message.strip_prefix("Error: ").unwrap_or(message);
             return Render::Failed(if message.is_empty() {
-                format!("`helm template` failed ({status}) and said nothing.")
+                format!("{what} failed ({status}) and said nothing.")
             } else {
                 message.to_string()
             });
         }
         match String::from_utf8(out) {
             Ok(text) => Render::Rendered(text),
-            Err(_) => Render::Failed("`helm template` printed text that is not UTF-8.".into()),
+            Err(_) => Render::Failed(format!("{what} printed text that is not UTF-8.")),
         }
-    }
-}
-
-impl Renderer for HelmRunner {
-    fn render(&self, chart: &Path) -> Render {
-        let entry = self
-            .cache
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .entry(chart.to_path_buf())
-            .or_default()
-            .clone();
-        let mut entry = entry.lock().unwrap_or_else(PoisonError::into_inner);
-        let fingerprint = self.fingerprint(chart);
-        if let Some((f, render)) = &*entry
-            && *f == fingerprint
-        {
-            return render.clone();
-        }
-        let render = self.run(chart);
-        *entry = Some((fingerprint, render.clone()));
-        render
     }
 }
 
@@ -378,6 +535,44 @@ mod tests {
             ValuesBase::Chart,
         );
         assert_eq!(runner.values_for(&chart), [Ok(chart.join("ci.yaml"))]);
+    }
+
+    #[test]
+    fn kubectl_builds_with_its_kustomize_and_the_logger_is_stripped() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let kubectl = dir.path().join("kubectl");
+        let calls = dir.path().join("calls");
+        std::fs::write(
+            &kubectl,
+            format!(
+                "#!/bin/sh\necho \"$@\" > '{}'\necho 'E1208 01:39:36.64 1 run.go:72] \"command failed\" err=\"invalid Kustomization: yaml: line 3: did not find \\\"]\\\"\"' >&2\nexit 1\n",
+                calls.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&kubectl, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let runner = KustomizeRunner::new(Some(kubectl));
+        assert_eq!(
+            runner.build(dir.path(), &[]),
+            Render::Failed("invalid Kustomization: yaml: line 3: did not find \"]\"".into())
+        );
+        assert_eq!(
+            std::fs::read_to_string(&calls).unwrap(),
+            format!("kustomize {}\n", dir.path().display())
+        );
+        // kustomize's own wording, after its deprecation warnings.
+        assert_eq!(
+            kustomize_error(
+                "# Warning: 'bases' is deprecated.\nError: accumulating resources: x\n"
+            ),
+            "accumulating resources: x"
+        );
+        let missing = KustomizeRunner::new(Some(PathBuf::from("/no/kustomize")));
+        assert_eq!(
+            missing.build(dir.path(), &[]),
+            Render::Unavailable("The kustomize program `/no/kustomize` does not exist.".into())
+        );
     }
 
     #[test]

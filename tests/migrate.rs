@@ -741,3 +741,166 @@ fn equals_with_wildcards_on_text() {
         )]
     );
 }
+
+/// The patterns and values of `custom_kind_fields_decide_as_kyverno_does`.
+fn untyped_cases() -> (Vec<serde_json::Value>, Vec<serde_json::Value>) {
+    use serde_json::json;
+    let patterns = vec![
+        json!("TLSv1_2"),
+        json!("!default"),
+        json!("UNSET | STRICT"),
+        json!("https://x/?*"),
+        json!("?*"),
+        json!("!DISABLE & !OFF"),
+        json!("!*"),
+        json!({"a": "b"}),
+        json!(["STRICT"]),
+        json!([{"a": "b"}]),
+        json!(true),
+        json!(false),
+    ];
+    let values = vec![
+        json!("TLSv1_2"),
+        json!("default"),
+        json!("STRICT"),
+        json!("UNSET | STRICT"),
+        json!("https://x/y"),
+        json!("DISABLE"),
+        json!(""),
+        json!(0),
+        json!(1),
+        json!(1.5),
+        json!(true),
+        json!(false),
+        json!(null),
+        json!({}),
+        json!({"a": "b"}),
+        json!([]),
+        json!(["STRICT"]),
+        json!(["STRICT", 2]),
+        json!([true]),
+        json!([null]),
+        json!([[]]),
+        json!([{}]),
+        json!([{"a": "b"}, {"a": "c"}]),
+    ];
+    (patterns, values)
+}
+
+/// A custom resource's field, which nothing types, under scalar, map and list patterns: on
+/// values of every type (lists of them included), the migrated expression passes exactly where
+/// Kyverno's pattern walk does, in our CEL evaluator and, where it is installed, in Google's
+/// cel-cpp (`scripts/cel_oracle_eval.py`; CI requires it, as for the CEL differential test).
+#[test]
+fn custom_kind_fields_decide_as_kyverno_does() {
+    let (patterns, values) = untyped_cases();
+    let mut cases = Vec::new();
+    for p in &patterns {
+        let policy = serde_json::json!({
+            "apiVersion": "kyverno.io/v1", "kind": "ClusterPolicy", "metadata": {"name": "p"},
+            "spec": {"rules": [{"name": "r",
+                "match": {"any": [{"resources": {"kinds": ["example.com/v1/Widget"]}}]},
+                "validate": {"pattern": {"spec": {"f": p}}}}]}
+        });
+        let m = migrate_text(&policy.to_string());
+        assert_eq!(m.refused, vec![], "{p}");
+        let doc = &m.migrated[0].document;
+        assert_eq!(
+            doc["spec"]
+                .get("matchConditions")
+                .map(|c| c.as_array().unwrap().len()),
+            Some(1),
+            "{p}: only the kinds condition"
+        );
+        let expr = doc["spec"]["validations"][0]["expression"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        for v in &values {
+            let object = serde_json::json!({"spec": {"f": v}});
+            let engine = kyverno_ls::engine::pattern::validate(
+                &kyverno_ls::jmespath::value::Value::from_json(&object),
+                &kyverno_ls::jmespath::value::Value::from_json(
+                    &serde_json::json!({"spec": {"f": p}}),
+                ),
+            )
+            .is_ok();
+            let program = kyverno_ls::cel::Program::compile(&expr).unwrap();
+            let mut bindings = kyverno_ls::cel::Bindings::new();
+            bindings.set(
+                "object",
+                kyverno_ls::cel::Value::from_json(&kyverno_ls::jmespath::value::Value::from_json(
+                    &object,
+                )),
+            );
+            let ours = program.eval(&bindings, &kyverno_ls::cel::Env::fixed());
+            assert_eq!(
+                ours,
+                Ok(kyverno_ls::cel::Value::Bool(engine)),
+                "pattern {p} on {v}: {expr}"
+            );
+            cases.push((expr.clone(), object, engine));
+        }
+    }
+    assert_eq!(cases.len(), 276);
+
+    let python = std::env::var("KYVERNO_LS_PYTHON").unwrap_or_else(|_| "python3".into());
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/cel_oracle_eval.py");
+    let input: String = cases
+        .iter()
+        .map(|(expr, object, _)| {
+            serde_json::json!({"expr": expr, "object": object}).to_string() + "\n"
+        })
+        .collect();
+    let child = Command::new(&python)
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    let out = child.and_then(|mut c| {
+        use std::io::Write;
+        // Without its oracle the script exits at once, and its status says so; the broken
+        // pipe says nothing more.
+        let _ = c.stdin.take().unwrap().write_all(input.as_bytes());
+        c.wait_with_output()
+    });
+    let missing = match &out {
+        Err(e) => Some(format!("{python} does not run: {e}")),
+        Ok(o) if o.status.code() == Some(3) => Some("cel-expr-python is not installed".into()),
+        Ok(_) => None,
+    };
+    if let Some(why) = missing {
+        assert!(
+            std::env::var("KYVERNO_LS_REQUIRE_ORACLE").as_deref() != Ok("1"),
+            "the migration's check against cel-cpp needs its oracle: {why} (KYVERNO_LS_REQUIRE_ORACLE=1 forbids skipping); pip install cel-expr-python"
+        );
+        println!("skipped: the check against cel-cpp needs its oracle: {why}");
+        return;
+    }
+    let out = out.unwrap();
+    let lines: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        lines.len(),
+        cases.len(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let disagree: Vec<String> = cases
+        .iter()
+        .zip(&lines)
+        .filter(|((_, _, engine), line)| *line != &engine.to_string())
+        .map(|((expr, object, engine), line)| {
+            format!("{object}: Kyverno {engine}, cel-cpp {line}: {expr}")
+        })
+        .collect();
+    assert_eq!(disagree, Vec::<String>::new());
+    println!(
+        "cel-cpp agrees on {}/{} migrated expressions and values",
+        lines.len(),
+        cases.len()
+    );
+}

@@ -43,6 +43,19 @@ fn policy_100_lines() -> String {
     t
 }
 
+/// One ClusterPolicy of `n` copies of `policy_100_lines`' rule, each with a `{{ }}` template
+/// and a precondition: the inlay hints of a large policy.
+fn policy_rules(n: usize) -> String {
+    let one = policy_100_lines();
+    let (head, rules) = one.split_at(one.find("    - name: rule-0").expect("a rule"));
+    let rule = &rules[..rules.find("    - name: rule-1").expect("a second rule")];
+    let mut t = head.to_string();
+    for i in 0..n {
+        t.push_str(&rule.replace("rule-0", &format!("rule-{i}")));
+    }
+    t
+}
+
 fn pod(i: usize) -> String {
     format!(
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: pod-{i}\n  labels:\n    app: web\nspec:\n  containers:\n    - name: app\n      image: nginx:1.27\n      securityContext:\n        capabilities:\n          drop: [ALL]\n"
@@ -196,5 +209,14 @@ fn bench(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, bench);
+/// The inlay hints of a whole policy, as an editor that asks for the whole document does.
+fn hints(c: &mut Criterion) {
+    let text = policy_rules(100);
+    let analysis = kyverno_ls::analysis::analyze(&text);
+    c.bench_function("inlay hints, policy of 100 rules, whole document", |b| {
+        b.iter(|| kyverno_ls::ide::inlay_hints(black_box(&text), &analysis, 0..text.len()))
+    });
+}
+
+criterion_group!(benches, bench, hints);
 criterion_main!(benches);

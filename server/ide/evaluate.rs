@@ -71,7 +71,7 @@ pub fn hover(text: &str, analysis: &Analysis, offset: usize) -> Option<Hover> {
         }
         None => condition_operand(root, offset).or_else(|| patch_value(root, offset))?,
     };
-    let ev = evaluate_for_rule(analysis, di, rule, &what, offset)?;
+    let ev = evaluate_for_rule(analysis, di, rule, &what, offset, &mut Memo::default())?;
     let mut md = format!("**`{}`** {}", ev.sample.label, describe(ev.sample.origin));
     if !ev.matched {
         md.push_str(" · the rule does not match it");
@@ -106,12 +106,22 @@ fn rule_at(analysis: &Analysis, di: usize, offset: usize) -> Option<&Node> {
 /// as the engine does: on the rule Kyverno evaluates for the sample (for a Pod controller, the
 /// autogen rule, whose expressions read the Pod template), in the context the engine builds
 /// for it.
+/// What one request evaluates many times over, kept for its other expressions: each
+/// document's JSON, and the rule the engine evaluates for a sample (autogen reads the whole
+/// policy), by document and rule index.
+#[derive(Default)]
+struct Memo {
+    json: std::collections::HashMap<usize, Value>,
+    rules: std::collections::HashMap<(usize, usize), Option<autogen::ComputedRule>>,
+}
+
 fn evaluate_for_rule<'a>(
     analysis: &'a Analysis,
     di: usize,
     rule: &Node,
     what: &What,
     offset: usize,
+    memo: &mut Memo,
 ) -> Option<Evaluation<'a>> {
     let sim = analysis
         .simulation
@@ -122,12 +132,21 @@ fn evaluate_for_rule<'a>(
     let policy = d.policy.as_ref()?;
     let sample = crate::simulate::sample_for_policy(policy, sample);
     let index = policy.rule_at(offset)?.index;
-    let json = Value::from_json(&d.doc.root.as_ref()?.to_json());
-    let (_, computed) = validate::rule_for(&json, index, &sample.request)?;
+    let root = d.doc.root.as_ref()?;
+    let json = memo
+        .json
+        .entry(di)
+        .or_insert_with(|| Value::from_json(&root.to_json()));
+    // The sample is the rule's own (its simulation picks it), so the rule it gets is too.
+    let computed = memo
+        .rules
+        .entry((di, index))
+        .or_insert_with(|| validate::rule_for(json, index, &sample.request).map(|(_, c)| c))
+        .as_ref()?;
     let env = Env::fixed();
     let (mut ctx, _) = validate::rule_context(&computed.rule, &sample.request, &env);
     // The hovered text and the enclosing `foreach` lists, as they read in that rule.
-    let in_rule = |v: Value| autogen::as_in(&computed, &v);
+    let in_rule = |v: Value| autogen::as_in(computed, &v);
     let what = match what {
         What::Expr(e) => {
             let rewritten = in_rule(Value::String(e.as_ref().into()));
@@ -187,6 +206,7 @@ fn static_error(analysis: &Analysis, span: Range<usize>) -> Option<&crate::diag:
 /// offsets): after each template, its value for the sample hover would use.
 pub fn inlay_hints(text: &str, analysis: &Analysis, range: Range<usize>) -> Vec<InlayHint> {
     let mut hints = Vec::new();
+    let mut memo = Memo::default();
     if analysis.samples.is_empty() {
         return hints;
     }
@@ -226,7 +246,7 @@ pub fn inlay_hints(text: &str, analysis: &Analysis, range: Range<usize>) -> Vec<
                 continue;
             };
             let what = What::Expr(value[site.expr.clone()].into());
-            let Some(ev) = evaluate_for_rule(analysis, di, rule, &what, start) else {
+            let Some(ev) = evaluate_for_rule(analysis, di, rule, &what, start, &mut memo) else {
                 continue;
             };
             // An expression the checks reject has no value: a projection over nothing may

@@ -32,7 +32,12 @@ fn spec_path(site: &CelSite) -> Option<Vec<String>> {
     )
 }
 
-fn site_value<'a>(analysis: &'a Analysis, di: usize, site: &CelSite) -> Option<SiteValue<'a>> {
+fn site_value<'a>(
+    analysis: &'a Analysis,
+    di: usize,
+    site: &CelSite,
+    json: &mut Option<Value>,
+) -> Option<SiteValue<'a>> {
     let d = analysis.documents.get(di)?;
     let policy = d.policy.as_ref()?;
     let rule = policy.rules.get(site.rule)?;
@@ -44,17 +49,19 @@ fn site_value<'a>(analysis: &'a Analysis, di: usize, site: &CelSite) -> Option<S
     let sample = crate::simulate::sample_for_policy(policy, sample);
     let path = spec_path(site)?;
     let path: Vec<&str> = path.iter().map(String::as_str).collect();
-    let json = Value::from_json(&d.doc.root.as_ref()?.to_json());
+    let root = d.doc.root.as_ref()?;
+    // The document's JSON, made once for all the sites of a request.
+    let json = &*json.get_or_insert_with(|| Value::from_json(&root.to_json()));
     let env = Env::fixed();
     let (matched, result) = match (policy.family, path.as_slice()) {
         (Family::Cel, _) => {
-            crate::engine::cel::vpol::site_value(&json, &sample.request, &env, &path)?
+            crate::engine::cel::vpol::site_value(json, &sample.request, &env, &path)?
         }
         // A ClusterPolicy rule's `validate.cel`: the rule Kyverno evaluates for the sample
         // (an autogen rule for a Pod controller) binds what the verdict saw.
         (Family::Jmespath, ["rules", index, in_rule @ ..]) => {
             let (matched, rule) =
-                crate::engine::validate::rule_for(&json, index.parse().ok()?, &sample.request)?;
+                crate::engine::validate::rule_for(json, index.parse().ok()?, &sample.request)?;
             let value = crate::engine::cel::validate_cel::site_value(
                 &rule.rule,
                 &sample.request,
@@ -92,7 +99,7 @@ pub fn hover(analysis: &Analysis, offset: usize) -> Option<Hover> {
         return None;
     }
     let (di, site) = site_at(analysis, offset)?;
-    let v = site_value(analysis, di, site)?;
+    let v = site_value(analysis, di, site, &mut None)?;
     let mut md = format!("**`{}`** {}", v.sample.label, describe(v.sample.origin));
     if !v.matched {
         md.push_str(" · the policy does not match it");
@@ -127,6 +134,7 @@ pub fn inlay_hints(
         let Some(policy) = d.policy.as_ref() else {
             continue;
         };
+        let mut json = None;
         for site in &policy.cel {
             let shown = matches!(
                 site.role,
@@ -140,7 +148,7 @@ pub fn inlay_hints(
             if !shown || at < range.start || at > range.end {
                 continue;
             }
-            let Some(v) = site_value(analysis, di, site) else {
+            let Some(v) = site_value(analysis, di, site, &mut json) else {
                 continue;
             };
             let label = match &v.result {

@@ -294,7 +294,7 @@ async fn helpers_and_refused_or_missing_helm() {
         .await;
     assert_eq!(
         shown["error"]["message"],
-        format!("{helpers} is not a Helm template in a workspace folder")
+        format!("{helpers} is neither a Helm template nor a kustomization in a workspace folder")
     );
 
     // A path that does not exist.

@@ -278,3 +278,35 @@ async fn real_kustomize_builds_the_overlay_for_the_patch() {
         ),
     );
 }
+
+/// `kyverno.showRendered` on a kustomization: what kustomize builds from its folder, by the
+/// runner the findings come from; on a file that is neither a kustomization nor a template, why.
+#[tokio::test]
+async fn show_rendered_on_a_kustomization_answers_its_build() {
+    let setup = setup();
+    let ws = &setup.ws;
+    let mut s = start(ws, &setup.kustomize).await;
+    let kustomization = ws.uri("prod/kustomization.yaml");
+    let shown = s
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "kyverno.showRendered", "arguments": [kustomization]}),
+        )
+        .await;
+    let dir = ws.root.join("prod");
+    same(
+        &shown["result"],
+        json!({"kustomization": dir.display().to_string(), "rendered": prod_build("to_uper")}),
+    );
+    let patch = ws.uri("prod/enforce.yaml");
+    let shown = s
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "kyverno.showRendered", "arguments": [patch]}),
+        )
+        .await;
+    assert_eq!(
+        shown["error"]["message"],
+        format!("{patch} is neither a Helm template nor a kustomization in a workspace folder")
+    );
+}

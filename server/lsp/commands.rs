@@ -20,8 +20,9 @@
 //!   per sample: `[{"rule", "sample", "resources"}]`, a YAML stream each.
 //! - `kyverno.showRendered [uri]`: what Helm renders from the template at `uri`, the
 //!   documents its findings come from: `{"chart", "template", "rendered"}` (the chart's folder,
-//!   the template's path in it, the YAML stream). An error when the file is no template or the
-//!   chart does not render, with the reason.
+//!   the template's path in it, the YAML stream); for a kustomization file, what kustomize
+//!   builds from its folder: `{"kustomization", "rendered"}`. An error when the file is neither,
+//!   or the chart does not render or the kustomization does not build, with the reason.
 //! - `kyverno.migrate [uri]`: the document's ClusterPolicies and Policies rewritten as
 //!   ValidatingPolicies (`crate::migrate`), proven on the samples. For a file, the result is
 //!   created beside it (`policy.vpol.yaml`, `workspace/applyEdit`) and opened

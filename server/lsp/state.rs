@@ -412,13 +412,13 @@ impl State {
         (built, asked)
     }
 
-    /// What Helm renders from the template `uri` (see `kyverno.showRendered`), or why there is
-    /// nothing to show.
+    /// What Helm renders from the template `uri`, or kustomize builds from the kustomization
+    /// `uri` (see `kyverno.showRendered`), or why there is nothing to show.
     pub fn rendered(&self, uri: &Uri) -> Result<serde_json::Value, String> {
         use crate::host::helm::{Render, Renderer, TemplateFile, rendered_documents};
         let not_template = || {
             format!(
-                "{} is not a Helm template in a workspace folder",
+                "{} is neither a Helm template nor a kustomization in a workspace folder",
                 uri.as_str()
             )
         };
@@ -427,6 +427,9 @@ impl State {
         let root = self.workspace.root_for(&path).ok_or_else(not_template)?;
         let open_text = |p: &Path| self.documents.text_at(p);
         let reader = Reader::new(&root, &self.files, &open_text);
+        if crate::host::kustomize::is_kustomization(&path) {
+            return self.built(&reader, &root, &path);
+        }
         let Some(TemplateFile::Template { chart, source }) =
             crate::host::helm::template_of(&reader, &root, &path)
         else {
@@ -447,6 +450,32 @@ impl State {
             "template": source,
             "rendered": rendered,
         }))
+    }
+
+    /// What kustomize builds from the kustomization file at `path`: the same build, from the
+    /// same runner and cache, as the findings come from.
+    fn built(
+        &self,
+        files: &dyn crate::vfs::Files,
+        root: &Path,
+        path: &Path,
+    ) -> Result<serde_json::Value, String> {
+        use crate::host::kustomize::Builder;
+        let dir = path.parent().unwrap_or(root);
+        let plan = crate::host::kustomize::plan(files, root, dir)
+            .ok_or_else(|| format!("{} holds no kustomization", dir.display()))?;
+        if let Some(r) = plan.refused.first() {
+            return Err(r.message.clone());
+        }
+        let runner = self.kustomize_runner(&self.settings());
+        match runner.build(dir, &plan.read) {
+            crate::host::Render::Rendered(out) => Ok(serde_json::json!({
+                "kustomization": dir.display().to_string(),
+                "rendered": out,
+            })),
+            crate::host::Render::Failed(why) => Err(format!("kustomize cannot build it: {why}")),
+            crate::host::Render::Unavailable(why) => Err(why),
+        }
     }
 
     /// The index of the workspace folder `root`, built on first use by one walk of it.

@@ -157,7 +157,7 @@ return {
           vim.bo.filetype = 'yaml'
         end
       end)
-    end, { desc = 'kyverno-ls: what Helm renders from this template' })
+    end, { desc = 'kyverno-ls: what Helm renders from this template, or kustomize builds from this kustomization' })
 
     if vim.g.kyverno_ls_codelens ~= false and client:supports_method('textDocument/codeLens') then
       local group = vim.api.nvim_create_augroup('kyverno_ls_codelens_' .. bufnr, { clear = true })

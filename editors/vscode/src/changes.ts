@@ -69,15 +69,21 @@ export function generatedDocument(list: readonly Generated[]): string {
 }
 
 /**
- * What Helm renders from a template, as kyverno.showRendered answers it (`{chart, template,
- * rendered}`): the YAML stream, introduced by a comment naming the template; undefined for an
- * answer of another shape.
+ * What Helm renders from a template (`{chart, template, rendered}`) or kustomize builds from a
+ * kustomization (`{kustomization, rendered}`), as kyverno.showRendered answers it: the YAML
+ * stream, introduced by a comment naming where it comes from; undefined for an answer of
+ * another shape.
  */
 export function renderedDocument(result: unknown): string | undefined {
   if (result === null || typeof result !== 'object' || Array.isArray(result)) {
     return undefined;
   }
   const o = result as Record<string, unknown>;
+  const kustomization = text(o, 'kustomization');
+  if (kustomization !== undefined) {
+    const built = text(o, 'rendered');
+    return built === undefined ? undefined : `# Built by kustomize from ${kustomization}\n${built}`;
+  }
   const [chart, template, rendered] = ['chart', 'template', 'rendered'].map((k) => text(o, k));
   if (chart === undefined || template === undefined || rendered === undefined) {
     return undefined;

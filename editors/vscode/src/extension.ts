@@ -334,7 +334,10 @@ async function runTests(): Promise<void> {
   showReport(RUN_TESTS, result);
 }
 
-/** A Helm template's render, the documents its findings come from, in a new YAML document. */
+/**
+ * A Helm template's render, or a kustomization's build: the documents its findings come from, in
+ * a new YAML document.
+ */
 async function showRendered(): Promise<void> {
   const c = running();
   const editor = vscode.window.activeTextEditor;

@@ -32,3 +32,11 @@ test('a Helm render becomes one YAML document naming its template', () => {
   assert.equal(renderedDocument({ chart: '/ws/pols', rendered: 'x' }), undefined);
   assert.equal(renderedDocument('not a render'), undefined);
 });
+
+test('a kustomize build becomes one YAML document naming its kustomization', () => {
+  assert.equal(
+    renderedDocument({ kustomization: '/ws/prod', rendered: 'kind: ClusterPolicy\n' }),
+    '# Built by kustomize from /ws/prod\nkind: ClusterPolicy\n',
+  );
+  assert.equal(renderedDocument({ kustomization: '/ws/prod' }), undefined);
+});

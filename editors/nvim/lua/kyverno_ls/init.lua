@@ -232,7 +232,7 @@ function M.define_commands(client, bufnr)
         vim.bo.filetype = 'yaml'
       end
     end)
-  end, { desc = "kyverno-ls: what Helm renders from this template" })
+  end, { desc = "kyverno-ls: what Helm renders from this template, or kustomize builds from this kustomization" })
 end
 
 local function attach(opts, client, bufnr)

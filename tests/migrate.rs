@@ -904,3 +904,21 @@ fn custom_kind_fields_decide_as_kyverno_does() {
         cases.len()
     );
 }
+
+/// A key that is no identifier (a label's name) is an index; under `|| ''`, an optional one.
+#[test]
+fn keys_that_are_no_identifiers_are_indexes() {
+    let m = migrate_text(
+        "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: p\nspec:\n  rules:\n  - name: r\n    match:\n      any:\n      - resources:\n          kinds: [Service]\n    preconditions:\n      all:\n      - key: \"{{ request.object.metadata.labels.\\\"app.kubernetes.io/part-of\\\" || '' }}\"\n        operator: NotEquals\n        value: monitoring\n    validate:\n      deny:\n        conditions:\n          any:\n          - key: \"{{ request.object.metadata.annotations.\\\"example.com/tier\\\" }}\"\n            operator: Equals\n            value: legacy\n",
+    );
+    assert_eq!(m.refused, vec![]);
+    let spec = &m.migrated[0].document["spec"];
+    assert_eq!(
+        spec["matchConditions"],
+        serde_json::json!([{"name": "preconditions", "expression": "!(object.metadata.?labels[?'app.kubernetes.io/part-of'].orValue('') == 'monitoring')"}])
+    );
+    assert_eq!(
+        spec["validations"][0]["expression"],
+        "!(object.metadata.annotations['example.com/tier'] == 'legacy')"
+    );
+}

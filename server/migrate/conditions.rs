@@ -71,11 +71,14 @@ fn path(names: &[&str], scope: &Scope, optional: bool, at: &str) -> Result<Typed
         }
     };
     for (i, n) in rest.iter().enumerate() {
-        if !is_name(n) {
-            return Err(refuse(at, format!("the field `{n}` is not translated yet")));
-        }
         let plain = !optional || (cel == "object" && i == 0);
-        cel = format!("{cel}{}{n}", if plain { "." } else { ".?" });
+        cel = match (is_name(n), plain) {
+            (true, true) => format!("{cel}.{n}"),
+            (true, false) => format!("{cel}.?{n}"),
+            // A key that is no identifier (`app.kubernetes.io/name`) is an index.
+            (false, true) => format!("{cel}[{}]", quote(n)),
+            (false, false) => format!("{cel}[?{}]", quote(n)),
+        };
         shape = super::pattern::field(&shape, n);
     }
     Ok(Typed { cel, shape })

@@ -653,3 +653,99 @@ pub fn migrate(data: &[u8]) {
     let _ =
         crate::migrate::proof::prove_samples(&analysis, &migration, &crate::engine::Env::fixed());
 }
+
+/// Files in memory, each folder implied by the paths below it.
+struct Memory(Vec<(std::path::PathBuf, String)>);
+
+impl crate::vfs::Files for Memory {
+    fn read(&self, path: &std::path::Path) -> Result<String, String> {
+        self.0
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, t)| t.clone())
+            .ok_or_else(|| format!("cannot read {}: no such file", path.display()))
+    }
+
+    fn list(&self, dir: &std::path::Path) -> Option<Vec<crate::vfs::DirEntry>> {
+        let mut out: Vec<crate::vfs::DirEntry> = Vec::new();
+        for (p, _) in &self.0 {
+            let Ok(rest) = p.strip_prefix(dir) else {
+                continue;
+            };
+            let mut parts = rest.components();
+            let Some(first) = parts.next() else { continue };
+            let path = dir.join(first);
+            if !out.iter().any(|e| e.path == path) {
+                out.push(crate::vfs::DirEntry {
+                    path,
+                    is_dir: parts.next().is_some(),
+                });
+            }
+        }
+        Some(out)
+    }
+}
+
+/// A kustomization read and its build's findings placed back: the input is four texts
+/// separated by lines `===`, the overlay's kustomization, a resource file and a patch file it
+/// may name, and what kustomize printed. Every finding lands on characters of the file it names,
+/// and placing them again gives the same answer.
+pub fn kustomize(data: &[u8]) {
+    use std::path::Path;
+    let text = text(data);
+    let mut parts = text.split("\n===\n");
+    let mut next = || parts.next().unwrap_or("").to_string();
+    let (kustomization, resource, patch, build) = (next(), next(), next(), next());
+    let files = Memory(vec![
+        ("/r/o/kustomization.yaml".into(), kustomization),
+        ("/r/o/resource.yaml".into(), resource),
+        ("/r/o/patch.yaml".into(), patch),
+        (
+            "/r/base/kustomization.yaml".into(),
+            "resources: [policy.yaml]\n".into(),
+        ),
+        (
+            "/r/base/policy.yaml".into(),
+            "kind: ClusterPolicy\nmetadata: {name: p}\n".into(),
+        ),
+    ]);
+    let root = Path::new("/r");
+    let Some(plan) = crate::host::kustomize::plan(&files, root, Path::new("/r/o")) else {
+        return;
+    };
+    for p in &plan.read {
+        assert!(
+            p.starts_with(root),
+            "a path read outside the root: {}",
+            p.display()
+        );
+    }
+    let render = crate::host::Render::Rendered(build);
+    for (path, text) in &files.0 {
+        let place = || {
+            crate::host::kustomize::diagnostics_for(
+                &files,
+                root,
+                &plan,
+                &render,
+                path,
+                text,
+                &[],
+                &|_| analysis::Inputs::default(),
+                &|t, i| analysis::analyze_with(t, i),
+            )
+        };
+        let found = place();
+        for d in &found {
+            assert_span(text, &d.span, "a kustomize finding");
+            for r in d.related.iter().filter(|r| r.file.is_none()) {
+                assert_span(text, &r.span, "a kustomize finding's related span");
+            }
+        }
+        assert_eq!(
+            found,
+            place(),
+            "placing a build's findings is not deterministic"
+        );
+    }
+}

@@ -102,3 +102,8 @@ fn mutate() {
 fn migrate() {
     replay("migrate", kyverno_ls::fuzzing::migrate);
 }
+
+#[test]
+fn kustomize() {
+    replay("kustomize", kyverno_ls::fuzzing::kustomize);
+}

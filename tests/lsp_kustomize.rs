@@ -251,6 +251,47 @@ async fn a_program_inside_the_workspace_is_refused_on_the_kustomization() {
     );
 }
 
+/// kustomize builds what is saved: a saved kustomization that names a repository is not built
+/// while the editor's unsaved text leaves that entry out, and kustomize is never run.
+#[tokio::test]
+async fn a_saved_remote_entry_keeps_the_build_from_running_whatever_the_editor_holds() {
+    let setup = setup();
+    let ws = &setup.ws;
+    let clean = fixture("prod/kustomization.yaml");
+    ws.write(
+        "prod/kustomization.yaml",
+        &clean.replace("- ../base\n", "- ../base\n- gh:org/repo\n"),
+    );
+    // The stand-in leaves a mark when it runs.
+    let ran = setup.bin.path().join("ran");
+    std::fs::write(
+        &setup.kustomize,
+        format!("#!/bin/sh\n/usr/bin/touch '{}'\n", ran.display()),
+    )
+    .unwrap();
+    let mut s = start(ws, &setup.kustomize).await;
+    let uri = ws.uri("prod/kustomization.yaml");
+    s.open(&uri, &clean).await;
+    let d = s.diagnostics(&uri, Some(1)).await;
+    same(
+        &d,
+        publish(
+            &uri,
+            Some(1),
+            json!([{
+                "range": range(0, 0, 0, 0), "severity": 3, "code": "kustomize-not-built",
+                "source": "kyverno-ls",
+                "message": "This kustomization is not built, so the policies it assembles are not checked: as saved, `gh:org/repo` is neither a file nor a folder here: kustomize would take it for a remote repository and fetch it, and kyverno-ls builds only local kustomizations.",
+            }, {
+                "range": range(2, 0, 2, 6), "severity": 3, "code": "kustomize-unsaved",
+                "source": "kyverno-ls",
+                "message": "The findings of kustomize's builds here are from this file as last saved: kustomize reads the files on disk. Save to check your edits.",
+            }]),
+        ),
+    );
+    assert!(!ran.exists(), "kustomize ran");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Real kustomize
 

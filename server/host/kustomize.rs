@@ -135,10 +135,19 @@ fn level(
     let Some((file, text)) = kustomization_in(files, dir) else {
         return Vec::new();
     };
-    if stack.contains(&dir.to_path_buf())
-        || stack.len() >= crate::limits::MAX_KUSTOMIZE_DEPTH
+    // A cycle is kustomize's own error; it fetches nothing.
+    if stack.contains(&dir.to_path_buf()) {
+        return Vec::new();
+    }
+    if stack.len() >= crate::limits::MAX_KUSTOMIZE_DEPTH
         || plan.read.len() >= crate::limits::MAX_KUSTOMIZE_FILES
     {
+        // What is not read is not checked for remote entries: not built.
+        plan.refused.push(Refusal {
+            file,
+            span: 0..0,
+            message: past_limits(),
+        });
         return Vec::new();
     }
     plan.read.push(file.clone());
@@ -156,29 +165,36 @@ fn level(
             message,
         })
     };
-    let resolve = |plan: &mut Plan,
-                   node: &Node,
-                   refuse: &mut dyn FnMut(&mut Plan, Span, String)| {
-        let written = node.as_str()?;
+    // A path kustomize reads, checked as kyverno-ls reads paths, and present: kustomize takes
+    // what is neither a file nor a folder here for a remote repository (`gh:`, `git::`,
+    // `github.com:`...) and fetches it.
+    let resolve_text = |plan: &mut Plan,
+                        written: &str,
+                        span: Span,
+                        refuse: &mut dyn FnMut(&mut Plan, Span, String)| {
         let mut real = |p: &Path| files.real(p);
-        match paths::check(dir, written, root, &mut real) {
-            Ok(p) => Some(p),
-            Err(why) => {
-                let message = match why {
-                    paths::Refusal::Url => format!(
-                        "`{written}` is remote: kustomize would fetch it, and kyverno-ls builds only local kustomizations."
-                    ),
-                    other => other.message(written, "the workspace"),
-                };
-                refuse(plan, node.span.clone(), message);
-                None
-            }
-        }
+        let refused = match paths::check(dir, written, root, &mut real) {
+            Ok(p) if files.read(&p).is_ok() || files.list(&p).is_some() => return Some(p),
+            Ok(_) => format!(
+                "`{written}` is neither a file nor a folder here: kustomize would take it for a remote repository and fetch it, and kyverno-ls builds only local kustomizations."
+            ),
+            Err(paths::Refusal::Url) => format!(
+                "`{written}` is remote: kustomize would fetch it, and kyverno-ls builds only local kustomizations."
+            ),
+            Err(other) => other.message(written, "the workspace"),
+        };
+        refuse(plan, span, refused);
+        None
     };
+    let resolve =
+        |plan: &mut Plan, node: &Node, refuse: &mut dyn FnMut(&mut Plan, Span, String)| {
+            resolve_text(plan, node.as_str()?, node.span.clone(), refuse)
+        };
     // `bases` is the older name of `resources` for folders; `components` are folders too.
     for key in ["resources", "bases", "components"] {
         for node in k.get(key).and_then(Node::as_sequence).into_iter().flatten() {
             if plan.read.len() >= crate::limits::MAX_KUSTOMIZE_FILES {
+                refuse(plan, node.span.clone(), past_limits());
                 break;
             }
             let Some(path) = resolve(plan, node, &mut refuse) else {
@@ -254,6 +270,17 @@ fn level(
             }
         }
     }
+    // The other fields whose entries kustomize loads, and may fetch: checked like resources,
+    // and read, so that a change to them builds again.
+    for (node, written) in other_paths(k) {
+        if let Some(path) = resolve_text(plan, written, node.span.clone(), &mut refuse) {
+            if files.read(&path).is_ok() {
+                plan.read.push(path);
+            } else if let Some((file, _)) = kustomization_in(files, &path) {
+                plan.read.push(file);
+            }
+        }
+    }
     let text_of = |key: &str| k.get(key).and_then(Node::as_str).unwrap_or("");
     let (prefix, suffix) = (text_of("namePrefix"), text_of("nameSuffix"));
     let namespace = k.get("namespace").and_then(Node::as_str);
@@ -271,11 +298,84 @@ fn level(
     mine
 }
 
+fn past_limits() -> String {
+    format!(
+        "kyverno-ls reads at most {} nested kustomizations and {} files of one build; past that it cannot check what kustomize would fetch, so it does not build this one.",
+        crate::limits::MAX_KUSTOMIZE_DEPTH,
+        crate::limits::MAX_KUSTOMIZE_FILES
+    )
+}
+
+/// The entries of a kustomization's other fields that name files or folders kustomize loads:
+/// generators, transformers and validators (those not written inline), the files of
+/// ConfigMap and Secret generators (`key=path` too), `openapi.path`, `crds`, `configurations`
+/// and the `path` of `replacements`.
+fn other_paths(k: &Node) -> Vec<(&Node, &str)> {
+    let mut out = Vec::new();
+    let list = |key: &str| k.get(key).and_then(Node::as_sequence).unwrap_or(&[]);
+    for key in [
+        "generators",
+        "transformers",
+        "validators",
+        "crds",
+        "configurations",
+    ] {
+        for n in list(key) {
+            if let Some(t) = n.as_str().filter(|t| !t.contains('\n')) {
+                out.push((n, t));
+            }
+        }
+    }
+    for key in ["configMapGenerator", "secretGenerator"] {
+        for g in list(key) {
+            for field in ["files", "envs"] {
+                for n in g.get(field).and_then(Node::as_sequence).unwrap_or(&[]) {
+                    if let Some(t) = n.as_str() {
+                        out.push((n, t.split_once('=').map_or(t, |(_, p)| p)));
+                    }
+                }
+            }
+            if let Some(n) = g.get("env") {
+                if let Some(t) = n.as_str() {
+                    out.push((n, t));
+                }
+            }
+        }
+    }
+    for r in list("replacements") {
+        if let Some(n) = r.get("path") {
+            if let Some(t) = n.as_str() {
+                out.push((n, t));
+            }
+        }
+    }
+    if let Some(n) = k.get("openapi").and_then(|o| o.get("path")) {
+        if let Some(t) = n.as_str() {
+            out.push((n, t));
+        }
+    }
+    out
+}
+
 /// Records `patch` (whose tree is `root`) on the sources among `mine` that `target` selects
 /// (kind and name; no target: a strategic-merge document's own kind and name, a JSON patch's
 /// every source).
 fn add_patch(plan: &mut Plan, mine: &[usize], root: &Node, target: Option<&Node>, patch: Patch) {
     let (kind, name) = match target {
+        // kustomize reads a target's kind and name as regular expressions and also selects by
+        // labels and annotations; such a patch is not placed (its findings fall back to the
+        // resource file) rather than placed on the wrong resources.
+        Some(t)
+            if t.get("labelSelector").is_some()
+                || t.get("annotationSelector").is_some()
+                || ["kind", "name"].iter().any(|k| {
+                    t.get(k)
+                        .and_then(Node::as_str)
+                        .is_some_and(|v| v.contains(|c: char| "\\*+?()[]{}|^$".contains(c)))
+                }) =>
+        {
+            return;
+        }
         Some(t) => (
             t.get("kind").and_then(Node::as_str),
             t.get("name").and_then(Node::as_str),
@@ -807,25 +907,12 @@ pub fn unsaved_note(text: &str) -> Diagnostic {
 /// The line of the kustomization that kustomize's error names: `yaml: line N`, else the
 /// entry whose path the error quotes.
 fn error_line(text: &str, message: &str) -> Option<Span> {
-    if let Some(at) = message.find("yaml: line ") {
-        let digits: String = message[at + 11..]
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
-        if let Some(span) = digits
-            .parse()
-            .ok()
-            .and_then(|n| super::helm::line_span(text, n))
-        {
-            return Some(span);
-        }
-    }
     let docs = crate::yaml::parse(text, &Limits::default());
-    let root = docs.first()?.root.as_ref()?;
+    let root = docs.first().and_then(|d| d.root.as_ref());
     let mut entries: Vec<&Node> = Vec::new();
     for key in ["resources", "bases", "components", "patchesStrategicMerge"] {
         entries.extend(
-            root.get(key)
+            root.and_then(|r| r.get(key))
                 .and_then(Node::as_sequence)
                 .into_iter()
                 .flatten(),
@@ -833,7 +920,7 @@ fn error_line(text: &str, message: &str) -> Option<Span> {
     }
     for key in ["patches", "patchesJson6902"] {
         for p in root
-            .get(key)
+            .and_then(|r| r.get(key))
             .and_then(Node::as_sequence)
             .into_iter()
             .flatten()
@@ -841,16 +928,31 @@ fn error_line(text: &str, message: &str) -> Option<Span> {
             entries.extend(p.get("path"));
         }
     }
-    entries
+    // The entry whose file the message names; its `yaml: line` is then that file's.
+    let named = entries
         .into_iter()
         .filter_map(|n| Some((n.as_str()?, n)))
         .filter(|(p, _)| !p.is_empty())
         .find(|(p, _)| {
             message.contains(&format!("'{p}'"))
+                || message.contains(&format!("[{p}]"))
+                || message.contains(&format!("File: {p}"))
                 || message.contains(&format!("path {p} "))
                 || message.contains(&format!("/{}'", p.trim_start_matches("./")))
         })
-        .map(|(_, n)| n.span.clone())
+        .map(|(_, n)| n.span.clone());
+    if named.is_some() {
+        return named;
+    }
+    let at = message.find("yaml: line ")?;
+    let digits: String = message[at + 11..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits
+        .parse()
+        .ok()
+        .and_then(|n| super::helm::line_span(text, n))
 }
 
 #[cfg(test)]
@@ -905,6 +1007,67 @@ mod tests {
             looped.refused[0].message.contains("outside the workspace"),
             "{:?}",
             looped.refused
+        );
+    }
+
+    /// Whatever kustomize would fetch keeps a kustomization from being built: remote entries
+    /// of any field it loads, entries that are neither a file nor a folder here (kustomize takes
+    /// them for repositories: `gh:`, `git::`, `github.com:`), and what the limits leave unread.
+    #[test]
+    fn what_kustomize_would_fetch_is_refused() {
+        let refusals = |kustomization: &str| -> Vec<String> {
+            let f = MemFiles::new(&[
+                ("/r/o/kustomization.yaml", kustomization),
+                ("/r/o/policy.yaml", POLICY),
+                ("/r/o/values.env", "A=1\n"),
+            ]);
+            plan(&f, Path::new("/r"), Path::new("/r/o"))
+                .unwrap()
+                .refused
+                .into_iter()
+                .map(|r| format!("{:?} {}", r.span, r.message))
+                .collect()
+        };
+        let fetched = |what: &str| {
+            format!(
+                "`{what}` is neither a file nor a folder here: kustomize would take it for a remote repository and fetch it, and kyverno-ls builds only local kustomizations."
+            )
+        };
+        assert_eq!(refusals("resources: [policy.yaml]\n"), Vec::<String>::new());
+        assert_eq!(
+            refusals("resources: [policy.yaml, gh:org/repo, 'GIT@github.com:org/repo']\n"),
+            [
+                format!("25..36 {}", fetched("gh:org/repo")),
+                format!("38..63 {}", fetched("GIT@github.com:org/repo")),
+            ]
+        );
+        assert_eq!(
+            refusals("resources: [policy.yaml]\ntransformers: [https://example.com/t.yaml]\nconfigMapGenerator:\n- name: c\n  envs: [values.env]\n  files: [k=https://example.com/f]\n"),
+            [
+                "40..66 `https://example.com/t.yaml` is remote: kustomize would fetch it, and kyverno-ls builds only local kustomizations.".to_string(),
+                "129..152 `https://example.com/f` is remote: kustomize would fetch it, and kyverno-ls builds only local kustomizations.".to_string(),
+            ]
+        );
+        // A chain deeper than the limit: the last one is not read, so not checked.
+        let mut chain: Vec<(String, String)> = (0..=crate::limits::MAX_KUSTOMIZE_DEPTH)
+            .map(|i| {
+                (
+                    format!("/r/k{i}/kustomization.yaml"),
+                    format!("resources: [../k{}]\n", i + 1),
+                )
+            })
+            .collect();
+        chain.push(("/r/k0/policy.yaml".into(), POLICY.into()));
+        let f = MemFiles(
+            chain
+                .into_iter()
+                .map(|(p, t)| (PathBuf::from(p), t))
+                .collect(),
+        );
+        let deep = plan(&f, Path::new("/r"), Path::new("/r/k0")).unwrap();
+        assert_eq!(
+            deep.refused.iter().map(|r| &r.message).collect::<Vec<_>>(),
+            [&super::past_limits()]
         );
     }
 

@@ -162,6 +162,7 @@ pub fn analyze_file(
     };
     let (built, _) = kustomize_diagnostics(
         files,
+        files,
         index,
         root,
         path,
@@ -202,9 +203,12 @@ pub fn analyze_template(
 /// The diagnostics that the builds of the kustomizations reading the file at `path` give it
 /// (see [`kustomize::diagnostics_for`]; `plain` are its own analysis's), and every file those
 /// kustomizations read, whose changes change them. `inputs` gives a resource file's inputs.
+/// `files` reads as the findings are placed (an editor's unsaved text first); `disk` reads
+/// what kustomize will read, which alone decides whether a build is safe to run.
 #[allow(clippy::too_many_arguments)]
 pub fn kustomize_diagnostics(
     files: &dyn Files,
+    disk: &dyn Files,
     index: &Index,
     root: &Path,
     path: &Path,
@@ -217,15 +221,32 @@ pub fn kustomize_diagnostics(
     let mut out = Vec::new();
     let mut read = Vec::new();
     for dir in index.kustomized.get(path).into_iter().flatten() {
-        let Some(plan) = kustomize::plan(files, root, dir) else {
+        let Some(mut plan) = kustomize::plan(files, root, dir) else {
             continue;
         };
         read.extend(plan.read.iter().cloned());
         if !plan.has_policies() {
             continue;
         }
+        // What kustomize reads is the disk: an unsaved edit that removes a remote entry does
+        // not make the saved kustomization safe to build. Its refusals are the saved text's,
+        // whose places the edited text may not have: they are shown at the start.
+        let Some(on_disk) = kustomize::plan(disk, root, dir) else {
+            continue;
+        };
+        if plan.refused.is_empty() {
+            plan.refused = on_disk
+                .refused
+                .iter()
+                .map(|r| kustomize::Refusal {
+                    file: plan.file.clone(),
+                    span: 0..0,
+                    message: format!("as saved, {}", r.message),
+                })
+                .collect();
+        }
         let render = match (plan.refused.is_empty(), builder) {
-            (true, Some(b)) => b.build(dir, &plan.read),
+            (true, Some(b)) => b.build(dir, &on_disk.read),
             _ => Render::Unavailable("Kustomizations are not built here.".into()),
         };
         out.extend(kustomize::diagnostics_for(

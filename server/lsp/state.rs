@@ -392,8 +392,11 @@ impl State {
                 crate::host::inputs_for(&reader, &index, root, p, &text, &options).inputs
             }
         };
+        let none = |_: &Path| None;
+        let disk = Reader::new(root, &self.files, &none);
         let (built, read) = crate::host::kustomize_diagnostics(
             &reader,
+            &disk,
             &index,
             root,
             path,
@@ -428,7 +431,7 @@ impl State {
         let open_text = |p: &Path| self.documents.text_at(p);
         let reader = Reader::new(&root, &self.files, &open_text);
         if crate::host::kustomize::is_kustomization(&path) {
-            return self.built(&reader, &root, &path);
+            return self.built(&root, &path);
         }
         let Some(TemplateFile::Template { chart, source }) =
             crate::host::helm::template_of(&reader, &root, &path)
@@ -453,16 +456,14 @@ impl State {
     }
 
     /// What kustomize builds from the kustomization file at `path`: the same build, from the
-    /// same runner and cache, as the findings come from.
-    fn built(
-        &self,
-        files: &dyn crate::vfs::Files,
-        root: &Path,
-        path: &Path,
-    ) -> Result<serde_json::Value, String> {
+    /// same runner and cache, as the findings come from. Decided on the files as saved, which
+    /// are what kustomize reads.
+    fn built(&self, root: &Path, path: &Path) -> Result<serde_json::Value, String> {
         use crate::host::kustomize::Builder;
+        let none = |_: &Path| None;
+        let disk = Reader::new(root, &self.files, &none);
         let dir = path.parent().unwrap_or(root);
-        let plan = crate::host::kustomize::plan(files, root, dir)
+        let plan = crate::host::kustomize::plan(&disk, root, dir)
             .ok_or_else(|| format!("{} holds no kustomization", dir.display()))?;
         if let Some(r) = plan.refused.first() {
             return Err(r.message.clone());

@@ -922,3 +922,57 @@ fn keys_that_are_no_identifiers_are_indexes() {
         "!(object.metadata.annotations['example.com/tier'] == 'legacy')"
     );
 }
+
+/// What Kyverno reads as unwritten in `exclude` (an empty entry, an empty list) is left out as
+/// Kyverno leaves it; `name` is a name; a subresource kind, and a `match` with no kinds, are
+/// refused.
+#[test]
+fn empty_exclusions_and_names_read_as_kyverno_reads_them() {
+    let spec = |exclude: &str| {
+        let m = migrate_text(&format!(
+            "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: p\nspec:\n  rules:\n  - name: r\n    match:\n      any:\n      - resources:\n          kinds: [Service]\n    exclude:\n{exclude}    validate:\n      pattern:\n        spec:\n          type: ClusterIP\n"
+        ));
+        assert_eq!(m.refused, vec![], "{exclude}");
+        m.migrated[0].document["spec"]["matchConditions"].clone()
+    };
+    // An entry with nothing in it excludes nothing.
+    assert_eq!(
+        spec("      any:\n      - resources: {}\n      - subjects: []\n"),
+        serde_json::Value::Null
+    );
+    // An empty list is no condition: every Service is excluded, so the policy never applies.
+    assert_eq!(
+        spec("      any:\n      - resources:\n          kinds: [Service]\n          names: []\n"),
+        serde_json::json!([{"name": "exclude", "expression": "false"}])
+    );
+    assert_eq!(
+        spec("      any:\n      - resources:\n          name: a\n          operations: [UPDATE]\n"),
+        serde_json::json!([{"name": "exclude", "expression": "!(object.metadata.name == 'a' && request.operation in ['UPDATE'])"}])
+    );
+    let rule = |body: &str| {
+        format!(
+            "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: p\nspec:\n  rules:\n  - name: r\n{body}    validate:\n      pattern:\n        spec:\n          type: ClusterIP\n"
+        )
+    };
+    assert_eq!(
+        refusals(&rule(
+            "    match:\n      any:\n      - resources:\n          kinds: [Pod]\n    exclude:\n      any:\n      - resources:\n          kinds: [Pod/exec]\n"
+        )),
+        vec![(
+            "r".into(),
+            "exclude.resources.kinds".into(),
+            "the kind `Pod/exec` names a subresource, which is not translated yet".into()
+        )]
+    );
+    // Kyverno rejects a `match` without kinds; so does the migration.
+    assert_eq!(
+        refusals(&rule(
+            "    match:\n      any:\n      - resources:\n          kinds: []\n"
+        )),
+        vec![(
+            "".into(),
+            "".into(),
+            "the policy has errors; fix them first, as Kyverno would not accept it".into()
+        )]
+    );
+}

@@ -653,6 +653,7 @@ fn matched_kinds(rule: &Value, notes: &mut Vec<String>) -> Result<Kinds, Refused
             .get("resources")
             .and_then(|r| r.get("kinds"))
             .and_then(Value::as_array)
+            .filter(|k| !k.is_empty())
             .ok_or_else(|| refused("match", "a `match` entry without `kinds` is not translated"))?;
         for k in kinds {
             let s = k.as_str().unwrap_or_default();
@@ -964,8 +965,14 @@ fn exclusions(
     let mut alternatives = Vec::new();
     for e in entries {
         let Some(entry) = e.as_object() else { continue };
-        for k in entry.keys() {
+        // Kyverno leaves out what is empty (an attribute, a whole entry) as if unwritten; an
+        // entry with nothing in it excludes nothing.
+        if entry.values().all(unset) {
+            continue;
+        }
+        for (k, v) in entry {
             match k.as_str() {
+                _ if unset(v) => {}
                 "resources" | "subjects" => {}
                 "roles" | "clusterRoles" => {
                     return Err(refused(
@@ -983,38 +990,63 @@ fn exclusions(
                 }
             }
         }
-        let resources = e.get("resources").and_then(Value::as_object);
-        let subjects = e.get("subjects").filter(|v| !is_empty(v));
-        let only = |key: &str| {
-            subjects.is_none() && resources.is_some_and(|r| r.len() == 1 && r.contains_key(key))
-        };
-        // One attribute alone: as the API server would leave the resource out.
-        if only("namespaces") && kinds.namespaces_excludable() {
-            let list = names_of(&resources.unwrap_or(&Map::new())["namespaces"]);
-            if !list.iter().any(|n| crate::wildcard::has_wildcard(n)) {
-                out.namespaces.extend(list);
-                continue;
+        let subjects = e.get("subjects").filter(|v| !unset(v));
+        // The attributes written, `name` joined to `names` as Kyverno joins them.
+        let mut attributes: Vec<(&str, Vec<String>)> = Vec::new();
+        for (key, v) in e
+            .get("resources")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter(|(_, v)| !unset(v))
+        {
+            let key = if key == "name" { "names" } else { key.as_str() };
+            match attributes.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, list)) => list.extend(names_of(v)),
+                None => attributes.push((key, names_of(v))),
             }
         }
+        let only =
+            |key: &str| subjects.is_none() && attributes.len() == 1 && attributes[0].0 == key;
+        // One attribute alone: as the API server would leave the resource out.
+        if only("namespaces")
+            && kinds.namespaces_excludable()
+            && !attributes[0]
+                .1
+                .iter()
+                .any(|n| crate::wildcard::has_wildcard(n))
+        {
+            out.namespaces.extend(attributes[0].1.clone());
+            continue;
+        }
         if only("operations") {
-            out.operations
-                .extend(names_of(&resources.unwrap_or(&Map::new())["operations"]));
+            out.operations.extend(attributes[0].1.clone());
             continue;
         }
         let mut all = Vec::new();
-        for (key, v) in resources.into_iter().flatten() {
-            let list = names_of(v);
+        for (key, list) in &attributes {
             let any_of =
                 |field: &str| Expr::or(list.iter().map(|n| pattern::wildcard(n, field)).collect());
-            all.push(match key.as_str() {
+            all.push(match *key {
                 "kinds" => {
+                    if let Some(s) = list
+                        .iter()
+                        .find(|s| !crate::engine::matching::parse_kind_selector(s).3.is_empty())
+                    {
+                        return Err(refused(
+                            "exclude/resources/kinds",
+                            format!(
+                                "the kind `{s}` names a subresource, which is not translated yet"
+                            ),
+                        ));
+                    }
                     if kinds.selectors.iter().all(|s| list.contains(s)) {
                         Expr::atom("true")
                     } else {
                         Expr::or(list.iter().map(|s| kind_condition(s)).collect())
                     }
                 }
-                "names" | "name" => any_of("object.metadata.name"),
+                "names" => any_of("object.metadata.name"),
                 "namespaces" if kinds.namespaces_excludable() => {
                     any_of("object.metadata.?namespace.orValue('')")
                 }
@@ -1044,6 +1076,18 @@ fn exclusions(
         );
     }
     Ok(out)
+}
+
+/// Whether Kyverno reads a `match` or `exclude` value as not written: null, an empty text or
+/// list, or a map of such values.
+fn unset(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(m) => m.values().all(unset),
+        _ => false,
+    }
 }
 
 /// Whether the request's kind is the one a `kinds` selector names, compared part by part as

@@ -165,16 +165,20 @@ fn level(
             message,
         })
     };
-    // A path kustomize reads, checked as kyverno-ls reads paths, and present: kustomize takes
-    // what is neither a file nor a folder here for a remote repository (`gh:`, `git::`,
-    // `github.com:`...) and fetches it.
+    // A path kustomize reads, checked as kyverno-ls reads paths. Where kustomize loads
+    // resources (`repository`), it takes what is neither a file nor a folder here for a remote
+    // repository (`gh:`, `git::`, `github.com:`...) and fetches it, so that must be present;
+    // elsewhere it fetches only URLs, and a missing file is its own error.
     let resolve_text = |plan: &mut Plan,
                         written: &str,
                         span: Span,
+                        repository: bool,
                         refuse: &mut dyn FnMut(&mut Plan, Span, String)| {
         let mut real = |p: &Path| files.real(p);
         let refused = match paths::check(dir, written, root, &mut real) {
-            Ok(p) if files.read(&p).is_ok() || files.list(&p).is_some() => return Some(p),
+            Ok(p) if !repository || files.read(&p).is_ok() || files.list(&p).is_some() => {
+                return Some(p);
+            }
             Ok(_) => format!(
                 "`{written}` is neither a file nor a folder here: kustomize would take it for a remote repository and fetch it, and kyverno-ls builds only local kustomizations."
             ),
@@ -186,10 +190,12 @@ fn level(
         refuse(plan, span, refused);
         None
     };
-    let resolve =
-        |plan: &mut Plan, node: &Node, refuse: &mut dyn FnMut(&mut Plan, Span, String)| {
-            resolve_text(plan, node.as_str()?, node.span.clone(), refuse)
-        };
+    let resolve = |plan: &mut Plan,
+                   node: &Node,
+                   repository: bool,
+                   refuse: &mut dyn FnMut(&mut Plan, Span, String)| {
+        resolve_text(plan, node.as_str()?, node.span.clone(), repository, refuse)
+    };
     // `bases` is the older name of `resources` for folders; `components` are folders too.
     for key in ["resources", "bases", "components"] {
         for node in k.get(key).and_then(Node::as_sequence).into_iter().flatten() {
@@ -197,7 +203,7 @@ fn level(
                 refuse(plan, node.span.clone(), past_limits());
                 break;
             }
-            let Some(path) = resolve(plan, node, &mut refuse) else {
+            let Some(path) = resolve(plan, node, true, &mut refuse) else {
                 continue;
             };
             if kustomization_in(files, &path).is_some() {
@@ -215,7 +221,7 @@ fn level(
                       node: &Node,
                       target: Option<&Node>,
                       refuse: &mut dyn FnMut(&mut Plan, Span, String)| {
-        let Some(path) = resolve(plan, node, refuse) else {
+        let Some(path) = resolve(plan, node, false, refuse) else {
             return;
         };
         let Ok(text) = files.read(&path) else { return };
@@ -257,7 +263,10 @@ fn level(
     {
         // An entry is a file, or the patch itself written inline.
         match node.as_str() {
-            Some(s) if s.contains('\n') => inline(plan, node, None),
+            // kustomize reads an entry that is no file as the patch itself.
+            Some(s) if s.contains('\n') || s.trim_start().starts_with('{') => {
+                inline(plan, node, None)
+            }
             _ => patch_file(plan, node, None, &mut refuse),
         }
     }
@@ -272,8 +281,9 @@ fn level(
     }
     // The other fields whose entries kustomize loads, and may fetch: checked like resources,
     // and read, so that a change to them builds again.
-    for (node, written) in other_paths(k) {
-        if let Some(path) = resolve_text(plan, written, node.span.clone(), &mut refuse) {
+    for (node, written, repository) in other_paths(k) {
+        if let Some(path) = resolve_text(plan, written, node.span.clone(), repository, &mut refuse)
+        {
             if files.read(&path).is_ok() {
                 plan.read.push(path);
             } else if let Some((file, _)) = kustomization_in(files, &path) {
@@ -310,19 +320,20 @@ fn past_limits() -> String {
 /// generators, transformers and validators (those not written inline), the files of
 /// ConfigMap and Secret generators (`key=path` too), `openapi.path`, `crds`, `configurations`
 /// and the `path` of `replacements`.
-fn other_paths(k: &Node) -> Vec<(&Node, &str)> {
+fn other_paths(k: &Node) -> Vec<(&Node, &str, bool)> {
     let mut out = Vec::new();
     let list = |key: &str| k.get(key).and_then(Node::as_sequence).unwrap_or(&[]);
-    for key in [
-        "generators",
-        "transformers",
-        "validators",
-        "crds",
-        "configurations",
+    // Generators, transformers and validators are loaded as resources are, repositories too.
+    for (key, repository) in [
+        ("generators", true),
+        ("transformers", true),
+        ("validators", true),
+        ("crds", false),
+        ("configurations", false),
     ] {
         for n in list(key) {
             if let Some(t) = n.as_str().filter(|t| !t.contains('\n')) {
-                out.push((n, t));
+                out.push((n, t, repository));
             }
         }
     }
@@ -331,13 +342,13 @@ fn other_paths(k: &Node) -> Vec<(&Node, &str)> {
             for field in ["files", "envs"] {
                 for n in g.get(field).and_then(Node::as_sequence).unwrap_or(&[]) {
                     if let Some(t) = n.as_str() {
-                        out.push((n, t.split_once('=').map_or(t, |(_, p)| p)));
+                        out.push((n, t.split_once('=').map_or(t, |(_, p)| p), false));
                     }
                 }
             }
             if let Some(n) = g.get("env") {
                 if let Some(t) = n.as_str() {
-                    out.push((n, t));
+                    out.push((n, t, false));
                 }
             }
         }
@@ -345,13 +356,13 @@ fn other_paths(k: &Node) -> Vec<(&Node, &str)> {
     for r in list("replacements") {
         if let Some(n) = r.get("path") {
             if let Some(t) = n.as_str() {
-                out.push((n, t));
+                out.push((n, t, false));
             }
         }
     }
     if let Some(n) = k.get("openapi").and_then(|o| o.get("path")) {
         if let Some(t) = n.as_str() {
-            out.push((n, t));
+            out.push((n, t, false));
         }
     }
     out
@@ -1034,6 +1045,14 @@ mod tests {
             )
         };
         assert_eq!(refusals("resources: [policy.yaml]\n"), Vec::<String>::new());
+        // A missing patch file is kustomize's own error, and fetches nothing; an entry of
+        // `patchesStrategicMerge` that is no file is the patch itself.
+        assert_eq!(
+            refusals(
+                "resources: [policy.yaml]\npatches: [{path: missing.yaml}]\npatchesStrategicMerge: ['{\"kind\": \"ClusterPolicy\", \"metadata\": {\"name\": \"no-latest\"}}']\n"
+            ),
+            Vec::<String>::new()
+        );
         assert_eq!(
             refusals("resources: [policy.yaml, gh:org/repo, 'GIT@github.com:org/repo']\n"),
             [

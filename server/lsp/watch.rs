@@ -75,6 +75,10 @@ pub fn did_change_watched_files(state: &State, params: DidChangeWatchedFilesPara
         }
         affected.extend(state.dependents(&path));
     }
+    // Once each: a document named by several changes (a file deleted and created again) is
+    // analysed once, so that the client sees one set of diagnostics per notification.
+    let mut seen = std::collections::HashSet::new();
+    affected.retain(|uri| seen.insert(uri.clone()));
     if all {
         state.invalidate_all();
     } else {

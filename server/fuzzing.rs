@@ -654,38 +654,6 @@ pub fn migrate(data: &[u8]) {
         crate::migrate::proof::prove_samples(&analysis, &migration, &crate::engine::Env::fixed());
 }
 
-/// Files in memory, each folder implied by the paths below it.
-struct Memory(Vec<(std::path::PathBuf, String)>);
-
-impl crate::vfs::Files for Memory {
-    fn read(&self, path: &std::path::Path) -> Result<String, String> {
-        self.0
-            .iter()
-            .find(|(p, _)| p == path)
-            .map(|(_, t)| t.clone())
-            .ok_or_else(|| format!("cannot read {}: no such file", path.display()))
-    }
-
-    fn list(&self, dir: &std::path::Path) -> Option<Vec<crate::vfs::DirEntry>> {
-        let mut out: Vec<crate::vfs::DirEntry> = Vec::new();
-        for (p, _) in &self.0 {
-            let Ok(rest) = p.strip_prefix(dir) else {
-                continue;
-            };
-            let mut parts = rest.components();
-            let Some(first) = parts.next() else { continue };
-            let path = dir.join(first);
-            if !out.iter().any(|e| e.path == path) {
-                out.push(crate::vfs::DirEntry {
-                    path,
-                    is_dir: parts.next().is_some(),
-                });
-            }
-        }
-        Some(out)
-    }
-}
-
 /// A kustomization read and its build's findings placed back: the input is four texts
 /// separated by lines `===`, the overlay's kustomization, a resource file and a patch file it
 /// may name, and what kustomize printed. Every finding lands on characters of the file it names,
@@ -696,17 +664,14 @@ pub fn kustomize(data: &[u8]) {
     let mut parts = text.split("\n===\n");
     let mut next = || parts.next().unwrap_or("").to_string();
     let (kustomization, resource, patch, build) = (next(), next(), next(), next());
-    let files = Memory(vec![
-        ("/r/o/kustomization.yaml".into(), kustomization),
-        ("/r/o/resource.yaml".into(), resource),
-        ("/r/o/patch.yaml".into(), patch),
+    let files = crate::vfs::MemFiles::new(&[
+        ("/r/o/kustomization.yaml", &kustomization),
+        ("/r/o/resource.yaml", &resource),
+        ("/r/o/patch.yaml", &patch),
+        ("/r/base/kustomization.yaml", "resources: [policy.yaml]\n"),
         (
-            "/r/base/kustomization.yaml".into(),
-            "resources: [policy.yaml]\n".into(),
-        ),
-        (
-            "/r/base/policy.yaml".into(),
-            "kind: ClusterPolicy\nmetadata: {name: p}\n".into(),
+            "/r/base/policy.yaml",
+            "kind: ClusterPolicy\nmetadata: {name: p}\n",
         ),
     ]);
     let root = Path::new("/r");

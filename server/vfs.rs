@@ -198,50 +198,53 @@ pub fn read_text(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
+use std::collections::BTreeMap;
+
+/// Files in memory, for tests and fuzz targets: every folder is implied by the paths below it.
+#[doc(hidden)]
+#[derive(Default)]
+pub struct MemFiles(pub BTreeMap<PathBuf, String>);
+
+impl MemFiles {
+    pub fn new(files: &[(&str, &str)]) -> MemFiles {
+        MemFiles(
+            files
+                .iter()
+                .map(|(p, t)| (PathBuf::from(p), t.to_string()))
+                .collect(),
+        )
+    }
+}
+
+impl Files for MemFiles {
+    fn read(&self, path: &Path) -> Result<String, String> {
+        self.0
+            .get(path)
+            .cloned()
+            .ok_or_else(|| format!("cannot read {}: no such file", path.display()))
+    }
+    fn list(&self, dir: &Path) -> Option<Vec<DirEntry>> {
+        let mut out: Vec<DirEntry> = Vec::new();
+        for p in self.0.keys() {
+            let Ok(rest) = p.strip_prefix(dir) else {
+                continue;
+            };
+            let mut parts = rest.components();
+            let Some(first) = parts.next() else { continue };
+            let path = dir.join(first);
+            let is_dir = parts.next().is_some();
+            if !out.iter().any(|e| e.path == path) {
+                out.push(DirEntry { path, is_dir });
+            }
+        }
+        (!out.is_empty()).then_some(out)
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
+    pub use super::MemFiles;
     use super::*;
-    use std::collections::BTreeMap;
-
-    /// Files in memory, for tests: every folder is implied by the paths below it.
-    #[derive(Default)]
-    pub struct MemFiles(pub BTreeMap<PathBuf, String>);
-
-    impl MemFiles {
-        pub fn new(files: &[(&str, &str)]) -> MemFiles {
-            MemFiles(
-                files
-                    .iter()
-                    .map(|(p, t)| (PathBuf::from(p), t.to_string()))
-                    .collect(),
-            )
-        }
-    }
-
-    impl Files for MemFiles {
-        fn read(&self, path: &Path) -> Result<String, String> {
-            self.0
-                .get(path)
-                .cloned()
-                .ok_or_else(|| format!("cannot read {}: no such file", path.display()))
-        }
-        fn list(&self, dir: &Path) -> Option<Vec<DirEntry>> {
-            let mut out: Vec<DirEntry> = Vec::new();
-            for p in self.0.keys() {
-                let Ok(rest) = p.strip_prefix(dir) else {
-                    continue;
-                };
-                let mut parts = rest.components();
-                let Some(first) = parts.next() else { continue };
-                let path = dir.join(first);
-                let is_dir = parts.next().is_some();
-                if !out.iter().any(|e| e.path == path) {
-                    out.push(DirEntry { path, is_dir });
-                }
-            }
-            (!out.is_empty()).then_some(out)
-        }
-    }
 
     #[test]
     fn walk_finds_yaml_in_hidden_folders_but_not_in_git() {
